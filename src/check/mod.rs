@@ -1,0 +1,97 @@
+//! Checks: what to probe on a connection.
+//!
+//! A [`HealthCheck`] runs once per scheduled tick and returns a [`Health`]. Its default
+//! implementation *is* the WebSocket ping/pong keepalive, written as one-line calls to the
+//! free functions [`ping_pong`], [`random_payload`] and [`judge_rtt`]. Override one method and
+//! call the free function for the rest, the way `syn`'s visitors "call super".
+//!
+//! ```
+//! use std::time::Duration;
+//! use ws_health::check::{judge_rtt, HealthCheck};
+//! use ws_health::Health;
+//!
+//! /// The default ping/pong, except that a pong slower than 250 ms degrades the connection.
+//! struct SlowPongIsDegraded;
+//!
+//! #[ws_health::async_trait]
+//! impl HealthCheck for SlowPongIsDegraded {
+//!     fn judge(&self, rtt: Duration) -> Health {
+//!         if rtt > Duration::from_millis(250) {
+//!             Health::degraded("pong slower than 250ms").with_rtt(rtt)
+//!         } else {
+//!             judge_rtt(rtt)
+//!         }
+//!     }
+//! }
+//! ```
+
+mod context;
+mod ping;
+
+pub use context::{CheckContext, ProbeError};
+pub(crate) use context::{Matcher, Probe, Ticket};
+pub use ping::{judge_rtt, ping_pong, random_payload, PingCheck};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::Health;
+
+/// One health check of a connection.
+///
+/// Every method has a default, and together the defaults are the WebSocket ping/pong
+/// keepalive: send a ping with [`payload`](HealthCheck::payload), wait for its pong, and
+/// [`judge`](HealthCheck::judge) the round-trip time. [`PingCheck`] is that default, named.
+///
+/// The supervisor bounds each run with the check's timeout, contains panics, and never lets
+/// one check delay another. Keep the trait object-safe: checks are stored as
+/// `Arc<dyn HealthCheck>` and shared by every connection of a supervisor, so per-connection
+/// data lives in [`CheckContext::state`], not in `self`.
+#[async_trait]
+pub trait HealthCheck: Send + Sync + 'static {
+    /// Runs the check once. Default: [`ping_pong`].
+    ///
+    /// Override it for a business check (session still authorised, feed not stale, an
+    /// application-level `{"op":"ping"}`), and call [`ping_pong`] from it to keep the
+    /// keepalive as part of the same check.
+    async fn check(&self, ctx: &CheckContext) -> Health {
+        ping_pong(self, ctx).await
+    }
+
+    /// The payload of the next ping. Default: [`random_payload`], 4 random bytes like
+    /// Python `websockets`. Override it to put a sequence number or timestamp on the wire;
+    /// payloads over 125 bytes are refused and the run reports Unhealthy.
+    fn payload(&self) -> Bytes {
+        random_payload()
+    }
+
+    /// Judges a measured round-trip time. Default: [`judge_rtt`], healthy whatever the RTT.
+    /// Override it to make a slow pong Degraded (or Unhealthy).
+    fn judge(&self, rtt: Duration) -> Health {
+        judge_rtt(rtt)
+    }
+}
+
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        #[async_trait]
+        impl<T: HealthCheck + ?Sized> HealthCheck for $ptr {
+            async fn check(&self, ctx: &CheckContext) -> Health {
+                (**self).check(ctx).await
+            }
+            fn payload(&self) -> Bytes {
+                (**self).payload()
+            }
+            fn judge(&self, rtt: Duration) -> Health {
+                (**self).judge(rtt)
+            }
+        }
+    )*};
+}
+forward!(Box<T>, Arc<T>);
+
+/// Compile-time probe: `HealthCheck` stays object-safe.
+fn _object_safe(_: Arc<dyn HealthCheck>) {}

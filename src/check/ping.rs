@@ -1,0 +1,70 @@
+//! The default ping/pong check, as free functions an override can call.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::{CheckContext, HealthCheck, ProbeError};
+use crate::Health;
+
+/// The default keepalive: the [`HealthCheck`] whose every method is the default.
+///
+/// ```
+/// use ws_health::check::PingCheck;
+/// use ws_health::Supervisor;
+///
+/// // What `Supervisor::builder()` installs as the "ping" check unless told otherwise.
+/// let supervisor = Supervisor::builder().with_ping(PingCheck).build().unwrap();
+/// # drop(supervisor);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PingCheck;
+
+impl HealthCheck for PingCheck {}
+
+/// The default [`HealthCheck::check`]: sends a ping carrying `check.payload()`, waits for its
+/// pong and returns `check.judge(rtt)`.
+///
+/// The round-trip time is measured on a monotonic clock from the moment the ping was flushed
+/// to the socket. A pong for a later ping also answers earlier ones (RFC 6455 allows pongs to
+/// be coalesced); unsolicited pongs are ignored. The run's timeout is enforced by the
+/// supervisor, which reports a ping left unanswered as "keepalive ping timeout".
+pub async fn ping_pong<C: HealthCheck + ?Sized>(check: &C, ctx: &CheckContext) -> Health {
+    match ctx.ping(check.payload()).await {
+        Ok(rtt) => check.judge(rtt),
+        Err(ProbeError::Invalid(err)) => Health::unhealthy(format!("bad ping: {err}")),
+        Err(err) => Health::unhealthy(err.to_string()),
+    }
+}
+
+/// The default [`HealthCheck::payload`]: 4 random bytes, as Python `websockets` sends.
+pub fn random_payload() -> Bytes {
+    Bytes::copy_from_slice(&rand::random::<[u8; 4]>())
+}
+
+/// The default [`HealthCheck::judge`]: any answered ping is healthy; the RTT is attached.
+pub fn judge_rtt(rtt: Duration) -> Health {
+    Health::healthy("pong received").with_rtt(rtt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+
+    #[test]
+    fn payload_is_four_random_bytes() {
+        let a = random_payload();
+        assert_eq!(a.len(), 4);
+        // 2^-32 chance of a false failure per pair; three pairs make it negligible.
+        let distinct = (0..3).any(|_| random_payload() != a);
+        assert!(distinct);
+    }
+
+    #[test]
+    fn default_judgement_is_healthy_with_rtt() {
+        let h = PingCheck.judge(Duration::from_millis(7));
+        assert_eq!(h.status(), Status::Healthy);
+        assert_eq!(h.rtt(), Some(Duration::from_millis(7)));
+    }
+}

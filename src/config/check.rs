@@ -1,0 +1,134 @@
+//! Settings of one check: its timing, thresholds and actions.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::{Action, Rule};
+use crate::{Error, Result};
+
+/// How one check is scheduled and judged: the `[ping]` table, or a `[checks.<name>]` table.
+///
+/// # Default
+/// Python `websockets`' keepalive: every 20 s (the first run one interval after the
+/// connection starts), a 20 s timeout, no jitter, thresholds of 1, critical, and the
+/// policy's actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckSettings {
+    /// Whether the check runs at all.
+    pub enabled: bool,
+    /// Time between the starts of two runs.
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// How long one run may take; a run still going then is cut off and counts as failed
+    /// (for the ping check: "keepalive ping timeout").
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Delay before the first run; when absent, one `interval`.
+    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+    pub initial_delay: Option<Duration>,
+    /// Up to this much random delay is added to each start, so that many connections
+    /// opened together do not probe in lockstep.
+    #[serde(with = "humantime_serde")]
+    pub jitter: Duration,
+    /// Consecutive failures before the check counts as Unhealthy.
+    pub failure_threshold: u32,
+    /// Consecutive successes before it counts as Healthy again.
+    pub success_threshold: u32,
+    /// Whether the check can make the connection Unhealthy; otherwise at most Degraded.
+    pub critical: bool,
+    /// Actions when this check makes the connection Degraded; when absent, the policy's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_degraded: Option<Vec<Action>>,
+    /// Actions when this check makes the connection Unhealthy; when absent, the policy's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_unhealthy: Option<Vec<Action>>,
+    /// Actions when the connection recovers after this check; when absent, the policy's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_recovered: Option<Vec<Action>>,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        CheckSettings {
+            enabled: true,
+            interval: Duration::from_secs(20),
+            timeout: Duration::from_secs(20),
+            initial_delay: None,
+            jitter: Duration::ZERO,
+            failure_threshold: 1,
+            success_threshold: 1,
+            critical: true,
+            on_degraded: None,
+            on_unhealthy: None,
+            on_recovered: None,
+        }
+    }
+}
+
+impl CheckSettings {
+    /// Settings that run every `interval` with the given `timeout`, the rest default.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws_health::CheckSettings;
+    ///
+    /// let fast = CheckSettings::every(Duration::from_secs(1), Duration::from_millis(500));
+    /// assert_eq!(fast.failure_threshold, 1);
+    /// ```
+    pub fn every(interval: Duration, timeout: Duration) -> Self {
+        CheckSettings {
+            interval,
+            timeout,
+            ..CheckSettings::default()
+        }
+    }
+
+    /// The delay before the first run.
+    pub fn first_delay(&self) -> Duration {
+        self.initial_delay.unwrap_or(self.interval)
+    }
+
+    /// The policy rule these settings describe.
+    pub fn rule(&self) -> Rule {
+        Rule {
+            failure_threshold: self.failure_threshold,
+            success_threshold: self.success_threshold,
+            critical: self.critical,
+        }
+    }
+
+    /// Checks the values; `name` is the check's name, used in the message.
+    pub fn validate(&self, name: &str) -> Result<()> {
+        let zero = |key: &str| {
+            Error::invalid(format!(
+                "check `{name}`: `{key}` must be greater than zero \
+                 (to turn the check off, set `enabled = false`)"
+            ))
+        };
+        if self.interval.is_zero() {
+            return Err(zero("interval"));
+        }
+        if self.timeout.is_zero() {
+            return Err(zero("timeout"));
+        }
+        if self.failure_threshold == 0 {
+            return Err(zero("failure_threshold"));
+        }
+        if self.success_threshold == 0 {
+            return Err(zero("success_threshold"));
+        }
+        for actions in [&self.on_degraded, &self.on_unhealthy, &self.on_recovered]
+            .into_iter()
+            .flatten()
+        {
+            for action in actions {
+                action
+                    .validate()
+                    .map_err(|e| Error::invalid(format!("check `{name}`: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,149 @@
+//! The crate-wide error type.
+
+use std::borrow::Cow;
+use std::fmt;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of failure an [`Error`] is. Match on it through [`Error::kind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A value given to the library is invalid: a ping payload over 125 bytes, a close reason
+    /// over 123 bytes, a close code that may not be sent, a zero interval.
+    InvalidInput,
+    /// The configuration could not be loaded or failed validation.
+    Config,
+    /// The connection is closed (or closing); nothing more can be sent.
+    Closed,
+    /// A bounded queue is full; the message was not accepted.
+    QueueFull,
+    /// A deadline passed.
+    Timeout,
+    /// The WebSocket transport failed.
+    Transport,
+    /// An I/O operation failed.
+    Io,
+}
+
+/// The error of every fallible ws-health operation.
+///
+/// Opaque on purpose: inspect it with [`kind`](Error::kind) and the `is_*` predicates, read
+/// the human message with `Display`, and follow [`source`](std::error::Error::source) for the
+/// underlying cause.
+pub struct Error {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn invalid(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub(crate) fn closed() -> Self {
+        Error::new(ErrorKind::Closed, "the connection is closed")
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Whether a value given to the library was refused.
+    pub fn is_invalid_input(&self) -> bool {
+        self.kind == ErrorKind::InvalidInput
+    }
+
+    /// Whether the configuration was at fault.
+    pub fn is_config(&self) -> bool {
+        self.kind == ErrorKind::Config
+    }
+
+    /// Whether the connection was already closed.
+    pub fn is_closed(&self) -> bool {
+        self.kind == ErrorKind::Closed
+    }
+
+    /// Whether a bounded queue refused the message.
+    pub fn is_queue_full(&self) -> bool {
+        self.kind == ErrorKind::QueueFull
+    }
+
+    /// Whether a deadline passed.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == ErrorKind::Timeout
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(source) = &self.source {
+            d.field("source", source);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as _)
+    }
+}
+
+impl From<tokio_tungstenite::tungstenite::Error> for Error {
+    fn from(err: tokio_tungstenite::tungstenite::Error) -> Self {
+        Error::new(ErrorKind::Transport, format!("websocket error: {err}")).with_source(err)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io, format!("i/o error: {err}")).with_source(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn assert_bounds<T: Send + Sync + 'static + std::error::Error>() {}
+        assert_bounds::<Error>();
+    }
+
+    #[test]
+    fn display_is_the_message_and_source_is_kept() {
+        let io = std::io::Error::other("boom");
+        let err = Error::from(io);
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert_eq!(err.to_string(), "i/o error: boom");
+        assert!(std::error::Error::source(&err).is_some());
+    }
+}

@@ -1,0 +1,109 @@
+//! ws-health keeps WebSocket connections honest: it finds dead, slow and unhealthy peers
+//! quickly, never blames a healthy one, and acts on what it finds by policy.
+//!
+//! # Overview
+//!
+//! The layers, each a module, each depending only on those before it:
+//!
+//! | layer | module | what it decides |
+//! |---|---|---|
+//! | checks | [`check`] | what to probe: [`HealthCheck`], whose default is ping/pong |
+//! | supervisor | [`supervisor`] | when to probe, per connection; it drives the socket |
+//! | policy | [`policy`] | what to do about results: a pure state machine |
+//!
+//! [`config`] (figment-friendly serde types), [`Stats`] and `tracing` cut across them.
+//!
+//! # Quick start
+//!
+//! Python `websockets`' keepalive, in Rust: ping every 20 s, close with 1011 "keepalive ping
+//! timeout" when no pong comes within 20 s.
+//!
+//! ```no_run
+//! # async fn run(ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) {
+//! let mut conn = ws_health::Supervisor::new().supervise(ws);
+//! while let Some(message) = conn.recv().await {
+//!     conn.send(message).await.ok();
+//! }
+//! println!("latency {:?}, {}", conn.latency(), conn.closed().await);
+//! # }
+//! ```
+//!
+//! # Writing a check
+//!
+//! Implement [`HealthCheck::check`] for a business rule. The [`CheckContext`] lets it ping,
+//! send an application message and await the matching answer (without taking any other
+//! message from the application), read stats and reach per-connection state.
+//!
+//! ```
+//! use ws_health::{async_trait, check::CheckContext, Health, HealthCheck};
+//!
+//! struct FeedNotStale;
+//!
+//! #[async_trait]
+//! impl HealthCheck for FeedNotStale {
+//!     async fn check(&self, ctx: &CheckContext) -> Health {
+//!         let idle = ctx.stats().idle;
+//!         if idle.as_secs() > 30 {
+//!             Health::unhealthy(format!("no data for {idle:?}"))
+//!         } else {
+//!             Health::healthy("feed flowing")
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! # Composing
+//!
+//! A supervisor runs the ping check and any number of named checks, each on its own
+//! interval and timeout; none delays another. The connection is as healthy as its worst
+//! critical check (see [`policy`] for the table); each check can name its own actions.
+//!
+//! ```
+//! # use ws_health::{async_trait, check::CheckContext, Health, HealthCheck};
+//! # struct FeedNotStale;
+//! # #[async_trait] impl HealthCheck for FeedNotStale {
+//! #     async fn check(&self, _: &CheckContext) -> Health { Health::healthy("") } }
+//! use ws_health::Supervisor;
+//!
+//! let config = ws_health::Config::default();
+//! let supervisor = Supervisor::builder()
+//!     .with_config(&config)
+//!     .with_check("feed", FeedNotStale, config.check("feed"))
+//!     .build()?;
+//! # drop(supervisor);
+//! # Ok::<_, ws_health::Error>(())
+//! ```
+//!
+//! # Policies
+//!
+//! Actions run when the connection's status changes: log at a level, close with a code
+//! (bounded close handshake, then TCP is dropped), reconnect (clients), or a
+//! [`policy::CustomAction`] registered by name. See [`policy::Policy`].
+
+#![forbid(unsafe_code)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+#![doc(test(attr(deny(warnings), allow(dead_code))))]
+
+pub mod check;
+pub mod config;
+mod error;
+pub mod frame;
+mod health;
+pub mod policy;
+mod stats;
+pub mod supervisor;
+
+pub use async_trait::async_trait;
+pub use check::{CheckContext, HealthCheck};
+pub use config::{CheckSettings, Config};
+pub use error::{Error, ErrorKind, Result};
+pub use health::{Health, Status};
+pub use stats::Stats;
+pub use supervisor::{Connection, Disconnect, Sender, Supervisor};
+/// The WebSocket library ws-health speaks; use this re-export to match its version.
+pub use tokio_tungstenite::{self, tungstenite};

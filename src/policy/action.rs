@@ -1,0 +1,148 @@
+//! Actions a policy can take, and the trait for custom ones.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::frame::{check_close_code, check_close_reason};
+use crate::{Health, Result, Status};
+
+/// One thing to do when a connection's status changes.
+///
+/// In configuration each action is a table tagged by `action`:
+///
+/// ```toml
+/// on_unhealthy = [
+///     { action = "log", level = "error" },
+///     { action = "close", code = 1011, reason = "keepalive ping timeout" },
+/// ]
+/// on_degraded = [{ action = "custom", name = "page-oncall" }]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Action {
+    /// Emit a `tracing` event at `level` naming the check, the transition and the reason.
+    Log {
+        /// The event's level.
+        #[serde(default)]
+        level: LogLevel,
+    },
+    /// Close the connection with `code`, wait at most the policy's close timeout for the
+    /// peer's close frame, then drop TCP.
+    Close {
+        /// The close code; must be one that may be sent (see [`crate::frame::check_close_code`]).
+        code: u16,
+        /// The close reason; when absent, the failing check's reason, cut to 123 bytes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Close like `Close { code: 1011 }` and ask the runtime to reconnect (clients) whatever
+    /// its final-close rules say.
+    Reconnect,
+    /// Run the [`CustomAction`] registered under `name`.
+    Custom {
+        /// The registered name.
+        name: String,
+    },
+}
+
+impl Action {
+    /// Checks the action's values: close codes that may be sent, reasons that fit.
+    pub fn validate(&self) -> Result<()> {
+        if let Action::Close { code, reason } = self {
+            check_close_code(*code)?;
+            if let Some(reason) = reason {
+                check_close_reason(reason)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A `tracing` level, as written in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    #[default]
+    Info,
+    Warn,
+    Error,
+}
+
+/// What a [`CustomAction`] is told.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ActionEvent<'a> {
+    /// The connection's id.
+    pub connection_id: u64,
+    /// The check whose result moved the connection.
+    pub check: &'a str,
+    /// That check's result.
+    pub health: &'a Health,
+    /// The connection's status before.
+    pub from: Status,
+    /// The connection's status now.
+    pub to: Status,
+}
+
+/// An action of your own, registered by name on the supervisor builder and named in a
+/// policy as `{ action = "custom", name = "..." }`.
+///
+/// It runs on the connection's task, so it must not block: hand slow work to a channel or
+/// spawn it. Closures implement it.
+///
+/// ```
+/// use ws_health::policy::ActionEvent;
+/// use ws_health::Supervisor;
+///
+/// let supervisor = Supervisor::builder()
+///     .with_custom_action("count", |event: &ActionEvent<'_>| {
+///         println!("connection {} is now {}", event.connection_id, event.to);
+///     })
+///     .build()
+///     .unwrap();
+/// # drop(supervisor);
+/// ```
+pub trait CustomAction: Send + Sync + 'static {
+    /// Carries out the action.
+    fn run(&self, event: &ActionEvent<'_>);
+}
+
+impl<F> CustomAction for F
+where
+    F: Fn(&ActionEvent<'_>) + Send + Sync + 'static,
+{
+    fn run(&self, event: &ActionEvent<'_>) {
+        self(event)
+    }
+}
+
+impl fmt::Debug for dyn CustomAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CustomAction")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_actions_are_validated() {
+        let bad = Action::Close {
+            code: 1006,
+            reason: None,
+        };
+        assert!(bad.validate().unwrap_err().to_string().contains("1006"));
+        let long = Action::Close {
+            code: 1000,
+            reason: Some("x".repeat(124)),
+        };
+        assert!(long.validate().is_err());
+        Action::Reconnect.validate().unwrap();
+    }
+}

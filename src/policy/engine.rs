@@ -1,0 +1,306 @@
+//! The policy state machine: check results in, status transitions out.
+
+use super::aggregate;
+use crate::Status;
+
+/// How one check's results move its effective status, Kubernetes-style.
+///
+/// # Default
+/// `failure_threshold = 1`, `success_threshold = 1`, `critical = true`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// Consecutive Unhealthy results before the check counts as Unhealthy.
+    pub failure_threshold: u32,
+    /// Consecutive Healthy results before a Degraded or Unhealthy check counts as Healthy
+    /// again (and consecutive non-failing results before an Unhealthy one counts as Degraded).
+    pub success_threshold: u32,
+    /// Whether the check can make the connection Unhealthy (otherwise at most Degraded).
+    pub critical: bool,
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Rule {
+            failure_threshold: 1,
+            success_threshold: 1,
+            critical: true,
+        }
+    }
+}
+
+/// A change of status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    /// The status before.
+    pub from: Status,
+    /// The status after.
+    pub to: Status,
+}
+
+/// What one observation changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Step {
+    /// The observed check's effective status changed.
+    pub check: Option<Transition>,
+    /// The connection's aggregated status changed; its actions are due.
+    pub connection: Option<Transition>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CheckState {
+    rule: Rule,
+    effective: Status,
+    /// Consecutive Unhealthy results.
+    fails: u32,
+    /// Consecutive Healthy or Degraded results.
+    passes: u32,
+    /// Consecutive Healthy results.
+    oks: u32,
+}
+
+/// The per-connection policy state: one small record per check, no I/O, no clock.
+///
+/// ```
+/// use ws_health::policy::{PolicyEngine, Rule, Transition};
+/// use ws_health::Status::*;
+///
+/// let mut engine = PolicyEngine::new([Rule { failure_threshold: 2, ..Rule::default() }]);
+/// assert_eq!(engine.observe(0, Unhealthy).connection, None); // 1 of 2
+/// let step = engine.observe(0, Unhealthy);
+/// assert_eq!(step.connection, Some(Transition { from: Healthy, to: Unhealthy }));
+/// ```
+#[derive(Debug, Clone)]
+pub struct PolicyEngine {
+    checks: Vec<CheckState>,
+    status: Status,
+}
+
+impl PolicyEngine {
+    /// An engine for checks with these rules, all starting Healthy (a new connection is
+    /// presumed healthy: its handshake just succeeded).
+    pub fn new(rules: impl IntoIterator<Item = Rule>) -> Self {
+        let checks = rules
+            .into_iter()
+            .map(|rule| CheckState {
+                rule,
+                effective: Status::Healthy,
+                fails: 0,
+                passes: 0,
+                oks: 0,
+            })
+            .collect();
+        PolicyEngine {
+            checks,
+            status: Status::Healthy,
+        }
+    }
+
+    /// The connection's aggregated status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The effective status of check `index`.
+    ///
+    /// # Panics
+    /// If `index` is not a check of this engine.
+    pub fn check_status(&self, index: usize) -> Status {
+        self.checks[index].effective
+    }
+
+    /// Replaces the rules, keeping each check's counters (a live reload). Checks beyond the
+    /// old count start Healthy.
+    pub fn set_rules(&mut self, rules: impl IntoIterator<Item = Rule>) {
+        let old = std::mem::take(&mut self.checks);
+        let mut fresh = PolicyEngine::new(rules);
+        for (new, old) in fresh.checks.iter_mut().zip(old) {
+            *new = CheckState {
+                rule: new.rule,
+                ..old
+            };
+        }
+        self.checks = fresh.checks;
+        self.status = self.aggregate();
+    }
+
+    /// Feeds one result of check `index`.
+    ///
+    /// # Panics
+    /// If `index` is not a check of this engine.
+    pub fn observe(&mut self, index: usize, result: Status) -> Step {
+        let check = &mut self.checks[index];
+        let before = check.effective;
+        let rule = check.rule;
+        match result {
+            Status::Unhealthy => {
+                check.fails = check.fails.saturating_add(1);
+                check.passes = 0;
+                check.oks = 0;
+                if check.fails >= rule.failure_threshold.max(1) {
+                    check.effective = Status::Unhealthy;
+                }
+            }
+            Status::Degraded | Status::Healthy => {
+                check.fails = 0;
+                check.passes = check.passes.saturating_add(1);
+                check.oks = if result == Status::Healthy {
+                    check.oks.saturating_add(1)
+                } else {
+                    0
+                };
+                let threshold = rule.success_threshold.max(1);
+                check.effective = match (before, result) {
+                    (Status::Unhealthy, _) if check.passes < threshold => Status::Unhealthy,
+                    (_, Status::Degraded) => Status::Degraded,
+                    (Status::Healthy, Status::Healthy) => Status::Healthy,
+                    // Recovering: Healthy only after enough consecutive Healthy results.
+                    (_, _) if check.oks >= threshold => Status::Healthy,
+                    (_, _) => Status::Degraded,
+                };
+            }
+        }
+        let after = check.effective;
+        let status_before = self.status;
+        self.status = self.aggregate();
+        Step {
+            check: (before != after).then_some(Transition {
+                from: before,
+                to: after,
+            }),
+            connection: (status_before != self.status).then_some(Transition {
+                from: status_before,
+                to: self.status,
+            }),
+        }
+    }
+
+    fn aggregate(&self) -> Status {
+        aggregate(self.checks.iter().map(|c| (c.effective, c.rule.critical)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::*;
+
+    fn rule(failure_threshold: u32, success_threshold: u32, critical: bool) -> Rule {
+        Rule {
+            failure_threshold,
+            success_threshold,
+            critical,
+        }
+    }
+
+    /// Feeds `results` to a one-check engine; returns the effective status after each.
+    fn run(rule: Rule, results: &[Status]) -> Vec<Status> {
+        let mut engine = PolicyEngine::new([rule]);
+        results
+            .iter()
+            .map(|r| {
+                engine.observe(0, *r);
+                engine.check_status(0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn failure_threshold_needs_consecutive_failures() {
+        let r = rule(3, 1, true);
+        assert_eq!(
+            run(
+                r,
+                &[Unhealthy, Unhealthy, Healthy, Unhealthy, Unhealthy, Unhealthy]
+            ),
+            [Healthy, Healthy, Healthy, Healthy, Healthy, Unhealthy]
+        );
+    }
+
+    #[test]
+    fn success_threshold_needs_consecutive_successes() {
+        let r = rule(1, 2, true);
+        assert_eq!(
+            run(r, &[Unhealthy, Healthy, Unhealthy, Healthy, Healthy]),
+            [Unhealthy, Unhealthy, Unhealthy, Unhealthy, Healthy]
+        );
+    }
+
+    #[test]
+    fn degraded_is_immediate_and_recovery_needs_successes() {
+        let r = rule(1, 2, true);
+        assert_eq!(
+            run(r, &[Degraded, Healthy, Healthy]),
+            [Degraded, Degraded, Healthy]
+        );
+        // Leaving Unhealthy through Degraded results counts them as passes.
+        assert_eq!(
+            run(r, &[Unhealthy, Degraded, Degraded, Healthy, Healthy]),
+            [Unhealthy, Unhealthy, Degraded, Degraded, Healthy]
+        );
+    }
+
+    #[test]
+    fn thresholds_of_zero_act_as_one() {
+        assert_eq!(
+            run(rule(0, 0, true), &[Unhealthy, Healthy]),
+            [Unhealthy, Healthy]
+        );
+    }
+
+    #[test]
+    fn connection_transitions_follow_aggregation() {
+        let mut engine = PolicyEngine::new([rule(1, 1, true), rule(1, 1, false)]);
+        let step = engine.observe(1, Unhealthy);
+        assert_eq!(
+            step.check,
+            Some(Transition {
+                from: Healthy,
+                to: Unhealthy
+            })
+        );
+        assert_eq!(
+            step.connection,
+            Some(Transition {
+                from: Healthy,
+                to: Degraded
+            })
+        );
+        let step = engine.observe(0, Unhealthy);
+        assert_eq!(
+            step.connection,
+            Some(Transition {
+                from: Degraded,
+                to: Unhealthy
+            })
+        );
+        // A second failure of an already-Unhealthy check changes nothing.
+        assert_eq!(engine.observe(0, Unhealthy), Step::default());
+        let step = engine.observe(0, Healthy);
+        assert_eq!(
+            step.connection,
+            Some(Transition {
+                from: Unhealthy,
+                to: Degraded
+            })
+        );
+        let step = engine.observe(1, Healthy);
+        assert_eq!(
+            step.connection,
+            Some(Transition {
+                from: Degraded,
+                to: Healthy
+            })
+        );
+    }
+
+    #[test]
+    fn reload_keeps_counters() {
+        let mut engine = PolicyEngine::new([rule(3, 1, true)]);
+        engine.observe(0, Unhealthy);
+        engine.observe(0, Unhealthy);
+        engine.set_rules([rule(2, 1, true)]);
+        // The two failures already seen count against the new threshold at the next result.
+        engine.observe(0, Unhealthy);
+        assert_eq!(engine.status(), Unhealthy);
+    }
+}

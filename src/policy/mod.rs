@@ -1,0 +1,70 @@
+//! Policy: what to do about what the checks found.
+//!
+//! [`PolicyEngine`] is a pure state machine — results in, transitions out, no I/O and no
+//! clock — so every rule here is testable with plain values. The supervisor feeds it each
+//! check result and carries out the [`Action`]s of the transitions it reports.
+//!
+//! # How a connection's status is aggregated
+//!
+//! Each check has an *effective* status, moved by its thresholds (see [`Rule`]). The
+//! connection's status is the worst effective status among its checks, where a non-critical
+//! check counts as at most Degraded:
+//!
+//! | check's effective status | critical check makes the connection | non-critical check makes it |
+//! |---|---|---|
+//! | Healthy   | at least Healthy   | at least Healthy  |
+//! | Degraded  | at least Degraded  | at least Degraded |
+//! | Unhealthy | Unhealthy          | at least Degraded |
+//!
+//! A connection with no checks is Healthy.
+
+mod action;
+mod aggregate;
+mod engine;
+
+pub use action::{Action, ActionEvent, CustomAction, LogLevel};
+pub use aggregate::aggregate;
+pub use engine::{PolicyEngine, Rule, Step, Transition};
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The connection-wide policy: the actions taken when the connection's status changes, for
+/// checks that do not name their own, and the close handshake's bound.
+///
+/// # Default
+/// Python `websockets`' behaviour: Unhealthy closes with 1011 and the failing check's reason
+/// (for the ping check, "keepalive ping timeout"); Degraded and recovery are logged; the
+/// close handshake gets 10 s before TCP is dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// Actions when the connection becomes Degraded.
+    pub on_degraded: Vec<Action>,
+    /// Actions when the connection becomes Unhealthy.
+    pub on_unhealthy: Vec<Action>,
+    /// Actions when the connection becomes Healthy again.
+    pub on_recovered: Vec<Action>,
+    /// How long to wait for the peer's close frame before dropping TCP.
+    #[serde(with = "humantime_serde")]
+    pub close_timeout: Duration,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            on_degraded: vec![Action::Log {
+                level: LogLevel::Warn,
+            }],
+            on_unhealthy: vec![Action::Close {
+                code: 1011,
+                reason: None,
+            }],
+            on_recovered: vec![Action::Log {
+                level: LogLevel::Info,
+            }],
+            close_timeout: Duration::from_secs(10),
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Per-connection statistics: written by the supervisor without locks, read by anyone.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::time::Instant;
+
+/// A snapshot of one connection's statistics.
+///
+/// `latency` is Python `websockets`' figure: the round-trip time of the last answered ping,
+/// zero before the first. `smoothed_rtt` and `rtt_variance` follow TCP's estimator
+/// (RFC 6298: gains 1/8 and 1/4), so one slow pong does not hide the trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Round-trip time of the last answered ping; zero before the first.
+    #[serde(with = "humantime_serde")]
+    pub latency: Duration,
+    /// Smoothed round-trip time; zero before the first pong.
+    #[serde(with = "humantime_serde")]
+    pub smoothed_rtt: Duration,
+    /// Mean deviation of the round-trip time.
+    #[serde(with = "humantime_serde")]
+    pub rtt_variance: Duration,
+    /// Pings flushed to the socket.
+    pub pings_sent: u64,
+    /// Pongs that answered a ping of ours.
+    pub pongs_received: u64,
+    /// Pings that went unanswered within their check's timeout.
+    pub pings_missed: u64,
+    /// Application messages delivered to the application.
+    pub messages_received: u64,
+    /// Application messages written to the socket.
+    pub messages_sent: u64,
+    /// Time since the connection was supervised.
+    #[serde(with = "humantime_serde")]
+    pub uptime: Duration,
+    /// Time since the last frame of any kind arrived from the peer.
+    #[serde(with = "humantime_serde")]
+    pub idle: Duration,
+}
+
+/// The live counters behind [`Stats`]. Times are stored as nanoseconds since `started`.
+#[derive(Debug)]
+pub(crate) struct StatsCell {
+    started: Instant,
+    latency: AtomicU64,
+    srtt: AtomicU64,
+    rttvar: AtomicU64,
+    pings_sent: AtomicU64,
+    pongs: AtomicU64,
+    missed: AtomicU64,
+    received: AtomicU64,
+    sent: AtomicU64,
+    last_inbound: AtomicU64,
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl StatsCell {
+    pub(crate) fn new(started: Instant) -> Self {
+        StatsCell {
+            started,
+            latency: AtomicU64::new(0),
+            srtt: AtomicU64::new(0),
+            rttvar: AtomicU64::new(0),
+            pings_sent: AtomicU64::new(0),
+            pongs: AtomicU64::new(0),
+            missed: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+            last_inbound: AtomicU64::new(0),
+        }
+    }
+
+    /// Records an answered ping. Only the supervisor writes, so load-then-store is exact.
+    pub(crate) fn record_rtt(&self, rtt: Duration) {
+        let r = nanos(rtt);
+        self.latency.store(r, Relaxed);
+        let first = self.pongs.fetch_add(1, Relaxed) == 0;
+        let (srtt, rttvar) = if first {
+            (r, r / 2)
+        } else {
+            let srtt = self.srtt.load(Relaxed);
+            let rttvar = self.rttvar.load(Relaxed);
+            let err = srtt.abs_diff(r);
+            (srtt - srtt / 8 + r / 8, rttvar - rttvar / 4 + err / 4)
+        };
+        self.srtt.store(srtt, Relaxed);
+        self.rttvar.store(rttvar, Relaxed);
+    }
+
+    pub(crate) fn ping_sent(&self) {
+        self.pings_sent.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn ping_missed(&self) {
+        self.missed.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn message_received(&self) {
+        self.received.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn message_sent(&self) {
+        self.sent.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn frame_in(&self, now: Instant) {
+        self.last_inbound
+            .store(nanos(now.saturating_duration_since(self.started)), Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self, now: Instant) -> Stats {
+        let uptime = now.saturating_duration_since(self.started);
+        let last = Duration::from_nanos(self.last_inbound.load(Relaxed));
+        Stats {
+            latency: Duration::from_nanos(self.latency.load(Relaxed)),
+            smoothed_rtt: Duration::from_nanos(self.srtt.load(Relaxed)),
+            rtt_variance: Duration::from_nanos(self.rttvar.load(Relaxed)),
+            pings_sent: self.pings_sent.load(Relaxed),
+            pongs_received: self.pongs.load(Relaxed),
+            pings_missed: self.missed.load(Relaxed),
+            messages_received: self.received.load(Relaxed),
+            messages_sent: self.sent.load(Relaxed),
+            uptime,
+            idle: uptime.saturating_sub(last),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoothed_rtt_follows_rfc6298() {
+        let start = Instant::now();
+        let cell = StatsCell::new(start);
+        cell.record_rtt(Duration::from_millis(80));
+        let s = cell.snapshot(start);
+        assert_eq!(s.latency, Duration::from_millis(80));
+        assert_eq!(s.smoothed_rtt, Duration::from_millis(80));
+        assert_eq!(s.rtt_variance, Duration::from_millis(40));
+        cell.record_rtt(Duration::from_millis(160));
+        let s = cell.snapshot(start);
+        assert_eq!(s.latency, Duration::from_millis(160));
+        assert_eq!(s.smoothed_rtt, Duration::from_millis(90)); // 7/8·80 + 1/8·160
+        assert_eq!(s.rtt_variance, Duration::from_millis(50)); // 3/4·40 + 1/4·80
+        assert_eq!(s.pongs_received, 2);
+    }
+}

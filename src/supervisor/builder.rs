@@ -1,0 +1,148 @@
+//! Building a [`Supervisor`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use super::plan::{Plan, PlannedCheck, PING};
+use super::Supervisor;
+use crate::check::{HealthCheck, PingCheck};
+use crate::config::Queues;
+use crate::policy::{CustomAction, Policy};
+use crate::{CheckSettings, Config, Result};
+
+/// Builds a [`Supervisor`]: the ping check, user checks, policy and custom actions.
+///
+/// # Default
+/// The [`PingCheck`] with [`CheckSettings::default`] (every 20 s, 20 s timeout),
+/// [`Policy::default`] (Unhealthy closes with 1011) and queues of 64 messages each way.
+///
+/// ```
+/// use std::time::Duration;
+/// use ws_health::{CheckSettings, Supervisor};
+///
+/// let supervisor = Supervisor::builder()
+///     .with_ping_settings(CheckSettings::every(Duration::from_secs(5), Duration::from_secs(3)))
+///     .build()?;
+/// # drop(supervisor);
+/// # Ok::<_, ws_health::Error>(())
+/// ```
+#[must_use]
+pub struct SupervisorBuilder {
+    ping: Arc<dyn HealthCheck>,
+    ping_settings: CheckSettings,
+    checks: Vec<PlannedCheck>,
+    policy: Policy,
+    custom: HashMap<String, Arc<dyn CustomAction>>,
+    queues: Queues,
+}
+
+impl Default for SupervisorBuilder {
+    fn default() -> Self {
+        SupervisorBuilder {
+            ping: Arc::new(PingCheck),
+            ping_settings: CheckSettings::default(),
+            checks: Vec::new(),
+            policy: Policy::default(),
+            custom: HashMap::new(),
+            queues: Queues::default(),
+        }
+    }
+}
+
+impl SupervisorBuilder {
+    /// Takes the ping settings, policy and queue sizes from `config`. User checks read their
+    /// own tables with [`Config::check`].
+    pub fn with_config(mut self, config: &Config) -> Self {
+        self.ping_settings = config.ping.clone();
+        self.policy = config.policy.clone();
+        self.queues = config.queues;
+        self
+    }
+
+    /// Replaces the implementation of the built-in ping check (named `"ping"`), e.g. with
+    /// one that overrides [`HealthCheck::judge`].
+    pub fn with_ping(mut self, check: impl HealthCheck) -> Self {
+        self.ping = Arc::new(check);
+        self
+    }
+
+    /// Sets the ping check's timing, thresholds and actions.
+    pub fn with_ping_settings(mut self, settings: CheckSettings) -> Self {
+        self.ping_settings = settings;
+        self
+    }
+
+    /// Adds a check under `name`, with its settings (e.g. `config.check(name)`).
+    pub fn with_check(
+        mut self,
+        name: impl Into<String>,
+        check: impl HealthCheck,
+        settings: CheckSettings,
+    ) -> Self {
+        self.checks.push(PlannedCheck {
+            name: name.into().into(),
+            check: Arc::new(check),
+            settings,
+        });
+        self
+    }
+
+    /// Sets the connection-wide policy.
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Registers a custom action under `name`, for policies to name.
+    pub fn with_custom_action(
+        mut self,
+        name: impl Into<String>,
+        action: impl CustomAction,
+    ) -> Self {
+        self.custom.insert(name.into(), Arc::new(action));
+        self
+    }
+
+    /// Sets the inbound and outbound queue sizes.
+    pub fn with_queues(mut self, queues: Queues) -> Self {
+        self.queues = queues;
+        self
+    }
+
+    /// Validates everything and builds the supervisor.
+    ///
+    /// # Errors
+    /// A zero interval or timeout, a duplicate or reserved check name, an invalid close code
+    /// or reason, or a custom action that is named but not registered.
+    pub fn build(self) -> Result<Supervisor> {
+        let mut checks = Vec::with_capacity(self.checks.len() + 1);
+        checks.push(PlannedCheck {
+            name: PING.into(),
+            check: self.ping,
+            settings: self.ping_settings,
+        });
+        checks.extend(self.checks);
+        let plan = Plan {
+            checks,
+            policy: self.policy,
+            custom: self.custom,
+            queues: self.queues,
+        };
+        plan.validate()?;
+        Ok(Supervisor::from_plan(plan))
+    }
+}
+
+impl fmt::Debug for SupervisorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SupervisorBuilder")
+            .field("ping_settings", &self.ping_settings)
+            .field(
+                "checks",
+                &self.checks.iter().map(|c| &*c.name).collect::<Vec<_>>(),
+            )
+            .field("policy", &self.policy)
+            .finish()
+    }
+}

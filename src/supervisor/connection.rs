@@ -1,0 +1,250 @@
+//! The application's side of a supervised connection.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::Stream;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::shared::Shared;
+use super::Disconnect;
+use crate::{frame, Error, ErrorKind, Health, Result, Stats};
+
+/// A supervised connection, as the application sees it: receive with
+/// [`recv`](Connection::recv) or as a [`Stream`], send through [`Sender`]s (this type derefs
+/// to one), watch its health and read its stats.
+///
+/// Only Text and Binary messages reach the application; pings, pongs and the close
+/// handshake are the supervisor's. Dropping the connection and every [`Sender`] closes the
+/// connection with 1000.
+pub struct Connection {
+    sender: Sender,
+}
+
+/// The cloneable sending and controlling half of a [`Connection`].
+pub struct Sender {
+    shared: Arc<Shared>,
+}
+
+impl Connection {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Connection {
+            sender: Sender::new(shared),
+        }
+    }
+
+    /// Receives the next application message; `None` once the connection has ended and
+    /// every message received before the end has been taken.
+    pub async fn recv(&mut self) -> Option<Message> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next application message.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        let shared = &self.sender.shared;
+        let mut inner = shared.lock();
+        let was_full = inner.inbound.len() >= shared.inbound_capacity;
+        if let Some(message) = inner.inbound.pop_front() {
+            drop(inner);
+            if was_full {
+                // The driver stopped reading when the queue filled; let it resume.
+                shared.wake_driver();
+            }
+            return Poll::Ready(Some(message));
+        }
+        if inner.ended.is_some() {
+            return Poll::Ready(None);
+        }
+        match &inner.recv_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => inner.recv_waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// A cloneable handle for sending and closing from other tasks.
+    pub fn sender(&self) -> Sender {
+        self.sender.clone()
+    }
+}
+
+impl std::ops::Deref for Connection {
+    type Target = Sender;
+
+    fn deref(&self) -> &Sender {
+        &self.sender
+    }
+}
+
+impl Stream for Connection {
+    type Item = Message;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        self.get_mut().poll_recv(cx)
+    }
+}
+
+impl Sender {
+    fn new(shared: Arc<Shared>) -> Self {
+        shared.handle_opened();
+        Sender { shared }
+    }
+
+    /// The connection's id, unique within the process.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    /// Queues a message, waiting while the outbound queue is full.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Closed`] once the connection is closing or closed.
+    pub async fn send(&self, message: Message) -> Result<()> {
+        let mut message = message;
+        loop {
+            let changed = self.shared.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            match self.try_send(message) {
+                Err(TrySendError::Full(m)) => message = m,
+                Err(TrySendError::Closed(_)) => return Err(Error::closed()),
+                Ok(()) => return Ok(()),
+            }
+            changed.await;
+        }
+    }
+
+    /// Queues a message if there is room, without waiting.
+    ///
+    /// # Errors
+    /// The message comes back inside the error: never silently dropped.
+    pub fn try_send(&self, message: Message) -> std::result::Result<(), TrySendError> {
+        self.shared.push_outbound(message, true)
+    }
+
+    /// Starts the close handshake with `code` and `reason`; the supervisor sends queued
+    /// messages first, then the close frame, and drops TCP after the policy's close timeout
+    /// if the peer does not answer. Await [`closed`](Sender::closed) for the end.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for a code that may not be sent (1005, 1006, 1015, …) or
+    /// a reason over 123 bytes.
+    pub fn close(&self, code: u16, reason: &str) -> Result<()> {
+        let frame = frame::close_frame(code, reason)?;
+        let mut inner = self.shared.lock();
+        if inner.ended.is_none() && inner.close_request.is_none() {
+            inner.close_request = Some(frame);
+        }
+        drop(inner);
+        self.shared.wake_driver();
+        Ok(())
+    }
+
+    /// Waits until the connection has ended, and says how.
+    pub async fn closed(&self) -> Disconnect {
+        loop {
+            let changed = self.shared.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(end) = self.shared.lock().ended.clone() {
+                return end;
+            }
+            changed.await;
+        }
+    }
+
+    /// How the connection ended, if it has.
+    pub fn disconnect(&self) -> Option<Disconnect> {
+        self.shared.lock().ended.clone()
+    }
+
+    /// The connection's current health.
+    pub fn health(&self) -> Health {
+        self.shared.health.borrow().clone()
+    }
+
+    /// A receiver that sees every change of the connection's status.
+    pub fn watch_health(&self) -> watch::Receiver<Health> {
+        self.shared.health.subscribe()
+    }
+
+    /// A snapshot of the connection's statistics.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats.snapshot(Instant::now())
+    }
+
+    /// The round-trip time of the last answered ping; zero before the first (Python
+    /// `websockets`' `latency`).
+    pub fn latency(&self) -> Duration {
+        self.stats().latency
+    }
+}
+
+impl Clone for Sender {
+    fn clone(&self) -> Self {
+        Sender::new(self.shared.clone())
+    }
+}
+
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.shared.handle_dropped();
+    }
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("id", &self.id())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Sender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").field("id", &self.id()).finish()
+    }
+}
+
+/// Why [`Sender::try_send`] gave the message back.
+#[derive(Debug)]
+pub enum TrySendError {
+    /// The outbound queue is full; try again later or use [`Sender::send`].
+    Full(Message),
+    /// The connection is closing or closed.
+    Closed(Message),
+}
+
+impl TrySendError {
+    /// The message that was not sent.
+    pub fn into_message(self) -> Message {
+        match self {
+            TrySendError::Full(m) | TrySendError::Closed(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for TrySendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("outbound queue is full"),
+            TrySendError::Closed(_) => f.write_str("the connection is closed"),
+        }
+    }
+}
+
+impl std::error::Error for TrySendError {}
+
+impl From<TrySendError> for Error {
+    fn from(err: TrySendError) -> Self {
+        match err {
+            TrySendError::Full(_) => Error::new(ErrorKind::QueueFull, "outbound queue is full"),
+            TrySendError::Closed(_) => Error::closed(),
+        }
+    }
+}

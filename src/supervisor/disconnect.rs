@@ -1,0 +1,70 @@
+//! How a supervised connection ended.
+
+use std::fmt;
+
+/// Who ended a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Initiator {
+    /// A policy action closed it (a failed check).
+    Policy,
+    /// The application closed it, or dropped every handle to it.
+    Application,
+    /// The peer sent a close frame.
+    Peer,
+    /// The transport failed or ended without a close frame.
+    Network,
+}
+
+/// How a supervised connection ended: returned by
+/// [`Sender::closed`](crate::Sender::closed).
+///
+/// `code` follows RFC 6455, including the two codes that only ever describe a close
+/// locally: 1005 when the peer's close frame had no code, 1006 when the connection ended
+/// without a close frame at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Disconnect {
+    /// Who ended it.
+    pub initiator: Initiator,
+    /// The close code sent or received (1005 or 1006 as above).
+    pub code: u16,
+    /// The close reason sent or received, or the transport error.
+    pub reason: String,
+    /// Whether a policy asked the runtime to reconnect.
+    pub reconnect: bool,
+    /// Whether the close handshake completed (false: TCP was dropped at the close timeout or
+    /// the transport failed).
+    pub clean: bool,
+}
+
+impl Disconnect {
+    pub(crate) fn new(initiator: Initiator, code: u16, reason: impl Into<String>) -> Self {
+        Disconnect {
+            initiator,
+            code,
+            reason: reason.into(),
+            reconnect: false,
+            clean: false,
+        }
+    }
+}
+
+impl fmt::Display for Disconnect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let by = match self.initiator {
+            Initiator::Policy => "policy",
+            Initiator::Application => "application",
+            Initiator::Peer => "peer",
+            Initiator::Network => "network",
+        };
+        write!(f, "closed by {by} with {}", self.code)?;
+        if !self.reason.is_empty() {
+            write!(f, " {:?}", self.reason)?;
+        }
+        if !self.clean {
+            f.write_str(" (unclean)")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,170 @@
+//! The supervisor: when to probe, per connection. It drives the socket.
+//!
+//! [`Supervisor`] is a cheap, cloneable template (checks, settings, policy) shared by every
+//! connection it supervises. [`Supervisor::supervise`] spawns one task per connection — the
+//! *driver* — which owns the WebSocket: it reads (answering the peer's pings even while the
+//! application is busy), writes (control frames ahead of queued data), runs every check on
+//! its own schedule under its own timeout, feeds results to the policy engine and carries
+//! out the actions. When the connection ends, the task ends, and with it every check and
+//! timer of the connection.
+
+mod builder;
+mod connection;
+mod disconnect;
+mod driver;
+mod plan;
+mod shared;
+
+pub use builder::SupervisorBuilder;
+pub use connection::{Connection, Sender, TrySendError};
+pub use disconnect::{Disconnect, Initiator};
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use futures_util::{Sink, Stream};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+use tracing::Instrument;
+
+use crate::{Config, Result};
+use plan::Plan;
+use shared::Shared;
+
+/// Anything that is a `Stream` and `Sink` of WebSocket messages: tokio-tungstenite's
+/// `WebSocketStream` over any I/O, or another stack's socket behind a thin adapter.
+pub trait Transport:
+    Stream<Item = Result<Message, <Self as Transport>::Error>>
+    + Sink<Message, Error = <Self as Transport>::Error>
+    + Unpin
+    + Send
+    + 'static
+{
+    /// The transport's error.
+    type Error: std::error::Error + Send + Sync + 'static;
+}
+
+impl<T, E> Transport for T
+where
+    T: Stream<Item = Result<Message, E>> + Sink<Message, Error = E> + Unpin + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    type Error = E;
+}
+
+/// Supervises WebSocket connections: one driver task per connection runs the checks and
+/// applies the policy. Clone it freely; clones share one plan.
+///
+/// ```no_run
+/// # async fn run(ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) {
+/// use ws_health::Supervisor;
+///
+/// // Python websockets' keepalive: ping every 20 s, close 1011 after 20 s without a pong.
+/// let supervisor = Supervisor::new();
+/// let mut conn = supervisor.supervise(ws);
+/// while let Some(message) = conn.recv().await {
+///     conn.send(message).await.ok(); // echo
+/// }
+/// println!("{}", conn.closed().await);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Supervisor {
+    plan: Arc<watch::Sender<Arc<Plan>>>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Supervisor {
+    /// A supervisor with the default configuration: the ping check only, Python
+    /// `websockets`' timings.
+    pub fn new() -> Self {
+        Supervisor::builder()
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// A builder, to add checks and set timings, policy and custom actions.
+    pub fn builder() -> SupervisorBuilder {
+        SupervisorBuilder::default()
+    }
+
+    fn from_plan(plan: Plan) -> Self {
+        Supervisor {
+            plan: Arc::new(watch::Sender::new(Arc::new(plan))),
+        }
+    }
+
+    /// Supervises `ws` on a new task of the current tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn supervise<S: Transport>(&self, ws: S) -> Connection {
+        self.spawn(ws, None)
+    }
+
+    /// Like [`supervise`](Supervisor::supervise), with per-connection state that checks
+    /// reach through [`CheckContext::state`](crate::check::CheckContext::state).
+    pub fn supervise_with_state<S, T>(&self, ws: S, state: Arc<T>) -> Connection
+    where
+        S: Transport,
+        T: Any + Send + Sync,
+    {
+        self.spawn(ws, Some(state))
+    }
+
+    /// Supervises `ws` without spawning: returns the connection and the driver future,
+    /// which does all the work and must be polled (spawned, or joined with your own work)
+    /// until it completes with the [`Disconnect`].
+    pub fn attach<S: Transport>(
+        &self,
+        ws: S,
+        state: Option<Arc<dyn Any + Send + Sync>>,
+    ) -> (
+        Connection,
+        impl Future<Output = Disconnect> + Send + 'static,
+    ) {
+        let plan = self.plan.subscribe();
+        let queues = plan.borrow().queues;
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(Shared::new(id, state, queues.inbound, queues.outbound));
+        let connection = Connection::new(shared.clone());
+        let span = tracing::info_span!("ws_health.connection", id);
+        let driver = driver::run(ws, shared, plan).instrument(span);
+        (connection, driver)
+    }
+
+    fn spawn<S: Transport>(&self, ws: S, state: Option<Arc<dyn Any + Send + Sync>>) -> Connection {
+        let (connection, driver) = self.attach(ws, state);
+        tokio::spawn(driver);
+        connection
+    }
+
+    /// Applies a new configuration to this supervisor and every live connection: new
+    /// timings take effect from each check's next run, new thresholds and actions from the
+    /// next result. No connection is dropped. A configuration that fails validation is
+    /// refused and the old one stays.
+    pub fn reload(&self, config: &Config) -> Result<()> {
+        let plan = self.plan.borrow().reconfigured(config)?;
+        self.plan.send_replace(Arc::new(plan));
+        Ok(())
+    }
+}
+
+impl Default for Supervisor {
+    fn default() -> Self {
+        Supervisor::new()
+    }
+}
+
+impl fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plan = self.plan.borrow();
+        f.debug_struct("Supervisor")
+            .field("checks", &plan.check_names().collect::<Vec<_>>())
+            .finish()
+    }
+}

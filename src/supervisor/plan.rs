@@ -1,0 +1,106 @@
+//! What a supervisor runs on each connection: checks, their settings, the policy.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::check::HealthCheck;
+use crate::config::Queues;
+use crate::policy::{Action, CustomAction, Policy, Rule, Transition};
+use crate::{CheckSettings, Config, Error, Result, Status};
+
+/// The name of the built-in ping/pong check.
+pub(crate) const PING: &str = "ping";
+
+#[derive(Clone)]
+pub(crate) struct PlannedCheck {
+    pub(crate) name: Arc<str>,
+    pub(crate) check: Arc<dyn HealthCheck>,
+    pub(crate) settings: CheckSettings,
+}
+
+#[derive(Clone)]
+pub(crate) struct Plan {
+    /// Enabled or not, in registration order; the ping check first.
+    pub(crate) checks: Vec<PlannedCheck>,
+    pub(crate) policy: Policy,
+    pub(crate) custom: HashMap<String, Arc<dyn CustomAction>>,
+    pub(crate) queues: Queues,
+}
+
+impl Plan {
+    pub(crate) fn check_names(&self) -> impl Iterator<Item = &str> {
+        self.checks.iter().map(|c| &*c.name)
+    }
+
+    pub(crate) fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
+        self.checks.iter().map(|c| c.settings.rule())
+    }
+
+    /// The actions due when check `index` moved the connection through `transition`.
+    pub(crate) fn actions(&self, index: usize, transition: Transition) -> &[Action] {
+        let settings = &self.checks[index].settings;
+        let (own, default) = if transition.to < transition.from {
+            (&settings.on_recovered, &self.policy.on_recovered)
+        } else if transition.to == Status::Unhealthy {
+            (&settings.on_unhealthy, &self.policy.on_unhealthy)
+        } else {
+            (&settings.on_degraded, &self.policy.on_degraded)
+        };
+        own.as_deref().unwrap_or(default)
+    }
+
+    /// Checks the whole plan; errors name the check and key at fault.
+    pub(crate) fn validate(&self) -> Result<()> {
+        for (i, check) in self.checks.iter().enumerate() {
+            check.settings.validate(&check.name)?;
+            if self.checks[..i].iter().any(|c| c.name == check.name) {
+                return Err(Error::invalid(format!(
+                    "two checks are named `{}`; names must be unique",
+                    check.name
+                )));
+            }
+        }
+        let policy = &self.policy;
+        let all_actions = policy
+            .on_degraded
+            .iter()
+            .chain(&policy.on_unhealthy)
+            .chain(&policy.on_recovered)
+            .chain(self.checks.iter().flat_map(|c| {
+                let s = &c.settings;
+                [&s.on_degraded, &s.on_unhealthy, &s.on_recovered]
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            }));
+        for action in all_actions {
+            action.validate()?;
+            if let Action::Custom { name } = action {
+                if !self.custom.contains_key(name) {
+                    let mut known: Vec<_> = self.custom.keys().map(String::as_str).collect();
+                    known.sort_unstable();
+                    return Err(Error::invalid(format!(
+                        "custom action `{name}` is not registered (registered: {known:?})"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// This plan with the timings and policy of `config`; the checks stay.
+    pub(crate) fn reconfigured(&self, config: &Config) -> Result<Plan> {
+        let mut plan = self.clone();
+        plan.policy = config.policy.clone();
+        plan.queues = config.queues;
+        for check in &mut plan.checks {
+            if &*check.name == PING {
+                check.settings = config.ping.clone();
+            } else if let Some(settings) = config.checks.get(&*check.name) {
+                check.settings = settings.clone();
+            }
+        }
+        plan.validate()?;
+        Ok(plan)
+    }
+}

@@ -1,0 +1,258 @@
+//! State one connection's driver shares with its application handle and its checks.
+//!
+//! One allocation per connection. Queues start empty and unallocated; the lock is held only
+//! for a few pointer moves and is uncontended in the steady state (the driver and the
+//! checks it polls run on one task).
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `polling_check` when the driver is not polling a check.
+pub(crate) const NOT_POLLING: usize = usize::MAX;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::task::AtomicWaker;
+use tokio::sync::{watch, Notify};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{Disconnect, TrySendError};
+use crate::check::{Matcher, Probe, ProbeError, Ticket};
+use crate::stats::StatsCell;
+use crate::{frame, Health, Stats};
+
+pub(crate) struct Shared {
+    pub(crate) id: u64,
+    pub(crate) stats: StatsCell,
+    state: Option<Arc<dyn Any + Send + Sync>>,
+    inner: Mutex<Inner>,
+    /// Wakes the driver when the application sends, takes a message or asks to close.
+    driver: AtomicWaker,
+    /// Signalled when outbound space frees up and when the connection ends.
+    pub(crate) changed: Notify,
+    pub(crate) health: watch::Sender<Health>,
+    /// The check the driver is polling, or [`NOT_POLLING`]; probes submitted meanwhile
+    /// belong to it.
+    pub(crate) polling_check: AtomicUsize,
+    /// Live `Connection` and `Sender` handles; at zero the driver closes the connection.
+    handles: AtomicUsize,
+    pub(crate) inbound_capacity: usize,
+    pub(crate) outbound_capacity: usize,
+}
+
+#[derive(Default)]
+pub(crate) struct Inner {
+    pub(crate) inbound: VecDeque<Message>,
+    pub(crate) recv_waker: Option<Waker>,
+    pub(crate) outbound: VecDeque<Message>,
+    /// A close the application asked for, not yet started by the driver.
+    pub(crate) close_request: Option<CloseFrame>,
+    pub(crate) pings: Vec<PendingPing>,
+    pub(crate) expects: Vec<Expectation>,
+    next_ticket: Ticket,
+    pub(crate) ended: Option<Disconnect>,
+}
+
+pub(crate) struct PendingPing {
+    pub(crate) ticket: Ticket,
+    pub(crate) check: Option<usize>,
+    pub(crate) payload: Bytes,
+    pub(crate) state: PingState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum PingState {
+    /// Submitted, not yet handed to the transport.
+    Queued,
+    /// Handed to the transport at this instant; not yet known to be flushed.
+    Written(Instant),
+    /// Flushed to the socket at this instant.
+    Flushed(Instant),
+    /// Answered after this round trip.
+    Answered(Duration),
+}
+
+pub(crate) struct Expectation {
+    pub(crate) ticket: Ticket,
+    pub(crate) matcher: Matcher,
+    pub(crate) answer: Option<Message>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        id: u64,
+        state: Option<Arc<dyn Any + Send + Sync>>,
+        inbound_capacity: usize,
+        outbound_capacity: usize,
+    ) -> Self {
+        Shared {
+            id,
+            stats: StatsCell::new(Instant::now()),
+            state,
+            inner: Mutex::new(Inner::default()),
+            driver: AtomicWaker::new(),
+            changed: Notify::new(),
+            health: watch::Sender::new(Health::healthy("connected")),
+            polling_check: AtomicUsize::new(NOT_POLLING),
+            handles: AtomicUsize::new(0),
+            inbound_capacity: inbound_capacity.max(1),
+            outbound_capacity: outbound_capacity.max(1),
+        }
+    }
+
+    /// Locks the inner state. A panic elsewhere never leaves it inconsistent (every critical
+    /// section is a few field moves), so a poisoned lock is simply taken over.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn register_driver(&self, waker: &Waker) {
+        self.driver.register(waker);
+    }
+
+    pub(crate) fn wake_driver(&self) {
+        self.driver.wake();
+    }
+
+    pub(crate) fn handle_opened(&self) {
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn handle_dropped(&self) {
+        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.wake_driver();
+        }
+    }
+
+    pub(crate) fn abandoned(&self) -> bool {
+        self.handles.load(Ordering::Acquire) == 0
+    }
+
+    fn ticket(inner: &mut Inner) -> Ticket {
+        inner.next_ticket = inner.next_ticket.wrapping_add(1);
+        inner.next_ticket
+    }
+
+    /// Queues a message from the application or a check.
+    pub(crate) fn push_outbound(
+        &self,
+        message: Message,
+        bounded: bool,
+    ) -> Result<(), TrySendError> {
+        let mut inner = self.lock();
+        if inner.ended.is_some() || inner.close_request.is_some() {
+            return Err(TrySendError::Closed(message));
+        }
+        if bounded && inner.outbound.len() >= self.outbound_capacity {
+            return Err(TrySendError::Full(message));
+        }
+        inner.outbound.push_back(message);
+        drop(inner);
+        self.wake_driver();
+        Ok(())
+    }
+}
+
+impl Probe for Shared {
+    fn connection_id(&self) -> u64 {
+        self.id
+    }
+
+    fn stats(&self) -> Stats {
+        self.stats.snapshot(Instant::now())
+    }
+
+    fn state(&self) -> Option<&(dyn Any + Send + Sync)> {
+        self.state.as_deref()
+    }
+
+    fn submit_ping(&self, payload: Bytes) -> Result<Ticket, ProbeError> {
+        let payload = frame::ping_payload(payload).map_err(ProbeError::Invalid)?;
+        let mut inner = self.lock();
+        if inner.ended.is_some() {
+            return Err(ProbeError::Closed);
+        }
+        let ticket = Shared::ticket(&mut inner);
+        let polling = self.polling_check.load(Ordering::Relaxed);
+        let check = (polling != NOT_POLLING).then_some(polling);
+        inner.pings.push(PendingPing {
+            ticket,
+            check,
+            payload,
+            state: PingState::Queued,
+        });
+        // Submitted from a check the driver is polling: it sends the ping before it sleeps,
+        // so no wake-up is needed.
+        if check.is_none() {
+            drop(inner);
+            self.wake_driver();
+        }
+        Ok(ticket)
+    }
+
+    fn poll_pong(&self, ticket: Ticket, _: &mut Context<'_>) -> Poll<Result<Duration, ProbeError>> {
+        let mut inner = self.lock();
+        let Some(i) = inner.pings.iter().position(|p| p.ticket == ticket) else {
+            return Poll::Ready(Err(ProbeError::Closed));
+        };
+        match inner.pings[i].state {
+            PingState::Answered(rtt) => {
+                inner.pings.remove(i);
+                Poll::Ready(Ok(rtt))
+            }
+            _ if inner.ended.is_some() => Poll::Ready(Err(ProbeError::Closed)),
+            // The driver polls running checks after every pong it matches.
+            _ => Poll::Pending,
+        }
+    }
+
+    fn submit_expect(&self, matcher: Matcher) -> Result<Ticket, ProbeError> {
+        let mut inner = self.lock();
+        if inner.ended.is_some() {
+            return Err(ProbeError::Closed);
+        }
+        let ticket = Shared::ticket(&mut inner);
+        inner.expects.push(Expectation {
+            ticket,
+            matcher,
+            answer: None,
+        });
+        Ok(ticket)
+    }
+
+    fn poll_expect(
+        &self,
+        ticket: Ticket,
+        _: &mut Context<'_>,
+    ) -> Poll<Result<Message, ProbeError>> {
+        let mut inner = self.lock();
+        let Some(i) = inner.expects.iter().position(|e| e.ticket == ticket) else {
+            return Poll::Ready(Err(ProbeError::Closed));
+        };
+        if inner.expects[i].answer.is_some() {
+            let answer = inner.expects.swap_remove(i).answer;
+            return Poll::Ready(answer.ok_or(ProbeError::Closed));
+        }
+        if inner.ended.is_some() {
+            return Poll::Ready(Err(ProbeError::Closed));
+        }
+        Poll::Pending
+    }
+
+    fn send(&self, message: Message) -> Result<(), ProbeError> {
+        // A check's messages are few and time-critical: they are not refused for a full queue.
+        self.push_outbound(message, false)
+            .map_err(|_| ProbeError::Closed)
+    }
+
+    fn cancel(&self, ticket: Ticket) {
+        let mut inner = self.lock();
+        inner.pings.retain(|p| p.ticket != ticket);
+        inner.expects.retain(|e| e.ticket != ticket);
+    }
+}
