@@ -1,8 +1,10 @@
 //! Configuration: every timing and policy, as plain serde values.
 
 mod check;
+mod socket;
 
 pub use check::CheckSettings;
+pub use socket::{SocketConfig, TcpKeepalive};
 
 use std::collections::BTreeMap;
 
@@ -27,6 +29,8 @@ pub struct Config {
     pub policy: Policy,
     /// Queue sizes between the supervisor and the application.
     pub queues: Queues,
+    /// TCP and WebSocket buffer settings used by the runtime.
+    pub socket: SocketConfig,
 }
 
 /// Bounded queues between a connection's supervisor and its application.
