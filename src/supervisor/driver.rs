@@ -39,8 +39,8 @@ pub(crate) async fn run<S: Transport>(
 ) -> Disconnect {
     let mut driver = Driver::new(ws, shared, plan);
     debug!("supervising connection");
-    let end = poll_fn(|cx| driver.poll(cx)).await;
-    driver.finish(&end);
+    let mut end = poll_fn(|cx| driver.poll(cx)).await;
+    driver.finish(&mut end);
     end
 }
 
@@ -396,7 +396,7 @@ impl<S: Transport> Driver<S> {
             }
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
-        let stalled = run.stalled;
+        let (started, stalled) = (run.started, run.stalled);
         drop(run); // cancels its probes
         let health = if stalled {
             Health::degraded(format!(
@@ -409,7 +409,6 @@ impl<S: Transport> Driver<S> {
         } else {
             Health::unhealthy(format!("timed out after {timeout:?}"))
         };
-        let started = now - timeout;
         self.finish_run(i, started, health, now);
     }
 
@@ -561,25 +560,30 @@ impl<S: Transport> Driver<S> {
         now: Instant,
         progress: &mut bool,
     ) -> Result<(), <S as Transport>::Error> {
-        // Pings first: their round trip is what we measure.
-        loop {
-            let next = {
-                let mut inner = self.shared.lock();
-                inner
-                    .pings
-                    .iter_mut()
-                    .find(|p| p.state == PingState::Queued)
-                    .map(|p| {
-                        p.state = PingState::Written(now);
-                        p.payload.clone()
-                    })
-            };
-            let Some(payload) = next else { break };
-            // A ping marked Written but refused here is matched by nothing and times out,
-            // which is the truth: it never left.
+        // Pings first: their round trip is what we measure. A ping stays Queued until the
+        // transport takes it, so one that never left is reported as never answered.
+        while self
+            .shared
+            .lock()
+            .pings
+            .iter()
+            .any(|p| p.state == PingState::Queued)
+        {
             if self.ws.poll_ready_unpin(cx)?.is_pending() {
                 return Ok(());
             }
+            let payload = {
+                let mut inner = self.shared.lock();
+                let ping = inner
+                    .pings
+                    .iter_mut()
+                    .find(|p| p.state == PingState::Queued);
+                ping.map(|p| {
+                    p.state = PingState::Written(now);
+                    p.payload.clone()
+                })
+            };
+            let Some(payload) = payload else { break };
             self.ws.start_send_unpin(Message::Ping(payload))?;
             self.flush_needed = true;
             *progress = true;
@@ -664,10 +668,17 @@ impl<S: Transport> Driver<S> {
     }
 
     /// Publishes the end to the application; the transport is dropped with `self`.
-    fn finish(&mut self, end: &Disconnect) {
+    fn finish(&mut self, end: &mut Disconnect) {
         self.cancel_runs();
         let waker = {
             let mut inner = self.shared.lock();
+            end.unsent = inner.outbound.len();
+            if end.unsent > 0 {
+                warn!(
+                    unsent = end.unsent,
+                    "connection ended with queued messages unsent"
+                );
+            }
             inner.ended = Some(end.clone());
             inner.pings.clear();
             inner.expects.clear();
