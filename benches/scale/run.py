@@ -159,6 +159,21 @@ def cpu_secs(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
 
+PERF_EVENTS = ["raw_syscalls:sys_enter", "syscalls:sys_enter_sendto", "syscalls:sys_enter_write",
+               "syscalls:sys_enter_recvfrom", "syscalls:sys_enter_read", "syscalls:sys_enter_epoll_wait",
+               "syscalls:sys_enter_futex", "context-switches"]
+
+
+def read_perf_stat(path):
+    """Event counts from `perf stat -x ,` output: {event: count}."""
+    counts = {}
+    for line in path.read_text().splitlines():
+        fields = line.split(",")
+        if len(fields) > 2 and fields[0].strip().isdigit():
+            counts[fields[2]] = int(fields[0])
+    return counts
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -217,6 +232,20 @@ def measure(name, exes, peers, args):
         cpu0, gen_cpu0, w0 = cpu_secs(pid), sum(cpu_secs(g.p.pid) for g in gens), time.monotonic()
         for g in gens:
             g.send("window_start")
+        perf = None
+        if args.perf:
+            args.perf.mkdir(parents=True, exist_ok=True)
+            perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o",
+                                     str(args.perf / f"{name}.perf.data"), "--", "sleep",
+                                     str(args.window)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+        stat = None
+        if args.syscalls:
+            stat_file = LOGS / f"{name}.perf-stat.txt"
+            stat = subprocess.Popen(["perf", "stat", "-x", ",", "-o", str(stat_file), "-e",
+                                     ",".join(PERF_EVENTS), "-p", str(pid), "--", "sleep",
+                                     str(args.window)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
         samples = []
         while time.monotonic() - w0 < args.window:
             samples.append(rss_kib(pid))
@@ -225,6 +254,11 @@ def measure(name, exes, peers, args):
             g.send("window_end")
         cpu1, gen_cpu1, w1 = cpu_secs(pid), sum(cpu_secs(g.p.pid) for g in gens), time.monotonic()
         samples.append(rss_kib(pid))
+        if perf:
+            perf.wait(timeout=args.window + 30)
+        if stat:
+            stat.wait(timeout=args.window + 30)
+            result["events"] = read_perf_stat(stat_file)
         for g in gens:
             g.event(10), g.event(10)  # the two acks
         result["window_secs"] = w1 - w0
@@ -337,6 +371,15 @@ def table(results, args):
                 f"| {fmt(d and d['min'], '.0f')} / {fmt(d and d['mean'], '.0f')} / {fmt(d and d['max'], '.0f')} "
                 f"| {fmt(u and u['min'], '.0f')} / {fmt(u and u['max'], '.0f')} "
                 f"| {r.get('detect_in_bounds', 0)}/{args.freeze} |")
+    if args.syscalls:
+        events = PERF_EVENTS
+        rows += ["", "| server | " + " | ".join(e.split(":")[-1].replace("sys_enter_", "") + "/ping"
+                                                for e in events) + " |",
+                 "|---|" + "---|" * len(events)]
+        for r in results:
+            ev, pings = r.get("events", {}), r["pings"] or 1
+            rows.append(f"| {r['server']} | " + " | ".join(
+                fmt(ev[e] / pings, ".2f") if e in ev else "—" for e in events) + " |")
     base = next((r for r in results if r["server"] == "handwritten"), None)
     if base:
         rows += ["", "| server | RSS/conn ÷ hand-written | CPU/ping ÷ hand-written |", "|---|---|---|"]
@@ -366,6 +409,10 @@ def main():
     ap.add_argument("--pong-delay-ms", type=int, default=0)
     ap.add_argument("--connect-timeout", type=float, default=180)
     ap.add_argument("--max-secs", type=int, default=900, help="every child exits after this")
+    ap.add_argument("--perf", type=Path, help="record a CPU profile of each server over the "
+                    "window into this folder (perf record -g; read with perf report -i)")
+    ap.add_argument("--syscalls", action="store_true", help="count the server's syscalls and "
+                    "context switches over the window (perf stat) and report them per ping")
     ap.add_argument("--json", type=Path, help="write every figure here")
     args = ap.parse_args()
     args.timeout = args.timeout if args.timeout is not None else args.interval
