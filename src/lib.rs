@@ -107,3 +107,8 @@ pub use stats::Stats;
 pub use supervisor::{Connection, Disconnect, Sender, Supervisor};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.
 pub use tokio_tungstenite::{self, tungstenite};
+
+/// The README's code, compiled as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
