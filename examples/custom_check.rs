@@ -84,7 +84,6 @@ pub async fn run() -> Result<Outcome, BoxError> {
     let ws = tokio_tungstenite::accept_async(tcp).await?;
     let state = Arc::new(Session::default());
     let mut conn = supervisor.supervise_with_state(ws, state.clone());
-    let health = conn.watch_health();
 
     // Elsewhere in the application, the session is revoked after a while.
     tokio::spawn(async move {
@@ -102,7 +101,7 @@ pub async fn run() -> Result<Outcome, BoxError> {
         conn.send(message).await.ok();
     }
     let server = conn.closed().await;
-    let last_status = health.borrow().status();
+    let last_status = conn.health().status(); // the last status published
     info!(%server, latency = ?conn.latency(), "server: connection ended");
     let client = client.await??;
     Ok(Outcome {
