@@ -104,7 +104,7 @@ pub use config::{CheckSettings, Config};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
 pub use stats::Stats;
-pub use supervisor::{Connection, Disconnect, Sender, Supervisor};
+pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.
 pub use tokio_tungstenite::{self, tungstenite};
 
