@@ -515,12 +515,6 @@ impl<S: Transport> Driver<S> {
         self.cancel_runs();
     }
 
-    fn cancel_runs(&mut self) {
-        for slot in &mut self.slots {
-            slot.run = None;
-        }
-    }
-
     fn write(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         if self.transport_done {
             return false;
@@ -666,6 +660,15 @@ impl<S: Transport> Driver<S> {
             .map(|(slot, _)| slot.run.as_ref().map_or(slot.next_due, |r| r.deadline))
             .min()
     }
+}
+
+// Needs no `Transport` bound, so that `Drop` can use it.
+impl<S> Driver<S> {
+    fn cancel_runs(&mut self) {
+        for slot in &mut self.slots {
+            slot.run = None;
+        }
+    }
 
     /// Publishes the end to the application; the transport is dropped with `self`.
     fn finish(&mut self, end: &mut Disconnect) {
@@ -692,6 +695,18 @@ impl<S: Transport> Driver<S> {
             info!(%end, "connection lost");
         } else {
             debug!(%end, "connection ended");
+        }
+    }
+}
+
+impl<S> Drop for Driver<S> {
+    /// The driver was dropped before the connection ended (the runtime shut down, an
+    /// [`attach`](super::Supervisor::attach) future was dropped, the transport panicked):
+    /// tell the application, so that `recv` and `closed` do not wait forever.
+    fn drop(&mut self) {
+        if self.shared.lock().ended.is_none() {
+            let reason = "the supervisor stopped before the connection ended";
+            self.finish(&mut Disconnect::new(Initiator::Application, 1006, reason));
         }
     }
 }
