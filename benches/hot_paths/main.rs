@@ -163,7 +163,11 @@ fn schedule_next_check(c: &mut Criterion) {
     let waker = futures_util::task::noop_waker();
     let mut cx = std::task::Context::from_waker(&waker);
     let mut timers: Vec<_> = (0..10_000u64)
-        .map(|i| Box::pin(tokio::time::sleep_until(now + INTERVAL + Duration::from_micros(i))))
+        .map(|i| {
+            Box::pin(tokio::time::sleep_until(
+                now + INTERVAL + Duration::from_micros(i),
+            ))
+        })
         .collect();
     for t in &mut timers {
         let _ = t.as_mut().poll(&mut cx);

@@ -134,7 +134,11 @@ pub async fn run(
                     continue;
                 }
                 recorder.lock().unwrap().answered += 1;
-                if writer.send(frame(PONG, &payload), now + pong_delay).await.is_err() {
+                if writer
+                    .send(frame(PONG, &payload), now + pong_delay)
+                    .await
+                    .is_err()
+                {
                     break (1006, String::from("write failed"));
                 }
             }
@@ -185,7 +189,9 @@ async fn read_frame(
     }
     let len = usize::try_from(len).map_err(std::io::Error::other)?;
     if len > 1 << 20 {
-        return Err(std::io::Error::other("frame too large for the load generator"));
+        return Err(std::io::Error::other(
+            "frame too large for the load generator",
+        ));
     }
     payload.resize(len, 0);
     read.read_exact(payload).await?;

@@ -80,9 +80,8 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let max = Duration::from_secs(args.max_secs);
-    let ended = runtime.block_on(async move {
-        tokio::time::timeout(max, generate(args, nofile)).await
-    });
+    let ended =
+        runtime.block_on(async move { tokio::time::timeout(max, generate(args, nofile)).await });
     if ended.is_err() {
         eprintln!("loadgen: max time reached");
     }
@@ -140,7 +139,13 @@ async fn generate(args: Args, nofile: u64) {
             Some("freeze") => {
                 let n: usize = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
                 let now = Instant::now();
-                let closed: Vec<usize> = recorder.lock().unwrap().closes.iter().map(|c| c.conn).collect();
+                let closed: Vec<usize> = recorder
+                    .lock()
+                    .unwrap()
+                    .closes
+                    .iter()
+                    .map(|c| c.conn)
+                    .collect();
                 let open = (0..freezes.len()).filter(|i| !closed.contains(i));
                 for i in open.take(n) {
                     freezes[i].freeze(now);
