@@ -448,7 +448,7 @@ impl<S: Transport> Driver<S> {
         if let Some(rtt) = health.rtt() {
             status = status.with_rtt(rtt);
         }
-        self.shared.health.send_replace(status);
+        self.shared.health.set(status);
         for action in plan.actions(i, t) {
             match action {
                 Action::Log { level } => log_transition(*level, name, t, health),
