@@ -153,10 +153,15 @@ def rss_kib(pid):
     return 0
 
 
-def cpu_secs(pid):
+def cpu_times(pid):
+    """(user, system) CPU seconds of a process."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK  # utime, stime
+
+
+def cpu_secs(pid):
+    return sum(cpu_times(pid))
 
 
 PERF_EVENTS = ["raw_syscalls:sys_enter", "syscalls:sys_enter_sendto", "syscalls:sys_enter_write",
@@ -229,7 +234,7 @@ def measure(name, exes, peers, args):
             f"in {result['connect_secs']:.1f}s; warming up {args.warmup}s")
         time.sleep(args.warmup)
 
-        cpu0, gen_cpu0, w0 = cpu_secs(pid), sum(cpu_secs(g.p.pid) for g in gens), time.monotonic()
+        (user0, sys0), gen_cpu0, w0 = cpu_times(pid), sum(cpu_secs(g.p.pid) for g in gens), time.monotonic()
         for g in gens:
             g.send("window_start")
         perf = None
@@ -252,7 +257,7 @@ def measure(name, exes, peers, args):
             time.sleep(min(1.0, max(0.0, args.window - (time.monotonic() - w0))))
         for g in gens:
             g.send("window_end")
-        cpu1, gen_cpu1, w1 = cpu_secs(pid), sum(cpu_secs(g.p.pid) for g in gens), time.monotonic()
+        (user1, sys1), gen_cpu1, w1 = cpu_times(pid), sum(cpu_secs(g.p.pid) for g in gens), time.monotonic()
         samples.append(rss_kib(pid))
         if perf:
             perf.wait(timeout=args.window + 30)
@@ -264,7 +269,8 @@ def measure(name, exes, peers, args):
         result["window_secs"] = w1 - w0
         result["rss_kib"] = sum(samples) / len(samples)
         result["rss_max_kib"] = max(samples)
-        result["cpu_per_sec"] = (cpu1 - cpu0) / (w1 - w0)
+        result["cpu_per_sec"] = (user1 - user0 + sys1 - sys0) / (w1 - w0)
+        result["sys_share"] = (sys1 - sys0) / max(1e-9, user1 - user0 + sys1 - sys0)
         result["loadgen_cpu_per_sec"] = (gen_cpu1 - gen_cpu0) / (w1 - w0)
 
         if args.freeze:
@@ -351,14 +357,14 @@ def fmt(v, spec=".1f"):
 
 def table(results, args):
     rows = ["| server | conns | RSS base MiB | RSS/conn KiB | 100k proj. GiB | CPU s/s | pings/s (expected) "
-            "| CPU/ping µs | period mean ms | p99 ms | max ms | late | false closes |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "| CPU/ping µs | kernel share | period mean ms | p99 ms | max ms | late | false closes |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         rows.append(
             f"| {r['server']} | {r['connected']} | {r['rss_base_kib'] / 1024:.1f} "
             f"| {fmt(r['rss_per_conn_kib'], '.2f')} | {fmt(r.get('rss_100k_gib'), '.2f')} "
             f"| {r['cpu_per_sec']:.3f} | {r['pings_per_sec']:.0f} ({r['expected_pings_per_sec']:.0f}) "
-            f"| {fmt(r['cpu_per_ping_us'])} | {fmt(r['period_mean_ms'], '.1f')} | {fmt(r['period_p99_ms'], 'd')} "
+            f"| {fmt(r['cpu_per_ping_us'])} | {r['sys_share']:.0%} | {fmt(r['period_mean_ms'], '.1f')} | {fmt(r['period_p99_ms'], 'd')} "
             f"| {r['period_max_ms']:.1f} | {r['late_pings']} | {len(r['false_closes'])} |")
     if args.freeze:
         rows += ["", "| server | frozen | closed | codes | detect min/mean/max ms (from freeze) "
@@ -388,6 +394,7 @@ def table(results, args):
                 a, b = r.get(key), base.get(key)
                 return f"{a / b:.2f}×" if a is not None and b else "—"
             rows.append(f"| {r['server']} | {ratio('rss_per_conn_kib')} | {ratio('cpu_per_ping_us')} |")
+    rows += ["", "load-generator CPU s/s: " + "; ".join(f"{r['server']} {r['loadgen_cpu_per_sec']:.2f}" for r in results)]
     rows += ["", "load average (1/5/15 min) before → after: "
              + "; ".join(f"{r['server']} {r['load_before']} → {r['load_after']}" for r in results)]
     return "\n".join(rows)
