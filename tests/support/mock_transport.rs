@@ -252,6 +252,10 @@ impl MockPeer {
         self.send(Message::text(text));
     }
 
+    pub fn binary(&self, bytes: &[u8]) {
+        self.send(Message::binary(bytes.to_vec()));
+    }
+
     pub fn pong(&self, payload: impl Into<bytes::Bytes>) {
         self.send(Message::Pong(payload.into()));
     }
