@@ -5,11 +5,11 @@
 mod support;
 
 use support::{mock_transport, ms};
+use ws_health::supervisor::Initiator;
 use ws_health::tungstenite::Message;
 use ws_health::Supervisor;
 
 #[tokio::test(start_paused = true)]
-#[ignore = "fails until the driver publishes an end when dropped (next commit)"]
 async fn dropping_the_driver_ends_the_connection() {
     let (transport, peer) = mock_transport::pair();
     let (mut conn, driver) = Supervisor::new().attach(transport, None);
@@ -29,7 +29,11 @@ async fn dropping_the_driver_ends_the_connection() {
     let end = tokio::time::timeout(ms(100), conn.closed())
         .await
         .expect("closed() hangs after the driver was dropped");
-    assert_eq!(end.code, 1006);
+    assert_eq!((end.initiator, end.code), (Initiator::Application, 1006));
+    assert_eq!(
+        end.reason,
+        "the driver was dropped before the connection ended"
+    );
     assert!(!end.clean);
     assert!(conn
         .send(Message::text("late"))

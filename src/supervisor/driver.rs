@@ -37,6 +37,8 @@ pub(crate) async fn run<S: Transport>(
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
 ) -> Disconnect {
+    // Declared before the driver, so dropped after it: the transport is gone by then.
+    let _end_on_drop = EndOnDrop(shared.clone());
     let mut driver = Driver::new(ws, shared, plan);
     debug!("supervising connection");
     let mut end = poll_fn(|cx| driver.poll(cx)).await;
@@ -693,6 +695,37 @@ impl<S: Transport> Driver<S> {
         } else {
             debug!(%end, "connection ended");
         }
+    }
+}
+
+/// Publishes an end if the driver future is dropped before the connection ended (a
+/// `select!` that moved on, a runtime shutting down), so the application's `recv` and
+/// `closed` do not wait forever.
+struct EndOnDrop(Arc<Shared>);
+
+impl Drop for EndOnDrop {
+    fn drop(&mut self) {
+        let waker = {
+            let mut inner = self.0.lock();
+            if inner.ended.is_some() {
+                return;
+            }
+            let mut end = Disconnect::new(
+                Initiator::Application,
+                1006,
+                "the driver was dropped before the connection ended",
+            );
+            end.unsent = inner.outbound.len();
+            debug!(%end, "driver dropped");
+            inner.ended = Some(end);
+            inner.pings.clear();
+            inner.expects.clear();
+            inner.recv_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        self.0.changed.notify_waiters();
     }
 }
 
