@@ -59,6 +59,9 @@ struct State {
     /// The peer answers each ping this long after it was flushed; `None`: it does not.
     pong_delay: Option<Duration>,
     pings_answered: usize,
+    /// Flushes wait (a backed-up socket) until the peer releases them.
+    flush_held: bool,
+    flush_waker: Option<Waker>,
 }
 
 /// The supervisor's side of the pair.
@@ -144,7 +147,7 @@ impl Stream for MockTransport {
             return Poll::Ready(None);
         }
         // tungstenite flushes its automatic replies on every read.
-        if state.reply.is_some() {
+        if state.reply.is_some() && !state.flush_held {
             let reply = state.reply.take().expect("checked");
             this.deliver(&mut state, reply);
         }
@@ -218,16 +221,18 @@ impl Sink<Message> for MockTransport {
         Ok(())
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), MockError>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), MockError>> {
         let mut state = lock(&self.state);
+        if state.flush_held {
+            state.flush_waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
         self.flush(&mut state);
         Poll::Ready(Ok(()))
     }
 
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), MockError>> {
-        let mut state = lock(&self.state);
-        self.flush(&mut state);
-        Poll::Ready(Ok(()))
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), MockError>> {
+        self.poll_flush(cx)
     }
 }
 
@@ -288,6 +293,20 @@ impl MockPeer {
     /// From now on, pass pings to [`recv`](MockPeer::recv) unanswered.
     pub fn stop_answering_pings(&self) {
         lock(&self.state).pong_delay = None;
+    }
+
+    /// Makes flushes wait, as on a socket whose send buffer is full.
+    pub fn hold_flushes(&self) {
+        lock(&self.state).flush_held = true;
+    }
+
+    /// Lets waiting flushes complete.
+    pub fn release_flushes(&self) {
+        let mut state = lock(&self.state);
+        state.flush_held = false;
+        if let Some(waker) = state.flush_waker.take() {
+            waker.wake();
+        }
     }
 
     /// Pings answered automatically so far.
