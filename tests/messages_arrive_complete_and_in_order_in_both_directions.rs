@@ -222,9 +222,10 @@ async fn run_case(
     assert_eq!(stats.pings_missed, 0, "{stats:?}");
     assert_eq!(stats.messages_received, to_server.len() as u64, "{stats:?}");
     assert!(stats.messages_sent >= to_client.len() as u64, "{stats:?}");
-    // The ping at 5 ms was answered before the client saw the heartbeat at 14 ms.
+    // The first ping (5 ms) precedes the second heartbeat (14 ms or later) on the wire, and
+    // the client flushed its pong before it saw that heartbeat and closed.
     assert!(
-        stats.pings_sent >= 2 && stats.pongs_received >= 1,
+        stats.pings_sent >= 1 && stats.pongs_received >= 1,
         "{stats:?}"
     );
 }

@@ -52,8 +52,10 @@ async fn exactly_at_the_close_timeout() {
 #[tokio::test]
 async fn over_a_real_socket() {
     support::trace();
-    let close_timeout = ms(300);
-    let (addr, mut conns) = supervised_server(supervisor(ms(50), ms(100), close_timeout)).await;
+    let (interval, timeout, close_timeout) = (ms(50), ms(100), ms(300));
+    let (addr, mut conns) = supervised_server(supervisor(interval, timeout, close_timeout)).await;
+    // Taken before the connection exists, so before its first ping: a strict lower bound.
+    let before = Instant::now();
     let mut peer = RawPeer::connect(addr).await;
     let conn = conns.recv().await.unwrap();
 
@@ -66,13 +68,16 @@ async fn over_a_real_socket() {
     let eof = tokio::time::timeout(Duration::from_secs(5), peer.read_frame())
         .await
         .expect("TCP was not dropped");
-    let waited = closed_at.elapsed();
     assert_eq!(eof, None, "expected the end of the stream");
-    // The close frame left at most a loopback hop before we saw it: allow 50 ms below.
-    assert!(waited + ms(50) >= close_timeout, "dropped after {waited:?}");
+    let total = before.elapsed();
+    assert!(
+        total >= interval + timeout + close_timeout,
+        "dropped {total:?} after connecting: before the close timeout"
+    );
+    let waited = closed_at.elapsed();
     assert!(
         waited <= close_timeout + Duration::from_secs(1),
-        "dropped after {waited:?}"
+        "dropped {waited:?} after the close frame"
     );
     let end = conn.closed().await;
     assert_eq!(
