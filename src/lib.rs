@@ -100,7 +100,7 @@ pub mod supervisor;
 
 pub use async_trait::async_trait;
 pub use check::{CheckContext, HealthCheck};
-pub use config::{CheckSettings, Config};
+pub use config::{CheckSettings, Config, ConfigLoader};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
 pub use stats::Stats;
