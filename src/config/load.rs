@@ -74,7 +74,6 @@ impl Config {
     /// assert_eq!(Config::from(figment)?.ping.interval.as_secs(), 60);
     /// # Ok::<_, ws_health::Error>(())
     /// ```
-    #[allow(clippy::should_implement_trait)] // figment's recipe; `From` cannot fail
     pub fn from<T: Provider>(provider: T) -> Result<Config> {
         extract(&Figment::from(provider))
     }

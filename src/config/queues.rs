@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::validate::{Validate, Validator};
+
 /// Bounded queues between a connection's supervisor and its application: the `[queues]`
 /// table. They apply to connections supervised after a (re)load.
 ///
@@ -24,5 +26,12 @@ impl Default for Queues {
             inbound: 64,
             outbound: 64,
         }
+    }
+}
+
+impl Validate for Queues {
+    fn report(&self, v: &mut Validator) {
+        v.nonzero("inbound", self.inbound as u64);
+        v.nonzero("outbound", self.outbound as u64);
     }
 }

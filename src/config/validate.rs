@@ -1,13 +1,19 @@
 //! Validation: every value checked, every problem named by its dotted key.
 //!
-//! Each table implements [`Validate`]; [`Config`]'s implementation lists its tables, so a new
-//! table is one line there. Problems are collected, not returned at the first, so that one
-//! run reports everything wrong. Errors make loading fail; warnings are risky but legal
-//! values, logged with the reason when the configuration is loaded.
+//! Each table implements [`Validate`] next to its definition (`check.rs`, `socket.rs`, …),
+//! and [`Config`]'s implementation below lists the tables. Adding a table is one line
+//! there: `v.table("server", &self.server);` for a table implementing [`Validate`], or
+//! `v.result("server", "…", self.server.validate());` for one with a plain
+//! `fn validate(&self) -> Result<()>`. Unknown keys and unparsable values of a new table
+//! need nothing: serde and figment report them, and the messages come from `diagnose.rs`.
+//!
+//! Problems are collected, not returned at the first, so that one run reports everything
+//! wrong. Errors make loading fail; warnings are risky but legal values, logged with the
+//! reason when the configuration is loaded.
 
 use std::fmt::{self, Display};
 
-use crate::config::{Config, Queues, SocketConfig, TcpKeepalive};
+use crate::config::Config;
 use crate::frame::{check_close_code, check_close_reason};
 use crate::policy::{Action, Policy};
 use crate::Result;
@@ -190,56 +196,6 @@ impl Validate for Action {
                     }),
                 );
             }
-        }
-    }
-}
-
-impl Validate for Queues {
-    fn report(&self, v: &mut Validator) {
-        v.nonzero("inbound", self.inbound as u64);
-        v.nonzero("outbound", self.outbound as u64);
-    }
-}
-
-impl Validate for SocketConfig {
-    fn report(&self, v: &mut Validator) {
-        v.table("keepalive", &self.keepalive);
-        if let Some(timeout) = self.user_timeout {
-            v.positive(
-                "user_timeout",
-                timeout,
-                " (remove the key to keep the OS default)",
-            );
-        }
-        v.nonzero("read_buffer_size", self.read_buffer_size as u64);
-        if self.max_write_buffer_size <= self.write_buffer_size {
-            v.error(
-                "max_write_buffer_size",
-                self.max_write_buffer_size,
-                format!(
-                    "must be greater than `socket.write_buffer_size` ({})",
-                    self.write_buffer_size
-                ),
-            );
-        }
-        for (key, size) in [
-            ("max_message_size", self.max_message_size),
-            ("max_frame_size", self.max_frame_size),
-        ] {
-            if size == Some(0) {
-                v.error(key, 0, "must be greater than zero");
-            }
-        }
-    }
-}
-
-impl Validate for TcpKeepalive {
-    fn report(&self, v: &mut Validator) {
-        if self.enabled {
-            let hint = " (to leave TCP keepalive off, set `enabled = false`)";
-            v.positive("idle", self.idle, hint);
-            v.positive("interval", self.interval, hint);
-            v.nonzero("retries", self.retries.into());
         }
     }
 }
