@@ -37,8 +37,6 @@ pub(crate) async fn run<S: Transport>(
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
 ) -> Disconnect {
-    // Declared before the driver, so dropped after it: the transport is gone by then.
-    let _end_on_drop = EndOnDrop(shared.clone());
     let mut driver = Driver::new(ws, shared, plan);
     debug!("supervising connection");
     let mut end = poll_fn(|cx| driver.poll(cx)).await;
@@ -521,12 +519,6 @@ impl<S: Transport> Driver<S> {
         self.cancel_runs();
     }
 
-    fn cancel_runs(&mut self) {
-        for slot in &mut self.slots {
-            slot.run = None;
-        }
-    }
-
     fn write(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         if self.transport_done {
             return false;
@@ -672,6 +664,15 @@ impl<S: Transport> Driver<S> {
             .map(|(slot, _)| slot.run.as_ref().map_or(slot.next_due, |r| r.deadline))
             .min()
     }
+}
+
+// Needs no `Transport` bound, so that `Drop` can use it.
+impl<S> Driver<S> {
+    fn cancel_runs(&mut self) {
+        for slot in &mut self.slots {
+            slot.run = None;
+        }
+    }
 
     /// Publishes the end to the application; the transport is dropped with `self`.
     fn finish(&mut self, end: &mut Disconnect) {
@@ -702,34 +703,15 @@ impl<S: Transport> Driver<S> {
     }
 }
 
-/// Publishes an end if the driver future is dropped before the connection ended (a
-/// `select!` that moved on, a runtime shutting down), so the application's `recv` and
-/// `closed` do not wait forever.
-struct EndOnDrop(Arc<Shared>);
-
-impl Drop for EndOnDrop {
+impl<S> Drop for Driver<S> {
+    /// The driver was dropped before the connection ended (the runtime shut down, an
+    /// [`attach`](super::Supervisor::attach) future was dropped, the transport panicked):
+    /// tell the application, so that `recv` and `closed` do not wait forever.
     fn drop(&mut self) {
-        let waker = {
-            let mut inner = self.0.lock();
-            if inner.ended.is_some() {
-                return;
-            }
-            let mut end = Disconnect::new(
-                Initiator::Application,
-                1006,
-                "the driver was dropped before the connection ended",
-            );
-            end.unsent = inner.outbound.len();
-            debug!(%end, "driver dropped");
-            inner.ended = Some(end);
-            inner.pings.clear();
-            inner.expects.clear();
-            inner.recv_waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
+        if self.shared.lock().ended.is_none() {
+            let reason = "the supervisor stopped before the connection ended";
+            self.finish(&mut Disconnect::new(Initiator::Application, 1006, reason));
         }
-        self.0.changed.notify_waiters();
     }
 }
 
