@@ -15,29 +15,15 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use support::{ms, supervised_server};
 use tokio::sync::{mpsc, oneshot};
+use ws_health::check::Heartbeat;
 use ws_health::supervisor::Initiator;
 use ws_health::tungstenite::protocol::CloseFrame;
 use ws_health::tungstenite::Message;
-use ws_health::{
-    async_trait, CheckContext, CheckSettings, Connection, Health, HealthCheck, Supervisor,
-};
+use ws_health::{CheckSettings, Connection, Supervisor};
 
 const CASES: u64 = 50;
 const HB_PING: &str = r#"{"op":"ping"}"#;
 const HB_PONG: &str = r#"{"op":"pong"}"#;
-
-struct Heartbeat;
-
-#[async_trait]
-impl HealthCheck for Heartbeat {
-    async fn check(&self, ctx: &CheckContext) -> Health {
-        let matches = |m: &Message| matches!(m, Message::Text(t) if t.as_str() == HB_PONG);
-        match ctx.request(Message::text(HB_PING), ms(1500), matches).await {
-            Ok(_) => Health::healthy("heartbeat answered"),
-            Err(err) => Health::unhealthy(format!("heartbeat: {err}")),
-        }
-    }
-}
 
 /// Prints the seed if the test panics while it is alive.
 struct SeedOnPanic(u64);
@@ -242,7 +228,10 @@ async fn messages_arrive_complete_and_in_order_in_both_directions() {
         .with_ping_settings(CheckSettings::every(ms(5), Duration::from_secs(2)))
         .with_check(
             "heartbeat",
-            Heartbeat,
+            Heartbeat::new(
+                Message::text(HB_PING),
+                |m: &Message| matches!(m, Message::Text(t) if t.as_str() == HB_PONG),
+            ),
             CheckSettings::every(ms(7), Duration::from_secs(2)),
         )
         .build()

@@ -5,27 +5,13 @@
 mod support;
 
 use support::{mock_transport, ms};
+use ws_health::check::Heartbeat;
 use ws_health::config::Queues;
 use ws_health::tungstenite::Message;
-use ws_health::{
-    async_trait, CheckContext, CheckSettings, Health, HealthCheck, Status, Supervisor,
-};
+use ws_health::{CheckSettings, Status, Supervisor};
 
 const PING: &str = r#"{"op":"ping"}"#;
 const PONG: &str = r#"{"op":"pong"}"#;
-
-struct Heartbeat;
-
-#[async_trait]
-impl HealthCheck for Heartbeat {
-    async fn check(&self, ctx: &CheckContext) -> Health {
-        let matches = |m: &Message| matches!(m, Message::Text(t) if t.as_str() == PONG);
-        match ctx.request(Message::text(PING), ms(300), matches).await {
-            Ok(_) => Health::healthy("heartbeat answered"),
-            Err(err) => Health::unhealthy(format!("heartbeat: {err}")),
-        }
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn slow_consumer_does_not_fail_an_app_heartbeat() {
@@ -36,7 +22,10 @@ async fn slow_consumer_does_not_fail_an_app_heartbeat() {
         })
         .with_check(
             "heartbeat",
-            Heartbeat,
+            Heartbeat::new(
+                Message::text(PING),
+                |m: &Message| matches!(m, Message::Text(t) if t.as_str() == PONG),
+            ),
             CheckSettings::every(ms(1000), ms(500)),
         )
         .with_queues(Queues {
@@ -53,7 +42,7 @@ async fn slow_consumer_does_not_fail_an_app_heartbeat() {
     // The peer answers the heartbeat at once; the answer waits behind unread messages.
     assert_eq!(peer.recv().await, Some(Message::text(PING)));
     peer.text(PONG);
-    // Past the request's 300 ms, the run's 500 ms, and two more stalled runs.
+    // Past the run's 500 ms timeout, and two more stalled runs.
     tokio::time::sleep(ms(2200)).await;
 
     assert_eq!(
