@@ -1,0 +1,89 @@
+//! Socket settings the runtime applies to every connection it makes or accepts.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// TCP and WebSocket buffer settings: the `[socket]` table.
+///
+/// # Default
+/// `TCP_NODELAY` on; TCP keepalive after 60 s idle, every 10 s, 5 probes; no
+/// `TCP_USER_TIMEOUT`; 4 KiB read and write buffers (tungstenite's own default is a 128 KiB
+/// read buffer per connection: 12 GiB at 100k connections); 16 MiB message and frame limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocketConfig {
+    /// Disable Nagle's algorithm, so pings and small messages leave at once.
+    pub nodelay: bool,
+    /// TCP keepalive probes; absent or `enabled = false` to leave the OS default.
+    pub keepalive: TcpKeepalive,
+    /// Linux `TCP_USER_TIMEOUT`: how long written data may stay unacknowledged before the
+    /// kernel drops the connection (bounds the 13–30 minute stall on a dead peer).
+    #[serde(with = "humantime_serde", skip_serializing_if = "Option::is_none")]
+    pub user_timeout: Option<Duration>,
+    /// tungstenite's read buffer, allocated per connection.
+    pub read_buffer_size: usize,
+    /// Bytes tungstenite buffers before writing to the socket.
+    pub write_buffer_size: usize,
+    /// The most tungstenite buffers for writing before refusing more.
+    pub max_write_buffer_size: usize,
+    /// The largest message accepted from the peer.
+    pub max_message_size: Option<usize>,
+    /// The largest frame accepted from the peer.
+    pub max_frame_size: Option<usize>,
+}
+
+/// TCP keepalive settings: the `[socket.keepalive]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TcpKeepalive {
+    /// Whether to turn TCP keepalive on.
+    pub enabled: bool,
+    /// Idle time before the first probe.
+    #[serde(with = "humantime_serde")]
+    pub idle: Duration,
+    /// Time between probes.
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// Unanswered probes before the connection is dropped.
+    pub retries: u32,
+}
+
+impl Default for TcpKeepalive {
+    fn default() -> Self {
+        TcpKeepalive {
+            enabled: true,
+            idle: Duration::from_secs(60),
+            interval: Duration::from_secs(10),
+            retries: 5,
+        }
+    }
+}
+
+impl Default for SocketConfig {
+    fn default() -> Self {
+        SocketConfig {
+            nodelay: true,
+            keepalive: TcpKeepalive::default(),
+            user_timeout: None,
+            read_buffer_size: 4 * 1024,
+            write_buffer_size: 4 * 1024,
+            max_write_buffer_size: 4 * 1024 * 1024,
+            max_message_size: Some(16 << 20),
+            max_frame_size: Some(16 << 20),
+        }
+    }
+}
+
+impl SocketConfig {
+    /// The tungstenite configuration these settings describe.
+    pub fn websocket_config(&self) -> WebSocketConfig {
+        WebSocketConfig::default()
+            .read_buffer_size(self.read_buffer_size)
+            .write_buffer_size(self.write_buffer_size)
+            .max_write_buffer_size(self.max_write_buffer_size)
+            .max_message_size(self.max_message_size)
+            .max_frame_size(self.max_frame_size)
+    }
+}
