@@ -1,9 +1,13 @@
 //! Configuration: every timing and policy, as plain serde values.
 
 mod check;
+mod client;
+mod server;
 mod socket;
 
 pub use check::CheckSettings;
+pub use client::{Backoff, ClientConfig, CodeRange};
+pub use server::ServerConfig;
 pub use socket::{SocketConfig, TcpKeepalive};
 
 use std::collections::BTreeMap;
@@ -31,6 +35,10 @@ pub struct Config {
     pub queues: Queues,
     /// TCP and WebSocket buffer settings used by the runtime.
     pub socket: SocketConfig,
+    /// The runtime's server: handshake timeout, connection limit, shutdown.
+    pub server: ServerConfig,
+    /// The runtime's client: connect timeout, backoff, final close codes, offline queue.
+    pub client: ClientConfig,
 }
 
 /// Bounded queues between a connection's supervisor and its application.
@@ -79,6 +87,8 @@ impl Config {
         {
             action.validate()?;
         }
+        self.server.validate()?;
+        self.client.validate()?;
         Ok(())
     }
 }

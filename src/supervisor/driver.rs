@@ -441,6 +441,9 @@ impl<S: Transport> Driver<S> {
         if let Some(rtt) = health.rtt() {
             status = status.with_rtt(rtt);
         }
+        if let Some(observer) = &self.shared.observer {
+            observer.status_changed(self.shared.id, t.from, &status);
+        }
         self.shared.health.send_replace(status);
         for action in plan.actions(i, t) {
             match action {
@@ -677,6 +680,9 @@ impl<S: Transport> Driver<S> {
             waker.wake();
         }
         self.shared.changed.notify_waiters();
+        if let Some(observer) = &self.shared.observer {
+            observer.closed(self.shared.id, end);
+        }
         if end.initiator == Initiator::Network {
             info!(%end, "connection lost");
         } else {
