@@ -32,16 +32,20 @@ use crate::{frame, Health};
 type CheckFuture = Pin<Box<dyn Future<Output = Health> + Send>>;
 
 /// Runs the connection to its end.
-pub(crate) async fn run<S: Transport>(
+pub(crate) fn run<S: Transport>(
     ws: S,
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
-) -> Disconnect {
-    let mut driver = Driver::new(ws, shared, plan);
-    debug!("supervising connection");
-    let end = poll_fn(|cx| driver.poll(cx)).await;
-    driver.finish(&end);
-    end
+) -> impl Future<Output = Disconnect> + Send + 'static {
+    let unfinished = Unfinished(shared.clone());
+    async move {
+        let _unfinished = unfinished;
+        let mut driver = Driver::new(ws, shared, plan);
+        debug!("supervising connection");
+        let end = poll_fn(|cx| driver.poll(cx)).await;
+        driver.finish(&end);
+        end
+    }
 }
 
 struct Driver<S> {
@@ -688,6 +692,35 @@ impl<S: Transport> Driver<S> {
         } else {
             debug!(%end, "connection ended");
         }
+    }
+}
+
+/// Ends the connection if the driver future is dropped before it finished (its task
+/// aborted, even before its first poll), so that `recv` and `closed` do not wait forever.
+struct Unfinished(Arc<Shared>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let shared = &self.0;
+        let end = Disconnect::new(Initiator::Application, 1006, "supervisor dropped");
+        let waker = {
+            let mut inner = shared.lock();
+            if inner.ended.is_some() {
+                return;
+            }
+            inner.ended = Some(end.clone());
+            inner.pings.clear();
+            inner.expects.clear();
+            inner.recv_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        shared.changed.notify_waiters();
+        if let Some(observer) = &shared.observer {
+            observer.closed(shared.id, &end);
+        }
+        debug!(%end, "connection ended");
     }
 }
 
