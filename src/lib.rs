@@ -10,6 +10,7 @@
 //! | checks | [`check`] | what to probe: [`HealthCheck`], whose default is ping/pong |
 //! | supervisor | [`supervisor`] | when to probe, per connection; it drives the socket |
 //! | policy | [`policy`] | what to do about results: a pure state machine |
+//! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
 //! [`config`] (figment-friendly serde types), [`Stats`] and `tracing` cut across them.
 //!
@@ -95,6 +96,7 @@ mod error;
 pub mod frame;
 mod health;
 pub mod policy;
+pub mod runtime;
 mod stats;
 pub mod supervisor;
 

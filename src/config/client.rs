@@ -250,6 +250,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn code_ranges_round_trip_through_toml() {
         #[derive(Serialize, Deserialize)]
         struct T {

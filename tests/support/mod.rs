@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod raw_peer;
+pub mod runtime;
 
 use std::net::SocketAddr;
 
@@ -9,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use ws_health::{Connection, Supervisor};
 
+#[allow(unused_imports)]
 pub use raw_peer::RawPeer;
 
 /// A loopback server on port 0 that supervises every connection it accepts and hands the
