@@ -106,6 +106,11 @@ pub use config::{CheckSettings, Config};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
 pub use stats::Stats;
-pub use supervisor::{Connection, Disconnect, Sender, Supervisor};
+pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.
 pub use tokio_tungstenite::{self, tungstenite};
+
+/// The README's code, compiled as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,29 +1,39 @@
-//! A driver future dropped before it completes (its task aborted, e.g. by a server shutting
-//! down) still ends the connection: `recv` returns `None` and `closed` resolves, instead of
-//! waiting forever.
+//! When the driver future is dropped before the connection ended (runtime shutdown, an
+//! `attach` future dropped, a panicking transport), the application is told: `recv` returns
+//! `None` and `closed` returns, instead of both waiting forever.
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
+use tokio::net::TcpListener;
+use ws_health::supervisor::Initiator;
 use ws_health::Supervisor;
 
 #[tokio::test]
 async fn dropped_driver_ends_the_connection() {
-    let (client, _server) = tokio::io::duplex(1024);
-    let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-        client,
-        tokio_tungstenite::tungstenite::protocol::Role::Client,
-        None,
-    )
-    .await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let client = tokio::spawn(async move {
+        let url = format!("ws://{addr}");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    let (tcp, _) = listener.accept().await.unwrap();
+    let ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
     let (mut conn, driver) = Supervisor::new().attach(ws, None);
-    let task = tokio::spawn(driver);
-    task.abort();
-    let _ = task.await;
 
-    let ended = tokio::time::timeout(Duration::from_secs(5), conn.closed())
+    // Poll the driver for a while, then drop it mid-connection.
+    let still_running = tokio::time::timeout(Duration::from_millis(50), driver).await;
+    assert!(still_running.is_err(), "the connection ended on its own");
+
+    let limit = Duration::from_secs(5);
+    let received = tokio::time::timeout(limit, conn.recv()).await;
+    assert_eq!(received.expect("recv() pends forever"), None);
+    let end = tokio::time::timeout(limit, conn.closed())
         .await
-        .expect("closed() never resolved after the driver was dropped");
-    assert_eq!(ended.code, 1006);
-    let next = tokio::time::timeout(Duration::from_secs(5), conn.recv()).await;
-    assert_eq!(next.expect("recv() hung"), None);
+        .expect("closed() pends forever");
+    assert_eq!(end.code, 1006, "{end}");
+    assert_eq!(end.initiator, Initiator::Application);
+    assert!(!end.clean);
+    client.abort();
 }

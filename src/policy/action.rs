@@ -48,6 +48,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// `Close` with `code` and a fixed `reason`.
+    ///
+    /// ```
+    /// use ws_health::policy::Action;
+    ///
+    /// let expired = Action::close(1008, "session expired");
+    /// assert!(expired.validate().is_ok());
+    /// ```
+    pub fn close(code: u16, reason: impl Into<String>) -> Self {
+        Action::Close {
+            code,
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// `Log` at `level`.
+    pub fn log(level: LogLevel) -> Self {
+        Action::Log { level }
+    }
+
     /// Checks the action's values: close codes that may be sent, reasons that fit.
     pub fn validate(&self) -> Result<()> {
         if let Action::Close { code, reason } = self {

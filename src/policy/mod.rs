@@ -44,7 +44,8 @@ pub struct Policy {
     pub on_degraded: Vec<Action>,
     /// Actions when the connection becomes Unhealthy.
     pub on_unhealthy: Vec<Action>,
-    /// Actions when the connection becomes Healthy again.
+    /// Actions when the connection's status improves (to Healthy, or from Unhealthy to
+    /// Degraded).
     pub on_recovered: Vec<Action>,
     /// How long to wait for the peer's close frame before dropping TCP.
     #[serde(with = "humantime_serde")]

@@ -36,6 +36,9 @@ pub struct Disconnect {
     /// Whether the close handshake completed (false: TCP was dropped at the close timeout or
     /// the transport failed).
     pub clean: bool,
+    /// Messages the application queued that were never written: the peer closed first or
+    /// the transport failed. Zero after an orderly close by the application.
+    pub unsent: usize,
 }
 
 impl Disconnect {
@@ -46,6 +49,7 @@ impl Disconnect {
             reason: reason.into(),
             reconnect: false,
             clean: false,
+            unsent: 0,
         }
     }
 }
@@ -64,6 +68,9 @@ impl fmt::Display for Disconnect {
         }
         if !self.clean {
             f.write_str(" (unclean)")?;
+        }
+        if self.unsent > 0 {
+            write!(f, " with {} message(s) unsent", self.unsent)?;
         }
         Ok(())
     }

@@ -37,13 +37,15 @@ pub(crate) fn run<S: Transport>(
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
 ) -> impl Future<Output = Disconnect> + Send + 'static {
+    // Created now, not at the first poll: a future dropped before it ever ran still ends
+    // the connection (see `Unfinished`).
     let unfinished = Unfinished(shared.clone());
     async move {
         let _unfinished = unfinished;
         let mut driver = Driver::new(ws, shared, plan);
         debug!("supervising connection");
-        let end = poll_fn(|cx| driver.poll(cx)).await;
-        driver.finish(&end);
+        let mut end = poll_fn(|cx| driver.poll(cx)).await;
+        driver.finish(&mut end);
         end
     }
 }
@@ -400,7 +402,7 @@ impl<S: Transport> Driver<S> {
             }
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
-        let stalled = run.stalled;
+        let (started, stalled) = (run.started, run.stalled);
         drop(run); // cancels its probes
         let health = if stalled {
             Health::degraded(format!(
@@ -413,7 +415,6 @@ impl<S: Transport> Driver<S> {
         } else {
             Health::unhealthy(format!("timed out after {timeout:?}"))
         };
-        let started = now - timeout;
         self.finish_run(i, started, health, now);
     }
 
@@ -523,12 +524,6 @@ impl<S: Transport> Driver<S> {
         self.cancel_runs();
     }
 
-    fn cancel_runs(&mut self) {
-        for slot in &mut self.slots {
-            slot.run = None;
-        }
-    }
-
     fn write(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         if self.transport_done {
             return false;
@@ -568,25 +563,30 @@ impl<S: Transport> Driver<S> {
         now: Instant,
         progress: &mut bool,
     ) -> Result<(), <S as Transport>::Error> {
-        // Pings first: their round trip is what we measure.
-        loop {
-            let next = {
-                let mut inner = self.shared.lock();
-                inner
-                    .pings
-                    .iter_mut()
-                    .find(|p| p.state == PingState::Queued)
-                    .map(|p| {
-                        p.state = PingState::Written(now);
-                        p.payload.clone()
-                    })
-            };
-            let Some(payload) = next else { break };
-            // A ping marked Written but refused here is matched by nothing and times out,
-            // which is the truth: it never left.
+        // Pings first: their round trip is what we measure. A ping stays Queued until the
+        // transport takes it, so one that never left is reported as never answered.
+        while self
+            .shared
+            .lock()
+            .pings
+            .iter()
+            .any(|p| p.state == PingState::Queued)
+        {
             if self.ws.poll_ready_unpin(cx)?.is_pending() {
                 return Ok(());
             }
+            let payload = {
+                let mut inner = self.shared.lock();
+                let ping = inner
+                    .pings
+                    .iter_mut()
+                    .find(|p| p.state == PingState::Queued);
+                ping.map(|p| {
+                    p.state = PingState::Written(now);
+                    p.payload.clone()
+                })
+            };
+            let Some(payload) = payload else { break };
             self.ws.start_send_unpin(Message::Ping(payload))?;
             self.flush_needed = true;
             *progress = true;
@@ -669,12 +669,28 @@ impl<S: Transport> Driver<S> {
             .map(|(slot, _)| slot.run.as_ref().map_or(slot.next_due, |r| r.deadline))
             .min()
     }
+}
+
+// Needs no `Transport` bound, so that `Drop` can use it.
+impl<S> Driver<S> {
+    fn cancel_runs(&mut self) {
+        for slot in &mut self.slots {
+            slot.run = None;
+        }
+    }
 
     /// Publishes the end to the application; the transport is dropped with `self`.
-    fn finish(&mut self, end: &Disconnect) {
+    fn finish(&mut self, end: &mut Disconnect) {
         self.cancel_runs();
         let waker = {
             let mut inner = self.shared.lock();
+            end.unsent = inner.outbound.len();
+            if end.unsent > 0 {
+                warn!(
+                    unsent = end.unsent,
+                    "connection ended with queued messages unsent"
+                );
+            }
             inner.ended = Some(end.clone());
             inner.pings.clear();
             inner.expects.clear();
@@ -695,14 +711,27 @@ impl<S: Transport> Driver<S> {
     }
 }
 
-/// Ends the connection if the driver future is dropped before it finished (its task
-/// aborted, even before its first poll), so that `recv` and `closed` do not wait forever.
+impl<S> Drop for Driver<S> {
+    /// The driver was dropped before the connection ended (the runtime shut down, an
+    /// [`attach`](super::Supervisor::attach) future was dropped, the transport panicked):
+    /// tell the application, so that `recv` and `closed` do not wait forever.
+    fn drop(&mut self) {
+        if self.shared.lock().ended.is_none() {
+            let reason = "the supervisor stopped before the connection ended";
+            self.finish(&mut Disconnect::new(Initiator::Application, 1006, reason));
+        }
+    }
+}
+
+/// Ends the connection if the driver future is dropped before its first poll (its task
+/// aborted at once), when there is no `Driver` yet whose `Drop` would.
 struct Unfinished(Arc<Shared>);
 
 impl Drop for Unfinished {
     fn drop(&mut self) {
         let shared = &self.0;
-        let end = Disconnect::new(Initiator::Application, 1006, "supervisor dropped");
+        let reason = "the supervisor stopped before the connection ended";
+        let end = Disconnect::new(Initiator::Application, 1006, reason);
         let waker = {
             let mut inner = shared.lock();
             if inner.ended.is_some() {

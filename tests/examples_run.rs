@@ -1,0 +1,116 @@
+//! The examples run to completion and do what their docs say.
+//!
+//! Each example keeps its logic in a `run()` the test calls in-process (the file is
+//! included as a module), so these tests compile and exercise the examples' current code.
+//! The README's main command, `cargo run --example demo`, is also run as a process, to
+//! check its exit code and the summary it prints.
+
+use std::process::Command;
+
+use ws_health::supervisor::Initiator;
+use ws_health::Status;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/custom_check.rs"]
+mod custom_check;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/override_default.rs"]
+mod override_default;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/demo.rs"]
+mod demo;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_check_closes_a_revoked_session_with_1008() {
+    trace();
+    let outcome = custom_check::run().await.unwrap();
+    assert_eq!(outcome.server.initiator, Initiator::Policy, "{outcome:?}");
+    assert_eq!(outcome.server.code, 1008, "{outcome:?}");
+    assert_eq!(outcome.server.reason, "session expired");
+    assert!(outcome.server.clean, "the client answered the close");
+    assert_eq!(outcome.client, Some((1008, "session expired".to_string())));
+    assert_eq!(outcome.last_status, Status::Unhealthy);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn override_default_degrades_on_slow_pongs_and_recovers() {
+    trace();
+    let outcome = override_default::run().await.unwrap();
+    use Status::*;
+    assert_eq!(
+        outcome.statuses,
+        [Healthy, Degraded, Healthy],
+        "{outcome:?}"
+    );
+    // Three fast pongs, at least one slow one, one fast again: each a run of the override.
+    assert!(outcome.runs >= 5, "{outcome:?}");
+    assert_eq!(outcome.end.initiator, Initiator::Application);
+    assert_eq!(outcome.end.code, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ends_each_client_as_described() {
+    trace();
+    let reports = demo::run().await.unwrap();
+    assert!(demo::summarize(&reports), "{reports:#?}");
+    let report = |name: &str| reports.iter().find(|r| r.client == name).unwrap();
+
+    let silent = report("silent");
+    assert_eq!(silent.end.initiator, Initiator::Policy);
+    assert_eq!(silent.end.reason, "keepalive ping timeout");
+    assert!(!silent.end.clean, "a silent peer cannot answer the close");
+    assert!(silent.stats.pings_missed >= 1);
+    assert_eq!(silent.stats.pongs_received, 0);
+
+    let forgetful = report("forgetful");
+    assert_eq!(forgetful.end.initiator, Initiator::Policy);
+    assert_eq!(forgetful.end.reason, "heartbeat lost");
+    assert_eq!(forgetful.stats.pings_missed, 0, "it kept ponging");
+    assert_eq!(forgetful.statuses.last(), Some(&Status::Unhealthy));
+
+    let healthy = report("healthy");
+    assert_eq!(healthy.end.initiator, Initiator::Application);
+    assert!(healthy.end.clean);
+    assert_eq!(healthy.statuses, [Status::Healthy]);
+    assert!(healthy.stats.pongs_received >= 1);
+    assert!(
+        healthy.stats.messages_received >= 1,
+        "its messages were echoed"
+    );
+}
+
+/// `cargo run --example demo` exits 0 and prints its summary. Runs cargo itself, so it
+/// also builds the example (quick when `cargo test` has built it already).
+#[test]
+fn demo_command_exits_0_with_its_summary() {
+    let output = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "demo"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cargo runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for line in [
+        r#"closed by policy with 1011 "keepalive ping timeout""#,
+        r#"closed by policy with 4000 "heartbeat lost""#,
+        r#"closed by application with 1001 "server shutting down""#,
+        "demo: all as expected",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    // The log shows what the supervisor did.
+    assert!(stderr.contains("closing connection"), "{stderr}");
+}
+
+/// Installs a test subscriber once (RUST_LOG controls it).
+fn trace() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
