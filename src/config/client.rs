@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Error, Result};
+use super::validate::{duration, Validate, Validator};
+use crate::Result;
 
 /// How the runtime's client connects and reconnects: the `[client]` table.
 ///
@@ -67,26 +68,34 @@ impl ClientConfig {
         self.final_close_codes.iter().any(|r| r.contains(code))
     }
 
-    /// Checks every value; the error names the offending key.
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key (`client.backoff.multiplier`).
     pub fn validate(&self) -> Result<()> {
-        if self.connect_timeout.is_zero() {
-            return Err(Error::invalid(
-                "`client.connect_timeout` must be greater than zero",
-            ));
-        }
-        if self.offline_queue == 0 {
-            return Err(Error::invalid(
-                "`client.offline_queue` must be greater than zero",
-            ));
-        }
-        for range in &self.final_close_codes {
-            if range.start > range.end {
-                return Err(Error::invalid(format!(
-                    "`client.final_close_codes`: range {range} is empty (first code after last)"
-                )));
+        let mut v = Validator::at(&["client"]);
+        self.report(&mut v);
+        v.into_result()
+    }
+}
+
+impl Validate for ClientConfig {
+    fn report(&self, v: &mut Validator) {
+        v.positive("connect_timeout", self.connect_timeout, "");
+        v.nonzero("offline_queue", self.offline_queue as u64);
+        v.scope("final_close_codes", |v| {
+            for (i, range) in self.final_close_codes.iter().enumerate() {
+                if range.start > range.end {
+                    v.error(
+                        &i.to_string(),
+                        format!("\"{range}\""),
+                        "an empty range: the first code is after the last",
+                    );
+                }
             }
-        }
-        self.backoff.validate()
+        });
+        v.table("backoff", &self.backoff);
     }
 }
 
@@ -143,22 +152,24 @@ impl Backoff {
             self.max
         }
     }
+}
 
-    /// Checks the values; the error names the offending key.
-    pub fn validate(&self) -> Result<()> {
+impl Validate for Backoff {
+    fn report(&self, v: &mut Validator) {
         if !(self.multiplier.is_finite() && self.multiplier >= 1.0) {
-            return Err(Error::invalid(format!(
-                "`client.backoff.multiplier` is {}; it must be a number of at least 1",
-                self.multiplier
-            )));
+            v.error(
+                "multiplier",
+                self.multiplier,
+                "must be a number of at least 1 (1 keeps the delay constant)",
+            );
         }
         if self.max < self.initial {
-            return Err(Error::invalid(format!(
-                "`client.backoff.max` ({:?}) is below `client.backoff.initial` ({:?})",
-                self.max, self.initial
-            )));
+            v.error(
+                "max",
+                duration(self.max),
+                format!("must be at least `initial` ({})", duration(self.initial)),
+            );
         }
-        Ok(())
     }
 }
 

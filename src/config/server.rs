@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use super::validate::{Validate, Validator};
+use crate::Result;
 
 /// How the runtime's server accepts connections: the `[server]` table.
 ///
@@ -59,24 +60,29 @@ impl Default for ServerConfig {
 }
 
 impl ServerConfig {
-    /// Checks every value; the error names the offending key.
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key (`server.max_connections`).
     pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::at(&["server"]);
+        self.report(&mut v);
+        v.into_result()
+    }
+}
+
+impl Validate for ServerConfig {
+    fn report(&self, v: &mut Validator) {
         if self.bind.trim().is_empty() {
-            return Err(Error::invalid(
-                "`server.bind` is empty; give an address such as \"127.0.0.1:8765\"",
-            ));
+            v.error(
+                "bind",
+                "\"\"",
+                "give an address to listen on, such as \"127.0.0.1:8765\"",
+            );
         }
-        if self.handshake_timeout.is_zero() {
-            return Err(Error::invalid(
-                "`server.handshake_timeout` must be greater than zero",
-            ));
-        }
-        if self.max_connections == 0 {
-            return Err(Error::invalid(
-                "`server.max_connections` must be greater than zero",
-            ));
-        }
-        Ok(())
+        v.positive("handshake_timeout", self.handshake_timeout, "");
+        v.nonzero("max_connections", self.max_connections as u64);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
+pub mod config;
 pub mod raw_peer;
 pub mod runtime;
 
