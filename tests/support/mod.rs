@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unused_imports)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod raw_peer;
 pub mod runtime;

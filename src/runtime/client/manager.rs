@@ -62,10 +62,6 @@ impl Manager {
                     let (conn, driver) = self.supervisor.attach_with(ws, info);
                     tokio::spawn(driver);
                     info!(id = conn.id(), %peer, "connected");
-                    self.emit(ClientEvent::Connected {
-                        id: conn.id(),
-                        peer: Some(peer),
-                    });
                     self.connected(conn, &mut reconnect, &mut pending).await
                 }
                 Ok(Err(Failed { error, is_final })) => {
@@ -126,6 +122,10 @@ impl Manager {
         let id = sender.id();
         let mut health = sender.watch_health();
         self.shared.set_current(Some(&sender));
+        self.emit(ClientEvent::Connected {
+            id,
+            peer: sender.peer_addr(),
+        });
         let mut app_closed = false;
 
         if let Some(hook) = &self.on_connect {
