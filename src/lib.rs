@@ -128,6 +128,7 @@ pub use check::{CheckContext, HealthCheck};
 pub use config::{CheckSettings, Config, ConfigLoader};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
+pub use runtime::{Client, Hub, Server};
 pub use stats::Stats;
 pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.
