@@ -172,6 +172,7 @@ impl<S: Transport> Driver<S> {
             if self.shared.lock().inbound.len() >= self.shared.inbound_capacity {
                 if !self.stalled {
                     self.stalled = true;
+                    self.shared.set_reading_paused(true);
                     for run in self.slots.iter_mut().filter_map(|s| s.run.as_mut()) {
                         run.stalled = true;
                     }
@@ -179,7 +180,10 @@ impl<S: Transport> Driver<S> {
                 }
                 break;
             }
-            self.stalled = false;
+            if self.stalled {
+                self.stalled = false;
+                self.shared.set_reading_paused(false);
+            }
             match self.ws.poll_next_unpin(cx) {
                 Poll::Pending => break,
                 Poll::Ready(Some(Ok(message))) => {

@@ -120,7 +120,8 @@ impl Supervisor {
 
     /// Supervises `ws` without spawning: returns the connection and the driver future,
     /// which does all the work and must be polled (spawned, or joined with your own work)
-    /// until it completes with the [`Disconnect`].
+    /// until it completes with the [`Disconnect`]. Dropped before that, it ends the
+    /// connection (code 1006, no close frame): the application is never left waiting.
     pub fn attach<S: Transport>(
         &self,
         ws: S,

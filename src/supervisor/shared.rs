@@ -60,6 +60,8 @@ pub(crate) struct Inner {
     pub(crate) expects: Vec<Expectation>,
     next_ticket: Ticket,
     pub(crate) ended: Option<Disconnect>,
+    /// The driver stopped reading because the inbound queue is full.
+    reading_paused: bool,
 }
 
 pub(crate) struct PendingPing {
@@ -85,6 +87,8 @@ pub(crate) struct Expectation {
     pub(crate) ticket: Ticket,
     pub(crate) matcher: Matcher,
     pub(crate) answer: Option<Message>,
+    /// Reading was paused (slow consumer) while it waited: its answer may be unread.
+    stalled: bool,
 }
 
 impl Shared {
@@ -142,6 +146,18 @@ impl Shared {
     fn ticket(inner: &mut Inner) -> Ticket {
         inner.next_ticket = inner.next_ticket.wrapping_add(1);
         inner.next_ticket
+    }
+
+    /// Records that reading paused (the inbound queue is full) or resumed; expectations
+    /// waiting meanwhile may have an answer that could not be read.
+    pub(crate) fn set_reading_paused(&self, paused: bool) {
+        let mut inner = self.lock();
+        inner.reading_paused = paused;
+        if paused {
+            for expectation in &mut inner.expects {
+                expectation.stalled = true;
+            }
+        }
     }
 
     /// Queues a message from the application or a check.
@@ -223,10 +239,12 @@ impl Probe for Shared {
             return Err(ProbeError::Closed);
         }
         let ticket = Shared::ticket(&mut inner);
+        let stalled = inner.reading_paused;
         inner.expects.push(Expectation {
             ticket,
             matcher,
             answer: None,
+            stalled,
         });
         Ok(ticket)
     }
@@ -248,6 +266,14 @@ impl Probe for Shared {
             return Poll::Ready(Err(ProbeError::Closed));
         }
         Poll::Pending
+    }
+
+    fn expect_stalled(&self, ticket: Ticket) -> bool {
+        let inner = self.lock();
+        inner
+            .expects
+            .iter()
+            .any(|e| e.ticket == ticket && e.stalled)
     }
 
     fn send(&self, message: Message) -> Result<(), ProbeError> {
