@@ -10,6 +10,7 @@
 //! | checks | [`check`] | what to probe: [`HealthCheck`], whose default is ping/pong |
 //! | supervisor | [`supervisor`] | when to probe, per connection; it drives the socket |
 //! | policy | [`policy`] | what to do about results: a pure state machine |
+//! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
 //! [`config`] (figment-friendly serde types), [`Stats`] and `tracing` cut across them.
 //!
@@ -118,6 +119,7 @@ mod error;
 pub mod frame;
 mod health;
 pub mod policy;
+pub mod runtime;
 mod stats;
 pub mod supervisor;
 
@@ -126,6 +128,7 @@ pub use check::{CheckContext, HealthCheck};
 pub use config::{CheckSettings, Config, ConfigLoader};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
+pub use runtime::{Client, Hub, Server};
 pub use stats::Stats;
 pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.

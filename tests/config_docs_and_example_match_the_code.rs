@@ -91,6 +91,7 @@ fn every_key() -> Vec<String> {
     };
     config.checks.insert("NAME".into(), full);
     config.socket.user_timeout = Some(Duration::from_secs(1));
+    config.client.max_retries = Some(1);
     leaves_of(&config)
         .into_iter()
         .map(|key| key.replace("checks.NAME.", "checks.<name>."))

@@ -45,6 +45,7 @@
 //! invalid.
 
 mod check;
+mod client;
 mod diagnose;
 mod env;
 mod file;
@@ -52,14 +53,17 @@ mod load;
 mod loader;
 mod profile;
 mod queues;
+mod server;
 mod socket;
 mod suggest;
 mod validate;
 
 pub use check::CheckSettings;
+pub use client::{Backoff, ClientConfig, CodeRange};
 pub use loader::ConfigLoader;
 pub use profile::BuiltinProfiles;
 pub use queues::Queues;
+pub use server::ServerConfig;
 pub use socket::{SocketConfig, TcpKeepalive};
 
 use std::collections::BTreeMap;
@@ -88,6 +92,10 @@ pub struct Config {
     pub queues: Queues,
     /// TCP and WebSocket buffer settings used by the runtime: the `[socket]` table.
     pub socket: SocketConfig,
+    /// The runtime's server: handshake timeout, connection limit, shutdown.
+    pub server: ServerConfig,
+    /// The runtime's client: connect timeout, backoff, final close codes, offline queue.
+    pub client: ClientConfig,
 }
 
 impl Config {

@@ -135,6 +135,21 @@ impl Validator {
         }
     }
 
+    /// The errors found, as one [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+    /// error naming every key.
+    pub(crate) fn into_result(self) -> Result<()> {
+        match self.errors.as_slice() {
+            [] => Ok(()),
+            problems => Err(crate::Error::invalid(
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+        }
+    }
+
     /// Requires a count to be greater than zero.
     pub(crate) fn nonzero(&mut self, key: &str, value: u64) {
         if value == 0 {
@@ -150,6 +165,8 @@ impl Validate for Config {
         v.table("policy", &self.policy);
         v.table("queues", &self.queues);
         v.table("socket", &self.socket);
+        v.table("server", &self.server);
+        v.table("client", &self.client);
         v.scope("ping", |v| proxy_idle(v, &self.ping));
     }
 }

@@ -6,6 +6,7 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `polling_check` when the driver is not polling a check.
@@ -21,7 +22,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Disconnect, TrySendError};
+use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
 use crate::stats::StatsCell;
 use crate::{frame, Health, Stats};
@@ -30,6 +31,9 @@ pub(crate) struct Shared {
     pub(crate) id: u64,
     pub(crate) stats: StatsCell,
     state: Option<Arc<dyn Any + Send + Sync>>,
+    pub(crate) peer: Option<SocketAddr>,
+    /// Told about status changes and the end (the runtime's hub).
+    pub(crate) observer: Option<Arc<dyn Observer>>,
     inner: Mutex<Inner>,
     /// Wakes the driver when the application sends, takes a message or asks to close.
     driver: AtomicWaker,
@@ -90,14 +94,16 @@ pub(crate) struct Expectation {
 impl Shared {
     pub(crate) fn new(
         id: u64,
-        state: Option<Arc<dyn Any + Send + Sync>>,
+        info: ConnectionInfo,
         inbound_capacity: usize,
         outbound_capacity: usize,
     ) -> Self {
         Shared {
             id,
             stats: StatsCell::new(Instant::now()),
-            state,
+            state: info.state,
+            peer: info.peer,
+            observer: info.observer,
             inner: Mutex::new(Inner::default()),
             driver: AtomicWaker::new(),
             changed: Notify::new(),

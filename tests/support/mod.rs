@@ -1,9 +1,12 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unused_imports)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod mock_transport;
 pub mod raw_peer;
+pub mod runtime;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
