@@ -15,29 +15,14 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tracing::info;
+use ws_health::check::Heartbeat;
 use ws_health::policy::{Action, LogLevel, Policy};
 use ws_health::tungstenite::Message;
-use ws_health::{async_trait, CheckContext, CheckSettings, Connection, Disconnect, Health};
-use ws_health::{HealthCheck, Stats, Status, Supervisor};
+use ws_health::{CheckSettings, Connection, Disconnect, Stats, Status, Supervisor};
 
 type BoxError = Box<dyn Error + Send + Sync>;
 const PING: &str = r#"{"op":"ping"}"#;
 const PONG: &str = r#"{"op":"pong"}"#;
-
-/// A business check: the application-level heartbeat is answered within 500 ms.
-struct Heartbeat;
-
-#[async_trait]
-impl HealthCheck for Heartbeat {
-    async fn check(&self, ctx: &CheckContext) -> Health {
-        // The answer goes to this check; all other messages still reach the application.
-        let is_pong = |m: &Message| matches!(m, Message::Text(t) if t.as_str() == PONG);
-        match ctx.request(Message::text(PING), ms(500), is_pong).await {
-            Ok(_) => Health::healthy("heartbeat answered"),
-            Err(err) => Health::unhealthy(format!("heartbeat: {err}")),
-        }
-    }
-}
 
 /// What the server saw of one connection.
 #[derive(Debug)]
@@ -52,18 +37,24 @@ pub async fn run() -> Result<Vec<Report>, BoxError> {
     let warn = Action::Log {
         level: LogLevel::Warn,
     };
-    // The heartbeat starts after 1 s, runs every 500 ms and needs two failures in a row;
-    // its own actions close with 4000.
-    let heartbeat = CheckSettings {
+    // A business check: the application-level heartbeat `{"op":"ping"}` is answered by
+    // `{"op":"pong"}`; the answer goes to the check, every other message to the application.
+    let heartbeat = Heartbeat::new(
+        Message::text(PING),
+        |m: &Message| matches!(m, Message::Text(t) if t.as_str() == PONG),
+    );
+    // It starts after 1 s, runs every 500 ms, must be answered within 500 ms and needs two
+    // failures in a row; its own actions close with 4000.
+    let heartbeat_settings = CheckSettings {
         initial_delay: Some(ms(1000)),
         failure_threshold: 2,
         on_unhealthy: Some(vec![warn.clone(), close(4000, Some("heartbeat lost"))]),
-        ..CheckSettings::every(ms(500), ms(1000))
+        ..CheckSettings::every(ms(500), ms(500))
     };
     let supervisor = Supervisor::builder()
         // Ping every 250 ms; no pong within 1 s is Unhealthy.
         .with_ping_settings(CheckSettings::every(ms(250), ms(1000)))
-        .with_check("heartbeat", Heartbeat, heartbeat)
+        .with_check("heartbeat", heartbeat, heartbeat_settings)
         .with_policy(Policy {
             // The default (close 1011 with the failing check's reason), logged first.
             on_unhealthy: vec![warn, close(1011, None)],

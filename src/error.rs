@@ -58,6 +58,11 @@ impl Error {
         Error::new(ErrorKind::InvalidInput, message)
     }
 
+    /// A configuration error; the message names the key, the value and where it came from.
+    pub(crate) fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::Config, message)
+    }
+
     pub(crate) fn closed() -> Self {
         Error::new(ErrorKind::Closed, "the connection is closed")
     }

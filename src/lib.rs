@@ -10,6 +10,7 @@
 //! | checks | [`check`] | what to probe: [`HealthCheck`], whose default is ping/pong |
 //! | supervisor | [`supervisor`] | when to probe, per connection; it drives the socket |
 //! | policy | [`policy`] | what to do about results: a pure state machine |
+//! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
 //! [`config`] (figment-friendly serde types), [`Stats`] and `tracing` cut across them.
 //!
@@ -79,6 +80,29 @@
 //! Actions run when the connection's status changes: log at a level, close with a code
 //! (bounded close handshake, then TCP is dropped), reconnect (clients), or a
 //! [`policy::CustomAction`] registered by name. See [`policy::Policy`].
+//!
+//! # Configuration
+//!
+//! [`Config`] holds every timing and policy. [`Config::figment`] reads, in order, the
+//! defaults, the built-in profiles, `ws-health.toml` and `WS_HEALTH_*` environment
+//! variables (`WS_HEALTH_PING__INTERVAL=5s`), with the profile named by
+//! `WS_HEALTH_PROFILE`; a mistake is an error naming the key, the value and its source.
+//! [`ConfigLoader`] reloads it into a running [`Supervisor`] without dropping a
+//! connection. See [`config`] and `docs/configuration.md`.
+//!
+//! ```
+//! # figment::Jail::expect_with(|jail| {
+//! # jail.create_file("ws-health.toml", "[ping]\ninterval = \"5s\"")?;
+//! # let run = || -> Result<(), ws_health::Error> {
+//! let config = ws_health::Config::from(ws_health::Config::figment())?;
+//! let supervisor = ws_health::Supervisor::builder().with_config(&config).build()?;
+//! # assert_eq!(config.ping.interval.as_secs(), 5);
+//! # drop(supervisor);
+//! # Ok(()) };
+//! # run().map_err(|e| e.to_string())?;
+//! # Ok(())
+//! # });
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(
@@ -95,14 +119,16 @@ mod error;
 pub mod frame;
 mod health;
 pub mod policy;
+pub mod runtime;
 mod stats;
 pub mod supervisor;
 
 pub use async_trait::async_trait;
 pub use check::{CheckContext, HealthCheck};
-pub use config::{CheckSettings, Config};
+pub use config::{CheckSettings, Config, ConfigLoader};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
+pub use runtime::{Client, Hub, Server};
 pub use stats::Stats;
 pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.

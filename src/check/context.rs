@@ -36,6 +36,8 @@ pub(crate) trait Probe: Send + Sync + 'static {
         ticket: Ticket,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Message, ProbeError>>;
+    /// Whether reading was paused (slow consumer) while the expectation waited.
+    fn expect_stalled(&self, ticket: Ticket) -> bool;
     /// Queues an application message from a check, in order with the application's own.
     fn send(&self, message: Message) -> Result<(), ProbeError>;
     /// Forgets a probe whose waiter went away (cancelled or timed out).
@@ -108,7 +110,10 @@ impl CheckContext {
     /// `{"op":"ping"}` → `{"op":"pong"}`.
     ///
     /// The expectation is registered before the message leaves, so a fast answer is not
-    /// missed.
+    /// missed. If the supervisor had to stop reading meanwhile because the application left
+    /// the inbound queue full, the answer may be sitting unread: then `timeout` does not
+    /// fail the request, and the check's own timeout reports a slow consumer (Degraded)
+    /// instead of blaming the peer.
     pub async fn request<F>(
         &self,
         message: Message,
@@ -125,9 +130,15 @@ impl CheckContext {
         };
         self.probe.send(message)?;
         let answer =
-            tokio::time::timeout(timeout, poll_fn(|cx| self.probe.poll_expect(ticket, cx)))
+            match tokio::time::timeout(timeout, poll_fn(|cx| self.probe.poll_expect(ticket, cx)))
                 .await
-                .unwrap_or(Err(ProbeError::Timeout(timeout)));
+            {
+                Ok(answer) => answer,
+                Err(_) if self.probe.expect_stalled(ticket) => {
+                    poll_fn(|cx| self.probe.poll_expect(ticket, cx)).await
+                }
+                Err(_) => Err(ProbeError::Timeout(timeout)),
+            };
         drop(guard);
         answer
     }

@@ -26,10 +26,12 @@
 //! ```
 
 mod context;
+mod heartbeat;
 mod ping;
 
 pub use context::{CheckContext, ProbeError};
 pub(crate) use context::{Matcher, Probe, Ticket};
+pub use heartbeat::Heartbeat;
 pub use ping::{judge_rtt, ping_pong, random_payload, PingCheck};
 
 use std::sync::Arc;

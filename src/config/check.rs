@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::validate::{duration, Validate, Validator};
 use crate::policy::{Action, Rule};
 use crate::{Error, Result};
 
@@ -99,36 +100,62 @@ impl CheckSettings {
         }
     }
 
-    /// Checks the values; `name` is the check's name, used in the message.
+    /// Checks the values; `name` is the check's name: `"ping"` for the built-in check, whose
+    /// keys are `ping.*`, any other for a user check, whose keys are `checks.<name>.*`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key: a zero interval, timeout or threshold, an invalid close code or reason.
     pub fn validate(&self, name: &str) -> Result<()> {
-        let zero = |key: &str| {
-            Error::invalid(format!(
-                "check `{name}`: `{key}` must be greater than zero \
-                 (to turn the check off, set `enabled = false`)"
-            ))
+        let mut v = if name == "ping" {
+            Validator::at(&["ping"])
+        } else {
+            Validator::at(&["checks", name])
         };
-        if self.interval.is_zero() {
-            return Err(zero("interval"));
+        self.report(&mut v);
+        match v.errors.as_slice() {
+            [] => Ok(()),
+            problems => Err(Error::invalid(
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )),
         }
-        if self.timeout.is_zero() {
-            return Err(zero("timeout"));
+    }
+}
+
+impl Validate for CheckSettings {
+    fn report(&self, v: &mut Validator) {
+        let hint = " (to turn the check off, set `enabled = false`)";
+        v.positive("interval", self.interval, hint);
+        v.positive("timeout", self.timeout, hint);
+        v.nonzero("failure_threshold", self.failure_threshold.into());
+        v.nonzero("success_threshold", self.success_threshold.into());
+        v.table(
+            "on_degraded",
+            self.on_degraded.as_deref().unwrap_or_default(),
+        );
+        v.table(
+            "on_unhealthy",
+            self.on_unhealthy.as_deref().unwrap_or_default(),
+        );
+        v.table(
+            "on_recovered",
+            self.on_recovered.as_deref().unwrap_or_default(),
+        );
+        if self.enabled && self.timeout > self.interval && !self.interval.is_zero() {
+            v.warn(
+                "timeout",
+                duration(self.timeout),
+                format!(
+                    "longer than `interval` ({}): a dead peer is noticed only after the \
+                     timeout, and the next run waits for this one, so the check runs less \
+                     often than the interval says",
+                    duration(self.interval).trim_matches('"')
+                ),
+            );
         }
-        if self.failure_threshold == 0 {
-            return Err(zero("failure_threshold"));
-        }
-        if self.success_threshold == 0 {
-            return Err(zero("success_threshold"));
-        }
-        for actions in [&self.on_degraded, &self.on_unhealthy, &self.on_recovered]
-            .into_iter()
-            .flatten()
-        {
-            for action in actions {
-                action
-                    .validate()
-                    .map_err(|e| Error::invalid(format!("check `{name}`: {e}")))?;
-            }
-        }
-        Ok(())
     }
 }

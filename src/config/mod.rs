@@ -1,9 +1,69 @@
-//! Configuration: every timing and policy, as plain serde values.
+//! Configuration: every timing and policy, as plain serde values, loaded with figment.
+//!
+//! [`Config`] follows figment's recipe for library authors: it is `Default + Serialize +
+//! Deserialize`, [`Config::figment`] is the default set of sources, [`Config::from`] extracts
+//! it from any figment [`Provider`](figment::Provider), and `Config` is itself a `Provider`,
+//! so an application can embed it in its own figment. The complete reference (every key,
+//! its type, default and meaning) is `docs/configuration.md`.
+//!
+//! # Sources
+//!
+//! Later sources override earlier ones, key by key:
+//!
+//! 1. [`Config::default()`]: Python `websockets`' timings (ping every 20 s, 20 s pong
+//!    timeout, close with 1011, 10 s close timeout).
+//! 2. [`BuiltinProfiles`]: the named profiles `mobile`, `datacenter` and `development`.
+//! 3. The TOML file [`Config::FILE`] in the working directory, or the file named by the
+//!    environment variable [`Config::FILE_ENV`] or [`ConfigLoader::with_file`]. A missing
+//!    default file is no error; a missing named file is.
+//! 4. Environment variables prefixed [`Config::ENV_PREFIX`], nested with `__`:
+//!    `WS_HEALTH_PING__INTERVAL=5s` sets `ping.interval`. They override every profile.
+//!
+//! # Profiles
+//!
+//! The file's top-level tables that are not configuration keys are figment profiles:
+//! `[default]` (the same as top-level keys), `[global]` (overrides every profile) and any
+//! named one, e.g. `[staging.ping]`. [`Config::PROFILE_ENV`] selects the profile; the
+//! selected profile's values override `[default]`'s, and `[global]`'s override both. Every
+//! profile in the file is checked on load, selected or not.
+//!
+//! # Errors
+//!
+//! A bad configuration is an [`ErrorKind::Config`](crate::ErrorKind::Config) error whose
+//! message names the key (`ping.interval`), the bad value and its source (`TOML file
+//! ws-health.toml, key staging.ping.interval` or `environment variable
+//! WS_HEALTH_PING__INTERVAL`): unknown keys (with the nearest known key), unparsable, zero
+//! or negative durations, unknown actions, close codes that may not be sent, close reasons
+//! over 123 bytes, unknown profiles. Risky but legal values are accepted with a `tracing`
+//! warning that says why.
+//!
+//! # Reload
+//!
+//! [`ConfigLoader`] remembers where the configuration comes from and re-reads it on demand;
+//! [`ConfigLoader::reload`] applies it to a [`Supervisor`](crate::Supervisor)'s live
+//! connections from their next check, and keeps the old configuration when the new one is
+//! invalid.
 
 mod check;
+mod client;
+mod diagnose;
+mod env;
+mod file;
+mod load;
+mod loader;
+mod profile;
+mod queues;
+mod server;
 mod socket;
+mod suggest;
+mod validate;
 
 pub use check::CheckSettings;
+pub use client::{Backoff, ClientConfig, CodeRange};
+pub use loader::ConfigLoader;
+pub use profile::BuiltinProfiles;
+pub use queues::Queues;
+pub use server::ServerConfig;
 pub use socket::{SocketConfig, TcpKeepalive};
 
 use std::collections::BTreeMap;
@@ -12,6 +72,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::Result;
+use validate::{Validate, Validator};
 
 /// The whole ws-health configuration.
 ///
@@ -21,64 +82,52 @@ use crate::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The built-in ping/pong check.
+    /// The built-in ping/pong check: the `[ping]` table.
     pub ping: CheckSettings,
-    /// Settings of user checks, by the name they are registered under.
+    /// Settings of user checks, by the name they are registered under: `[checks.<name>]`.
     pub checks: BTreeMap<String, CheckSettings>,
-    /// What to do when a connection's status changes.
+    /// What to do when a connection's status changes: the `[policy]` table.
     pub policy: Policy,
-    /// Queue sizes between the supervisor and the application.
+    /// Queue sizes between the supervisor and the application: the `[queues]` table.
     pub queues: Queues,
-    /// TCP and WebSocket buffer settings used by the runtime.
+    /// TCP and WebSocket buffer settings used by the runtime: the `[socket]` table.
     pub socket: SocketConfig,
-}
-
-/// Bounded queues between a connection's supervisor and its application.
-///
-/// # Default
-/// 64 inbound and 64 outbound messages. Queues allocate only when used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Queues {
-    /// Messages received but not yet taken by the application. When full, the supervisor
-    /// stops reading (TCP backpressure) and reports the connection Degraded "slow consumer"
-    /// instead of blaming the peer for answers it could not read.
-    pub inbound: usize,
-    /// Messages the application sent that are not yet written.
-    pub outbound: usize,
-}
-
-impl Default for Queues {
-    fn default() -> Self {
-        Queues {
-            inbound: 64,
-            outbound: 64,
-        }
-    }
+    /// The runtime's server: handshake timeout, connection limit, shutdown.
+    pub server: ServerConfig,
+    /// The runtime's client: connect timeout, backoff, final close codes, offline queue.
+    pub client: ClientConfig,
 }
 
 impl Config {
     /// The settings of the check registered as `name`: its `[checks.<name>]` table, or the
     /// defaults when it has none.
+    ///
+    /// ```
+    /// let config = ws_health::Config::default();
+    /// assert_eq!(config.check("feed"), ws_health::CheckSettings::default());
+    /// ```
     pub fn check(&self, name: &str) -> CheckSettings {
         self.checks.get(name).cloned().unwrap_or_default()
     }
 
-    /// Checks every value; the error names the offending key.
+    /// Checks every value. Configurations loaded with [`Config::from`] are already checked,
+    /// with the source of each value in the message; this is for one built in code.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config), listing every offending key and value.
     pub fn validate(&self) -> Result<()> {
-        self.ping.validate("ping")?;
-        for (name, settings) in &self.checks {
-            settings.validate(name)?;
+        let mut v = Validator::default();
+        self.report(&mut v);
+        match v.errors.as_slice() {
+            [] => Ok(()),
+            problems => Err(crate::Error::config(format!(
+                "invalid configuration:\n  {}",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ))),
         }
-        for action in self
-            .policy
-            .on_degraded
-            .iter()
-            .chain(&self.policy.on_unhealthy)
-            .chain(&self.policy.on_recovered)
-        {
-            action.validate()?;
-        }
-        Ok(())
     }
 }

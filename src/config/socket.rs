@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use super::validate::{Validate, Validator};
+
 /// TCP and WebSocket buffer settings: the `[socket]` table.
 ///
 /// # Default
@@ -85,5 +87,48 @@ impl SocketConfig {
             .max_write_buffer_size(self.max_write_buffer_size)
             .max_message_size(self.max_message_size)
             .max_frame_size(self.max_frame_size)
+    }
+}
+
+impl Validate for SocketConfig {
+    fn report(&self, v: &mut Validator) {
+        v.table("keepalive", &self.keepalive);
+        if let Some(timeout) = self.user_timeout {
+            v.positive(
+                "user_timeout",
+                timeout,
+                " (remove the key to keep the OS default)",
+            );
+        }
+        v.nonzero("read_buffer_size", self.read_buffer_size as u64);
+        if self.max_write_buffer_size <= self.write_buffer_size {
+            v.error(
+                "max_write_buffer_size",
+                self.max_write_buffer_size,
+                format!(
+                    "must be greater than `socket.write_buffer_size` ({})",
+                    self.write_buffer_size
+                ),
+            );
+        }
+        for (key, size) in [
+            ("max_message_size", self.max_message_size),
+            ("max_frame_size", self.max_frame_size),
+        ] {
+            if size == Some(0) {
+                v.error(key, 0, "must be greater than zero");
+            }
+        }
+    }
+}
+
+impl Validate for TcpKeepalive {
+    fn report(&self, v: &mut Validator) {
+        if self.enabled {
+            let hint = " (to leave TCP keepalive off, set `enabled = false`)";
+            v.positive("idle", self.idle, hint);
+            v.positive("interval", self.interval, hint);
+            v.nonzero("retries", self.retries.into());
+        }
     }
 }

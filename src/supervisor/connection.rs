@@ -1,8 +1,9 @@
 //! The application's side of a supervised connection.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -98,6 +99,21 @@ impl Sender {
     /// The connection's id, unique within the process.
     pub fn id(&self) -> u64 {
         self.shared.id
+    }
+
+    /// The peer's address, when the connection was attached with one (the runtime's server
+    /// and client always do).
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.shared.peer
+    }
+
+    /// A handle that does not keep the connection open, for registries that follow
+    /// connections (dropping every [`Sender`] still closes the connection).
+    pub fn downgrade(&self) -> WeakSender {
+        WeakSender {
+            id: self.shared.id,
+            shared: Arc::downgrade(&self.shared),
+        }
     }
 
     /// Queues a message, waiting while the outbound queue is full.
@@ -208,6 +224,42 @@ impl fmt::Debug for Connection {
 impl fmt::Debug for Sender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender").field("id", &self.id()).finish()
+    }
+}
+
+/// A [`Sender`] that does not keep the connection open: from [`Sender::downgrade`].
+///
+/// ```no_run
+/// # async fn run(conn: ws_health::Connection) {
+/// let weak = conn.downgrade();
+/// assert_eq!(weak.id(), conn.id());
+/// if let Some(sender) = weak.upgrade() {
+///     sender.close(1001, "going away").ok();
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct WeakSender {
+    id: u64,
+    shared: Weak<Shared>,
+}
+
+impl WeakSender {
+    /// The connection's id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// A [`Sender`], if the connection's state still exists. Dropping it may close the
+    /// connection if it is the last handle, as with any `Sender`.
+    pub fn upgrade(&self) -> Option<Sender> {
+        self.shared.upgrade().map(Sender::new)
+    }
+}
+
+impl fmt::Debug for WeakSender {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").field("id", &self.id).finish()
     }
 }
 

@@ -32,16 +32,22 @@ use crate::{frame, Health};
 type CheckFuture = Pin<Box<dyn Future<Output = Health> + Send>>;
 
 /// Runs the connection to its end.
-pub(crate) async fn run<S: Transport>(
+pub(crate) fn run<S: Transport>(
     ws: S,
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
-) -> Disconnect {
-    let mut driver = Driver::new(ws, shared, plan);
-    debug!("supervising connection");
-    let mut end = poll_fn(|cx| driver.poll(cx)).await;
-    driver.finish(&mut end);
-    end
+) -> impl Future<Output = Disconnect> + Send + 'static {
+    // Created now, not at the first poll: a future dropped before it ever ran still ends
+    // the connection (see `Unfinished`).
+    let unfinished = Unfinished(shared.clone());
+    async move {
+        let _unfinished = unfinished;
+        let mut driver = Driver::new(ws, shared, plan);
+        debug!("supervising connection");
+        let mut end = poll_fn(|cx| driver.poll(cx)).await;
+        driver.finish(&mut end);
+        end
+    }
 }
 
 struct Driver<S> {
@@ -173,6 +179,7 @@ impl<S: Transport> Driver<S> {
             if self.shared.lock().inbound.len() >= self.shared.inbound_capacity {
                 if !self.stalled {
                     self.stalled = true;
+                    self.shared.set_reading_paused(true);
                     for run in self.slots.iter_mut().filter_map(|s| s.run.as_mut()) {
                         run.stalled = true;
                     }
@@ -180,7 +187,10 @@ impl<S: Transport> Driver<S> {
                 }
                 break;
             }
-            self.stalled = false;
+            if self.stalled {
+                self.stalled = false;
+                self.shared.set_reading_paused(false);
+            }
             match self.ws.poll_next_unpin(cx) {
                 Poll::Pending => break,
                 Poll::Ready(Some(Ok(message))) => {
@@ -448,6 +458,9 @@ impl<S: Transport> Driver<S> {
         if let Some(rtt) = health.rtt() {
             status = status.with_rtt(rtt);
         }
+        if let Some(observer) = &self.shared.observer {
+            observer.status_changed(self.shared.id, t.from, &status);
+        }
         self.shared.health.set(status);
         for action in plan.actions(i, t) {
             match action {
@@ -699,6 +712,9 @@ impl<S> Driver<S> {
             waker.wake();
         }
         self.shared.changed.notify_waiters();
+        if let Some(observer) = &self.shared.observer {
+            observer.closed(self.shared.id, end);
+        }
         if end.initiator == Initiator::Network {
             info!(%end, "connection lost");
         } else {
@@ -716,6 +732,36 @@ impl<S> Drop for Driver<S> {
             let reason = "the supervisor stopped before the connection ended";
             self.finish(&mut Disconnect::new(Initiator::Application, 1006, reason));
         }
+    }
+}
+
+/// Ends the connection if the driver future is dropped before its first poll (its task
+/// aborted at once), when there is no `Driver` yet whose `Drop` would.
+struct Unfinished(Arc<Shared>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let shared = &self.0;
+        let reason = "the supervisor stopped before the connection ended";
+        let end = Disconnect::new(Initiator::Application, 1006, reason);
+        let waker = {
+            let mut inner = shared.lock();
+            if inner.ended.is_some() {
+                return;
+            }
+            inner.ended = Some(end.clone());
+            inner.pings.clear();
+            inner.expects.clear();
+            inner.recv_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        shared.changed.notify_waiters();
+        if let Some(observer) = &shared.observer {
+            observer.closed(shared.id, &end);
+        }
+        debug!(%end, "connection ended");
     }
 }
 

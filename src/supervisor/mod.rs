@@ -13,12 +13,14 @@ mod connection;
 mod disconnect;
 mod driver;
 mod health_cell;
+mod observer;
 mod plan;
 mod shared;
 
 pub use builder::SupervisorBuilder;
-pub use connection::{Connection, Sender, TrySendError};
+pub use connection::{Connection, Sender, TrySendError, WeakSender};
 pub use disconnect::{Disconnect, Initiator};
+pub use observer::{ConnectionInfo, Observer};
 
 use std::any::Any;
 use std::fmt;
@@ -119,7 +121,8 @@ impl Supervisor {
 
     /// Supervises `ws` without spawning: returns the connection and the driver future,
     /// which does all the work and must be polled (spawned, or joined with your own work)
-    /// until it completes with the [`Disconnect`].
+    /// until it completes with the [`Disconnect`]. Dropped before that, it ends the
+    /// connection (code 1006, no close frame): the application is never left waiting.
     pub fn attach<S: Transport>(
         &self,
         ws: S,
@@ -128,11 +131,32 @@ impl Supervisor {
         Connection,
         impl Future<Output = Disconnect> + Send + 'static,
     ) {
+        let info = ConnectionInfo {
+            state,
+            ..ConnectionInfo::default()
+        };
+        self.attach_with(ws, info)
+    }
+
+    /// Like [`attach`](Supervisor::attach), with what the caller knows about the connection:
+    /// the peer's address, state for checks, and an [`Observer`] (the runtime's hub), told
+    /// now that the connection opened.
+    pub fn attach_with<S: Transport>(
+        &self,
+        ws: S,
+        info: ConnectionInfo,
+    ) -> (
+        Connection,
+        impl Future<Output = Disconnect> + Send + 'static,
+    ) {
         let plan = self.plan.subscribe();
         let queues = plan.borrow().queues;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(Shared::new(id, state, queues.inbound, queues.outbound));
+        let shared = Arc::new(Shared::new(id, info, queues.inbound, queues.outbound));
         let connection = Connection::new(shared.clone());
+        if let Some(observer) = &shared.observer {
+            observer.opened(&connection, shared.peer);
+        }
         let span = tracing::info_span!("ws_health.connection", id);
         let driver = driver::run(ws, shared, plan).instrument(span);
         (connection, driver)

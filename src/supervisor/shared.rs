@@ -6,6 +6,7 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `polling_check` when the driver is not polling a check.
@@ -22,7 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::health_cell::HealthCell;
-use super::{Disconnect, TrySendError};
+use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
 use crate::stats::StatsCell;
 use crate::{frame, Health, Stats};
@@ -31,6 +32,9 @@ pub(crate) struct Shared {
     pub(crate) id: u64,
     pub(crate) stats: StatsCell,
     state: Option<Arc<dyn Any + Send + Sync>>,
+    pub(crate) peer: Option<SocketAddr>,
+    /// Told about status changes and the end (the runtime's hub).
+    pub(crate) observer: Option<Arc<dyn Observer>>,
     inner: Mutex<Inner>,
     /// Wakes the driver when the application sends, takes a message or asks to close.
     driver: AtomicWaker,
@@ -57,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) expects: Vec<Expectation>,
     next_ticket: Ticket,
     pub(crate) ended: Option<Disconnect>,
+    /// The driver stopped reading because the inbound queue is full.
+    reading_paused: bool,
 }
 
 pub(crate) struct PendingPing {
@@ -82,19 +88,23 @@ pub(crate) struct Expectation {
     pub(crate) ticket: Ticket,
     pub(crate) matcher: Matcher,
     pub(crate) answer: Option<Message>,
+    /// Reading was paused (slow consumer) while it waited: its answer may be unread.
+    stalled: bool,
 }
 
 impl Shared {
     pub(crate) fn new(
         id: u64,
-        state: Option<Arc<dyn Any + Send + Sync>>,
+        info: ConnectionInfo,
         inbound_capacity: usize,
         outbound_capacity: usize,
     ) -> Self {
         Shared {
             id,
             stats: StatsCell::new(Instant::now()),
-            state,
+            state: info.state,
+            peer: info.peer,
+            observer: info.observer,
             inner: Mutex::new(Inner::default()),
             driver: AtomicWaker::new(),
             changed: Notify::new(),
@@ -137,6 +147,18 @@ impl Shared {
     fn ticket(inner: &mut Inner) -> Ticket {
         inner.next_ticket = inner.next_ticket.wrapping_add(1);
         inner.next_ticket
+    }
+
+    /// Records that reading paused (the inbound queue is full) or resumed; expectations
+    /// waiting meanwhile may have an answer that could not be read.
+    pub(crate) fn set_reading_paused(&self, paused: bool) {
+        let mut inner = self.lock();
+        inner.reading_paused = paused;
+        if paused {
+            for expectation in &mut inner.expects {
+                expectation.stalled = true;
+            }
+        }
     }
 
     /// Queues a message from the application or a check.
@@ -221,10 +243,12 @@ impl Probe for Shared {
             return Err(ProbeError::Closed);
         }
         let ticket = Shared::ticket(&mut inner);
+        let stalled = inner.reading_paused;
         inner.expects.push(Expectation {
             ticket,
             matcher,
             answer: None,
+            stalled,
         });
         Ok(ticket)
     }
@@ -246,6 +270,14 @@ impl Probe for Shared {
             return Poll::Ready(Err(ProbeError::Closed));
         }
         Poll::Pending
+    }
+
+    fn expect_stalled(&self, ticket: Ticket) -> bool {
+        let inner = self.lock();
+        inner
+            .expects
+            .iter()
+            .any(|e| e.ticket == ticket && e.stalled)
     }
 
     fn send(&self, message: Message) -> Result<(), ProbeError> {

@@ -1,14 +1,24 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod config;
+pub mod mock_transport;
 pub mod raw_peer;
+pub mod runtime;
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use ws_health::{Connection, Supervisor};
+use tokio::time::Instant;
+use ws_health::policy::{Action, ActionEvent, Policy};
+use ws_health::{CheckSettings, Connection, Status, Supervisor};
 
+pub use mock_transport::{close_of, MockPeer, MockTransport};
 pub use raw_peer::RawPeer;
 
 /// A loopback server on port 0 that supervises every connection it accepts and hands the
@@ -39,4 +49,69 @@ pub fn trace() {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
+}
+
+/// Milliseconds, for short settings.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Check settings with this interval and timeout whose Unhealthy result only runs the
+/// custom action "record" (see [`Recorder`]) instead of closing.
+pub fn recorded(interval: Duration, timeout: Duration) -> CheckSettings {
+    CheckSettings {
+        on_unhealthy: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        on_degraded: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        on_recovered: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        ..CheckSettings::every(interval, timeout)
+    }
+}
+
+/// A policy with a short close handshake, the rest default.
+pub fn policy_closing_within(close_timeout: Duration) -> Policy {
+    Policy {
+        close_timeout,
+        ..Policy::default()
+    }
+}
+
+/// One transition seen by the "record" custom action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub at: Instant,
+    pub check: String,
+    pub check_status: Status,
+    pub reason: String,
+    pub from: Status,
+    pub to: Status,
+}
+
+/// A custom action that records every transition it is run for; register it with
+/// `.with_custom_action("record", recorder.clone())`.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<Recorded>>>);
+
+impl Recorder {
+    pub fn events(&self) -> Vec<Recorded> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl ws_health::policy::CustomAction for Recorder {
+    fn run(&self, event: &ActionEvent<'_>) {
+        self.0.lock().unwrap().push(Recorded {
+            at: Instant::now(),
+            check: event.check.to_owned(),
+            check_status: event.health.status(),
+            reason: event.health.reason().to_owned(),
+            from: event.from,
+            to: event.to,
+        });
+    }
 }

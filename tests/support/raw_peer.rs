@@ -99,6 +99,16 @@ impl RawPeer {
         self.send(TEXT, text.as_bytes()).await;
     }
 
+    pub async fn ping(&mut self, payload: &[u8]) {
+        self.send(PING, payload).await;
+    }
+
+    pub async fn close(&mut self, code: u16, reason: &str) {
+        let mut payload = code.to_be_bytes().to_vec();
+        payload.extend_from_slice(reason.as_bytes());
+        self.send(CLOSE, &payload).await;
+    }
+
     /// Reads frames, answering pings, until a non-control frame or a close; returns it.
     pub async fn next_answering_pings(&mut self) -> Option<Frame> {
         loop {

@@ -1,0 +1,102 @@
+//! The command line, and how it becomes a configuration.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use ws_health::config::ConfigLoader;
+use ws_health::Config;
+
+use crate::Failure;
+
+/// Keeps WebSocket connections honest: a supervised echo server and a keepalive probe.
+#[derive(Debug, Parser)]
+#[command(name = "ws-health", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// More log output on stderr (-v, -vv); RUST_LOG overrides it.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a supervised echo server; logs every connection's status changes and actions.
+    Serve(ServeArgs),
+    /// Connect to a WebSocket URL, keep the connection alive and print its round-trip time.
+    Probe(ProbeArgs),
+}
+
+/// Where the configuration comes from, and the flags that override it.
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// A TOML configuration file (default: ws-health.toml if present, or $WS_HEALTH_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// The configuration profile (e.g. mobile, datacenter, development).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// Time between pings, e.g. 5s or 500ms (overrides ping.interval).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) ping_interval: Option<Duration>,
+    /// How long to wait for a pong (overrides ping.timeout).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) ping_timeout: Option<Duration>,
+    /// Print machine-readable JSON lines on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on, host:port (overrides server.bind; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) bind: Option<String>,
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProbeArgs {
+    /// The endpoint, ws://host:port/path or wss://...
+    #[arg(value_name = "URL")]
+    pub(crate) url: String,
+    /// Connect once and wait for one pong: exit 0 if it came within the ping timeout.
+    #[arg(long)]
+    pub(crate) once: bool,
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime_serde::re::humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (write a duration such as 5s, 500ms or 1m)"))
+}
+
+impl ConfigArgs {
+    /// The configuration: file, profile and environment through the library's loader, then
+    /// the flags. Every error is a usage error (exit 2).
+    pub(crate) fn load(&self) -> Result<Config, Failure> {
+        let mut loader = ConfigLoader::new();
+        if let Some(file) = &self.config {
+            loader = loader.with_file(file);
+        }
+        if let Some(profile) = &self.profile {
+            loader = loader.with_profile(profile);
+        }
+        let mut config = loader.load().map_err(Failure::usage)?;
+        if let Some(interval) = self.ping_interval {
+            config.ping.interval = interval;
+        }
+        if let Some(timeout) = self.ping_timeout {
+            config.ping.timeout = timeout;
+        }
+        config.validate().map_err(|e| {
+            Failure::usage(format!(
+                "{e}\n(after applying --ping-interval/--ping-timeout)"
+            ))
+        })?;
+        Ok(config)
+    }
+}

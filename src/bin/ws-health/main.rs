@@ -1,0 +1,81 @@
+//! `ws-health`: a supervised echo server and a keepalive probe, on the ws-health runtime.
+//!
+//! Exit codes: 0 success, 1 the probe failed (or the server could not run), 2 bad
+//! arguments or configuration.
+
+mod args;
+mod probe;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return fail(1, format!("could not start the async runtime: {err}")),
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Probe(args) => probe::run(args).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { code, message }) => fail(code, message),
+    }
+}
+
+/// Why the command failed, and its exit code.
+pub(crate) struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// Bad arguments or configuration: exit 2.
+    pub(crate) fn usage(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+
+    /// The command ran and failed: exit 1.
+    pub(crate) fn failed(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+fn fail(code: u8, message: String) -> ExitCode {
+    eprintln!("ws-health: error: {message}");
+    ExitCode::from(code)
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the level set by `-v`.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn,ws_health=info",
+        1 => "info,ws_health=debug",
+        _ => "debug,ws_health=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}

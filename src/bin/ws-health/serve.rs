@@ -1,0 +1,99 @@
+//! `ws-health serve`: a supervised echo server that logs every connection's life.
+
+use std::io::Write;
+
+use ws_health::runtime::{Hub, HubEvent, Server};
+use ws_health::{Connection, Supervisor};
+
+use crate::args::ServeArgs;
+use crate::Failure;
+
+pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
+    let config = args.config.load()?;
+    let bind = args.bind.unwrap_or_else(|| config.server.bind.clone());
+    let supervisor = Supervisor::builder()
+        .with_config(&config)
+        .build()
+        .map_err(Failure::usage)?;
+    let hub = Hub::new();
+    let mut events = hub.subscribe();
+    let server = Server::builder(supervisor)
+        .with_config(&config)
+        .with_hub(hub)
+        .serve(&bind, echo)
+        .await
+        .map_err(Failure::failed)?;
+    // The first line: tests and scripts read the address from it (port 0 picks one).
+    println!("listening on {}", server.local_addr());
+    let _ = std::io::stdout().flush();
+
+    let json = args.config.json;
+    let printer = tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => print_event(&event, json),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    eprintln!("ws-health: {n} connection events skipped (output too slow)");
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    shutdown_signal().await;
+    eprintln!("ws-health: shutting down");
+    server.shutdown().await;
+    printer.abort();
+    Ok(())
+}
+
+async fn echo(mut conn: Connection) {
+    while let Some(message) = conn.recv().await {
+        if conn.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+fn print_event(event: &HubEvent, json: bool) {
+    if json {
+        if let Ok(line) = serde_json::to_string(event) {
+            println!("{line}");
+        }
+        return;
+    }
+    let peer = |p: &Option<std::net::SocketAddr>| p.map_or("-".into(), |p| p.to_string());
+    match event {
+        HubEvent::Opened { id, peer: p, .. } => println!("#{id} {} opened", peer(p)),
+        HubEvent::StatusChanged {
+            id,
+            peer: p,
+            from,
+            to,
+            reason,
+            ..
+        } => println!("#{id} {} {from} -> {to}: {reason}", peer(p)),
+        HubEvent::Closed {
+            id,
+            peer: p,
+            disconnect,
+            ..
+        } => println!("#{id} {} {disconnect}", peer(p)),
+        _ => {}
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

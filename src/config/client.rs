@@ -1,0 +1,311 @@
+//! Settings of the runtime's reconnecting client: the `[client]` table.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::validate::{duration, Validate, Validator};
+use crate::Result;
+
+/// How the runtime's client connects and reconnects: the `[client]` table.
+///
+/// # Default
+/// 10 s to connect (TCP, TLS and WebSocket handshakes together); reconnect with full-jitter
+/// exponential backoff from 1 s, doubling, capped at 30 s ([`Backoff`]); the backoff resets
+/// only once a connection has stayed Healthy for 30 s, so a server that accepts and closes
+/// at once sees growing delays; close codes 1008 and 4000–4999 are final; up to 64 messages
+/// wait while disconnected; retry forever.
+///
+/// ```toml
+/// [client]
+/// connect_timeout = "5s"
+/// stable_after = "1m"
+/// final_close_codes = [1008, 1003, "4000-4999"]
+/// offline_queue = 256
+/// backoff = { initial = "500ms", multiplier = 1.618, max = "90s" }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientConfig {
+    /// How long one connection attempt may take, handshakes included.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Delays between attempts.
+    pub backoff: Backoff,
+    /// How long a connection must stay Healthy before the backoff starts again from
+    /// `backoff.initial`.
+    #[serde(with = "humantime_serde")]
+    pub stable_after: Duration,
+    /// Close codes (sent by the server, or by our own policy) after which the client stops
+    /// instead of reconnecting, unless the policy asked to reconnect. Single codes or
+    /// `"first-last"` ranges.
+    pub final_close_codes: Vec<CodeRange>,
+    /// Messages sent while disconnected that wait for the next connection; beyond it,
+    /// `send` returns a queue-full error.
+    pub offline_queue: usize,
+    /// Failed attempts in a row after which the client stops; absent: never stop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            connect_timeout: Duration::from_secs(10),
+            backoff: Backoff::default(),
+            stable_after: Duration::from_secs(30),
+            final_close_codes: vec![CodeRange::single(1008), CodeRange::new(4000, 4999)],
+            offline_queue: 64,
+            max_retries: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Whether a close with `code` stops the client.
+    pub fn is_final(&self, code: u16) -> bool {
+        self.final_close_codes.iter().any(|r| r.contains(code))
+    }
+
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key (`client.backoff.multiplier`).
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::at(&["client"]);
+        self.report(&mut v);
+        v.into_result()
+    }
+}
+
+impl Validate for ClientConfig {
+    fn report(&self, v: &mut Validator) {
+        v.positive("connect_timeout", self.connect_timeout, "");
+        v.nonzero("offline_queue", self.offline_queue as u64);
+        v.scope("final_close_codes", |v| {
+            for (i, range) in self.final_close_codes.iter().enumerate() {
+                if range.start > range.end {
+                    v.error(
+                        &i.to_string(),
+                        format!("\"{range}\""),
+                        "an empty range: the first code is after the last",
+                    );
+                }
+            }
+        });
+        v.table("backoff", &self.backoff);
+    }
+}
+
+/// Exponential backoff with full jitter: the delay before attempt *n* (counting from 0) is
+/// uniform in `[0, min(max, initial × multiplierⁿ)]`. The `backoff` table of `[client]`.
+///
+/// # Default
+/// `initial = "1s"`, `multiplier = 2.0`, `max = "30s"`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Backoff {
+    /// The cap of the first delay.
+    #[serde(with = "humantime_serde")]
+    pub initial: Duration,
+    /// How much the cap grows per failed attempt; at least 1.
+    pub multiplier: f64,
+    /// The largest cap.
+    #[serde(with = "humantime_serde")]
+    pub max: Duration,
+}
+
+// `validate` refuses NaN, so equality is an equivalence relation for valid values.
+impl Eq for Backoff {}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_secs(1),
+            multiplier: 2.0,
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Backoff {
+    /// The largest delay before attempt `attempt` (0 for the first retry).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws_health::config::Backoff;
+    ///
+    /// let b = Backoff::default();
+    /// assert_eq!(b.cap(0), Duration::from_secs(1));
+    /// assert_eq!(b.cap(3), Duration::from_secs(8));
+    /// assert_eq!(b.cap(60), Duration::from_secs(30));
+    /// ```
+    pub fn cap(&self, attempt: u32) -> Duration {
+        let max = self.max.as_secs_f64();
+        let exp = i32::try_from(attempt).unwrap_or(i32::MAX);
+        let cap = self.initial.as_secs_f64() * self.multiplier.powi(exp);
+        if cap.is_finite() && cap < max {
+            Duration::from_secs_f64(cap.max(0.0))
+        } else {
+            self.max
+        }
+    }
+}
+
+impl Validate for Backoff {
+    fn report(&self, v: &mut Validator) {
+        if !(self.multiplier.is_finite() && self.multiplier >= 1.0) {
+            v.error(
+                "multiplier",
+                self.multiplier,
+                "must be a number of at least 1 (1 keeps the delay constant)",
+            );
+        }
+        if self.max < self.initial {
+            v.error(
+                "max",
+                duration(self.max),
+                format!("must be at least `initial` ({})", duration(self.initial)),
+            );
+        }
+    }
+}
+
+/// A close code or an inclusive range of them: `1008` or `"4000-4999"` in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRange {
+    /// The first code of the range.
+    pub start: u16,
+    /// The last code of the range (inclusive).
+    pub end: u16,
+}
+
+impl CodeRange {
+    /// The codes `start..=end`.
+    pub fn new(start: u16, end: u16) -> Self {
+        CodeRange { start, end }
+    }
+
+    /// Just `code`.
+    pub fn single(code: u16) -> Self {
+        CodeRange::new(code, code)
+    }
+
+    /// Whether `code` is in the range.
+    pub fn contains(&self, code: u16) -> bool {
+        (self.start..=self.end).contains(&code)
+    }
+}
+
+impl fmt::Display for CodeRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.start == self.end {
+            write!(f, "{}", self.start)
+        } else {
+            write!(f, "{}-{}", self.start, self.end)
+        }
+    }
+}
+
+impl Serialize for CodeRange {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.start == self.end {
+            s.serialize_u16(self.start)
+        } else {
+            s.collect_str(self)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CodeRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Code(u16),
+            Text(String),
+        }
+        let bad = |text: &str| {
+            serde::de::Error::custom(format!(
+                "invalid close code range {text:?}: expected a code such as 1008 or a range \
+                 such as \"4000-4999\""
+            ))
+        };
+        match Raw::deserialize(d)? {
+            Raw::Code(code) => Ok(CodeRange::single(code)),
+            Raw::Text(text) => {
+                let (a, b) = text.split_once('-').unwrap_or((&text, &text));
+                let start = a.trim().parse().map_err(|_| bad(&text))?;
+                let end = b.trim().parse().map_err(|_| bad(&text))?;
+                Ok(CodeRange::new(start, end))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn final_codes_default_to_1008_and_application_codes() {
+        let c = ClientConfig::default();
+        for code in [1008, 4000, 4404, 4999] {
+            assert!(c.is_final(code), "{code}");
+        }
+        for code in [1000, 1001, 1006, 1011, 3000] {
+            assert!(!c.is_final(code), "{code}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn code_ranges_round_trip_through_toml() {
+        #[derive(Serialize, Deserialize)]
+        struct T {
+            codes: Vec<CodeRange>,
+        }
+        use figment::providers::Format;
+        let parse = |text: &str| -> std::result::Result<T, figment::Error> {
+            figment::Figment::from(figment::providers::Toml::string(text)).extract()
+        };
+        let t = parse(r#"codes = [1008, "4000-4999", "3001"]"#).unwrap();
+        assert_eq!(
+            t.codes,
+            [
+                CodeRange::single(1008),
+                CodeRange::new(4000, 4999),
+                CodeRange::single(3001)
+            ]
+        );
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(text, r#"{"codes":[1008,"4000-4999",3001]}"#);
+        let err = parse(r#"codes = ["40x0"]"#).err().unwrap();
+        assert!(err.to_string().contains("40x0"), "{err}");
+    }
+
+    #[test]
+    fn bad_backoff_is_refused_by_key() {
+        let mut c = ClientConfig::default();
+        c.backoff.multiplier = 0.5;
+        let err = c.validate().unwrap_err();
+        assert!(
+            err.to_string().contains("client.backoff.multiplier"),
+            "{err}"
+        );
+        c.backoff.multiplier = f64::NAN;
+        assert!(c.validate().is_err());
+        c.backoff = Backoff {
+            max: Duration::from_millis(1),
+            ..Backoff::default()
+        };
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("backoff.max"));
+        ClientConfig::default().validate().unwrap();
+    }
+}

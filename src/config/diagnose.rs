@@ -1,0 +1,192 @@
+//! Messages that name the key, the bad value and where it came from.
+//!
+//! Figment knows the source of every value (its [`Metadata`]) and the path of every
+//! deserialization error; this module turns both, and validation [`Problem`]s, into one
+//! line each: ``"`ping.interval` = "-5s": expected a duration … (from TOML file
+//! ws-health.toml, key `ping.interval`)"``.
+
+use figment::error::{Actual, Kind};
+use figment::value::Value;
+use figment::{Figment, Metadata, Profile, Source};
+
+use super::suggest::nearest;
+use super::validate::{dotted, Problem};
+use crate::Error;
+
+/// A figment extraction error as a ws-health error, keeping figment's as the source.
+/// `context` follows "invalid configuration", e.g. ` in profile `staging``.
+pub(crate) fn figment_error(figment: &Figment, err: figment::Error, context: &str) -> Error {
+    let lines: Vec<String> = err.clone().into_iter().map(|e| line(figment, &e)).collect();
+    Error::config(message(context, &lines)).with_source(err)
+}
+
+/// Validation problems as one ws-health error, each line with its value's source.
+pub(crate) fn problems(figment: &Figment, problems: &[Problem], context: &str) -> Error {
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{p} ({})", locate(figment, &p.path)))
+        .collect();
+    Error::config(message(context, &lines))
+}
+
+fn message(context: &str, lines: &[String]) -> String {
+    match lines {
+        [line] => format!("invalid configuration{context}: {line}"),
+        lines => format!("invalid configuration{context}:\n  {}", lines.join("\n  ")),
+    }
+}
+
+/// Where the value at `path` came from: the source of the deepest value figment has on
+/// the way there.
+pub(crate) fn locate(figment: &Figment, path: &[String]) -> String {
+    let Ok(root) = figment.find_value("") else {
+        return "source unknown".into();
+    };
+    let value = (0..=path.len())
+        .rev()
+        .find_map(|n| find(&root, &path[..n]))
+        .unwrap_or(&root);
+    let tag = value.tag();
+    // A tag knows default, global or custom; a custom profile's name is the selected one.
+    let profile = tag.profile().unwrap_or_else(|| figment.profile().clone());
+    match figment.get_metadata(tag) {
+        Some(md) => origin(md, &profile, path),
+        None => "source unknown".into(),
+    }
+}
+
+/// `from TOML file ws-health.toml, key `staging.ping.interval``, or
+/// `from environment variable `WS_HEALTH_PING__INTERVAL``.
+pub(crate) fn origin<S: AsRef<str>>(md: &Metadata, profile: &Profile, path: &[S]) -> String {
+    let key = md.interpolate(profile, path);
+    match &md.source {
+        Some(source) if path.is_empty() => format!("in {} {source}", md.name),
+        Some(source @ Source::File(_)) => format!("from {} {source}, key `{key}`", md.name),
+        Some(source) => format!("from {} at {source}, key `{key}`", md.name),
+        None => format!("from {} `{key}`", md.name),
+    }
+}
+
+fn line(figment: &Figment, e: &figment::Error) -> String {
+    let mut path = e.path.clone();
+    // Fields of an internally tagged enum (an action) come without the field in the path.
+    if let Kind::UnknownField(field, _) = &e.kind {
+        if path.last() != Some(field) {
+            path.push(field.clone());
+        }
+    }
+    let origin = match &e.metadata {
+        Some(md) => origin(md, e.profile.as_ref().unwrap_or(&Profile::Default), &path),
+        None => locate(figment, &path),
+    };
+    let what = explain(&e.kind, &path);
+    if path.is_empty() {
+        return format!("{what} ({origin})");
+    }
+    let value = match &e.kind {
+        Kind::InvalidType(actual, _) | Kind::InvalidValue(actual, _) => render_actual(actual),
+        Kind::UnknownVariant(variant, _) => format!("{variant:?}"),
+        _ => figment
+            .find_value("")
+            .ok()
+            .and_then(|root| find(&root, &path).map(render))
+            .unwrap_or_else(|| "(absent)".into()),
+    };
+    format!("`{}` = {value}: {what} ({origin})", dotted(&path))
+}
+
+fn explain(kind: &Kind, path: &[String]) -> String {
+    match kind {
+        Kind::UnknownField(field, expected) => format!(
+            "unknown key{}; the keys here are {}",
+            did_you_mean(field, expected),
+            list(expected)
+        ),
+        Kind::UnknownVariant(variant, expected) => {
+            let what = match path.last().map(String::as_str) {
+                Some("action") => "action",
+                _ => "value",
+            };
+            format!(
+                "unknown {what}{}; expected one of {}",
+                did_you_mean(variant, expected),
+                list(expected)
+            )
+        }
+        Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
+            let mut what = format!("expected {expected}");
+            if expected.contains("duration") {
+                what.push_str(" with a unit, like \"10s\", \"250ms\" or \"1m 30s\"");
+                let negative = match actual {
+                    Actual::Str(s) => s.trim_start().starts_with('-'),
+                    Actual::Signed(n) => *n < 0,
+                    Actual::Float(f) => *f < 0.0,
+                    _ => false,
+                };
+                if negative {
+                    what.push_str(
+                        "; a duration cannot be negative (to turn a check off, set \
+                         `enabled = false`)",
+                    );
+                }
+            }
+            what
+        }
+        other => other.to_string(),
+    }
+}
+
+fn did_you_mean(word: &str, expected: &[&str]) -> String {
+    nearest(word, expected.iter().copied())
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default()
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn find<'a>(root: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(root, |value, segment| match value {
+        Value::Dict(_, dict) => dict.get(segment),
+        Value::Array(_, items) => items.get(segment.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
+/// A value as it would be written in TOML.
+fn render(value: &Value) -> String {
+    match value {
+        Value::String(_, s) => format!("{s:?}"),
+        Value::Char(_, c) => format!("{:?}", c.to_string()),
+        Value::Bool(_, b) => b.to_string(),
+        Value::Num(_, n) => render_actual(&n.to_actual()),
+        Value::Empty(..) => "(empty)".into(),
+        Value::Dict(_, dict) => {
+            let items: Vec<_> = dict
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", render(v)))
+                .collect();
+            format!("{{ {} }}", items.join(", "))
+        }
+        Value::Array(_, items) => {
+            let items: Vec<_> = items.iter().map(render).collect();
+            format!("[{}]", items.join(", "))
+        }
+    }
+}
+
+fn render_actual(actual: &Actual) -> String {
+    match actual {
+        Actual::Str(s) => format!("{s:?}"),
+        Actual::Unsigned(n) => n.to_string(),
+        Actual::Signed(n) => n.to_string(),
+        Actual::Float(f) => f.to_string(),
+        Actual::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}

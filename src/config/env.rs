@@ -1,0 +1,55 @@
+//! Environment variables `WS_HEALTH_*`, as a figment provider whose errors name the variable.
+
+use figment::providers::Env;
+use figment::value::{Dict, Map};
+use figment::{Metadata, Profile, Provider};
+
+use super::Config;
+
+/// `WS_HEALTH_PING__INTERVAL=5s` as `ping.interval = "5s"`, in the global profile so that it
+/// overrides every profile. `WS_HEALTH_PROFILE` and `WS_HEALTH_CONFIG` are not keys.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EnvVars;
+
+/// The prefixed variable that sets `keys`: `["ping", "interval"]` → `WS_HEALTH_PING__INTERVAL`.
+/// Array indices are not part of a variable's name: a variable sets a whole array.
+pub(crate) fn var_name<S: AsRef<str>>(keys: &[S]) -> String {
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|k| k.as_ref())
+        .take_while(|k| k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit()))
+        .map(|k| k.to_ascii_uppercase())
+        .collect();
+    format!("{}{}", Config::ENV_PREFIX, keys.join("__"))
+}
+
+impl Provider for EnvVars {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment variable")
+            .interpolater(|_: &Profile, keys: &[&str]| var_name(keys))
+    }
+
+    fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        let not_keys = [Config::PROFILE_ENV, Config::FILE_ENV]
+            .map(|var| var.strip_prefix(Config::ENV_PREFIX).unwrap_or(var));
+        Env::prefixed(Config::ENV_PREFIX)
+            .ignore(&not_keys)
+            .split("__")
+            .global()
+            .data()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_names_nest_with_double_underscores() {
+        assert_eq!(var_name(&["ping", "interval"]), "WS_HEALTH_PING__INTERVAL");
+        assert_eq!(
+            var_name(&["policy", "on_unhealthy", "0", "code"]),
+            "WS_HEALTH_POLICY__ON_UNHEALTHY"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The TOML file, as a figment provider that reads flat keys and profile tables alike.
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Format, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Metadata, Profile, Provider, Source};
+
+use super::validate::dotted;
+use super::Config;
+
+/// A TOML file whose top-level configuration keys (`[ping]`, `[policy]`, …) belong to the
+/// `default` profile and whose other top-level tables are profiles (`[default]`,
+/// `[global]`, `[staging]`, …). A missing file is empty unless it was named explicitly.
+#[derive(Debug, Clone)]
+pub(crate) struct TomlFile {
+    path: PathBuf,
+    /// Who named the file (`environment variable WS_HEALTH_CONFIG`), if it was named.
+    named_by: Option<String>,
+}
+
+impl TomlFile {
+    /// The default file, `ws-health.toml` in the working directory: missing is fine.
+    pub(crate) fn optional(path: impl Into<PathBuf>) -> Self {
+        TomlFile {
+            path: path.into(),
+            named_by: None,
+        }
+    }
+
+    /// A file someone asked for: missing is an error that says who asked.
+    pub(crate) fn required(path: impl Into<PathBuf>, named_by: impl Into<String>) -> Self {
+        TomlFile {
+            path: path.into(),
+            named_by: Some(named_by.into()),
+        }
+    }
+
+    fn absolute(&self) -> PathBuf {
+        std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone())
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Provider for TomlFile {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("TOML file")
+            .source(Source::File(self.absolute()))
+            .interpolater(|profile: &Profile, keys: &[&str]| {
+                if *profile == Profile::Default {
+                    dotted(keys)
+                } else {
+                    format!("{profile}.{}", dotted(keys))
+                }
+            })
+    }
+
+    fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.named_by.is_none() => {
+                return Ok(Map::new())
+            }
+            Err(e) => {
+                let by = self.named_by.as_deref().unwrap_or("the default");
+                return Err(format!(
+                    "cannot read the configuration file {} (named by {by}): {e}",
+                    self.path.display()
+                )
+                .into());
+            }
+        };
+        let dict: Dict = Toml::from_str(&text).map_err(|e| e.to_string())?;
+        Ok(split_profiles(dict)?)
+    }
+}
+
+/// The top-level keys of [`Config`]: `ping`, `checks`, `policy`, …
+pub(crate) fn config_keys() -> Vec<String> {
+    match Value::serialize(Config::default()) {
+        Ok(Value::Dict(_, dict)) => dict.into_keys().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn split_profiles(dict: Dict) -> Result<Map<Profile, Dict>, String> {
+    let keys = config_keys();
+    let mut profiles: Map<Profile, Dict> = Map::new();
+    for (name, value) in dict {
+        match value {
+            Value::Dict(_, table) if !keys.contains(&name) => {
+                let profile = Profile::new(&name);
+                for (key, value) in table {
+                    insert(&mut profiles, &profile, key, value)?;
+                }
+            }
+            // A configuration key, or a stray value that extraction will name as unknown.
+            value => insert(&mut profiles, &Profile::Default, name, value)?,
+        }
+    }
+    Ok(profiles)
+}
+
+fn insert(
+    profiles: &mut Map<Profile, Dict>,
+    profile: &Profile,
+    key: String,
+    value: Value,
+) -> Result<(), String> {
+    let table = profiles.entry(profile.clone()).or_default();
+    if table.contains_key(&key) {
+        return Err(format!(
+            "`{key}` is set both at the top level and in `[default]`; keep one"
+        ));
+    }
+    table.insert(key, value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_level_keys_are_default_and_other_tables_are_profiles() {
+        let dict: Dict = Toml::from_str(
+            "[ping]\ninterval = \"5s\"\n[staging.ping]\ninterval = \"7s\"\n\
+             [global.policy]\nclose_timeout = \"1s\"",
+        )
+        .unwrap();
+        let profiles = split_profiles(dict).unwrap();
+        assert!(profiles[&Profile::Default].contains_key("ping"));
+        assert!(profiles[&Profile::new("staging")].contains_key("ping"));
+        assert!(profiles[&Profile::Global].contains_key("policy"));
+    }
+
+    #[test]
+    fn a_key_set_twice_in_the_default_profile_is_an_error() {
+        let dict: Dict =
+            Toml::from_str("[ping]\ninterval = \"5s\"\n[default.ping]\ninterval = \"7s\"").unwrap();
+        let err = split_profiles(dict).unwrap_err();
+        assert!(err.to_string().contains("`ping`"), "{err}");
+    }
+}

@@ -1,0 +1,148 @@
+//! Loading: figment's recipe for library authors, with checked values and precise errors.
+
+use figment::providers::Serialized;
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider};
+
+use super::diagnose::{self, locate};
+use super::file::config_keys;
+use super::profile::check_selected;
+use super::suggest::nearest;
+use super::validate::{dotted, Validate, Validator};
+use super::{Config, ConfigLoader};
+use crate::Result;
+
+impl Config {
+    /// The configuration file read from the working directory by default.
+    pub const FILE: &'static str = "ws-health.toml";
+    /// The environment variable naming another configuration file.
+    pub const FILE_ENV: &'static str = "WS_HEALTH_CONFIG";
+    /// The environment variable selecting the profile.
+    pub const PROFILE_ENV: &'static str = "WS_HEALTH_PROFILE";
+    /// The prefix of environment variables that set keys, nested with `__`.
+    pub const ENV_PREFIX: &'static str = "WS_HEALTH_";
+
+    /// ws-health's default sources, merged in this order: [`Config::default()`], the
+    /// [`BuiltinProfiles`](super::BuiltinProfiles), the TOML file ([`Config::FILE`], or the
+    /// one named by [`Config::FILE_ENV`]), then `WS_HEALTH_*` environment variables; with
+    /// the profile named by [`Config::PROFILE_ENV`] selected. The same as
+    /// [`ConfigLoader::new().figment()`](ConfigLoader::figment).
+    ///
+    /// ```
+    /// use ws_health::Config;
+    ///
+    /// figment::Jail::expect_with(|jail| {
+    ///     jail.create_file("ws-health.toml", r#"
+    ///         [ping]
+    ///         interval = "5s"
+    ///         timeout = "3s"
+    ///
+    ///         [staging.ping]
+    ///         interval = "10s"
+    ///     "#)?;
+    ///     jail.set_env("WS_HEALTH_PING__TIMEOUT", "2s");
+    ///     jail.set_env("WS_HEALTH_PROFILE", "staging");
+    ///
+    ///     let config = Config::from(Config::figment()).map_err(|e| e.to_string())?;
+    ///     assert_eq!(config.ping.interval.as_secs(), 10); // the staging profile
+    ///     assert_eq!(config.ping.timeout.as_secs(), 2); // the environment wins
+    ///     assert_eq!(config.policy.close_timeout.as_secs(), 10); // the default
+    ///     Ok(())
+    /// });
+    /// ```
+    pub fn figment() -> Figment {
+        ConfigLoader::new().figment()
+    }
+
+    /// Extracts the configuration from any figment [`Provider`] (e.g. [`Config::figment`],
+    /// or an application's own figment), checks every value, and logs a `tracing` warning
+    /// for each risky one. Every profile the provider has is checked, selected or not.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config), naming the key, the value and its
+    /// source, with figment's error as the [`source`](std::error::Error::source) when
+    /// figment found it: an unknown key or profile, a value of the wrong type, an
+    /// unparsable, zero or negative duration, an unknown action, a close code that may not
+    /// be sent, a close reason over 123 bytes.
+    ///
+    /// ```
+    /// use figment::{providers::Serialized, Figment};
+    /// use ws_health::Config;
+    ///
+    /// let figment = Figment::from(Config::default())
+    ///     .merge(Serialized::default("ping.interval", "1m"));
+    /// assert_eq!(Config::from(figment)?.ping.interval.as_secs(), 60);
+    /// # Ok::<_, ws_health::Error>(())
+    /// ```
+    pub fn from<T: Provider>(provider: T) -> Result<Config> {
+        extract(&Figment::from(provider))
+    }
+}
+
+/// `Config` as a figment provider: its values, in the default profile.
+impl Provider for Config {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("ws-health Config").interpolater(|_: &Profile, keys: &[&str]| dotted(keys))
+    }
+
+    fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        Serialized::defaults(self).data()
+    }
+}
+
+fn extract(figment: &Figment) -> Result<Config> {
+    // A source that failed to read (a missing named file, bad TOML) comes first: without
+    // it, the profiles it defines are missing too.
+    if let Err(e) = figment.find_value("") {
+        return Err(diagnose::figment_error(figment, e, ""));
+    }
+    check_selected(figment)?;
+    let config = checked(figment, "", true)?;
+    let selected = figment.profile();
+    for profile in figment
+        .profiles()
+        .filter(|p| p.is_custom() && *p != selected)
+    {
+        let context = format!(
+            " in profile `{profile}` (every profile is checked; `{selected}` is selected){}",
+            looks_like_a_key(profile)
+        );
+        checked(&figment.clone().select(profile.clone()), &context, false)?;
+    }
+    Ok(config)
+}
+
+/// Extracts and validates the selected profile, logging warnings if `warn`.
+fn checked(figment: &Figment, context: &str, warn: bool) -> Result<Config> {
+    let config: Config = figment
+        .extract()
+        .map_err(|e| diagnose::figment_error(figment, e, context))?;
+    let mut v = Validator::default();
+    config.report(&mut v);
+    if !v.errors.is_empty() {
+        return Err(diagnose::problems(figment, &v.errors, context));
+    }
+    if warn {
+        for w in &v.warnings {
+            let source = locate(figment, &w.path);
+            tracing::warn!(
+                key = %w.key(),
+                value = %w.value,
+                source = %source,
+                "risky configuration: {w} ({source})"
+            );
+        }
+    }
+    Ok(config)
+}
+
+/// A hint when a profile's name is a misspelt table: `[pnig]` is read as a profile.
+fn looks_like_a_key(profile: &Profile) -> String {
+    let keys = config_keys();
+    match nearest(profile.as_str().as_str(), keys.iter().map(String::as_str)) {
+        Some(key) => format!(
+            " (a top-level table that is not a key is read as a profile: did you mean `[{key}]`?)"
+        ),
+        None => String::new(),
+    }
+}

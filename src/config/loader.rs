@@ -1,0 +1,118 @@
+//! Where the configuration comes from, remembered so that it can be read again.
+
+use std::path::PathBuf;
+
+use figment::providers::Env;
+use figment::{Figment, Profile};
+
+use super::env::EnvVars;
+use super::file::TomlFile;
+use super::{BuiltinProfiles, Config};
+use crate::{Result, Supervisor};
+
+/// Loads the configuration from ws-health's sources and reloads it on demand.
+///
+/// It remembers the file and profile it was given and reads the environment again on each
+/// load, so [`reload`](ConfigLoader::reload) picks up edits to the file and, for a
+/// profile not fixed here, a changed [`Config::PROFILE_ENV`].
+///
+/// # Default
+/// The file [`Config::FILE`] in the working directory (missing is fine) unless
+/// [`Config::FILE_ENV`] names another (which must exist); the profile named by
+/// [`Config::PROFILE_ENV`], else `default`.
+///
+/// ```no_run
+/// use ws_health::{ConfigLoader, Supervisor};
+///
+/// let loader = ConfigLoader::new().with_file("/etc/ws-health.toml");
+/// let config = loader.load()?;
+/// let supervisor = Supervisor::builder().with_config(&config).build()?;
+/// // Later, e.g. on SIGHUP: live connections take the new timings from their next check.
+/// if let Err(e) = loader.reload(&supervisor) {
+///     eprintln!("kept the old configuration: {e}");
+/// }
+/// # Ok::<_, ws_health::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ConfigLoader {
+    file: Option<PathBuf>,
+    profile: Option<String>,
+}
+
+impl ConfigLoader {
+    /// A loader with the default sources.
+    pub fn new() -> Self {
+        ConfigLoader::default()
+    }
+
+    /// Reads `path` instead of [`Config::FILE`]; it must exist.
+    pub fn with_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.file = Some(path.into());
+        self
+    }
+
+    /// Selects `profile` whatever [`Config::PROFILE_ENV`] says.
+    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// The sources, read now, merged in order: defaults, built-in profiles, the file, the
+    /// environment; with the profile selected.
+    pub fn figment(&self) -> Figment {
+        let file = match (&self.file, Env::var(Config::FILE_ENV)) {
+            (Some(path), _) => TomlFile::required(path, "ConfigLoader::with_file"),
+            (None, Some(path)) if !path.is_empty() => {
+                TomlFile::required(path, format!("environment variable {}", Config::FILE_ENV))
+            }
+            _ => TomlFile::optional(Config::FILE),
+        };
+        let profile = match &self.profile {
+            Some(name) => Profile::new(name),
+            None => Env::var(Config::PROFILE_ENV)
+                .filter(|name| !name.is_empty())
+                .map_or(Profile::Default, |name| Profile::new(&name)),
+        };
+        tracing::debug!(file = %file.path().display(), %profile, "loading configuration");
+        Figment::from(Config::default())
+            .merge(BuiltinProfiles)
+            .merge(file)
+            .merge(EnvVars)
+            .select(profile)
+    }
+
+    /// Reads and checks the configuration (see [`Config::from`]).
+    ///
+    /// # Errors
+    /// As [`Config::from`], and when a file that was named explicitly cannot be read.
+    pub fn load(&self) -> Result<Config> {
+        Config::from(self.figment())
+    }
+
+    /// Reads the configuration again and applies it to `supervisor` and its live
+    /// connections (see [`Supervisor::reload`]): new timings from each check's next run,
+    /// new thresholds and actions from the next result; no connection is dropped. Returns
+    /// the configuration applied, for the application's own use.
+    ///
+    /// Checks registered with settings that have no `[checks.<name>]` table keep them.
+    /// Queue sizes and `[socket]` settings apply to connections made after the reload.
+    ///
+    /// # Errors
+    /// When the new configuration is invalid, or names a custom action the supervisor does
+    /// not have: the supervisor keeps its old configuration, and the error says why.
+    pub fn reload(&self, supervisor: &Supervisor) -> Result<Config> {
+        let result = self.load().and_then(|config| {
+            supervisor.reload(&config)?;
+            Ok(config)
+        });
+        match &result {
+            Ok(_) => tracing::info!("configuration reloaded"),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "configuration reload refused; the old configuration stays"
+            ),
+        }
+        result
+    }
+}

@@ -1,0 +1,108 @@
+//! Settings of the runtime's server: the `[server]` table.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::validate::{Validate, Validator};
+use crate::Result;
+
+/// How the runtime's server accepts connections: the `[server]` table.
+///
+/// # Default
+/// Bind `127.0.0.1:8765` (loopback: exposing a port is a decision, not a default), 10 s for
+/// the TCP, TLS and WebSocket handshakes together (Python `websockets`' `open_timeout`), at
+/// most 10,000 connections (the next is refused with HTTP 503; raise `ulimit -n` before
+/// raising this), and 10 s for a graceful shutdown before the remaining connections are
+/// dropped.
+///
+/// ```
+/// use std::time::Duration;
+/// use ws_health::config::ServerConfig;
+///
+/// let server = ServerConfig {
+///     max_connections: 50_000,
+///     handshake_timeout: Duration::from_secs(5),
+///     ..ServerConfig::default()
+/// };
+/// server.validate()?;
+/// # Ok::<_, ws_health::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The address to listen on, `host:port` (the `ws-health serve` default; the library
+    /// takes the address as an argument).
+    pub bind: String,
+    /// How long a new connection may take to complete its handshakes (TCP accepted to
+    /// WebSocket open, TLS included). A peer that opens TCP and sends nothing is dropped
+    /// then.
+    #[serde(with = "humantime_serde")]
+    pub handshake_timeout: Duration,
+    /// The most connections served at once, handshakes in progress included. Over it, a new
+    /// connection is answered with HTTP 503 and closed; existing ones are untouched.
+    pub max_connections: usize,
+    /// How long a graceful shutdown waits, after closing every connection with 1001 "going
+    /// away", before dropping the connections that have not finished closing.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8765".into(),
+            handshake_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
+            shutdown_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Checks every value.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key (`server.max_connections`).
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::at(&["server"]);
+        self.report(&mut v);
+        v.into_result()
+    }
+}
+
+impl Validate for ServerConfig {
+    fn report(&self, v: &mut Validator) {
+        if self.bind.trim().is_empty() {
+            v.error(
+                "bind",
+                "\"\"",
+                "give an address to listen on, such as \"127.0.0.1:8765\"",
+            );
+        }
+        v.positive("handshake_timeout", self.handshake_timeout, "");
+        v.nonzero("max_connections", self.max_connections as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_values_are_refused_by_key() {
+        let bad = ServerConfig {
+            max_connections: 0,
+            ..ServerConfig::default()
+        };
+        let err = bad.validate().unwrap_err();
+        assert!(err.to_string().contains("server.max_connections"), "{err}");
+        let bad = ServerConfig {
+            handshake_timeout: Duration::ZERO,
+            ..ServerConfig::default()
+        };
+        assert!(bad.validate().is_err());
+        ServerConfig::default().validate().unwrap();
+    }
+}

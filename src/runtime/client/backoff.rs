@@ -1,0 +1,183 @@
+//! When to reconnect: full-jitter exponential backoff that resets only after a stable
+//! connection. Pure: the caller passes the time, the random source is seedable.
+
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::time::Instant;
+
+use crate::config::Backoff;
+
+/// The delay before retry `attempt` (0 for the first): uniform in `[0, backoff.cap(attempt)]`
+/// ("full jitter"), so clients that lost their server together come back spread out.
+///
+/// ```
+/// use rand::SeedableRng;
+/// use ws_health::config::Backoff;
+/// use ws_health::runtime::client::full_jitter;
+///
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+/// let delay = full_jitter(&Backoff::default(), 3, &mut rng);
+/// assert!(delay <= Backoff::default().cap(3));
+/// ```
+pub fn full_jitter(backoff: &Backoff, attempt: u32, rng: &mut impl Rng) -> Duration {
+    let cap = u64::try_from(backoff.cap(attempt).as_nanos()).unwrap_or(u64::MAX);
+    Duration::from_nanos(rng.random_range(0..=cap))
+}
+
+/// The reconnect state of one client: consecutive failed attempts, and whether the current
+/// connection has been Healthy for `stable_after` without a break.
+#[derive(Debug)]
+pub(crate) struct Reconnect {
+    backoff: Backoff,
+    stable_after: Duration,
+    /// Retries since the last stable connection.
+    attempt: u32,
+    healthy_since: Option<Instant>,
+    stable: bool,
+    rng: StdRng,
+}
+
+impl Reconnect {
+    pub(crate) fn new(backoff: Backoff, stable_after: Duration, seed: Option<u64>) -> Self {
+        Reconnect {
+            backoff,
+            stable_after,
+            attempt: 0,
+            healthy_since: None,
+            stable: false,
+            rng: seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
+        }
+    }
+
+    /// A connection opened at `now`; it starts Healthy.
+    pub(crate) fn connected(&mut self, now: Instant) {
+        self.healthy_since = Some(now);
+        self.stable = false;
+    }
+
+    /// The connection's status changed at `now`.
+    pub(crate) fn health(&mut self, healthy: bool, now: Instant) {
+        if healthy {
+            self.healthy_since.get_or_insert(now);
+        } else {
+            self.note_stable(now);
+            self.healthy_since = None;
+        }
+    }
+
+    /// The connection ended at `now`. A connection that was Healthy for `stable_after` at
+    /// some point resets the backoff; one that closed sooner does not.
+    pub(crate) fn disconnected(&mut self, now: Instant) {
+        self.note_stable(now);
+        self.healthy_since = None;
+        if std::mem::take(&mut self.stable) {
+            self.attempt = 0;
+        }
+    }
+
+    /// Retries since the last stable connection.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The next retry's number (from 1) and delay.
+    pub(crate) fn next_delay(&mut self) -> (u32, Duration) {
+        let delay = full_jitter(&self.backoff, self.attempt, &mut self.rng);
+        self.attempt = self.attempt.saturating_add(1);
+        (self.attempt, delay)
+    }
+
+    fn note_stable(&mut self, now: Instant) {
+        if let Some(since) = self.healthy_since {
+            if now.saturating_duration_since(since) >= self.stable_after {
+                self.stable = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backoff() -> Backoff {
+        Backoff {
+            initial: Duration::from_millis(100),
+            multiplier: 2.0,
+            max: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn delays_stay_under_a_growing_cap() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let b = backoff();
+        for attempt in 0..20 {
+            let cap = b.cap(attempt);
+            for _ in 0..200 {
+                assert!(full_jitter(&b, attempt, &mut rng) <= cap);
+            }
+        }
+        assert_eq!(b.cap(0), Duration::from_millis(100));
+        assert_eq!(b.cap(2), Duration::from_millis(400));
+        assert_eq!(b.cap(4), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn full_jitter_spreads_over_the_whole_window() {
+        let mut rng = StdRng::seed_from_u64(2);
+        let b = backoff();
+        let samples: Vec<_> = (0..2000).map(|_| full_jitter(&b, 3, &mut rng)).collect();
+        let cap = b.cap(3);
+        let low = samples.iter().filter(|d| **d < cap / 4).count();
+        let high = samples.iter().filter(|d| **d > cap * 3 / 4).count();
+        // Uniform: about 500 each; far from a burst at one value.
+        assert!((350..650).contains(&low), "{low}");
+        assert!((350..650).contains(&high), "{high}");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_delays() {
+        let mut a = Reconnect::new(backoff(), Duration::from_secs(1), Some(9));
+        let mut b = Reconnect::new(backoff(), Duration::from_secs(1), Some(9));
+        for _ in 0..10 {
+            assert_eq!(a.next_delay(), b.next_delay());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn backoff_resets_only_after_a_stable_connection() {
+        let stable_after = Duration::from_secs(5);
+        let mut r = Reconnect::new(backoff(), stable_after, Some(3));
+        assert_eq!(r.next_delay().0, 1);
+        assert_eq!(r.next_delay().0, 2);
+
+        // Accepted and closed at once: no reset, the next retry is the third.
+        r.connected(Instant::now());
+        tokio::time::advance(Duration::from_millis(50)).await;
+        r.disconnected(Instant::now());
+        assert_eq!(r.attempts(), 2);
+
+        // Healthy for 4 s, degraded, healthy again for 4 s: never 5 s in a row, no reset.
+        r.connected(Instant::now());
+        tokio::time::advance(Duration::from_secs(4)).await;
+        r.health(false, Instant::now());
+        r.health(true, Instant::now());
+        tokio::time::advance(Duration::from_secs(4)).await;
+        r.disconnected(Instant::now());
+        assert_eq!(r.attempts(), 2);
+
+        // Healthy for 5 s, then lost to a keepalive timeout: that was stable, reset.
+        r.connected(Instant::now());
+        tokio::time::advance(stable_after).await;
+        r.health(false, Instant::now());
+        tokio::time::advance(Duration::from_secs(20)).await;
+        r.disconnected(Instant::now());
+        assert_eq!(r.attempts(), 0);
+        let (attempt, delay) = r.next_delay();
+        assert_eq!(attempt, 1);
+        assert!(delay <= backoff().initial);
+    }
+}

@@ -1,0 +1,196 @@
+//! Building a [`Client`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tracing::Instrument;
+
+use super::connect::{Target, Tls};
+use super::manager::Manager;
+use super::{Client, OnConnect, Shared};
+use crate::config::{ClientConfig, SocketConfig};
+use crate::runtime::{Hub, Side};
+use crate::{Config, Error, Result, Sender, Supervisor};
+
+/// Builds a [`Client`].
+///
+/// # Default
+/// [`Supervisor::new`] (Python `websockets`' keepalive), [`ClientConfig::default`] and
+/// [`SocketConfig::default`], no hub, no on-connect hook; for `wss://`, the webpki roots.
+///
+/// ```no_run
+/// # async fn run() -> ws_health::Result<()> {
+/// use ws_health::runtime::{Client, Hub};
+/// use ws_health::{Config, Supervisor};
+///
+/// let config = Config::default();
+/// let client = Client::builder("ws://127.0.0.1:8765")
+///     .with_supervisor(Supervisor::builder().with_config(&config).build()?)
+///     .with_config(&config)
+///     .with_hub(Hub::new())
+///     .connect()?;
+/// # drop(client);
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    target: Result<Target>,
+    supervisor: Supervisor,
+    client: ClientConfig,
+    socket: SocketConfig,
+    hub: Option<Hub>,
+    on_connect: Option<OnConnect>,
+    seed: Option<u64>,
+    #[cfg(feature = "rustls")]
+    tls: Option<Arc<crate::runtime::tls::rustls::ClientConfig>>,
+}
+
+impl ClientBuilder {
+    pub(super) fn new(url: impl IntoClientRequest) -> Self {
+        let target = url
+            .into_client_request()
+            .map_err(|e| Error::invalid(format!("invalid WebSocket URL: {e}")))
+            .and_then(|request| Target::new(request).map_err(Error::invalid));
+        ClientBuilder {
+            target,
+            supervisor: Supervisor::new(),
+            client: ClientConfig::default(),
+            socket: SocketConfig::default(),
+            hub: None,
+            on_connect: None,
+            seed: None,
+            #[cfg(feature = "rustls")]
+            tls: None,
+        }
+    }
+
+    /// Supervises every connection with `supervisor` (checks, timings, policy).
+    pub fn with_supervisor(mut self, supervisor: Supervisor) -> Self {
+        self.supervisor = supervisor;
+        self
+    }
+
+    /// Takes the `[client]` and `[socket]` tables of `config`.
+    pub fn with_config(self, config: &Config) -> Self {
+        self.with_client_config(config.client.clone())
+            .with_socket_config(config.socket.clone())
+    }
+
+    /// Sets the connect timeout, backoff, final close codes and offline queue.
+    pub fn with_client_config(mut self, client: ClientConfig) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Sets the TCP options and tungstenite buffers.
+    pub fn with_socket_config(mut self, socket: SocketConfig) -> Self {
+        self.socket = socket;
+        self
+    }
+
+    /// Registers every connection in `hub`.
+    pub fn with_hub(mut self, hub: Hub) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// Runs `hook` after every connect, before the queued messages go out and before the
+    /// application receives from the new connection: re-subscribe, resume, authenticate.
+    /// An error closes the connection with 1011 and counts as a failed attempt.
+    pub fn with_on_connect<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(Sender) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        self.on_connect = Some(Arc::new(move |sender| Box::pin(hook(sender))));
+        self
+    }
+
+    /// Seeds the backoff's random source, for reproducible delays in tests.
+    pub fn with_jitter_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Uses `config` for `wss://` (e.g. from
+    /// [`tls::client_config_with_roots`](crate::runtime::tls::client_config_with_roots)).
+    #[cfg(feature = "rustls")]
+    pub fn with_tls_config(
+        mut self,
+        config: Arc<crate::runtime::tls::rustls::ClientConfig>,
+    ) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Validates everything and starts the client's task, which connects at once. Returns
+    /// without waiting for the connection: watch [`Client::events`] or call
+    /// [`Client::recv`].
+    ///
+    /// # Errors
+    /// An invalid URL or setting, named.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn connect(self) -> Result<Client> {
+        let target = self.target?;
+        self.client.validate()?;
+        crate::runtime::socket::validate(&self.socket)?;
+        let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
+        let (connections_tx, connections_rx) = mpsc::unbounded_channel();
+        let (events, first_events) = broadcast::channel(EVENT_CAPACITY);
+        let (close_tx, close_rx) = watch::channel(None);
+        let shared = Arc::new(Shared {
+            connected: AtomicBool::new(false),
+            current: Mutex::new(None),
+            events,
+            stopped: watch::Sender::new(None),
+        });
+        let span = tracing::info_span!("ws_health.client", url = %target.request.uri());
+        let manager = Manager {
+            target,
+            supervisor: self.supervisor,
+            websocket: self.socket.websocket_config(),
+            socket: self.socket,
+            tls: Tls {
+                #[cfg(feature = "rustls")]
+                config: self.tls,
+            },
+            observer: self.hub.map(|hub| hub.observer(Side::Client)),
+            on_connect: self.on_connect,
+            seed: self.seed,
+            shared: shared.clone(),
+            outbound: outbound_rx,
+            connections: connections_tx,
+            close: close_rx,
+            client: self.client.clone(),
+        };
+        tokio::spawn(manager.run().instrument(span));
+        Ok(Client {
+            shared,
+            outbound: outbound_tx,
+            connections: connections_rx,
+            current: None,
+            first_events: Mutex::new(Some(first_events)),
+            close: close_tx,
+            offline_queue: self.client.offline_queue,
+        })
+    }
+}
+
+/// Events kept for a subscriber that falls behind.
+const EVENT_CAPACITY: usize = 256;
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("client", &self.client)
+            .field("socket", &self.socket)
+            .field("on_connect", &self.on_connect.is_some())
+            .finish()
+    }
+}

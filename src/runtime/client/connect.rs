@@ -1,0 +1,167 @@
+//! One connection attempt: TCP with the socket options, TLS for `wss://`, the handshake.
+
+use std::net::SocketAddr;
+
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, http};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::config::SocketConfig;
+use crate::runtime::configure_socket;
+
+/// The client's transport.
+pub(crate) type ClientStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Why an attempt failed, and whether retrying could help.
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) error: String,
+    pub(crate) is_final: bool,
+}
+
+impl Failed {
+    fn retry(error: impl Into<String>) -> Self {
+        Failed {
+            error: error.into(),
+            is_final: false,
+        }
+    }
+
+    fn stop(error: impl Into<String>) -> Self {
+        Failed {
+            error: error.into(),
+            is_final: true,
+        }
+    }
+}
+
+pub(crate) struct Target {
+    pub(crate) request: Request,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    pub(crate) tls: bool,
+}
+
+impl Target {
+    /// Reads scheme, host and port from the request's URI.
+    pub(crate) fn new(request: Request) -> Result<Target, String> {
+        let uri = request.uri();
+        let tls = match uri.scheme_str() {
+            Some("ws") => false,
+            Some("wss") => true,
+            other => {
+                return Err(format!(
+                    "{uri}: the scheme must be ws:// or wss://, not {:?}",
+                    other.unwrap_or("")
+                ))
+            }
+        };
+        if tls && !cfg!(feature = "rustls") {
+            return Err(format!("{uri}: wss:// needs ws-health's `rustls` feature"));
+        }
+        let host = uri
+            .host()
+            .ok_or_else(|| format!("{uri}: no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        Ok(Target {
+            request,
+            host,
+            port,
+            tls,
+        })
+    }
+}
+
+pub(crate) struct Tls {
+    #[cfg(feature = "rustls")]
+    pub(crate) config: Option<std::sync::Arc<crate::runtime::tls::rustls::ClientConfig>>,
+}
+
+/// Connects, sets the socket options, and performs the TLS and WebSocket handshakes.
+pub(crate) async fn connect(
+    target: &Target,
+    socket: &SocketConfig,
+    websocket: WebSocketConfig,
+    tls: &Tls,
+) -> Result<(ClientStream, SocketAddr), Failed> {
+    let address = format!("{}:{}", target.host, target.port);
+    let tcp = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| Failed::retry(format!("could not connect to {address}: {e}")))?;
+    configure_socket(&tcp, socket).map_err(|e| Failed::retry(e.to_string()))?;
+    let peer = tcp
+        .peer_addr()
+        .map_err(|e| Failed::retry(format!("{address}: {e}")))?;
+    let request = clone_request(&target.request);
+    #[cfg(feature = "rustls")]
+    let handshake = {
+        let connector = match (&tls.config, target.tls) {
+            (Some(config), true) => Some(tokio_tungstenite::Connector::Rustls(config.clone())),
+            (_, false) => Some(tokio_tungstenite::Connector::Plain),
+            (None, true) => None,
+        };
+        tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(websocket), connector)
+            .await
+    };
+    #[cfg(not(feature = "rustls"))]
+    let handshake = {
+        let _ = tls;
+        tokio_tungstenite::client_async_with_config(
+            request,
+            MaybeTlsStream::Plain(tcp),
+            Some(websocket),
+        )
+        .await
+    };
+    match handshake {
+        Ok((ws, _)) => Ok((ws, peer)),
+        Err(err) => Err(classify(&address, err)),
+    }
+}
+
+/// 4xx answers (but 408 and 429) and invalid requests will not change by retrying.
+fn classify(address: &str, err: tungstenite::Error) -> Failed {
+    match err {
+        tungstenite::Error::Http(response) => {
+            let status = response.status();
+            let body = response
+                .body()
+                .as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let error = format!("{address} answered HTTP {status} {}", body.trim());
+            let error = error.trim_end().to_owned();
+            let retry = status.is_server_error()
+                || status == http::StatusCode::REQUEST_TIMEOUT
+                || status == http::StatusCode::TOO_MANY_REQUESTS;
+            if retry {
+                Failed::retry(error)
+            } else {
+                Failed::stop(error)
+            }
+        }
+        err @ (tungstenite::Error::Url(_) | tungstenite::Error::HttpFormat(_)) => {
+            Failed::stop(format!("{address}: {err}"))
+        }
+        err => Failed::retry(format!("{address}: handshake failed: {err}")),
+    }
+}
+
+fn clone_request(request: &Request) -> Request {
+    let mut copy = Request::new(());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    // A fresh key per connection (RFC 6455 §4.1).
+    if let Ok(key) = http::HeaderValue::from_str(&generate_key()) {
+        copy.headers_mut().insert("sec-websocket-key", key);
+    }
+    copy
+}

@@ -1,0 +1,62 @@
+//! What a client tells its application about its connection's life.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::runtime::hub::serialize_disconnect;
+use crate::supervisor::Disconnect;
+use crate::Status;
+
+/// One step in a [`Client`](super::Client)'s life, from
+/// [`Client::events`](super::Client::events). Serialises to JSON with an `event` tag.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// A connection is open (the on-connect hook has not run yet).
+    Connected {
+        /// The connection's id.
+        id: u64,
+        /// The server's address.
+        peer: Option<SocketAddr>,
+    },
+    /// The connection's status changed.
+    HealthChanged {
+        /// The connection's id.
+        id: u64,
+        /// The status now.
+        status: Status,
+        /// Why: the check that moved it and its reason.
+        reason: String,
+    },
+    /// The connection ended.
+    Disconnected {
+        /// The connection's id.
+        id: u64,
+        /// How it ended.
+        #[serde(serialize_with = "serialize_disconnect")]
+        disconnect: Disconnect,
+    },
+    /// A connection attempt failed (refused, timed out, TLS or HTTP error).
+    ConnectFailed {
+        /// What went wrong.
+        error: String,
+    },
+    /// The client waits `delay` before retry `attempt` (1 for the first retry after a stable
+    /// connection).
+    Reconnecting {
+        /// Retries since the last stable connection, this one included.
+        attempt: u32,
+        /// The pause before it.
+        #[serde(with = "humantime_serde")]
+        delay: Duration,
+    },
+    /// The client stopped for good: closed by the application, a final close code, a final
+    /// handshake error, or `max_retries`.
+    Stopped {
+        /// Why.
+        reason: String,
+    },
+}

@@ -1,0 +1,223 @@
+//! The client's one task: connect, hand the connection over, forward queued messages,
+//! report events, and reconnect by policy.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tracing::{debug, info, warn};
+
+use super::backoff::Reconnect;
+use super::connect::{connect, Failed, Target, Tls};
+use super::{ClientEvent, OnConnect, Shared};
+use crate::config::{ClientConfig, SocketConfig};
+use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
+use crate::{Connection, Status, Supervisor};
+
+pub(super) struct Manager {
+    pub(super) target: Target,
+    pub(super) supervisor: Supervisor,
+    pub(super) client: ClientConfig,
+    pub(super) socket: SocketConfig,
+    pub(super) websocket: WebSocketConfig,
+    pub(super) tls: Tls,
+    pub(super) observer: Option<Arc<dyn Observer>>,
+    pub(super) on_connect: Option<OnConnect>,
+    pub(super) seed: Option<u64>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) outbound: mpsc::Receiver<Message>,
+    pub(super) connections: mpsc::UnboundedSender<Connection>,
+    pub(super) close: watch::Receiver<Option<(u16, String)>>,
+}
+
+/// How a connected period ended.
+enum Next {
+    Retry,
+    Stop(String),
+}
+
+impl Manager {
+    pub(super) async fn run(mut self) {
+        let mut reconnect =
+            Reconnect::new(self.client.backoff, self.client.stable_after, self.seed);
+        // A message taken from the queue that no connection accepted yet: it goes first.
+        let mut pending: Option<Message> = None;
+        let reason = loop {
+            let attempt = tokio::select! {
+                attempt = tokio::time::timeout(
+                    self.client.connect_timeout,
+                    connect(&self.target, &self.socket, self.websocket, &self.tls),
+                ) => attempt,
+                _ = self.close.changed() => break "closed by the application".to_owned(),
+            };
+            let next = match attempt {
+                Ok(Ok((ws, peer))) => {
+                    reconnect.connected(Instant::now());
+                    let mut info = ConnectionInfo::new().with_peer(peer);
+                    if let Some(observer) = &self.observer {
+                        info = info.with_observer(observer.clone());
+                    }
+                    let (conn, driver) = self.supervisor.attach_with(ws, info);
+                    tokio::spawn(driver);
+                    info!(id = conn.id(), %peer, "connected");
+                    self.connected(conn, &mut reconnect, &mut pending).await
+                }
+                Ok(Err(Failed { error, is_final })) => {
+                    warn!(%error, "connection attempt failed");
+                    self.emit(ClientEvent::ConnectFailed {
+                        error: error.clone(),
+                    });
+                    if is_final {
+                        Next::Stop(error)
+                    } else {
+                        Next::Retry
+                    }
+                }
+                Err(_) => {
+                    let error = format!(
+                        "no connection within the connect timeout ({:?})",
+                        self.client.connect_timeout
+                    );
+                    warn!(%error, "connection attempt failed");
+                    self.emit(ClientEvent::ConnectFailed {
+                        error: error.clone(),
+                    });
+                    Next::Retry
+                }
+            };
+            if let Next::Stop(reason) = next {
+                break reason;
+            }
+            if let Some(max) = self.client.max_retries {
+                if reconnect.attempts() >= max {
+                    break format!("gave up after {max} retries");
+                }
+            }
+            let (attempt, delay) = reconnect.next_delay();
+            info!(attempt, ?delay, "reconnecting");
+            self.emit(ClientEvent::Reconnecting { attempt, delay });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.close.changed() => break "closed by the application".to_owned(),
+            }
+        };
+        info!(%reason, "client stopped");
+        self.shared.set_current(None);
+        self.emit(ClientEvent::Stopped {
+            reason: reason.clone(),
+        });
+        self.shared.stopped.send_replace(Some(reason));
+    }
+
+    /// Runs one connection to its end; says whether to reconnect.
+    async fn connected(
+        &mut self,
+        conn: Connection,
+        reconnect: &mut Reconnect,
+        pending: &mut Option<Message>,
+    ) -> Next {
+        let sender = conn.sender();
+        let id = sender.id();
+        let mut health = sender.watch_health();
+        self.shared.set_current(Some(&sender));
+        self.emit(ClientEvent::Connected {
+            id,
+            peer: sender.peer_addr(),
+        });
+        let mut app_closed = false;
+
+        if let Some(hook) = &self.on_connect {
+            let hook = hook(sender.clone());
+            let outcome = tokio::select! {
+                outcome = hook => Some(outcome),
+                _ = sender.closed() => None,
+            };
+            if let Some(Err(err)) = outcome {
+                warn!(error = %err, "on-connect hook failed; closing the connection");
+                let _ = sender.close(
+                    1011,
+                    crate::frame::truncate_reason(&format!("on-connect hook failed: {err}")),
+                );
+            }
+        }
+        let _ = self.connections.send(conn);
+        self.shared.set_connected(true);
+
+        let end: Disconnect = loop {
+            tokio::select! {
+                biased;
+                end = sender.closed() => break end,
+                _ = self.close.changed(), if !app_closed => {
+                    app_closed = true;
+                    let (code, reason) = self.close.borrow().clone().unwrap_or((1000, String::new()));
+                    let _ = sender.close(code, &reason);
+                }
+                changed = health.changed() => {
+                    if changed.is_err() {
+                        continue;
+                    }
+                    let now = health.borrow_and_update().clone();
+                    reconnect.health(now.status() == Status::Healthy, Instant::now());
+                    self.emit(ClientEvent::HealthChanged {
+                        id,
+                        status: now.status(),
+                        reason: now.reason().to_owned(),
+                    });
+                }
+                message = next_message(pending, &mut self.outbound) => {
+                    let Some(message) = message else {
+                        // Every handle of the client is gone.
+                        app_closed = true;
+                        let _ = sender.close(1000, "");
+                        continue;
+                    };
+                    // Cloning a message shares its buffer. If the connection ends before it
+                    // takes the message, the message waits for the next one.
+                    if sender.send(message.clone()).await.is_ok() {
+                        *pending = None;
+                    } else {
+                        *pending = Some(message);
+                    }
+                }
+            }
+        };
+        self.shared.set_connected(false);
+        self.shared.set_current(None);
+        reconnect.disconnected(Instant::now());
+        debug!(id, %end, "disconnected");
+        self.emit(ClientEvent::Disconnected {
+            id,
+            disconnect: end.clone(),
+        });
+        if app_closed || self.close.borrow().is_some() {
+            return Next::Stop("closed by the application".into());
+        }
+        if end.reconnect {
+            return Next::Retry;
+        }
+        let by_peer_or_policy = matches!(end.initiator, Initiator::Peer | Initiator::Policy);
+        if by_peer_or_policy && self.client.is_final(end.code) {
+            return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
+        }
+        Next::Retry
+    }
+
+    fn emit(&self, event: ClientEvent) {
+        let _ = self.shared.events.send(event);
+    }
+}
+
+/// The pending message if there is one, else the next from the queue (cancel-safe).
+async fn next_message(
+    pending: &mut Option<Message>,
+    queue: &mut mpsc::Receiver<Message>,
+) -> Option<Message> {
+    if let Some(message) = pending.clone() {
+        return Some(message);
+    }
+    let message = queue.recv().await?;
+    *pending = Some(message.clone());
+    Some(message)
+}

@@ -1,0 +1,269 @@
+//! The reconnecting client.
+//!
+//! One task per client connects (TCP with the `[socket]` options, TLS for `wss://`, the
+//! handshake, all under `connect_timeout`), hands each new supervised connection to the
+//! application, forwards the messages the application queued, reports [`ClientEvent`]s,
+//! and after a connection is lost waits a full-jitter backoff delay ([`full_jitter`]) and
+//! tries again. The backoff resets only after a connection stayed Healthy for
+//! `stable_after`.
+//!
+//! When it stops instead of retrying:
+//!
+//! | how the connection ended | the client |
+//! |---|---|
+//! | the application called [`Client::close`] or dropped the client | stops |
+//! | a policy's `reconnect` action | retries, whatever the code |
+//! | the server or our policy closed with a final code (1008, 4000–4999 by default) | stops |
+//! | any other close (1000, 1001, 1011, …), 1006, a network error | retries |
+//! | the handshake was answered with HTTP 4xx (but 408, 429), or the URL is invalid | stops |
+//! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries |
+//! | `max_retries` failed attempts in a row | stops |
+
+mod backoff;
+mod builder;
+mod connect;
+mod events;
+mod manager;
+
+pub use backoff::full_jitter;
+pub use builder::ClientBuilder;
+pub use events::ClientEvent;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::supervisor::WeakSender;
+use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats};
+
+type OnConnect =
+    Arc<dyn Fn(Sender) -> Pin<Box<dyn Future<Output = Result<()>> + Send>> + Send + Sync>;
+
+/// A WebSocket client that stays connected: it reconnects with backoff after a connection
+/// is lost, re-runs an on-connect hook each time, and keeps messages sent while
+/// disconnected in a bounded queue until the next connection.
+///
+/// Receive with [`recv`](Client::recv): it yields messages across reconnects. The
+/// supervisor answers the server's pings on its own task, even while the application is
+/// busy.
+///
+/// ```no_run
+/// # async fn run() -> ws_health::Result<()> {
+/// use ws_health::runtime::Client;
+/// use ws_health::tungstenite::Message;
+///
+/// let mut client = Client::builder("ws://127.0.0.1:8765/feed")
+///     .with_on_connect(|conn| async move {
+///         conn.send(Message::text(r#"{"subscribe":"prices"}"#)).await
+///     })
+///     .connect()?;
+/// let mut events = client.events();
+/// tokio::spawn(async move {
+///     while let Ok(event) = events.recv().await {
+///         println!("{event:?}");
+///     }
+/// });
+/// while let Some(message) = client.recv().await {
+///     println!("{message}");
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Client {
+    shared: Arc<Shared>,
+    outbound: mpsc::Sender<Message>,
+    connections: mpsc::UnboundedReceiver<Connection>,
+    current: Option<Connection>,
+    first_events: Mutex<Option<broadcast::Receiver<ClientEvent>>>,
+    close: watch::Sender<Option<(u16, String)>>,
+    offline_queue: usize,
+}
+
+pub(crate) struct Shared {
+    connected: AtomicBool,
+    current: Mutex<Option<WeakSender>>,
+    events: broadcast::Sender<ClientEvent>,
+    stopped: watch::Sender<Option<String>>,
+}
+
+impl Shared {
+    fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::Release);
+    }
+
+    fn set_current(&self, sender: Option<&Sender>) {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = sender.map(Sender::downgrade);
+    }
+
+    fn current(&self) -> Option<Sender> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(WeakSender::upgrade)
+    }
+}
+
+impl Client {
+    /// A builder for a client of `url` (`ws://` or `wss://`; a `Request` for custom headers).
+    pub fn builder(url: impl IntoClientRequest) -> ClientBuilder {
+        ClientBuilder::new(url)
+    }
+
+    /// A client of `url` with the default supervisor and configuration.
+    ///
+    /// # Errors
+    /// An invalid URL.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn connect(url: impl IntoClientRequest) -> Result<Client> {
+        ClientBuilder::new(url).connect()
+    }
+
+    /// Queues a message. While connected it waits for room in the queue; while
+    /// disconnected it returns at once.
+    ///
+    /// # Errors
+    /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
+    /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
+    /// stopped.
+    pub async fn send(&self, message: Message) -> Result<()> {
+        if self.is_connected() {
+            return self
+                .outbound
+                .send(message)
+                .await
+                .map_err(|_| self.stopped_error());
+        }
+        self.try_send(message)
+    }
+
+    /// Queues a message if there is room, without waiting.
+    ///
+    /// # Errors
+    /// As [`send`](Client::send), also when connected and the queue is full.
+    pub fn try_send(&self, message: Message) -> Result<()> {
+        self.outbound.try_send(message).map_err(|err| match err {
+            mpsc::error::TrySendError::Full(_) => Error::new(
+                ErrorKind::QueueFull,
+                format!(
+                    "the client's queue is full ({} messages) {}; the message was not sent",
+                    self.offline_queue,
+                    if self.is_connected() {
+                        "while the connection catches up"
+                    } else {
+                        "while disconnected"
+                    }
+                ),
+            ),
+            mpsc::error::TrySendError::Closed(_) => self.stopped_error(),
+        })
+    }
+
+    /// The next message from the server, across reconnects; `None` once the client has
+    /// stopped and every message was taken.
+    pub async fn recv(&mut self) -> Option<Message> {
+        loop {
+            if let Some(conn) = &mut self.current {
+                if let Some(message) = conn.recv().await {
+                    return Some(message);
+                }
+                self.current = None;
+            }
+            self.current = Some(self.connections.recv().await?);
+        }
+    }
+
+    /// The client's events from now on (the first call: from the start).
+    pub fn events(&self) -> broadcast::Receiver<ClientEvent> {
+        let first = self
+            .first_events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        first.unwrap_or_else(|| self.shared.events.subscribe())
+    }
+
+    /// Whether a connection is open and handed to the application.
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Acquire)
+    }
+
+    /// The current connection's sender, if connected.
+    pub fn sender(&self) -> Option<Sender> {
+        self.shared.current()
+    }
+
+    /// The current connection's health, if connected.
+    pub fn health(&self) -> Option<Health> {
+        self.sender().map(|s| s.health())
+    }
+
+    /// The current connection's statistics, if connected.
+    pub fn stats(&self) -> Option<Stats> {
+        self.sender().map(|s| s.stats())
+    }
+
+    /// The round-trip time of the current connection's last answered ping, if connected.
+    pub fn latency(&self) -> Option<Duration> {
+        self.stats().map(|s| s.latency)
+    }
+
+    /// Stops reconnecting and closes the connection with 1000.
+    pub fn close(&self) {
+        let _ = self.close_with(1000, "");
+    }
+
+    /// Stops reconnecting and closes the connection with `code` and `reason`.
+    ///
+    /// # Errors
+    /// A code that may not be sent, or a reason over 123 bytes.
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
+        crate::frame::check_close_code(code)?;
+        crate::frame::check_close_reason(reason)?;
+        self.close.send_if_modified(|request| {
+            let first = request.is_none();
+            if first {
+                *request = Some((code, reason.to_owned()));
+            }
+            first
+        });
+        Ok(())
+    }
+
+    /// Waits until the client has stopped for good; says why.
+    pub async fn stopped(&self) -> String {
+        let mut stopped = self.shared.stopped.subscribe();
+        let reason = stopped.wait_for(Option::is_some).await;
+        match reason {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            Err(_) => "the client task ended".into(),
+        }
+    }
+
+    fn stopped_error(&self) -> Error {
+        let reason = self.shared.stopped.borrow().clone();
+        Error::new(
+            ErrorKind::Closed,
+            format!(
+                "the client has stopped: {}",
+                reason.as_deref().unwrap_or("closed")
+            ),
+        )
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("connected", &self.is_connected())
+            .finish()
+    }
+}

@@ -1,0 +1,215 @@
+//! The hub: a registry of live supervised connections, server and client side.
+//!
+//! The hub follows connections through the supervisor's [`Observer`] hook: the driver of
+//! each connection tells it, on its own task, when the connection opens, changes status and
+//! ends. The hub holds [`WeakSender`]s and ids, never a `Sender`, so it keeps no connection
+//! open, and it costs no task, no timer and nothing per ping.
+
+mod event;
+mod observer;
+mod snapshot;
+
+pub(crate) use event::serialize_disconnect;
+pub use event::HubEvent;
+pub use snapshot::{ConnectionSnapshot, StatusCounts};
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, Notify};
+
+use crate::supervisor::{Observer, WeakSender};
+use crate::{Result, Status};
+use observer::HubObserver;
+
+/// Which end of the connection this process is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Accepted by a server of this process.
+    Server,
+    /// Opened by a client of this process.
+    Client,
+}
+
+/// A registry of live supervised connections: counts per status, a snapshot of each, a
+/// stream of status changes, and close-all for shutdown. Clones share one registry.
+///
+/// The runtime's [`Server`](super::Server) and [`Client`](super::Client) register their
+/// connections in the hub they are given; for connections you supervise yourself, pass
+/// [`Hub::observer`] in a [`ConnectionInfo`](crate::supervisor::ConnectionInfo).
+///
+/// ```no_run
+/// # async fn run(ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) {
+/// use ws_health::runtime::{Hub, Side};
+/// use ws_health::supervisor::ConnectionInfo;
+/// use ws_health::Supervisor;
+///
+/// let hub = Hub::new();
+/// let info = ConnectionInfo::new().with_observer(hub.observer(Side::Server));
+/// let (conn, driver) = Supervisor::new().attach_with(ws, info);
+/// tokio::spawn(driver);
+/// println!("{:?}", hub.counts());
+/// let json = serde_json::to_string(&hub.snapshot()).unwrap();
+/// # drop((conn, json));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+pub(crate) struct HubInner {
+    conns: Mutex<HashMap<u64, Entry>>,
+    events: broadcast::Sender<HubEvent>,
+    emptied: Notify,
+}
+
+struct Entry {
+    sender: WeakSender,
+    peer: Option<SocketAddr>,
+    side: Side,
+    status: Status,
+}
+
+/// Events kept for a subscriber that falls behind before it sees `Lagged`.
+const EVENT_CAPACITY: usize = 1024;
+
+impl Hub {
+    /// An empty hub.
+    pub fn new() -> Self {
+        Hub {
+            inner: Arc::new(HubInner {
+                conns: Mutex::new(HashMap::new()),
+                events: broadcast::Sender::new(EVENT_CAPACITY),
+                emptied: Notify::new(),
+            }),
+        }
+    }
+
+    /// The observer that registers connections of `side` in this hub; one allocation, shared
+    /// by every connection given it.
+    pub fn observer(&self, side: Side) -> Arc<dyn Observer> {
+        Arc::new(HubObserver {
+            hub: self.inner.clone(),
+            side,
+        })
+    }
+
+    /// Live connections.
+    pub fn len(&self) -> usize {
+        self.inner.lock().len()
+    }
+
+    /// Whether no connection is live.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Live connections per status.
+    pub fn counts(&self) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for entry in self.inner.lock().values() {
+            counts.add(entry.status);
+        }
+        counts
+    }
+
+    /// A snapshot of every live connection, by id.
+    pub fn snapshot(&self) -> Vec<ConnectionSnapshot> {
+        let live: Vec<_> = self
+            .inner
+            .lock()
+            .values()
+            .map(|e| (e.sender.clone(), e.side, e.peer))
+            .collect();
+        let mut all: Vec<_> = live
+            .into_iter()
+            .filter_map(|(weak, side, peer)| ConnectionSnapshot::of(&weak, side, peer))
+            .collect();
+        all.sort_by_key(|s| s.id);
+        all
+    }
+
+    /// A snapshot of connection `id`, if it is live.
+    pub fn get(&self, id: u64) -> Option<ConnectionSnapshot> {
+        let (weak, side, peer) = {
+            let conns = self.inner.lock();
+            let e = conns.get(&id)?;
+            (e.sender.clone(), e.side, e.peer)
+        };
+        ConnectionSnapshot::of(&weak, side, peer)
+    }
+
+    /// A stream of opens, status changes and closes, from now on.
+    ///
+    /// A subscriber that falls more than 1024 events behind gets
+    /// [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged) and resumes
+    /// with the latest; read [`counts`](Hub::counts) or [`snapshot`](Hub::snapshot) to
+    /// resynchronise.
+    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Starts closing every live connection with `code` and `reason` (e.g. 1001 "going
+    /// away"); returns how many were asked. Await [`wait_empty`](Hub::wait_empty) for the
+    /// end, under a timeout of your choosing.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a code that may not
+    /// be sent or a reason over 123 bytes; no connection is closed then.
+    pub fn close_all(&self, code: u16, reason: &str) -> Result<usize> {
+        crate::frame::check_close_code(code)?;
+        crate::frame::check_close_reason(reason)?;
+        let live: Vec<WeakSender> = self
+            .inner
+            .lock()
+            .values()
+            .map(|e| e.sender.clone())
+            .collect();
+        let mut asked = 0;
+        for sender in live.iter().filter_map(WeakSender::upgrade) {
+            if sender.close(code, reason).is_ok() {
+                asked += 1;
+            }
+        }
+        Ok(asked)
+    }
+
+    /// Waits until no connection is live.
+    pub async fn wait_empty(&self) {
+        loop {
+            let emptied = self.inner.emptied.notified();
+            tokio::pin!(emptied);
+            emptied.as_mut().enable();
+            if self.is_empty() {
+                return;
+            }
+            emptied.await;
+        }
+    }
+}
+
+impl HubInner {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Entry>> {
+        // Every critical section is a map operation: a panic cannot leave it half done.
+        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("counts", &self.counts())
+            .finish()
+    }
+}

@@ -1,0 +1,68 @@
+//! The supervisor hook through which a hub follows its connections.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use super::{Entry, HubEvent, HubInner, Side};
+use crate::supervisor::{Disconnect, Observer};
+use crate::{Health, Sender, Status};
+
+pub(super) struct HubObserver {
+    pub(super) hub: Arc<HubInner>,
+    pub(super) side: Side,
+}
+
+impl Observer for HubObserver {
+    fn opened(&self, connection: &Sender, peer: Option<SocketAddr>) {
+        let id = connection.id();
+        let entry = Entry {
+            sender: connection.downgrade(),
+            peer,
+            side: self.side,
+            status: Status::Healthy,
+        };
+        self.hub.lock().insert(id, entry);
+        let _ = self.hub.events.send(HubEvent::Opened {
+            id,
+            side: self.side,
+            peer,
+        });
+    }
+
+    fn status_changed(&self, id: u64, from: Status, health: &Health) {
+        let peer = {
+            let mut conns = self.hub.lock();
+            let Some(entry) = conns.get_mut(&id) else {
+                return;
+            };
+            entry.status = health.status();
+            entry.peer
+        };
+        let _ = self.hub.events.send(HubEvent::StatusChanged {
+            id,
+            side: self.side,
+            peer,
+            from,
+            to: health.status(),
+            reason: health.reason().to_owned(),
+        });
+    }
+
+    fn closed(&self, id: u64, end: &Disconnect) {
+        let (entry, empty) = {
+            let mut conns = self.hub.lock();
+            let entry = conns.remove(&id);
+            (entry, conns.is_empty())
+        };
+        if empty {
+            self.hub.emptied.notify_waiters();
+        }
+        let Some(entry) = entry else { return };
+        let _ = self.hub.events.send(HubEvent::Closed {
+            id,
+            side: self.side,
+            peer: entry.peer,
+            disconnect: end.clone(),
+        });
+    }
+}

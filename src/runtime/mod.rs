@@ -1,0 +1,25 @@
+//! The runtime: what a user runs in production, on top of the supervisor.
+//!
+//! | piece | what it does |
+//! |---|---|
+//! | [`serve`] / [`Server`] | accepts, handshakes under a timeout, refuses over the limit with HTTP 503, supervises each connection and runs your handler; graceful shutdown with 1001 |
+//! | [`Client`] | a reconnecting client for `ws://` and `wss://`: full-jitter backoff, final close codes, an on-connect hook, events, an offline queue |
+//! | [`Hub`] | a registry of live connections: counts per status, snapshots, a stream of changes, close-all |
+//! | [`configure_socket`] | `TCP_NODELAY`, TCP keepalive and `TCP_USER_TIMEOUT` from `[socket]` |
+//!
+//! TLS (`wss://`) needs the `rustls` feature: see `tls`. Behaviour, defaults and the
+//! choices behind them are described in `docs/runtime.md`.
+
+pub mod client;
+mod hub;
+mod server;
+mod socket;
+mod stream;
+#[cfg(feature = "rustls")]
+pub mod tls;
+
+pub use client::{Client, ClientBuilder, ClientEvent};
+pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};
+pub use server::{serve, serve_with_config, Server, ServerBuilder};
+pub use socket::configure_socket;
+pub use stream::ServerStream;

@@ -1,0 +1,177 @@
+//! The accept loop: admits, filters and refuses connections, survives accept errors, and
+//! runs the graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tracing::{debug, error, info, warn, Instrument};
+
+use super::connection;
+use super::Handler;
+use crate::config::{ServerConfig, SocketConfig};
+use crate::runtime::socket::configure_socket;
+use crate::supervisor::Observer;
+use crate::Supervisor;
+
+pub(super) type AcceptFilter = Arc<dyn Fn(&TcpStream, SocketAddr) -> bool + Send + Sync + 'static>;
+
+/// Everything a connection task needs, shared by all of them.
+pub(super) struct Context {
+    pub(super) supervisor: Supervisor,
+    pub(super) server: ServerConfig,
+    pub(super) socket: SocketConfig,
+    pub(super) websocket: WebSocketConfig,
+    pub(super) observer: Arc<dyn Observer>,
+    pub(super) filter: Option<AcceptFilter>,
+    pub(super) handler: Handler,
+    pub(super) active: Arc<AtomicUsize>,
+    #[cfg(feature = "rustls")]
+    pub(super) tls: Option<crate::runtime::tls::TlsAcceptor>,
+}
+
+/// Refusals (HTTP 503) in progress beyond which an over-limit connection is dropped without
+/// an answer, so a flood cannot make the server spend unbounded work on refusing.
+const MAX_REFUSING: usize = 256;
+
+pub(super) async fn run(
+    listener: TcpListener,
+    context: Arc<Context>,
+    shutdown: Arc<watch::Sender<bool>>,
+) {
+    let mut stop = shutdown.subscribe();
+    let mut tasks = JoinSet::new();
+    let refusing = Arc::new(AtomicUsize::new(0));
+    let mut failures = 0u32;
+    loop {
+        tokio::select! {
+            biased;
+            _ = stopping(&mut stop) => break,
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                if let Err(err) = done {
+                    if err.is_panic() {
+                        error!("a connection task panicked");
+                    }
+                }
+            }
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    failures = 0;
+                    admit(&context, stream, peer, &mut tasks, &refusing, &shutdown);
+                }
+                Err(err) => {
+                    // EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: the listener is fine; back off
+                    // so that a descriptor shortage does not spin the loop, then go on.
+                    let delay = accept_backoff(failures);
+                    failures = failures.saturating_add(1);
+                    warn!(error = %err, ?delay, "accept failed; retrying after a pause");
+                    tokio::time::sleep(delay).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    let open = tasks.len();
+    info!(
+        open,
+        "shutting down: closing every connection with 1001 \"going away\""
+    );
+    let timeout = context.server.shutdown_timeout;
+    let drained = tokio::time::timeout(timeout, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        warn!(
+            remaining = tasks.len(),
+            ?timeout,
+            "connections still open after the shutdown timeout; dropping them"
+        );
+        tasks.shutdown().await;
+    }
+    info!("server stopped");
+}
+
+fn admit(
+    context: &Arc<Context>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    tasks: &mut JoinSet<()>,
+    refusing: &Arc<AtomicUsize>,
+    shutdown: &watch::Sender<bool>,
+) {
+    if let Err(err) = configure_socket(&stream, &context.socket) {
+        warn!(%peer, error = %err, "dropping connection");
+        return;
+    }
+    if let Some(filter) = &context.filter {
+        if !filter(&stream, peer) {
+            debug!(%peer, "connection refused by the accept filter");
+            return;
+        }
+    }
+    let span = tracing::info_span!("ws_health.accept", %peer);
+    let limit = context.server.max_connections;
+    if context.active.load(Ordering::Relaxed) >= limit {
+        if refusing.load(Ordering::Relaxed) >= MAX_REFUSING {
+            debug!(%peer, "over the connection limit; dropped without an answer");
+            return;
+        }
+        info!(%peer, limit, "over the connection limit; refusing with HTTP 503");
+        let slot = Slot::take(refusing);
+        tasks.spawn(connection::refuse(context.clone(), stream, slot).instrument(span));
+        return;
+    }
+    let slot = Slot::take(&context.active);
+    tasks.spawn(
+        connection::serve(context.clone(), stream, peer, shutdown.subscribe(), slot)
+            .instrument(span),
+    );
+}
+
+/// Resolves once a shutdown was asked for.
+pub(super) async fn stopping(stop: &mut watch::Receiver<bool>) {
+    // The sender lives in the accept loop's `Arc`: an error cannot happen before it ends.
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// One unit of a counter, given back on drop.
+pub(super) struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(counter: &Arc<AtomicUsize>) -> Slot {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Slot(counter.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The pause after `failures` accept errors in a row: 5 ms doubling to 1 s.
+pub(super) fn accept_backoff(failures: u32) -> Duration {
+    let ms = 5u64.saturating_mul(1 << failures.min(8));
+    Duration::from_millis(ms.min(1000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_backoff_doubles_to_one_second() {
+        assert_eq!(accept_backoff(0), Duration::from_millis(5));
+        assert_eq!(accept_backoff(1), Duration::from_millis(10));
+        assert_eq!(accept_backoff(7), Duration::from_millis(640));
+        assert_eq!(accept_backoff(8), Duration::from_secs(1));
+        assert_eq!(accept_backoff(u32::MAX), Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,187 @@
+//! Building a [`Server`].
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::watch;
+use tracing::Instrument;
+
+use super::accept::{self, AcceptFilter, Context};
+use super::{Handler, Server};
+use crate::config::{ServerConfig, SocketConfig};
+use crate::runtime::{Hub, Side};
+use crate::{Config, Connection, Error, ErrorKind, Result, Supervisor};
+
+/// Builds a [`Server`].
+///
+/// # Default
+/// [`ServerConfig::default`] and [`SocketConfig::default`], a hub of its own, no accept
+/// filter, plain TCP.
+///
+/// ```no_run
+/// # async fn run() -> ws_health::Result<()> {
+/// use ws_health::runtime::{Hub, Server};
+/// use ws_health::{Config, Supervisor};
+///
+/// let config = Config::default();
+/// let hub = Hub::new();
+/// let server = Server::builder(Supervisor::builder().with_config(&config).build()?)
+///     .with_config(&config)
+///     .with_hub(hub.clone())
+///     .with_accept_filter(|_tcp, peer| peer.ip().is_loopback())
+///     .serve("127.0.0.1:0", |conn| async move {
+///         let _ = conn.closed().await;
+///     })
+///     .await?;
+/// # drop(server);
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct ServerBuilder {
+    supervisor: Supervisor,
+    server: ServerConfig,
+    socket: SocketConfig,
+    hub: Option<Hub>,
+    filter: Option<AcceptFilter>,
+    #[cfg(feature = "rustls")]
+    tls: Option<crate::runtime::tls::TlsAcceptor>,
+}
+
+impl ServerBuilder {
+    pub(super) fn new(supervisor: Supervisor) -> Self {
+        ServerBuilder {
+            supervisor,
+            server: ServerConfig::default(),
+            socket: SocketConfig::default(),
+            hub: None,
+            filter: None,
+            #[cfg(feature = "rustls")]
+            tls: None,
+        }
+    }
+
+    /// Takes the `[server]` and `[socket]` tables of `config`. The supervisor reads its own
+    /// tables ([`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)).
+    pub fn with_config(self, config: &Config) -> Self {
+        self.with_server_config(config.server.clone())
+            .with_socket_config(config.socket.clone())
+    }
+
+    /// Sets the handshake timeout, connection limit and shutdown timeout.
+    pub fn with_server_config(mut self, server: ServerConfig) -> Self {
+        self.server = server;
+        self
+    }
+
+    /// Sets the TCP options and tungstenite buffers of accepted connections.
+    pub fn with_socket_config(mut self, socket: SocketConfig) -> Self {
+        self.socket = socket;
+        self
+    }
+
+    /// Registers connections in `hub` (shared with other servers or clients) instead of a
+    /// hub of the server's own.
+    pub fn with_hub(mut self, hub: Hub) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// Called for each accepted TCP connection after the socket options are set and before
+    /// the handshake, with the socket and the peer's address: `false` drops the connection
+    /// at once (an allow-list, a per-address limit). It may read or change socket options
+    /// through `socket2::SockRef::from(tcp)`. It runs on the accept loop: keep it quick.
+    pub fn with_accept_filter<F>(mut self, filter: F) -> Self
+    where
+        F: Fn(&TcpStream, SocketAddr) -> bool + Send + Sync + 'static,
+    {
+        self.filter = Some(Arc::new(filter));
+        self
+    }
+
+    /// Serves `wss://`: every accepted connection does the TLS handshake first (within the
+    /// handshake timeout). See [`tls::acceptor_from_pem`](crate::runtime::tls::acceptor_from_pem).
+    #[cfg(feature = "rustls")]
+    pub fn with_tls(mut self, acceptor: crate::runtime::tls::TlsAcceptor) -> Self {
+        self.tls = Some(acceptor);
+        self
+    }
+
+    /// Binds `addr` and serves on it; returns once bound.
+    ///
+    /// # Errors
+    /// A setting fails validation, or the address cannot be bound.
+    pub async fn serve<A, H, F>(self, addr: A, handler: H) -> Result<Server>
+    where
+        A: ToSocketAddrs + fmt::Display,
+        H: Fn(Connection) -> F + Send + Sync + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.validate()?;
+        let listener = TcpListener::bind(&addr).await.map_err(|err| {
+            Error::new(ErrorKind::Io, format!("could not listen on {addr}: {err}")).with_source(err)
+        })?;
+        self.listen(listener, handler)
+    }
+
+    /// Serves on a listener you bound yourself.
+    ///
+    /// # Errors
+    /// A setting fails validation, or the listener has no local address.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub fn listen<H, F>(self, listener: TcpListener, handler: H) -> Result<Server>
+    where
+        H: Fn(Connection) -> F + Send + Sync + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.validate()?;
+        let local_addr = listener.local_addr()?;
+        let hub = self.hub.unwrap_or_default();
+        let active = Arc::new(AtomicUsize::new(0));
+        let (shutdown, _) = watch::channel(false);
+        let shutdown = Arc::new(shutdown);
+        let handler: Handler = Arc::new(move |conn| Box::pin(handler(conn)));
+        let context = Arc::new(Context {
+            supervisor: self.supervisor,
+            websocket: self.socket.websocket_config(),
+            socket: self.socket,
+            server: self.server,
+            observer: hub.observer(Side::Server),
+            filter: self.filter,
+            handler,
+            active: active.clone(),
+            #[cfg(feature = "rustls")]
+            tls: self.tls,
+        });
+        let span = tracing::info_span!("ws_health.server", %local_addr);
+        let task = tokio::spawn(accept::run(listener, context, shutdown.clone()).instrument(span));
+        tracing::info!(%local_addr, "listening");
+        Ok(Server {
+            local_addr,
+            hub,
+            active,
+            shutdown,
+            task,
+        })
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.server.validate()?;
+        crate::runtime::socket::validate(&self.socket)
+    }
+}
+
+impl fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("server", &self.server)
+            .field("socket", &self.socket)
+            .field("accept_filter", &self.filter.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,125 @@
+//! One accepted connection: handshake under a timeout, supervise, run the handler, close
+//! with 1001 on shutdown. Or, over the connection limit, an HTTP 503.
+
+// tungstenite's handshake callback returns its `ErrorResponse` by value.
+#![allow(clippy::result_large_err)]
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::{self, http};
+use tokio_tungstenite::WebSocketStream;
+use tracing::{debug, error};
+
+use super::accept::{stopping, Context, Slot};
+use crate::runtime::ServerStream;
+use crate::supervisor::ConnectionInfo;
+
+/// Serves one connection to its end. `_slot` counts it against the connection limit.
+pub(super) async fn serve(
+    context: Arc<Context>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    mut stop: watch::Receiver<bool>,
+    _slot: Slot,
+) {
+    let timeout = context.server.handshake_timeout;
+    let accept = |_: &Request, response: Response| Ok(response);
+    let ws = tokio::select! {
+        handshake = tokio::time::timeout(timeout, handshake(&context, stream, accept)) => {
+            match handshake {
+                Ok(Ok(ws)) => ws,
+                Ok(Err(err)) => {
+                    debug!(error = %err, "handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    debug!(?timeout, "no handshake within the timeout; dropping the connection");
+                    return;
+                }
+            }
+        }
+        _ = stopping(&mut stop) => return,
+    };
+    let info = ConnectionInfo::new()
+        .with_peer(peer)
+        .with_observer(context.observer.clone());
+    let (conn, driver) = context.supervisor.attach_with(ws, info);
+    let sender = conn.sender();
+    let mut driver = AbortOnDrop(tokio::spawn(driver));
+    let handler = AssertUnwindSafe((context.handler)(conn)).catch_unwind();
+    tokio::pin!(handler);
+    let finished = tokio::select! {
+        finished = &mut handler => finished,
+        _ = stopping(&mut stop) => {
+            let _ = sender.close(1001, "going away");
+            handler.await
+        }
+    };
+    if finished.is_err() {
+        error!(
+            id = sender.id(),
+            "connection handler panicked; closing with 1011"
+        );
+        let _ = sender.close(1011, "internal error");
+    }
+    // The handler's handles are gone; with ours, the connection closes with 1000 unless a
+    // clone lives on elsewhere. Either way the task lasts as long as the connection, so a
+    // shutdown can wait for it.
+    drop(sender);
+    let _ = (&mut driver.0).await;
+}
+
+/// Answers a connection over the limit with HTTP 503 (within the handshake timeout).
+pub(super) async fn refuse(context: Arc<Context>, stream: TcpStream, _slot: Slot) {
+    let refuse = |_: &Request, _: Response| -> Result<Response, ErrorResponse> {
+        let mut response = ErrorResponse::new(Some("server at its connection limit".into()));
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from_static("1"),
+        );
+        Err(response)
+    };
+    let timeout = context.server.handshake_timeout;
+    let _ = tokio::time::timeout(timeout, handshake(&context, stream, refuse)).await;
+}
+
+async fn handshake<C>(
+    context: &Context,
+    stream: TcpStream,
+    callback: C,
+) -> Result<WebSocketStream<ServerStream>, tungstenite::Error>
+where
+    C: tungstenite::handshake::server::Callback + Unpin,
+{
+    let stream = open(context, stream).await?;
+    tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(context.websocket)).await
+}
+
+#[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
+async fn open(context: &Context, stream: TcpStream) -> std::io::Result<ServerStream> {
+    #[cfg(feature = "rustls")]
+    if let Some(tls) = &context.tls {
+        return Ok(ServerStream::Tls(Box::new(tls.accept(stream).await?)));
+    }
+    let _ = context;
+    Ok(ServerStream::Plain(stream))
+}
+
+/// Aborts the driver if the connection task is dropped (a shutdown past its timeout): the
+/// driver then drops the socket and publishes the end.
+struct AbortOnDrop(JoinHandle<crate::Disconnect>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,144 @@
+//! The supervised server: accept, handshake, supervise, run the application's handler.
+
+mod accept;
+mod builder;
+mod connection;
+
+pub use builder::ServerBuilder;
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::net::ToSocketAddrs;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::Hub;
+use crate::{Config, Connection, Result, Supervisor};
+
+type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type Handler = Arc<dyn Fn(Connection) -> BoxFuture + Send + Sync>;
+
+/// Serves WebSocket connections on `addr` with the default `[server]` and `[socket]`
+/// settings: each connection is supervised by `supervisor` and handed to `handler` on its
+/// own task.
+///
+/// Returns once the listener is bound; the server runs until [`Server::shutdown`]
+/// (dropping the `Server` leaves it running, like a detached task).
+///
+/// # Errors
+/// The address cannot be bound.
+///
+/// ```no_run
+/// # async fn run() -> ws_health::Result<()> {
+/// use ws_health::{runtime, Supervisor};
+///
+/// let server = runtime::serve("127.0.0.1:8765", Supervisor::new(), |mut conn| async move {
+///     while let Some(message) = conn.recv().await {
+///         if conn.send(message).await.is_err() {
+///             break;
+///         }
+///     }
+/// })
+/// .await?;
+/// println!("listening on {}", server.local_addr());
+/// tokio::signal::ctrl_c().await?;
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub async fn serve<A, H, F>(addr: A, supervisor: Supervisor, handler: H) -> Result<Server>
+where
+    A: ToSocketAddrs + fmt::Display,
+    H: Fn(Connection) -> F + Send + Sync + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    Server::builder(supervisor).serve(addr, handler).await
+}
+
+/// Like [`serve`], with the `[server]` and `[socket]` tables of `config` (handshake
+/// timeout, connection limit, shutdown timeout, TCP options, tungstenite buffers).
+///
+/// # Errors
+/// A setting fails validation, or the address cannot be bound.
+///
+/// ```no_run
+/// # async fn run() -> ws_health::Result<()> {
+/// use ws_health::{runtime, Config, Supervisor};
+///
+/// let config = Config::default();
+/// let supervisor = Supervisor::builder().with_config(&config).build()?;
+/// let server = runtime::serve_with_config(&config.server.bind, supervisor, &config, |conn| async move {
+///     let _ = conn.closed().await;
+/// })
+/// .await?;
+/// # drop(server);
+/// # Ok(()) }
+/// ```
+pub async fn serve_with_config<A, H, F>(
+    addr: A,
+    supervisor: Supervisor,
+    config: &Config,
+    handler: H,
+) -> Result<Server>
+where
+    A: ToSocketAddrs + fmt::Display,
+    H: Fn(Connection) -> F + Send + Sync + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    Server::builder(supervisor)
+        .with_config(config)
+        .serve(addr, handler)
+        .await
+}
+
+/// A running server: its address, its hub, and the way to stop it.
+pub struct Server {
+    local_addr: SocketAddr,
+    hub: Hub,
+    active: Arc<AtomicUsize>,
+    shutdown: Arc<watch::Sender<bool>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// A builder, for configuration, a shared hub, an accept filter or TLS.
+    pub fn builder(supervisor: Supervisor) -> ServerBuilder {
+        ServerBuilder::new(supervisor)
+    }
+
+    /// The address the server listens on (with the port the OS chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The hub in which the server registers its connections.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Connections being served, handshakes in progress included.
+    pub fn connections(&self) -> usize {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// Shuts down gracefully: stops accepting, closes every connection with 1001 "going
+    /// away", waits up to the shutdown timeout for them to end, then drops the rest.
+    /// Returns when every connection task has ended.
+    pub async fn shutdown(self) {
+        self.shutdown.send_replace(true);
+        let _ = self.task.await;
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.local_addr)
+            .field("connections", &self.connections())
+            .finish()
+    }
+}

@@ -1,0 +1,71 @@
+//! TCP options from the `[socket]` table, applied with socket2 to every connection the
+//! runtime accepts or makes.
+
+use socket2::{SockRef, TcpKeepalive};
+use tokio::net::TcpStream;
+
+use crate::config::SocketConfig;
+use crate::{Error, ErrorKind, Result};
+
+/// Applies `TCP_NODELAY`, TCP keepalive (idle, interval, retries) and, on Linux,
+/// `TCP_USER_TIMEOUT` from `config` to `stream`.
+///
+/// The server calls it on each accepted socket and the client on each socket it connects,
+/// before the handshake. Options are per socket: set on the side whose writes and dead-peer
+/// detection they should govern (both sides, for ws-health's own server and client).
+///
+/// # Errors
+/// The option the operating system refused, with its cause.
+///
+/// ```no_run
+/// # async fn run() -> ws_health::Result<()> {
+/// let stream = tokio::net::TcpStream::connect("127.0.0.1:8765").await?;
+/// ws_health::runtime::configure_socket(&stream, &ws_health::config::SocketConfig::default())?;
+/// # Ok(()) }
+/// ```
+pub fn configure_socket(stream: &TcpStream, config: &SocketConfig) -> Result<()> {
+    let sock = SockRef::from(stream);
+    let failed = |option: &'static str| {
+        move |err: std::io::Error| {
+            Error::new(
+                ErrorKind::Io,
+                format!("could not set {option} on the socket: {err}"),
+            )
+            .with_source(err)
+        }
+    };
+    sock.set_tcp_nodelay(config.nodelay)
+        .map_err(failed("TCP_NODELAY"))?;
+    let keepalive = &config.keepalive;
+    if keepalive.enabled {
+        let params = TcpKeepalive::new()
+            .with_time(keepalive.idle)
+            .with_interval(keepalive.interval)
+            .with_retries(keepalive.retries);
+        sock.set_tcp_keepalive(&params).map_err(failed(
+            "TCP keepalive (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT)",
+        ))?;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(timeout) = config.user_timeout {
+        sock.set_tcp_user_timeout(Some(timeout))
+            .map_err(failed("TCP_USER_TIMEOUT"))?;
+    }
+    Ok(())
+}
+
+/// Checks the values tungstenite would otherwise panic on; the error names the key.
+pub(crate) fn validate(config: &SocketConfig) -> Result<()> {
+    if config.read_buffer_size == 0 {
+        return Err(Error::invalid(
+            "`socket.read_buffer_size` must be greater than zero",
+        ));
+    }
+    if config.max_write_buffer_size <= config.write_buffer_size {
+        return Err(Error::invalid(format!(
+            "`socket.max_write_buffer_size` ({}) must be greater than `socket.write_buffer_size` ({})",
+            config.max_write_buffer_size, config.write_buffer_size
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! TLS (wss) with rustls: the `rustls` feature.
+//!
+//! The server takes a [`TlsAcceptor`]; the client takes a rustls [`ClientConfig`] (by
+//! default the webpki roots). These helpers load PEM files, the common case.
+//!
+//! [`ClientConfig`]: rustls::ClientConfig
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+pub use tokio_rustls::TlsAcceptor;
+/// The TLS crates ws-health speaks; use these re-exports to match their versions.
+pub use tokio_rustls::{self, rustls};
+
+use crate::{Error, ErrorKind, Result};
+
+/// A TLS acceptor for the server from a PEM certificate chain and a PEM private key.
+///
+/// # Errors
+/// A file that cannot be read or holds no certificate or key, or a key that does not match;
+/// the message names the file.
+///
+/// ```no_run
+/// let tls = ws_health::runtime::tls::acceptor_from_pem("cert.pem", "key.pem")?;
+/// # drop(tls);
+/// # Ok::<_, ws_health::Error>(())
+/// ```
+pub fn acceptor_from_pem(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<TlsAcceptor> {
+    let (cert, key) = (cert.as_ref(), key.as_ref());
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| tls_error(format!("TLS certificate {}: {e}", cert.display())))?;
+    if chain.is_empty() {
+        return Err(tls_error(format!(
+            "TLS certificate {}: no certificate in the file",
+            cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| tls_error(format!("TLS private key {}: {e}", key.display())))?;
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| tls_error(format!("TLS certificate and key do not fit together: {e}")))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A client TLS configuration that trusts the webpki roots plus the PEM certificates in
+/// `extra_roots` (e.g. a private CA, or a test server's self-signed certificate).
+///
+/// # Errors
+/// A file that cannot be read or holds an invalid certificate.
+pub fn client_config_with_roots(
+    extra_roots: impl AsRef<Path>,
+) -> Result<Arc<rustls::ClientConfig>> {
+    let path = extra_roots.as_ref();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots().iter().cloned());
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| tls_error(format!("TLS roots {}: {e}", path.display())))?;
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| tls_error(format!("TLS roots {}: {e}", path.display())))?;
+    }
+    Ok(Arc::new(
+        rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
+}
+
+fn webpki_roots() -> &'static [rustls::pki_types::TrustAnchor<'static>] {
+    webpki_roots::TLS_SERVER_ROOTS
+}
+
+fn tls_error(message: String) -> Error {
+    Error::new(ErrorKind::Config, message)
+}

@@ -1,0 +1,108 @@
+//! A hook for registries that follow connections without owning them (the runtime's hub).
+
+use std::any::Any;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use super::{Disconnect, Sender};
+use crate::{Health, Status};
+
+/// Told about a connection's life by its driver: when it is attached, each time its status
+/// changes, and when it ends.
+///
+/// The calls run on the connection's task, in order, and must not block: update a map or
+/// send on a channel. They cost nothing when no observer is set, and nothing per ping when
+/// one is. Keep a [`WeakSender`](super::WeakSender) (from [`Sender::downgrade`]), not a
+/// [`Sender`]: a `Sender` keeps the connection open.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use ws_health::supervisor::{Disconnect, Observer};
+/// use ws_health::Sender;
+///
+/// #[derive(Default)]
+/// struct Open(AtomicUsize);
+///
+/// impl Observer for Open {
+///     fn opened(&self, _: &Sender, _: Option<std::net::SocketAddr>) {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///     }
+///     fn closed(&self, _: u64, _: &Disconnect) {
+///         self.0.fetch_sub(1, Ordering::Relaxed);
+///     }
+/// }
+/// ```
+pub trait Observer: Send + Sync + 'static {
+    /// A connection was attached to its supervisor; its status is Healthy "connected".
+    fn opened(&self, connection: &Sender, peer: Option<SocketAddr>) {
+        let _ = (connection, peer);
+    }
+
+    /// Connection `id` moved from `from` to `health.status()`.
+    fn status_changed(&self, id: u64, from: Status, health: &Health) {
+        let _ = (id, from, health);
+    }
+
+    /// Connection `id` ended.
+    fn closed(&self, id: u64, end: &Disconnect) {
+        let _ = (id, end);
+    }
+}
+
+/// What the supervisor knows about a connection beyond its transport: for
+/// [`Supervisor::attach_with`](super::Supervisor::attach_with).
+///
+/// ```
+/// use ws_health::supervisor::ConnectionInfo;
+///
+/// let info = ConnectionInfo::new().with_peer("127.0.0.1:9000".parse().unwrap());
+/// assert_eq!(info.peer(), Some("127.0.0.1:9000".parse().unwrap()));
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ConnectionInfo {
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) state: Option<Arc<dyn Any + Send + Sync>>,
+    pub(crate) observer: Option<Arc<dyn Observer>>,
+}
+
+impl ConnectionInfo {
+    /// No peer address, no state, no observer.
+    pub fn new() -> Self {
+        ConnectionInfo::default()
+    }
+
+    /// The peer's address, shown by [`Sender::peer_addr`] and given to the observer.
+    pub fn with_peer(mut self, peer: SocketAddr) -> Self {
+        self.peer = Some(peer);
+        self
+    }
+
+    /// Per-connection state for checks (see [`Supervisor::supervise_with_state`](super::Supervisor::supervise_with_state)).
+    pub fn with_state(mut self, state: Arc<dyn Any + Send + Sync>) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// An observer told about this connection's life.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// The peer's address, if known.
+    pub fn peer(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+}
+
+impl fmt::Debug for ConnectionInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionInfo")
+            .field("peer", &self.peer)
+            .field("state", &self.state.is_some())
+            .field("observer", &self.observer.is_some())
+            .finish()
+    }
+}

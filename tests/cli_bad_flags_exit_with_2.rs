@@ -1,0 +1,31 @@
+//! Bad arguments or configuration exit with 2 and a message naming what is wrong.
+#![cfg(feature = "cli")]
+
+mod support;
+
+use support::cli::run;
+
+fn fails_with_2(args: &[&str], mentions: &str) {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(mentions), "{args:?}: {stderr}");
+}
+
+#[test]
+fn cli_bad_flags_exit_with_2() {
+    fails_with_2(&["serve", "--ping-interval", "soon"], "--ping-interval");
+    fails_with_2(&["serve", "--no-such-flag"], "--no-such-flag");
+    fails_with_2(&["probe"], "<URL>");
+    fails_with_2(&["frobnicate"], "frobnicate");
+    fails_with_2(&["serve", "--ping-interval", "0s"], "ping.interval");
+    fails_with_2(
+        &["serve", "--config", "/nonexistent/ws-health.toml"],
+        "/nonexistent/ws-health.toml",
+    );
+    fails_with_2(
+        &["serve", "--profile", "no-such-profile"],
+        "no-such-profile",
+    );
+    fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
+}

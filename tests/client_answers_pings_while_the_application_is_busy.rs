@@ -1,0 +1,43 @@
+//! The client's supervisor answers the server's pings on its own task: an application
+//! that blocks for several ping timeouts without reading does not get the connection
+//! closed.
+
+mod support;
+
+use std::time::Duration;
+
+use ws_health::runtime::{Client, Server};
+use ws_health::Status;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_answers_pings_while_the_application_is_busy() {
+    support::trace();
+    let (conns_tx, mut conns) = tokio::sync::mpsc::unbounded_channel();
+    let timeout = Duration::from_millis(200);
+    let server = Server::builder(support::runtime::supervisor(
+        Duration::from_millis(100),
+        timeout,
+    ))
+    .with_server_config(support::runtime::server_config())
+    .serve("127.0.0.1:0", move |conn: ws_health::Connection| {
+        let _ = conns_tx.send(conn.sender());
+        support::runtime::echo(conn)
+    })
+    .await
+    .unwrap();
+    let _client = Client::builder(format!("ws://{}", server.local_addr()))
+        .with_supervisor(support::runtime::quiet_supervisor())
+        .connect()
+        .unwrap();
+    let server_side = conns.recv().await.unwrap();
+
+    // The application thread is busy (blocked) for five ping timeouts.
+    std::thread::sleep(timeout * 5);
+
+    assert_eq!(server_side.health().status(), Status::Healthy);
+    assert!(server_side.disconnect().is_none());
+    let stats = server_side.stats();
+    assert!(stats.pongs_received >= 3, "{stats:?}");
+    assert_eq!(stats.pings_missed, 0, "{stats:?}");
+    server.shutdown().await;
+}

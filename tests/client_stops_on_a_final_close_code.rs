@@ -1,0 +1,53 @@
+//! A server close with an application code (4000-4999, final by default) stops the client:
+//! no reconnect.
+
+mod support;
+
+use std::time::Duration;
+
+use ws_health::runtime::{Client, ClientEvent, Server};
+
+#[tokio::test]
+async fn client_stops_on_a_final_close_code() {
+    support::trace();
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .serve("127.0.0.1:0", |conn: ws_health::Connection| async move {
+            conn.close(4003, "forbidden").unwrap();
+            let _ = conn.closed().await;
+        })
+        .await
+        .unwrap();
+    let client = Client::builder(format!("ws://{}", server.local_addr()))
+        .with_supervisor(support::runtime::quiet_supervisor())
+        .with_client_config(support::runtime::client_config(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+        .connect()
+        .unwrap();
+    let mut events = client.events();
+    let reason = tokio::time::timeout(Duration::from_secs(5), client.stopped())
+        .await
+        .expect("the client kept going");
+    assert!(reason.contains("4003"), "{reason}");
+    let mut seen = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        seen.push(event);
+    }
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, ClientEvent::Reconnecting { .. })),
+        "{seen:?}"
+    );
+    assert!(
+        matches!(seen.last(), Some(ClientEvent::Stopped { .. })),
+        "{seen:?}"
+    );
+    let err = client
+        .try_send(tokio_tungstenite::tungstenite::Message::text("late"))
+        .unwrap_err();
+    assert!(err.is_closed(), "{err}");
+    server.shutdown().await;
+}

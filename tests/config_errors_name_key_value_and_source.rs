@@ -1,0 +1,216 @@
+//! Each bad value is an error (not a panic, not a silent default) whose message names the
+//! key, the bad value and its source: the file and key, or the environment variable.
+
+mod support;
+
+use support::config::jail;
+use ws_health::{Config, ErrorKind};
+
+/// Loads `toml` as `ws-health.toml` and returns the error message.
+fn file_error(toml: &str) -> String {
+    let mut message = String::new();
+    jail(|jail| {
+        jail.create_file("ws-health.toml", toml).unwrap();
+        let err = Config::from(Config::figment()).expect_err(toml);
+        assert_eq!(err.kind(), ErrorKind::Config);
+        message = err.to_string();
+    });
+    message
+}
+
+/// Loads with the single variable `name=value` and returns the error message.
+fn env_error(name: &str, value: &str) -> String {
+    let mut message = String::new();
+    jail(|jail| {
+        jail.set_env(name, value);
+        let err = Config::from(Config::figment()).expect_err(name);
+        assert_eq!(err.kind(), ErrorKind::Config);
+        message = err.to_string();
+    });
+    message
+}
+
+#[track_caller]
+fn assert_names(message: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(message.contains(part), "`{part}` missing from:\n{message}");
+    }
+}
+
+const FILE_KEY: &str = "from TOML file ws-health.toml, key";
+
+#[test]
+fn unknown_keys_suggest_the_nearest_known_key() {
+    let msg = file_error("[ping]\nintreval = \"5s\"");
+    assert_names(&msg, &["`ping.intreval`", "\"5s\"", "unknown key"]);
+    assert_names(&msg, &["did you mean `interval`?", FILE_KEY]);
+
+    let msg = file_error("[checks.feed]\ncritcal = true");
+    assert_names(&msg, &["`checks.feed.critcal`", "did you mean `critical`?"]);
+
+    let msg = file_error("[socket]\nno_delay = true");
+    assert_names(&msg, &["`socket.no_delay`", "did you mean `nodelay`?"]);
+
+    let msg =
+        file_error("[policy]\non_unhealthy = [{ action = \"close\", code = 1000, reson = \"x\" }]");
+    assert_names(
+        &msg,
+        &["`policy.on_unhealthy[0].reson`", "did you mean `reason`?"],
+    );
+
+    let msg = env_error("WS_HEALTH_PING__TIMOUT", "5s");
+    assert_names(&msg, &["`ping.timout`", "did you mean `timeout`?"]);
+    assert_names(&msg, &["environment variable `WS_HEALTH_PING__TIMOUT`"]);
+}
+
+#[test]
+fn zero_intervals_and_timeouts_are_errors_that_point_at_enabled_false() {
+    let msg = file_error("[ping]\ninterval = \"0s\"");
+    assert_names(&msg, &["`ping.interval` = \"0s\"", "greater than zero"]);
+    assert_names(&msg, &["enabled = false", FILE_KEY, "`ping.interval`)"]);
+
+    let msg = file_error("[checks.feed]\ntimeout = \"0ms\"");
+    assert_names(
+        &msg,
+        &["`checks.feed.timeout` = \"0s\"", "greater than zero"],
+    );
+
+    let msg = file_error("[policy]\nclose_timeout = \"0s\"");
+    assert_names(&msg, &["`policy.close_timeout`", "greater than zero"]);
+
+    let msg = env_error("WS_HEALTH_PING__TIMEOUT", "0s");
+    assert_names(
+        &msg,
+        &["`ping.timeout`", "\"0s\"", "WS_HEALTH_PING__TIMEOUT"],
+    );
+}
+
+#[test]
+fn negative_durations_are_errors() {
+    let msg = file_error("[ping]\ninterval = \"-5s\"");
+    assert_names(
+        &msg,
+        &["`ping.interval` = \"-5s\"", "cannot be negative", FILE_KEY],
+    );
+
+    let msg = file_error("[ping]\ntimeout = -5");
+    assert_names(&msg, &["`ping.timeout` = -5", "cannot be negative"]);
+
+    let msg = env_error("WS_HEALTH_PING__INTERVAL", "-1s");
+    assert_names(
+        &msg,
+        &["`ping.interval` = \"-1s\"", "WS_HEALTH_PING__INTERVAL"],
+    );
+}
+
+#[test]
+fn unparsable_durations_are_errors_that_show_the_expected_form() {
+    let msg = file_error("[socket.keepalive]\nidle = \"5 parsecs\"");
+    assert_names(
+        &msg,
+        &[
+            "`socket.keepalive.idle` = \"5 parsecs\"",
+            "\"250ms\"",
+            FILE_KEY,
+        ],
+    );
+
+    let msg = file_error("[ping]\ninterval = 5");
+    assert_names(&msg, &["`ping.interval` = 5", "with a unit"]);
+
+    let msg = env_error("WS_HEALTH_CHECKS__FEED__JITTER", "soon");
+    assert_names(
+        &msg,
+        &[
+            "`checks.feed.jitter` = \"soon\"",
+            "WS_HEALTH_CHECKS__FEED__JITTER",
+        ],
+    );
+}
+
+#[test]
+fn unknown_actions_are_errors_that_list_the_known_ones() {
+    let msg = file_error("[policy]\non_degraded = [{ action = \"explode\" }]");
+    assert_names(
+        &msg,
+        &[
+            "`policy.on_degraded[0].action` = \"explode\"",
+            "unknown action",
+        ],
+    );
+    assert_names(
+        &msg,
+        &["`log`", "`close`", "`reconnect`", "`custom`", FILE_KEY],
+    );
+
+    let msg = file_error("[checks.feed]\non_unhealthy = [{ action = \"clsoe\", code = 1000 }]");
+    assert_names(
+        &msg,
+        &[
+            "`checks.feed.on_unhealthy[0].action`",
+            "did you mean `close`?",
+        ],
+    );
+}
+
+#[test]
+fn close_codes_outside_1000_to_4999_or_reserved_are_errors() {
+    for code in [999, 1004, 1005, 1006, 1015, 2000, 5000] {
+        let msg = file_error(&format!(
+            "[policy]\non_unhealthy = [{{ action = \"close\", code = {code} }}]"
+        ));
+        assert_names(
+            &msg,
+            &["`policy.on_unhealthy[0].code`", &format!("= {code}")],
+        );
+        assert_names(&msg, &["may not be sent", FILE_KEY]);
+    }
+    let msg = env_error(
+        "WS_HEALTH_POLICY__ON_UNHEALTHY",
+        "[{action=\"close\",code=1006}]",
+    );
+    assert_names(&msg, &["= 1006", "WS_HEALTH_POLICY__ON_UNHEALTHY"]);
+}
+
+#[test]
+fn close_reasons_over_123_bytes_are_errors() {
+    let reason = "é".repeat(62); // 124 bytes
+    let msg = file_error(&format!(
+        "[checks.feed]\non_unhealthy = [{{ action = \"close\", code = 4000, reason = \"{reason}\" }}]"
+    ));
+    assert_names(
+        &msg,
+        &[
+            "`checks.feed.on_unhealthy[0].reason`",
+            "124 bytes",
+            "123 bytes",
+        ],
+    );
+    assert_names(&msg, &[FILE_KEY, "checks.feed.on_unhealthy[0].reason`)"]);
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let msg = file_error("[ping]\ninterval = \"0s\"\n[queues]\ninbound = 0");
+    assert_names(&msg, &["`ping.interval`", "`queues.inbound`"]);
+}
+
+#[test]
+fn values_that_would_make_the_runtime_panic_are_errors() {
+    let msg = file_error("[socket]\nwrite_buffer_size = 4096\nmax_write_buffer_size = 4096");
+    assert_names(
+        &msg,
+        &["`socket.max_write_buffer_size` = 4096", "greater than"],
+    );
+}
+
+#[test]
+fn parse_errors_keep_figments_error_as_the_source() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", "[ping]\nintreval = \"5s\"")
+            .unwrap();
+        let err = Config::from(Config::figment()).unwrap_err();
+        let source = std::error::Error::source(&err).expect("figment's error");
+        assert!(source.is::<figment::Error>());
+    });
+}

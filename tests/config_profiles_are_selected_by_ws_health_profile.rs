@@ -1,0 +1,169 @@
+//! `WS_HEALTH_PROFILE` selects a profile: the selected profile's values override
+//! `[default]`'s, `[global]`'s override both; built-in profiles come with ws-health, the
+//! file's tables of the same name refine them; an unknown name is an error.
+
+mod support;
+
+use std::time::Duration;
+
+use support::config::{capture, jail, warnings};
+use ws_health::config::BuiltinProfiles;
+use ws_health::policy::Action;
+use ws_health::{Config, ConfigLoader};
+
+const FILE: &str = r#"
+    [default.ping]
+    interval = "5s"
+    timeout = "4s"
+
+    [staging.ping]
+    interval = "10s"
+
+    [global.policy]
+    close_timeout = "3s"
+"#;
+
+fn load() -> Config {
+    Config::from(Config::figment()).unwrap()
+}
+
+#[test]
+fn default_is_selected_when_no_profile_is_named() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", FILE).unwrap();
+        let config = load();
+        assert_eq!(config.ping.interval, Duration::from_secs(5));
+        assert_eq!(
+            config.policy.close_timeout,
+            Duration::from_secs(3),
+            "global"
+        );
+    });
+}
+
+#[test]
+fn a_named_profile_overrides_default_and_global_overrides_both() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", FILE).unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "staging");
+        let config = load();
+        assert_eq!(config.ping.interval, Duration::from_secs(10), "staging");
+        assert_eq!(config.ping.timeout, Duration::from_secs(4), "from default");
+        assert_eq!(
+            config.policy.close_timeout,
+            Duration::from_secs(3),
+            "global"
+        );
+    });
+}
+
+#[test]
+fn top_level_keys_are_the_default_profile() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\ninterval = \"5s\"\n[staging.ping]\ninterval = \"10s\"",
+        )
+        .unwrap();
+        assert_eq!(load().ping.interval, Duration::from_secs(5));
+        jail.set_env("WS_HEALTH_PROFILE", "staging");
+        assert_eq!(load().ping.interval, Duration::from_secs(10));
+    });
+}
+
+#[test]
+fn built_in_profiles_apply_and_the_file_refines_them() {
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_PROFILE", "mobile");
+        let mobile = load();
+        assert_eq!(mobile.ping.interval, Duration::from_secs(45));
+        assert_eq!(mobile.ping.timeout, Duration::from_secs(30));
+        assert_eq!(mobile.ping.failure_threshold, 2);
+
+        jail.set_env("WS_HEALTH_PROFILE", "datacenter");
+        let dc = load();
+        assert_eq!(dc.ping.interval, Duration::from_secs(5));
+        assert_eq!(dc.ping.timeout, Duration::from_secs(2));
+        assert_eq!(dc.policy.close_timeout, Duration::from_secs(2));
+        assert_eq!(dc.socket.user_timeout, Some(Duration::from_secs(10)));
+
+        jail.set_env("WS_HEALTH_PROFILE", "development");
+        let dev = load();
+        assert!(matches!(dev.policy.on_unhealthy[..], [Action::Log { .. }]));
+
+        jail.create_file("ws-health.toml", "[mobile.ping]\ninterval = \"50s\"")
+            .unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "mobile");
+        let refined = load();
+        assert_eq!(refined.ping.interval, Duration::from_secs(50), "the file's");
+        assert_eq!(refined.ping.timeout, Duration::from_secs(30), "built-in's");
+    });
+}
+
+#[test]
+fn built_in_profiles_are_valid_and_raise_no_warning() {
+    jail(|jail| {
+        for name in BuiltinProfiles::NAMES {
+            jail.set_env("WS_HEALTH_PROFILE", name);
+            let (config, events) = capture(|| Config::from(Config::figment()));
+            assert!(config.is_ok(), "{name}: {config:?}");
+            assert!(warnings(&events).is_empty(), "{name}: {events:?}");
+        }
+    });
+}
+
+#[test]
+fn with_profile_beats_the_variable_and_names_are_case_insensitive() {
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_PROFILE", "mobile");
+        let config = ConfigLoader::new()
+            .with_profile("DataCenter")
+            .load()
+            .unwrap();
+        assert_eq!(config.ping.interval, Duration::from_secs(5));
+    });
+}
+
+#[test]
+fn an_unknown_profile_is_an_error_listing_the_known_ones() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", FILE).unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "mobil");
+        let err = Config::from(Config::figment()).unwrap_err();
+        assert!(err.is_config());
+        let msg = err.to_string();
+        assert!(msg.contains("unknown profile `mobil`"), "{msg}");
+        assert!(msg.contains("did you mean `mobile`?"), "{msg}");
+        assert!(msg.contains("WS_HEALTH_PROFILE"), "{msg}");
+        for known in ["datacenter", "default", "development", "mobile", "staging"] {
+            assert!(msg.contains(known), "{known} missing from: {msg}");
+        }
+
+        let err = ConfigLoader::new().with_profile("prod").load().unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unknown profile `prod`"), "{msg}");
+        assert!(msg.contains("selected in code"), "{msg}");
+    });
+}
+
+#[test]
+fn every_profile_is_checked_even_when_not_selected() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[staging.ping]\ninterval = \"0s\"\n\n[pnig]\ninterval = \"5s\"",
+        )
+        .unwrap();
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        // One of the two is reported; both name the profile and the file's key.
+        let staging = msg.contains("profile `staging`") && msg.contains("staging.ping.interval");
+        let pnig = msg.contains("profile `pnig`") && msg.contains("did you mean `[ping]`?");
+        assert!(staging || pnig, "{msg}");
+
+        jail.create_file("ws-health.toml", "[pnig]\ninterval = \"5s\"")
+            .unwrap();
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert!(msg.contains("did you mean `[ping]`?"), "{msg}");
+        assert!(msg.contains("pnig.interval"), "{msg}");
+    });
+}

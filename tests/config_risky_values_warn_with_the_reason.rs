@@ -1,0 +1,100 @@
+//! Risky but legal values load, with a `tracing` warning that names the key, the value,
+//! its source, and says why it is risky.
+
+mod support;
+
+use std::time::Duration;
+
+use support::config::{capture, jail, warnings};
+use ws_health::Config;
+
+#[test]
+fn a_timeout_longer_than_the_interval_warns() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\ninterval = \"10s\"\ntimeout = \"15s\"",
+        )
+        .unwrap();
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert_eq!(
+            config.unwrap().ping.timeout,
+            Duration::from_secs(15),
+            "accepted"
+        );
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        let w = warned[0];
+        assert_eq!(w.field("key"), "ping.timeout");
+        assert_eq!(w.field("value"), "\"15s\"");
+        assert!(w.field("source").contains("ws-health.toml"), "{w:?}");
+        assert!(w.message.contains("longer than `interval` (10s)"), "{w:?}");
+        assert!(
+            w.message.contains("dead peer is noticed only after"),
+            "{w:?}"
+        );
+    });
+}
+
+#[test]
+fn a_user_check_timeout_longer_than_its_interval_warns_from_the_environment() {
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_CHECKS__FEED__TIMEOUT", "2m");
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(config.is_ok());
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        assert_eq!(warned[0].field("key"), "checks.feed.timeout");
+        assert!(
+            warned[0]
+                .field("source")
+                .contains("WS_HEALTH_CHECKS__FEED__TIMEOUT"),
+            "{:?}",
+            warned[0]
+        );
+    });
+}
+
+#[test]
+fn a_ping_interval_of_60_seconds_or_more_warns_about_proxies() {
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_PING__INTERVAL", "60s");
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(config.is_ok());
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        let w = warned[0];
+        assert_eq!(w.field("key"), "ping.interval");
+        assert_eq!(w.field("value"), "\"1m\"");
+        assert!(
+            w.field("source").contains("WS_HEALTH_PING__INTERVAL"),
+            "{w:?}"
+        );
+        assert!(w.message.contains("proxy idle timeouts"), "{w:?}");
+    });
+}
+
+#[test]
+fn just_under_60_seconds_and_the_defaults_are_quiet() {
+    jail(|jail| {
+        let (_, events) = capture(|| Config::from(Config::figment()).unwrap());
+        assert!(warnings(&events).is_empty(), "{events:?}");
+        jail.set_env("WS_HEALTH_PING__INTERVAL", "59s");
+        let (_, events) = capture(|| Config::from(Config::figment()).unwrap());
+        assert!(warnings(&events).is_empty(), "{events:?}");
+    });
+}
+
+#[test]
+fn a_disabled_ping_check_is_not_risky() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\nenabled = false\ninterval = \"5m\"\ntimeout = \"10m\"",
+        )
+        .unwrap();
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(!config.unwrap().ping.enabled);
+        assert!(warnings(&events).is_empty(), "{events:?}");
+    });
+}

@@ -1,0 +1,51 @@
+//! With the `rustls` feature, the server serves `wss://` from a PEM certificate and key,
+//! and the client connects to it trusting that certificate.
+#![cfg(feature = "rustls")]
+
+mod support;
+
+use std::time::Duration;
+
+use tokio_tungstenite::tungstenite::Message;
+use ws_health::runtime::{tls, Client, ClientEvent, Server};
+
+#[tokio::test]
+async fn server_and_client_speak_wss_with_rustls() {
+    support::trace();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("ws-health-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.key_pair.serialize_pem()).unwrap();
+
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .with_tls(tls::acceptor_from_pem(&cert_pem, &key_pem).unwrap())
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let url = format!("wss://localhost:{}", server.local_addr().port());
+    let mut client = Client::builder(url)
+        .with_supervisor(support::runtime::quiet_supervisor())
+        .with_tls_config(tls::client_config_with_roots(&cert_pem).unwrap())
+        .connect()
+        .unwrap();
+    let mut events = client.events();
+    client.send(Message::text("over tls")).await.unwrap();
+    let echoed = tokio::time::timeout(Duration::from_secs(5), client.recv())
+        .await
+        .expect("no echo over wss");
+    assert_eq!(echoed, Some(Message::text("over tls")));
+    assert!(matches!(
+        events.recv().await.unwrap(),
+        ClientEvent::Connected { .. }
+    ));
+
+    // A file with no certificate is refused with its name.
+    let err = tls::acceptor_from_pem(&key_pem, &key_pem).err().unwrap();
+    assert!(err.to_string().contains("key.pem"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    client.close();
+    server.shutdown().await;
+}

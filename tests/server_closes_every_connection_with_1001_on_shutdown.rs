@@ -1,0 +1,51 @@
+//! A graceful shutdown closes every open connection with 1001 "going away", and the server
+//! stops accepting.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use ws_health::runtime::Server;
+
+#[tokio::test]
+async fn server_closes_every_connection_with_1001_on_shutdown() {
+    support::trace();
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let url = format!("ws://{}", server.local_addr());
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        ws.send(Message::text("hi")).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hi"));
+        clients.push(ws);
+    }
+    assert_eq!(server.hub().len(), 3);
+    let addr = server.local_addr();
+
+    let shutdown = tokio::spawn(server.shutdown());
+    for mut ws in clients {
+        let close = loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        };
+        assert_eq!(u16::from(close.code), 1001);
+        assert_eq!(close.reason.as_str(), "going away");
+    }
+    tokio::time::timeout(Duration::from_secs(5), shutdown)
+        .await
+        .expect("shutdown took longer than its timeout")
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting after shutdown"
+    );
+}

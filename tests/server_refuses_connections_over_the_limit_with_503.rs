@@ -1,0 +1,59 @@
+//! Over `max_connections`, a new connection is answered with HTTP 503 while the existing
+//! ones keep working; once one closes, a new one is accepted again.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::{self, Message};
+use ws_health::config::ServerConfig;
+use ws_health::runtime::Server;
+
+#[tokio::test]
+async fn server_refuses_connections_over_the_limit_with_503() {
+    support::trace();
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(ServerConfig {
+            max_connections: 2,
+            ..support::runtime::server_config()
+        })
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let url = format!("ws://{}", server.local_addr());
+    let (mut a, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut b, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+
+    match tokio_tungstenite::connect_async(&url).await {
+        Err(tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503);
+            assert!(response.headers().contains_key("retry-after"));
+        }
+        other => panic!("expected HTTP 503, got {:?}", other.map(|_| ())),
+    }
+
+    for ws in [&mut a, &mut b] {
+        ws.send(Message::text("still here")).await.unwrap();
+        assert_eq!(
+            ws.next().await.unwrap().unwrap(),
+            Message::text("still here")
+        );
+    }
+
+    // Room again once one leaves.
+    a.close(None).await.unwrap();
+    while a.next().await.is_some() {}
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while server.connections() > 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slot was never freed"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (mut c, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    c.send(Message::text("welcome")).await.unwrap();
+    assert_eq!(c.next().await.unwrap().unwrap(), Message::text("welcome"));
+    server.shutdown().await;
+}

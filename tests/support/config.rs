@@ -1,0 +1,79 @@
+//! Helpers for configuration tests: a clean `figment::Jail`, captured `tracing` events.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use figment::Jail;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::{Layer, Registry};
+
+/// Runs `f` in a `figment::Jail` (a temporary working directory, environment restored
+/// afterwards) whose environment starts empty, so no `WS_HEALTH_*` of the host leaks in.
+#[allow(clippy::result_large_err)] // Jail's closure must return figment's (large) error
+pub fn jail(f: impl FnOnce(&mut Jail)) {
+    Jail::expect_with(|jail| {
+        jail.clear_env();
+        f(jail);
+        Ok(())
+    });
+}
+
+/// One `tracing` event, with its fields as text.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub level: Level,
+    pub message: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Captured {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<Captured>>>);
+
+impl<S: Subscriber> Layer<S> for Recorder {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        let mut visitor = Fields::default();
+        event.record(&mut visitor);
+        let message = visitor.0.remove("message").unwrap_or_default();
+        self.0.lock().unwrap().push(Captured {
+            level: *event.metadata().level(),
+            message,
+            fields: visitor.0,
+        });
+    }
+}
+
+#[derive(Default)]
+struct Fields(BTreeMap<String, String>);
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_string(), value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
+    }
+}
+
+/// Runs `f` with a subscriber that records every event on this thread.
+pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Captured>) {
+    let recorder = Recorder::default();
+    let subscriber = Registry::default().with(recorder.clone());
+    let out = tracing::subscriber::with_default(subscriber, f);
+    let events = recorder.0.lock().unwrap().clone();
+    (out, events)
+}
+
+/// The warnings among `events`.
+pub fn warnings(events: &[Captured]) -> Vec<&Captured> {
+    events.iter().filter(|e| e.level == Level::WARN).collect()
+}

@@ -1,0 +1,56 @@
+//! Helpers for tests of the runtime: fast timings and an echo handler.
+
+use std::time::Duration;
+
+use ws_health::config::{Backoff, ClientConfig, ServerConfig};
+use ws_health::policy::Policy;
+use ws_health::{CheckSettings, Connection, Supervisor};
+
+/// A supervisor that pings every `interval` with a `timeout`, and a short close handshake.
+pub fn supervisor(interval: Duration, timeout: Duration) -> Supervisor {
+    Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(interval, timeout))
+        .with_policy(Policy {
+            close_timeout: Duration::from_millis(300),
+            ..Policy::default()
+        })
+        .build()
+        .unwrap()
+}
+
+/// A supervisor that pings rarely: for tests about something else.
+pub fn quiet_supervisor() -> Supervisor {
+    supervisor(Duration::from_secs(30), Duration::from_secs(30))
+}
+
+/// Server settings with short timeouts.
+pub fn server_config() -> ServerConfig {
+    ServerConfig {
+        handshake_timeout: Duration::from_secs(2),
+        shutdown_timeout: Duration::from_secs(2),
+        ..ServerConfig::default()
+    }
+}
+
+/// Client settings with a fast backoff: `initial` doubling to `max`.
+pub fn client_config(initial: Duration, max: Duration) -> ClientConfig {
+    ClientConfig {
+        connect_timeout: Duration::from_secs(2),
+        backoff: Backoff {
+            initial,
+            multiplier: 2.0,
+            max,
+        },
+        stable_after: Duration::from_secs(60),
+        ..ClientConfig::default()
+    }
+}
+
+/// Echoes every message back until the connection ends.
+pub async fn echo(mut conn: Connection) {
+    while let Some(message) = conn.recv().await {
+        if conn.send(message).await.is_err() {
+            break;
+        }
+    }
+}
