@@ -59,6 +59,10 @@ def build_rust():
         cmd += ["--bench", name]
     log("$", " ".join(cmd))
     out = subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True, timeout=1800)
+    cli = ["cargo", "build", "--release", "--bin", "ws-health", "--message-format=json-render-diagnostics"]
+    log("$", " ".join(cli))
+    out.stdout += subprocess.run(cli, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
+                                 timeout=1800).stdout
     exes = {}
     for line in out.stdout.splitlines():
         msg = json.loads(line)
@@ -138,10 +142,14 @@ class Proc:
         except OSError:
             pass
         try:
-            self.p.wait(timeout=5)
+            self.p.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
+            self.p.terminate()  # ws-health serve stops on SIGTERM, not on end of input
+            try:
+                self.p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
         self.log.close()
 
 
@@ -192,6 +200,15 @@ def server_command(name, exes, peers, args):
     timeout_ms = int(args.timeout * 1000)
     common = ["--interval-ms", str(interval_ms), "--timeout-ms", str(timeout_ms),
               "--max-secs", str(args.max_secs)]
+    if name == "serve":
+        config = PEERS / "ws-health-serve.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        # The defaults, except: room for every connection, the benchmark's timings, and the
+        # same bounded close handshake as the other servers.
+        config.write_text(f"""[server]\nmax_connections = 20000\n
+[ping]\ninterval = "{interval_ms}ms"\ntimeout = "{timeout_ms}ms"\n
+[policy]\nclose_timeout = "1s"\n""")
+        return [exes["ws-health"], "serve", "--bind", "127.0.0.1:0", "--config", str(config)]
     if name == "ws-health":
         return [exes["server_ws_health"], "--serve"] + common
     if name == "handwritten":
@@ -210,9 +227,12 @@ def measure(name, exes, peers, args):
     gens = []
     try:
         first = server.line(60)
-        if not first.startswith("LISTENING"):
+        if first.startswith("LISTENING"):
+            port = int(first.split()[1])
+        elif first.startswith("listening on "):  # ws-health serve
+            port = int(first.rsplit(":", 1)[1])
+        else:
             raise RuntimeError(f"{name}: unexpected first line {first!r}")
-        port = int(first.split()[1])
         time.sleep(1)
         pid = server.p.pid
         result["rss_base_kib"] = rss_kib(pid)
@@ -402,8 +422,10 @@ def table(results, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--servers", default="ws-health,handwritten,python,node",
-                    help="comma-separated: ws-health, handwritten, python, node")
+    ap.add_argument("--servers", default="serve,ws-health,handwritten,python,node",
+                    help="comma-separated: serve (the `ws-health serve` command: supervisor, hub, "
+                    "server runtime), ws-health (benches/scale/server_ws_health.rs: the supervisor "
+                    "alone), handwritten, python, node")
     ap.add_argument("--conns", type=int, default=2000)
     ap.add_argument("--interval", type=float, default=1.0, help="ping interval, seconds")
     ap.add_argument("--timeout", type=float, help="pong timeout, seconds (default: the interval)")
