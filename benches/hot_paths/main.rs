@@ -8,6 +8,7 @@
 //! - `ping_cycle/*`: one whole ping cycle over the in-memory transport with a paused clock:
 //!   timer fires, check starts, ping written and flushed, pong read and matched, result
 //!   judged, policy stepped, stats updated, next check scheduled;
+//! - `match_pong/*`: matching a pong to its ping among 1 or 4 in flight, recording the RTT;
 //! - `policy_step`: one `PolicyEngine::observe`;
 //! - `stats_update`: one RTT sample into the connection's lock-free stats;
 //! - `schedule_next_check`: re-arming a connection's timer among 10,000 armed timers.
@@ -135,6 +136,20 @@ fn ping_cycle(c: &mut Criterion) {
     }
 }
 
+fn match_pong(c: &mut Criterion) {
+    let now = tokio::time::Instant::now();
+    for in_flight in [1usize, 4] {
+        let payloads: Vec<_> = (0..in_flight)
+            .map(|_| ws_health::check::random_payload())
+            .collect();
+        let newest = payloads[in_flight - 1].clone();
+        let mut table = ws_health::supervisor::bench::PongTable::with_in_flight(&payloads);
+        c.bench_function(&format!("match_pong/{in_flight}_in_flight"), |b| {
+            b.iter(|| assert!(table.answer(black_box(&newest), now)))
+        });
+    }
+}
+
 fn policy_step(c: &mut Criterion) {
     let mut engine = PolicyEngine::new([Rule::default()]);
     c.bench_function("policy_step", |b| {
@@ -195,6 +210,7 @@ fn main() {
     }
     let mut c = Criterion::default().configure_from_args();
     ping_cycle(&mut c);
+    match_pong(&mut c);
     policy_step(&mut c);
     stats_update(&mut c);
     schedule_next_check(&mut c);
