@@ -200,6 +200,7 @@ def server_command(name, exes, peers, args):
     timeout_ms = int(args.timeout * 1000)
     common = ["--interval-ms", str(interval_ms), "--timeout-ms", str(timeout_ms),
               "--max-secs", str(args.max_secs)]
+    rust = ["--box-handshake"] if args.box_handshake else []
     if name == "serve":
         config = PEERS / "ws-health-serve.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
@@ -210,9 +211,9 @@ def server_command(name, exes, peers, args):
 [policy]\nclose_timeout = "1s"\n""")
         return [exes["ws-health"], "serve", "--bind", "127.0.0.1:0", "--config", str(config)]
     if name == "ws-health":
-        return [exes["server_ws_health"], "--serve"] + common
+        return [exes["server_ws_health"], "--serve"] + common + rust
     if name == "handwritten":
-        return [exes["server_handwritten"], "--serve"] + common
+        return [exes["server_handwritten"], "--serve"] + common + rust
     if name == "python":
         return [peers["python"], str(HERE / "peers" / "python_server.py")] + common
     if name == "node":
@@ -436,6 +437,9 @@ def main():
     ap.add_argument("--loadgens", type=int, default=2, help="load-generator processes")
     ap.add_argument("--sources", type=int, default=4, help="loopback source addresses per load generator")
     ap.add_argument("--pong-delay-ms", type=int, default=0)
+    ap.add_argument("--box-handshake", action="store_true", help="the two Rust bench servers "
+                    "box their handshake future (as ws-health serve does), so that its state "
+                    "does not size every connection's task")
     ap.add_argument("--connect-timeout", type=float, default=180)
     ap.add_argument("--max-secs", type=int, default=900, help="every child exits after this")
     ap.add_argument("--perf", type=Path, help="record a CPU profile of each server over the "

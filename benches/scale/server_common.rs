@@ -17,6 +17,8 @@ pub struct Args {
     pub interval: Duration,
     pub timeout: Duration,
     pub max_secs: u64,
+    /// Box the handshake future (`--box-handshake`), as `ws-health serve` does.
+    pub box_handshake: bool,
 }
 
 /// Parses `--serve [--port P] [--interval-ms I] [--timeout-ms T] [--max-secs S]`. Without
@@ -27,7 +29,7 @@ pub fn args(name: &str) -> Args {
         println!(
             "{name}: a server for the scale benchmark; run it through benches/scale/run.py \
              (see docs/performance.md), or by hand with --serve [--port P] [--interval-ms I] \
-             [--timeout-ms T] [--max-secs S]"
+             [--timeout-ms T] [--max-secs S] [--box-handshake]"
         );
         std::process::exit(0);
     }
@@ -45,6 +47,7 @@ pub fn args(name: &str) -> Args {
         interval: Duration::from_millis(value("--interval-ms", 10_000)),
         timeout: Duration::from_millis(value("--timeout-ms", 10_000)),
         max_secs: value("--max-secs", 900),
+        box_handshake: argv.iter().any(|a| a == "--box-handshake"),
     }
 }
 
@@ -98,10 +101,21 @@ where
 }
 
 /// Performs the server side of the opening handshake with the shared buffer sizes.
-pub async fn handshake(tcp: TcpStream) -> Option<WebSocketStream<TcpStream>> {
-    tokio_tungstenite::accept_async_with_config(tcp, Some(websocket_config()))
-        .await
-        .ok()
+///
+/// A connection's task is as large as its largest await. Inline (the default, as a
+/// hand-written server does it), the handshake's state sizes the task for the connection's
+/// whole life; boxed, it is freed when the handshake ends.
+pub async fn handshake(tcp: TcpStream, boxed: bool) -> Option<WebSocketStream<TcpStream>> {
+    let config = Some(websocket_config());
+    if boxed {
+        Box::pin(tokio_tungstenite::accept_async_with_config(tcp, config))
+            .await
+            .ok()
+    } else {
+        tokio_tungstenite::accept_async_with_config(tcp, config)
+            .await
+            .ok()
+    }
 }
 
 fn listen(port: u16) -> std::io::Result<TcpListener> {

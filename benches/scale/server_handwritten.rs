@@ -19,11 +19,12 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 
 fn main() {
     let args = common::args("server_handwritten");
-    common::run(args, move |tcp| serve(tcp, args.interval, args.timeout));
+    common::run(args, move |tcp| serve(tcp, args));
 }
 
-async fn serve(tcp: TcpStream, interval: Duration, timeout: Duration) {
-    let Some(mut ws) = common::handshake(tcp).await else {
+async fn serve(tcp: TcpStream, args: common::Args) {
+    let (interval, timeout) = (args.interval, args.timeout);
+    let Some(mut ws) = common::handshake(tcp, args.box_handshake).await else {
         return;
     };
     let mut ticker = interval_at(Instant::now() + interval, interval);

@@ -28,11 +28,13 @@ fn main() {
         })
         .build()
         .expect("valid bench configuration");
-    common::run(args, move |tcp| serve(tcp, supervisor.clone()));
+    common::run(args, move |tcp| {
+        serve(tcp, supervisor.clone(), args.box_handshake)
+    });
 }
 
-async fn serve(tcp: TcpStream, supervisor: Supervisor) {
-    let Some(ws) = common::handshake(tcp).await else {
+async fn serve(tcp: TcpStream, supervisor: Supervisor, box_handshake: bool) {
+    let Some(ws) = common::handshake(tcp, box_handshake).await else {
         return;
     };
     let (conn, driver) = supervisor.attach(ws, None);
