@@ -81,13 +81,16 @@ struct Closing {
 }
 
 struct Slot {
+    /// When the next run starts: `grid` plus jitter.
     next_due: Instant,
+    /// The jitter-free start of the next run. Runs keep to this grid, so that a late
+    /// wake-up delays one ping without pushing back every later one.
+    grid: Instant,
     run: Option<Run>,
 }
 
 struct Run {
     future: CheckFuture,
-    started: Instant,
     deadline: Instant,
     /// The inbound queue was full at some point of the run.
     stalled: bool,
@@ -103,9 +106,13 @@ impl<S: Transport> Driver<S> {
         let slots = plan
             .checks
             .iter()
-            .map(|c| Slot {
-                next_due: now + c.settings.first_delay() + jitter(c.settings.jitter),
-                run: None,
+            .map(|c| {
+                let grid = now + c.settings.first_delay();
+                Slot {
+                    next_due: grid + jitter(c.settings.jitter),
+                    grid,
+                    run: None,
+                }
             })
             .collect();
         Driver {
@@ -347,7 +354,6 @@ impl<S: Transport> Driver<S> {
         let span = tracing::trace_span!("check", name = &*planned.name);
         self.slots[i].run = Some(Run {
             future: Box::pin(async move { check.check(&ctx).await }),
-            started: now,
             deadline: now + planned.settings.timeout,
             stalled: self.stalled,
             extended: false,
@@ -406,7 +412,7 @@ impl<S: Transport> Driver<S> {
             }
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
-        let (started, stalled) = (run.started, run.stalled);
+        let stalled = run.stalled;
         drop(run); // cancels its probes
         let health = if stalled {
             Health::degraded(format!(
@@ -419,20 +425,22 @@ impl<S: Transport> Driver<S> {
         } else {
             Health::unhealthy(format!("timed out after {timeout:?}"))
         };
-        self.finish_run(i, started, health, now);
+        self.finish_run(i, health, now);
     }
 
     fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
-        let started = run.started;
         drop(run);
-        self.finish_run(i, started, health, now);
+        self.finish_run(i, health, now);
     }
 
-    fn finish_run(&mut self, i: usize, started: Instant, health: Health, now: Instant) {
+    fn finish_run(&mut self, i: usize, health: Health, now: Instant) {
         let plan = self.plan.clone();
         let planned = &plan.checks[i];
-        let next = started + planned.settings.interval + jitter(planned.settings.jitter);
-        self.slots[i].next_due = next.max(now);
+        let slot = &mut self.slots[i];
+        // The next start is one interval after this one was due, not after it started; a
+        // run that overran its interval (a long timeout) is followed at once.
+        slot.grid = (slot.grid + planned.settings.interval).max(now);
+        slot.next_due = slot.grid + jitter(planned.settings.jitter);
         trace!(check = &*planned.name, %health, "check finished");
         let step = self.engine.observe(i, health.status());
         if let Some(t) = step.check {
