@@ -181,7 +181,7 @@ impl Sender {
 
     /// The connection's current health.
     pub fn health(&self) -> Health {
-        self.shared.health.borrow().clone()
+        self.shared.health.get()
     }
 
     /// A receiver that sees every change of the connection's status.

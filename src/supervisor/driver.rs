@@ -461,7 +461,7 @@ impl<S: Transport> Driver<S> {
         if let Some(observer) = &self.shared.observer {
             observer.status_changed(self.shared.id, t.from, &status);
         }
-        self.shared.health.send_replace(status);
+        self.shared.health.set(status);
         for action in plan.actions(i, t) {
             match action {
                 Action::Log { level } => log_transition(*level, name, t, health),

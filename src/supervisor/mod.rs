@@ -12,6 +12,7 @@ mod builder;
 mod connection;
 mod disconnect;
 mod driver;
+mod health_cell;
 mod observer;
 mod plan;
 mod shared;

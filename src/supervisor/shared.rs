@@ -17,11 +17,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::health_cell::HealthCell;
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
 use crate::stats::StatsCell;
@@ -39,7 +40,7 @@ pub(crate) struct Shared {
     driver: AtomicWaker,
     /// Signalled when outbound space frees up and when the connection ends.
     pub(crate) changed: Notify,
-    pub(crate) health: watch::Sender<Health>,
+    pub(crate) health: HealthCell,
     /// The check the driver is polling, or [`NOT_POLLING`]; probes submitted meanwhile
     /// belong to it.
     pub(crate) polling_check: AtomicUsize,
@@ -107,7 +108,7 @@ impl Shared {
             inner: Mutex::new(Inner::default()),
             driver: AtomicWaker::new(),
             changed: Notify::new(),
-            health: watch::Sender::new(Health::healthy("connected")),
+            health: HealthCell::new(Health::healthy("connected")),
             polling_check: AtomicUsize::new(NOT_POLLING),
             handles: AtomicUsize::new(0),
             inbound_capacity: inbound_capacity.max(1),
