@@ -203,6 +203,9 @@ impl Probe for Shared {
         let ticket = Shared::ticket(&mut inner);
         let polling = self.polling_check.load(Ordering::Relaxed);
         let check = (polling != NOT_POLLING).then_some(polling);
+        // Usually one ping is in flight: grow one slot at a time, not Vec's four at once
+        // (240 bytes per connection saved).
+        inner.pings.reserve_exact(1);
         inner.pings.push(PendingPing {
             ticket,
             check,
