@@ -39,7 +39,9 @@ pub async fn ping_pong<C: HealthCheck + ?Sized>(check: &C, ctx: &CheckContext) -
 
 /// The default [`HealthCheck::payload`]: 4 random bytes, as Python `websockets` sends.
 pub fn random_payload() -> Bytes {
-    Bytes::copy_from_slice(&rand::random::<[u8; 4]>())
+    // An owned array, not a Vec: the supervisor keeps the payload to match the pong and
+    // sends a clone, and cloning a Vec-backed `Bytes` allocates once more.
+    Bytes::from_owner(rand::random::<[u8; 4]>())
 }
 
 /// The default [`HealthCheck::judge`]: any answered ping is healthy; the RTT is attached.
