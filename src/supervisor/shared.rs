@@ -144,6 +144,36 @@ impl Shared {
         self.handles.load(Ordering::Acquire) == 0
     }
 
+    /// Publishes the end of the connection, once: counts what was left unsent, fails every
+    /// probe, wakes the receiver, the waiters and the observer. False if it had ended.
+    pub(crate) fn end(&self, end: &mut Disconnect) -> bool {
+        let waker = {
+            let mut inner = self.lock();
+            if inner.ended.is_some() {
+                return false;
+            }
+            end.unsent = inner.outbound.len();
+            if end.unsent > 0 {
+                tracing::warn!(
+                    unsent = end.unsent,
+                    "connection ended with queued messages unsent"
+                );
+            }
+            inner.ended = Some(end.clone());
+            inner.pings.clear();
+            inner.expects.clear();
+            inner.recv_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        self.changed.notify_waiters();
+        if let Some(observer) = &self.observer {
+            observer.closed(self.id, end);
+        }
+        true
+    }
+
     fn ticket(inner: &mut Inner) -> Ticket {
         inner.next_ticket = inner.next_ticket.wrapping_add(1);
         inner.next_ticket
