@@ -118,6 +118,7 @@ pub mod config;
 mod error;
 pub mod frame;
 mod health;
+pub mod metrics;
 pub mod policy;
 pub mod runtime;
 mod stats;

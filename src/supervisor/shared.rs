@@ -164,6 +164,7 @@ impl Shared {
                 );
             }
             inner.ended = Some(end.clone());
+            crate::metrics::closed(end);
             inner.pings.clear();
             inner.expects.clear();
             inner.recv_waker.take()

@@ -50,6 +50,7 @@ impl<S: Transport> Driver<S> {
             observer.status_changed(self.shared.id, t.from, &status);
         }
         self.shared.health.set(status);
+        self.gauge.status_changed(name, t.to);
         for action in plan.actions(i, t) {
             match action {
                 Action::Log { level } => log_transition(*level, name, t, health),

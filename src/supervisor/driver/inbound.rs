@@ -81,6 +81,7 @@ impl<S: Transport> Driver<S> {
                         let rtt = now.saturating_duration_since(sent);
                         ping.state = PingState::Answered(rtt);
                         self.shared.stats.record_rtt(rtt);
+                        crate::metrics::rtt(rtt);
                     }
                 }
                 self.poll_runs = true;

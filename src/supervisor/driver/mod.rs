@@ -24,6 +24,7 @@ use tracing::{debug, info};
 use super::plan::Plan;
 use super::shared::Shared;
 use super::{Disconnect, Initiator, Transport};
+use crate::metrics::ConnectionGauge;
 use crate::policy::PolicyEngine;
 use runs::{jitter, Slot};
 
@@ -66,6 +67,8 @@ struct Driver<S> {
     outcome: Option<Disconnect>,
     /// The transport is finished: the stream ended or failed, or a write failed.
     transport_done: bool,
+    /// The connection's place in the `ws_health_connections` gauge.
+    gauge: ConnectionGauge,
 }
 
 struct Closing {
@@ -107,6 +110,7 @@ impl<S: Transport> Driver<S> {
             closing: None,
             outcome: None,
             transport_done: false,
+            gauge: ConnectionGauge::opened(),
         }
     }
 

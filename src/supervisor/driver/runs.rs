@@ -161,6 +161,7 @@ impl<S: Transport> Driver<S> {
             ))
         } else if ping.is_some() {
             self.shared.stats.ping_missed();
+            crate::metrics::ping_missed();
             Health::unhealthy("keepalive ping timeout")
         } else {
             Health::unhealthy(format!("timed out after {timeout:?}"))
