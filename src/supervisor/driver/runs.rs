@@ -30,6 +30,7 @@ pub(super) struct Slot {
 }
 
 pub(super) struct Run {
+    pub(super) started: Instant,
     pub(super) future: CheckFuture,
     pub(super) deadline: Instant,
     /// The inbound queue was full at some point of the run.
@@ -93,6 +94,7 @@ impl<S: Transport> Driver<S> {
         let ctx = CheckContext::new(self.shared.clone(), planned.name.clone());
         let span = tracing::trace_span!("check", name = &*planned.name);
         self.slots[i].run = Some(Run {
+            started: now,
             future: Box::pin(async move { check.check(&ctx).await }),
             deadline: now + planned.settings.timeout,
             stalled: self.stalled,
@@ -152,16 +154,22 @@ impl<S: Transport> Driver<S> {
             }
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
-        let stalled = run.stalled;
+        let (started, stalled) = (run.started, run.stalled);
         drop(run); // cancels its probes
+        let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
+            && self.shared.stats.frame_since(started);
+        if ping.is_some() {
+            self.shared.stats.ping_missed();
+            crate::metrics::ping_missed();
+        }
         let health = if stalled {
             Health::degraded(format!(
                 "slow consumer: the application left the inbound queue full, \
                  so no answer could be read within {timeout:?}"
             ))
+        } else if data_seen {
+            Health::healthy("no answer in time, but the peer sent data (data counts as liveness)")
         } else if ping.is_some() {
-            self.shared.stats.ping_missed();
-            crate::metrics::ping_missed();
             Health::unhealthy("keepalive ping timeout")
         } else {
             Health::unhealthy(format!("timed out after {timeout:?}"))
