@@ -158,7 +158,8 @@ impl<S: Transport> Driver<S> {
         drop(run); // cancels its probes
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
             && self.shared.stats.frame_since(started);
-        if ping.is_some() {
+        // A pong the slow consumer left unread is not the peer's miss.
+        if ping.is_some() && !stalled {
             self.shared.stats.ping_missed();
             crate::metrics::ping_missed();
         }
