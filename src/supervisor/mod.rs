@@ -8,6 +8,8 @@
 //! out the actions. When the connection ends, the task ends, and with it every check and
 //! timer of the connection.
 
+#[doc(hidden)]
+pub mod bench;
 mod builder;
 mod connection;
 mod disconnect;

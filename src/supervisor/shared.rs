@@ -95,6 +95,28 @@ pub(crate) struct Expectation {
     stalled: bool,
 }
 
+impl Inner {
+    /// Matches a pong to the ping it answers, which answers every earlier ping too
+    /// (RFC 6455 §5.5.3): records their round-trip times. False for an unsolicited pong.
+    pub(crate) fn answer_pong(&mut self, payload: &[u8], now: Instant, stats: &StatsCell) -> bool {
+        let matched = self.pings.iter().position(|p| {
+            p.payload == payload && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
+        });
+        let Some(i) = matched else {
+            return false;
+        };
+        for ping in &mut self.pings[..=i] {
+            if let PingState::Written(sent) | PingState::Flushed(sent) = ping.state {
+                let rtt = now.saturating_duration_since(sent);
+                ping.state = PingState::Answered(rtt);
+                stats.record_rtt(rtt);
+                crate::metrics::rtt(rtt);
+            }
+        }
+        true
+    }
+}
+
 impl Shared {
     pub(crate) fn new(
         id: u64,

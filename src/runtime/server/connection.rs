@@ -32,8 +32,11 @@ pub(super) async fn serve(
 ) {
     let timeout = context.server.handshake_timeout;
     let accept = |_: &Request, response: Response| Ok(response);
+    // Boxed: the handshake's state is large and would otherwise stay part of this task's
+    // state for the whole life of the connection.
+    let handshake = Box::pin(handshake(&context, stream, accept));
     let ws = tokio::select! {
-        handshake = tokio::time::timeout(timeout, handshake(&context, stream, accept)) => {
+        handshake = tokio::time::timeout(timeout, handshake) => {
             match handshake {
                 Ok(Ok(ws)) => ws,
                 Ok(Err(err)) => {

@@ -10,7 +10,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
 
 use super::{Closing, Driver};
-use crate::supervisor::shared::PingState;
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 impl<S: Transport> Driver<S> {
@@ -66,25 +65,15 @@ impl<S: Transport> Driver<S> {
         match message {
             Message::Text(_) | Message::Binary(_) => self.deliver(message),
             Message::Pong(payload) => {
-                let mut inner = self.shared.lock();
-                let matched = inner.pings.iter().position(|p| {
-                    p.payload == payload
-                        && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
-                });
-                let Some(i) = matched else {
+                if self
+                    .shared
+                    .lock()
+                    .answer_pong(&payload, now, &self.shared.stats)
+                {
+                    self.poll_runs = true;
+                } else {
                     trace!("unsolicited pong ignored");
-                    return;
-                };
-                // A pong answers its ping and every earlier one (RFC 6455 §5.5.3).
-                for ping in &mut inner.pings[..=i] {
-                    if let PingState::Written(sent) | PingState::Flushed(sent) = ping.state {
-                        let rtt = now.saturating_duration_since(sent);
-                        ping.state = PingState::Answered(rtt);
-                        self.shared.stats.record_rtt(rtt);
-                        crate::metrics::rtt(rtt);
-                    }
                 }
-                self.poll_runs = true;
             }
             // tungstenite queued the pong; it leaves with the next read or flush.
             Message::Ping(_) => self.flush_needed = true,

@@ -37,14 +37,34 @@ pub(crate) fn run<S: Transport>(
     // Created now, not at the first poll: a future dropped before it ever ran still ends
     // the connection (see `Unfinished`).
     let unfinished = Unfinished(shared.clone());
-    async move {
-        let _unfinished = unfinished;
-        let mut driver = Driver::new(ws, shared, plan);
-        debug!("supervising connection");
-        let mut end = poll_fn(|cx| driver.poll(cx)).await;
+    // The arguments become the driver at the first poll, in place: an async block would keep
+    // room for both, the transport twice (about 300 bytes per connection).
+    let mut stage = Stage::Start(ws, shared, plan);
+    poll_fn(move |cx| {
+        let _unfinished = &unfinished;
+        if matches!(stage, Stage::Start(..)) {
+            if let Stage::Start(ws, shared, plan) = std::mem::replace(&mut stage, Stage::Done) {
+                stage = Stage::Driving(Driver::new(ws, shared, plan));
+                debug!("supervising connection");
+            }
+        }
+        let Stage::Driving(driver) = &mut stage else {
+            return Poll::Pending; // polled after completion
+        };
+        let Poll::Ready(mut end) = driver.poll(cx) else {
+            return Poll::Pending;
+        };
         driver.finish(&mut end);
-        end
-    }
+        stage = Stage::Done; // drops the transport now, as the connection ends
+        Poll::Ready(end)
+    })
+}
+
+/// The driver's future: its arguments until the first poll, then the driver.
+enum Stage<S> {
+    Start(S, Arc<Shared>, watch::Receiver<Arc<Plan>>),
+    Driving(Driver<S>),
+    Done,
 }
 
 struct Driver<S> {

@@ -54,28 +54,31 @@ impl<S: Transport> Driver<S> {
         now: Instant,
         progress: &mut bool,
     ) -> Result<(), <S as Transport>::Error> {
+        // One look under the lock decides whether there is anything to write: a wake-up
+        // with nothing queued (most of them) then costs one lock, not one per queue.
+        let (mut pings_queued, data_queued) = {
+            let inner = self.shared.lock();
+            let queued = inner.pings.iter().any(|p| p.state == PingState::Queued);
+            (queued, !inner.outbound.is_empty())
+        };
         // Pings first: their round trip is what we measure. A ping stays Queued until the
         // transport takes it, so one that never left is reported as never answered.
-        while self
-            .shared
-            .lock()
-            .pings
-            .iter()
-            .any(|p| p.state == PingState::Queued)
-        {
+        while pings_queued {
             if self.ws.poll_ready_unpin(cx)?.is_pending() {
                 return Ok(());
             }
             let payload = {
                 let mut inner = self.shared.lock();
-                let ping = inner
+                let mut queued = inner
                     .pings
                     .iter_mut()
-                    .find(|p| p.state == PingState::Queued);
-                ping.map(|p| {
+                    .filter(|p| p.state == PingState::Queued);
+                let payload = queued.next().map(|p| {
                     p.state = PingState::Written(now);
                     p.payload.clone()
-                })
+                });
+                pings_queued = queued.next().is_some();
+                payload
             };
             let Some(payload) = payload else { break };
             self.ws.start_send_unpin(Message::Ping(payload))?;
@@ -86,7 +89,8 @@ impl<S: Transport> Driver<S> {
             None => true,
             Some(c) => c.after_data && c.frame.is_some(),
         };
-        if data_allowed {
+        // Messages queued after the look above wake the driver again.
+        if data_allowed && data_queued {
             for _ in 0..DATA_BATCH {
                 if self.ws.poll_ready_unpin(cx)?.is_pending() {
                     return Ok(());

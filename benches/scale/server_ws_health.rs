@@ -1,0 +1,50 @@
+//! ws-health under load: every accepted connection supervised by one `Supervisor` with the
+//! default ping check at the given interval and timeout, default policy (close 1011 on an
+//! unanswered ping), stats and health watch as always, and an echo handler.
+//!
+//! The driver and the echo handler are joined into one task per connection through
+//! [`Supervisor::attach`], as the baseline has one task per connection. Same runtime,
+//! listener and 4 KiB tungstenite buffers as `server_handwritten` (see `server_common.rs`).
+//!
+//! This stands in for `ws-health serve` until the runtime lands; docs/performance.md says
+//! which server each figure came from.
+
+#[path = "server_common.rs"]
+mod common;
+
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use ws_health::policy::Policy;
+use ws_health::{CheckSettings, Connection, Supervisor};
+
+fn main() {
+    let args = common::args("server_ws_health");
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(args.interval, args.timeout))
+        .with_policy(Policy {
+            close_timeout: Duration::from_secs(1),
+            ..Policy::default()
+        })
+        .build()
+        .expect("valid bench configuration");
+    common::run(args, move |tcp| {
+        serve(tcp, supervisor.clone(), args.box_handshake)
+    });
+}
+
+async fn serve(tcp: TcpStream, supervisor: Supervisor, box_handshake: bool) {
+    let Some(ws) = common::handshake(tcp, box_handshake).await else {
+        return;
+    };
+    let (conn, driver) = supervisor.attach(ws, None);
+    let _ = futures_util::future::join(driver, echo(conn)).await;
+}
+
+async fn echo(mut conn: Connection) {
+    while let Some(message) = conn.recv().await {
+        if conn.send(message).await.is_err() {
+            break;
+        }
+    }
+}
