@@ -57,11 +57,17 @@ pub fn websocket_config() -> WebSocketConfig {
     ws_health::config::SocketConfig::default().websocket_config()
 }
 
-/// Runs `serve` on every accepted connection, on tokio's default multi-thread runtime,
-/// until stdin closes or `max_secs` pass. Prints `LISTENING <port>` once bound.
+/// Performs the opening handshake (shared buffer sizes) on every accepted connection and
+/// runs `serve` on it, on tokio's default multi-thread runtime, until stdin closes or
+/// `max_secs` pass. Prints `LISTENING <port>` once bound.
+///
+/// A connection's task is as large as its largest await. Inline (the default, as a
+/// hand-written server does it), the handshake's state sizes the task for the connection's
+/// whole life; with `--box-handshake` (as `ws-health serve` does) it is freed when the
+/// handshake ends. The two are separate task types, so that each has its own layout.
 pub fn run<F, Fut>(args: Args, serve: F)
 where
-    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    F: Fn(WebSocketStream<TcpStream>) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     raise_nofile();
@@ -80,6 +86,7 @@ where
         .enable_all()
         .build()
         .expect("tokio runtime");
+    let serve = std::sync::Arc::new(serve);
     runtime.block_on(async move {
         let listener = listen(args.port).expect("bind the listener");
         let port = listener.local_addr().expect("local address").port();
@@ -88,7 +95,20 @@ where
             match listener.accept().await {
                 Ok((tcp, _)) => {
                     let _ = tcp.set_nodelay(true);
-                    tokio::spawn(serve(tcp));
+                    let serve = serve.clone();
+                    if args.box_handshake {
+                        tokio::spawn(async move {
+                            if let Some(ws) = Box::pin(handshake(tcp)).await {
+                                (*serve)(ws).await;
+                            }
+                        });
+                    } else {
+                        tokio::spawn(async move {
+                            if let Some(ws) = handshake(tcp).await {
+                                (*serve)(ws).await;
+                            }
+                        });
+                    }
                 }
                 // Out of file descriptors, most likely: back off instead of spinning.
                 Err(err) => {
@@ -100,22 +120,10 @@ where
     });
 }
 
-/// Performs the server side of the opening handshake with the shared buffer sizes.
-///
-/// A connection's task is as large as its largest await. Inline (the default, as a
-/// hand-written server does it), the handshake's state sizes the task for the connection's
-/// whole life; boxed, it is freed when the handshake ends.
-pub async fn handshake(tcp: TcpStream, boxed: bool) -> Option<WebSocketStream<TcpStream>> {
-    let config = Some(websocket_config());
-    if boxed {
-        Box::pin(tokio_tungstenite::accept_async_with_config(tcp, config))
-            .await
-            .ok()
-    } else {
-        tokio_tungstenite::accept_async_with_config(tcp, config)
-            .await
-            .ok()
-    }
+async fn handshake(tcp: TcpStream) -> Option<WebSocketStream<TcpStream>> {
+    tokio_tungstenite::accept_async_with_config(tcp, Some(websocket_config()))
+        .await
+        .ok()
 }
 
 fn listen(port: u16) -> std::io::Result<TcpListener> {

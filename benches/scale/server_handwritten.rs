@@ -16,17 +16,14 @@ use tokio::time::{interval_at, sleep, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::WebSocketStream;
 
 fn main() {
     let args = common::args("server_handwritten");
-    common::run(args, move |tcp| serve(tcp, args));
+    common::run(args, move |ws| keepalive(ws, args.interval, args.timeout));
 }
 
-async fn serve(tcp: TcpStream, args: common::Args) {
-    let (interval, timeout) = (args.interval, args.timeout);
-    let Some(mut ws) = common::handshake(tcp, args.box_handshake).await else {
-        return;
-    };
+async fn keepalive(mut ws: WebSocketStream<TcpStream>, interval: Duration, timeout: Duration) {
     let mut ticker = interval_at(Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let deadline = sleep(Duration::ZERO);

@@ -14,7 +14,7 @@ mod common;
 
 use std::time::Duration;
 
-use tokio::net::TcpStream;
+use futures_util::FutureExt;
 use ws_health::policy::Policy;
 use ws_health::{CheckSettings, Connection, Supervisor};
 
@@ -28,17 +28,12 @@ fn main() {
         })
         .build()
         .expect("valid bench configuration");
-    common::run(args, move |tcp| {
-        serve(tcp, supervisor.clone(), args.box_handshake)
+    // A combinator, not an async block: an async block would keep the WebSocket stream
+    // twice, once as its argument and once inside the driver.
+    common::run(args, move |ws| {
+        let (conn, driver) = supervisor.attach(ws, None);
+        futures_util::future::join(driver, echo(conn)).map(|_| ())
     });
-}
-
-async fn serve(tcp: TcpStream, supervisor: Supervisor, box_handshake: bool) {
-    let Some(ws) = common::handshake(tcp, box_handshake).await else {
-        return;
-    };
-    let (conn, driver) = supervisor.attach(ws, None);
-    let _ = futures_util::future::join(driver, echo(conn)).await;
 }
 
 async fn echo(mut conn: Connection) {
