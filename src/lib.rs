@@ -12,7 +12,10 @@
 //! | policy | [`policy`] | what to do about results: a pure state machine |
 //! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
-//! [`config`] (figment-friendly serde types), [`Stats`] and `tracing` cut across them.
+//! [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut across
+//! them. The library emits `tracing` spans (`ws_health.connection{id}`, one per connection)
+//! and events (transitions and actions at info/warn, per-ping detail at trace) and never
+//! installs a subscriber.
 //!
 //! # Quick start
 //!
@@ -103,6 +106,14 @@
 //! # Ok(())
 //! # });
 //! ```
+//!
+//! # Feature flags
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cli` | yes | the `ws-health` binary (`serve`, `probe`) |
+//! | `rustls` | no | `wss://` for the client and TLS for the server, with rustls |
+//! | `metrics` | no | counters, gauges and an RTT histogram through the `metrics` facade |
 
 #![forbid(unsafe_code)]
 #![warn(
@@ -118,6 +129,7 @@ pub mod config;
 mod error;
 pub mod frame;
 mod health;
+pub mod metrics;
 pub mod policy;
 pub mod runtime;
 mod stats;

@@ -114,6 +114,12 @@ impl StatsCell {
             .store(nanos(now.saturating_duration_since(self.started)), Relaxed);
     }
 
+    /// Whether a frame arrived from the peer after `since`.
+    pub(crate) fn frame_since(&self, since: Instant) -> bool {
+        let since = nanos(since.saturating_duration_since(self.started));
+        self.last_inbound.load(Relaxed) > since
+    }
+
     pub(crate) fn snapshot(&self, now: Instant) -> Stats {
         let uptime = now.saturating_duration_since(self.started);
         let last = Duration::from_nanos(self.last_inbound.load(Relaxed));

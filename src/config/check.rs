@@ -39,6 +39,11 @@ pub struct CheckSettings {
     pub success_threshold: u32,
     /// Whether the check can make the connection Unhealthy; otherwise at most Degraded.
     pub critical: bool,
+    /// Whether a run that times out still passes when the peer sent any frame during it:
+    /// "data counts as liveness", for busy connections whose pongs queue behind bulk data.
+    /// Off by default: only the answer proves the peer is alive (a peer can keep sending
+    /// while it no longer reads).
+    pub data_counts_as_liveness: bool,
     /// Actions when this check makes the connection Degraded; when absent, the policy's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_degraded: Option<Vec<Action>>,
@@ -61,6 +66,7 @@ impl Default for CheckSettings {
             failure_threshold: 1,
             success_threshold: 1,
             critical: true,
+            data_counts_as_liveness: false,
             on_degraded: None,
             on_unhealthy: None,
             on_recovered: None,

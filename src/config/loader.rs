@@ -96,7 +96,8 @@ impl ConfigLoader {
     /// the configuration applied, for the application's own use.
     ///
     /// Checks registered with settings that have no `[checks.<name>]` table keep them.
-    /// Queue sizes and `[socket]` settings apply to connections made after the reload.
+    /// Queue sizes and the send limit apply to connections made after the reload; the rest of
+    /// `[socket]`, `[server]` and `[client]` are read when a server or client is built.
     ///
     /// # Errors
     /// When the new configuration is invalid, or names a custom action the supervisor does

@@ -7,6 +7,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::validate::{Validate, Validator};
 
+/// The largest WebSocket frame header (RFC 6455 §5.2): 2 + 8 length + 4 mask bytes.
+const FRAME_HEADER: usize = 14;
+
 /// TCP and WebSocket buffer settings: the `[socket]` table.
 ///
 /// # Default
@@ -28,9 +31,12 @@ pub struct SocketConfig {
     pub read_buffer_size: usize,
     /// Bytes tungstenite buffers before writing to the socket.
     pub write_buffer_size: usize,
-    /// The most tungstenite buffers for writing before refusing more.
+    /// The most tungstenite buffers for writing before refusing more; must leave room for
+    /// `write_buffer_size` plus the largest message (`max_message_size`). A limit, not an
+    /// allocation: the buffer grows only as large as what is written.
     pub max_write_buffer_size: usize,
-    /// The largest message accepted from the peer.
+    /// The largest message accepted from the peer, and the largest the application may
+    /// send (a larger one is refused by `send` with an error, not dropped).
     pub max_message_size: Option<usize>,
     /// The largest frame accepted from the peer.
     pub max_frame_size: Option<usize>,
@@ -71,7 +77,7 @@ impl Default for SocketConfig {
             user_timeout: None,
             read_buffer_size: 4 * 1024,
             write_buffer_size: 4 * 1024,
-            max_write_buffer_size: 4 * 1024 * 1024,
+            max_write_buffer_size: 32 << 20,
             max_message_size: Some(16 << 20),
             max_frame_size: Some(16 << 20),
         }
@@ -101,13 +107,18 @@ impl Validate for SocketConfig {
             );
         }
         v.nonzero("read_buffer_size", self.read_buffer_size as u64);
-        if self.max_write_buffer_size <= self.write_buffer_size {
+        // tungstenite refuses a message that does not fit beside what is already buffered,
+        // and that refusal ends the connection: make room for the largest message allowed.
+        let needed = self.write_buffer_size + self.max_message_size.map_or(0, |m| m + FRAME_HEADER);
+        if self.max_write_buffer_size <= needed {
             v.error(
                 "max_write_buffer_size",
                 self.max_write_buffer_size,
                 format!(
-                    "must be greater than `socket.write_buffer_size` ({})",
-                    self.write_buffer_size
+                    "must be greater than `socket.write_buffer_size` ({}) plus \
+                     `socket.max_message_size` ({:?}) plus a frame header ({FRAME_HEADER}), \
+                     so that the largest message fits",
+                    self.write_buffer_size, self.max_message_size
                 ),
             );
         }

@@ -268,6 +268,7 @@ mod tests {
         ];
         config.queues.inbound = 0;
         config.socket.write_buffer_size = config.socket.max_write_buffer_size;
+        config.socket.max_message_size = None;
         let mut v = Validator::default();
         config.report(&mut v);
         let keys: Vec<_> = v.errors.iter().map(Problem::key).collect();

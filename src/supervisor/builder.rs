@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::plan::{Plan, PlannedCheck, PING};
 use super::Supervisor;
 use crate::check::{HealthCheck, PingCheck};
-use crate::config::Queues;
+use crate::config::{Queues, SocketConfig};
 use crate::policy::{CustomAction, Policy};
 use crate::{CheckSettings, Config, Result};
 
@@ -35,6 +35,7 @@ pub struct SupervisorBuilder {
     policy: Policy,
     custom: HashMap<String, Arc<dyn CustomAction>>,
     queues: Queues,
+    max_message_size: Option<usize>,
 }
 
 impl Default for SupervisorBuilder {
@@ -46,6 +47,7 @@ impl Default for SupervisorBuilder {
             policy: Policy::default(),
             custom: HashMap::new(),
             queues: Queues::default(),
+            max_message_size: SocketConfig::default().max_message_size,
         }
     }
 }
@@ -57,6 +59,7 @@ impl SupervisorBuilder {
         self.ping_settings = config.ping.clone();
         self.policy = config.policy.clone();
         self.queues = config.queues;
+        self.max_message_size = config.socket.max_message_size;
         self
     }
 
@@ -110,6 +113,14 @@ impl SupervisorBuilder {
         self
     }
 
+    /// Sets the largest message the application may send; `send` refuses a larger one with
+    /// an error. Match it to what the transport accepts (the runtime uses
+    /// `socket.max_message_size` for both).
+    pub fn with_max_message_size(mut self, max: Option<usize>) -> Self {
+        self.max_message_size = max;
+        self
+    }
+
     /// Validates everything and builds the supervisor.
     ///
     /// # Errors
@@ -128,6 +139,7 @@ impl SupervisorBuilder {
             policy: self.policy,
             custom: self.custom,
             queues: self.queues,
+            max_message_size: self.max_message_size,
         };
         plan.validate()?;
         Ok(Supervisor::from_plan(plan))

@@ -119,7 +119,8 @@ impl Sender {
     /// Queues a message, waiting while the outbound queue is full.
     ///
     /// # Errors
-    /// [`ErrorKind::Closed`] once the connection is closing or closed.
+    /// [`ErrorKind::Closed`] once the connection is closing or closed;
+    /// [`ErrorKind::InvalidInput`] for a message over the size limit.
     pub async fn send(&self, message: Message) -> Result<()> {
         let mut message = message;
         loop {
@@ -128,7 +129,7 @@ impl Sender {
             changed.as_mut().enable();
             match self.try_send(message) {
                 Err(TrySendError::Full(m)) => message = m,
-                Err(TrySendError::Closed(_)) => return Err(Error::closed()),
+                Err(err) => return Err(err.into()),
                 Ok(()) => return Ok(()),
             }
             changed.await;
@@ -270,13 +271,16 @@ pub enum TrySendError {
     Full(Message),
     /// The connection is closing or closed.
     Closed(Message),
+    /// The message is larger than the largest the transport accepts
+    /// (`socket.max_message_size`); it would end the connection.
+    TooLarge(Message),
 }
 
 impl TrySendError {
     /// The message that was not sent.
     pub fn into_message(self) -> Message {
         match self {
-            TrySendError::Full(m) | TrySendError::Closed(m) => m,
+            TrySendError::Full(m) | TrySendError::Closed(m) | TrySendError::TooLarge(m) => m,
         }
     }
 }
@@ -286,6 +290,11 @@ impl fmt::Display for TrySendError {
         match self {
             TrySendError::Full(_) => f.write_str("outbound queue is full"),
             TrySendError::Closed(_) => f.write_str("the connection is closed"),
+            TrySendError::TooLarge(m) => write!(
+                f,
+                "message of {} bytes is larger than the limit (socket.max_message_size)",
+                m.len()
+            ),
         }
     }
 }
@@ -297,6 +306,7 @@ impl From<TrySendError> for Error {
         match err {
             TrySendError::Full(_) => Error::new(ErrorKind::QueueFull, "outbound queue is full"),
             TrySendError::Closed(_) => Error::closed(),
+            TrySendError::TooLarge(_) => Error::invalid(err.to_string()),
         }
     }
 }

@@ -152,9 +152,12 @@ impl Supervisor {
         impl Future<Output = Disconnect> + Send + 'static,
     ) {
         let plan = self.plan.subscribe();
-        let queues = plan.borrow().queues;
+        let (queues, max_message_size) = {
+            let plan = plan.borrow();
+            (plan.queues, plan.max_message_size)
+        };
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::new(Shared::new(id, info, queues.inbound, queues.outbound));
+        let shared = Arc::new(Shared::new(id, info, queues, max_message_size));
         let connection = Connection::new(shared.clone());
         if let Some(observer) = &shared.observer {
             observer.opened(&connection, shared.peer);

@@ -25,6 +25,8 @@ pub(crate) struct Plan {
     pub(crate) policy: Policy,
     pub(crate) custom: HashMap<String, Arc<dyn CustomAction>>,
     pub(crate) queues: Queues,
+    /// The largest message the application may send (`socket.max_message_size`).
+    pub(crate) max_message_size: Option<usize>,
 }
 
 impl Plan {
@@ -93,6 +95,7 @@ impl Plan {
         let mut plan = self.clone();
         plan.policy = config.policy.clone();
         plan.queues = config.queues;
+        plan.max_message_size = config.socket.max_message_size;
         for check in &mut plan.checks {
             if &*check.name == PING {
                 check.settings = config.ping.clone();

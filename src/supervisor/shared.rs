@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::health_cell::HealthCell;
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
+use crate::config::Queues;
 use crate::stats::StatsCell;
 use crate::{frame, Health, Stats};
 
@@ -48,6 +49,8 @@ pub(crate) struct Shared {
     handles: AtomicUsize,
     pub(crate) inbound_capacity: usize,
     pub(crate) outbound_capacity: usize,
+    /// The largest message the application may send.
+    max_message_size: Option<usize>,
 }
 
 #[derive(Default)]
@@ -107,6 +110,7 @@ impl Inner {
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
                 stats.record_rtt(rtt);
+                crate::metrics::rtt(rtt);
             }
         }
         true
@@ -117,8 +121,8 @@ impl Shared {
     pub(crate) fn new(
         id: u64,
         info: ConnectionInfo,
-        inbound_capacity: usize,
-        outbound_capacity: usize,
+        queues: Queues,
+        max_message_size: Option<usize>,
     ) -> Self {
         Shared {
             id,
@@ -132,8 +136,9 @@ impl Shared {
             health: HealthCell::new(Health::healthy("connected")),
             polling_check: AtomicUsize::new(NOT_POLLING),
             handles: AtomicUsize::new(0),
-            inbound_capacity: inbound_capacity.max(1),
-            outbound_capacity: outbound_capacity.max(1),
+            inbound_capacity: queues.inbound.max(1),
+            outbound_capacity: queues.outbound.max(1),
+            max_message_size,
         }
     }
 
@@ -165,6 +170,37 @@ impl Shared {
         self.handles.load(Ordering::Acquire) == 0
     }
 
+    /// Publishes the end of the connection, once: counts what was left unsent, fails every
+    /// probe, wakes the receiver, the waiters and the observer. False if it had ended.
+    pub(crate) fn end(&self, end: &mut Disconnect) -> bool {
+        let waker = {
+            let mut inner = self.lock();
+            if inner.ended.is_some() {
+                return false;
+            }
+            end.unsent = inner.outbound.len();
+            if end.unsent > 0 {
+                tracing::warn!(
+                    unsent = end.unsent,
+                    "connection ended with queued messages unsent"
+                );
+            }
+            inner.ended = Some(end.clone());
+            crate::metrics::closed(end);
+            inner.pings.clear();
+            inner.expects.clear();
+            inner.recv_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        self.changed.notify_waiters();
+        if let Some(observer) = &self.observer {
+            observer.closed(self.id, end);
+        }
+        true
+    }
+
     fn ticket(inner: &mut Inner) -> Ticket {
         inner.next_ticket = inner.next_ticket.wrapping_add(1);
         inner.next_ticket
@@ -191,6 +227,9 @@ impl Shared {
         let mut inner = self.lock();
         if inner.ended.is_some() || inner.close_request.is_some() {
             return Err(TrySendError::Closed(message));
+        }
+        if self.max_message_size.is_some_and(|max| message.len() > max) {
+            return Err(TrySendError::TooLarge(message));
         }
         if bounded && inner.outbound.len() >= self.outbound_capacity {
             return Err(TrySendError::Full(message));
@@ -303,8 +342,10 @@ impl Probe for Shared {
 
     fn send(&self, message: Message) -> Result<(), ProbeError> {
         // A check's messages are few and time-critical: they are not refused for a full queue.
-        self.push_outbound(message, false)
-            .map_err(|_| ProbeError::Closed)
+        self.push_outbound(message, false).map_err(|err| match err {
+            TrySendError::TooLarge(_) => ProbeError::Invalid(err.into()),
+            _ => ProbeError::Closed,
+        })
     }
 
     fn cancel(&self, ticket: Ticket) {

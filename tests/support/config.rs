@@ -73,6 +73,24 @@ pub fn capture<T>(f: impl FnOnce() -> T) -> (T, Vec<Captured>) {
     (out, events)
 }
 
+/// The events recorded so far by [`record`].
+#[derive(Clone)]
+pub struct Recording(Recorder);
+
+impl Recording {
+    pub fn events(&self) -> Vec<Captured> {
+        self.0 .0.lock().unwrap().clone()
+    }
+}
+
+/// Records every event on this thread until the guard is dropped, readable while it runs:
+/// for async tests on a current-thread runtime, whose tasks all run on the test's thread.
+pub fn record() -> (Recording, tracing::subscriber::DefaultGuard) {
+    let recorder = Recorder::default();
+    let guard = tracing::subscriber::set_default(Registry::default().with(recorder.clone()));
+    (Recording(recorder), guard)
+}
+
 /// The warnings among `events`.
 pub fn warnings(events: &[Captured]) -> Vec<&Captured> {
     events.iter().filter(|e| e.level == Level::WARN).collect()

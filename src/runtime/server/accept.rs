@@ -64,13 +64,21 @@ pub(super) async fn run(
                     failures = 0;
                     admit(&context, stream, peer, &mut tasks, &refusing, &shutdown);
                 }
+                // A client that reset before it was accepted: its problem, not a shortage.
+                Err(err) if err.kind() == std::io::ErrorKind::ConnectionAborted => {
+                    debug!(error = %err, "connection aborted before accept");
+                }
                 Err(err) => {
-                    // EMFILE, ENFILE, ENOBUFS, ECONNABORTED...: the listener is fine; back off
-                    // so that a descriptor shortage does not spin the loop, then go on.
+                    // EMFILE, ENFILE, ENOBUFS...: the listener is fine; back off so that a
+                    // descriptor shortage does not spin the loop, then go on. A shutdown
+                    // asked for meanwhile is not kept waiting.
                     let delay = accept_backoff(failures);
                     failures = failures.saturating_add(1);
                     warn!(error = %err, ?delay, "accept failed; retrying after a pause");
-                    tokio::time::sleep(delay).await;
+                    tokio::select! {
+                        _ = stopping(&mut stop) => break,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
                 }
             },
         }

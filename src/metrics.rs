@@ -1,0 +1,107 @@
+//! Metrics through the [`metrics`](https://docs.rs/metrics) facade (feature `metrics`).
+//!
+//! ws-health records into whatever recorder the application installs (Prometheus,
+//! StatsD, ...), and installs none itself. Without the feature every call here is an empty
+//! inline function.
+//!
+//! | metric | kind | labels | meaning |
+//! |---|---|---|---|
+//! | `ws_health_connections` | gauge | `status` | live supervised connections by status |
+//! | `ws_health_connections_opened_total` | counter | | connections supervised |
+//! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code |
+//! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
+//! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
+//! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
+//!
+//! The histogram is the only per-ping record; the rest happen on changes. With a recorder
+//! installed it costs one histogram update per pong (see `docs/performance.md`).
+
+use std::time::Duration;
+
+use crate::supervisor::{Disconnect, Initiator};
+use crate::Status;
+
+/// Holds a connection's place in the `ws_health_connections` gauge; leaves it when dropped,
+/// however the connection's task ends.
+#[derive(Debug)]
+pub(crate) struct ConnectionGauge {
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    status: Status,
+}
+
+impl ConnectionGauge {
+    pub(crate) fn opened() -> Self {
+        #[cfg(feature = "metrics")]
+        {
+            ::metrics::counter!("ws_health_connections_opened_total").increment(1);
+            gauge(Status::Healthy, 1.0);
+        }
+        ConnectionGauge {
+            status: Status::Healthy,
+        }
+    }
+
+    pub(crate) fn status_changed(&mut self, check: &str, to: Status) {
+        #[cfg(feature = "metrics")]
+        {
+            gauge(self.status, -1.0);
+            gauge(to, 1.0);
+            ::metrics::counter!(
+                "ws_health_status_changes_total",
+                "check" => check.to_owned(),
+                "to" => to.as_str()
+            )
+            .increment(1);
+        }
+        #[cfg(not(feature = "metrics"))]
+        let _ = check;
+        self.status = to;
+    }
+}
+
+impl Drop for ConnectionGauge {
+    fn drop(&mut self) {
+        #[cfg(feature = "metrics")]
+        gauge(self.status, -1.0);
+    }
+}
+
+#[cfg(feature = "metrics")]
+fn gauge(status: Status, delta: f64) {
+    ::metrics::gauge!("ws_health_connections", "status" => status.as_str()).increment(delta);
+}
+
+#[inline]
+pub(crate) fn closed(end: &Disconnect) {
+    #[cfg(feature = "metrics")]
+    {
+        let initiator = match end.initiator {
+            Initiator::Policy => "policy",
+            Initiator::Application => "application",
+            Initiator::Peer => "peer",
+            Initiator::Network => "network",
+        };
+        ::metrics::counter!(
+            "ws_health_connections_closed_total",
+            "initiator" => initiator,
+            "code" => end.code.to_string()
+        )
+        .increment(1);
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (end, Initiator::Policy);
+}
+
+#[inline]
+pub(crate) fn ping_missed() {
+    #[cfg(feature = "metrics")]
+    ::metrics::counter!("ws_health_pings_missed_total").increment(1);
+}
+
+#[inline]
+pub(crate) fn rtt(rtt: Duration) {
+    #[cfg(feature = "metrics")]
+    ::metrics::histogram!("ws_health_rtt_seconds").record(rtt.as_secs_f64());
+    #[cfg(not(feature = "metrics"))]
+    let _ = rtt;
+}

@@ -1,0 +1,142 @@
+//! Acting on a change of the connection's status, and closing.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tracing::{debug, warn};
+
+use super::runs::panic_message;
+use super::{Closing, Driver};
+use crate::policy::{Action, ActionEvent, LogLevel, Transition};
+use crate::supervisor::plan::Plan;
+use crate::supervisor::{Disconnect, Initiator, Transport};
+use crate::{frame, Health};
+
+impl<S: Transport> Driver<S> {
+    /// Close requests from the application, and the application going away.
+    pub(super) fn take_requests(&mut self, now: Instant) -> bool {
+        if self.closing.is_some() {
+            return false;
+        }
+        let request = self.shared.lock().close_request.clone();
+        if let Some(frame) = request {
+            self.begin_close(frame, Initiator::Application, false, now);
+            return true;
+        }
+        if self.shared.abandoned() {
+            let frame = frame::close_frame(1000, "").expect("1000 is a valid close code");
+            self.begin_close(frame, Initiator::Application, false, now);
+            return true;
+        }
+        false
+    }
+
+    /// The connection's status changed because of check `i`: publish it and act.
+    pub(super) fn transition(
+        &mut self,
+        plan: &Plan,
+        i: usize,
+        t: Transition,
+        health: &Health,
+        now: Instant,
+    ) {
+        let name = &*plan.checks[i].name;
+        let mut status = Health::new(t.to, format!("{name}: {}", health.reason()));
+        if let Some(rtt) = health.rtt() {
+            status = status.with_rtt(rtt);
+        }
+        if let Some(observer) = &self.shared.observer {
+            observer.status_changed(self.shared.id, t.from, &status);
+        }
+        self.shared.health.set(status);
+        self.gauge.status_changed(name, t.to);
+        for action in plan.actions(i, t) {
+            match action {
+                Action::Log { level } => log_transition(*level, name, t, health),
+                Action::Close { code, reason } => {
+                    let reason = reason
+                        .as_deref()
+                        .unwrap_or_else(|| frame::truncate_reason(health.reason()));
+                    self.policy_close(*code, reason, false, now);
+                }
+                Action::Reconnect => {
+                    let reason = frame::truncate_reason(health.reason());
+                    self.policy_close(1011, reason, true, now);
+                }
+                Action::Custom { name: action } => {
+                    let event = ActionEvent {
+                        connection_id: self.shared.id,
+                        check: name,
+                        health,
+                        from: t.from,
+                        to: t.to,
+                    };
+                    if let Some(custom) = plan.custom.get(action) {
+                        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| custom.run(&event))) {
+                            warn!(
+                                action,
+                                panic = panic_message(&*panic),
+                                "custom action panicked"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn policy_close(&mut self, code: u16, reason: &str, reconnect: bool, now: Instant) {
+        match frame::close_frame(code, reason) {
+            Ok(frame) => self.begin_close(frame, Initiator::Policy, reconnect, now),
+            // Validated when the plan was built; kept as a fallback, never a panic.
+            Err(err) => warn!(%err, "policy close refused"),
+        }
+    }
+
+    pub(super) fn begin_close(
+        &mut self,
+        frame: CloseFrame,
+        initiator: Initiator,
+        reconnect: bool,
+        now: Instant,
+    ) {
+        if self.closing.is_some() {
+            return;
+        }
+        let code = u16::from(frame.code);
+        let reason = frame.reason.as_str().to_owned();
+        match initiator {
+            Initiator::Policy => warn!(code, reason, "closing connection"),
+            _ => debug!(code, reason, "closing connection"),
+        }
+        let mut outcome = Disconnect::new(initiator, code, reason);
+        outcome.reconnect = reconnect;
+        self.outcome = Some(outcome);
+        self.shared
+            .lock()
+            .close_request
+            .get_or_insert_with(|| frame.clone());
+        self.closing = Some(Closing {
+            deadline: now + self.plan.policy.close_timeout,
+            frame: Some(frame),
+            after_data: initiator == Initiator::Application,
+        });
+        self.cancel_runs();
+    }
+}
+
+pub(super) fn log_transition(level: LogLevel, check: &str, t: Transition, health: &Health) {
+    macro_rules! at {
+        ($level:expr) => {
+            tracing::event!($level, check, from = %t.from, to = %t.to, %health, "connection health changed")
+        };
+    }
+    match level {
+        LogLevel::Trace => at!(tracing::Level::TRACE),
+        LogLevel::Debug => at!(tracing::Level::DEBUG),
+        LogLevel::Info => at!(tracing::Level::INFO),
+        LogLevel::Warn => at!(tracing::Level::WARN),
+        LogLevel::Error => at!(tracing::Level::ERROR),
+    }
+}

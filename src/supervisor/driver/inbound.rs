@@ -1,0 +1,135 @@
+//! Reading: every inbound frame, in order, before any deadline is judged.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::task::{Context, Poll};
+
+use futures_util::StreamExt;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tracing::{debug, info, trace};
+
+use super::{Closing, Driver};
+use crate::supervisor::{Disconnect, Initiator, Transport};
+
+impl<S: Transport> Driver<S> {
+    pub(super) fn read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        let mut progress = false;
+        while !self.transport_done {
+            if self.shared.lock().inbound.len() >= self.shared.inbound_capacity {
+                if !self.stalled {
+                    self.stalled = true;
+                    self.shared.set_reading_paused(true);
+                    for run in self.slots.iter_mut().filter_map(|s| s.run.as_mut()) {
+                        run.stalled = true;
+                    }
+                    debug!("inbound queue full: reading paused until the application catches up");
+                }
+                break;
+            }
+            if self.stalled {
+                self.stalled = false;
+                self.shared.set_reading_paused(false);
+            }
+            match self.ws.poll_next_unpin(cx) {
+                Poll::Pending => break,
+                Poll::Ready(Some(Ok(message))) => {
+                    progress = true;
+                    self.shared.stats.frame_in(now);
+                    self.on_message(message, now);
+                }
+                Poll::Ready(Some(Err(err))) => {
+                    progress = true;
+                    self.transport_failed(&err);
+                }
+                Poll::Ready(None) => {
+                    progress = true;
+                    self.transport_done = true;
+                    match &mut self.outcome {
+                        Some(outcome) => outcome.clean = true,
+                        None => {
+                            self.outcome = Some(Disconnect::new(
+                                Initiator::Network,
+                                1006,
+                                "stream ended without a close frame",
+                            ))
+                        }
+                    }
+                }
+            }
+        }
+        progress
+    }
+
+    pub(super) fn on_message(&mut self, message: Message, now: Instant) {
+        match message {
+            Message::Text(_) | Message::Binary(_) => self.deliver(message),
+            Message::Pong(payload) => {
+                if self
+                    .shared
+                    .lock()
+                    .answer_pong(&payload, now, &self.shared.stats)
+                {
+                    self.poll_runs = true;
+                } else {
+                    trace!("unsolicited pong ignored");
+                }
+            }
+            // tungstenite queued the pong; it leaves with the next read or flush.
+            Message::Ping(_) => self.flush_needed = true,
+            Message::Close(frame) => {
+                self.flush_needed = true;
+                if self.closing.is_none() {
+                    let (code, reason) = match &frame {
+                        Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
+                        None => (1005, String::new()),
+                    };
+                    info!(code, reason, "peer closed the connection");
+                    self.outcome = Some(Disconnect::new(Initiator::Peer, code, reason));
+                    self.closing = Some(Closing {
+                        deadline: now + self.plan.policy.close_timeout,
+                        frame: None,
+                        after_data: false,
+                    });
+                    self.shared.lock().close_request.get_or_insert_with(|| {
+                        frame.unwrap_or_else(|| CloseFrame {
+                            code: 1000.into(),
+                            reason: "".into(),
+                        })
+                    });
+                    self.cancel_runs();
+                }
+            }
+            Message::Frame(_) => {}
+        }
+    }
+
+    /// Hands an application message to a check that expects it, or to the application.
+    pub(super) fn deliver(&mut self, message: Message) {
+        let mut inner = self.shared.lock();
+        let expected = inner.expects.iter_mut().find(|e| {
+            e.answer.is_none()
+                && catch_unwind(AssertUnwindSafe(|| (e.matcher)(&message))).unwrap_or(false)
+        });
+        if let Some(expectation) = expected {
+            expectation.answer = Some(message);
+            self.poll_runs = true;
+            return;
+        }
+        inner.inbound.push_back(message);
+        let waker = inner.recv_waker.take();
+        drop(inner);
+        self.shared.stats.message_received();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    pub(super) fn transport_failed(&mut self, err: &dyn std::error::Error) {
+        self.transport_done = true;
+        if self.outcome.is_none() {
+            debug!(error = %err, "transport failed");
+            self.outcome = Some(Disconnect::new(Initiator::Network, 1006, err.to_string()));
+        }
+    }
+}

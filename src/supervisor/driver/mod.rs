@@ -1,0 +1,226 @@
+//! The per-connection driver: one task that owns the socket, runs the checks and applies
+//! the policy.
+//!
+//! It is a hand-written poll loop rather than a `select!` so that it can give the wire a
+//! strict order on every wake-up — read first (a pong that already arrived is seen before any
+//! deadline is judged), then checks, then writes (control frames before data) — and so that
+//! it sleeps on exactly one timer, armed for the earliest deadline of the connection.
+
+mod actions;
+mod inbound;
+mod outbound;
+mod runs;
+
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::sync::watch;
+use tokio::time::{Instant, Sleep};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tracing::{debug, info};
+
+use super::plan::Plan;
+use super::shared::Shared;
+use super::{Disconnect, Initiator, Transport};
+use crate::metrics::ConnectionGauge;
+use crate::policy::PolicyEngine;
+use runs::{jitter, Slot};
+
+/// Runs the connection to its end.
+pub(crate) fn run<S: Transport>(
+    ws: S,
+    shared: Arc<Shared>,
+    plan: watch::Receiver<Arc<Plan>>,
+) -> impl Future<Output = Disconnect> + Send + 'static {
+    // Created now, not at the first poll: a future dropped before it ever ran still ends
+    // the connection (see `Unfinished`).
+    let unfinished = Unfinished(shared.clone());
+    // The arguments become the driver at the first poll, in place: an async block would keep
+    // room for both, the transport twice (about 300 bytes per connection).
+    let mut stage = Stage::Start(ws, shared, plan);
+    poll_fn(move |cx| {
+        let _unfinished = &unfinished;
+        if matches!(stage, Stage::Start(..)) {
+            if let Stage::Start(ws, shared, plan) = std::mem::replace(&mut stage, Stage::Done) {
+                stage = Stage::Driving(Driver::new(ws, shared, plan));
+                debug!("supervising connection");
+            }
+        }
+        let Stage::Driving(driver) = &mut stage else {
+            return Poll::Pending; // polled after completion
+        };
+        let Poll::Ready(mut end) = driver.poll(cx) else {
+            return Poll::Pending;
+        };
+        driver.finish(&mut end);
+        stage = Stage::Done; // drops the transport now, as the connection ends
+        Poll::Ready(end)
+    })
+}
+
+/// The driver's future: its arguments until the first poll, then the driver.
+enum Stage<S> {
+    Start(S, Arc<Shared>, watch::Receiver<Arc<Plan>>),
+    Driving(Driver<S>),
+    Done,
+}
+
+struct Driver<S> {
+    ws: S,
+    shared: Arc<Shared>,
+    plan_rx: watch::Receiver<Arc<Plan>>,
+    plan: Arc<Plan>,
+    slots: Vec<Slot>,
+    engine: PolicyEngine,
+    timer: Pin<Box<Sleep>>,
+    timer_at: Option<Instant>,
+    /// Something was handed to the transport and not yet flushed.
+    flush_needed: bool,
+    /// Running checks need a poll: a probe was answered, a run started, or we were woken.
+    poll_runs: bool,
+    /// The inbound queue is full: reading is paused.
+    stalled: bool,
+    closing: Option<Closing>,
+    /// How the connection is ending; set by the first close or failure.
+    outcome: Option<Disconnect>,
+    /// The transport is finished: the stream ended or failed, or a write failed.
+    transport_done: bool,
+    /// The connection's place in the `ws_health_connections` gauge.
+    gauge: ConnectionGauge,
+}
+
+struct Closing {
+    deadline: Instant,
+    /// Our close frame, until it is handed to the transport.
+    frame: Option<CloseFrame>,
+    /// Send the application's queued messages before the close frame.
+    after_data: bool,
+}
+
+impl<S: Transport> Driver<S> {
+    fn new(ws: S, shared: Arc<Shared>, mut plan_rx: watch::Receiver<Arc<Plan>>) -> Self {
+        let plan = plan_rx.borrow_and_update().clone();
+        let now = Instant::now();
+        let slots = plan
+            .checks
+            .iter()
+            .map(|c| {
+                let grid = now + c.settings.first_delay();
+                Slot {
+                    next_due: grid + jitter(c.settings.jitter),
+                    grid,
+                    run: None,
+                }
+            })
+            .collect();
+        Driver {
+            ws,
+            shared,
+            engine: PolicyEngine::new(plan.rules()),
+            plan_rx,
+            plan,
+            slots,
+            timer: Box::pin(tokio::time::sleep_until(now)),
+            timer_at: None,
+            flush_needed: false,
+            poll_runs: false,
+            stalled: false,
+            closing: None,
+            outcome: None,
+            transport_done: false,
+            gauge: ConnectionGauge::opened(),
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Disconnect> {
+        self.shared.register_driver(cx.waker());
+        self.poll_runs = true;
+        loop {
+            let now = Instant::now();
+            let mut progress = self.take_requests(now);
+            progress |= self.read(cx, now);
+            progress |= self.run_checks(cx, now);
+            progress |= self.write(cx, now);
+            if let Some(end) = self.finished(now) {
+                return Poll::Ready(end);
+            }
+            if progress {
+                continue;
+            }
+            if self.timer_fired(cx) {
+                continue;
+            }
+            return Poll::Pending;
+        }
+    }
+
+    fn finished(&mut self, now: Instant) -> Option<Disconnect> {
+        if self.transport_done {
+            return self.outcome.clone();
+        }
+        let closing = self.closing.as_ref()?;
+        if now >= closing.deadline {
+            debug!("close handshake timed out; dropping the connection");
+            return self.outcome.clone();
+        }
+        None
+    }
+
+    /// Arms the one timer for the earliest deadline; true if it has already passed.
+    fn timer_fired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(at) = self.next_deadline() else {
+            return false;
+        };
+        if self.timer_at != Some(at) {
+            self.timer.as_mut().reset(at);
+            self.timer_at = Some(at);
+        }
+        if self.timer.as_mut().poll(cx).is_ready() {
+            self.timer_at = None;
+            return true;
+        }
+        false
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        if let Some(closing) = &self.closing {
+            return Some(closing.deadline);
+        }
+        self.slots
+            .iter()
+            .zip(&self.plan.checks)
+            .filter(|(_, planned)| planned.settings.enabled)
+            .map(|(slot, _)| slot.run.as_ref().map_or(slot.next_due, |r| r.deadline))
+            .min()
+    }
+}
+
+impl<S> Driver<S> {
+    /// Publishes the end to the application; the transport is dropped with `self`.
+    fn finish(&mut self, end: &mut Disconnect) {
+        self.cancel_runs();
+        self.shared.end(end);
+        if end.initiator == Initiator::Network {
+            info!(%end, "connection lost");
+        } else {
+            debug!(%end, "connection ended");
+        }
+    }
+}
+
+/// Ends the connection if the driver future is dropped before it finished (its task was
+/// aborted, the runtime shut down, an `attach` future was dropped, even before its first
+/// poll), so that `recv` and `closed` do not wait forever.
+struct Unfinished(Arc<Shared>);
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let reason = "the supervisor stopped before the connection ended";
+        let mut end = Disconnect::new(Initiator::Application, 1006, reason);
+        if self.0.end(&mut end) {
+            debug!(%end, "connection ended");
+        }
+    }
+}

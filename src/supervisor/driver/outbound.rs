@@ -1,0 +1,127 @@
+//! Writing: pings first, then the close frame or data, then one flush.
+
+use std::task::{Context, Poll};
+
+use futures_util::SinkExt;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::Driver;
+use crate::supervisor::shared::PingState;
+use crate::supervisor::Transport;
+
+/// Data messages handed to the transport per pass, so one busy connection cannot starve
+/// the checks and reads of its own task.
+const DATA_BATCH: usize = 64;
+
+impl<S: Transport> Driver<S> {
+    pub(super) fn write(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        if self.transport_done {
+            return false;
+        }
+        let mut progress = false;
+        if let Err(err) = self.write_frames(cx, now, &mut progress) {
+            self.transport_failed(&err);
+            return true;
+        }
+        if self.flush_needed {
+            match self.ws.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => {
+                    self.flush_needed = false;
+                    let mut inner = self.shared.lock();
+                    for ping in &mut inner.pings {
+                        if let PingState::Written(_) = ping.state {
+                            ping.state = PingState::Flushed(now);
+                            self.shared.stats.ping_sent();
+                        }
+                    }
+                }
+                Poll::Ready(Err(err)) => {
+                    self.transport_failed(&err);
+                    progress = true;
+                }
+                Poll::Pending => {}
+            }
+        }
+        progress
+    }
+
+    /// Hands frames to the transport in priority order: pings, our close frame, then data.
+    /// Stops early when the transport pushes back; the flush that follows makes room.
+    pub(super) fn write_frames(
+        &mut self,
+        cx: &mut Context<'_>,
+        now: Instant,
+        progress: &mut bool,
+    ) -> Result<(), <S as Transport>::Error> {
+        // One look under the lock decides whether there is anything to write: a wake-up
+        // with nothing queued (most of them) then costs one lock, not one per queue.
+        let (mut pings_queued, data_queued) = {
+            let inner = self.shared.lock();
+            let queued = inner.pings.iter().any(|p| p.state == PingState::Queued);
+            (queued, !inner.outbound.is_empty())
+        };
+        // Pings first: their round trip is what we measure. A ping stays Queued until the
+        // transport takes it, so one that never left is reported as never answered.
+        while pings_queued {
+            if self.ws.poll_ready_unpin(cx)?.is_pending() {
+                return Ok(());
+            }
+            let payload = {
+                let mut inner = self.shared.lock();
+                let mut queued = inner
+                    .pings
+                    .iter_mut()
+                    .filter(|p| p.state == PingState::Queued);
+                let payload = queued.next().map(|p| {
+                    p.state = PingState::Written(now);
+                    p.payload.clone()
+                });
+                pings_queued = queued.next().is_some();
+                payload
+            };
+            let Some(payload) = payload else { break };
+            self.ws.start_send_unpin(Message::Ping(payload))?;
+            self.flush_needed = true;
+            *progress = true;
+        }
+        let data_allowed = match &self.closing {
+            None => true,
+            Some(c) => c.after_data && c.frame.is_some(),
+        };
+        // Messages queued after the look above wake the driver again.
+        if data_allowed && data_queued {
+            for _ in 0..DATA_BATCH {
+                if self.ws.poll_ready_unpin(cx)?.is_pending() {
+                    return Ok(());
+                }
+                let (message, was_full) = {
+                    let mut inner = self.shared.lock();
+                    let was_full = inner.outbound.len() >= self.shared.outbound_capacity;
+                    (inner.outbound.pop_front(), was_full)
+                };
+                let Some(message) = message else { break };
+                if was_full {
+                    self.shared.changed.notify_waiters();
+                }
+                self.ws.start_send_unpin(message)?;
+                self.shared.stats.message_sent();
+                self.flush_needed = true;
+                *progress = true;
+            }
+        }
+        if let Some(closing) = &mut self.closing {
+            let data_pending = closing.after_data && !self.shared.lock().outbound.is_empty();
+            if closing.frame.is_some() && !data_pending {
+                if self.ws.poll_ready_unpin(cx)?.is_pending() {
+                    return Ok(());
+                }
+                let frame = closing.frame.take();
+                self.ws.start_send_unpin(Message::Close(frame))?;
+                self.flush_needed = true;
+                *progress = true;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,227 @@
+//! Check runs: starting them on their grid, polling them, cutting them off, and feeding
+//! their results to the policy engine.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tracing::{debug, trace, warn, Span};
+
+use super::Driver;
+use crate::check::CheckContext;
+use crate::supervisor::shared::{PingState, NOT_POLLING};
+use crate::supervisor::Transport;
+use crate::Health;
+
+type CheckFuture = Pin<Box<dyn Future<Output = Health> + Send>>;
+
+pub(super) struct Slot {
+    /// When the next run starts: `grid` plus jitter.
+    pub(super) next_due: Instant,
+    /// The jitter-free start of the next run. Runs keep to this grid, so that a late
+    /// wake-up delays one ping without pushing back every later one.
+    pub(super) grid: Instant,
+    pub(super) run: Option<Run>,
+}
+
+pub(super) struct Run {
+    pub(super) started: Instant,
+    pub(super) future: CheckFuture,
+    pub(super) deadline: Instant,
+    /// The inbound queue was full at some point of the run.
+    pub(super) stalled: bool,
+    /// The deadline was moved once to cover a ping that was flushed late.
+    pub(super) extended: bool,
+    pub(super) span: Span,
+}
+
+impl<S: Transport> Driver<S> {
+    pub(super) fn run_checks(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
+        if self.closing.is_some() {
+            return false;
+        }
+        if self.plan_rx.has_changed().unwrap_or(false) {
+            self.plan = self.plan_rx.borrow_and_update().clone();
+            self.engine.set_rules(self.plan.rules());
+            debug!("configuration reloaded");
+        }
+        let mut progress = false;
+        if std::mem::take(&mut self.poll_runs) {
+            for i in 0..self.slots.len() {
+                if let Some(health) = self.poll_run(i, cx) {
+                    progress = true;
+                    let run = self.slots[i].run.take().expect("polled a running check");
+                    self.complete(i, run, health, now);
+                    if self.closing.is_some() {
+                        return true;
+                    }
+                }
+            }
+        }
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            if !self.plan.checks[i].settings.enabled {
+                // Disabled by a reload: a run in flight ends without a result.
+                slot.run = None;
+                continue;
+            }
+            match &slot.run {
+                Some(run) if now >= run.deadline => {
+                    progress = true;
+                    self.time_out(i, now);
+                    if self.closing.is_some() {
+                        return true;
+                    }
+                }
+                None if now >= slot.next_due => {
+                    progress = true;
+                    self.start(i, now);
+                }
+                _ => {}
+            }
+        }
+        progress
+    }
+
+    pub(super) fn start(&mut self, i: usize, now: Instant) {
+        let planned = &self.plan.checks[i];
+        let check = planned.check.clone();
+        let ctx = CheckContext::new(self.shared.clone(), planned.name.clone());
+        let span = tracing::trace_span!("check", name = &*planned.name);
+        self.slots[i].run = Some(Run {
+            started: now,
+            future: Box::pin(async move { check.check(&ctx).await }),
+            deadline: now + planned.settings.timeout,
+            stalled: self.stalled,
+            extended: false,
+            span,
+        });
+        self.poll_runs = true;
+    }
+
+    /// Polls check `i` if it is running; its result if it finished (or panicked).
+    pub(super) fn poll_run(&mut self, i: usize, cx: &mut Context<'_>) -> Option<Health> {
+        let run = self.slots[i].run.as_mut()?;
+        self.shared.polling_check.store(i, Ordering::Relaxed);
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            run.span.in_scope(|| run.future.as_mut().poll(cx))
+        }));
+        self.shared
+            .polling_check
+            .store(NOT_POLLING, Ordering::Relaxed);
+        match polled {
+            Ok(Poll::Pending) => None,
+            Ok(Poll::Ready(health)) => Some(health),
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                warn!(
+                    check = &*self.plan.checks[i].name,
+                    panic = message,
+                    "check panicked"
+                );
+                Some(Health::unhealthy(format!("check panicked: {message}")))
+            }
+        }
+    }
+
+    pub(super) fn time_out(&mut self, i: usize, now: Instant) {
+        let timeout = self.plan.checks[i].settings.timeout;
+        let ping = {
+            let inner = self.shared.lock();
+            inner
+                .pings
+                .iter()
+                .filter(|p| p.check == Some(i))
+                .map(|p| p.state)
+                .last()
+        };
+        let run = self.slots[i]
+            .run
+            .as_mut()
+            .expect("timed out a running check");
+        // The pong deadline runs from the flush: a ping that waited behind our own backed-up
+        // writes gets its full timeout once, counted from when it left.
+        if let Some(PingState::Flushed(sent)) = ping {
+            if !run.extended && sent + timeout > now {
+                run.extended = true;
+                run.deadline = sent + timeout;
+                return;
+            }
+        }
+        let run = self.slots[i].run.take().expect("timed out a running check");
+        let (started, stalled) = (run.started, run.stalled);
+        drop(run); // cancels its probes
+        let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
+            && self.shared.stats.frame_since(started);
+        // A pong the slow consumer left unread is not the peer's miss.
+        if ping.is_some() && !stalled {
+            self.shared.stats.ping_missed();
+            crate::metrics::ping_missed();
+        }
+        let health = if stalled {
+            Health::degraded(format!(
+                "slow consumer: the application left the inbound queue full, \
+                 so no answer could be read within {timeout:?}"
+            ))
+        } else if data_seen {
+            Health::healthy("no answer in time, but the peer sent data (data counts as liveness)")
+        } else if ping.is_some() {
+            Health::unhealthy("keepalive ping timeout")
+        } else {
+            Health::unhealthy(format!("timed out after {timeout:?}"))
+        };
+        self.finish_run(i, health, now);
+    }
+
+    pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
+        drop(run);
+        self.finish_run(i, health, now);
+    }
+
+    pub(super) fn finish_run(&mut self, i: usize, health: Health, now: Instant) {
+        let plan = self.plan.clone();
+        let planned = &plan.checks[i];
+        let slot = &mut self.slots[i];
+        // The next start is one interval after this one was due, not after it started; a
+        // run that overran its interval (a long timeout) is followed at once.
+        slot.grid = (slot.grid + planned.settings.interval).max(now);
+        slot.next_due = slot.grid + jitter(planned.settings.jitter);
+        trace!(check = &*planned.name, %health, "check finished");
+        let step = self.engine.observe(i, health.status());
+        if let Some(t) = step.check {
+            debug!(check = &*planned.name, from = %t.from, to = %t.to, %health, "check status changed");
+        }
+        if let Some(t) = step.connection {
+            self.transition(&plan, i, t, &health, now);
+        }
+    }
+}
+
+impl<S> Driver<S> {
+    pub(super) fn cancel_runs(&mut self) {
+        for slot in &mut self.slots {
+            slot.run = None;
+        }
+    }
+}
+
+pub(super) fn jitter(max: Duration) -> Duration {
+    if max.is_zero() {
+        return Duration::ZERO;
+    }
+    let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+    Duration::from_nanos(rand::random_range(0..=nanos))
+}
+
+pub(super) fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)")
+}
