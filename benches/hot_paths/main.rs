@@ -14,6 +14,7 @@
 //! - `schedule_next_check`: re-arming a connection's timer among 10,000 armed timers.
 
 mod counting_alloc;
+#[path = "../scale/handwritten_loop.rs"]
 mod handwritten;
 mod memory_transport;
 

@@ -1,5 +1,8 @@
-//! The hand-written keepalive loop of `benches/scale/server_handwritten.rs`, generic over
-//! the transport so that it runs over the in-memory one.
+//! The hand-written keepalive loop a user would write instead of ws-health: one task per
+//! connection, `tokio::select!` over the stream, a `tokio::time::interval` ping timer and
+//! the pong deadline; close 1011 "keepalive ping timeout"; echo for data. Generic over the
+//! transport, so that the scale server runs it over TCP and the micro-benchmarks over the
+//! in-memory transport.
 
 use std::time::Duration;
 
@@ -32,6 +35,8 @@ where
                         return;
                     }
                 }
+                // tungstenite answers pings and close frames itself; the stream ends after
+                // the close handshake.
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
             },
@@ -48,7 +53,13 @@ where
                     code: CloseCode::Error,
                     reason: "keepalive ping timeout".into(),
                 };
-                let _ = ws.send(Message::Close(Some(frame))).await;
+                // A dead peer never answers the close: bound the handshake.
+                let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                    if ws.send(Message::Close(Some(frame))).await.is_ok() {
+                        while let Some(Ok(_)) = ws.next().await {}
+                    }
+                })
+                .await;
                 return;
             }
         }
