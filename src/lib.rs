@@ -39,18 +39,19 @@
 //! message from the application), read stats and reach per-connection state.
 //!
 //! ```
+//! use std::sync::atomic::{AtomicBool, Ordering};
 //! use ws_health::{async_trait, check::CheckContext, Health, HealthCheck};
 //!
-//! struct FeedNotStale;
+//! /// Unhealthy once the application revokes the connection's session (per-connection
+//! /// state given to `Supervisor::supervise_with_state`).
+//! struct SessionValid;
 //!
 //! #[async_trait]
-//! impl HealthCheck for FeedNotStale {
+//! impl HealthCheck for SessionValid {
 //!     async fn check(&self, ctx: &CheckContext) -> Health {
-//!         let idle = ctx.stats().idle;
-//!         if idle.as_secs() > 30 {
-//!             Health::unhealthy(format!("no data for {idle:?}"))
-//!         } else {
-//!             Health::healthy("feed flowing")
+//!         match ctx.state::<AtomicBool>() {
+//!             Some(valid) if valid.load(Ordering::Relaxed) => Health::healthy("session valid"),
+//!             _ => Health::unhealthy("session revoked"),
 //!         }
 //!     }
 //! }
@@ -64,15 +65,15 @@
 //!
 //! ```
 //! # use ws_health::{async_trait, check::CheckContext, Health, HealthCheck};
-//! # struct FeedNotStale;
-//! # #[async_trait] impl HealthCheck for FeedNotStale {
+//! # struct SessionValid;
+//! # #[async_trait] impl HealthCheck for SessionValid {
 //! #     async fn check(&self, _: &CheckContext) -> Health { Health::healthy("") } }
 //! use ws_health::Supervisor;
 //!
 //! let config = ws_health::Config::default();
 //! let supervisor = Supervisor::builder()
 //!     .with_config(&config)
-//!     .with_check("feed", FeedNotStale, config.check("feed"))
+//!     .with_check("session", SessionValid, config.check("session"))
 //!     .build()?;
 //! # drop(supervisor);
 //! # Ok::<_, ws_health::Error>(())
