@@ -6,7 +6,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{mock_transport, ms, recorded, Recorder};
+use support::{mock_transport, ms, recorded, Recorder, Steady};
 use tokio::time::Instant;
 use ws_health::{
     async_trait, CheckContext, CheckSettings, Health, HealthCheck, Status, Supervisor,
@@ -36,17 +36,6 @@ impl HealthCheck for Hangs {
         let _guard = OnDrop(self.0.clone());
         std::future::pending::<()>().await;
         unreachable!()
-    }
-}
-
-/// Records when it runs; always healthy.
-struct Steady(Arc<Mutex<Vec<Instant>>>);
-
-#[async_trait]
-impl HealthCheck for Steady {
-    async fn check(&self, _: &CheckContext) -> Health {
-        self.0.lock().unwrap().push(Instant::now());
-        Health::healthy("fine")
     }
 }
 

@@ -6,7 +6,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use support::{mock_transport, ms, recorded, Recorder};
+use support::{mock_transport, ms, recorded, Recorder, Steady};
 use tokio::time::Instant;
 use ws_health::tungstenite::Message;
 use ws_health::{
@@ -21,17 +21,6 @@ impl HealthCheck for Panics {
     async fn check(&self, _: &CheckContext) -> Health {
         self.0.lock().unwrap().push(Instant::now());
         panic!("boom in check");
-    }
-}
-
-/// Records when it runs; always healthy.
-struct Steady(Arc<Mutex<Vec<Instant>>>);
-
-#[async_trait]
-impl HealthCheck for Steady {
-    async fn check(&self, _: &CheckContext) -> Health {
-        self.0.lock().unwrap().push(Instant::now());
-        Health::healthy("fine")
     }
 }
 

@@ -16,7 +16,8 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use ws_health::policy::{Action, ActionEvent, Policy};
-use ws_health::{CheckSettings, Connection, Status, Supervisor};
+use ws_health::{async_trait, CheckContext, CheckSettings, Connection, Health, HealthCheck};
+use ws_health::{Status, Supervisor};
 
 pub use mock_transport::{close_of, MockPeer, MockTransport};
 pub use raw_peer::RawPeer;
@@ -113,5 +114,16 @@ impl ws_health::policy::CustomAction for Recorder {
             from: event.from,
             to: event.to,
         });
+    }
+}
+
+/// A check that records when it runs; always healthy.
+pub struct Steady(pub Arc<Mutex<Vec<Instant>>>);
+
+#[async_trait]
+impl HealthCheck for Steady {
+    async fn check(&self, _: &CheckContext) -> Health {
+        self.0.lock().unwrap().push(Instant::now());
+        Health::healthy("fine")
     }
 }
