@@ -25,7 +25,8 @@ pub struct Stats {
     pub rtt_variance: Duration,
     /// Pings flushed to the socket.
     pub pings_sent: u64,
-    /// Pongs that answered a ping of ours.
+    /// Pings of ours that were answered (a pong that also answers earlier pings, as RFC 6455
+    /// allows, counts once for each).
     pub pongs_received: u64,
     /// Pings that went unanswered within their check's timeout.
     pub pings_missed: u64,
