@@ -32,6 +32,7 @@ mod ping;
 pub use context::{CheckContext, ProbeError};
 pub(crate) use context::{Matcher, Probe, Ticket};
 pub use heartbeat::Heartbeat;
+pub(crate) use ping::unanswered;
 pub use ping::{judge_rtt, ping_pong, random_payload, PingCheck};
 
 use std::sync::Arc;

@@ -29,8 +29,7 @@ use crate::{CheckSettings, Config, Result};
 /// ```
 #[must_use]
 pub struct SupervisorBuilder {
-    ping: Arc<dyn HealthCheck>,
-    ping_settings: CheckSettings,
+    ping: PlannedCheck,
     checks: Vec<PlannedCheck>,
     policy: Policy,
     custom: HashMap<String, Arc<dyn CustomAction>>,
@@ -41,8 +40,7 @@ pub struct SupervisorBuilder {
 impl Default for SupervisorBuilder {
     fn default() -> Self {
         SupervisorBuilder {
-            ping: Arc::new(PingCheck),
-            ping_settings: CheckSettings::default(),
+            ping: PlannedCheck::new(PING.into(), PingCheck, CheckSettings::default()),
             checks: Vec::new(),
             policy: Policy::default(),
             custom: HashMap::new(),
@@ -56,7 +54,7 @@ impl SupervisorBuilder {
     /// Takes the ping settings, policy and queue sizes from `config`. User checks read their
     /// own tables with [`Config::check`].
     pub fn with_config(mut self, config: &Config) -> Self {
-        self.ping_settings = config.ping.clone();
+        self.ping.settings = config.ping.clone();
         self.policy = config.policy.clone();
         self.queues = config.queues;
         self.max_message_size = config.socket.max_message_size;
@@ -66,13 +64,13 @@ impl SupervisorBuilder {
     /// Replaces the implementation of the built-in ping check (named `"ping"`), e.g. with
     /// one that overrides [`HealthCheck::judge`].
     pub fn with_ping(mut self, check: impl HealthCheck) -> Self {
-        self.ping = Arc::new(check);
+        self.ping = PlannedCheck::new(PING.into(), check, self.ping.settings);
         self
     }
 
     /// Sets the ping check's timing, thresholds and actions.
     pub fn with_ping_settings(mut self, settings: CheckSettings) -> Self {
-        self.ping_settings = settings;
+        self.ping.settings = settings;
         self
     }
 
@@ -83,11 +81,8 @@ impl SupervisorBuilder {
         check: impl HealthCheck,
         settings: CheckSettings,
     ) -> Self {
-        self.checks.push(PlannedCheck {
-            name: name.into().into(),
-            check: Arc::new(check),
-            settings,
-        });
+        self.checks
+            .push(PlannedCheck::new(name.into().into(), check, settings));
         self
     }
 
@@ -128,11 +123,7 @@ impl SupervisorBuilder {
     /// or reason, or a custom action that is named but not registered.
     pub fn build(self) -> Result<Supervisor> {
         let mut checks = Vec::with_capacity(self.checks.len() + 1);
-        checks.push(PlannedCheck {
-            name: PING.into(),
-            check: self.ping,
-            settings: self.ping_settings,
-        });
+        checks.push(self.ping);
         checks.extend(self.checks);
         let plan = Plan {
             checks,
@@ -149,7 +140,7 @@ impl SupervisorBuilder {
 impl fmt::Debug for SupervisorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SupervisorBuilder")
-            .field("ping_settings", &self.ping_settings)
+            .field("ping_settings", &self.ping.settings)
             .field(
                 "checks",
                 &self.checks.iter().map(|c| &*c.name).collect::<Vec<_>>(),

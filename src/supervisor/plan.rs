@@ -1,9 +1,10 @@
 //! What a supervisor runs on each connection: checks, their settings, the policy.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::check::HealthCheck;
+use crate::check::{HealthCheck, PingCheck};
 use crate::config::Queues;
 use crate::policy::{Action, CustomAction, Policy, Rule, Transition};
 use crate::{CheckSettings, Config, Error, Result, Status};
@@ -16,6 +17,20 @@ pub(crate) struct PlannedCheck {
     pub(crate) name: Arc<str>,
     pub(crate) check: Arc<dyn HealthCheck>,
     pub(crate) settings: CheckSettings,
+    /// The check is the built-in [`PingCheck`], which the driver runs inline: no boxed
+    /// future per run, so a ping cycle allocates nothing.
+    pub(crate) inline_ping: bool,
+}
+
+impl PlannedCheck {
+    pub(crate) fn new<C: HealthCheck>(name: Arc<str>, check: C, settings: CheckSettings) -> Self {
+        PlannedCheck {
+            name,
+            check: Arc::new(check),
+            settings,
+            inline_ping: TypeId::of::<C>() == TypeId::of::<PingCheck>(),
+        }
+    }
 }
 
 #[derive(Clone)]

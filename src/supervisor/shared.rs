@@ -218,6 +218,36 @@ impl Shared {
         }
     }
 
+    /// Queues a ping on behalf of check `check` (None: not from a check the driver polls).
+    pub(crate) fn submit_ping_for(
+        &self,
+        check: Option<usize>,
+        payload: Bytes,
+    ) -> Result<Ticket, ProbeError> {
+        let payload = frame::ping_payload(payload).map_err(ProbeError::Invalid)?;
+        let mut inner = self.lock();
+        if inner.ended.is_some() {
+            return Err(ProbeError::Closed);
+        }
+        let ticket = Shared::ticket(&mut inner);
+        // Usually one ping is in flight: grow one slot at a time, not Vec's four at once
+        // (240 bytes per connection saved).
+        inner.pings.reserve_exact(1);
+        inner.pings.push(PendingPing {
+            ticket,
+            check,
+            payload,
+            state: PingState::Queued,
+        });
+        // Submitted from a check the driver is polling: it sends the ping before it sleeps,
+        // so no wake-up is needed.
+        if check.is_none() {
+            drop(inner);
+            self.wake_driver();
+        }
+        Ok(ticket)
+    }
+
     /// Queues a message from the application or a check.
     pub(crate) fn push_outbound(
         &self,
@@ -255,30 +285,8 @@ impl Probe for Shared {
     }
 
     fn submit_ping(&self, payload: Bytes) -> Result<Ticket, ProbeError> {
-        let payload = frame::ping_payload(payload).map_err(ProbeError::Invalid)?;
-        let mut inner = self.lock();
-        if inner.ended.is_some() {
-            return Err(ProbeError::Closed);
-        }
-        let ticket = Shared::ticket(&mut inner);
         let polling = self.polling_check.load(Ordering::Relaxed);
-        let check = (polling != NOT_POLLING).then_some(polling);
-        // Usually one ping is in flight: grow one slot at a time, not Vec's four at once
-        // (240 bytes per connection saved).
-        inner.pings.reserve_exact(1);
-        inner.pings.push(PendingPing {
-            ticket,
-            check,
-            payload,
-            state: PingState::Queued,
-        });
-        // Submitted from a check the driver is polling: it sends the ping before it sleeps,
-        // so no wake-up is needed.
-        if check.is_none() {
-            drop(inner);
-            self.wake_driver();
-        }
-        Ok(ticket)
+        self.submit_ping_for((polling != NOT_POLLING).then_some(polling), payload)
     }
 
     fn poll_pong(&self, ticket: Ticket, _: &mut Context<'_>) -> Poll<Result<Duration, ProbeError>> {

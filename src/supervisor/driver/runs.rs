@@ -6,6 +6,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -13,8 +14,10 @@ use tokio::time::Instant;
 use tracing::{debug, trace, warn, Span};
 
 use super::Driver;
-use crate::check::CheckContext;
-use crate::supervisor::shared::{PingState, NOT_POLLING};
+use crate::check::{
+    judge_rtt, random_payload, unanswered, CheckContext, Probe, ProbeError, Ticket,
+};
+use crate::supervisor::shared::{PingState, Shared, NOT_POLLING};
 use crate::supervisor::Transport;
 use crate::Health;
 
@@ -31,13 +34,36 @@ pub(super) struct Slot {
 
 pub(super) struct Run {
     pub(super) started: Instant,
-    pub(super) future: CheckFuture,
+    pub(super) work: Work,
     pub(super) deadline: Instant,
     /// The inbound queue was full at some point of the run.
     pub(super) stalled: bool,
     /// The deadline was moved once to cover a ping that was flushed late.
     pub(super) extended: bool,
     pub(super) span: Span,
+}
+
+/// What a run is waiting on.
+pub(super) enum Work {
+    /// A check's own future.
+    Future(CheckFuture),
+    /// The built-in [`PingCheck`](crate::check::PingCheck), run inline: the same steps as
+    /// [`ping_pong`](crate::check::ping_pong) without a boxed future per run.
+    Ping(InlinePing),
+    /// The connection ended before the inline ping could be queued.
+    Closed,
+}
+
+/// A ping in flight for an inline ping check; forgotten when dropped (a timeout, a reload).
+pub(super) struct InlinePing {
+    shared: Arc<Shared>,
+    ticket: Ticket,
+}
+
+impl Drop for InlinePing {
+    fn drop(&mut self) {
+        self.shared.cancel(self.ticket);
+    }
 }
 
 impl<S: Transport> Driver<S> {
@@ -90,12 +116,26 @@ impl<S: Transport> Driver<S> {
 
     pub(super) fn start(&mut self, i: usize, now: Instant) {
         let planned = &self.plan.checks[i];
-        let check = planned.check.clone();
-        let ctx = CheckContext::new(self.shared.clone(), planned.name.clone());
-        let span = tracing::trace_span!("check", name = &*planned.name);
+        let (work, span) = if planned.inline_ping {
+            let work = match self.shared.submit_ping_for(Some(i), random_payload()) {
+                Ok(ticket) => Work::Ping(InlinePing {
+                    shared: self.shared.clone(),
+                    ticket,
+                }),
+                // Its 4-byte payload is valid: only an ended connection refuses it.
+                Err(_) => Work::Closed,
+            };
+            (work, Span::none())
+        } else {
+            let check = planned.check.clone();
+            let ctx = CheckContext::new(self.shared.clone(), planned.name.clone());
+            let future = Box::pin(async move { check.check(&ctx).await });
+            let span = tracing::trace_span!("check", name = &*planned.name);
+            (Work::Future(future), span)
+        };
         self.slots[i].run = Some(Run {
             started: now,
-            future: Box::pin(async move { check.check(&ctx).await }),
+            work,
             deadline: now + planned.settings.timeout,
             stalled: self.stalled,
             extended: false,
@@ -107,9 +147,20 @@ impl<S: Transport> Driver<S> {
     /// Polls check `i` if it is running; its result if it finished (or panicked).
     pub(super) fn poll_run(&mut self, i: usize, cx: &mut Context<'_>) -> Option<Health> {
         let run = self.slots[i].run.as_mut()?;
+        let future = match &mut run.work {
+            Work::Future(future) => future,
+            Work::Ping(ping) => {
+                return match self.shared.poll_pong(ping.ticket, cx) {
+                    Poll::Ready(Ok(rtt)) => Some(judge_rtt(rtt)),
+                    Poll::Ready(Err(err)) => Some(unanswered(err)),
+                    Poll::Pending => None,
+                }
+            }
+            Work::Closed => return Some(unanswered(ProbeError::Closed)),
+        };
         self.shared.polling_check.store(i, Ordering::Relaxed);
         let polled = catch_unwind(AssertUnwindSafe(|| {
-            run.span.in_scope(|| run.future.as_mut().poll(cx))
+            run.span.in_scope(|| future.as_mut().poll(cx))
         }));
         self.shared
             .polling_check
