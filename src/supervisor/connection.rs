@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::shared::Shared;
+use super::shared::{signal, Shared};
 use super::Disconnect;
 use crate::{frame, Error, ErrorKind, Health, Result, Stats};
 
@@ -48,9 +48,19 @@ impl Connection {
     /// Polls for the next application message.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let shared = &self.sender.shared;
+        let idle = || shared.inbound_len() == 0 && !shared.signalled(signal::ENDED);
+        // Nothing queued: register, then look again (a message that arrived in between
+        // woke the waker just registered), all without the lock.
+        if idle() {
+            shared.recv_waker.register(cx.waker());
+            if idle() {
+                return Poll::Pending;
+            }
+        }
         let mut inner = shared.lock();
         let was_full = inner.inbound.len() >= shared.inbound_capacity;
         if let Some(message) = inner.inbound.pop_front() {
+            shared.set_inbound_len(&inner);
             drop(inner);
             if was_full {
                 // The driver stopped reading when the queue filled; let it resume.
@@ -61,10 +71,7 @@ impl Connection {
         if inner.ended.is_some() {
             return Poll::Ready(None);
         }
-        match &inner.recv_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => inner.recv_waker = Some(cx.waker().clone()),
-        }
+        shared.recv_waker.register(cx.waker());
         Poll::Pending
     }
 
@@ -153,11 +160,7 @@ impl Sender {
     /// a reason over 123 bytes.
     pub fn close(&self, code: u16, reason: &str) -> Result<()> {
         let frame = frame::close_frame(code, reason)?;
-        let mut inner = self.shared.lock();
-        if inner.ended.is_none() && inner.close_request.is_none() {
-            inner.close_request = Some(frame);
-        }
-        drop(inner);
+        self.shared.request_close(|| frame);
         self.shared.wake_driver();
         Ok(())
     }

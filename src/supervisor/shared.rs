@@ -7,10 +7,22 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// `polling_check` when the driver is not polling a check.
 pub(crate) const NOT_POLLING: usize = usize::MAX;
+
+/// Bits of [`Shared::signals`].
+pub(crate) mod signal {
+    /// A ping is queued, not yet handed to the transport.
+    pub(crate) const PING: u8 = 1;
+    /// The outbound queue is not empty.
+    pub(crate) const DATA: u8 = 2;
+    /// A close was requested.
+    pub(crate) const CLOSE: u8 = 4;
+    /// The connection has ended.
+    pub(crate) const ENDED: u8 = 8;
+}
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -37,6 +49,13 @@ pub(crate) struct Shared {
     /// Told about status changes and the end (the runtime's hub).
     pub(crate) observer: Option<Arc<dyn Observer>>,
     inner: Mutex<Inner>,
+    /// What is in `inner`, readable without the lock ([`signal`] bits): set and cleared
+    /// under the lock, so that a wake-up with nothing to do (most of them) takes no lock.
+    signals: AtomicU8,
+    /// `inner.inbound.len()`, for the same reason.
+    inbound_len: AtomicUsize,
+    /// Wakes the application's `recv` when a message arrives or the connection ends.
+    pub(crate) recv_waker: AtomicWaker,
     /// Wakes the driver when the application sends, takes a message or asks to close.
     driver: AtomicWaker,
     /// Signalled when outbound space frees up and when the connection ends.
@@ -56,7 +75,6 @@ pub(crate) struct Shared {
 #[derive(Default)]
 pub(crate) struct Inner {
     pub(crate) inbound: VecDeque<Message>,
-    pub(crate) recv_waker: Option<Waker>,
     pub(crate) outbound: VecDeque<Message>,
     /// A close the application asked for, not yet started by the driver.
     pub(crate) close_request: Option<CloseFrame>,
@@ -131,6 +149,9 @@ impl Shared {
             peer: info.peer,
             observer: info.observer,
             inner: Mutex::new(Inner::default()),
+            signals: AtomicU8::new(0),
+            inbound_len: AtomicUsize::new(0),
+            recv_waker: AtomicWaker::new(),
             driver: AtomicWaker::new(),
             changed: Notify::new(),
             health: HealthCell::new(Health::healthy("connected")),
@@ -146,6 +167,40 @@ impl Shared {
     /// section is a few field moves), so a poisoned lock is simply taken over.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether any of the `signal` bits in `mask` is set.
+    pub(crate) fn signalled(&self, mask: u8) -> bool {
+        self.signals.load(Ordering::Acquire) & mask != 0
+    }
+
+    /// Sets (`on`) or clears `signal` bits; call it with the lock held, as the state changes.
+    pub(crate) fn signal(&self, _held: &Inner, mask: u8, on: bool) {
+        if on {
+            self.signals.fetch_or(mask, Ordering::Release);
+        } else {
+            self.signals.fetch_and(!mask, Ordering::Release);
+        }
+    }
+
+    /// The number of messages waiting for the application.
+    pub(crate) fn inbound_len(&self) -> usize {
+        self.inbound_len.load(Ordering::Acquire)
+    }
+
+    /// Records the inbound queue's new length; call it with the lock held.
+    pub(crate) fn set_inbound_len(&self, held: &Inner) {
+        self.inbound_len
+            .store(held.inbound.len(), Ordering::Release);
+    }
+
+    /// Records a close request, unless one was made or the connection ended.
+    pub(crate) fn request_close(&self, frame: impl FnOnce() -> CloseFrame) {
+        let mut inner = self.lock();
+        if inner.ended.is_none() && inner.close_request.is_none() {
+            inner.close_request = Some(frame());
+            self.signal(&inner, signal::CLOSE, true);
+        }
     }
 
     pub(crate) fn register_driver(&self, waker: &Waker) {
@@ -173,7 +228,7 @@ impl Shared {
     /// Publishes the end of the connection, once: counts what was left unsent, fails every
     /// probe, wakes the receiver, the waiters and the observer. False if it had ended.
     pub(crate) fn end(&self, end: &mut Disconnect) -> bool {
-        let waker = {
+        {
             let mut inner = self.lock();
             if inner.ended.is_some() {
                 return false;
@@ -186,14 +241,12 @@ impl Shared {
                 );
             }
             inner.ended = Some(end.clone());
+            self.signal(&inner, signal::ENDED, true);
             crate::metrics::closed(end);
             inner.pings.clear();
             inner.expects.clear();
-            inner.recv_waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
         }
+        self.recv_waker.wake();
         self.changed.notify_waiters();
         if let Some(observer) = &self.observer {
             observer.closed(self.id, end);
@@ -239,6 +292,7 @@ impl Shared {
             payload,
             state: PingState::Queued,
         });
+        self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,
         // so no wake-up is needed.
         if check.is_none() {
@@ -265,6 +319,7 @@ impl Shared {
             return Err(TrySendError::Full(message));
         }
         inner.outbound.push_back(message);
+        self.signal(&inner, signal::DATA, true);
         drop(inner);
         self.wake_driver();
         Ok(())

@@ -10,6 +10,7 @@ use super::runs::panic_message;
 use super::{Closing, Driver};
 use crate::policy::{Action, ActionEvent, LogLevel, Transition};
 use crate::supervisor::plan::Plan;
+use crate::supervisor::shared::signal;
 use crate::supervisor::{Disconnect, Initiator, Transport};
 use crate::{frame, Health};
 
@@ -19,7 +20,12 @@ impl<S: Transport> Driver<S> {
         if self.closing.is_some() {
             return false;
         }
-        let request = self.shared.lock().close_request.clone();
+        // The lock is taken only when a close was requested.
+        let request = self
+            .shared
+            .signalled(signal::CLOSE)
+            .then(|| self.shared.lock().close_request.clone())
+            .flatten();
         if let Some(frame) = request {
             self.begin_close(frame, Initiator::Application, false, now);
             return true;
@@ -113,10 +119,7 @@ impl<S: Transport> Driver<S> {
         let mut outcome = Disconnect::new(initiator, code, reason);
         outcome.reconnect = reconnect;
         self.outcome = Some(outcome);
-        self.shared
-            .lock()
-            .close_request
-            .get_or_insert_with(|| frame.clone());
+        self.shared.request_close(|| frame.clone());
         self.closing = Some(Closing {
             deadline: now + self.plan.policy.close_timeout,
             frame: Some(frame),

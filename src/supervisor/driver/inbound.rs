@@ -16,7 +16,7 @@ impl<S: Transport> Driver<S> {
     pub(super) fn read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         let mut progress = false;
         while !self.transport_done {
-            if self.shared.lock().inbound.len() >= self.shared.inbound_capacity {
+            if self.shared.inbound_len() >= self.shared.inbound_capacity {
                 if !self.stalled {
                     self.stalled = true;
                     self.shared.set_reading_paused(true);
@@ -91,7 +91,7 @@ impl<S: Transport> Driver<S> {
                         frame: None,
                         after_data: false,
                     });
-                    self.shared.lock().close_request.get_or_insert_with(|| {
+                    self.shared.request_close(|| {
                         frame.unwrap_or_else(|| CloseFrame {
                             code: 1000.into(),
                             reason: "".into(),
@@ -117,12 +117,10 @@ impl<S: Transport> Driver<S> {
             return;
         }
         inner.inbound.push_back(message);
-        let waker = inner.recv_waker.take();
+        self.shared.set_inbound_len(&inner);
         drop(inner);
         self.shared.stats.message_received();
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        self.shared.recv_waker.wake();
     }
 
     pub(super) fn transport_failed(&mut self, err: &dyn std::error::Error) {

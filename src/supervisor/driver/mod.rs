@@ -78,6 +78,8 @@ struct Driver<S> {
     timer_at: Option<Instant>,
     /// Something was handed to the transport and not yet flushed.
     flush_needed: bool,
+    /// A ping was handed to the transport and not yet flushed.
+    pings_unflushed: bool,
     /// Running checks need a poll: a probe was answered, a run started, or we were woken.
     poll_runs: bool,
     /// The inbound queue is full: reading is paused.
@@ -125,6 +127,7 @@ impl<S: Transport> Driver<S> {
             timer: Box::pin(tokio::time::sleep_until(now)),
             timer_at: None,
             flush_needed: false,
+            pings_unflushed: false,
             poll_runs: false,
             stalled: false,
             closing: None,

@@ -7,7 +7,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::Driver;
-use crate::supervisor::shared::PingState;
+use crate::supervisor::shared::{signal, PingState};
 use crate::supervisor::Transport;
 
 /// Data messages handed to the transport per pass, so one busy connection cannot starve
@@ -28,11 +28,13 @@ impl<S: Transport> Driver<S> {
             match self.ws.poll_flush_unpin(cx) {
                 Poll::Ready(Ok(())) => {
                     self.flush_needed = false;
-                    let mut inner = self.shared.lock();
-                    for ping in &mut inner.pings {
-                        if let PingState::Written(_) = ping.state {
-                            ping.state = PingState::Flushed(now);
-                            self.shared.stats.ping_sent();
+                    if std::mem::take(&mut self.pings_unflushed) {
+                        let mut inner = self.shared.lock();
+                        for ping in &mut inner.pings {
+                            if let PingState::Written(_) = ping.state {
+                                ping.state = PingState::Flushed(now);
+                                self.shared.stats.ping_sent();
+                            }
                         }
                     }
                 }
@@ -54,13 +56,10 @@ impl<S: Transport> Driver<S> {
         now: Instant,
         progress: &mut bool,
     ) -> Result<(), <S as Transport>::Error> {
-        // One look under the lock decides whether there is anything to write: a wake-up
-        // with nothing queued (most of them) then costs one lock, not one per queue.
-        let (mut pings_queued, data_queued) = {
-            let inner = self.shared.lock();
-            let queued = inner.pings.iter().any(|p| p.state == PingState::Queued);
-            (queued, !inner.outbound.is_empty())
-        };
+        // The signals say whether there is anything to write: a wake-up with nothing queued
+        // (most of them) takes no lock.
+        let mut pings_queued = self.shared.signalled(signal::PING);
+        let data_queued = self.shared.signalled(signal::DATA);
         // Pings first: their round trip is what we measure. A ping stays Queued until the
         // transport takes it, so one that never left is reported as never answered.
         while pings_queued {
@@ -78,11 +77,15 @@ impl<S: Transport> Driver<S> {
                     p.payload.clone()
                 });
                 pings_queued = queued.next().is_some();
+                if !pings_queued {
+                    self.shared.signal(&inner, signal::PING, false);
+                }
                 payload
             };
             let Some(payload) = payload else { break };
             self.ws.start_send_unpin(Message::Ping(payload))?;
             self.flush_needed = true;
+            self.pings_unflushed = true;
             *progress = true;
         }
         let data_allowed = match &self.closing {
@@ -98,7 +101,11 @@ impl<S: Transport> Driver<S> {
                 let (message, was_full) = {
                     let mut inner = self.shared.lock();
                     let was_full = inner.outbound.len() >= self.shared.outbound_capacity;
-                    (inner.outbound.pop_front(), was_full)
+                    let message = inner.outbound.pop_front();
+                    if inner.outbound.is_empty() {
+                        self.shared.signal(&inner, signal::DATA, false);
+                    }
+                    (message, was_full)
                 };
                 let Some(message) = message else { break };
                 if was_full {
@@ -111,7 +118,7 @@ impl<S: Transport> Driver<S> {
             }
         }
         if let Some(closing) = &mut self.closing {
-            let data_pending = closing.after_data && !self.shared.lock().outbound.is_empty();
+            let data_pending = closing.after_data && self.shared.signalled(signal::DATA);
             if closing.frame.is_some() && !data_pending {
                 if self.ws.poll_ready_unpin(cx)?.is_pending() {
                     return Ok(());

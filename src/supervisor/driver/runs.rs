@@ -54,15 +54,20 @@ pub(super) enum Work {
     Closed,
 }
 
-/// A ping in flight for an inline ping check; forgotten when dropped (a timeout, a reload).
+/// A ping in flight for an inline ping check; forgotten when dropped unanswered (a timeout,
+/// a reload).
 pub(super) struct InlinePing {
     shared: Arc<Shared>,
     ticket: Ticket,
+    /// `poll_pong` returned its answer, and with it removed the ping.
+    done: bool,
 }
 
 impl Drop for InlinePing {
     fn drop(&mut self) {
-        self.shared.cancel(self.ticket);
+        if !self.done {
+            self.shared.cancel(self.ticket);
+        }
     }
 }
 
@@ -121,6 +126,7 @@ impl<S: Transport> Driver<S> {
                 Ok(ticket) => Work::Ping(InlinePing {
                     shared: self.shared.clone(),
                     ticket,
+                    done: false,
                 }),
                 // Its 4-byte payload is valid: only an ended connection refuses it.
                 Err(_) => Work::Closed,
@@ -150,11 +156,11 @@ impl<S: Transport> Driver<S> {
         let future = match &mut run.work {
             Work::Future(future) => future,
             Work::Ping(ping) => {
-                return match self.shared.poll_pong(ping.ticket, cx) {
-                    Poll::Ready(Ok(rtt)) => Some(judge_rtt(rtt)),
-                    Poll::Ready(Err(err)) => Some(unanswered(err)),
-                    Poll::Pending => None,
-                }
+                let Poll::Ready(answer) = self.shared.poll_pong(ping.ticket, cx) else {
+                    return None;
+                };
+                ping.done = true;
+                return Some(answer.map_or_else(unanswered, judge_rtt));
             }
             Work::Closed => return Some(unanswered(ProbeError::Closed)),
         };
