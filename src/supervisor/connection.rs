@@ -171,7 +171,7 @@ impl Sender {
             let changed = self.shared.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            if let Some(end) = self.shared.lock().ended.clone() {
+            if let Some(end) = self.shared.lock().ended.as_deref().cloned() {
                 return end;
             }
             changed.await;
@@ -180,7 +180,7 @@ impl Sender {
 
     /// How the connection ended, if it has.
     pub fn disconnect(&self) -> Option<Disconnect> {
-        self.shared.lock().ended.clone()
+        self.shared.lock().ended.as_deref().cloned()
     }
 
     /// The connection's current health.

@@ -77,11 +77,11 @@ pub(crate) struct Inner {
     pub(crate) inbound: VecDeque<Message>,
     pub(crate) outbound: VecDeque<Message>,
     /// A close the application asked for, not yet started by the driver.
-    pub(crate) close_request: Option<CloseFrame>,
+    pub(crate) close_request: Option<Box<CloseFrame>>,
     pub(crate) pings: Vec<PendingPing>,
     pub(crate) expects: Vec<Expectation>,
     next_ticket: Ticket,
-    pub(crate) ended: Option<Disconnect>,
+    pub(crate) ended: Option<Box<Disconnect>>,
     /// The driver stopped reading because the inbound queue is full.
     reading_paused: bool,
 }
@@ -198,7 +198,7 @@ impl Shared {
     pub(crate) fn request_close(&self, frame: impl FnOnce() -> CloseFrame) {
         let mut inner = self.lock();
         if inner.ended.is_none() && inner.close_request.is_none() {
-            inner.close_request = Some(frame());
+            inner.close_request = Some(Box::new(frame()));
             self.signal(&inner, signal::CLOSE, true);
         }
     }
@@ -240,7 +240,7 @@ impl Shared {
                     "connection ended with queued messages unsent"
                 );
             }
-            inner.ended = Some(end.clone());
+            inner.ended = Some(Box::new(end.clone()));
             self.signal(&inner, signal::ENDED, true);
             crate::metrics::closed(end);
             inner.pings.clear();

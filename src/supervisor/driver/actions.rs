@@ -24,7 +24,7 @@ impl<S: Transport> Driver<S> {
         let request = self
             .shared
             .signalled(signal::CLOSE)
-            .then(|| self.shared.lock().close_request.clone())
+            .then(|| self.shared.lock().close_request.as_deref().cloned())
             .flatten();
         if let Some(frame) = request {
             self.begin_close(frame, Initiator::Application, false, now);
@@ -118,13 +118,13 @@ impl<S: Transport> Driver<S> {
         }
         let mut outcome = Disconnect::new(initiator, code, reason);
         outcome.reconnect = reconnect;
-        self.outcome = Some(outcome);
+        self.outcome = Some(Box::new(outcome));
         self.shared.request_close(|| frame.clone());
-        self.closing = Some(Closing {
+        self.closing = Some(Box::new(Closing {
             deadline: now + self.plan.policy.close_timeout,
             frame: Some(frame),
             after_data: initiator == Initiator::Application,
-        });
+        }));
         self.cancel_runs();
     }
 }

@@ -48,11 +48,11 @@ impl<S: Transport> Driver<S> {
                     match &mut self.outcome {
                         Some(outcome) => outcome.clean = true,
                         None => {
-                            self.outcome = Some(Disconnect::new(
+                            self.outcome = Some(Box::new(Disconnect::new(
                                 Initiator::Network,
                                 1006,
                                 "stream ended without a close frame",
-                            ))
+                            )))
                         }
                     }
                 }
@@ -85,12 +85,12 @@ impl<S: Transport> Driver<S> {
                         None => (1005, String::new()),
                     };
                     info!(code, reason, "peer closed the connection");
-                    self.outcome = Some(Disconnect::new(Initiator::Peer, code, reason));
-                    self.closing = Some(Closing {
+                    self.outcome = Some(Box::new(Disconnect::new(Initiator::Peer, code, reason)));
+                    self.closing = Some(Box::new(Closing {
                         deadline: now + self.plan.policy.close_timeout,
                         frame: None,
                         after_data: false,
-                    });
+                    }));
                     self.shared.request_close(|| {
                         frame.unwrap_or_else(|| CloseFrame {
                             code: 1000.into(),
@@ -127,7 +127,11 @@ impl<S: Transport> Driver<S> {
         self.transport_done = true;
         if self.outcome.is_none() {
             debug!(error = %err, "transport failed");
-            self.outcome = Some(Disconnect::new(Initiator::Network, 1006, err.to_string()));
+            self.outcome = Some(Box::new(Disconnect::new(
+                Initiator::Network,
+                1006,
+                err.to_string(),
+            )));
         }
     }
 }

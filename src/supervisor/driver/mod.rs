@@ -84,9 +84,9 @@ struct Driver<S> {
     poll_runs: bool,
     /// The inbound queue is full: reading is paused.
     stalled: bool,
-    closing: Option<Closing>,
+    closing: Option<Box<Closing>>,
     /// How the connection is ending; set by the first close or failure.
-    outcome: Option<Disconnect>,
+    outcome: Option<Box<Disconnect>>,
     /// The transport is finished: the stream ended or failed, or a write failed.
     transport_done: bool,
     /// The connection's place in the `ws_health_connections` gauge.
@@ -161,12 +161,12 @@ impl<S: Transport> Driver<S> {
 
     fn finished(&mut self, now: Instant) -> Option<Disconnect> {
         if self.transport_done {
-            return self.outcome.clone();
+            return self.outcome.as_deref().cloned();
         }
         let closing = self.closing.as_ref()?;
         if now >= closing.deadline {
             debug!("close handshake timed out; dropping the connection");
-            return self.outcome.clone();
+            return self.outcome.as_deref().cloned();
         }
         None
     }

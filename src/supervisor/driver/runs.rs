@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tracing::{debug, trace, warn, Span};
+use tracing::{debug, trace, warn, Instrument};
 
 use super::Driver;
 use crate::check::{
@@ -40,7 +40,6 @@ pub(super) struct Run {
     pub(super) stalled: bool,
     /// The deadline was moved once to cover a ping that was flushed late.
     pub(super) extended: bool,
-    pub(super) span: Span,
 }
 
 /// What a run is waiting on.
@@ -121,8 +120,8 @@ impl<S: Transport> Driver<S> {
 
     pub(super) fn start(&mut self, i: usize, now: Instant) {
         let planned = &self.plan.checks[i];
-        let (work, span) = if planned.inline_ping {
-            let work = match self.shared.submit_ping_for(Some(i), random_payload()) {
+        let work = if planned.inline_ping {
+            match self.shared.submit_ping_for(Some(i), random_payload()) {
                 Ok(ticket) => Work::Ping(InlinePing {
                     shared: self.shared.clone(),
                     ticket,
@@ -130,14 +129,14 @@ impl<S: Transport> Driver<S> {
                 }),
                 // Its 4-byte payload is valid: only an ended connection refuses it.
                 Err(_) => Work::Closed,
-            };
-            (work, Span::none())
+            }
         } else {
             let check = planned.check.clone();
             let ctx = CheckContext::new(self.shared.clone(), planned.name.clone());
-            let future = Box::pin(async move { check.check(&ctx).await });
             let span = tracing::trace_span!("check", name = &*planned.name);
-            (Work::Future(future), span)
+            Work::Future(Box::pin(
+                async move { check.check(&ctx).await }.instrument(span),
+            ))
         };
         self.slots[i].run = Some(Run {
             started: now,
@@ -145,7 +144,6 @@ impl<S: Transport> Driver<S> {
             deadline: now + planned.settings.timeout,
             stalled: self.stalled,
             extended: false,
-            span,
         });
         self.poll_runs = true;
     }
@@ -165,9 +163,7 @@ impl<S: Transport> Driver<S> {
             Work::Closed => return Some(unanswered(ProbeError::Closed)),
         };
         self.shared.polling_check.store(i, Ordering::Relaxed);
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            run.span.in_scope(|| future.as_mut().poll(cx))
-        }));
+        let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
         self.shared
             .polling_check
             .store(NOT_POLLING, Ordering::Relaxed);
