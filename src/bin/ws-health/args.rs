@@ -53,6 +53,12 @@ pub(crate) struct ServeArgs {
     /// The address to listen on, host:port (overrides server.bind; port 0 picks a free one).
     #[arg(long, value_name = "ADDR")]
     pub(crate) bind: Option<String>,
+    /// Serve wss:// with this PEM certificate chain (with --tls-key; feature `rustls`).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) config: ConfigArgs,
 }
@@ -65,6 +71,10 @@ pub(crate) struct ProbeArgs {
     /// Connect once and wait for one pong: exit 0 if it came within the ping timeout.
     #[arg(long)]
     pub(crate) once: bool,
+    /// Trust the PEM certificates in this file for wss://, besides the webpki roots (a
+    /// private CA, a self-signed server; feature `rustls`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tls_ca: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) config: ConfigArgs,
 }

@@ -6,6 +6,7 @@
 mod args;
 mod probe;
 mod serve;
+mod tls;
 
 use std::process::ExitCode;
 

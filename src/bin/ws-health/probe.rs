@@ -21,9 +21,10 @@ pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
         .with_config(&config)
         .build()
         .map_err(Failure::usage)?;
-    let client = Client::builder(args.url.as_str())
+    let builder = Client::builder(args.url.as_str())
         .with_supervisor(supervisor)
-        .with_config(&config)
+        .with_config(&config);
+    let client = crate::tls::client(builder, args.tls_ca.as_deref())?
         .connect()
         .map_err(Failure::usage)?;
     let json = args.config.json;

@@ -17,9 +17,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
         .map_err(Failure::usage)?;
     let hub = Hub::new();
     let mut events = hub.subscribe();
-    let server = Server::builder(supervisor)
+    let builder = Server::builder(supervisor)
         .with_config(&config)
-        .with_hub(hub)
+        .with_hub(hub);
+    let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
+    let server = crate::tls::server(builder, cert_and_key)?
         .serve(&bind, echo)
         .await
         .map_err(Failure::failed)?;
