@@ -9,12 +9,7 @@ use support::cli::{run, Serve};
 
 #[test]
 fn cli_serves_and_probes_wss_with_pem_files() {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let dir = std::env::temp_dir().join(format!("ws-health-cli-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
-    std::fs::write(&key_pem, cert.key_pair.serialize_pem()).unwrap();
+    let (dir, cert_pem, key_pem) = support::self_signed_pem("cli-tls");
     let (cert_arg, key_arg) = (cert_pem.to_str().unwrap(), key_pem.to_str().unwrap());
 
     let server = Serve::start(&["--tls-cert", cert_arg, "--tls-key", key_arg]);

@@ -12,12 +12,7 @@ use ws_health::runtime::{tls, Client, ClientEvent, Server};
 #[tokio::test]
 async fn server_and_client_speak_wss_with_rustls() {
     support::trace();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let dir = std::env::temp_dir().join(format!("ws-health-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
-    std::fs::write(&key_pem, cert.key_pair.serialize_pem()).unwrap();
+    let (dir, cert_pem, key_pem) = support::self_signed_pem("tls");
 
     let server = Server::builder(support::runtime::quiet_supervisor())
         .with_server_config(support::runtime::server_config())

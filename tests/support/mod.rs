@@ -127,3 +127,15 @@ impl HealthCheck for Steady {
         Health::healthy("fine")
     }
 }
+
+/// A self-signed certificate for `localhost` as PEM files in a fresh temporary folder:
+/// `(folder, cert.pem, key.pem)`. The caller removes the folder.
+pub fn self_signed_pem(name: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("ws-health-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_pem, cert.cert.pem()).unwrap();
+    std::fs::write(&key_pem, cert.key_pair.serialize_pem()).unwrap();
+    (dir, cert_pem, key_pem)
+}
