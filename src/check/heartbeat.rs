@@ -1,6 +1,7 @@
 //! An application-level heartbeat: send a request message, expect a matching answer.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,17 +12,22 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{CheckContext, HealthCheck};
 use crate::Health;
 
+type Request = dyn Fn(u64) -> Message + Send + Sync;
+type Matches = dyn Fn(u64, &Message) -> bool + Send + Sync;
+
 /// A heartbeat in the application's own protocol, for peers whose liveness is proven by
 /// answering a message rather than a WebSocket ping (e.g. `{"op":"ping"}` →
 /// `{"op":"pong"}`).
 ///
-/// Each run sends `request` and waits for the first inbound message `matches` accepts,
-/// which goes to the check, never to the application; every other message reaches the
+/// Each run sends a request and waits for the first inbound message that answers it, which
+/// goes to the check, never to the application; every other message reaches the
 /// application as usual. The run's timeout (its [`CheckSettings`](crate::CheckSettings))
 /// bounds the wait, and a wait that a slow consumer made unreadable is reported Degraded.
 ///
-/// A late answer to a cut-off request is taken by the next one. Put a sequence number or id
-/// in the request and match on it if that matters.
+/// With [`new`](Heartbeat::new) every request is the same message, so an answer that comes
+/// after its run was cut off is taken by the next run as its own. Where that matters, use
+/// [`numbered`](Heartbeat::numbered): each run's request carries a fresh id and only the
+/// answer with that id counts; a late answer to an earlier id reaches the application.
 ///
 /// ```
 /// use ws_health::check::Heartbeat;
@@ -37,35 +43,57 @@ use crate::Health;
 /// # drop(supervisor);
 /// # Ok::<_, ws_health::Error>(())
 /// ```
-pub struct Heartbeat<F> {
-    request: Message,
-    matches: Arc<F>,
+pub struct Heartbeat {
+    request: Box<Request>,
+    matches: Arc<Matches>,
+    next_id: AtomicU64,
 }
 
-impl<F> Heartbeat<F>
-where
-    F: Fn(&Message) -> bool + Send + Sync + 'static,
-{
+impl Heartbeat {
     /// A heartbeat that sends `request` and is answered by a message `matches` accepts.
-    pub fn new(request: Message, matches: F) -> Self {
+    pub fn new<F>(request: Message, matches: F) -> Self
+    where
+        F: Fn(&Message) -> bool + Send + Sync + 'static,
+    {
+        Heartbeat::numbered(move |_| request.clone(), move |_, m| matches(m))
+    }
+
+    /// A heartbeat whose every request carries a fresh id: `request(id)` makes the message,
+    /// and `matches(id, message)` says whether `message` answers that id. Ids start at 1 and
+    /// are unique within the check (shared by all its connections).
+    ///
+    /// ```
+    /// use ws_health::check::Heartbeat;
+    /// use ws_health::tungstenite::Message;
+    ///
+    /// let heartbeat = Heartbeat::numbered(
+    ///     |id| Message::text(format!(r#"{{"op":"ping","id":{id}}}"#)),
+    ///     |id, m| m.to_text().is_ok_and(|t| t == format!(r#"{{"op":"pong","id":{id}}}"#)),
+    /// );
+    /// # drop(heartbeat);
+    /// ```
+    pub fn numbered<R, M>(request: R, matches: M) -> Self
+    where
+        R: Fn(u64) -> Message + Send + Sync + 'static,
+        M: Fn(u64, &Message) -> bool + Send + Sync + 'static,
+    {
         Heartbeat {
-            request,
+            request: Box::new(request),
             matches: Arc::new(matches),
+            next_id: AtomicU64::new(1),
         }
     }
 }
 
 #[async_trait]
-impl<F> HealthCheck for Heartbeat<F>
-where
-    F: Fn(&Message) -> bool + Send + Sync + 'static,
-{
+impl HealthCheck for Heartbeat {
     async fn check(&self, ctx: &CheckContext) -> Health {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let matches = self.matches.clone();
         let sent = Instant::now();
         // The run's own timeout is the bound; the request needs none of its own.
         match ctx
-            .request(self.request.clone(), Duration::MAX, move |m| matches(m))
+            .request((self.request)(id), Duration::MAX, move |m| matches(id, m))
             .await
         {
             Ok(_) => Health::healthy("heartbeat answered").with_rtt(sent.elapsed()),
@@ -74,10 +102,10 @@ where
     }
 }
 
-impl<F> fmt::Debug for Heartbeat<F> {
+impl fmt::Debug for Heartbeat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Heartbeat")
-            .field("request", &self.request)
+            .field("next_id", &self.next_id)
             .finish_non_exhaustive()
     }
 }
