@@ -32,8 +32,8 @@ mod ping;
 pub use context::{CheckContext, ProbeError};
 pub(crate) use context::{Matcher, Probe, Ticket};
 pub use heartbeat::Heartbeat;
-pub(crate) use ping::unanswered;
 pub use ping::{judge_rtt, ping_pong, random_payload, PingCheck};
+pub(crate) use ping::{pooled_payload, unanswered};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -51,18 +51,26 @@ pub(crate) fn unanswered(err: ProbeError) -> Health {
 
 /// The default [`HealthCheck::payload`]: 4 random bytes, as Python `websockets` sends.
 ///
-/// They are a random window of a 16 KiB pool of random bytes made once per process, so a
-/// ping allocates nothing: about 16,000 distinct payloads, far more than the pings one
-/// connection ever has in flight. (Two pings in flight with one payload would still each
-/// be answered: the first pong answers the older, the second the newer.)
+/// They are a random window of a 64 KiB pool of random bytes made once per process, so a
+/// ping allocates nothing. The built-in [`PingCheck`] goes further: the supervisor takes its
+/// windows in turn, so a connection's consecutive pings never repeat a payload within
+/// 65,000 pings, and a late pong cannot pass for the answer to a newer ping.
 pub fn random_payload() -> Bytes {
+    pooled_payload(rand::random())
+}
+
+/// The `index`-th 4-byte window of the pool (modulo the number of windows).
+pub(crate) fn pooled_payload(index: u64) -> Bytes {
+    const POOL_LEN: usize = 64 * 1024;
     static POOL: OnceLock<&'static [u8]> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
-        let mut pool = vec![0u8; 16 * 1024];
+        let mut pool = vec![0u8; POOL_LEN];
         rand::fill(&mut pool[..]);
         Vec::leak(pool)
     });
-    let at = rand::random_range(0..=pool.len() - 4);
+    let windows = (POOL_LEN - 3) as u64;
+    // In range: the remainder is below `windows`, which fits in usize.
+    let at = (index % windows) as usize;
     Bytes::from_static(&pool[at..at + 4])
 }
 

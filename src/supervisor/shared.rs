@@ -271,18 +271,19 @@ impl Shared {
         }
     }
 
-    /// Queues a ping on behalf of check `check` (None: not from a check the driver polls).
+    /// Queues a ping on behalf of check `check` (None: not from a check the driver polls),
+    /// carrying `payload(ticket)`.
     pub(crate) fn submit_ping_for(
         &self,
         check: Option<usize>,
-        payload: Bytes,
+        payload: impl FnOnce(Ticket) -> Bytes,
     ) -> Result<Ticket, ProbeError> {
-        let payload = frame::ping_payload(payload).map_err(ProbeError::Invalid)?;
         let mut inner = self.lock();
         if inner.ended.is_some() {
             return Err(ProbeError::Closed);
         }
         let ticket = Shared::ticket(&mut inner);
+        let payload = frame::ping_payload(payload(ticket)).map_err(ProbeError::Invalid)?;
         // Usually one ping is in flight: grow one slot at a time, not Vec's four at once
         // (240 bytes per connection saved).
         inner.pings.reserve_exact(1);
@@ -341,7 +342,7 @@ impl Probe for Shared {
 
     fn submit_ping(&self, payload: Bytes) -> Result<Ticket, ProbeError> {
         let polling = self.polling_check.load(Ordering::Relaxed);
-        self.submit_ping_for((polling != NOT_POLLING).then_some(polling), payload)
+        self.submit_ping_for((polling != NOT_POLLING).then_some(polling), |_| payload)
     }
 
     fn poll_pong(&self, ticket: Ticket, _: &mut Context<'_>) -> Poll<Result<Duration, ProbeError>> {
@@ -414,6 +415,9 @@ impl Probe for Shared {
     fn cancel(&self, ticket: Ticket) {
         let mut inner = self.lock();
         inner.pings.retain(|p| p.ticket != ticket);
+        if !inner.pings.iter().any(|p| p.state == PingState::Queued) {
+            self.signal(&inner, signal::PING, false);
+        }
         inner.expects.retain(|e| e.ticket != ticket);
     }
 }

@@ -15,7 +15,7 @@ use tracing::{debug, trace, warn, Instrument};
 
 use super::Driver;
 use crate::check::{
-    judge_rtt, random_payload, unanswered, CheckContext, Probe, ProbeError, Ticket,
+    judge_rtt, pooled_payload, unanswered, CheckContext, Probe, ProbeError, Ticket,
 };
 use crate::supervisor::shared::{PingState, Shared, NOT_POLLING};
 use crate::supervisor::Transport;
@@ -121,7 +121,11 @@ impl<S: Transport> Driver<S> {
     pub(super) fn start(&mut self, i: usize, now: Instant) {
         let planned = &self.plan.checks[i];
         let work = if planned.inline_ping {
-            match self.shared.submit_ping_for(Some(i), random_payload()) {
+            // Tickets are consecutive per connection: so are the pool's windows.
+            match self
+                .shared
+                .submit_ping_for(Some(i), |t| pooled_payload(t.into()))
+            {
                 Ok(ticket) => Work::Ping(InlinePing {
                     shared: self.shared.clone(),
                     ticket,

@@ -1,0 +1,40 @@
+//! The built-in ping check takes the payload pool's windows in turn: a connection's pings
+//! never repeat a payload (within the pool's 65,000 windows), so a late pong cannot pass for
+//! the answer to a newer ping. Consecutive windows overlap by three bytes, which a random
+//! choice of windows would almost never do.
+
+mod support;
+
+use std::collections::HashSet;
+
+use support::{mock_transport, ms};
+use ws_health::tungstenite::Message;
+use ws_health::{CheckSettings, Supervisor};
+
+#[tokio::test(start_paused = true)]
+async fn default_ping_payloads_differ_from_ping_to_ping() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(ms(100), ms(50)))
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    let _conn = supervisor.supervise(transport);
+
+    let mut payloads = Vec::new();
+    while payloads.len() < 500 {
+        match peer.recv().await {
+            Some(Message::Ping(payload)) => {
+                peer.send(Message::Pong(payload.clone()));
+                payloads.push(payload);
+            }
+            other => panic!("expected a ping, got {other:?}"),
+        }
+    }
+
+    let distinct: HashSet<_> = payloads.iter().collect();
+    assert_eq!(distinct.len(), payloads.len());
+    for pair in payloads.windows(2) {
+        assert_eq!(pair[0].len(), 4);
+        assert_eq!(pair[1][..3], pair[0][1..], "not the pool's next window: {pair:?}");
+    }
+}
