@@ -35,6 +35,10 @@ async fn default_ping_payloads_differ_from_ping_to_ping() {
     assert_eq!(distinct.len(), payloads.len());
     for pair in payloads.windows(2) {
         assert_eq!(pair[0].len(), 4);
-        assert_eq!(pair[1][..3], pair[0][1..], "not the pool's next window: {pair:?}");
+        assert_eq!(
+            pair[1][..3],
+            pair[0][1..],
+            "not the pool's next window: {pair:?}"
+        );
     }
 }
