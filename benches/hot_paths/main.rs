@@ -8,6 +8,8 @@
 //! - `ping_cycle/*`: one whole ping cycle over the in-memory transport with a paused clock:
 //!   timer fires, check starts, ping written and flushed, pong read and matched, result
 //!   judged, policy stepped, stats updated, next check scheduled;
+//! - `ping_cycle_10k/*`: the same with 10,000 connections pinging in turn, so that each
+//!   connection's state is cold in the CPU caches when its ping comes round, as at scale;
 //! - `match_pong/*`: matching a pong to its ping among 1 or 4 in flight, recording the RTT;
 //! - `policy_step`: one `PolicyEngine::observe`;
 //! - `stats_update`: one RTT sample into the connection's lock-free stats;
@@ -117,14 +119,20 @@ fn allocation_report(kind: Kind) -> (f64, f64) {
 }
 
 fn ping_cycle(c: &mut Criterion) {
-    for (name, kind) in [
-        ("ping_cycle/ws_health", Kind::WsHealth),
-        ("ping_cycle/handwritten", Kind::Handwritten),
+    for (name, kind, connections) in [
+        ("ping_cycle/ws_health", Kind::WsHealth, 1),
+        ("ping_cycle/handwritten", Kind::Handwritten, 1),
+        ("ping_cycle_10k/ws_health", Kind::WsHealth, 10_000),
+        ("ping_cycle_10k/handwritten", Kind::Handwritten, 10_000),
     ] {
         let rt = paused_runtime();
         let supervisor = supervisor();
         let counter = Arc::new(Counter::default());
-        rt.block_on(async { spawn(kind, &supervisor, &counter) });
+        rt.block_on(async {
+            for _ in 0..connections {
+                spawn(kind, &supervisor, &counter);
+            }
+        });
         c.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 rt.block_on(async {
