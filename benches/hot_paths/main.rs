@@ -8,7 +8,7 @@
 //! - `ping_cycle/*`: one whole ping cycle over the in-memory transport with a paused clock:
 //!   timer fires, check starts, ping written and flushed, pong read and matched, result
 //!   judged, policy stepped, stats updated, next check scheduled;
-//! - `ping_cycle_10k/*`: the same with 10,000 connections pinging in turn, so that each
+//! - `ping_cycle_100k/*`: the same with 100,000 connections pinging in turn, so that each
 //!   connection's state is cold in the CPU caches when its ping comes round, as at scale;
 //! - `match_pong/*`: matching a pong to its ping among 1 or 4 in flight, recording the RTT;
 //! - `policy_step`: one `PolicyEngine::observe`;
@@ -122,8 +122,8 @@ fn ping_cycle(c: &mut Criterion) {
     for (name, kind, connections) in [
         ("ping_cycle/ws_health", Kind::WsHealth, 1),
         ("ping_cycle/handwritten", Kind::Handwritten, 1),
-        ("ping_cycle_10k/ws_health", Kind::WsHealth, 10_000),
-        ("ping_cycle_10k/handwritten", Kind::Handwritten, 10_000),
+        ("ping_cycle_100k/ws_health", Kind::WsHealth, 100_000),
+        ("ping_cycle_100k/handwritten", Kind::Handwritten, 100_000),
     ] {
         let rt = paused_runtime();
         let supervisor = supervisor();

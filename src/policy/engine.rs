@@ -1,5 +1,7 @@
 //! The policy state machine: check results in, status transitions out.
 
+use smallvec::SmallVec;
+
 use super::aggregate;
 use crate::Status;
 
@@ -71,7 +73,8 @@ struct CheckState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct PolicyEngine {
-    checks: Vec<CheckState>,
+    /// Inline for up to two checks (the ping and one of the application's).
+    checks: SmallVec<[CheckState; 2]>,
     status: Status,
 }
 

@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use smallvec::SmallVec;
 use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -61,6 +62,8 @@ pub(crate) fn run<S: Transport>(
 }
 
 /// The driver's future: its arguments until the first poll, then the driver.
+// Unboxed on purpose: the driver lives in the task, not in one more allocation.
+#[allow(clippy::large_enum_variant)]
 enum Stage<S> {
     Start(S, Arc<Shared>, watch::Receiver<Arc<Plan>>),
     Driving(Driver<S>),
@@ -72,7 +75,8 @@ struct Driver<S> {
     shared: Arc<Shared>,
     plan_rx: watch::Receiver<Arc<Plan>>,
     plan: Arc<Plan>,
-    slots: Vec<Slot>,
+    /// One slot per check, inline for the usual single check.
+    slots: SmallVec<[Slot; 1]>,
     engine: PolicyEngine,
     timer: Pin<Box<Sleep>>,
     timer_at: Option<Instant>,
