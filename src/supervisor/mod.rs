@@ -17,6 +17,7 @@ mod driver;
 mod health_cell;
 mod observer;
 mod plan;
+mod probe;
 mod shared;
 
 pub use builder::SupervisorBuilder;

@@ -24,7 +24,7 @@ pub(crate) mod signal {
     pub(crate) const ENDED: u8 = 8;
 }
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,15 +37,15 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::health_cell::HealthCell;
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
-use crate::check::{Matcher, Probe, ProbeError, Ticket};
+use crate::check::{Matcher, ProbeError, Ticket};
 use crate::config::Queues;
 use crate::stats::StatsCell;
-use crate::{frame, Health, Stats};
+use crate::{frame, Health};
 
 pub(crate) struct Shared {
     pub(crate) id: u64,
     pub(crate) stats: StatsCell,
-    state: Option<Arc<dyn Any + Send + Sync>>,
+    pub(crate) state: Option<Arc<dyn Any + Send + Sync>>,
     pub(crate) peer: Option<SocketAddr>,
     /// Told about status changes and the end (the runtime's hub).
     pub(crate) observer: Option<Arc<dyn Observer>>,
@@ -85,7 +85,7 @@ pub(crate) struct Inner {
     next_ticket: Ticket,
     pub(crate) ended: Option<Box<Disconnect>>,
     /// The driver stopped reading because the inbound queue is full.
-    reading_paused: bool,
+    pub(crate) reading_paused: bool,
 }
 
 pub(crate) struct PendingPing {
@@ -112,7 +112,7 @@ pub(crate) struct Expectation {
     pub(crate) matcher: Matcher,
     pub(crate) answer: Option<Message>,
     /// Reading was paused (slow consumer) while it waited: its answer may be unread.
-    stalled: bool,
+    pub(crate) stalled: bool,
 }
 
 impl Inner {
@@ -256,7 +256,7 @@ impl Shared {
         true
     }
 
-    fn ticket(inner: &mut Inner) -> Ticket {
+    pub(crate) fn ticket(inner: &mut Inner) -> Ticket {
         inner.next_ticket = inner.next_ticket.wrapping_add(1);
         inner.next_ticket
     }
@@ -325,100 +325,5 @@ impl Shared {
         drop(inner);
         self.wake_driver();
         Ok(())
-    }
-}
-
-impl Probe for Shared {
-    fn connection_id(&self) -> u64 {
-        self.id
-    }
-
-    fn stats(&self) -> Stats {
-        self.stats.snapshot(Instant::now())
-    }
-
-    fn state(&self) -> Option<&(dyn Any + Send + Sync)> {
-        self.state.as_deref()
-    }
-
-    fn submit_ping(&self, payload: Bytes) -> Result<Ticket, ProbeError> {
-        let polling = self.polling_check.load(Ordering::Relaxed);
-        self.submit_ping_for((polling != NOT_POLLING).then_some(polling), |_| payload)
-    }
-
-    fn poll_pong(&self, ticket: Ticket, _: &mut Context<'_>) -> Poll<Result<Duration, ProbeError>> {
-        let mut inner = self.lock();
-        let Some(i) = inner.pings.iter().position(|p| p.ticket == ticket) else {
-            return Poll::Ready(Err(ProbeError::Closed));
-        };
-        match inner.pings[i].state {
-            PingState::Answered(rtt) => {
-                inner.pings.remove(i);
-                Poll::Ready(Ok(rtt))
-            }
-            _ if inner.ended.is_some() => Poll::Ready(Err(ProbeError::Closed)),
-            // The driver polls running checks after every pong it matches.
-            _ => Poll::Pending,
-        }
-    }
-
-    fn submit_expect(&self, matcher: Matcher) -> Result<Ticket, ProbeError> {
-        let mut inner = self.lock();
-        if inner.ended.is_some() {
-            return Err(ProbeError::Closed);
-        }
-        let ticket = Shared::ticket(&mut inner);
-        let stalled = inner.reading_paused;
-        inner.expects.push(Expectation {
-            ticket,
-            matcher,
-            answer: None,
-            stalled,
-        });
-        Ok(ticket)
-    }
-
-    fn poll_expect(
-        &self,
-        ticket: Ticket,
-        _: &mut Context<'_>,
-    ) -> Poll<Result<Message, ProbeError>> {
-        let mut inner = self.lock();
-        let Some(i) = inner.expects.iter().position(|e| e.ticket == ticket) else {
-            return Poll::Ready(Err(ProbeError::Closed));
-        };
-        if inner.expects[i].answer.is_some() {
-            let answer = inner.expects.swap_remove(i).answer;
-            return Poll::Ready(answer.ok_or(ProbeError::Closed));
-        }
-        if inner.ended.is_some() {
-            return Poll::Ready(Err(ProbeError::Closed));
-        }
-        Poll::Pending
-    }
-
-    fn expect_stalled(&self, ticket: Ticket) -> bool {
-        let inner = self.lock();
-        inner
-            .expects
-            .iter()
-            .any(|e| e.ticket == ticket && e.stalled)
-    }
-
-    fn send(&self, message: Message) -> Result<(), ProbeError> {
-        // A check's messages are few and time-critical: they are not refused for a full queue.
-        self.push_outbound(message, false).map_err(|err| match err {
-            TrySendError::TooLarge(_) => ProbeError::Invalid(err.into()),
-            _ => ProbeError::Closed,
-        })
-    }
-
-    fn cancel(&self, ticket: Ticket) {
-        let mut inner = self.lock();
-        inner.pings.retain(|p| p.ticket != ticket);
-        if !inner.pings.iter().any(|p| p.state == PingState::Queued) {
-            self.signal(&inner, signal::PING, false);
-        }
-        inner.expects.retain(|e| e.ticket != ticket);
     }
 }

@@ -1,0 +1,111 @@
+//! The checks' side of a connection: [`Probe`], implemented by the connection's [`Shared`]
+//! state, so that `check::CheckContext` reaches the wire without knowing the supervisor.
+
+use std::any::Any;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::shared::{signal, Expectation, PingState, Shared, NOT_POLLING};
+use super::TrySendError;
+use crate::check::{Matcher, Probe, ProbeError, Ticket};
+use crate::Stats;
+
+impl Probe for Shared {
+    fn connection_id(&self) -> u64 {
+        self.id
+    }
+
+    fn stats(&self) -> Stats {
+        self.stats.snapshot(Instant::now())
+    }
+
+    fn state(&self) -> Option<&(dyn Any + Send + Sync)> {
+        self.state.as_deref()
+    }
+
+    fn submit_ping(&self, payload: Bytes) -> Result<Ticket, ProbeError> {
+        let polling = self.polling_check.load(Ordering::Relaxed);
+        self.submit_ping_for((polling != NOT_POLLING).then_some(polling), |_| payload)
+    }
+
+    fn poll_pong(&self, ticket: Ticket, _: &mut Context<'_>) -> Poll<Result<Duration, ProbeError>> {
+        let mut inner = self.lock();
+        let Some(i) = inner.pings.iter().position(|p| p.ticket == ticket) else {
+            return Poll::Ready(Err(ProbeError::Closed));
+        };
+        match inner.pings[i].state {
+            PingState::Answered(rtt) => {
+                inner.pings.remove(i);
+                Poll::Ready(Ok(rtt))
+            }
+            _ if inner.ended.is_some() => Poll::Ready(Err(ProbeError::Closed)),
+            // The driver polls running checks after every pong it matches.
+            _ => Poll::Pending,
+        }
+    }
+
+    fn submit_expect(&self, matcher: Matcher) -> Result<Ticket, ProbeError> {
+        let mut inner = self.lock();
+        if inner.ended.is_some() {
+            return Err(ProbeError::Closed);
+        }
+        let ticket = Shared::ticket(&mut inner);
+        let stalled = inner.reading_paused;
+        inner.expects.push(Expectation {
+            ticket,
+            matcher,
+            answer: None,
+            stalled,
+        });
+        Ok(ticket)
+    }
+
+    fn poll_expect(
+        &self,
+        ticket: Ticket,
+        _: &mut Context<'_>,
+    ) -> Poll<Result<Message, ProbeError>> {
+        let mut inner = self.lock();
+        let Some(i) = inner.expects.iter().position(|e| e.ticket == ticket) else {
+            return Poll::Ready(Err(ProbeError::Closed));
+        };
+        if inner.expects[i].answer.is_some() {
+            let answer = inner.expects.swap_remove(i).answer;
+            return Poll::Ready(answer.ok_or(ProbeError::Closed));
+        }
+        if inner.ended.is_some() {
+            return Poll::Ready(Err(ProbeError::Closed));
+        }
+        Poll::Pending
+    }
+
+    fn expect_stalled(&self, ticket: Ticket) -> bool {
+        let inner = self.lock();
+        inner
+            .expects
+            .iter()
+            .any(|e| e.ticket == ticket && e.stalled)
+    }
+
+    fn send(&self, message: Message) -> Result<(), ProbeError> {
+        // A check's messages are few and time-critical: they are not refused for a full queue.
+        self.push_outbound(message, false).map_err(|err| match err {
+            TrySendError::TooLarge(_) => ProbeError::Invalid(err.into()),
+            _ => ProbeError::Closed,
+        })
+    }
+
+    fn cancel(&self, ticket: Ticket) {
+        let mut inner = self.lock();
+        inner.pings.retain(|p| p.ticket != ticket);
+        if !inner.pings.iter().any(|p| p.state == PingState::Queued) {
+            self.signal(&inner, signal::PING, false);
+        }
+        inner.expects.retain(|e| e.ticket != ticket);
+    }
+}
