@@ -14,9 +14,7 @@ use tokio::time::Instant;
 use tracing::{debug, trace, warn, Instrument};
 
 use super::Driver;
-use crate::check::{
-    judge_rtt, pooled_payload, unanswered, CheckContext, Probe, ProbeError, Ticket,
-};
+use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::supervisor::shared::{PingState, Shared, NOT_POLLING};
 use crate::supervisor::Transport;
 use crate::Health;
@@ -49,8 +47,6 @@ pub(super) enum Work {
     /// The built-in [`PingCheck`](crate::check::PingCheck), run inline: the same steps as
     /// [`ping_pong`](crate::check::ping_pong) without a boxed future per run.
     Ping(InlinePing),
-    /// The connection ended before the inline ping could be queued.
-    Closed,
 }
 
 /// A ping in flight for an inline ping check; forgotten when dropped unanswered (a timeout,
@@ -131,8 +127,9 @@ impl<S: Transport> Driver<S> {
                     ticket,
                     done: false,
                 }),
-                // Its 4-byte payload is valid: only an ended connection refuses it.
-                Err(_) => Work::Closed,
+                // Its 4-byte payload is valid: only an ended connection refuses it, and the
+                // driver starts no run after the end. Reported as `ping_pong` would, anyway.
+                Err(err) => Work::Future(Box::pin(std::future::ready(unanswered(err)))),
             }
         } else {
             let check = planned.check.clone();
@@ -164,7 +161,6 @@ impl<S: Transport> Driver<S> {
                 ping.done = true;
                 return Some(answer.map_or_else(unanswered, judge_rtt));
             }
-            Work::Closed => return Some(unanswered(ProbeError::Closed)),
         };
         self.shared.polling_check.store(i, Ordering::Relaxed);
         let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
