@@ -70,18 +70,7 @@ where
     F: Fn(WebSocketStream<TcpStream>) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    raise_nofile();
-    // Exit when the runner goes away, so that no server outlives its benchmark.
-    std::thread::spawn(|| {
-        for _ in std::io::stdin().lock().lines() {}
-        std::process::exit(0);
-    });
-    let max = Duration::from_secs(args.max_secs);
-    std::thread::spawn(move || {
-        std::thread::sleep(max);
-        eprintln!("max time reached; exiting");
-        std::process::exit(0);
-    });
+    bounded(args.max_secs);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -133,6 +122,22 @@ fn listen(port: u16) -> std::io::Result<TcpListener> {
     socket.bind(addr)?;
     // A deep backlog: the load generator opens thousands of connections at once.
     socket.listen(4096)
+}
+
+/// Raises the file limit, and exits when the runner goes away (stdin closes) or after
+/// `max_secs`, so that no server outlives its benchmark.
+pub fn bounded(max_secs: u64) {
+    raise_nofile();
+    std::thread::spawn(|| {
+        for _ in std::io::stdin().lock().lines() {}
+        std::process::exit(0);
+    });
+    let max = Duration::from_secs(max_secs);
+    std::thread::spawn(move || {
+        std::thread::sleep(max);
+        eprintln!("max time reached; exiting");
+        std::process::exit(0);
+    });
 }
 
 fn raise_nofile() {
