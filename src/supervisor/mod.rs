@@ -142,12 +142,12 @@ impl Supervisor {
     }
 
     /// Like [`attach`](Supervisor::attach), with what the caller knows about the connection:
-    /// the peer's address, state for checks, and an [`Observer`] (the runtime's hub), told
-    /// now that the connection opened.
+    /// the peer's address, state for checks, an [`Observer`] (the runtime's hub), told now
+    /// that the connection opened, and the span to run in.
     pub fn attach_with<S: Transport>(
         &self,
         ws: S,
-        info: ConnectionInfo,
+        mut info: ConnectionInfo,
     ) -> (
         Connection,
         impl Future<Output = Disconnect> + Send + 'static,
@@ -158,12 +158,18 @@ impl Supervisor {
             (plan.queues, plan.max_message_size)
         };
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let span = match info.span.take() {
+            Some(span) => {
+                span.record("id", id);
+                span
+            }
+            None => tracing::info_span!("ws_health.connection", id),
+        };
         let shared = Arc::new(Shared::new(id, info, queues, max_message_size));
         let connection = Connection::new(shared.clone());
         if let Some(observer) = &shared.observer {
             observer.opened(&connection, shared.peer);
         }
-        let span = tracing::info_span!("ws_health.connection", id);
         let driver = driver::run(ws, shared, plan).instrument(span);
         (connection, driver)
     }

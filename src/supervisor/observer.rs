@@ -53,6 +53,8 @@ pub trait Observer: Send + Sync + 'static {
 /// What the supervisor knows about a connection beyond its transport: for
 /// [`Supervisor::attach_with`](super::Supervisor::attach_with).
 ///
+/// The peer's address, state for checks, an observer, and the span the driver runs in.
+///
 /// ```
 /// use ws_health::supervisor::ConnectionInfo;
 ///
@@ -65,6 +67,7 @@ pub struct ConnectionInfo {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) state: Option<Arc<dyn Any + Send + Sync>>,
     pub(crate) observer: Option<Arc<dyn Observer>>,
+    pub(crate) span: Option<tracing::Span>,
 }
 
 impl ConnectionInfo {
@@ -91,6 +94,27 @@ impl ConnectionInfo {
         self
     }
 
+    /// The span the connection's driver runs in, instead of a new
+    /// `ws_health.connection{id}`; the connection's id is recorded in its `id` field, if it
+    /// declares one (`id = tracing::field::Empty`).
+    ///
+    /// For an application that already has a span per connection (its accept or upgrade
+    /// span): a subscriber keeps each live span's data, about 0.3 KiB per connection with
+    /// `tracing_subscriber::fmt`, so one span per connection instead of two saves that much.
+    /// The runtime's server does this.
+    ///
+    /// ```
+    /// use ws_health::supervisor::ConnectionInfo;
+    ///
+    /// let span = tracing::info_span!("ws_health.connection", peer = "127.0.0.1:9000", id = tracing::field::Empty);
+    /// let info = ConnectionInfo::new().with_span(span);
+    /// # let _ = info;
+    /// ```
+    pub fn with_span(mut self, span: tracing::Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
     /// The peer's address, if known.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.peer
@@ -103,6 +127,7 @@ impl fmt::Debug for ConnectionInfo {
             .field("peer", &self.peer)
             .field("state", &self.state.is_some())
             .field("observer", &self.observer.is_some())
+            .field("span", &self.span)
             .finish()
     }
 }

@@ -123,7 +123,8 @@ fn admit(
             return;
         }
     }
-    let span = tracing::info_span!("ws_health.accept", %peer);
+    // The connection's one span: its id is recorded once it is supervised.
+    let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
     let limit = context.server.max_connections;
     if context.active.load(Ordering::Relaxed) >= limit {
         if refusing.load(Ordering::Relaxed) >= MAX_REFUSING {

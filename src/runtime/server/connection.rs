@@ -53,7 +53,8 @@ pub(super) async fn serve(
     };
     let info = ConnectionInfo::new()
         .with_peer(peer)
-        .with_observer(context.observer.clone());
+        .with_observer(context.observer.clone())
+        .with_span(tracing::Span::current()); // this task's, from the accept loop
     let (conn, driver) = context.supervisor.attach_with(ws, info);
     let sender = conn.sender();
     let mut driver = AbortOnDrop(tokio::spawn(driver));

@@ -1,0 +1,77 @@
+//! The server runs each connection in one span, `ws_health.connection{peer, id}`: the
+//! driver's events carry the peer's address and the connection's id, without a second span
+//! per connection (a subscriber keeps every live span's data).
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::MaybeTlsStream;
+use ws_health::runtime::Server;
+
+/// What the subscriber printed.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// One thread: the subscriber set for this test sees every task of the server.
+#[tokio::test(flavor = "current_thread")]
+async fn server_runs_each_connection_in_one_span_with_peer_and_id() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("ws_health=debug")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", server.local_addr()))
+        .await
+        .unwrap();
+    let MaybeTlsStream::Plain(tcp) = ws.get_ref() else {
+        panic!("a plain connection");
+    };
+    let peer = tcp.local_addr().unwrap();
+    // An echo: the driver has run.
+    ws.send(Message::text("hi")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hi"));
+    let client = tokio::spawn(async move { while ws.next().await.is_some() {} });
+    server.shutdown().await;
+    client.await.unwrap();
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("supervising connection"))
+        .unwrap_or_else(|| panic!("no driver event in:\n{text}"));
+    assert!(
+        line.contains(&format!("ws_health.connection{{peer={peer} id=")),
+        "{line}"
+    );
+    for line in text.lines() {
+        assert!(
+            line.matches("ws_health.connection{").count() <= 1,
+            "two connection spans: {line}"
+        );
+    }
+    assert!(!text.contains("ws_health.accept"), "{text}");
+}
