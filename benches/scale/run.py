@@ -25,6 +25,7 @@ import os
 import resource
 import queue
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -374,6 +375,31 @@ def summarize(result, reports, args):
 # ---------------------------------------------------------------- output
 
 
+def rounds_table(rounds):
+    """Each server's CPU per ping and RSS per connection in every round, and their ratios to
+    the hand-written loop's in the same round, with the median of those ratios."""
+    rows = ["| server | CPU/ping µs, by round | ÷ hand-written, by round | median | "
+            "RSS/conn KiB, by round | ÷ hand-written, median |", "|---|---|---|---|---|---|"]
+    for i, name in enumerate(r["server"] for r in rounds[0]):
+        cpu, rss, cpu_ratio, rss_ratio = [], [], [], []
+        for results in rounds:
+            r = results[i]
+            base = next((b for b in results if b["server"] == "handwritten"), None)
+            cpu.append(r["cpu_per_ping_us"])
+            rss.append(r["rss_per_conn_kib"])
+            if base and r["cpu_per_ping_us"] and base["cpu_per_ping_us"]:
+                cpu_ratio.append(r["cpu_per_ping_us"] / base["cpu_per_ping_us"])
+            if base and r["rss_per_conn_kib"] and base["rss_per_conn_kib"]:
+                rss_ratio.append(r["rss_per_conn_kib"] / base["rss_per_conn_kib"])
+        rows.append(
+            f"| {name} | {' / '.join(fmt(v) for v in cpu)} "
+            f"| {' / '.join(f'{v:.2f}×' for v in cpu_ratio) or '—'} "
+            f"| {f'{statistics.median(cpu_ratio):.2f}×' if cpu_ratio else '—'} "
+            f"| {' / '.join(fmt(v, '.2f') for v in rss)} "
+            f"| {f'{statistics.median(rss_ratio):.2f}×' if rss_ratio else '—'} |")
+    return "\n".join(rows)
+
+
 def fmt(v, spec=".1f"):
     return "—" if v is None else format(v, spec)
 
@@ -450,6 +476,9 @@ def main():
                     "window into this folder (perf record -g; read with perf report -i)")
     ap.add_argument("--syscalls", action="store_true", help="count the server's syscalls and "
                     "context switches over the window (perf stat) and report them per ping")
+    ap.add_argument("--rounds", type=int, default=1, help="run the servers in turn this many "
+                    "times, interleaved, and report each round's ratios and their median: the "
+                    "machine's speed drifts between runs, a ratio taken within one round does not")
     ap.add_argument("--json", type=Path, help="write every figure here")
     args = ap.parse_args()
     args.timeout = args.timeout if args.timeout is not None else args.interval
@@ -463,12 +492,21 @@ def main():
         peers["python"] = install_python()
     if "node" in names:
         peers["node"] = install_node()
-    results = [measure(name, exes, peers, args) for name in names]
+    rounds = []
+    for k in range(args.rounds):
+        if args.rounds > 1:
+            log(f"== round {k + 1} of {args.rounds}")
+        rounds.append([measure(name, exes, peers, args) for name in names])
     print(f"\n`{' '.join(['python3', 'benches/scale/run.py'] + sys.argv[1:])}`\n")
-    print(table(results, args))
+    for k, results in enumerate(rounds):
+        if args.rounds > 1:
+            print(f"\nRound {k + 1}:\n")
+        print(table(results, args))
+    if args.rounds > 1:
+        print("\n" + rounds_table(rounds))
     if args.json:
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                         "results": results}, indent=1))
+                                         "results": rounds[0], "rounds": rounds}, indent=1))
 
 
 if __name__ == "__main__":
