@@ -1,5 +1,6 @@
-//! The built-in ping check runs inline in the driver: a steady ping cycle (timer, ping,
-//! pong, judgement, policy step, stats) makes no heap allocation. A check that overrides a
+//! The built-in ping check runs inline in the driver, also when given as `Arc<PingCheck>`: a
+//! steady ping cycle (timer, ping, pong, judgement, policy step, stats) makes no heap
+//! allocation. A check that overrides a
 //! default method runs as a boxed future, which this counter does see.
 
 #[allow(dead_code)]
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use memory_transport::{Counter, MemoryTransport};
-use ws_health::check::{judge_rtt, HealthCheck};
+use ws_health::check::{judge_rtt, HealthCheck, PingCheck};
 use ws_health::{async_trait, CheckSettings, Connection, Health, Supervisor};
 
 #[global_allocator]
@@ -62,6 +63,14 @@ fn default_ping_cycle_allocates_nothing() {
         .build()
         .unwrap();
     assert_eq!(allocations_per_cycle(builtin), 0.0);
+
+    // The built-in check given explicitly, shared: still inline.
+    let shared = Supervisor::builder()
+        .with_ping(Arc::new(PingCheck))
+        .with_ping_settings(every_second.clone())
+        .build()
+        .unwrap();
+    assert_eq!(allocations_per_cycle(shared), 0.0);
 
     let overridden = Supervisor::builder()
         .with_ping(OwnJudgement)

@@ -28,9 +28,17 @@ impl PlannedCheck {
             name,
             check: Arc::new(check),
             settings,
-            inline_ping: TypeId::of::<C>() == TypeId::of::<PingCheck>(),
+            inline_ping: is_builtin_ping::<C>(),
         }
     }
+}
+
+/// `PingCheck` holds nothing, so a shared or boxed one is the same check.
+fn is_builtin_ping<C: 'static>() -> bool {
+    let c = TypeId::of::<C>();
+    c == TypeId::of::<PingCheck>()
+        || c == TypeId::of::<Arc<PingCheck>>()
+        || c == TypeId::of::<Box<PingCheck>>()
 }
 
 #[derive(Clone)]
