@@ -56,7 +56,8 @@ def raise_nofile():
 def build_rust():
     """Builds the bench targets in the bench profile; returns {target name: executable}."""
     cmd = ["cargo", "bench", "--no-run", "--message-format=json-render-diagnostics"]
-    for name in ("server_ws_health", "server_handwritten", "server_floor", "loadgen"):
+    for name in ("server_ws_health", "server_handwritten", "server_shared_timer", "server_floor",
+                 "loadgen"):
         cmd += ["--bench", name]
     log("$", " ".join(cmd))
     out = subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True, timeout=1800)
@@ -215,6 +216,8 @@ def server_command(name, exes, peers, args):
         return [exes["server_ws_health"], "--serve"] + common + rust
     if name == "handwritten":
         return [exes["server_handwritten"], "--serve"] + common + rust
+    if name == "shared-timer":
+        return [exes["server_shared_timer"], "--serve"] + common + rust
     if name == "floor":
         return [exes["server_floor"], "--serve"] + common
     if name == "python":
@@ -454,9 +457,10 @@ def main():
     ap.add_argument("--servers", default="serve,ws-health,handwritten,python,node",
                     help="comma-separated: serve (the `ws-health serve` command: supervisor, hub, "
                     "server runtime), ws-health (benches/scale/server_ws_health.rs: the supervisor "
-                    "alone), handwritten, python, node; and, only when named, floor "
-                    "(benches/scale/server_floor.rs: epoll without a runtime or WebSocket library, "
-                    "the kernel's share of a ping)")
+                    "alone), handwritten, python, node; and, only when named, shared-timer "
+                    "(benches/scale/server_shared_timer.rs: the hand-written loop with one timer for "
+                    "all connections) and floor (benches/scale/server_floor.rs: epoll without a "
+                    "runtime or WebSocket library, the kernel's share of a ping)")
     ap.add_argument("--conns", type=int, default=2000)
     ap.add_argument("--interval", type=float, default=1.0, help="ping interval, seconds")
     ap.add_argument("--timeout", type=float, help="pong timeout, seconds (default: the interval)")

@@ -108,7 +108,9 @@ fn main() {
                 continue;
             }
             conn.awaiting = true;
-            conn.pinged_at = now;
+            // From the due time: the next due time has passed the deadline when the timeout
+            // equals the interval.
+            conn.pinged_at = at;
             due.push_back((at + args.interval, i, id));
         }
     }
