@@ -1,4 +1,4 @@
-//! The built-in ping check runs inline in the driver, also when given as `Arc<PingCheck>`: a
+//! The built-in ping check runs inline in the driver, also as `Arc<PingCheck>` or `Box<…>`: a
 //! steady ping cycle (timer, ping, pong, judgement, policy step, stats) makes no heap
 //! allocation. A check that overrides a
 //! default method runs as a boxed future, which this counter does see.
@@ -64,13 +64,19 @@ fn default_ping_cycle_allocates_nothing() {
         .unwrap();
     assert_eq!(allocations_per_cycle(builtin), 0.0);
 
-    // The built-in check given explicitly, shared: still inline.
+    // The built-in check given explicitly, shared or boxed: still inline.
     let shared = Supervisor::builder()
         .with_ping(Arc::new(PingCheck))
         .with_ping_settings(every_second.clone())
         .build()
         .unwrap();
     assert_eq!(allocations_per_cycle(shared), 0.0);
+    let boxed = Supervisor::builder()
+        .with_ping(Box::new(PingCheck))
+        .with_ping_settings(every_second.clone())
+        .build()
+        .unwrap();
+    assert_eq!(allocations_per_cycle(boxed), 0.0);
 
     let overridden = Supervisor::builder()
         .with_ping(OwnJudgement)

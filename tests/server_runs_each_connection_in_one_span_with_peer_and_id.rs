@@ -27,13 +27,13 @@ impl Write for Captured {
     }
 }
 
-// One thread: the subscriber set for this test sees every task of the server.
-#[tokio::test(flavor = "current_thread")]
-async fn server_runs_each_connection_in_one_span_with_peer_and_id() {
+/// Serves one echo through a server with the subscriber filtered by `filter`; what it printed
+/// and the client's address (the server's peer).
+async fn served_once(filter: &str) -> (String, std::net::SocketAddr) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("ws_health=debug")
+        .with_env_filter(filter)
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
@@ -57,12 +57,21 @@ async fn server_runs_each_connection_in_one_span_with_peer_and_id() {
     let client = tokio::spawn(async move { while ws.next().await.is_some() {} });
     server.shutdown().await;
     client.await.unwrap();
-
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let line = text
-        .lines()
+    (text, peer)
+}
+
+fn driver_started(text: &str) -> &str {
+    text.lines()
         .find(|l| l.contains("supervising connection"))
-        .unwrap_or_else(|| panic!("no driver event in:\n{text}"));
+        .unwrap_or_else(|| panic!("no driver event in:\n{text}"))
+}
+
+// One thread: the subscriber set for each test sees every task of its server.
+#[tokio::test(flavor = "current_thread")]
+async fn server_runs_each_connection_in_one_span_with_peer_and_id() {
+    let (text, peer) = served_once("ws_health=debug").await;
+    let line = driver_started(&text);
     assert!(
         line.contains(&format!("ws_health.connection{{peer={peer} id=")),
         "{line}"
@@ -74,4 +83,12 @@ async fn server_runs_each_connection_in_one_span_with_peer_and_id() {
         );
     }
     assert!(!text.contains("ws_health.accept"), "{text}");
+}
+
+// The server's span filtered out: the driver makes its own, and its events keep the id.
+#[tokio::test(flavor = "current_thread")]
+async fn driver_keeps_its_id_when_the_servers_span_is_filtered_out() {
+    let (text, _) = served_once("ws_health::supervisor=debug").await;
+    let line = driver_started(&text);
+    assert!(line.contains("ws_health.connection{id="), "{line}");
 }

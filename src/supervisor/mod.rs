@@ -158,7 +158,9 @@ impl Supervisor {
             (plan.queues, plan.max_message_size)
         };
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let span = match info.span.take() {
+        // The application's span, unless a filter turned it off: the driver's events keep
+        // the connection's id either way.
+        let span = match info.span.take().filter(|span| !span.is_disabled()) {
             Some(span) => {
                 span.record("id", id);
                 span

@@ -123,8 +123,6 @@ fn admit(
             return;
         }
     }
-    // The connection's one span: its id is recorded once it is supervised.
-    let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
     let limit = context.server.max_connections;
     if context.active.load(Ordering::Relaxed) >= limit {
         if refusing.load(Ordering::Relaxed) >= MAX_REFUSING {
@@ -133,13 +131,17 @@ fn admit(
         }
         info!(%peer, limit, "over the connection limit; refusing with HTTP 503");
         let slot = Slot::take(refusing);
+        let span = tracing::info_span!("ws_health.refused", %peer);
         tasks.spawn(connection::refuse(context.clone(), stream, slot).instrument(span));
         return;
     }
     let slot = Slot::take(&context.active);
+    // The connection's one span, for its task and its driver: the id is recorded once the
+    // connection is supervised.
+    let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
+    let stop = shutdown.subscribe();
     tasks.spawn(
-        connection::serve(context.clone(), stream, peer, shutdown.subscribe(), slot)
-            .instrument(span),
+        connection::serve(context.clone(), stream, peer, stop, slot, span.clone()).instrument(span),
     );
 }
 

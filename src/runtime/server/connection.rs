@@ -22,13 +22,15 @@ use super::accept::{stopping, Context, Slot};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
 
-/// Serves one connection to its end. `_slot` counts it against the connection limit.
+/// Serves one connection to its end, its driver in `span` too. `_slot` counts it against
+/// the connection limit.
 pub(super) async fn serve(
     context: Arc<Context>,
     stream: TcpStream,
     peer: SocketAddr,
     mut stop: watch::Receiver<bool>,
     _slot: Slot,
+    span: tracing::Span,
 ) {
     let timeout = context.server.handshake_timeout;
     let accept = |_: &Request, response: Response| Ok(response);
@@ -54,7 +56,7 @@ pub(super) async fn serve(
     let info = ConnectionInfo::new()
         .with_peer(peer)
         .with_observer(context.observer.clone())
-        .with_span(tracing::Span::current()); // this task's, from the accept loop
+        .with_span(span);
     let (conn, driver) = context.supervisor.attach_with(ws, info);
     let sender = conn.sender();
     let mut driver = AbortOnDrop(tokio::spawn(driver));
