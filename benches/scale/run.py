@@ -390,13 +390,15 @@ def rounds_table(rounds):
             base = next((b for b in results if b["server"] == "handwritten"), None)
             cpu.append(r["cpu_per_ping_us"])
             rss.append(r["rss_per_conn_kib"])
-            if base and r["cpu_per_ping_us"] and base["cpu_per_ping_us"]:
-                cpu_ratio.append(r["cpu_per_ping_us"] / base["cpu_per_ping_us"])
-            if base and r["rss_per_conn_kib"] and base["rss_per_conn_kib"]:
-                rss_ratio.append(r["rss_per_conn_kib"] / base["rss_per_conn_kib"])
+            ok = lambda key: base and r[key] and base[key]
+            cpu_ratio.append(r["cpu_per_ping_us"] / base["cpu_per_ping_us"] if ok("cpu_per_ping_us") else None)
+            rss_ratio.append(r["rss_per_conn_kib"] / base["rss_per_conn_kib"] if ok("rss_per_conn_kib") else None)
+        by_round = " / ".join(fmt(v, ".2f") + "×" if v is not None else "—" for v in cpu_ratio)
+        cpu_ratio = [v for v in cpu_ratio if v is not None]
+        rss_ratio = [v for v in rss_ratio if v is not None]
         rows.append(
             f"| {name} | {' / '.join(fmt(v) for v in cpu)} "
-            f"| {' / '.join(f'{v:.2f}×' for v in cpu_ratio) or '—'} "
+            f"| {by_round} "
             f"| {f'{statistics.median(cpu_ratio):.2f}×' if cpu_ratio else '—'} "
             f"| {' / '.join(fmt(v, '.2f') for v in rss)} "
             f"| {f'{statistics.median(rss_ratio):.2f}×' if rss_ratio else '—'} |")
@@ -483,8 +485,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=1, help="run the servers in turn this many "
                     "times, interleaved, and report each round's ratios and their median: the "
                     "machine's speed drifts between runs, a ratio taken within one round does not")
-    ap.add_argument("--json", type=Path, help="write every figure here")
+    ap.add_argument("--json", type=Path, help="write every figure here (results: the first "
+                    "round; rounds: every round)")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
     args.timeout = args.timeout if args.timeout is not None else args.interval
     args.warmup = args.warmup if args.warmup is not None else max(3.0, 2 * args.interval)
     names = [s.strip() for s in args.servers.split(",") if s.strip()]

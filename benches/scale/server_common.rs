@@ -124,6 +124,20 @@ fn listen(port: u16) -> std::io::Result<TcpListener> {
     socket.listen(4096)
 }
 
+/// For the servers that judge the pong deadline when the next ping is due: exits with a
+/// message unless the timeout equals the interval, where that is exact.
+#[allow(dead_code)] // the floor and shared-timer servers only
+pub fn require_timeout_equal_to_interval(name: &str, args: &Args) {
+    if args.timeout != args.interval {
+        eprintln!(
+            "{name} judges the pong deadline when the next ping is due: run it with the timeout \
+             equal to the interval (got {:?} and {:?})",
+            args.timeout, args.interval
+        );
+        std::process::exit(2);
+    }
+}
+
 /// Raises the file limit, and exits when the runner goes away (stdin closes) or after
 /// `max_secs`, so that no server outlives its benchmark.
 pub fn bounded(max_secs: u64) {

@@ -8,8 +8,9 @@
 //! bounds from below what any server can reach, ws-health or hand-written.
 //!
 //! A measuring tool, not a server to copy: it expects the load generator's whole, masked
-//! control frames, judges the pong deadline when the next ping is due (exact when the
-//! timeout equals the interval, as in run B), and drops a connection it cannot write to.
+//! control frames, judges the pong deadline when the next ping is due (so it runs only with
+//! the timeout equal to the interval, as in run B, where that is exact), and drops a
+//! connection it cannot write to.
 
 #[allow(dead_code)]
 #[path = "server_common.rs"]
@@ -41,6 +42,7 @@ struct Conn {
 
 fn main() {
     let args = common::args("server_floor");
+    common::require_timeout_equal_to_interval("server_floor", &args);
     common::bounded(args.max_secs);
     let mut poll = Poll::new().expect("mio poll");
     let mut listener = listen(args.port);
@@ -111,7 +113,8 @@ fn main() {
             // From the due time: the next due time has passed the deadline when the timeout
             // equals the interval.
             conn.pinged_at = at;
-            due.push_back((at + args.interval, i, id));
+            let next = at + args.interval;
+            due.push_back((next.max(due.back().map_or(next, |b| b.0)), i, id));
         }
     }
 }

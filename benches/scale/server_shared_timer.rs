@@ -5,7 +5,8 @@
 //! Every connection pings at the same interval, so a queue in order of due time is the
 //! whole timer: one task sleeps until the first entry is due, then wakes every connection
 //! whose ping is due. A connection has no tokio timer of its own; its pong deadline is judged
-//! when its next ping is due, which is exact when the timeout equals the interval (run B).
+//! when its next ping is due, which is exact when the timeout equals the interval: it runs
+//! only so (run B).
 //! Otherwise as `handwritten_loop.rs`: same runtime, listener, handshake and buffers.
 
 #[allow(dead_code)]
@@ -154,5 +155,6 @@ async fn keepalive(mut ws: WebSocketStream<TcpStream>, interval: Duration, timeo
 
 fn main() {
     let args = common::args("server_shared_timer");
+    common::require_timeout_equal_to_interval("server_shared_timer", &args);
     common::run(args, move |ws| keepalive(ws, args.interval, args.timeout));
 }
