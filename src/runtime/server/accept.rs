@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{debug, error, info, warn, Instrument};
 
 use super::connection;
+use super::stop::Stop;
 use super::Handler;
 use crate::config::{ServerConfig, SocketConfig};
 use crate::runtime::socket::configure_socket;
@@ -30,6 +30,9 @@ pub(super) struct Context {
     pub(super) observer: Arc<dyn Observer>,
     pub(super) filter: Option<AcceptFilter>,
     pub(super) handler: Handler,
+    pub(super) handler_in_driver_task: bool,
+    /// Triggered by `Server::shutdown`.
+    pub(super) stop: Arc<Stop>,
     pub(super) active: Arc<AtomicUsize>,
     #[cfg(feature = "rustls")]
     pub(super) tls: Option<crate::runtime::tls::TlsAcceptor>,
@@ -39,19 +42,14 @@ pub(super) struct Context {
 /// an answer, so a flood cannot make the server spend unbounded work on refusing.
 const MAX_REFUSING: usize = 256;
 
-pub(super) async fn run(
-    listener: TcpListener,
-    context: Arc<Context>,
-    shutdown: Arc<watch::Sender<bool>>,
-) {
-    let mut stop = shutdown.subscribe();
+pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
     let mut tasks = JoinSet::new();
     let refusing = Arc::new(AtomicUsize::new(0));
     let mut failures = 0u32;
     loop {
         tokio::select! {
             biased;
-            _ = stopping(&mut stop) => break,
+            () = context.stop.wait() => break,
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 if let Err(err) = done {
                     if err.is_panic() {
@@ -62,7 +60,7 @@ pub(super) async fn run(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     failures = 0;
-                    admit(&context, stream, peer, &mut tasks, &refusing, &shutdown);
+                    admit(&context, stream, peer, &mut tasks, &refusing);
                 }
                 // A client that reset before it was accepted: its problem, not a shortage.
                 Err(err) if err.kind() == std::io::ErrorKind::ConnectionAborted => {
@@ -76,8 +74,8 @@ pub(super) async fn run(
                     failures = failures.saturating_add(1);
                     warn!(error = %err, ?delay, "accept failed; retrying after a pause");
                     tokio::select! {
-                        _ = stopping(&mut stop) => break,
-                        _ = tokio::time::sleep(delay) => {}
+                        () = context.stop.wait() => break,
+                        () = tokio::time::sleep(delay) => {}
                     }
                 }
             },
@@ -111,7 +109,6 @@ fn admit(
     peer: SocketAddr,
     tasks: &mut JoinSet<()>,
     refusing: &Arc<AtomicUsize>,
-    shutdown: &watch::Sender<bool>,
 ) {
     if let Err(err) = configure_socket(&stream, &context.socket) {
         warn!(%peer, error = %err, "dropping connection");
@@ -139,16 +136,14 @@ fn admit(
     // The connection's one span, for its task and its driver: the id is recorded once the
     // connection is supervised.
     let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
-    let stop = shutdown.subscribe();
-    tasks.spawn(
-        connection::serve(context.clone(), stream, peer, stop, slot, span.clone()).instrument(span),
-    );
-}
-
-/// Resolves once a shutdown was asked for.
-pub(super) async fn stopping(stop: &mut watch::Receiver<bool>) {
-    // The sender lives in the accept loop's `Arc`: an error cannot happen before it ends.
-    let _ = stop.wait_for(|stop| *stop).await;
+    let (context, driver_span) = (context.clone(), span.clone());
+    if context.handler_in_driver_task {
+        let serve = connection::serve_joined(context, stream, peer, slot, driver_span);
+        tasks.spawn(serve.instrument(span));
+    } else {
+        let serve = connection::serve(context, stream, peer, slot, driver_span);
+        tasks.spawn(serve.instrument(span));
+    }
 }
 
 /// One unit of a counter, given back on drop.

@@ -7,10 +7,10 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::watch;
 use tracing::Instrument;
 
 use super::accept::{self, AcceptFilter, Context};
+use super::stop::Stop;
 use super::{Handler, Server};
 use crate::config::{ServerConfig, SocketConfig};
 use crate::runtime::{Hub, Side};
@@ -20,7 +20,7 @@ use crate::{Config, Connection, Error, ErrorKind, Result, Supervisor};
 ///
 /// # Default
 /// [`ServerConfig::default`] and [`SocketConfig::default`], a hub of its own, no accept
-/// filter, plain TCP.
+/// filter, plain TCP, each handler on a task of its own.
 ///
 /// ```no_run
 /// # async fn run() -> ws_health::Result<()> {
@@ -47,6 +47,7 @@ pub struct ServerBuilder {
     socket: SocketConfig,
     hub: Option<Hub>,
     filter: Option<AcceptFilter>,
+    handler_in_driver_task: bool,
     #[cfg(feature = "rustls")]
     tls: Option<crate::runtime::tls::TlsAcceptor>,
 }
@@ -59,9 +60,21 @@ impl ServerBuilder {
             socket: SocketConfig::default(),
             hub: None,
             filter: None,
+            handler_in_driver_task: false,
             #[cfg(feature = "rustls")]
             tls: None,
         }
+    }
+
+    /// Runs each connection's handler in the task that drives the connection, instead of a
+    /// task of its own: less memory per connection (docs/performance.md), for handlers that
+    /// only await between short steps — echo, forwarding, feeding a channel. The price: a
+    /// handler that blocks its thread or computes long between awaits then holds up its
+    /// connection's pongs and deadlines too, where on its own task the driver would run on
+    /// another worker meanwhile. Off by default.
+    pub fn with_handler_in_driver_task(mut self, joined: bool) -> Self {
+        self.handler_in_driver_task = joined;
+        self
     }
 
     /// Takes the `[server]` and `[socket]` tables of `config`. The supervisor reads its own
@@ -143,8 +156,7 @@ impl ServerBuilder {
         let local_addr = listener.local_addr()?;
         let hub = self.hub.unwrap_or_default();
         let active = Arc::new(AtomicUsize::new(0));
-        let (shutdown, _) = watch::channel(false);
-        let shutdown = Arc::new(shutdown);
+        let stop = Arc::new(Stop::default());
         let handler: Handler = Arc::new(move |conn| Box::pin(handler(conn)));
         let context = Arc::new(Context {
             supervisor: self.supervisor,
@@ -154,18 +166,20 @@ impl ServerBuilder {
             observer: hub.observer(Side::Server),
             filter: self.filter,
             handler,
+            handler_in_driver_task: self.handler_in_driver_task,
+            stop: stop.clone(),
             active: active.clone(),
             #[cfg(feature = "rustls")]
             tls: self.tls,
         });
         let span = tracing::info_span!("ws_health.server", %local_addr);
-        let task = tokio::spawn(accept::run(listener, context, shutdown.clone()).instrument(span));
+        let task = tokio::spawn(accept::run(listener, context).instrument(span));
         tracing::info!(%local_addr, "listening");
         Ok(Server {
             local_addr,
             hub,
             active,
-            shutdown,
+            stop,
             task,
         })
     }

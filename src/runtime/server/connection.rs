@@ -4,13 +4,13 @@
 // tungstenite's handshake callback returns its `ErrorResponse` by value.
 #![allow(clippy::result_large_err)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
@@ -18,53 +18,93 @@ use tokio_tungstenite::tungstenite::{self, http};
 use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, error};
 
-use super::accept::{stopping, Context, Slot};
+use super::accept::{Context, Slot};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
+use crate::{Connection, Disconnect};
 
-/// Serves one connection to its end, its driver in `span` too. `_slot` counts it against
-/// the connection limit.
+/// Serves one connection to its end on two tasks, the driver's and this one, which runs the
+/// handler. `_slot` counts the connection against the limit.
 pub(super) async fn serve(
     context: Arc<Context>,
     stream: TcpStream,
     peer: SocketAddr,
-    mut stop: watch::Receiver<bool>,
     _slot: Slot,
     span: tracing::Span,
 ) {
+    let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
+        return;
+    };
+    let mut driver = AbortOnDrop(tokio::spawn(driver));
+    run_handler(&context, conn).await;
+    // The task lasts as long as the connection, so a shutdown can wait for it.
+    let _ = (&mut driver.0).await;
+}
+
+/// As [`serve`], with the driver and the handler on this one task
+/// (`ServerBuilder::with_handler_in_driver_task`). A function of its own, so that each task
+/// type is sized for its own way: the driver inline here, in a task of its own there.
+pub(super) async fn serve_joined(
+    context: Arc<Context>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    _slot: Slot,
+    span: tracing::Span,
+) {
+    let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
+        return;
+    };
+    // Dropped at a shutdown past its timeout, the driver ends the connection itself.
+    let _ = futures_util::future::join(run_handler(&context, conn), driver).await;
+}
+
+/// The opening handshake under its timeout, then the supervisor takes the connection, its
+/// driver in `span`. `None` if the handshake failed or the server is stopping.
+async fn supervise(
+    context: &Context,
+    stream: TcpStream,
+    peer: SocketAddr,
+    span: tracing::Span,
+) -> Option<(
+    Connection,
+    impl Future<Output = Disconnect> + Send + 'static,
+)> {
     let timeout = context.server.handshake_timeout;
     let accept = |_: &Request, response: Response| Ok(response);
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
     // state for the whole life of the connection.
-    let handshake = Box::pin(handshake(&context, stream, accept));
+    let handshake = Box::pin(handshake(context, stream, accept));
     let ws = tokio::select! {
         handshake = tokio::time::timeout(timeout, handshake) => {
             match handshake {
                 Ok(Ok(ws)) => ws,
                 Ok(Err(err)) => {
                     debug!(error = %err, "handshake failed");
-                    return;
+                    return None;
                 }
                 Err(_) => {
                     debug!(?timeout, "no handshake within the timeout; dropping the connection");
-                    return;
+                    return None;
                 }
             }
         }
-        _ = stopping(&mut stop) => return,
+        () = context.stop.wait() => return None,
     };
     let info = ConnectionInfo::new()
         .with_peer(peer)
         .with_observer(context.observer.clone())
         .with_span(span);
-    let (conn, driver) = context.supervisor.attach_with(ws, info);
+    Some(context.supervisor.attach_with(ws, info))
+}
+
+/// Runs the handler to its end; closes with 1001 on shutdown, 1011 if it panicked.
+async fn run_handler(context: &Context, conn: Connection) {
     let sender = conn.sender();
-    let mut driver = AbortOnDrop(tokio::spawn(driver));
     let handler = AssertUnwindSafe((context.handler)(conn)).catch_unwind();
     tokio::pin!(handler);
     let finished = tokio::select! {
         finished = &mut handler => finished,
-        _ = stopping(&mut stop) => {
+        () = context.stop.wait() => {
             let _ = sender.close(1001, "going away");
             handler.await
         }
@@ -77,10 +117,8 @@ pub(super) async fn serve(
         let _ = sender.close(1011, "internal error");
     }
     // The handler's handles are gone; with ours, the connection closes with 1000 unless a
-    // clone lives on elsewhere. Either way the task lasts as long as the connection, so a
-    // shutdown can wait for it.
+    // clone lives on elsewhere.
     drop(sender);
-    let _ = (&mut driver.0).await;
 }
 
 /// Answers a connection over the limit with HTTP 503 (within the handshake timeout).

@@ -3,6 +3,7 @@
 mod accept;
 mod builder;
 mod connection;
+mod stop;
 
 pub use builder::ServerBuilder;
 
@@ -14,7 +15,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tokio::net::ToSocketAddrs;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::Hub;
@@ -100,7 +100,7 @@ pub struct Server {
     local_addr: SocketAddr,
     hub: Hub,
     active: Arc<AtomicUsize>,
-    shutdown: Arc<watch::Sender<bool>>,
+    stop: Arc<stop::Stop>,
     task: JoinHandle<()>,
 }
 
@@ -129,7 +129,7 @@ impl Server {
     /// away", waits up to the shutdown timeout for them to end, then drops the rest.
     /// Returns when every connection task has ended.
     pub async fn shutdown(self) {
-        self.shutdown.send_replace(true);
+        self.stop.trigger();
         let _ = self.task.await;
     }
 }
