@@ -12,8 +12,10 @@
 //! | policy | [`policy`] | what to do about results: a pure state machine |
 //! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
-//! [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut across
-//! them. The library emits `tracing` spans (`ws_health.connection{id}`, one per connection)
+//! Under the supervisor lies the wire: any `Stream` + `Sink` of messages, by default a
+//! [`LeanStream`] ([`lean`]), which releases tungstenite's buffers while its connection is
+//! idle. [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut
+//! across them. The library emits `tracing` spans (`ws_health.connection{id}`, one per connection)
 //! and events (transitions and actions at info/warn, per-ping detail at trace) and never
 //! installs a subscriber.
 //!
@@ -130,6 +132,7 @@ pub mod config;
 mod error;
 pub mod frame;
 mod health;
+pub mod lean;
 pub mod metrics;
 pub mod policy;
 pub mod runtime;
@@ -141,6 +144,7 @@ pub use check::{CheckContext, HealthCheck};
 pub use config::{CheckSettings, Config, ConfigLoader};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{Health, Status};
+pub use lean::LeanStream;
 pub use runtime::{Client, Hub, Server};
 pub use stats::Stats;
 pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};

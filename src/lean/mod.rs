@@ -1,0 +1,340 @@
+//! [`LeanStream`]: a WebSocket stream that gives back tungstenite's buffers while its
+//! connection is idle.
+//!
+//! Most supervised connections are idle most of the time: a ping goes out, a pong comes
+//! back, nothing else. Yet a tungstenite stream holds its read buffer (4 KiB by default,
+//! zero-filled by its first read, so resident for good) and its own state for the whole life
+//! of the connection, which is most of what a connection costs a server.
+//!
+//! A `LeanStream` puts the tungstenite stream to sleep once tungstenite holds no unread byte
+//! and no half-read message, nothing waits to be flushed, no close frame went either way, and
+//! a whole ping interval went by without a data message. Asleep it keeps only the byte stream:
+//! it writes small pings itself and reads a pong that comes alone itself. Anything else (a
+//! data message, a ping from the peer, a close, a partial frame, an unusual pong) wakes the
+//! tungstenite stream, rebuilt with the bytes already read, and tungstenite handles it as it
+//! would have. The choices and their limits are in `docs/architecture.md`.
+
+mod control;
+mod tap;
+
+use std::future::Future;
+use std::io;
+use std::mem::{self, MaybeUninit};
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Response;
+use tokio_tungstenite::tungstenite::handshake::server::{Callback, NoCallback};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error, Message};
+use tokio_tungstenite::WebSocketStream;
+
+use control::Outgoing;
+use tap::Tap;
+
+/// A WebSocket stream over `S` that releases tungstenite's buffers while idle: a
+/// `Stream` of messages and a `Sink` for them, like `tokio_tungstenite::WebSocketStream`,
+/// which it wraps (see the [module](self) for when it sleeps).
+///
+/// ```no_run
+/// # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_health::Error> {
+/// let ws = ws_health::LeanStream::accept(tcp).await?;
+/// let mut conn = ws_health::Supervisor::new().supervise(ws);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct LeanStream<S> {
+    state: State<S>,
+    role: Role,
+    /// The last ping interval saw no data message, nor has the current one so far.
+    quiet: bool,
+    data_since_ping: bool,
+    /// Something went to tungstenite and has not been flushed (an automatic pong included).
+    unflushed: bool,
+    /// A close frame went either way, or the stream failed: it stays awake to its end.
+    ending: bool,
+    /// Our own ping frame, written while asleep, until all of it is out.
+    out: Outgoing,
+    /// The last ping's payload: a pong that echoes it is handed out without a copy.
+    last_ping: Bytes,
+}
+
+#[derive(Debug)]
+enum State<S> {
+    Awake(WebSocketStream<Tap<S>>),
+    Asleep {
+        io: Tap<S>,
+        config: WebSocketConfig,
+    },
+    /// Only while a method moves the stream between the two.
+    Moving,
+}
+
+/// Bytes read at once while asleep: a pong frame with the longest payload is 131.
+const ASLEEP_READ: usize = 256;
+
+impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
+    /// Accepts a WebSocket connection on `stream` (the server's opening handshake).
+    pub async fn accept(stream: S) -> Result<Self, Error> {
+        Self::accept_hdr_with_config(stream, NoCallback, None).await
+    }
+
+    /// Accepts a WebSocket connection on `stream`, with tungstenite's header `callback` and
+    /// configuration, as `tokio_tungstenite::accept_hdr_async_with_config`.
+    pub async fn accept_hdr_with_config<C>(
+        stream: S,
+        callback: C,
+        config: Option<WebSocketConfig>,
+    ) -> Result<Self, Error>
+    where
+        C: Callback + Unpin,
+    {
+        let ws =
+            tokio_tungstenite::accept_hdr_async_with_config(Tap::new(stream), callback, config)
+                .await?;
+        Ok(Self::new(ws, Role::Server))
+    }
+
+    /// Opens a WebSocket connection on `stream` (the client's opening handshake), as
+    /// `tokio_tungstenite::client_async_with_config`.
+    pub async fn client_with_config<R>(
+        request: R,
+        stream: S,
+        config: Option<WebSocketConfig>,
+    ) -> Result<(Self, Response), Error>
+    where
+        R: IntoClientRequest + Unpin,
+    {
+        let (ws, response) =
+            tokio_tungstenite::client_async_with_config(request, Tap::new(stream), config).await?;
+        Ok((Self::new(ws, Role::Client), response))
+    }
+
+    fn new(mut ws: WebSocketStream<Tap<S>>, role: Role) -> Self {
+        ws.get_mut().boundary.handshake_done();
+        let mut lean = LeanStream {
+            state: State::Awake(ws),
+            role,
+            quiet: true,
+            data_since_ping: false,
+            unflushed: false,
+            ending: false,
+            out: Outgoing::default(),
+            last_ping: Bytes::new(),
+        };
+        lean.try_sleep();
+        lean
+    }
+
+    /// Whether tungstenite's stream is asleep now, its buffers released.
+    pub fn is_asleep(&self) -> bool {
+        matches!(self.state, State::Asleep { .. })
+    }
+
+    fn try_sleep(&mut self) {
+        let State::Awake(ws) = &self.state else {
+            return;
+        };
+        if self.ending
+            || self.unflushed
+            || self.data_since_ping
+            || !self.quiet
+            || !ws.get_ref().boundary.is_idle()
+        {
+            return;
+        }
+        let config = *ws.get_config();
+        self.state = match mem::replace(&mut self.state, State::Moving) {
+            State::Awake(ws) => State::Asleep {
+                io: ws.into_inner(),
+                config,
+            },
+            other => other,
+        };
+    }
+
+    /// Rebuilds tungstenite's stream, handing it the bytes read while asleep.
+    fn wake(&mut self, part: Vec<u8>, waker: &Waker) {
+        self.state = match mem::replace(&mut self.state, State::Moving) {
+            State::Asleep { mut io, config } => {
+                io.boundary.observe(&part);
+                let ws = WebSocketStream::from_partially_read(io, part, self.role, Some(config));
+                // Ready at its first poll: it only wraps the stream.
+                match pin!(ws).poll(&mut Context::from_waker(waker)) {
+                    Poll::Ready(ws) => State::Awake(ws),
+                    Poll::Pending => State::Moving,
+                }
+            }
+            other => other,
+        };
+    }
+
+    fn awake(&mut self) -> Result<&mut WebSocketStream<Tap<S>>, Error> {
+        match &mut self.state {
+            State::Awake(ws) => Ok(ws),
+            _ => Err(Error::Io(io::Error::other(
+                "ws-health: the stream was lost while waking",
+            ))),
+        }
+    }
+
+    /// Writes what is left of our own ping frame.
+    fn poll_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let State::Asleep { io, .. } = &mut self.state else {
+            return Poll::Ready(Ok(()));
+        };
+        while !self.out.remaining().is_empty() {
+            match Pin::new(&mut io.inner).poll_write(cx, self.out.remaining()) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => self.out.advance(n),
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Reads while asleep: a pong that comes alone is answered here; anything else wakes
+    /// tungstenite's stream with what was read.
+    fn poll_asleep(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        // Our ping goes out whole before tungstenite may write anything (a pong of its own).
+        if let Err(err) = std::task::ready!(self.poll_out(cx)) {
+            return self.failed(err);
+        }
+        let State::Asleep { io, .. } = &mut self.state else {
+            return Poll::Ready(None);
+        };
+        let mut buf = [MaybeUninit::uninit(); ASLEEP_READ];
+        let mut read = ReadBuf::uninit(&mut buf);
+        match Pin::new(&mut io.inner).poll_read(cx, &mut read) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(err)) => return self.failed(err),
+            Poll::Ready(Ok(())) => {}
+        }
+        let mut payload = [0; 125];
+        if let Some(pong) = control::pong(read.filled(), self.role, &mut payload) {
+            let pong = if pong == &self.last_ping[..] {
+                self.last_ping.clone()
+            } else {
+                Bytes::copy_from_slice(pong)
+            };
+            return Poll::Ready(Some(Ok(Message::Pong(pong))));
+        }
+        // The end of the stream too: tungstenite reads it again and ends as it always does.
+        self.wake(read.filled().to_vec(), cx.waker());
+        self.poll_awake(cx)
+    }
+
+    fn poll_awake(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
+        let ws = match self.awake() {
+            Ok(ws) => ws,
+            Err(err) => return Poll::Ready(Some(Err(err))),
+        };
+        match ws.poll_next_unpin(cx) {
+            Poll::Ready(Some(Ok(message))) => {
+                ws.get_mut().boundary.message_read();
+                match message {
+                    Message::Text(_) | Message::Binary(_) => self.data_since_ping = true,
+                    Message::Ping(_) => self.unflushed = true, // tungstenite queued a pong
+                    Message::Close(_) => self.ending = true,
+                    Message::Pong(_) | Message::Frame(_) => {}
+                }
+                Poll::Ready(Some(Ok(message)))
+            }
+            Poll::Pending => {
+                self.try_sleep();
+                Poll::Pending
+            }
+            ended => {
+                self.ending = true;
+                ended
+            }
+        }
+    }
+
+    fn failed<T>(&mut self, err: io::Error) -> Poll<Option<Result<T, Error>>> {
+        self.ending = true;
+        Poll::Ready(Some(Err(Error::Io(err))))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for LeanStream<S> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match this.state {
+            State::Asleep { .. } => this.poll_asleep(cx),
+            _ => this.poll_awake(cx),
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        match &mut this.state {
+            State::Asleep { .. } => this.poll_out(cx).map_err(Error::Io),
+            _ => this.awake()?.poll_ready_unpin(cx),
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
+        let this = self.get_mut();
+        match &message {
+            Message::Ping(payload) => {
+                this.last_ping = payload.clone();
+                this.quiet = !this.data_since_ping;
+                this.data_since_ping = false;
+            }
+            Message::Text(_) | Message::Binary(_) => this.data_since_ping = true,
+            Message::Close(_) => this.ending = true,
+            Message::Pong(_) | Message::Frame(_) => {}
+        }
+        if this.is_asleep() {
+            if let Message::Ping(payload) = &message {
+                if let Some(out) = Outgoing::ping(payload, this.role) {
+                    this.out = out;
+                    return Ok(());
+                }
+            }
+            // `poll_ready` wrote our last ping out. The waker is set again by the next poll.
+            this.wake(Vec::new(), Waker::noop());
+        }
+        this.unflushed = true;
+        this.awake()?.start_send_unpin(message)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        if let State::Asleep { .. } = this.state {
+            std::task::ready!(this.poll_out(cx)).map_err(Error::Io)?;
+            let State::Asleep { io, .. } = &mut this.state else {
+                return Poll::Ready(Ok(()));
+            };
+            return Pin::new(&mut io.inner).poll_flush(cx).map_err(Error::Io);
+        }
+        let flushed = std::task::ready!(this.awake()?.poll_flush_unpin(cx));
+        if flushed.is_ok() {
+            this.unflushed = false;
+            this.try_sleep();
+        }
+        Poll::Ready(flushed)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        this.ending = true;
+        if this.is_asleep() {
+            std::task::ready!(this.poll_out(cx)).map_err(Error::Io)?;
+            this.wake(Vec::new(), cx.waker());
+        }
+        this.awake()?.poll_close_unpin(cx)
+    }
+}
