@@ -65,7 +65,8 @@ pub struct LeanStream<S> {
 
 #[derive(Debug)]
 enum State<S> {
-    Awake(WebSocketStream<Tap<S>>),
+    /// Boxed, so that a sleeping connection holds none of tungstenite's state either.
+    Awake(Box<WebSocketStream<Tap<S>>>),
     Asleep {
         io: Tap<S>,
         config: WebSocketConfig,
@@ -117,7 +118,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     fn new(mut ws: WebSocketStream<Tap<S>>, role: Role) -> Self {
         ws.get_mut().boundary.handshake_done();
         let mut lean = LeanStream {
-            state: State::Awake(ws),
+            state: State::Awake(Box::new(ws)),
             role,
             quiet: true,
             data_since_ping: false,
@@ -165,7 +166,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
                 let ws = WebSocketStream::from_partially_read(io, part, self.role, Some(config));
                 // Ready at its first poll: it only wraps the stream.
                 match pin!(ws).poll(&mut Context::from_waker(waker)) {
-                    Poll::Ready(ws) => State::Awake(ws),
+                    Poll::Ready(ws) => State::Awake(Box::new(ws)),
                     Poll::Pending => State::Moving,
                 }
             }
