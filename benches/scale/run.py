@@ -214,6 +214,8 @@ def server_command(name, exes, peers, args):
         return [exes["ws-health"], "serve", "--bind", "127.0.0.1:0", "--config", str(config)]
     if name == "ws-health":
         return [exes["server_ws_health"], "--serve"] + common + rust
+    if name == "ws-health-awake":
+        return [exes["server_ws_health"], "--serve", "--awake"] + common + rust
     if name == "handwritten":
         return [exes["server_handwritten"], "--serve"] + common + rust
     if name == "shared-timer":
@@ -459,7 +461,8 @@ def main():
     ap.add_argument("--servers", default="serve,ws-health,handwritten,python,node",
                     help="comma-separated: serve (the `ws-health serve` command: supervisor, hub, "
                     "server runtime), ws-health (benches/scale/server_ws_health.rs: the supervisor "
-                    "alone), handwritten, python, node; and, only when named, shared-timer "
+                    "alone), handwritten, python, node; and, only when named, ws-health-awake (the same "
+                    "with socket.sleep_when_idle off), shared-timer "
                     "(benches/scale/server_shared_timer.rs: the hand-written loop with one timer for "
                     "all connections) and floor (benches/scale/server_floor.rs: epoll without a "
                     "runtime or WebSocket library, the kernel's share of a ping)")

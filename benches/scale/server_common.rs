@@ -2,6 +2,7 @@
 //! parsing, the runtime, the listener, the handshake with tungstenite's buffers, and the
 //! rules that keep a server bounded (it exits when its stdin closes or its time is up).
 
+use std::future::Future;
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -19,6 +20,9 @@ pub struct Args {
     pub max_secs: u64,
     /// Box the handshake future (`--box-handshake`), as `ws-health serve` does.
     pub box_handshake: bool,
+    /// Keep ws-health's `LeanStream` awake (`--awake`): `socket.sleep_when_idle = false`.
+    #[allow(dead_code)] // read by the ws-health server only
+    pub awake: bool,
 }
 
 /// Parses `--serve [--port P] [--interval-ms I] [--timeout-ms T] [--max-secs S]`. Without
@@ -29,7 +33,7 @@ pub fn args(name: &str) -> Args {
         println!(
             "{name}: a server for the scale benchmark; run it through benches/scale/run.py \
              (see docs/performance.md), or by hand with --serve [--port P] [--interval-ms I] \
-             [--timeout-ms T] [--max-secs S] [--box-handshake]"
+             [--timeout-ms T] [--max-secs S] [--box-handshake] [--awake]"
         );
         std::process::exit(0);
     }
@@ -48,6 +52,7 @@ pub fn args(name: &str) -> Args {
         timeout: Duration::from_millis(value("--timeout-ms", 10_000)),
         max_secs: value("--max-secs", 900),
         box_handshake: argv.iter().any(|a| a == "--box-handshake"),
+        awake: argv.iter().any(|a| a == "--awake"),
     }
 }
 
@@ -57,18 +62,21 @@ pub fn websocket_config() -> WebSocketConfig {
     ws_health::config::SocketConfig::default().websocket_config()
 }
 
-/// Performs the opening handshake (shared buffer sizes) on every accepted connection and
-/// runs `serve` on it, on tokio's default multi-thread runtime, until stdin closes or
+/// Performs the opening handshake (`accept`, with the shared buffer sizes) on every accepted
+/// connection and runs `serve` on it, on tokio's default multi-thread runtime, until stdin closes or
 /// `max_secs` pass. Prints `LISTENING <port>` once bound.
 ///
 /// A connection's task is as large as its largest await. Inline (the default, as a
 /// hand-written server does it), the handshake's state sizes the task for the connection's
 /// whole life; with `--box-handshake` (as `ws-health serve` does) it is freed when the
 /// handshake ends. The two are separate task types, so that each has its own layout.
-pub fn run<F, Fut>(args: Args, serve: F)
+pub fn run<W, A, Handshake, F, Fut>(args: Args, accept: A, serve: F)
 where
-    F: Fn(WebSocketStream<TcpStream>) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
+    W: Send + 'static,
+    A: Fn(TcpStream) -> Handshake + Copy + Send + Sync + 'static,
+    Handshake: Future<Output = Option<W>> + Send + 'static,
+    F: Fn(W) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     bounded(args.max_secs);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -87,13 +95,13 @@ where
                     let serve = serve.clone();
                     if args.box_handshake {
                         tokio::spawn(async move {
-                            if let Some(ws) = Box::pin(handshake(tcp)).await {
+                            if let Some(ws) = Box::pin(accept(tcp)).await {
                                 (*serve)(ws).await;
                             }
                         });
                     } else {
                         tokio::spawn(async move {
-                            if let Some(ws) = handshake(tcp).await {
+                            if let Some(ws) = accept(tcp).await {
                                 (*serve)(ws).await;
                             }
                         });
@@ -109,7 +117,9 @@ where
     });
 }
 
-async fn handshake(tcp: TcpStream) -> Option<WebSocketStream<TcpStream>> {
+/// tokio-tungstenite's opening handshake, as a hand-written server does it.
+#[allow(dead_code)] // not the ws-health server
+pub async fn handshake(tcp: TcpStream) -> Option<WebSocketStream<TcpStream>> {
     tokio_tungstenite::accept_async_with_config(tcp, Some(websocket_config()))
         .await
         .ok()

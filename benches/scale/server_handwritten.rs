@@ -14,5 +14,7 @@ use handwritten_loop::keepalive;
 
 fn main() {
     let args = common::args("server_handwritten");
-    common::run(args, move |ws| keepalive(ws, args.interval, args.timeout));
+    common::run(args, common::handshake, move |ws| {
+        keepalive(ws, args.interval, args.timeout)
+    });
 }

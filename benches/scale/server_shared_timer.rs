@@ -158,5 +158,7 @@ async fn keepalive(mut ws: WebSocketStream<TcpStream>, interval: Duration, timeo
 fn main() {
     let args = common::args("server_shared_timer");
     common::require_timeout_equal_to_interval("server_shared_timer", &args);
-    common::run(args, move |ws| keepalive(ws, args.interval, args.timeout));
+    common::run(args, common::handshake, move |ws| {
+        keepalive(ws, args.interval, args.timeout)
+    });
 }

@@ -4,10 +4,13 @@
 //!
 //! The driver and the echo handler are joined into one task per connection through
 //! [`Supervisor::attach`], as the baseline has one task per connection. Same runtime,
-//! listener and 4 KiB tungstenite buffers as `server_handwritten` (see `server_common.rs`).
+//! listener and 4 KiB tungstenite buffers as `server_handwritten` (see `server_common.rs`);
+//! the stream is ws-health's `LeanStream`, as in `ws-health serve`, which sleeps while idle
+//! unless `--awake` is given.
 //!
-//! This stands in for `ws-health serve` until the runtime lands; docs/performance.md says
-//! which server each figure came from.
+//! The supervisor alone: `ws-health serve` adds the server runtime (hub, a second task, a
+//! span per connection) and is measured beside it; docs/performance.md says which server
+//! each figure came from.
 
 #[path = "server_common.rs"]
 mod common;
@@ -16,7 +19,8 @@ use std::time::Duration;
 
 use futures_util::FutureExt;
 use ws_health::policy::Policy;
-use ws_health::{CheckSettings, Connection, Supervisor};
+use ws_health::tungstenite::handshake::server::NoCallback;
+use ws_health::{CheckSettings, Connection, LeanStream, Supervisor};
 
 fn main() {
     let args = common::args("server_ws_health");
@@ -30,7 +34,16 @@ fn main() {
         .expect("valid bench configuration");
     // A combinator, not an async block: an async block would keep the WebSocket stream
     // twice, once as its argument and once inside the driver.
-    common::run(args, move |ws| {
+    // ws-health's own stream, as `ws-health serve` accepts: it sleeps while idle.
+    let accept = move |tcp| async move {
+        let config = Some(common::websocket_config());
+        let mut ws = LeanStream::accept_hdr_with_config(tcp, NoCallback, config)
+            .await
+            .ok()?;
+        ws.set_sleep_when_idle(!args.awake);
+        Some(ws)
+    };
+    common::run(args, accept, move |ws| {
         let (conn, driver) = supervisor.attach(ws, None);
         futures_util::future::join(driver, echo(conn)).map(|_| ())
     });

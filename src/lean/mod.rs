@@ -44,12 +44,17 @@ use tap::Tap;
 /// # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_health::Error> {
 /// let ws = ws_health::LeanStream::accept(tcp).await?;
 /// let mut conn = ws_health::Supervisor::new().supervise(ws);
+/// while let Some(message) = conn.recv().await {
+///     conn.send(message).await?;
+/// }
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct LeanStream<S> {
     state: State<S>,
     role: Role,
+    /// Sleeping is allowed (`socket.sleep_when_idle`).
+    sleeps: bool,
     /// The last ping interval saw no data message, nor has the current one so far.
     quiet: bool,
     data_since_ping: bool,
@@ -120,6 +125,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         let mut lean = LeanStream {
             state: State::Awake(Box::new(ws)),
             role,
+            sleeps: true,
             quiet: true,
             data_since_ping: false,
             unflushed: false,
@@ -131,6 +137,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         lean
     }
 
+    /// Allows or forbids sleeping (allowed by default). Forbidden, a sleeping stream wakes at
+    /// once (unless its own ping is half written: then at the next message but a pong) and
+    /// from then on behaves as the `WebSocketStream` it wraps.
+    pub fn set_sleep_when_idle(&mut self, sleeps: bool) {
+        self.sleeps = sleeps;
+        if sleeps {
+            self.try_sleep();
+        } else if self.is_asleep() && self.out.remaining().is_empty() {
+            self.wake(Vec::new(), Waker::noop());
+        }
+    }
+
     /// Whether tungstenite's stream is asleep now, its buffers released.
     pub fn is_asleep(&self) -> bool {
         matches!(self.state, State::Asleep { .. })
@@ -140,7 +158,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         let State::Awake(ws) = &self.state else {
             return;
         };
-        if self.ending
+        if !self.sleeps
+            || self.ending
             || self.unflushed
             || self.data_since_ping
             || !self.quiet

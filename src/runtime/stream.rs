@@ -9,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// An accepted connection's stream, plain or TLS. The server's connections are
-/// `WebSocketStream<ServerStream>`s.
+/// `LeanStream<ServerStream>`s.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ServerStream {

@@ -15,13 +15,12 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::{self, http};
-use tokio_tungstenite::WebSocketStream;
 use tracing::{debug, error};
 
 use super::accept::{Context, Slot};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
-use crate::{Connection, Disconnect};
+use crate::{Connection, Disconnect, LeanStream};
 
 /// Serves one connection to its end on two tasks, the driver's and this one, which runs the
 /// handler. `_slot` counts the connection against the limit.
@@ -140,12 +139,15 @@ async fn handshake<C>(
     context: &Context,
     stream: TcpStream,
     callback: C,
-) -> Result<WebSocketStream<ServerStream>, tungstenite::Error>
+) -> Result<LeanStream<ServerStream>, tungstenite::Error>
 where
     C: tungstenite::handshake::server::Callback + Unpin,
 {
     let stream = open(context, stream).await?;
-    tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(context.websocket)).await
+    let mut ws =
+        LeanStream::accept_hdr_with_config(stream, callback, Some(context.websocket)).await?;
+    ws.set_sleep_when_idle(context.socket.sleep_when_idle);
+    Ok(ws)
 }
 
 #[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
