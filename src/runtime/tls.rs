@@ -66,11 +66,22 @@ pub fn client_config_with_roots(
             .add(cert)
             .map_err(|e| tls_error(format!("TLS roots {}: {e}", path.display())))?;
     }
-    Ok(Arc::new(
+    Ok(client_config(roots))
+}
+
+/// The client's TLS configuration when none is given: the webpki roots.
+pub(crate) fn default_client_config() -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots().iter().cloned());
+    client_config(roots)
+}
+
+fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
+    Arc::new(
         rustls::ClientConfig::builder()
             .with_root_certificates(roots)
             .with_no_client_auth(),
-    ))
+    )
 }
 
 fn webpki_roots() -> &'static [rustls::pki_types::TrustAnchor<'static>] {

@@ -6,13 +6,14 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, http};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::MaybeTlsStream;
 
 use crate::config::SocketConfig;
 use crate::runtime::configure_socket;
+use crate::LeanStream;
 
 /// The client's transport.
-pub(crate) type ClientStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type ClientStream = LeanStream<MaybeTlsStream<TcpStream>>;
 
 /// Why an attempt failed, and whether retrying could help.
 #[derive(Debug)]
@@ -99,30 +100,44 @@ pub(crate) async fn connect(
         .peer_addr()
         .map_err(|e| Failed::retry(format!("{address}: {e}")))?;
     let request = clone_request(&target.request);
-    #[cfg(feature = "rustls")]
-    let handshake = {
-        let connector = match (&tls.config, target.tls) {
-            (Some(config), true) => Some(tokio_tungstenite::Connector::Rustls(config.clone())),
-            (_, false) => Some(tokio_tungstenite::Connector::Plain),
-            (None, true) => None,
-        };
-        tokio_tungstenite::client_async_tls_with_config(request, tcp, Some(websocket), connector)
-            .await
+    let handshake = async {
+        let stream = open(target, tcp, tls).await?;
+        LeanStream::client_with_config(request, stream, Some(websocket)).await
     };
-    #[cfg(not(feature = "rustls"))]
-    let handshake = {
-        let _ = tls;
-        tokio_tungstenite::client_async_with_config(
-            request,
-            MaybeTlsStream::Plain(tcp),
-            Some(websocket),
-        )
-        .await
-    };
+    let handshake = handshake.await.map(|(mut ws, response)| {
+        ws.set_sleep_when_idle(socket.sleep_when_idle);
+        (ws, response)
+    });
     match handshake {
         Ok((ws, _)) => Ok((ws, peer)),
         Err(err) => Err(classify(&address, err)),
     }
+}
+
+/// The byte stream for `target`: TCP, or TLS over it for `wss://` (trusting the webpki roots
+/// unless the builder was given a TLS configuration).
+#[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
+async fn open(
+    target: &Target,
+    tcp: TcpStream,
+    tls: &Tls,
+) -> Result<MaybeTlsStream<TcpStream>, tungstenite::Error> {
+    #[cfg(feature = "rustls")]
+    if target.tls {
+        use tokio_tungstenite::tungstenite::error::TlsError;
+        let config = tls
+            .config
+            .clone()
+            .unwrap_or_else(crate::runtime::tls::default_client_config);
+        let name = rustls::pki_types::ServerName::try_from(target.host.clone())
+            .map_err(|_| tungstenite::Error::Tls(TlsError::InvalidDnsName))?;
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await?;
+        return Ok(MaybeTlsStream::Rustls(stream));
+    }
+    let _ = (target, tls);
+    Ok(MaybeTlsStream::Plain(tcp))
 }
 
 /// 4xx answers (but 408 and 429) and invalid requests will not change by retrying.
