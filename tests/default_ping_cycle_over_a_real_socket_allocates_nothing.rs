@@ -1,0 +1,107 @@
+//! Over a real socket, a connection whose `LeanStream` sleeps makes no heap allocation in a
+//! steady ping cycle: the ping is written from inline bytes, the pong read into the stack and
+//! handed out as the ping's own payload. Awake, through tungstenite, neither. A check that
+//! runs as a boxed future does allocate, and this counter sees it.
+
+#[allow(dead_code)]
+#[path = "../benches/hot_paths/counting_alloc.rs"]
+mod counting_alloc;
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use ws_health::check::{judge_rtt, HealthCheck};
+use ws_health::{async_trait, CheckSettings, Connection, Health, LeanStream, Supervisor};
+
+#[global_allocator]
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
+
+const WARM_UP: u32 = 50;
+const CYCLES: u32 = 500;
+
+/// The default ping/pong with its own judgement: a boxed future per run.
+struct OwnJudgement;
+
+#[async_trait]
+impl HealthCheck for OwnJudgement {
+    fn judge(&self, rtt: Duration) -> Health {
+        judge_rtt(rtt)
+    }
+}
+
+async fn echo(mut conn: Connection) {
+    while let Some(message) = conn.recv().await {
+        if conn.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Answers every ping with a masked pong, from fixed buffers: the peer allocates nothing.
+async fn answer(tcp: &mut TcpStream) -> std::io::Result<()> {
+    let mut ping = [0u8; 6];
+    tcp.read_exact(&mut ping).await?;
+    assert_eq!(&ping[..2], &[0x89, 4], "a 4-byte ping from the server");
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut pong = [0x8a, 0x84, mask[0], mask[1], mask[2], mask[3], 0, 0, 0, 0];
+    for i in 0..4 {
+        pong[6 + i] = ping[2 + i] ^ mask[i];
+    }
+    tcp.write_all(&pong).await
+}
+
+/// Allocations on this thread per ping cycle, server and peer on one current-thread runtime.
+fn allocations_per_cycle(own_judgement: bool, sleep_when_idle: bool) -> f64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}", listener.local_addr().unwrap());
+        let mut supervisor = Supervisor::builder().with_ping_settings(CheckSettings::every(
+            Duration::from_millis(2),
+            Duration::from_secs(5),
+        ));
+        if own_judgement {
+            supervisor = supervisor.with_ping(OwnJudgement);
+        }
+        let supervisor = supervisor.build().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = LeanStream::accept(tcp).await.unwrap();
+            ws.set_sleep_when_idle(sleep_when_idle);
+            let (conn, driver) = supervisor.attach(ws, None);
+            futures_util::future::join(driver, echo(conn)).await;
+        });
+        // The server says nothing after its 101 until the first ping, so the client's
+        // stream holds no byte past the handshake.
+        let tcp = TcpStream::connect(url.trim_start_matches("ws://"))
+            .await
+            .unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
+            .await
+            .unwrap();
+        let mut tcp = ws.into_inner();
+        for _ in 0..WARM_UP {
+            answer(&mut tcp).await.unwrap();
+        }
+        let before = counting_alloc::allocations();
+        for _ in 0..CYCLES {
+            answer(&mut tcp).await.unwrap();
+        }
+        (counting_alloc::allocations() - before) as f64 / f64::from(CYCLES)
+    })
+}
+
+#[test]
+fn default_ping_cycle_over_a_real_socket_allocates_nothing() {
+    assert_eq!(allocations_per_cycle(false, true), 0.0, "asleep");
+    assert_eq!(allocations_per_cycle(false, false), 0.0, "awake");
+    let boxed = allocations_per_cycle(true, true);
+    assert!(
+        boxed >= 2.0,
+        "a check's boxed future allocates, and the counter must see it: {boxed}"
+    );
+}
