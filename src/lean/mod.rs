@@ -62,6 +62,8 @@ pub struct LeanStream<S> {
     unflushed: bool,
     /// A close frame went either way, or the stream failed: it stays awake to its end.
     ending: bool,
+    /// A read failed while asleep: the stream has ended, as tokio-tungstenite's does.
+    ended: bool,
     /// Our own ping frame, written while asleep, until all of it is out.
     out: Outgoing,
     /// The last ping's payload: a pong that echoes it is handed out without a copy.
@@ -130,6 +132,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             data_since_ping: false,
             unflushed: false,
             ending: false,
+            ended: false,
             out: Outgoing::default(),
             last_ping: Bytes::new(),
         };
@@ -202,18 +205,26 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         }
     }
 
-    /// Writes what is left of our own ping frame.
+    /// Writes what is left of our own ping frame. If that fails, the ping is dropped and the
+    /// stream woken: from then on tungstenite meets the broken connection as it would have.
     fn poll_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let State::Asleep { io, .. } = &mut self.state else {
             return Poll::Ready(Ok(()));
         };
         while !self.out.remaining().is_empty() {
-            match Pin::new(&mut io.inner).poll_write(cx, self.out.remaining()) {
-                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(n)) => self.out.advance(n),
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            let err = match Pin::new(&mut io.inner).poll_write(cx, self.out.remaining()) {
+                Poll::Ready(Ok(0)) => io::ErrorKind::WriteZero.into(),
+                Poll::Ready(Ok(n)) => {
+                    self.out.advance(n);
+                    continue;
+                }
+                Poll::Ready(Err(err)) => err,
                 Poll::Pending => return Poll::Pending,
-            }
+            };
+            self.out = Outgoing::default();
+            self.ending = true;
+            self.wake(Vec::new(), cx.waker());
+            return Poll::Ready(Err(err));
         }
         Poll::Ready(Ok(()))
     }
@@ -222,8 +233,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     /// tungstenite's stream with what was read.
     fn poll_asleep(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         // Our ping goes out whole before tungstenite may write anything (a pong of its own).
-        if let Err(err) = std::task::ready!(self.poll_out(cx)) {
-            return self.failed(err);
+        // If it cannot, tungstenite, woken, reads the broken connection and ends as it would.
+        if std::task::ready!(self.poll_out(cx)).is_err() {
+            return self.poll_awake(cx);
         }
         let State::Asleep { io, .. } = &mut self.state else {
             return Poll::Ready(None);
@@ -232,7 +244,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         let mut read = ReadBuf::uninit(&mut buf);
         match Pin::new(&mut io.inner).poll_read(cx, &mut read) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(Err(err)) => return self.failed(err),
+            Poll::Ready(Err(err)) => {
+                self.ending = true;
+                self.ended = true;
+                return Poll::Ready(Some(Err(Error::Io(err))));
+            }
             Poll::Ready(Ok(())) => {}
         }
         let mut payload = [0; 125];
@@ -275,11 +291,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             }
         }
     }
-
-    fn failed<T>(&mut self, err: io::Error) -> Poll<Option<Result<T, Error>>> {
-        self.ending = true;
-        Poll::Ready(Some(Err(Error::Io(err))))
-    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for LeanStream<S> {
@@ -288,6 +299,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for LeanStream<S> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         match this.state {
+            _ if this.ended => Poll::Ready(None),
             State::Asleep { .. } => this.poll_asleep(cx),
             _ => this.poll_awake(cx),
         }

@@ -73,9 +73,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
 /// message (each one becomes exactly one message out of tungstenite's `read`).
 ///
 /// It starts in the opening handshake and trusts the stream only if the handshake's bytes
-/// ended exactly at the end of the HTTP head: bytes read past it (frames a peer sent before
-/// our answer) were kept by tungstenite where nothing here can see them, and such a stream
-/// is never put to sleep.
+/// ended exactly at the end of the HTTP head: bytes read past it (frames a server sent with
+/// its 101; a server's handshake refuses them from a client) were kept by tungstenite where
+/// nothing here can see them, and such a stream is never put to sleep.
 #[derive(Debug, Default)]
 pub(super) struct Boundary {
     mode: Mode,

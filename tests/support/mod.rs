@@ -4,6 +4,7 @@
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+pub mod fed_lean;
 pub mod mock_transport;
 pub mod raw_peer;
 pub mod runtime;
@@ -42,6 +43,48 @@ pub async fn supervised_server(
         }
     });
     (addr, rx)
+}
+
+/// One connection over loopback: `accept` runs on the accepted socket while `connect` opens
+/// it to the listener's address (port 0), both in the calling task; their outputs, in order.
+pub async fn loopback_pair<A, C>(
+    accept: impl FnOnce(tokio::net::TcpStream) -> A,
+    connect: impl FnOnce(SocketAddr) -> C,
+) -> (A::Output, C::Output)
+where
+    A: std::future::Future,
+    C: std::future::Future,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = async {
+        let (tcp, _) = listener.accept().await.unwrap();
+        accept(tcp).await
+    };
+    tokio::join!(server, connect(addr))
+}
+
+/// `f`, or a panic naming `what` if it takes over 10 s: a safety net against a hang, never
+/// a means of synchronisation.
+pub async fn within<F: std::future::Future>(what: &str, f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(10), f)
+        .await
+        .unwrap_or_else(|_| panic!("timed out: {what}"))
+}
+
+/// The next message of a WebSocket stream, or a panic naming `who` if the stream ends,
+/// fails or hangs.
+pub async fn next_message<S>(ws: &mut S, who: &str) -> ws_health::tungstenite::Message
+where
+    S: futures_util::Stream<
+            Item = Result<ws_health::tungstenite::Message, ws_health::tungstenite::Error>,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    within(who, ws.next())
+        .await
+        .unwrap_or_else(|| panic!("{who}: the stream ended"))
+        .unwrap_or_else(|err| panic!("{who}: {err}"))
 }
 
 /// Installs a test subscriber once (RUST_LOG controls it).

@@ -1,4 +1,5 @@
-//! A WebSocket client that speaks the wire itself, so a test controls every pong.
+//! A WebSocket peer that speaks the wire itself, so a test controls every pong and every
+//! byte: a client, or a server ([`RawPeer::accept_sending`]).
 //!
 //! tungstenite answers pings on its own; a test of keepalive needs a peer that can stay
 //! silent, answer late, or send data without ever answering.
@@ -15,6 +16,7 @@ pub struct Frame {
     pub payload: Vec<u8>,
 }
 
+pub const CONTINUATION: u8 = 0x0;
 pub const TEXT: u8 = 0x1;
 pub const BINARY: u8 = 0x2;
 pub const CLOSE: u8 = 0x8;
@@ -41,6 +43,8 @@ impl Frame {
 pub struct RawPeer {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// Masks what it sends: it plays the client.
+    client: bool,
 }
 
 impl RawPeer {
@@ -53,18 +57,40 @@ impl RawPeer {
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await.unwrap();
-        let mut buf = Vec::new();
-        let mut byte = [0u8; 1];
-        while !buf.ends_with(b"\r\n\r\n") {
-            let n = stream.read(&mut byte).await.unwrap();
-            assert_eq!(n, 1, "server closed during handshake");
-            buf.push(byte[0]);
-        }
-        let response = String::from_utf8_lossy(&buf);
+        let response = read_head(&mut stream).await;
         assert!(response.starts_with("HTTP/1.1 101"), "{response}");
         RawPeer {
             stream,
             buf: Vec::new(),
+            client: true,
+        }
+    }
+
+    /// Accepts `stream` as a server, the opening handshake by hand, and sends `early`
+    /// (unmasked frames, say) in the same write as the response. What it sends is unmasked.
+    pub async fn accept_sending(mut stream: TcpStream, early: &[u8]) -> RawPeer {
+        stream.set_nodelay(true).unwrap();
+        let request = read_head(&mut stream).await;
+        let key = request
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("sec-websocket-key")
+                    .then(|| value.trim().to_owned())
+            })
+            .unwrap_or_else(|| panic!("no Sec-WebSocket-Key in {request}"));
+        let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+        let mut first = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: {accept}\r\n\r\n"
+        )
+        .into_bytes();
+        first.extend_from_slice(early);
+        stream.write_all(&first).await.unwrap();
+        RawPeer {
+            stream,
+            buf: Vec::new(),
+            client: false,
         }
     }
 
@@ -83,11 +109,34 @@ impl RawPeer {
         }
     }
 
-    /// Sends one masked frame.
+    /// Sends one frame, masked if it plays the client.
     pub async fn send(&mut self, opcode: u8, payload: &[u8]) {
         self.stream
-            .write_all(&encode(opcode, payload))
+            .write_all(&frame(
+                true,
+                opcode,
+                payload,
+                self.client.then(rand::random),
+            ))
             .await
+            .unwrap();
+    }
+
+    /// Writes `bytes` as they are: frames built with [`frame`], or any part of them.
+    pub async fn write_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+        self.stream.flush().await.unwrap();
+    }
+
+    /// Ends the stream in this direction (a FIN), still reading.
+    pub async fn shutdown_write(&mut self) {
+        self.stream.shutdown().await.unwrap();
+    }
+
+    /// Drops the connection with a TCP reset (`SO_LINGER` 0) instead of a FIN.
+    pub fn reset(self) {
+        socket2::SockRef::from(&self.stream)
+            .set_linger(Some(std::time::Duration::ZERO))
             .unwrap();
     }
 
@@ -154,21 +203,40 @@ fn parse(buf: &[u8]) -> Option<(Frame, usize)> {
     Some((Frame { opcode, payload }, at + len))
 }
 
-fn encode(opcode: u8, payload: &[u8]) -> Vec<u8> {
-    let mask: [u8; 4] = rand::random();
-    let mut out = vec![0x80 | opcode];
+/// Reads an HTTP head byte by byte, so that not one byte past it is taken from `stream`.
+async fn read_head(stream: &mut TcpStream) -> String {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut byte).await.unwrap();
+        assert_eq!(n, 1, "the connection ended during the handshake");
+        buf.push(byte[0]);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// One frame: masked with `mask` as a client sends it, unmasked as a server does;
+/// `fin: false` for all but the last frame of a fragmented message.
+pub fn frame(fin: bool, opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
+    let mut out = vec![if fin { 0x80 } else { 0 } | opcode];
     match payload.len() {
-        n if n < 126 => out.push(0x80 | n as u8),
+        n if n < 126 => out.push(mask_bit | n as u8),
         n if n <= u16::MAX as usize => {
-            out.push(0x80 | 126);
+            out.push(mask_bit | 126);
             out.extend_from_slice(&(n as u16).to_be_bytes());
         }
         n => {
-            out.push(0x80 | 127);
+            out.push(mask_bit | 127);
             out.extend_from_slice(&(n as u64).to_be_bytes());
         }
     }
-    out.extend_from_slice(&mask);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    match mask {
+        Some(mask) => {
+            out.extend_from_slice(&mask);
+            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        }
+        None => out.extend_from_slice(payload),
+    }
     out
 }
