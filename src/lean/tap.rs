@@ -1,5 +1,7 @@
 //! The byte stream under tungstenite, watched: where every frame handed to tungstenite ends,
-//! so that [`LeanStream`](super::LeanStream) knows when tungstenite holds no unread byte.
+//! so that [`LeanStream`](super::LeanStream) knows when tungstenite holds no unread byte. It
+//! also holds the ping a sleeping stream wrote itself, until all of it is out: every write
+//! goes through here, so nothing, tungstenite's writes included, can cut into it.
 
 use std::io;
 use std::pin::Pin;
@@ -7,11 +9,15 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// `S`, with a [`Boundary`] that sees every byte read through it.
+use super::control::Outgoing;
+
+/// `S`, with a [`Boundary`] that sees every byte read through it, and our own ping's rest,
+/// written before anything else.
 #[derive(Debug)]
 pub(super) struct Tap<S> {
     pub(super) inner: S,
     pub(super) boundary: Boundary,
+    pub(super) out: Outgoing,
 }
 
 impl<S> Tap<S> {
@@ -19,7 +25,29 @@ impl<S> Tap<S> {
         Tap {
             inner,
             boundary: Boundary::default(),
+            out: Outgoing::default(),
         }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> Tap<S> {
+    /// Writes what is left of our own ping. A ping that cannot be written is dropped with
+    /// the error: the connection is broken, and the next read finds out how.
+    pub(super) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.out.remaining().is_empty() {
+            let err = match Pin::new(&mut self.inner).poll_write(cx, self.out.remaining()) {
+                Poll::Ready(Ok(0)) => io::ErrorKind::WriteZero.into(),
+                Poll::Ready(Ok(n)) => {
+                    self.out.advance(n);
+                    continue;
+                }
+                Poll::Ready(Err(err)) => err,
+                Poll::Pending => return Poll::Pending,
+            };
+            self.out = Outgoing::default();
+            return Poll::Ready(Err(err));
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -45,15 +73,21 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 
     fn poll_write_vectored(
@@ -61,7 +95,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
