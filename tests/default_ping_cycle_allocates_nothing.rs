@@ -8,34 +8,19 @@
 mod counting_alloc;
 #[path = "../benches/hot_paths/memory_transport.rs"]
 mod memory_transport;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use memory_transport::{Counter, MemoryTransport};
-use ws_health::check::{judge_rtt, HealthCheck, PingCheck};
-use ws_health::{async_trait, CheckSettings, Connection, Health, Supervisor};
+use support::runtime::echo;
+use support::OwnJudgement;
+use ws_health::check::PingCheck;
+use ws_health::{CheckSettings, Supervisor};
 
 #[global_allocator]
 static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
-
-/// The default ping/pong with its own judgement: no longer the built-in `PingCheck`.
-struct OwnJudgement;
-
-#[async_trait]
-impl HealthCheck for OwnJudgement {
-    fn judge(&self, rtt: Duration) -> Health {
-        judge_rtt(rtt)
-    }
-}
-
-async fn echo(mut conn: Connection) {
-    while let Some(message) = conn.recv().await {
-        if conn.send(message).await.is_err() {
-            break;
-        }
-    }
-}
 
 /// Allocations per ping cycle over 1,000 cycles of one warm connection.
 fn allocations_per_cycle(supervisor: Supervisor) -> f64 {

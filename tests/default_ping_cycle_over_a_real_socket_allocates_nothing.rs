@@ -8,6 +8,7 @@
 #[allow(dead_code)]
 #[path = "../benches/hot_paths/counting_alloc.rs"]
 mod counting_alloc;
+mod support;
 
 use std::io;
 use std::pin::Pin;
@@ -16,10 +17,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use support::runtime::echo;
+use support::OwnJudgement;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use ws_health::check::{judge_rtt, HealthCheck};
-use ws_health::{async_trait, CheckSettings, Connection, Health, LeanStream, Supervisor};
+use ws_health::{CheckSettings, LeanStream, Supervisor};
 
 #[global_allocator]
 static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
@@ -62,24 +64,6 @@ impl AsyncWrite for CountingReads {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.tcp).poll_shutdown(cx)
-    }
-}
-
-/// The default ping/pong with its own judgement: a boxed future per run.
-struct OwnJudgement;
-
-#[async_trait]
-impl HealthCheck for OwnJudgement {
-    fn judge(&self, rtt: Duration) -> Health {
-        judge_rtt(rtt)
-    }
-}
-
-async fn echo(mut conn: Connection) {
-    while let Some(message) = conn.recv().await {
-        if conn.send(message).await.is_err() {
-            break;
-        }
     }
 }
 
