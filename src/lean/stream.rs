@@ -184,9 +184,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         }
     }
 
-    /// Reads while asleep: a pong, or a small ping, that comes alone is handled here; anything
-    /// else wakes tungstenite's stream with what was read. Reading never waits for our own
-    /// ping: the `Tap` writes its rest before anything else.
+    /// Reads while asleep: a pong that comes alone is answered here; anything else wakes
+    /// tungstenite's stream with what was read.
+    /// Reading never waits for our own ping: the `Tap` writes its rest before anything else.
     fn poll_asleep(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         let State::Asleep { io, config } = &mut self.state else {
             return self.poll_awake(cx);
@@ -204,25 +204,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             Poll::Ready(Ok(())) => {}
         }
         let mut payload = [0; 125];
-        // A frame over the frame limit is tungstenite's to refuse.
-        match control::ping_or_pong(read.filled(), self.role, &mut payload) {
-            Some((control::PONG, pong)) if pong.len() <= max_frame => {
-                let pong = if pong == &self.last_ping[..] {
-                    self.last_ping.clone()
-                } else {
-                    Bytes::copy_from_slice(pong)
-                };
-                return Poll::Ready(Some(Ok(Message::Pong(pong))));
-            }
-            // The peer's small ping, answered as tungstenite would: the pong leaves with the
-            // next write or flush. Not while our own ping is still on its way out.
-            Some((control::PING, ping)) if ping.len() <= max_frame && io.out.is_empty() => {
-                if let Some(pong) = Outgoing::pong(ping, self.role) {
-                    io.out = pong;
-                    return Poll::Ready(Some(Ok(Message::Ping(Bytes::copy_from_slice(ping)))));
-                }
-            }
-            _ => {}
+        let pong = control::pong(read.filled(), self.role, &mut payload);
+        // A pong over the frame limit is tungstenite's to refuse.
+        if let Some(pong) = pong.filter(|p| p.len() <= max_frame) {
+            let pong = if pong == &self.last_ping[..] {
+                self.last_ping.clone()
+            } else {
+                Bytes::copy_from_slice(pong)
+            };
+            return Poll::Ready(Some(Ok(Message::Pong(pong))));
         }
         // The end of the stream too: tungstenite reads it again and ends as it always does.
         self.wake(read.filled().to_vec(), cx.waker());
