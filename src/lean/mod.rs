@@ -17,8 +17,8 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `stream.rs` | [`LeanStream`]: the `Stream` and `Sink`, asleep or awake, and when it sleeps |
-//! | `tap.rs` | the byte stream under tungstenite: follows every frame it reads, and writes the rest of our own ping before anything else |
-//! | `control.rs` | the two frames a sleeping stream handles itself: the ping it writes, the pong it reads |
+//! | `tap.rs` | the byte stream under tungstenite: follows each frame read, writes our ping first |
+//! | `control.rs` | the two frames a sleeping stream handles itself: its ping, and the pong |
 
 mod control;
 mod stream;

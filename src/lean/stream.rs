@@ -184,9 +184,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         }
     }
 
-    /// Reads while asleep: a pong that comes alone is answered here; anything else wakes
-    /// tungstenite's stream with what was read.
-    /// Reading never waits for our own ping: the `Tap` writes its rest before anything else.
+    /// Reads while asleep: a pong that comes alone is handed out here; anything else wakes
+    /// tungstenite's stream with what was read. Reading never waits for our own ping: the
+    /// `Tap` writes its rest before anything else.
     fn poll_asleep(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         let State::Asleep { io, config } = &mut self.state else {
             return self.poll_awake(cx);
@@ -288,8 +288,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
             Message::Pong(_) => {}
         }
         if let State::Asleep { io, .. } = &mut this.state {
+            // Inline only behind nothing: a ping of ours still half written (the stream may
+            // have woken and slept again since) goes first, drained by tungstenite's write.
             if let Message::Ping(payload) = &message {
-                if let Some(out) = Outgoing::ping(payload, this.role) {
+                let ours = Outgoing::ping(payload, this.role);
+                if let Some(out) = ours.filter(|_| io.out.remaining().is_empty()) {
                     io.out = out;
                     return Ok(());
                 }
