@@ -9,23 +9,17 @@ mod support;
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use support::client_handshake;
 
 use bytes::Bytes;
 use futures_util::task::noop_waker_ref;
 use futures_util::{FutureExt, Sink, SinkExt, StreamExt};
 use support::raw_peer::{frame, PONG};
-use tokio::io::{AsyncWriteExt, DuplexStream};
+use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 use ws_health::tungstenite::Message;
 use ws_health::LeanStream;
-
-async fn client_handshake(io: DuplexStream) -> DuplexStream {
-    let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", io)
-        .await
-        .unwrap();
-    ws.into_inner()
-}
 
 #[tokio::test]
 async fn lean_stream_never_overwrites_a_half_written_ping() {

@@ -7,6 +7,7 @@
 mod support;
 
 use std::time::Duration;
+use support::client_handshake;
 
 use bytes::Bytes;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
@@ -41,13 +42,6 @@ where
         }
         Err(_) => false,
     }
-}
-
-async fn client_handshake(io: DuplexStream) -> DuplexStream {
-    let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", io)
-        .await
-        .unwrap();
-    ws.into_inner()
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 mod support;
 
 use std::time::Duration;
+use support::client_handshake;
 
 use bytes::Bytes;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
@@ -93,13 +94,6 @@ where
 
 async fn pair() -> (DuplexStream, DuplexStream) {
     tokio::io::duplex(64)
-}
-
-async fn client_handshake(io: DuplexStream) -> DuplexStream {
-    let (ws, _) = tokio_tungstenite::client_async("ws://localhost/", io)
-        .await
-        .unwrap();
-    ws.into_inner()
 }
 
 #[tokio::test(flavor = "current_thread")]
