@@ -126,12 +126,10 @@ pub(super) struct Boundary {
     unread: u32,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// Reading the HTTP head; `line_empty` while the current line has had nothing but `\r`.
-    #[default]
-    Head,
-    HeadLine {
+    Head {
         line_empty: bool,
     },
     /// The head ended with the last byte read so far.
@@ -139,6 +137,12 @@ enum Mode {
     Frames,
     /// Not followed: the stream is never put to sleep.
     Blind,
+}
+
+impl Default for Mode {
+    fn default() -> Self {
+        Mode::Head { line_empty: true }
+    }
 }
 
 impl Boundary {
@@ -170,10 +174,9 @@ impl Boundary {
     pub(super) fn observe(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             match self.mode {
-                Mode::Head | Mode::HeadLine { .. } => {
-                    let (&byte, rest) = bytes.split_first().unwrap_or((&0, &[]));
-                    bytes = rest;
-                    self.head_byte(byte);
+                Mode::Head { line_empty } => {
+                    self.mode = head_byte(line_empty, bytes[0]);
+                    bytes = &bytes[1..];
                 }
                 // Bytes past the head during the handshake: see the type's comment.
                 Mode::HeadEnded | Mode::Blind => {
@@ -198,21 +201,6 @@ impl Boundary {
                 }
             }
         }
-    }
-
-    /// The head ends at its first empty line, `\r\n` or a bare `\n` (as lenient as
-    /// `httparse`, so that this never ends it later than tungstenite does).
-    fn head_byte(&mut self, byte: u8) {
-        let line_empty = match self.mode {
-            Mode::HeadLine { line_empty } => line_empty,
-            _ => true,
-        };
-        self.mode = match byte {
-            b'\n' if line_empty => Mode::HeadEnded,
-            b'\n' => Mode::HeadLine { line_empty: true },
-            b'\r' => Mode::HeadLine { line_empty },
-            _ => Mode::HeadLine { line_empty: false },
-        };
     }
 
     fn header_byte(&mut self) {
@@ -252,6 +240,17 @@ impl Boundary {
         } else {
             self.fragmented = true;
         }
+    }
+}
+
+/// The head ends at its first empty line, `\r\n` or a bare `\n` (as lenient as `httparse`,
+/// so that this never ends it later than tungstenite does).
+fn head_byte(line_empty: bool, byte: u8) -> Mode {
+    match byte {
+        b'\n' if line_empty => Mode::HeadEnded,
+        b'\n' => Mode::Head { line_empty: true },
+        b'\r' => Mode::Head { line_empty },
+        _ => Mode::Head { line_empty: false },
     }
 }
 

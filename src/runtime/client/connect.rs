@@ -104,12 +104,11 @@ pub(crate) async fn connect(
         let stream = open(target, tcp, tls).await?;
         LeanStream::client_with_config(request, stream, Some(websocket)).await
     };
-    let handshake = handshake.await.map(|(mut ws, response)| {
-        ws.set_sleep_when_idle(socket.sleep_when_idle);
-        (ws, response)
-    });
-    match handshake {
-        Ok((ws, _)) => Ok((ws, peer)),
+    match handshake.await {
+        Ok((mut ws, _)) => {
+            ws.set_sleep_when_idle(socket.sleep_when_idle);
+            Ok((ws, peer))
+        }
         Err(err) => Err(classify(&address, err)),
     }
 }
