@@ -202,7 +202,10 @@ def server_command(name, exes, peers, args):
     timeout_ms = int(args.timeout * 1000)
     common = ["--interval-ms", str(interval_ms), "--timeout-ms", str(timeout_ms),
               "--max-secs", str(args.max_secs)]
-    rust = ["--box-handshake"] if args.box_handshake else []
+    # A Rust server named with the suffix @1t runs on tokio's current-thread runtime.
+    name, one_thread = (name[:-3], True) if name.endswith("@1t") else (name, False)
+    rust = (["--box-handshake"] if args.box_handshake else []) + \
+        (["--current-thread"] if one_thread else [])
     if name == "serve":
         config = PEERS / "ws-health-serve.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +214,8 @@ def server_command(name, exes, peers, args):
         config.write_text(f"""[server]\nmax_connections = 20000\n
 [ping]\ninterval = "{interval_ms}ms"\ntimeout = "{timeout_ms}ms"\n
 [policy]\nclose_timeout = "1s"\n""")
-        return [exes["ws-health"], "serve", "--bind", "127.0.0.1:0", "--config", str(config)]
+        threads = ["--threads", "1"] if one_thread else []
+        return [exes["ws-health"], "serve", "--bind", "127.0.0.1:0", "--config", str(config)] + threads
     if name == "ws-health":
         return [exes["server_ws_health"], "--serve"] + common + rust
     if name == "ws-health-awake":
@@ -465,7 +469,9 @@ def main():
                     "with socket.sleep_when_idle off), shared-timer "
                     "(benches/scale/server_shared_timer.rs: the hand-written loop with one timer for "
                     "all connections) and floor (benches/scale/server_floor.rs: epoll without a "
-                    "runtime or WebSocket library, the kernel's share of a ping)")
+                    "runtime or WebSocket library, the kernel's share of a ping). "
+                    "A Rust server's name with the suffix @1t (e.g. ws-health@1t, serve@1t) runs it on "
+                    "tokio's current-thread runtime instead of a worker per core")
     ap.add_argument("--conns", type=int, default=2000)
     ap.add_argument("--interval", type=float, default=1.0, help="ping interval, seconds")
     ap.add_argument("--timeout", type=float, help="pong timeout, seconds (default: the interval)")

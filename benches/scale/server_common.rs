@@ -23,6 +23,9 @@ pub struct Args {
     /// Keep ws-health's `LeanStream` awake (`--awake`): `socket.sleep_when_idle = false`.
     #[allow(dead_code)] // read by the ws-health server only
     pub awake: bool,
+    /// Run on tokio's current-thread runtime (`--current-thread`) instead of the default
+    /// multi-thread one with a worker per core.
+    pub current_thread: bool,
 }
 
 /// Parses `--serve [--port P] [--interval-ms I] [--timeout-ms T] [--max-secs S]`. Without
@@ -33,7 +36,7 @@ pub fn args(name: &str) -> Args {
         println!(
             "{name}: a server for the scale benchmark; run it through benches/scale/run.py \
              (see docs/performance.md), or by hand with --serve [--port P] [--interval-ms I] \
-             [--timeout-ms T] [--max-secs S] [--box-handshake] [--awake]"
+             [--timeout-ms T] [--max-secs S] [--box-handshake] [--awake] [--current-thread]"
         );
         std::process::exit(0);
     }
@@ -53,6 +56,7 @@ pub fn args(name: &str) -> Args {
         max_secs: value("--max-secs", 900),
         box_handshake: argv.iter().any(|a| a == "--box-handshake"),
         awake: argv.iter().any(|a| a == "--awake"),
+        current_thread: argv.iter().any(|a| a == "--current-thread"),
     }
 }
 
@@ -63,7 +67,7 @@ pub fn websocket_config() -> WebSocketConfig {
 }
 
 /// Performs the opening handshake (`accept`, with the shared buffer sizes) on every accepted
-/// connection and runs `serve` on it, on tokio's default multi-thread runtime, until stdin closes or
+/// connection and runs `serve` on it, on tokio's default multi-thread runtime (or `--current-thread`), until stdin closes or
 /// `max_secs` pass. Prints `LISTENING <port>` once bound.
 ///
 /// A connection's task is as large as its largest await. Inline (the default, as a
@@ -79,10 +83,12 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     bounded(args.max_secs);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let mut builder = if args.current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = builder.enable_all().build().expect("tokio runtime");
     let serve = std::sync::Arc::new(serve);
     runtime.block_on(async move {
         let listener = listen(args.port).expect("bind the listener");

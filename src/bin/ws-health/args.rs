@@ -18,6 +18,10 @@ pub(crate) struct Cli {
     /// More log output on stderr (-v, -vv); RUST_LOG overrides it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// Threads of the async runtime (default: one per core). 1 runs everything on one
+    /// thread, tokio's current-thread runtime: the least CPU per ping (docs/tuning.md).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) threads: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]
