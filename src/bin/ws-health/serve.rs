@@ -17,8 +17,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
         .map_err(Failure::usage)?;
     let hub = Hub::new();
     let mut events = hub.subscribe();
+    // The echo handler never blocks its thread, so it can share the driver's task: one task
+    // per connection instead of two (docs/performance.md).
     let builder = Server::builder(supervisor)
         .with_config(&config)
+        .with_handler_in_driver_task(true)
         .with_hub(hub);
     let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
     let server = crate::tls::server(builder, cert_and_key)?
