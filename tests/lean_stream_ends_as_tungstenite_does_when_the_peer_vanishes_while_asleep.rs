@@ -1,12 +1,14 @@
 //! A peer that vanishes while a `LeanStream` sleeps (its socket dropped, its writing side
 //! shut, or the connection reset) ends the stream exactly as it ends a plain
-//! tokio-tungstenite stream: the same items, errors and end, poll after poll; also when the
-//! server first pings into the dead connection until a ping fails.
+//! tokio-tungstenite stream: the same items, errors and end, poll after poll, and the same
+//! `FusedStream::is_terminated` after each; also when the server first pings into the dead
+//! connection until a ping fails.
 
 mod support;
 
 use bytes::Bytes;
-use futures_util::{Sink, SinkExt, Stream, StreamExt};
+use futures_util::stream::FusedStream;
+use futures_util::{Sink, SinkExt, StreamExt};
 use support::{loopback_pair, within, RawPeer};
 use ws_health::tungstenite::{Error, Message};
 use ws_health::LeanStream;
@@ -22,10 +24,11 @@ enum Vanish {
 }
 
 /// Makes the peer vanish `how`; if `ping`, sends 4-byte pings until one fails (when the
-/// peer's end reached the server); then polls `ws` four times: what each gave, as text.
+/// peer's end reached the server); then polls `ws` four times: what each gave, and whether
+/// the stream then said it was terminated, as text.
 async fn vanish_and_poll<W>(ws: &mut W, mut peer: RawPeer, how: Vanish, ping: bool) -> Vec<String>
 where
-    W: Stream<Item = Result<Message, Error>> + Sink<Message, Error = Error> + Unpin,
+    W: FusedStream<Item = Result<Message, Error>> + Sink<Message, Error = Error> + Unpin,
 {
     let _kept = match how {
         Vanish::Drop => {
@@ -57,13 +60,12 @@ where
         ));
     }
     for poll in 0..4 {
-        seen.push(
-            match within(&format!("poll {poll} after {how:?}"), ws.next()).await {
-                None => "end".to_owned(),
-                Some(Ok(message)) => format!("message {message:?}"),
-                Some(Err(err)) => format!("error {err:?}"),
-            },
-        );
+        let item = match within(&format!("poll {poll} after {how:?}"), ws.next()).await {
+            None => "end".to_owned(),
+            Some(Ok(message)) => format!("message {message:?}"),
+            Some(Err(err)) => format!("error {err:?}"),
+        };
+        seen.push(format!("{item}, terminated: {}", ws.is_terminated()));
     }
     seen
 }

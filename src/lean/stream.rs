@@ -7,6 +7,7 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
+use futures_util::stream::FusedStream;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -20,8 +21,9 @@ use super::control::{self, Outgoing};
 use super::tap::Tap;
 
 /// A WebSocket stream over `S` that releases tungstenite's buffers while idle: a
-/// `Stream` of messages and a `Sink` for them, like `tokio_tungstenite::WebSocketStream`,
-/// which it wraps (see the [module](super) for when it sleeps).
+/// `Stream` (fused) of messages and a `Sink` for them, like
+/// `tokio_tungstenite::WebSocketStream`, which it wraps (see the [module](super) for when it
+/// sleeps).
 ///
 /// ```no_run
 /// # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_health::Error> {
@@ -256,6 +258,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for LeanStream<S> {
             _ if this.ended => Poll::Ready(None),
             State::Asleep { .. } => this.poll_asleep(cx),
             _ => this.poll_awake(cx),
+        }
+    }
+}
+
+/// Terminated once the stream has given its end, as `tokio_tungstenite::WebSocketStream`.
+impl<S: AsyncRead + AsyncWrite + Unpin> FusedStream for LeanStream<S> {
+    fn is_terminated(&self) -> bool {
+        match &self.state {
+            _ if self.ended => true,
+            State::Awake(ws) => ws.is_terminated(),
+            _ => false,
         }
     }
 }
