@@ -204,6 +204,8 @@ def server_command(name, exes, peers, args):
               "--max-secs", str(args.max_secs)]
     # A Rust server named with the suffix @1t runs on tokio's current-thread runtime.
     name, one_thread = (name[:-3], True) if name.endswith("@1t") else (name, False)
+    if one_thread and name not in ("serve", "ws-health", "ws-health-awake", "handwritten", "shared-timer"):
+        raise SystemExit(f"{name}@1t: only the tokio servers take @1t")
     rust = (["--box-handshake"] if args.box_handshake else []) + \
         (["--current-thread"] if one_thread else [])
     if name == "serve":

@@ -8,8 +8,8 @@
 //! the stream is ws-health's `LeanStream`, as in `ws-health serve`, which sleeps while idle
 //! unless `--awake` is given.
 //!
-//! The supervisor alone: `ws-health serve` adds the server runtime (hub, a second task, a
-//! span per connection) and is measured beside it; docs/performance.md says which server
+//! The supervisor alone: `ws-health serve` adds the server runtime (hub, a span per
+//! connection, a boxed handshake) and is measured beside it; docs/performance.md says which server
 //! each figure came from.
 
 #[path = "server_common.rs"]

@@ -224,7 +224,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     fn poll_awake(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         let ws = match self.awake() {
             Ok(ws) => ws,
-            Err(err) => return Poll::Ready(Some(Err(err))),
+            Err(err) => {
+                // One error, then the end, as tokio-tungstenite ends after a failed read.
+                self.ending = true;
+                self.ended = true;
+                return Poll::Ready(Some(Err(err)));
+            }
         };
         match ws.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(message))) => {
