@@ -118,6 +118,11 @@ async fn serve(mut conn: Connection, mut shutdown: watch::Receiver<bool>) -> Rep
             Ok(()) = shutdown.changed() => drop(conn.close(1001, "server shutting down")),
         }
     }
+    // The last change (Unhealthy, before a close by policy) can be ready together with the
+    // end, and `select!` may have taken the end first.
+    if health.has_changed().unwrap_or(false) {
+        statuses.push(health.borrow_and_update().status());
+    }
     let end = conn.closed().await;
     info!(%client, %end, latency = ?conn.latency(), "connection ended");
     Report {
