@@ -14,7 +14,7 @@ use super::connect::{connect, Failed, Target, Tls};
 use super::{ClientEvent, OnConnect, Shared};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
-use crate::{Connection, Status, Supervisor};
+use crate::{Connection, Health, Status, Supervisor};
 
 pub(super) struct Manager {
     pub(super) target: Target,
@@ -159,12 +159,7 @@ impl Manager {
                         continue;
                     }
                     let now = health.borrow_and_update().clone();
-                    reconnect.health(now.status() == Status::Healthy, Instant::now());
-                    self.emit(ClientEvent::HealthChanged {
-                        id,
-                        status: now.status(),
-                        reason: now.reason().to_owned(),
-                    });
+                    self.health_changed(id, &now, reconnect);
                 }
                 message = next_message(pending, &mut self.outbound) => {
                     let Some(message) = message else {
@@ -183,6 +178,12 @@ impl Manager {
                 }
             }
         };
+        // The last change (Unhealthy, before a close by policy) may have been ready together
+        // with the end, which the loop takes first.
+        if health.has_changed().unwrap_or(false) {
+            let now = health.borrow_and_update().clone();
+            self.health_changed(id, &now, reconnect);
+        }
         self.shared.set_connected(false);
         self.shared.set_current(None);
         reconnect.disconnected(Instant::now());
@@ -202,6 +203,16 @@ impl Manager {
             return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
         }
         Next::Retry
+    }
+
+    /// Tells the backoff and the application that the connection's health changed.
+    fn health_changed(&self, id: u64, now: &Health, reconnect: &mut Reconnect) {
+        reconnect.health(now.status() == Status::Healthy, Instant::now());
+        self.emit(ClientEvent::HealthChanged {
+            id,
+            status: now.status(),
+            reason: now.reason().to_owned(),
+        });
     }
 
     fn emit(&self, event: ClientEvent) {
