@@ -6,7 +6,7 @@
 //! [`ClientConfig`]: rustls::ClientConfig
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -56,8 +56,7 @@ pub fn client_config_with_roots(
     extra_roots: impl AsRef<Path>,
 ) -> Result<Arc<rustls::ClientConfig>> {
     let path = extra_roots.as_ref();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots().iter().cloned());
+    let mut roots = webpki_root_store();
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| tls_error(format!("TLS roots {}: {e}", path.display())))?;
@@ -69,11 +68,13 @@ pub fn client_config_with_roots(
     Ok(client_config(roots))
 }
 
-/// The client's TLS configuration when none is given: the webpki roots.
+/// The client's TLS configuration when none is given: the webpki roots. Built once per
+/// process, not at every connection attempt.
 pub(crate) fn default_client_config() -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots().iter().cloned());
-    client_config(roots)
+    static DEFAULT: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    DEFAULT
+        .get_or_init(|| client_config(webpki_root_store()))
+        .clone()
 }
 
 fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
@@ -84,8 +85,10 @@ fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
     )
 }
 
-fn webpki_roots() -> &'static [rustls::pki_types::TrustAnchor<'static>] {
-    webpki_roots::TLS_SERVER_ROOTS
+fn webpki_root_store() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots
 }
 
 fn tls_error(message: String) -> Error {

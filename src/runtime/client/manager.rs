@@ -158,8 +158,7 @@ impl Manager {
                     if changed.is_err() {
                         continue;
                     }
-                    let now = health.borrow_and_update().clone();
-                    self.health_changed(id, &now, reconnect);
+                    self.health_changed(id, &mut health, reconnect);
                 }
                 message = next_message(pending, &mut self.outbound) => {
                     let Some(message) = message else {
@@ -181,8 +180,7 @@ impl Manager {
         // The last change (Unhealthy, before a close by policy) may have been ready together
         // with the end, which the loop takes first.
         if health.has_changed().unwrap_or(false) {
-            let now = health.borrow_and_update().clone();
-            self.health_changed(id, &now, reconnect);
+            self.health_changed(id, &mut health, reconnect);
         }
         self.shared.set_connected(false);
         self.shared.set_current(None);
@@ -206,7 +204,13 @@ impl Manager {
     }
 
     /// Tells the backoff and the application that the connection's health changed.
-    fn health_changed(&self, id: u64, now: &Health, reconnect: &mut Reconnect) {
+    fn health_changed(
+        &self,
+        id: u64,
+        health: &mut watch::Receiver<Health>,
+        reconnect: &mut Reconnect,
+    ) {
+        let now = health.borrow_and_update().clone();
         reconnect.health(now.status() == Status::Healthy, Instant::now());
         self.emit(ClientEvent::HealthChanged {
             id,
