@@ -1,8 +1,9 @@
 //! A `LeanStream` sleeps only where tungstenite holds nothing. Fed one byte at a time (each
 //! read by the server before the next is written; a long payload's middle in one piece), it
 //! is awake after every byte that does not end a frame, and awake all through a fragmented
-//! message, control frames between its fragments included; at the end of a frame outside any message it is asleep exactly when
-//! a whole ping interval went by without data. Frames with 7, 16 and 64-bit lengths.
+//! message, control frames between its fragments included; at the end of a frame outside
+//! any message it is asleep exactly when a whole ping interval went by without data. Frames
+//! with 7, 16 and 64-bit lengths.
 
 mod support;
 
