@@ -57,6 +57,7 @@ def build_rust():
     """Builds the bench targets in the bench profile; returns {target name: executable}."""
     cmd = ["cargo", "bench", "--no-run", "--message-format=json-render-diagnostics"]
     for name in ("server_ws_health", "server_handwritten", "server_shared_timer", "server_floor",
+                 "server_keeper",
                  "loadgen"):
         cmd += ["--bench", name]
     log("$", " ".join(cmd))
@@ -204,7 +205,8 @@ def server_command(name, exes, peers, args):
               "--max-secs", str(args.max_secs)]
     # A Rust server named with the suffix @1t runs on tokio's current-thread runtime.
     name, one_thread = (name[:-3], True) if name.endswith("@1t") else (name, False)
-    if one_thread and name not in ("serve", "ws-health", "ws-health-awake", "handwritten", "shared-timer"):
+    if one_thread and name not in ("serve", "ws-health", "ws-health-awake", "handwritten", "shared-timer",
+                                          "keeper"):
         raise SystemExit(f"{name}@1t: only the tokio servers take @1t")
     rust = (["--box-handshake"] if args.box_handshake else []) + \
         (["--current-thread"] if one_thread else [])
@@ -228,6 +230,8 @@ def server_command(name, exes, peers, args):
         return [exes["server_shared_timer"], "--serve"] + common + rust
     if name == "floor":
         return [exes["server_floor"], "--serve"] + common
+    if name == "keeper":
+        return [exes["server_keeper"], "--serve"] + common + rust
     if name == "python":
         return [peers["python"], str(HERE / "peers" / "python_server.py")] + common
     if name == "node":
@@ -470,8 +474,10 @@ def main():
                     "alone), handwritten, python, node; and, only when named, ws-health-awake (the same "
                     "with socket.sleep_when_idle off), shared-timer "
                     "(benches/scale/server_shared_timer.rs: the hand-written loop with one timer for "
-                    "all connections) and floor (benches/scale/server_floor.rs: epoll without a "
-                    "runtime or WebSocket library, the kernel's share of a ping). "
+                    "all connections), floor (benches/scale/server_floor.rs: epoll without a "
+                    "runtime or WebSocket library, the kernel's share of a ping) and keeper "
+                    "(benches/scale/server_keeper.rs: the floor's design on tokio, one task for "
+                    "every connection). "
                     "A Rust server's name with the suffix @1t (e.g. ws-health@1t, serve@1t) runs it on "
                     "tokio's current-thread runtime instead of a worker per core")
     ap.add_argument("--conns", type=int, default=2000)
