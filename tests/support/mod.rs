@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code, unused_imports)]
 
+#[cfg(target_os = "linux")]
+pub mod cable;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
