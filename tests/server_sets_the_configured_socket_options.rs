@@ -1,5 +1,5 @@
 //! The server sets TCP_NODELAY, TCP keepalive (idle, interval, retries) and, on Linux,
-//! TCP_USER_TIMEOUT on every accepted socket: read back with getsockopt.
+//! TCP_USER_TIMEOUT and TCP_NOTSENT_LOWAT on every accepted socket: read back with getsockopt.
 
 #![cfg(target_os = "linux")]
 
@@ -20,6 +20,7 @@ struct Seen {
     interval: Duration,
     retries: u32,
     user_timeout: Option<Duration>,
+    notsent_lowat: u32,
 }
 
 #[tokio::test]
@@ -34,6 +35,7 @@ async fn server_sets_the_configured_socket_options() {
             retries: 4,
         },
         user_timeout: Some(Duration::from_millis(12_500)),
+        notsent_lowat: 24_000,
         ..SocketConfig::default()
     };
     let seen = Arc::new(Mutex::new(None));
@@ -49,6 +51,7 @@ async fn server_sets_the_configured_socket_options() {
                 interval: sock.tcp_keepalive_interval().unwrap(),
                 retries: sock.tcp_keepalive_retries().unwrap(),
                 user_timeout: sock.tcp_user_timeout().unwrap(),
+                notsent_lowat: sock.tcp_notsent_lowat().unwrap(),
             });
             true
         })
@@ -67,6 +70,7 @@ async fn server_sets_the_configured_socket_options() {
             interval: Duration::from_secs(7),
             retries: 4,
             user_timeout: Some(Duration::from_millis(12_500)),
+            notsent_lowat: 24_000,
         }
     );
     server.shutdown().await;

@@ -19,9 +19,12 @@
 //! | `stream.rs` | [`LeanStream`]: the `Stream` and `Sink`, asleep or awake, and when it sleeps |
 //! | `tap.rs` | the byte stream under tungstenite: follows each frame read, writes our ping first |
 //! | `control.rs` | the two frames a sleeping stream handles itself: its ping, and the pong |
+//! | `progress.rs` | [`WriteProgress`]: the bytes the socket has taken, for the supervisor |
 
 mod control;
+mod progress;
 mod stream;
 mod tap;
 
+pub use progress::WriteProgress;
 pub use stream::LeanStream;

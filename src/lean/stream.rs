@@ -19,6 +19,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::control::{self, Outgoing};
 use super::tap::Tap;
+use super::WriteProgress;
 
 /// A WebSocket stream over `S` that releases tungstenite's buffers while idle: a
 /// `Stream` (fused) of messages and a `Sink` for them, like
@@ -131,6 +132,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         } else if self.is_asleep() {
             self.wake(Vec::new(), Waker::noop());
         }
+    }
+
+    /// A count of the bytes the byte stream under this stream takes from tungstenite from now
+    /// on (a sleeping stream's own small pings aside), kept up to date by the stream: give it to the supervisor with
+    /// [`ConnectionInfo::with_write_progress`](crate::supervisor::ConnectionInfo::with_write_progress),
+    /// so that a ping waiting behind a large message on a slow link is not taken for a dead
+    /// peer. Every call returns the same count.
+    pub fn write_progress(&mut self) -> WriteProgress {
+        let tap = match &mut self.state {
+            State::Awake(ws) => ws.get_mut(),
+            State::Asleep { io, .. } => io,
+            State::Moving => return WriteProgress::new(), // never seen outside a method
+        };
+        tap.progress.get_or_insert_with(WriteProgress::new).clone()
     }
 
     /// Whether tungstenite's stream is asleep now, its buffers released.

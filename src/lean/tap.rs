@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::control::Outgoing;
+use super::WriteProgress;
 
 /// `S`, with a [`Boundary`] that sees every byte read through it, and our own ping's rest,
 /// written before anything else.
@@ -18,6 +19,11 @@ pub(super) struct Tap<S> {
     pub(super) inner: S,
     pub(super) boundary: Boundary,
     pub(super) out: Outgoing,
+    /// Counts the bytes `inner` takes from tungstenite, once someone asked for the count.
+    /// A sleeping stream's own pings are not counted: a ping waits behind data only while
+    /// tungstenite writes, so those are the bytes that tell, and an idle connection's ping
+    /// cycle does not touch the count.
+    pub(super) progress: Option<WriteProgress>,
 }
 
 impl<S> Tap<S> {
@@ -26,6 +32,13 @@ impl<S> Tap<S> {
             inner,
             boundary: Boundary::default(),
             out: Outgoing::default(),
+            progress: None,
+        }
+    }
+
+    fn taken(&self, written: &Poll<io::Result<usize>>) {
+        if let (Some(progress), Poll::Ready(Ok(n))) = (&self.progress, written) {
+            progress.add(*n);
         }
     }
 }
@@ -75,7 +88,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         std::task::ready!(this.poll_drain(cx))?;
-        Pin::new(&mut this.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.taken(&written);
+        written
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -97,7 +112,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         std::task::ready!(this.poll_drain(cx))?;
-        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.taken(&written);
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -8,7 +8,7 @@ use crate::config::SocketConfig;
 use crate::{Error, ErrorKind, Result};
 
 /// Applies `TCP_NODELAY`, TCP keepalive (idle, interval, retries) and, on Linux,
-/// `TCP_USER_TIMEOUT` from `config` to `stream`.
+/// `TCP_USER_TIMEOUT` and `TCP_NOTSENT_LOWAT` from `config` to `stream`.
 ///
 /// The server calls it on each accepted socket and the client on each socket it connects,
 /// before the handshake. Options are per socket: set on the side whose writes and dead-peer
@@ -50,6 +50,11 @@ pub fn configure_socket(stream: &TcpStream, config: &SocketConfig) -> Result<()>
     if let Some(timeout) = config.user_timeout {
         sock.set_tcp_user_timeout(Some(timeout))
             .map_err(failed("TCP_USER_TIMEOUT"))?;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if config.notsent_lowat > 0 {
+        sock.set_tcp_notsent_lowat(config.notsent_lowat)
+            .map_err(failed("TCP_NOTSENT_LOWAT"))?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::{Disconnect, Sender};
+use crate::lean::WriteProgress;
 use crate::{Health, Status};
 
 /// Told about a connection's life by its driver: when it is attached, each time its status
@@ -68,6 +69,7 @@ pub struct ConnectionInfo {
     pub(crate) state: Option<Arc<dyn Any + Send + Sync>>,
     pub(crate) observer: Option<Arc<dyn Observer>>,
     pub(crate) span: Option<tracing::Span>,
+    pub(crate) write_progress: Option<WriteProgress>,
 }
 
 impl ConnectionInfo {
@@ -116,6 +118,15 @@ impl ConnectionInfo {
         self
     }
 
+    /// The count of bytes the connection's socket takes, so that a ping waiting behind our
+    /// own large message on a slow link is missed only when the socket took no byte for a
+    /// whole timeout, not merely because it is not out by its deadline (see
+    /// [`WriteProgress`]). The runtime's server and client give their `LeanStream`'s.
+    pub fn with_write_progress(mut self, progress: WriteProgress) -> Self {
+        self.write_progress = Some(progress);
+        self
+    }
+
     /// The peer's address, if known.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.peer
@@ -129,6 +140,7 @@ impl fmt::Debug for ConnectionInfo {
             .field("state", &self.state.is_some())
             .field("observer", &self.observer.is_some())
             .field("span", &self.span.is_some())
+            .field("write_progress", &self.write_progress)
             .finish()
     }
 }

@@ -14,6 +14,7 @@ use std::process::Command;
 
 pub struct Cable {
     namespace: String,
+    near_link: String,
     far_link: String,
     /// This end's address, in the test's namespace.
     pub near: Ipv4Addr,
@@ -30,11 +31,12 @@ impl Cable {
         let subnet = (pid % 64) as u8 * 4;
         let cable = Cable {
             namespace: format!("wsh-{tag}"),
+            near_link: format!("wshn{tag}"),
             far_link: format!("wshf{tag}"),
             near: Ipv4Addr::new(10, 213, index, subnet + 1),
             far: Ipv4Addr::new(10, 213, index, subnet + 2),
         };
-        let near_link = format!("wshn{tag}");
+        let near_link = cable.near_link.clone();
         let steps: [&[&str]; 7] = [
             &["netns", "add", &cable.namespace],
             &[
@@ -102,6 +104,26 @@ impl Cable {
         ip(&["-n", &self.namespace, "link", "set", &self.far_link, "down"]).expect("pull");
     }
 
+    /// Narrows the cable from this end to the far one to `kbit` kilobits per second (a token
+    /// bucket: what does not fit waits in a queue of 100 ms, beyond that TCP backs off).
+    pub fn limit_rate(&self, kbit: u32) {
+        tc(&[
+            "qdisc",
+            "replace",
+            "dev",
+            &self.near_link,
+            "root",
+            "tbf",
+            "rate",
+            &format!("{kbit}kbit"),
+            "burst",
+            "16kbit",
+            "latency",
+            "100ms",
+        ])
+        .expect("limit the rate");
+    }
+
     /// Plugs the cable back in.
     pub fn plug(&self) {
         ip(&["-n", &self.namespace, "link", "set", &self.far_link, "up"]).expect("plug");
@@ -116,15 +138,23 @@ impl Drop for Cable {
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip")
+    run("ip", args)
+}
+
+fn tc(args: &[&str]) -> Result<(), String> {
+    run("tc", args)
+}
+
+fn run(tool: &str, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(tool)
         .args(args)
         .output()
-        .map_err(|e| format!("`ip`: {e}"))?;
+        .map_err(|e| format!("`{tool}`: {e}"))?;
     if out.status.success() {
         return Ok(());
     }
     Err(format!(
-        "`ip {}`: {}",
+        "`{tool} {}`: {}",
         args.join(" "),
         String::from_utf8_lossy(&out.stderr).trim()
     ))

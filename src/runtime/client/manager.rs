@@ -53,9 +53,11 @@ impl Manager {
                 _ = self.close.changed() => break "closed by the application".to_owned(),
             };
             let next = match attempt {
-                Ok(Ok((ws, peer))) => {
+                Ok(Ok((mut ws, peer))) => {
                     reconnect.connected(Instant::now());
-                    let mut info = ConnectionInfo::new().with_peer(peer);
+                    let mut info = ConnectionInfo::new()
+                        .with_peer(peer)
+                        .with_write_progress(ws.write_progress());
                     if let Some(observer) = &self.observer {
                         info = info.with_observer(observer.clone());
                     }

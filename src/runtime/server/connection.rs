@@ -73,7 +73,7 @@ async fn supervise(
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
     // state for the whole life of the connection.
     let handshake = Box::pin(handshake(context, stream, accept));
-    let ws = tokio::select! {
+    let mut ws = tokio::select! {
         handshake = tokio::time::timeout(timeout, handshake) => {
             match handshake {
                 Ok(Ok(ws)) => ws,
@@ -91,6 +91,7 @@ async fn supervise(
     };
     let info = ConnectionInfo::new()
         .with_peer(peer)
+        .with_write_progress(ws.write_progress())
         .with_observer(context.observer.clone())
         .with_span(span);
     Some(context.supervisor.attach_with(ws, info))

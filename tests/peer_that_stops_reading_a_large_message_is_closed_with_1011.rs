@@ -1,0 +1,61 @@
+//! The other side of write progress: a peer that stops reading while we send it a large
+//! message lets the socket's buffers fill, after which the socket takes no byte. A ping
+//! queued behind the message is then missed one timeout after the supervisor first finds it
+//! stuck (the progress is read no earlier, so as not to cost every ping), and the connection
+//! is closed with 1011 "keepalive ping timeout", the close frame given up at the close timeout.
+
+mod support;
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use ws_health::runtime::Server;
+use ws_health::tungstenite::Message;
+use ws_health::{Connection, Initiator};
+
+const INTERVAL: Duration = Duration::from_millis(200);
+const TIMEOUT: Duration = Duration::from_millis(500);
+/// `support::runtime::supervisor`'s close timeout.
+const CLOSE_TIMEOUT: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn peer_that_stops_reading_a_large_message_is_closed_with_1011() {
+    let (opened, mut connections) = mpsc::unbounded_channel();
+    let server = Server::builder(support::runtime::supervisor(INTERVAL, TIMEOUT))
+        .with_server_config(support::runtime::server_config())
+        .serve("127.0.0.1:0", move |mut conn: Connection| {
+            let _ = opened.send(conn.sender());
+            async move {
+                // Far more than the socket buffers hold for a peer that does not read.
+                let _ = conn.send(Message::binary(vec![7; 8 << 20])).await;
+                while conn.recv().await.is_some() {}
+            }
+        })
+        .await
+        .unwrap();
+    // Connects, then never reads again.
+    let _peer = support::RawPeer::connect(server.local_addr()).await;
+    let opened_at = Instant::now();
+    let conn = support::within("the connection", connections.recv())
+        .await
+        .expect("the server's connection");
+
+    let end = support::within("the close", conn.closed()).await;
+    let took = opened_at.elapsed();
+    assert_eq!(
+        (end.initiator, end.code, end.reason.as_str()),
+        (Initiator::Policy, 1011, "keepalive ping timeout"),
+        "{end:?}"
+    );
+    assert!(!end.clean, "{end:?}");
+    // The first ping is due one interval after the open, stuck at its deadline, missed one
+    // timeout later; then the close timeout. Room above for a loaded machine.
+    let earliest = INTERVAL + 2 * TIMEOUT;
+    let latest = earliest + CLOSE_TIMEOUT;
+    assert!(
+        took >= earliest && took < latest + Duration::from_millis(1500),
+        "closed {took:?} after the open (expected {earliest:?} to {latest:?})"
+    );
+    assert_eq!(conn.stats().pings_missed, 1);
+}
