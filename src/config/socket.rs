@@ -14,7 +14,7 @@ const FRAME_HEADER: usize = 14;
 ///
 /// # Default
 /// `TCP_NODELAY` on; TCP keepalive after 60 s idle, every 10 s, 5 probes; no
-/// `TCP_USER_TIMEOUT`; `TCP_NOTSENT_LOWAT` 16 KiB; 4 KiB read and write buffers (tungstenite's own default is a 128 KiB
+/// `TCP_USER_TIMEOUT`; `TCP_NOTSENT_LOWAT` 64 KiB; 4 KiB read and write buffers (tungstenite's own default is a 128 KiB
 /// read buffer per connection: 12 GiB at 100k connections); 16 MiB message and frame limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -29,7 +29,7 @@ pub struct SocketConfig {
     pub user_timeout: Option<Duration>,
     /// Linux `TCP_NOTSENT_LOWAT`: the most bytes the kernel holds not yet sent, so that a
     /// ping written behind a large message waits behind at most this much in the kernel (at
-    /// 1 Mbit/s, 16 KiB is 0.13 s). `0` leaves the OS default (no limit).
+    /// 1 Mbit/s, 64 KiB is 0.5 s). `0` leaves the OS default (no limit).
     pub notsent_lowat: u32,
     /// tungstenite's read buffer, allocated per connection.
     pub read_buffer_size: usize,
@@ -83,7 +83,7 @@ impl Default for SocketConfig {
             nodelay: true,
             keepalive: TcpKeepalive::default(),
             user_timeout: None,
-            notsent_lowat: 16 * 1024,
+            notsent_lowat: 64 * 1024,
             read_buffer_size: 4 * 1024,
             write_buffer_size: 4 * 1024,
             max_write_buffer_size: 32 << 20,
