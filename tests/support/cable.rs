@@ -3,7 +3,7 @@
 //! dropped silently (no FIN, no RST, no ICMP), as when a host freezes, a cable is pulled or a
 //! NAT forgets the connection; plugging it back sets the link up.
 //!
-//! Needs root and iproute2's `ip` (`.ci/run` installs it). Where namespaces cannot be made,
+//! Needs root and iproute2's `ip` and `tc` (`.ci/run` installs them). Where namespaces cannot be made,
 //! [`Cable::lay`] returns `None` and the test passes without running (the reason goes to
 //! stderr, shown with `--nocapture`); with `CI=true` it panics instead, so that CI never skips
 //! these tests.
