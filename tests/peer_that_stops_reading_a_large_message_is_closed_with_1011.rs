@@ -1,8 +1,8 @@
 //! The other side of write progress: a peer that stops reading while we send it a large
 //! message lets the socket's buffers fill, after which the socket takes no byte. A ping
-//! queued behind the message is then missed one timeout after the supervisor first finds it
-//! stuck (the progress is read no earlier, so as not to cost every ping), and the connection
-//! is closed with 1011 "keepalive ping timeout", the close frame given up at the close timeout.
+//! queued behind the message is then missed at the first deadline where the socket took no
+//! byte since the flush stalled or since the previous deadline, and the connection is closed
+//! with 1011 "keepalive ping timeout", the close frame given up at the close timeout.
 
 mod support;
 
@@ -49,12 +49,13 @@ async fn peer_that_stops_reading_a_large_message_is_closed_with_1011() {
         "{end:?}"
     );
     assert!(!end.clean, "{end:?}");
-    // The first ping is due one interval after the open, stuck at its deadline, missed one
-    // timeout later; then the close timeout. Room above for a loaded machine.
-    let earliest = INTERVAL + 2 * TIMEOUT;
-    let latest = earliest + CLOSE_TIMEOUT;
+    // The first ping is due one interval after the open. It is missed at its deadline if the
+    // buffers had filled before the flush stalled, one timeout later if they filled after
+    // (here, on loopback, they do); then the close timeout. Room above for a loaded machine.
+    let earliest = INTERVAL + TIMEOUT + CLOSE_TIMEOUT;
+    let latest = INTERVAL + 2 * TIMEOUT + CLOSE_TIMEOUT;
     assert!(
-        took >= earliest && took < latest + Duration::from_millis(1500),
+        took + Duration::from_millis(50) >= earliest && took < latest + Duration::from_millis(1500),
         "closed {took:?} after the open (expected {earliest:?} to {latest:?})"
     );
     assert_eq!(conn.stats().pings_missed, 1);

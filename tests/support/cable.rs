@@ -12,10 +12,16 @@ use std::net::Ipv4Addr;
 use std::os::fd::AsRawFd;
 use std::process::Command;
 
+/// What every cable's names start with, followed by the owning process's id in hex.
+const NAMESPACE_PREFIX: &str = "wsh-";
+const NEAR_PREFIX: &str = "wshn";
+
 pub struct Cable {
     namespace: String,
     near_link: String,
     far_link: String,
+    /// What `lay` made, for `Drop` to remove: the namespace, the veth pair.
+    made: (bool, bool),
     /// This end's address, in the test's namespace.
     pub near: Ipv4Addr,
     /// The far end's address, in the namespace.
@@ -23,63 +29,57 @@ pub struct Cable {
 }
 
 impl Cable {
-    /// Lays a cable of its own for test `index` (1–250): names and a /30 subnet made from the
-    /// process id and the index, so that test binaries running at once do not collide.
+    /// Lays a cable of its own for test `index` (1–50): names from the process id and the
+    /// index, and a /30 subnet from both, so that test binaries running at once do not
+    /// collide. Cables left by processes that died without cleaning up are removed first.
     pub fn lay(index: u8) -> Option<Cable> {
+        assert!(
+            (1..=50).contains(&index),
+            "cable index {index} is not in 1–50"
+        );
+        remove_stale();
         let pid = std::process::id();
-        let tag = format!("{}{index}", pid % 100_000);
-        let subnet = (pid % 64) as u8 * 4;
-        let cable = Cable {
-            namespace: format!("wsh-{tag}"),
-            near_link: format!("wshn{tag}"),
-            far_link: format!("wshf{tag}"),
-            near: Ipv4Addr::new(10, 213, index, subnet + 1),
-            far: Ipv4Addr::new(10, 213, index, subnet + 2),
+        let subnet = ((pid >> 6) & 0xff) as u8;
+        let host = ((pid & 63) << 2) as u8;
+        let mut cable = Cable {
+            namespace: format!("{NAMESPACE_PREFIX}{pid:x}-{index:02x}"),
+            near_link: format!("{NEAR_PREFIX}{pid:x}{index:02x}"),
+            far_link: format!("wshf{pid:x}{index:02x}"),
+            made: (false, false),
+            near: Ipv4Addr::new(10, 200 + index, subnet, host + 1),
+            far: Ipv4Addr::new(10, 200 + index, subnet, host + 2),
         };
-        let near_link = cable.near_link.clone();
-        let steps: [&[&str]; 7] = [
-            &["netns", "add", &cable.namespace],
-            &[
-                "link",
-                "add",
-                &near_link,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                &cable.far_link,
-                "netns",
-                &cable.namespace,
-            ],
-            &[
-                "addr",
-                "add",
-                &format!("{}/30", cable.near),
-                "dev",
-                &near_link,
-            ],
-            &["link", "set", &near_link, "up"],
-            &[
-                "-n",
-                &cable.namespace,
-                "addr",
-                "add",
-                &format!("{}/30", cable.far),
-                "dev",
-                &cable.far_link,
-            ],
-            &["-n", &cable.namespace, "link", "set", &cable.far_link, "up"],
-            &["-n", &cable.namespace, "link", "set", "lo", "up"],
-        ];
-        let failed = steps.into_iter().find_map(|step| ip(step).err());
-        if let Some(why) = failed {
-            drop(cable); // removes what was made
+        if let Err(why) = cable.build() {
+            drop(cable); // removes what it made, and only that
             let message = format!("cannot lay a virtual cable (needs root and `ip`): {why}");
             assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
             eprintln!("skipped: {message}");
             return None;
         }
         Some(cable)
+    }
+
+    fn build(&mut self) -> Result<(), String> {
+        let (ns, near, far) = (&self.namespace, &self.near_link, &self.far_link);
+        ip(&["netns", "add", ns])?;
+        self.made.0 = true;
+        ip(&[
+            "link", "add", near, "type", "veth", "peer", "name", far, "netns", ns,
+        ])?;
+        self.made.1 = true;
+        ip(&["addr", "add", &format!("{}/30", self.near), "dev", near])?;
+        ip(&["link", "set", near, "up"])?;
+        ip(&[
+            "-n",
+            ns,
+            "addr",
+            "add",
+            &format!("{}/30", self.far),
+            "dev",
+            far,
+        ])?;
+        ip(&["-n", ns, "link", "set", far, "up"])?;
+        ip(&["-n", ns, "link", "set", "lo", "up"])
     }
 
     /// Runs `f` on a thread inside the far namespace: sockets it makes stay there.
@@ -131,9 +131,52 @@ impl Cable {
 }
 
 impl Drop for Cable {
-    /// Deleting the namespace deletes the veth pair too.
+    /// Deletes this end of the veth pair first, which deletes both at once: sockets left
+    /// retrying through a pulled cable would otherwise keep the namespace, and the pair with
+    /// its route, alive for minutes after the namespace is deleted.
     fn drop(&mut self) {
-        let _ = ip(&["netns", "del", &self.namespace]);
+        if self.made.1 {
+            let _ = ip(&["link", "del", &self.near_link]);
+        }
+        if self.made.0 {
+            let _ = ip(&["netns", "del", &self.namespace]);
+        }
+    }
+}
+
+/// Removes the namespaces and links of processes that are gone (a test run killed before
+/// its `Drop` ran).
+fn remove_stale() {
+    let dead = |pid_hex: &str| {
+        let pid = u32::from_str_radix(pid_hex, 16);
+        pid.is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+    };
+    let listed = |args: &[&str]| {
+        Command::new("ip")
+            .args(args)
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+            .unwrap_or_default()
+    };
+    for line in listed(&["-o", "link", "show"]).lines() {
+        // "7: wshn1a2b01@if6: <...>": the name, its pid, and the two hex digits of the index.
+        let name = line.split(": ").nth(1).and_then(|n| n.split('@').next());
+        let Some(name) = name.filter(|n| n.starts_with(NEAR_PREFIX)) else {
+            continue;
+        };
+        let tag = &name[NEAR_PREFIX.len()..];
+        if tag.len() > 2 && dead(&tag[..tag.len() - 2]) {
+            let _ = ip(&["link", "del", name]);
+        }
+    }
+    for line in listed(&["netns", "list"]).lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        let pid = name
+            .strip_prefix(NAMESPACE_PREFIX)
+            .and_then(|t| t.split('-').next());
+        if pid.is_some_and(dead) {
+            let _ = ip(&["netns", "del", name]);
+        }
     }
 }
 

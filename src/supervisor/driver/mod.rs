@@ -84,6 +84,10 @@ struct Driver<S> {
     flush_needed: bool,
     /// A ping was handed to the transport and not yet flushed.
     pings_unflushed: bool,
+    /// The socket's [`WriteProgress`](crate::lean::WriteProgress) count when the pending
+    /// flush stalled (or a stuck ping's deadline last looked); `None` once flushed. Read only
+    /// then, never on a ping that flushes at once.
+    stalled_at: Option<u64>,
     /// Running checks need a poll: a probe was answered, a run started, or we were woken.
     poll_runs: bool,
     /// The inbound queue is full: reading is paused.
@@ -132,6 +136,7 @@ impl<S: Transport> Driver<S> {
             timer_at: None,
             flush_needed: false,
             pings_unflushed: false,
+            stalled_at: None,
             poll_runs: false,
             stalled: false,
             closing: None,

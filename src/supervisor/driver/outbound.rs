@@ -28,6 +28,7 @@ impl<S: Transport> Driver<S> {
             match self.ws.poll_flush_unpin(cx) {
                 Poll::Ready(Ok(())) => {
                     self.flush_needed = false;
+                    self.stalled_at = None;
                     if std::mem::take(&mut self.pings_unflushed) {
                         let mut inner = self.shared.lock();
                         for ping in &mut inner.pings {
@@ -42,7 +43,12 @@ impl<S: Transport> Driver<S> {
                     self.transport_failed(&err);
                     progress = true;
                 }
-                Poll::Pending => {}
+                Poll::Pending => {
+                    if self.stalled_at.is_none() {
+                        let progress = self.shared.write_progress.as_ref();
+                        self.stalled_at = progress.map(|p| p.bytes());
+                    }
+                }
             }
         }
         progress

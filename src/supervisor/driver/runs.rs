@@ -38,9 +38,6 @@ pub(super) struct Run {
     pub(super) stalled: bool,
     /// The deadline was moved once to cover a ping that was flushed late.
     pub(super) extended: bool,
-    /// The socket's [`WriteProgress`](crate::lean::WriteProgress) when the deadline was
-    /// moved for a ping still behind our own writes; read only then, not on every ping.
-    pub(super) written: Option<u64>,
 }
 
 /// What a run is waiting on.
@@ -148,7 +145,6 @@ impl<S: Transport> Driver<S> {
             deadline: now + planned.settings.timeout,
             stalled: self.stalled,
             extended: false,
-            written: None,
         });
         self.poll_runs = true;
     }
@@ -197,20 +193,21 @@ impl<S: Transport> Driver<S> {
                 .map(|p| p.state)
                 .last()
         };
-        let written = self.shared.write_progress.as_ref().map(|p| p.bytes());
         let run = self.slots[i]
             .run
             .as_mut()
             .expect("timed out a running check");
         // A ping still behind our own writes is the peer's miss only if the socket took no
-        // byte for a whole timeout: a peer that drains slowly (a large message on a slow
-        // link) gets another timeout for as long as it keeps draining. The count is first
-        // read here, so a socket that takes nothing at all is judged one timeout later.
-        if let (Some(PingState::Queued | PingState::Written(_)), Some(_)) = (ping, written) {
-            if written != run.written {
-                run.written = written;
-                run.deadline = now + timeout;
-                return;
+        // byte since the flush stalled or since the last look: a peer that drains slowly (a
+        // large message on a slow link) gets another timeout for as long as it keeps draining.
+        if let Some(PingState::Queued | PingState::Written(_)) = ping {
+            if let Some(progress) = &self.shared.write_progress {
+                let bytes = progress.bytes();
+                if self.stalled_at != Some(bytes) {
+                    self.stalled_at = Some(bytes);
+                    run.deadline = now + timeout;
+                    return;
+                }
             }
         }
         // The pong deadline runs from the flush: a ping that waited behind our own backed-up

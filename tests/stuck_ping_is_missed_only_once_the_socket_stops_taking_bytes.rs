@@ -1,0 +1,73 @@
+//! The write-progress rule, on a paused clock: a ping stuck behind our own writes (flushes
+//! held, as on a full socket) gets another timeout at each deadline for as long as the
+//! socket's byte count moved since the flush stalled or since the previous deadline, and is
+//! missed at the first deadline where it did not. One connection's socket drains until
+//! 2.55 s and then stops: its ping, due at 1 s, is missed at 3.5 s (deadlines at 1.5, 2, 2.5
+//! and 3 s each saw bytes taken). The other's drains the same way and its flush then goes
+//! through at 2.75 s: its ping is answered, not missed. Without a count the same ping is
+//! missed at 1.5 s (`pong_deadline_and_rtt_run_from_the_flush.rs`).
+
+mod support;
+
+use support::{mock_transport, ms, policy_closing_within};
+use tokio::time::{sleep_until, Instant};
+use ws_health::lean::WriteProgress;
+use ws_health::supervisor::{ConnectionInfo, Initiator};
+use ws_health::{CheckSettings, Supervisor};
+
+#[tokio::test(start_paused = true)]
+async fn stuck_ping_is_missed_only_once_the_socket_stops_taking_bytes() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(ms(1000), ms(500)))
+        .with_policy(policy_closing_within(ms(250)))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let mut connections = Vec::new();
+    for _ in 0..2 {
+        let (transport, peer) = mock_transport::pair();
+        let progress = WriteProgress::new();
+        let info = ConnectionInfo::new().with_write_progress(progress.clone());
+        let (conn, driver) = supervisor.attach_with(transport, info);
+        tokio::spawn(driver);
+        peer.hold_flushes();
+        connections.push((conn, peer, progress));
+    }
+
+    // Both sockets take bytes every 100 ms from 1.05 s to 2.55 s, between the deadlines.
+    for k in 0..16 {
+        sleep_until(start + ms(1050 + 100 * k)).await;
+        for (_, _, progress) in &connections {
+            progress.add(1000);
+        }
+    }
+    // The second one's flush then completes, and its peer answers at once.
+    sleep_until(start + ms(2750)).await;
+    let (answered, answered_peer, _) = &connections[1];
+    answered_peer.answer_pings_after(ms(10));
+    answered_peer.release_flushes();
+
+    let (stuck, _, _) = &connections[0];
+    sleep_until(start + ms(3499)).await;
+    assert_eq!(stuck.disconnect(), None, "missed while the socket drained");
+    assert!(stuck.health().is_healthy(), "{}", stuck.health());
+    let end = support::within("the miss", stuck.closed()).await;
+    assert_eq!(
+        Instant::now() - start,
+        ms(3500 + 250),
+        "missed at 3.5 s, dropped at the close timeout"
+    );
+    assert_eq!((end.initiator, end.code), (Initiator::Policy, 1011));
+    assert_eq!(end.reason, "keepalive ping timeout");
+    assert_eq!(stuck.stats().pings_missed, 1);
+
+    assert_eq!(answered.disconnect(), None);
+    assert!(answered.health().is_healthy(), "{}", answered.health());
+    let stats = answered.stats();
+    // Answered, and the next ping (due at once: the first run overran its interval) too.
+    assert!(
+        stats.pongs_received >= 1 && stats.pings_missed == 0,
+        "{stats:?}"
+    );
+    assert_eq!(stats.latency, ms(10));
+}
