@@ -1,8 +1,8 @@
 //! A ping queued behind our own large message cannot leave before it: over a slow link that
 //! takes longer than the ping timeout, while the peer reads every byte (python-websockets
-//! #1005). The runtime gives the supervisor its socket's write progress, so a ping waiting
-//! behind data that keeps draining is not missed: the peer gets the whole message, no ping is
-//! missed and the connection stays open. Real TCP through a virtual cable narrowed to
+//! #1005). The runtime's server and client give the supervisor their socket's write progress,
+//! so a ping waiting behind data that keeps draining is not missed: the peer gets the whole
+//! message, no ping is missed and the connection stays open; one test per side. Real TCP through a virtual cable narrowed to
 //! 1 Mbit/s (`support::cable`). Without the write progress this closes with 1011 after about
 //! 1.5 s; without `socket.notsent_lowat` (the kernel then holds more than a second of the
 //! message ahead of a flushed ping) in about one run in four.
@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use ws_health::runtime::Server;
+use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::tungstenite::Message;
 use ws_health::Connection;
 
@@ -90,4 +90,61 @@ async fn peer_draining_a_large_message_over_a_slow_link_is_not_closed() {
     let stats = conn.stats();
     assert_eq!(stats.pings_missed, 0, "{stats:?}");
     assert!(conn.disconnect().is_none(), "{:?}", conn.disconnect());
+}
+
+/// The same from the runtime's client: its large message to a server at the far end of the
+/// narrowed cable, which reads everything.
+#[tokio::test]
+async fn client_whose_server_drains_a_large_message_over_a_slow_link_is_not_closed() {
+    let Some(cable) = support::cable::Cable::lay(4) else {
+        return;
+    };
+    cable.limit_rate(1000);
+    let listener = cable
+        .at_far_end(|| std::net::TcpListener::bind((cable.far, 0)))
+        .expect("bind at the far end");
+    listener.set_nonblocking(true).unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let (received, mut sizes) = mpsc::unbounded_channel();
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .listen(listener, move |mut conn: Connection| {
+            let received = received.clone();
+            async move {
+                while let Some(message) = conn.recv().await {
+                    let _ = received.send(message.len());
+                }
+            }
+        })
+        .expect("serve at the far end");
+
+    let client = Client::builder(format!("ws://{}", server.local_addr()))
+        .with_supervisor(support::runtime::supervisor(
+            Duration::from_millis(200),
+            TIMEOUT,
+        ))
+        .connect()
+        .unwrap();
+    let mut events = client.events();
+    let sent_at = Instant::now();
+    client
+        .send(Message::binary(vec![7; MESSAGE]))
+        .await
+        .expect("queue the message");
+    let got = tokio::time::timeout(Duration::from_secs(30), sizes.recv())
+        .await
+        .expect("the message never arrived");
+    let took = sent_at.elapsed();
+    assert_eq!(got, Some(MESSAGE));
+    assert!(took > 2 * TIMEOUT, "the message took {took:?}: too fast");
+    while let Ok(event) = events.try_recv() {
+        assert!(
+            !matches!(event, ClientEvent::Disconnected { .. }),
+            "{event:?}"
+        );
+    }
+    let stats = client.stats().expect("connected");
+    assert_eq!(stats.pings_missed, 0, "{stats:?}");
+    client.close();
+    server.shutdown().await;
 }
