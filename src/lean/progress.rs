@@ -10,8 +10,9 @@ use std::sync::Arc;
 /// drain it at all: a ping queued behind our own large message cannot leave until the
 /// message has, and over a slow link that takes longer than any ping timeout. Given a
 /// `WriteProgress` ([`ConnectionInfo::with_write_progress`]), the supervisor misses such a
-/// ping only when the socket took no byte for a whole timeout; without one, when the ping is
-/// not out by its deadline. [`LeanStream::write_progress`] gives one that the stream keeps
+/// ping only once the socket stops taking bytes: none between the flush's stall and the
+/// ping's deadline, or between two deadlines; without one, when the ping is not out by its
+/// deadline. [`LeanStream::write_progress`] gives one that the stream keeps
 /// up to date (the runtime's server and client use it); a transport of your own can count
 /// with [`add`](Self::add).
 ///

@@ -21,7 +21,7 @@ pub(super) struct Tap<S> {
     pub(super) out: Outgoing,
     /// Counts the bytes `inner` takes from tungstenite, once someone asked for the count.
     /// A sleeping stream's own pings are not counted: a ping waits behind data only while
-    /// tungstenite writes, so those are the bytes that tell, and an idle connection's ping
+    /// tungstenite writes, so those are the bytes that tell, and a sleeping connection's ping
     /// cycle does not touch the count.
     pub(super) progress: Option<WriteProgress>,
 }
