@@ -42,11 +42,7 @@ async fn client_reconnects_once_a_pulled_cable_is_plugged_back() {
         return;
     };
     // The server, at the far end: a ws-health echo server that pings rarely.
-    let listener = cable
-        .at_far_end(|| std::net::TcpListener::bind((cable.far, 0)))
-        .expect("bind at the far end");
-    listener.set_nonblocking(true).unwrap();
-    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let listener = cable.listen_at_far_end();
     let server = Server::builder(support::runtime::quiet_supervisor())
         .with_server_config(support::runtime::server_config())
         .listen(listener, support::runtime::echo)

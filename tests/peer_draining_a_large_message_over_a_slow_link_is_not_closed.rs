@@ -46,14 +46,7 @@ async fn peer_draining_a_large_message_over_a_slow_link_is_not_closed() {
     let addr = server.local_addr();
 
     // The peer, at the far end, reads everything (and so answers every ping it gets).
-    let tcp = cable
-        .at_far_end(|| std::net::TcpStream::connect(addr))
-        .expect("connect from the far end");
-    tcp.set_nonblocking(true).unwrap();
-    let tcp = tokio::net::TcpStream::from_std(tcp).unwrap();
-    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp)
-        .await
-        .expect("the peer's handshake");
+    let mut peer = cable.websocket_from_far_end(addr).await;
     let opened_at = Instant::now();
     let conn = support::within("the connection", connections.recv())
         .await
@@ -100,11 +93,7 @@ async fn client_whose_server_drains_a_large_message_over_a_slow_link_is_not_clos
         return;
     };
     cable.limit_rate(1000);
-    let listener = cable
-        .at_far_end(|| std::net::TcpListener::bind((cable.far, 0)))
-        .expect("bind at the far end");
-    listener.set_nonblocking(true).unwrap();
-    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    let listener = cable.listen_at_far_end();
     let (received, mut sizes) = mpsc::unbounded_channel();
     let server = Server::builder(support::runtime::quiet_supervisor())
         .with_server_config(support::runtime::server_config())

@@ -39,14 +39,7 @@ async fn server_closes_a_peer_behind_a_pulled_cable_with_1011() {
     let addr = server.local_addr();
 
     // The peer, at the far end: tokio-tungstenite answers every ping as it reads.
-    let tcp = cable
-        .at_far_end(|| std::net::TcpStream::connect(addr))
-        .expect("connect from the far end");
-    tcp.set_nonblocking(true).unwrap();
-    let tcp = tokio::net::TcpStream::from_std(tcp).unwrap();
-    let (mut peer, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp)
-        .await
-        .expect("the peer's handshake");
+    let mut peer = cable.websocket_from_far_end(addr).await;
     let _peer = tokio::spawn(async move {
         use futures_util::StreamExt;
         while let Some(Ok(_)) = peer.next().await {}

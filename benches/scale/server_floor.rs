@@ -15,6 +15,8 @@
 #[allow(dead_code)]
 #[path = "server_common.rs"]
 mod common;
+#[path = "raw_wire.rs"]
+mod raw_wire;
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
@@ -23,11 +25,8 @@ use std::time::Instant;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
-use ws_health::tungstenite::handshake::derive_accept_key;
 
 const LISTENER: Token = Token(usize::MAX);
-const OP_CLOSE: u8 = 0x8;
-const OP_PONG: u8 = 0xA;
 
 struct Conn {
     /// Tells this connection's queue entries from those of an earlier one in its slot.
@@ -192,17 +191,7 @@ fn handshake(conn: &mut Conn) -> Option<bool> {
     if !request.ends_with(b"\r\n\r\n") {
         return Some(false);
     }
-    let text = String::from_utf8_lossy(request);
-    let key = text.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("sec-websocket-key")
-            .then(|| value.trim().to_owned())
-    })?;
-    let response = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {}\r\n\r\n",
-        derive_accept_key(key.as_bytes())
-    );
+    let response = raw_wire::upgrade_response(request)?;
     conn.stream.write_all(response.as_bytes()).ok()?;
     conn.request = None;
     Some(true)
@@ -219,27 +208,9 @@ fn read_pongs(conn: &mut Conn) -> bool {
             Err(err) if err.kind() == ErrorKind::Interrupted => continue,
             Err(_) => return false,
         };
-        // Whole masked control frames: opcode, length, mask, payload.
-        let mut frames = &buf[..n];
-        while let [head, len, rest @ ..] = frames {
-            let len = usize::from(len & 0x7f);
-            let Some((mask, rest)) = rest.split_first_chunk::<4>() else {
-                break;
-            };
-            let Some((payload, rest)) = rest.split_at_checked(len) else {
-                break;
-            };
-            match head & 0x0f {
-                OP_CLOSE => return false,
-                OP_PONG if payload.len() == 4 => {
-                    let unmasked: [u8; 4] = std::array::from_fn(|k| payload[k] ^ mask[k]);
-                    if unmasked == conn.seq.to_be_bytes() {
-                        conn.awaiting = false;
-                    }
-                }
-                _ => {}
-            }
-            frames = rest;
+        match raw_wire::pong_for(&buf[..n], conn.seq) {
+            None => return false,
+            Some(answered) => conn.awaiting &= !answered,
         }
         if n < buf.len() {
             return true;

@@ -13,6 +13,8 @@
 
 #[path = "server_common.rs"]
 mod common;
+#[path = "raw_wire.rs"]
+mod raw_wire;
 
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
@@ -25,10 +27,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use ws_health::tungstenite::handshake::derive_accept_key;
-
-const OP_CLOSE: u8 = 0x8;
-const OP_PONG: u8 = 0xA;
 
 /// Connections the I/O driver found readable, for the keeper to read.
 #[derive(Default)]
@@ -188,27 +186,9 @@ fn read_pongs(conn: &mut Conn) -> bool {
             Poll::Ready(Ok(())) if read.filled().is_empty() => return false,
             Poll::Ready(Ok(())) => read.filled().len(),
         };
-        // Whole masked control frames: opcode, length, mask, payload.
-        let mut frames = &buf[..n];
-        while let [head, len, rest @ ..] = frames {
-            let len = usize::from(len & 0x7f);
-            let Some((mask, rest)) = rest.split_first_chunk::<4>() else {
-                break;
-            };
-            let Some((payload, rest)) = rest.split_at_checked(len) else {
-                break;
-            };
-            match head & 0x0f {
-                OP_CLOSE => return false,
-                OP_PONG if payload.len() == 4 => {
-                    let unmasked: [u8; 4] = std::array::from_fn(|k| payload[k] ^ mask[k]);
-                    if unmasked == conn.seq.to_be_bytes() {
-                        conn.awaiting = false;
-                    }
-                }
-                _ => {}
-            }
-            frames = rest;
+        match raw_wire::pong_for(&buf[..n], conn.seq) {
+            None => return false,
+            Some(answered) => conn.awaiting &= !answered,
         }
         // After a short read tokio has cleared the readiness: the next poll registers the
         // waker without a syscall.
@@ -226,17 +206,7 @@ async fn handshake(mut tcp: TcpStream) -> Option<TcpStream> {
         }
         request.extend_from_slice(&buf[..n]);
     }
-    let text = String::from_utf8_lossy(&request);
-    let key = text.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("sec-websocket-key")
-            .then(|| value.trim().to_owned())
-    })?;
-    let response = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {}\r\n\r\n",
-        derive_accept_key(key.as_bytes())
-    );
+    let response = raw_wire::upgrade_response(&request)?;
     tcp.write_all(response.as_bytes()).await.ok()?;
     Some(tcp)
 }

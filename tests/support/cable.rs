@@ -8,9 +8,11 @@
 //! stderr, shown with `--nocapture`); with `CI=true` it panics instead, so that CI never skips
 //! these tests.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::process::Command;
+
+use tokio_tungstenite::WebSocketStream;
 
 /// What every cable's names start with, followed by the owning process's id in hex.
 const NAMESPACE_PREFIX: &str = "wsh-";
@@ -80,6 +82,32 @@ impl Cable {
         ])?;
         ip(&["-n", ns, "link", "set", far, "up"])?;
         ip(&["-n", ns, "link", "set", "lo", "up"])
+    }
+
+    /// A listener at the far end, on a port of its own.
+    pub fn listen_at_far_end(&self) -> tokio::net::TcpListener {
+        let listener = self
+            .at_far_end(|| std::net::TcpListener::bind((self.far, 0)))
+            .expect("bind at the far end");
+        listener.set_nonblocking(true).unwrap();
+        tokio::net::TcpListener::from_std(listener).unwrap()
+    }
+
+    /// A tokio-tungstenite client at the far end, connected to `addr`, which answers pings as
+    /// it is read.
+    pub async fn websocket_from_far_end(
+        &self,
+        addr: SocketAddr,
+    ) -> WebSocketStream<tokio::net::TcpStream> {
+        let tcp = self
+            .at_far_end(|| std::net::TcpStream::connect(addr))
+            .expect("connect from the far end");
+        tcp.set_nonblocking(true).unwrap();
+        let tcp = tokio::net::TcpStream::from_std(tcp).unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/"), tcp)
+            .await
+            .expect("the far end's handshake");
+        ws
     }
 
     /// Runs `f` on a thread inside the far namespace: sockets it makes stay there.
