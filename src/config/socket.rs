@@ -14,8 +14,9 @@ const FRAME_HEADER: usize = 14;
 ///
 /// # Default
 /// `TCP_NODELAY` on; TCP keepalive after 60 s idle, every 10 s, 5 probes; no
-/// `TCP_USER_TIMEOUT`; `TCP_NOTSENT_LOWAT` 64 KiB; 4 KiB read and write buffers (tungstenite's own default is a 128 KiB
-/// read buffer per connection: 12 GiB at 100k connections); 16 MiB message and frame limits.
+/// `TCP_USER_TIMEOUT`; `TCP_NOTSENT_LOWAT` 64 KiB; 4 KiB read and write buffers
+/// (tungstenite's own default is a 128 KiB read buffer per connection: 12 GiB at 100k
+/// connections); 16 MiB message and frame limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SocketConfig {

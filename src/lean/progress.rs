@@ -12,9 +12,9 @@ use std::sync::Arc;
 /// `WriteProgress` ([`ConnectionInfo::with_write_progress`]), the supervisor misses such a
 /// ping only once the socket stops taking bytes: none between the flush's stall and the
 /// ping's deadline, or between two deadlines; without one, when the ping is not out by its
-/// deadline. [`LeanStream::write_progress`] gives one that the stream keeps
-/// up to date (the runtime's server and client use it); a transport of your own can count
-/// with [`add`](Self::add).
+/// deadline. [`LeanStream::write_progress`] gives one that the stream keeps up to date (the
+/// runtime's server and client use it); a transport of your own can count with
+/// [`add`](Self::add).
 ///
 /// [`ConnectionInfo::with_write_progress`]: crate::supervisor::ConnectionInfo::with_write_progress
 /// [`LeanStream::write_progress`]: crate::LeanStream::write_progress

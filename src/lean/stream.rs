@@ -135,7 +135,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     }
 
     /// A count of the bytes the byte stream under this stream takes from tungstenite from now
-    /// on (a sleeping stream's own small pings aside), kept up to date by the stream: give it to the supervisor with
+    /// on (a sleeping stream's own small pings aside), kept up to date by the stream. Give it
+    /// to the supervisor with
     /// [`ConnectionInfo::with_write_progress`](crate::supervisor::ConnectionInfo::with_write_progress),
     /// so that a ping waiting behind a large message on a slow link is not taken for a dead
     /// peer. Every call returns the same count.

@@ -3,10 +3,10 @@
 //! dropped silently (no FIN, no RST, no ICMP), as when a host freezes, a cable is pulled or a
 //! NAT forgets the connection; plugging it back sets the link up.
 //!
-//! Needs root and iproute2's `ip` and `tc` (`.ci/run` installs them). Where namespaces cannot be made,
-//! [`Cable::lay`] returns `None` and the test passes without running (the reason goes to
-//! stderr, shown with `--nocapture`); with `CI=true` it panics instead, so that CI never skips
-//! these tests.
+//! Needs root and iproute2's `ip` and `tc` (`.ci/run` installs them). Where namespaces cannot
+//! be made, [`Cable::lay`] returns `None` and the test passes without running (the reason goes
+//! to stderr, shown with `--nocapture`); with `CI=true` it panics instead, so that CI never
+//! skips these tests.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::os::fd::AsRawFd;

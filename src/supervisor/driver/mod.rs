@@ -87,7 +87,7 @@ struct Driver<S> {
     /// The socket's [`WriteProgress`](crate::lean::WriteProgress) count when the pending
     /// flush stalled (or a stuck ping's deadline last looked); `None` once flushed. Read only
     /// then, never on a ping that flushes at once.
-    stalled_at: Option<u64>,
+    flush_stalled_at: Option<u64>,
     /// Running checks need a poll: a probe was answered, a run started, or we were woken.
     poll_runs: bool,
     /// The inbound queue is full: reading is paused.
@@ -136,7 +136,7 @@ impl<S: Transport> Driver<S> {
             timer_at: None,
             flush_needed: false,
             pings_unflushed: false,
-            stalled_at: None,
+            flush_stalled_at: None,
             poll_runs: false,
             stalled: false,
             closing: None,

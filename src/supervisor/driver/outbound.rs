@@ -28,7 +28,7 @@ impl<S: Transport> Driver<S> {
             match self.ws.poll_flush_unpin(cx) {
                 Poll::Ready(Ok(())) => {
                     self.flush_needed = false;
-                    self.stalled_at = None;
+                    self.flush_stalled_at = None;
                     if std::mem::take(&mut self.pings_unflushed) {
                         let mut inner = self.shared.lock();
                         for ping in &mut inner.pings {
@@ -44,9 +44,9 @@ impl<S: Transport> Driver<S> {
                     progress = true;
                 }
                 Poll::Pending => {
-                    if self.stalled_at.is_none() {
-                        let progress = self.shared.write_progress.as_ref();
-                        self.stalled_at = progress.map(|p| p.bytes());
+                    if self.flush_stalled_at.is_none() {
+                        let count = self.shared.write_progress.as_ref();
+                        self.flush_stalled_at = count.map(|c| c.bytes());
                     }
                 }
             }

@@ -203,8 +203,8 @@ impl<S: Transport> Driver<S> {
         if let Some(PingState::Queued | PingState::Written(_)) = ping {
             if let Some(progress) = &self.shared.write_progress {
                 let bytes = progress.bytes();
-                if self.stalled_at != Some(bytes) {
-                    self.stalled_at = Some(bytes);
+                if self.flush_stalled_at != Some(bytes) {
+                    self.flush_stalled_at = Some(bytes);
                     run.deadline = now + timeout;
                     return;
                 }
