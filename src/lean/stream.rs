@@ -26,10 +26,17 @@ use super::WriteProgress;
 /// `tokio_tungstenite::WebSocketStream`, which it wraps (see the [module](super) for when it
 /// sleeps).
 ///
+/// Supervised by hand, it gives the supervisor its [write progress](Self::write_progress),
+/// as the runtime's server and client do:
+///
 /// ```no_run
 /// # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_health::Error> {
-/// let ws = ws_health::LeanStream::accept(tcp).await?;
-/// let mut conn = ws_health::Supervisor::new().supervise(ws);
+/// use ws_health::supervisor::ConnectionInfo;
+///
+/// let mut ws = ws_health::LeanStream::accept(tcp).await?;
+/// let info = ConnectionInfo::new().with_write_progress(ws.write_progress());
+/// let (mut conn, driver) = ws_health::Supervisor::new().attach_with(ws, info);
+/// tokio::spawn(driver);
 /// while let Some(message) = conn.recv().await {
 ///     conn.send(message).await?;
 /// }
