@@ -167,12 +167,13 @@ impl Supervisor {
             }
             None => tracing::info_span!("ws_health.connection", id),
         };
+        let write_progress = info.write_progress.take();
         let shared = Arc::new(Shared::new(id, info, queues, max_message_size));
         let connection = Connection::new(shared.clone());
         if let Some(observer) = &shared.observer {
             observer.opened(&connection, shared.peer);
         }
-        let driver = driver::run(ws, shared, plan).instrument(span);
+        let driver = driver::run(ws, write_progress, shared, plan).instrument(span);
         (connection, driver)
     }
 

@@ -39,7 +39,6 @@ use super::health_cell::HealthCell;
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{Matcher, ProbeError, Ticket};
 use crate::config::Queues;
-use crate::lean::WriteProgress;
 use crate::stats::StatsCell;
 use crate::{frame, Health};
 
@@ -50,8 +49,6 @@ pub(crate) struct Shared {
     pub(crate) peer: Option<SocketAddr>,
     /// Told about status changes and the end (the runtime's hub).
     pub(crate) observer: Option<Arc<dyn Observer>>,
-    /// The bytes the socket has taken, if the transport counts them.
-    pub(crate) write_progress: Option<WriteProgress>,
     inner: Mutex<Inner>,
     /// What is in `inner`, readable without the lock ([`signal`] bits): set and cleared
     /// under the lock, so that a wake-up with nothing to do (most of them) takes no lock.
@@ -153,7 +150,6 @@ impl Shared {
             state: info.state,
             peer: info.peer,
             observer: info.observer,
-            write_progress: info.write_progress,
             inner: Mutex::new(Inner::default()),
             signals: AtomicU8::new(0),
             inbound_len: AtomicUsize::new(0),

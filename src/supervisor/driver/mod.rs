@@ -25,6 +25,7 @@ use tracing::{debug, info};
 use super::plan::Plan;
 use super::shared::Shared;
 use super::{Disconnect, Initiator, Transport};
+use crate::lean::WriteProgress;
 use crate::metrics::ConnectionGauge;
 use crate::policy::PolicyEngine;
 use runs::{jitter, Slot};
@@ -32,6 +33,7 @@ use runs::{jitter, Slot};
 /// Runs the connection to its end.
 pub(crate) fn run<S: Transport>(
     ws: S,
+    write_progress: Option<WriteProgress>,
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
 ) -> impl Future<Output = Disconnect> + Send + 'static {
@@ -40,12 +42,14 @@ pub(crate) fn run<S: Transport>(
     let unfinished = Unfinished(shared.clone());
     // The arguments become the driver at the first poll, in place: an async block would keep
     // room for both, the transport twice (about 300 bytes per connection).
-    let mut stage = Stage::Start(ws, shared, plan);
+    let mut stage = Stage::Start(ws, write_progress, shared, plan);
     poll_fn(move |cx| {
         let _unfinished = &unfinished;
         if matches!(stage, Stage::Start(..)) {
-            if let Stage::Start(ws, shared, plan) = std::mem::replace(&mut stage, Stage::Done) {
-                stage = Stage::Driving(Driver::new(ws, shared, plan));
+            if let Stage::Start(ws, progress, shared, plan) =
+                std::mem::replace(&mut stage, Stage::Done)
+            {
+                stage = Stage::Driving(Driver::new(ws, progress, shared, plan));
                 debug!("supervising connection");
             }
         }
@@ -65,7 +69,12 @@ pub(crate) fn run<S: Transport>(
 // Unboxed on purpose: the driver lives in the task, not in one more allocation.
 #[allow(clippy::large_enum_variant)]
 enum Stage<S> {
-    Start(S, Arc<Shared>, watch::Receiver<Arc<Plan>>),
+    Start(
+        S,
+        Option<WriteProgress>,
+        Arc<Shared>,
+        watch::Receiver<Arc<Plan>>,
+    ),
     Driving(Driver<S>),
     Done,
 }
@@ -84,9 +93,10 @@ struct Driver<S> {
     flush_needed: bool,
     /// A ping was handed to the transport and not yet flushed.
     pings_unflushed: bool,
-    /// The socket's [`WriteProgress`](crate::lean::WriteProgress) count when the pending
-    /// flush stalled (or a stuck ping's deadline last looked); `None` once flushed. Read only
-    /// then, never on a ping that flushes at once.
+    /// The bytes the socket has taken, if the transport counts them.
+    write_progress: Option<WriteProgress>,
+    /// The `write_progress` count when the pending flush stalled (or a stuck ping's deadline
+    /// last looked); `None` once flushed. Read only then, never on a ping that flushes at once.
     flush_stalled_at: Option<u64>,
     /// Running checks need a poll: a probe was answered, a run started, or we were woken.
     poll_runs: bool,
@@ -110,7 +120,12 @@ struct Closing {
 }
 
 impl<S: Transport> Driver<S> {
-    fn new(ws: S, shared: Arc<Shared>, mut plan_rx: watch::Receiver<Arc<Plan>>) -> Self {
+    fn new(
+        ws: S,
+        write_progress: Option<WriteProgress>,
+        shared: Arc<Shared>,
+        mut plan_rx: watch::Receiver<Arc<Plan>>,
+    ) -> Self {
         let plan = plan_rx.borrow_and_update().clone();
         let now = Instant::now();
         let slots = plan
@@ -136,6 +151,7 @@ impl<S: Transport> Driver<S> {
             timer_at: None,
             flush_needed: false,
             pings_unflushed: false,
+            write_progress,
             flush_stalled_at: None,
             poll_runs: false,
             stalled: false,

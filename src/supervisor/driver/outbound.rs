@@ -45,8 +45,7 @@ impl<S: Transport> Driver<S> {
                 }
                 Poll::Pending => {
                     if self.flush_stalled_at.is_none() {
-                        let count = self.shared.write_progress.as_ref();
-                        self.flush_stalled_at = count.map(|c| c.bytes());
+                        self.flush_stalled_at = self.write_progress.as_ref().map(|p| p.bytes());
                     }
                 }
             }

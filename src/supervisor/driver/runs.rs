@@ -201,7 +201,7 @@ impl<S: Transport> Driver<S> {
         // byte since the flush stalled or since the last look: a peer that drains slowly (a
         // large message on a slow link) gets another timeout for as long as it keeps draining.
         if let Some(PingState::Queued | PingState::Written(_)) = ping {
-            if let Some(progress) = &self.shared.write_progress {
+            if let Some(progress) = &self.write_progress {
                 let bytes = progress.bytes();
                 if self.flush_stalled_at != Some(bytes) {
                     self.flush_stalled_at = Some(bytes);
