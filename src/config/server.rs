@@ -13,8 +13,8 @@ use crate::Result;
 /// Bind `127.0.0.1:8765` (loopback: exposing a port is a decision, not a default), 10 s for
 /// the TCP, TLS and WebSocket handshakes together (Python `websockets`' `open_timeout`), at
 /// most 10,000 connections (the next is refused with HTTP 503; raise `ulimit -n` before
-/// raising this), and 10 s for a graceful shutdown before the remaining connections are
-/// dropped.
+/// raising this), 10 s for a graceful shutdown before the remaining connections are
+/// dropped, and the connections run on the runtime that calls `serve` (`workers = 0`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -46,6 +46,12 @@ pub struct ServerConfig {
     /// away", before dropping the connections that have not finished closing.
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
+    /// Threads of the server's own that run the connections, each a single-threaded tokio
+    /// runtime; a new connection goes to the one serving the fewest. `0` runs them on the
+    /// runtime that calls `serve`. Several single-threaded runtimes cost less CPU per ping
+    /// than one multi-thread runtime, but a connection never moves to an idle thread while
+    /// its own is busy (docs/tuning.md). `ws-health serve` uses one per core unless set.
+    pub workers: usize,
 }
 
 impl Default for ServerConfig {
@@ -55,9 +61,13 @@ impl Default for ServerConfig {
             handshake_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             shutdown_timeout: Duration::from_secs(10),
+            workers: 0,
         }
     }
 }
+
+/// More threads than this is a typo, not a tuning.
+const MAX_WORKERS: usize = 1024;
 
 impl ServerConfig {
     /// Checks every value.
@@ -83,6 +93,13 @@ impl Validate for ServerConfig {
         }
         v.positive("handshake_timeout", self.handshake_timeout, "");
         v.nonzero("max_connections", self.max_connections as u64);
+        if self.workers > MAX_WORKERS {
+            v.error(
+                "workers",
+                self.workers,
+                format!("at most {MAX_WORKERS}: about one per core is the useful range"),
+            );
+        }
     }
 }
 
@@ -103,6 +120,12 @@ mod tests {
             ..ServerConfig::default()
         };
         assert!(bad.validate().is_err());
+        let bad = ServerConfig {
+            workers: 5000,
+            ..ServerConfig::default()
+        };
+        let err = bad.validate().unwrap_err();
+        assert!(err.to_string().contains("server.workers"), "{err}");
         ServerConfig::default().validate().unwrap();
     }
 }

@@ -18,8 +18,9 @@ pub(crate) struct Cli {
     /// More log output on stderr (-v, -vv); RUST_LOG overrides it.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
-    /// Threads of the async runtime (default: one per core). 1 runs everything on one
-    /// thread, tokio's current-thread runtime: the least CPU per ping (docs/tuning.md).
+    /// Threads to run on (default: one per core). serve: the connections are spread over N
+    /// single-threaded runtimes (server.workers); probe: the async runtime's workers. 1 runs
+    /// everything on one thread, tokio's current-thread runtime (docs/tuning.md).
     #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) threads: Option<u16>,
 }

@@ -17,14 +17,16 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
     init_logging(cli.verbose);
-    let mut builder = match cli.threads {
-        Some(1) => tokio::runtime::Builder::new_current_thread(),
-        Some(threads) => {
+    // serve spreads its connections over runtimes of its own (server.workers): its main
+    // thread only accepts and prints.
+    let mut builder = match (&cli.command, cli.threads) {
+        (Command::Serve(_), _) | (_, Some(1)) => tokio::runtime::Builder::new_current_thread(),
+        (_, Some(threads)) => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
             builder.worker_threads(usize::from(threads));
             builder
         }
-        None => tokio::runtime::Builder::new_multi_thread(),
+        (_, None) => tokio::runtime::Builder::new_multi_thread(),
     };
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => serve::run(args, cli.threads).await,
             Command::Probe(args) => probe::run(args).await,
         }
     });

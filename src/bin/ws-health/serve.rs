@@ -8,8 +8,9 @@ use ws_health::{Connection, Supervisor};
 use crate::args::ServeArgs;
 use crate::Failure;
 
-pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
-    let config = args.config.load()?;
+pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Failure> {
+    let mut config = args.config.load()?;
+    config.server.workers = workers(threads, config.server.workers);
     let bind = args.bind.unwrap_or_else(|| config.server.bind.clone());
     let supervisor = Supervisor::builder()
         .with_config(&config)
@@ -49,6 +50,20 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
     server.shutdown().await;
     printer.abort();
     Ok(())
+}
+
+/// `--threads`, else `server.workers`, else one per core; a single one is the main thread.
+fn workers(threads: Option<u16>, configured: usize) -> usize {
+    let count = match (threads, configured) {
+        (Some(threads), _) => usize::from(threads),
+        (None, 0) => std::thread::available_parallelism().map_or(1, usize::from),
+        (None, configured) => configured,
+    };
+    if count == 1 {
+        0
+    } else {
+        count
+    }
 }
 
 async fn echo(mut conn: Connection) {

@@ -1,6 +1,7 @@
 //! The accept loop: admits, filters and refuses connections, survives accept errors, and
 //! runs the graceful shutdown.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use tracing::{debug, error, info, warn, Instrument};
 
 use super::connection;
 use super::stop::Stop;
+use super::workers::Workers;
 use super::Handler;
 use crate::config::{ServerConfig, SocketConfig};
 use crate::runtime::socket::configure_socket;
@@ -34,6 +36,8 @@ pub(super) struct Context {
     /// Triggered by `Server::shutdown`.
     pub(super) stop: Arc<Stop>,
     pub(super) active: Arc<AtomicUsize>,
+    /// `None`: connections run on the runtime of the accept loop.
+    pub(super) workers: Option<Workers>,
     #[cfg(feature = "rustls")]
     pub(super) tls: Option<crate::runtime::tls::TlsAcceptor>,
 }
@@ -136,21 +140,59 @@ fn admit(
     // The connection's one span, for its task and its driver: the id is recorded once the
     // connection is supervised.
     let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
-    let (context, driver_span) = (context.clone(), span.clone());
+    let driver_span = span.clone();
     if context.handler_in_driver_task {
-        let serve = connection::serve_joined(context, stream, peer, slot, driver_span);
-        tasks.spawn(serve.instrument(span));
+        spawn(context, stream, tasks, span, move |context, stream| {
+            connection::serve_joined(context, stream, peer, slot, driver_span)
+        });
     } else {
-        let serve = connection::serve(context, stream, peer, slot, driver_span);
-        tasks.spawn(serve.instrument(span));
+        spawn(context, stream, tasks, span, move |context, stream| {
+            connection::serve(context, stream, peer, slot, driver_span)
+        });
     }
+}
+
+/// Spawns `serve` for one connection: here, or on the worker serving the fewest, with the
+/// socket moved to that worker's reactor so that its readiness wakes the task on its own
+/// thread. Generic, so that each way of serving keeps a task sized for itself.
+fn spawn<S, F>(
+    context: &Arc<Context>,
+    stream: TcpStream,
+    tasks: &mut JoinSet<()>,
+    span: tracing::Span,
+    serve: S,
+) where
+    S: FnOnce(Arc<Context>, TcpStream) -> F + Send + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let Some(workers) = &context.workers else {
+        tasks.spawn(serve(context.clone(), stream).instrument(span));
+        return;
+    };
+    let stream = match stream.into_std() {
+        Ok(stream) => stream,
+        Err(err) => {
+            warn!(parent: &span, error = %err, "dropping connection: could not move it to a worker");
+            return;
+        }
+    };
+    let (worker, load) = workers.pick();
+    let context = context.clone();
+    let serve = async move {
+        let _load = load;
+        match TcpStream::from_std(stream) {
+            Ok(stream) => serve(context, stream).await,
+            Err(err) => warn!(error = %err, "dropping connection: a worker could not register it"),
+        }
+    };
+    tasks.spawn_on(serve.instrument(span), worker);
 }
 
 /// One unit of a counter, given back on drop.
 pub(super) struct Slot(Arc<AtomicUsize>);
 
 impl Slot {
-    fn take(counter: &Arc<AtomicUsize>) -> Slot {
+    pub(super) fn take(counter: &Arc<AtomicUsize>) -> Slot {
         counter.fetch_add(1, Ordering::Relaxed);
         Slot(counter.clone())
     }

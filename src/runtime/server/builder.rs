@@ -11,6 +11,7 @@ use tracing::Instrument;
 
 use super::accept::{self, AcceptFilter, Context};
 use super::stop::Stop;
+use super::workers::Workers;
 use super::{Handler, Server};
 use crate::config::{ServerConfig, SocketConfig};
 use crate::runtime::{Hub, Side};
@@ -158,6 +159,13 @@ impl ServerBuilder {
         let active = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(Stop::default());
         let handler: Handler = Arc::new(move |conn| Box::pin(handler(conn)));
+        let (workers, workers_exited) = match self.server.workers {
+            0 => (None, None),
+            count => {
+                let (workers, exited) = Workers::start(count)?;
+                (Some(workers), Some(exited))
+            }
+        };
         let context = Arc::new(Context {
             supervisor: self.supervisor,
             websocket: self.socket.websocket_config(),
@@ -169,6 +177,7 @@ impl ServerBuilder {
             handler_in_driver_task: self.handler_in_driver_task,
             stop: stop.clone(),
             active: active.clone(),
+            workers,
             #[cfg(feature = "rustls")]
             tls: self.tls,
         });
@@ -181,6 +190,7 @@ impl ServerBuilder {
             active,
             stop,
             task,
+            workers_exited,
         })
     }
 

@@ -4,6 +4,7 @@ mod accept;
 mod builder;
 mod connection;
 mod stop;
+mod workers;
 
 pub use builder::ServerBuilder;
 
@@ -102,6 +103,7 @@ pub struct Server {
     active: Arc<AtomicUsize>,
     stop: Arc<stop::Stop>,
     task: JoinHandle<()>,
+    workers_exited: Option<workers::Exited>,
 }
 
 impl Server {
@@ -127,10 +129,14 @@ impl Server {
 
     /// Shuts down gracefully: stops accepting, closes every connection with 1001 "going
     /// away", waits up to the shutdown timeout for them to end, then drops the rest.
-    /// Returns when every connection task has ended.
+    /// Returns when every connection task has ended, and the worker threads too
+    /// ([`ServerConfig::workers`](crate::config::ServerConfig::workers)).
     pub async fn shutdown(self) {
         self.stop.trigger();
         let _ = self.task.await;
+        if let Some(exited) = self.workers_exited {
+            exited.wait().await;
+        }
     }
 }
 

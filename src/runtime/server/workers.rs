@@ -1,0 +1,87 @@
+//! The server's worker threads (`server.workers`): each runs a single-threaded tokio runtime,
+//! and a new connection goes to the one serving the fewest. A connection's task, its
+//! socket's readiness and its timer then all live on one thread, so no wake-up crosses
+//! threads (docs/performance.md, "The runtime's threads").
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+use super::accept::Slot;
+use crate::{Error, ErrorKind, Result};
+
+pub(super) struct Workers {
+    workers: Vec<Worker>,
+}
+
+struct Worker {
+    handle: Handle,
+    /// Connections on this worker.
+    load: Arc<AtomicUsize>,
+    /// Dropped with the `Workers`: the thread then drops its runtime and ends.
+    _stop: oneshot::Sender<()>,
+}
+
+/// Waits for every worker thread to drop its runtime and end.
+pub(super) struct Exited(Vec<(oneshot::Receiver<()>, std::thread::JoinHandle<()>)>);
+
+impl Workers {
+    /// Starts `count` threads, each with a runtime of its own.
+    pub(super) fn start(count: usize) -> Result<(Workers, Exited)> {
+        let mut workers = Vec::with_capacity(count);
+        let mut exited = Vec::with_capacity(count);
+        for index in 0..count {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| thread_error("could not build a worker's runtime", err))?;
+            let handle = runtime.handle().clone();
+            let (stop, stopped) = oneshot::channel::<()>();
+            let (done, done_rx) = oneshot::channel::<()>();
+            let thread = std::thread::Builder::new()
+                .name(format!("ws-health-worker-{index}"))
+                .spawn(move || {
+                    let _ = runtime.block_on(stopped);
+                    // Tasks still there (a server dropped with its runtime) are dropped here.
+                    drop(runtime);
+                    drop(done);
+                })
+                .map_err(|err| thread_error("could not start a worker thread", err))?;
+            workers.push(Worker {
+                handle,
+                load: Arc::new(AtomicUsize::new(0)),
+                _stop: stop,
+            });
+            exited.push((done_rx, thread));
+        }
+        Ok((Workers { workers }, Exited(exited)))
+    }
+
+    /// The worker serving the fewest connections, and a slot that counts one more there
+    /// for as long as it lives.
+    pub(super) fn pick(&self) -> (&Handle, Slot) {
+        let worker = self
+            .workers
+            .iter()
+            .min_by_key(|worker| worker.load.load(Ordering::Relaxed))
+            .expect("Workers::start makes at least one worker when asked for any");
+        (&worker.handle, Slot::take(&worker.load))
+    }
+}
+
+impl Exited {
+    pub(super) async fn wait(self) {
+        for (done, thread) in self.0 {
+            let _ = done.await;
+            // `done` is the thread's last act: joining it now blocks for no longer than
+            // the thread takes to return.
+            let _ = thread.join();
+        }
+    }
+}
+
+fn thread_error(what: &str, err: std::io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("{what}: {err}")).with_source(err)
+}

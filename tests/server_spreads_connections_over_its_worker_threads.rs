@@ -1,0 +1,107 @@
+//! With `server.workers = 2`, each connection runs on one of the server's two worker threads,
+//! the one serving the fewest; it is supervised there (pinged on that thread's timer), and a
+//! graceful shutdown closes it with 1001 and ends both threads before it returns.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use ws_health::config::ServerConfig;
+use ws_health::runtime::Server;
+use ws_health::Connection;
+
+/// Answers every message with the name of the thread the handler runs on.
+async fn thread_name(mut conn: Connection) {
+    while conn.recv().await.is_some() {
+        let name = std::thread::current().name().unwrap_or("").to_owned();
+        if conn.send(Message::text(name)).await.is_err() {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_spreads_connections_over_its_worker_threads() {
+    support::trace();
+    let server = Server::builder(support::runtime::supervisor(
+        Duration::from_millis(100),
+        Duration::from_secs(5),
+    ))
+    .with_server_config(ServerConfig {
+        workers: 2,
+        ..support::runtime::server_config()
+    })
+    .serve("127.0.0.1:0", thread_name)
+    .await
+    .unwrap();
+    let url = format!("ws://{}", server.local_addr());
+
+    let mut clients = Vec::new();
+    let mut threads = Vec::new();
+    for _ in 0..4 {
+        let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        ws.send(Message::text("which thread?")).await.unwrap();
+        let name = loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(name))) => break name.to_string(),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected the thread's name, got {other:?}"),
+            }
+        };
+        threads.push(name);
+        clients.push(ws);
+    }
+    // Each new connection went to the worker with the fewest: they alternate.
+    assert_eq!(
+        threads,
+        [
+            "ws-health-worker-0",
+            "ws-health-worker-1",
+            "ws-health-worker-0",
+            "ws-health-worker-1"
+        ]
+    );
+
+    // Supervised on its worker: the ping timer runs there.
+    for ws in &mut clients {
+        let ping = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let Some(Ok(Message::Ping(_))) = ws.next().await {
+                    break;
+                }
+            }
+        })
+        .await;
+        assert!(ping.is_ok(), "no ping from a worker within 5 s");
+    }
+
+    let shutdown = tokio::spawn(server.shutdown());
+    for mut ws in clients {
+        let close = loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        };
+        assert_eq!(u16::from(close.code), 1001);
+    }
+    tokio::time::timeout(Duration::from_secs(5), shutdown)
+        .await
+        .expect("shutdown took longer than its timeout")
+        .unwrap();
+    assert_eq!(worker_threads(), 0, "worker threads left after shutdown");
+}
+
+/// Threads of this process named like the server's workers (Linux: `/proc/self/task`).
+fn worker_threads() -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|comm| comm.starts_with("ws-health-work"))
+        .count()
+}
