@@ -203,6 +203,11 @@ def server_command(name, exes, peers, args):
     timeout_ms = int(args.timeout * 1000)
     common = ["--interval-ms", str(interval_ms), "--timeout-ms", str(timeout_ms),
               "--max-secs", str(args.max_secs)]
+    # serve takes configuration after a colon, `+` between keys, values in TOML:
+    # serve:ping.slack="0ms"+server.workers=2
+    name, _, overrides = name.partition(":")
+    if overrides and not name.startswith("serve"):
+        raise SystemExit(f"{name}:{overrides}: only serve takes configuration")
     # A Rust server named with the suffix @1t runs on tokio's current-thread runtime.
     name, one_thread = (name[:-3], True) if name.endswith("@1t") else (name, False)
     if one_thread and name not in ("serve", "ws-health", "ws-health-awake", "handwritten", "shared-timer",
@@ -211,13 +216,20 @@ def server_command(name, exes, peers, args):
     rust = (["--box-handshake"] if args.box_handshake else []) + \
         (["--current-thread"] if one_thread else [])
     if name == "serve":
-        config = PEERS / "ws-health-serve.toml"
+        config = PEERS / f"ws-health-serve-{abs(hash(overrides))}.toml"
         config.parent.mkdir(parents=True, exist_ok=True)
-        # The defaults, except: room for every connection, the benchmark's timings, and the
-        # same bounded close handshake as the other servers.
-        config.write_text(f"""[server]\nmax_connections = 20000\n
-[ping]\ninterval = "{interval_ms}ms"\ntimeout = "{timeout_ms}ms"\n
-[policy]\nclose_timeout = "1s"\n""")
+        # The defaults, except: room for every connection, the benchmark's timings, the same
+        # bounded close handshake as the other servers, and the name's own keys.
+        tables = {"server": {"max_connections": "20000"},
+                  "ping": {"interval": f'"{interval_ms}ms"', "timeout": f'"{timeout_ms}ms"'},
+                  "policy": {"close_timeout": '"1s"'}}
+        for pair in filter(None, overrides.split("+")):
+            key, _, value = pair.partition("=")
+            table, _, key = key.partition(".")
+            tables.setdefault(table, {})[key] = value
+        config.write_text("".join(
+            f"[{table}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items())
+            for table, keys in tables.items()))
         threads = ["--threads", "1"] if one_thread else []
         return [exes["ws-health"], "serve", "--bind", "127.0.0.1:0", "--config", str(config)] + threads
     if name == "ws-health":

@@ -12,7 +12,7 @@ use crate::{Error, Result};
 ///
 /// # Default
 /// Python `websockets`' keepalive: every 20 s (the first run one interval after the
-/// connection starts), a 20 s timeout, no jitter, thresholds of 1, critical, and the
+/// connection starts), a 20 s timeout, no jitter, 10 ms of timer slack, thresholds of 1, critical, and the
 /// policy's actions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -33,6 +33,13 @@ pub struct CheckSettings {
     /// opened together do not probe in lockstep.
     #[serde(with = "humantime_serde")]
     pub jitter: Duration,
+    /// How late this check's deadlines (a run's start, its timeout) may be met, so that the
+    /// timers of many connections fire together and one wake-up of a thread serves them
+    /// all: each is rounded up to a multiple of `slack`, counted from one instant of the
+    /// process. The interval is kept on average; `0` meets each deadline at its instant
+    /// (to tokio's millisecond).
+    #[serde(with = "humantime_serde")]
+    pub slack: Duration,
     /// Consecutive failures before the check counts as Unhealthy.
     pub failure_threshold: u32,
     /// Consecutive successes before it counts as Healthy again.
@@ -63,6 +70,7 @@ impl Default for CheckSettings {
             timeout: Duration::from_secs(20),
             initial_delay: None,
             jitter: Duration::ZERO,
+            slack: Duration::from_millis(10),
             failure_threshold: 1,
             success_threshold: 1,
             critical: true,
@@ -151,6 +159,17 @@ impl Validate for CheckSettings {
             "on_recovered",
             self.on_recovered.as_deref().unwrap_or_default(),
         );
+        if self.enabled && self.slack > self.interval / 10 {
+            v.warn(
+                "slack",
+                duration(self.slack),
+                format!(
+                    "over a tenth of `interval` ({}): each run may start, and each timeout be \
+                     judged, this much late",
+                    duration(self.interval).trim_matches('"')
+                ),
+            );
+        }
         if self.enabled && self.timeout > self.interval && !self.interval.is_zero() {
             v.warn(
                 "timeout",

@@ -10,6 +10,7 @@ mod actions;
 mod inbound;
 mod outbound;
 mod runs;
+mod slack;
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -220,7 +221,10 @@ impl<S: Transport> Driver<S> {
             .iter()
             .zip(&self.plan.checks)
             .filter(|(_, planned)| planned.settings.enabled)
-            .map(|(slot, _)| slot.run.as_ref().map_or(slot.next_due, |r| r.deadline))
+            .map(|(slot, planned)| {
+                let due = slot.run.as_ref().map_or(slot.next_due, |r| r.deadline);
+                slack::round_up(due, planned.settings.slack)
+            })
             .min()
     }
 }
