@@ -10,17 +10,6 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use ws_health::config::ServerConfig;
 use ws_health::runtime::Server;
-use ws_health::Connection;
-
-/// Answers every message with the name of the thread the handler runs on.
-async fn thread_name(mut conn: Connection) {
-    while conn.recv().await.is_some() {
-        let name = std::thread::current().name().unwrap_or("").to_owned();
-        if conn.send(Message::text(name)).await.is_err() {
-            break;
-        }
-    }
-}
 
 #[tokio::test]
 async fn server_spreads_connections_over_its_worker_threads() {
@@ -33,7 +22,7 @@ async fn server_spreads_connections_over_its_worker_threads() {
         workers: 2,
         ..support::runtime::server_config()
     })
-    .serve("127.0.0.1:0", thread_name)
+    .serve("127.0.0.1:0", support::runtime::thread_name)
     .await
     .unwrap();
     let url = format!("ws://{}", server.local_addr());
@@ -68,8 +57,10 @@ async fn server_spreads_connections_over_its_worker_threads() {
     for ws in &mut clients {
         let ping = tokio::time::timeout(Duration::from_secs(5), async {
             loop {
-                if let Some(Ok(Message::Ping(_))) = ws.next().await {
-                    break;
+                match ws.next().await {
+                    Some(Ok(Message::Ping(_))) => break,
+                    Some(Ok(_)) => continue,
+                    other => panic!("expected a ping, got {other:?}"),
                 }
             }
         })

@@ -15,7 +15,7 @@ use crate::{Error, Result};
 /// | profile | for | what it changes, and why |
 /// |---|---|---|
 /// | `mobile` | peers on phones and other battery-powered radios | ping every 45 s (each ping wakes the radio; still under 60 s proxy idle timeouts), 30 s timeout (round trips spike during radio wake-up and handovers), 2 failures before Unhealthy (one pong lost in a handover is not a dead peer) |
-/// | `datacenter` | services in one datacenter or region | ping every 5 s with a 2 s timeout and 1 s jitter (sub-millisecond round trips: detection within 7 s; no lockstep after a deploy), 2 s close timeout, TCP keepalive after 10 s idle and `TCP_USER_TIMEOUT` 10 s (bound the kernel's own stall on a dead peer) |
+/// | `datacenter` | services in one datacenter or region | ping every 5 s with a 2 s timeout and 1 s jitter (sub-millisecond round trips: detection within about 8 s; no lockstep after a deploy), 2 s close timeout, TCP keepalive after 10 s idle and `TCP_USER_TIMEOUT` 10 s (bound the kernel's own stall on a dead peer) |
 /// | `development` | local development | Unhealthy logs a warning instead of closing (a debugger pausing either side must not end the session) |
 ///
 /// [`BuiltinProfiles::TOML`] is their exact definition, with the reasons as comments.

@@ -50,7 +50,10 @@ pub struct ServerConfig {
     /// runtime; a new connection goes to the one serving the fewest. `0` runs them on the
     /// runtime that calls `serve`. Several single-threaded runtimes cost less CPU per ping
     /// than one multi-thread runtime, but a connection never moves to an idle thread while
-    /// its own is busy (docs/tuning.md). `ws-health serve` uses one per core unless set.
+    /// its own is busy (docs/tuning.md). A handler then runs on a current-thread runtime:
+    /// `tokio::task::block_in_place` panics there, and what it spawns runs on its worker and
+    /// ends with the server. `ws-health serve` takes `0` as one per core and `1` as
+    /// everything on its main thread.
     pub workers: usize,
 }
 
@@ -66,10 +69,10 @@ impl Default for ServerConfig {
     }
 }
 
-/// More threads than this is a typo, not a tuning.
-const MAX_WORKERS: usize = 1024;
-
 impl ServerConfig {
+    /// The most `workers`: more threads than this is a typo, not a tuning.
+    pub const MAX_WORKERS: usize = 1024;
+
     /// Checks every value.
     ///
     /// # Errors
@@ -93,11 +96,14 @@ impl Validate for ServerConfig {
         }
         v.positive("handshake_timeout", self.handshake_timeout, "");
         v.nonzero("max_connections", self.max_connections as u64);
-        if self.workers > MAX_WORKERS {
+        if self.workers > Self::MAX_WORKERS {
             v.error(
                 "workers",
                 self.workers,
-                format!("at most {MAX_WORKERS}: about one per core is the useful range"),
+                format!(
+                    "at most {}: about one per core is the useful range",
+                    Self::MAX_WORKERS
+                ),
             );
         }
     }

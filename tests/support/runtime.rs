@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use ws_health::config::{Backoff, ClientConfig, ServerConfig};
 use ws_health::policy::Policy;
+use ws_health::tungstenite::Message;
 use ws_health::{CheckSettings, Connection, Supervisor};
 
 /// A supervisor that pings every `interval` with a `timeout`, and a short close handshake.
@@ -50,6 +51,16 @@ pub fn client_config(initial: Duration, max: Duration) -> ClientConfig {
 pub async fn echo(mut conn: Connection) {
     while let Some(message) = conn.recv().await {
         if conn.send(message).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Answers every message with the name of the thread the handler runs on.
+pub async fn thread_name(mut conn: Connection) {
+    while conn.recv().await.is_some() {
+        let name = std::thread::current().name().unwrap_or("").to_owned();
+        if conn.send(Message::text(name)).await.is_err() {
             break;
         }
     }

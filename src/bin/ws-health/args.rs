@@ -21,7 +21,7 @@ pub(crate) struct Cli {
     /// Threads to run on (default: one per core). serve: the connections are spread over N
     /// single-threaded runtimes (server.workers); probe: the async runtime's workers. 1 runs
     /// everything on one thread, tokio's current-thread runtime (docs/tuning.md).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub(crate) threads: Option<u16>,
 }
 

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use ws_health::config::ServerConfig;
 use ws_health::runtime::{Hub, HubEvent, Server};
 use ws_health::{Connection, Supervisor};
 
@@ -56,7 +57,9 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
 fn workers(threads: Option<u16>, configured: usize) -> usize {
     let count = match (threads, configured) {
         (Some(threads), _) => usize::from(threads),
-        (None, 0) => std::thread::available_parallelism().map_or(1, usize::from),
+        (None, 0) => std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(ServerConfig::MAX_WORKERS),
         (None, configured) => configured,
     };
     if count == 1 {

@@ -72,7 +72,8 @@ impl ServerBuilder {
     /// only await between short steps — echo, forwarding, feeding a channel. The price: a
     /// handler that blocks its thread or computes long between awaits then holds up its
     /// connection's pongs and deadlines too, where on its own task the driver would run on
-    /// another worker meanwhile (on a multi-thread runtime). Off by default.
+    /// another worker meanwhile (on a multi-thread runtime; not on the server's own worker
+    /// threads, `server.workers`, where both share one thread either way). Off by default.
     pub fn with_handler_in_driver_task(mut self, joined: bool) -> Self {
         self.handler_in_driver_task = joined;
         self

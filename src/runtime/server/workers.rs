@@ -33,22 +33,33 @@ impl Workers {
         let mut workers = Vec::with_capacity(count);
         let mut exited = Vec::with_capacity(count);
         for index in 0..count {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|err| thread_error("could not build a worker's runtime", err))?;
-            let handle = runtime.handle().clone();
             let (stop, stopped) = oneshot::channel::<()>();
             let (done, done_rx) = oneshot::channel::<()>();
+            let (started, handle) = std::sync::mpsc::sync_channel(1);
+            // The runtime is built and dropped on its own thread: never in the caller's
+            // async context, where dropping a runtime panics.
             let thread = std::thread::Builder::new()
                 .name(format!("ws-health-worker-{index}"))
                 .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build();
+                    let runtime = match runtime {
+                        Ok(runtime) => runtime,
+                        Err(err) => return drop(started.send(Err(err))),
+                    };
+                    let _ = started.send(Ok(runtime.handle().clone()));
                     let _ = runtime.block_on(stopped);
-                    // Tasks still there (a server dropped with its runtime) are dropped here.
-                    drop(runtime);
+                    // Drops the tasks still there (a server dropped with its runtime), and
+                    // does not wait for a handler's blocking work: a shutdown stays bounded.
+                    runtime.shutdown_background();
                     drop(done);
                 })
                 .map_err(|err| thread_error("could not start a worker thread", err))?;
+            let handle = handle
+                .recv()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the thread ended at its start")))
+                .map_err(|err| thread_error("could not build a worker's runtime", err))?;
             workers.push(Worker {
                 handle,
                 load: Arc::new(AtomicUsize::new(0)),

@@ -11,17 +11,28 @@ use tokio::time::Instant;
 /// when `slack` is zero.
 pub(super) fn round_up(at: Instant, slack: Duration) -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    let slack = slack.as_nanos();
+    // In u64 nanoseconds (584 years), not u128: this runs on every poll of the driver.
+    let Ok(slack) = u64::try_from(slack.as_nanos()) else {
+        return at;
+    };
     if slack == 0 {
         return at;
     }
+    // tokio's clock: a test's paused clock may start before or after the epoch another
+    // runtime of the process set, so instants on both sides are put on the grid.
     let epoch = *EPOCH.get_or_init(Instant::now);
-    // A deadline before the epoch (none is: it is taken at the first deadline) stays as is.
-    let Some(since) = at.checked_duration_since(epoch) else {
-        return at;
-    };
-    let rounded = since.as_nanos().div_ceil(slack).saturating_mul(slack);
-    u64::try_from(rounded).map_or(at, |nanos| epoch + Duration::from_nanos(nanos))
+    let nanos = |d: Duration| u64::try_from(d.as_nanos()).ok();
+    if let Some(after) = at.checked_duration_since(epoch).and_then(nanos) {
+        after
+            .div_ceil(slack)
+            .checked_mul(slack)
+            .map_or(at, |grid| epoch + Duration::from_nanos(grid))
+    } else if let Some(before) = epoch.checked_duration_since(at).and_then(nanos) {
+        // The multiple of `slack` at or after `at`, counting back from the epoch.
+        epoch - Duration::from_nanos(before / slack * slack)
+    } else {
+        at
+    }
 }
 
 #[cfg(test)]
@@ -41,6 +52,9 @@ mod tests {
         assert_eq!(later - first, slack);
         // On the grid already: unchanged.
         assert_eq!(round_up(first, slack), first);
+        // Before the epoch, on the same grid.
+        let early = round_up(first - Duration::from_millis(25), slack);
+        assert_eq!(first - early, Duration::from_millis(20));
         // No slack: exact.
         let exact = Instant::now() + Duration::from_millis(3);
         assert_eq!(round_up(exact, Duration::ZERO), exact);
