@@ -30,15 +30,9 @@ async fn server_closes_every_connection_with_1001_on_shutdown() {
 
     let shutdown = tokio::spawn(server.shutdown());
     for mut ws in clients {
-        let close = loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
-                Some(Ok(_)) => continue,
-                other => panic!("expected a close frame, got {other:?}"),
-            }
-        };
-        assert_eq!(u16::from(close.code), 1001);
-        assert_eq!(close.reason.as_str(), "going away");
+        let (code, reason) = support::next_close(&mut ws, "a client").await;
+        assert_eq!(code, 1001);
+        assert_eq!(reason, "going away");
     }
     tokio::time::timeout(Duration::from_secs(5), shutdown)
         .await

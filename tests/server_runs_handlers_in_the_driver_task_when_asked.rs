@@ -31,14 +31,7 @@ async fn tasks_per_connection(joined: bool) -> (usize, Vec<u16>) {
     let shutdown = tokio::spawn(server.shutdown());
     let mut codes = Vec::new();
     for mut ws in clients {
-        let code = loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(frame))) => break frame.map_or(1005, |f| u16::from(f.code)),
-                Some(Ok(_)) => continue,
-                other => panic!("expected a close frame, got {other:?}"),
-            }
-        };
-        codes.push(code);
+        codes.push(support::next_close(&mut ws, "a client").await.0);
         while ws.next().await.is_some() {}
     }
     shutdown.await.unwrap();

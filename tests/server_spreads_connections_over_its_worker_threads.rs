@@ -70,14 +70,8 @@ async fn server_spreads_connections_over_its_worker_threads() {
 
     let shutdown = tokio::spawn(server.shutdown());
     for mut ws in clients {
-        let close = loop {
-            match ws.next().await {
-                Some(Ok(Message::Close(frame))) => break frame.expect("a close frame with a code"),
-                Some(Ok(_)) => continue,
-                other => panic!("expected a close frame, got {other:?}"),
-            }
-        };
-        assert_eq!(u16::from(close.code), 1001);
+        let (code, reason) = support::next_close(&mut ws, "a client").await;
+        assert_eq!((code, reason.as_str()), (1001, "going away"));
     }
     tokio::time::timeout(Duration::from_secs(5), shutdown)
         .await

@@ -89,6 +89,23 @@ where
         .unwrap_or_else(|err| panic!("{who}: {err}"))
 }
 
+/// The code and reason of the next close frame of a WebSocket stream, skipping other
+/// messages; a panic naming `who` if the stream ends, fails or hangs first.
+pub async fn next_close<S>(ws: &mut S, who: &str) -> (u16, String)
+where
+    S: futures_util::Stream<
+            Item = Result<ws_health::tungstenite::Message, ws_health::tungstenite::Error>,
+        > + Unpin,
+{
+    loop {
+        if let ws_health::tungstenite::Message::Close(frame) = next_message(ws, who).await {
+            return frame.map_or((1005, String::new()), |f| {
+                (u16::from(f.code), f.reason.to_string())
+            });
+        }
+    }
+}
+
 /// Installs a test subscriber once (RUST_LOG controls it).
 pub fn trace() {
     let _ = tracing_subscriber::fmt()
