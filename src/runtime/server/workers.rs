@@ -1,7 +1,7 @@
 //! The server's worker threads (`server.workers`): each runs a single-threaded tokio runtime,
 //! and a new connection goes to the one serving the fewest. A connection's task, its
-//! socket's readiness and its timer then all live on one thread, so no wake-up crosses
-//! threads (docs/performance.md, "The runtime's threads").
+//! socket's readiness and its timer then all live on one thread, so a ping's wake-ups never
+//! cross threads (docs/performance.md, "The runtime's threads").
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
