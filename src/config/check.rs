@@ -37,7 +37,8 @@ pub struct CheckSettings {
     /// timers of many connections fire together and one wake-up of a thread serves them
     /// all: each is rounded up to a multiple of `slack`, counted from one instant of the
     /// process. The interval is kept on average; `0` meets each deadline at its instant
-    /// (to tokio's millisecond).
+    /// (to tokio's millisecond): use it in tests that time runs exactly on a paused clock,
+    /// where the grid's origin depends on which runtime of the process asked first.
     #[serde(with = "humantime_serde")]
     pub slack: Duration,
     /// Consecutive failures before the check counts as Unhealthy.
