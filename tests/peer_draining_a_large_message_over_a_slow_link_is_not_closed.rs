@@ -23,13 +23,10 @@ const MESSAGE: usize = 512 * 1024;
 
 #[tokio::test]
 async fn peer_draining_a_large_message_over_a_slow_link_is_not_closed() {
-    let Some(cable) = support::cable::Cable::lay(3) else {
+    // 512 KiB take over 4 s.
+    let Some(cable) = support::cable::Cable::lay(3).and_then(|cable| cable.narrowed(1000)) else {
         return;
     };
-    // 512 KiB take over 4 s.
-    if !cable.limit_rate(1000) {
-        return;
-    }
     let (opened, mut connections) = mpsc::unbounded_channel();
     let supervisor = support::runtime::supervisor(Duration::from_millis(200), TIMEOUT);
     let server = Server::builder(supervisor)
@@ -92,12 +89,9 @@ async fn peer_draining_a_large_message_over_a_slow_link_is_not_closed() {
 /// narrowed cable, which reads everything.
 #[tokio::test]
 async fn client_whose_server_drains_a_large_message_over_a_slow_link_is_not_closed() {
-    let Some(cable) = support::cable::Cable::lay(4) else {
+    let Some(cable) = support::cable::Cable::lay(4).and_then(|cable| cable.narrowed(1000)) else {
         return;
     };
-    if !cable.limit_rate(1000) {
-        return;
-    }
     let listener = cable.listen_at_far_end();
     let (received, mut sizes) = mpsc::unbounded_channel();
     let server = Server::builder(support::runtime::quiet_supervisor())

@@ -132,11 +132,11 @@ impl Cable {
         ip(&["-n", &self.namespace, "link", "set", &self.far_link, "down"]).expect("pull");
     }
 
-    /// Narrows the cable from this end to the far one to `kbit` kilobits per second (a token
-    /// bucket: what does not fit waits in a queue of 100 ms, beyond that TCP backs off).
-    /// False, as [`lay`](Self::lay) returns `None`, where `tc` or the kernel's token bucket
-    /// is missing.
-    pub fn limit_rate(&self, kbit: u32) -> bool {
+    /// The cable, narrowed from this end to the far one to `kbit` kilobits per second (a
+    /// token bucket: what does not fit waits in a queue of 100 ms, beyond that TCP backs
+    /// off). `None`, as from [`lay`](Self::lay), where `tc` or the kernel's token bucket is
+    /// missing.
+    pub fn narrowed(self, kbit: u32) -> Option<Cable> {
         let rate = format!("{kbit}kbit");
         let args = [
             "qdisc",
@@ -153,8 +153,11 @@ impl Cable {
             "100ms",
         ];
         match tc(&args) {
-            Ok(()) => true,
-            Err(why) => skip(&format!("cannot narrow a virtual cable: {why}")),
+            Ok(()) => Some(self),
+            Err(why) => {
+                skip(&format!("cannot narrow a virtual cable: {why}"));
+                None
+            }
         }
     }
 
