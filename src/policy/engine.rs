@@ -82,16 +82,7 @@ impl PolicyEngine {
     /// An engine for checks with these rules, all starting Healthy (a new connection is
     /// presumed healthy: its handshake just succeeded).
     pub fn new(rules: impl IntoIterator<Item = Rule>) -> Self {
-        let checks = rules
-            .into_iter()
-            .map(|rule| CheckState {
-                rule,
-                effective: Status::Healthy,
-                fails: 0,
-                passes: 0,
-                oks: 0,
-            })
-            .collect();
+        let checks = rules.into_iter().map(CheckState::new).collect();
         PolicyEngine {
             checks,
             status: Status::Healthy,
@@ -111,19 +102,63 @@ impl PolicyEngine {
         self.checks[index].effective
     }
 
-    /// Replaces the rules, keeping each check's counters (a live reload). Checks beyond the
-    /// old count start Healthy.
-    pub fn set_rules(&mut self, rules: impl IntoIterator<Item = Rule>) {
+    /// A live reload: each check's new rule, or `None` for a check the reload disabled, whose
+    /// results are forgotten (it counts as Healthy, and starts afresh if enabled again). The
+    /// other checks keep their counters; checks beyond the old count start Healthy.
+    ///
+    /// Returns the connection's change of status, if the new rules make one (a failing check
+    /// made critical, a degraded one disabled), with the check it is owed to: the first whose
+    /// weight in the aggregate moved the same way. Its actions are due, as after a result.
+    ///
+    /// ```
+    /// use ws_health::policy::{PolicyEngine, Rule, Transition};
+    /// use ws_health::Status::*;
+    ///
+    /// let lenient = Rule { critical: false, ..Rule::default() };
+    /// let mut engine = PolicyEngine::new([Rule::default(), lenient]);
+    /// engine.observe(1, Unhealthy); // Degraded: check 1 is not critical
+    /// let change = engine.reload([Some(Rule::default()), Some(Rule::default())]);
+    /// assert_eq!(change, Some((1, Transition { from: Degraded, to: Unhealthy })));
+    /// let change = engine.reload([Some(Rule::default()), None]);
+    /// assert_eq!(change, Some((1, Transition { from: Unhealthy, to: Healthy })));
+    /// ```
+    pub fn reload(
+        &mut self,
+        rules: impl IntoIterator<Item = Option<Rule>>,
+    ) -> Option<(usize, Transition)> {
+        let before: SmallVec<[Status; 2]> = self.checks.iter().map(CheckState::weight).collect();
         let old = std::mem::take(&mut self.checks);
-        let mut fresh = PolicyEngine::new(rules);
-        for (new, old) in fresh.checks.iter_mut().zip(old) {
-            *new = CheckState {
-                rule: new.rule,
-                ..old
+        let mut old = old.into_iter();
+        for rule in rules {
+            let kept = old.next();
+            let state = match (rule, kept) {
+                (Some(rule), Some(kept)) => CheckState { rule, ..kept },
+                (rule, _) => CheckState::new(rule.unwrap_or_default()),
             };
+            self.checks.push(state);
         }
-        self.checks = fresh.checks;
+        let from = self.status;
         self.status = self.aggregate();
+        let t = Transition {
+            from,
+            to: self.status,
+        };
+        if t.from == t.to {
+            return None;
+        }
+        let worse = t.to > t.from;
+        let owed = self.checks.iter().enumerate().position(|(i, check)| {
+            let was = before.get(i).copied().unwrap_or(Status::Healthy);
+            let now = check.weight();
+            if worse {
+                now == t.to && now > was
+            } else {
+                now < was
+            }
+        });
+        // Some check's weight moved with the aggregate; 0 only if none did, which the
+        // aggregate (the greatest weight) rules out.
+        Some((owed.unwrap_or(0), t))
     }
 
     /// Feeds one result of check `index`.
@@ -179,6 +214,23 @@ impl PolicyEngine {
 
     fn aggregate(&self) -> Status {
         aggregate(self.checks.iter().map(|c| (c.effective, c.rule.critical)))
+    }
+}
+
+impl CheckState {
+    fn new(rule: Rule) -> Self {
+        CheckState {
+            rule,
+            effective: Status::Healthy,
+            fails: 0,
+            passes: 0,
+            oks: 0,
+        }
+    }
+
+    /// What this check gives the aggregate.
+    fn weight(&self) -> Status {
+        aggregate([(self.effective, self.rule.critical)])
     }
 }
 
@@ -301,9 +353,34 @@ mod tests {
         let mut engine = PolicyEngine::new([rule(3, 1, true)]);
         engine.observe(0, Unhealthy);
         engine.observe(0, Unhealthy);
-        engine.set_rules([rule(2, 1, true)]);
+        assert_eq!(engine.reload([Some(rule(2, 1, true))]), None);
         // The two failures already seen count against the new threshold at the next result.
         engine.observe(0, Unhealthy);
         assert_eq!(engine.status(), Unhealthy);
+    }
+
+    #[test]
+    fn reload_owes_a_change_of_status_to_the_check_that_moved_it() {
+        let lenient = rule(1, 1, false);
+        let mut engine = PolicyEngine::new([rule(1, 1, true), lenient, lenient]);
+        engine.observe(2, Unhealthy);
+        assert_eq!(engine.status(), Degraded);
+        // Check 1 turns critical but is healthy; check 2 turns critical while failing.
+        let strict = Some(rule(1, 1, true));
+        let change = engine.reload([strict, strict, strict]);
+        let worse = Transition {
+            from: Degraded,
+            to: Unhealthy,
+        };
+        assert_eq!(change, Some((2, worse)));
+        // Disabling it forgets its failure; enabled again, it starts afresh.
+        let change = engine.reload([strict, strict, None]);
+        let better = Transition {
+            from: Unhealthy,
+            to: Healthy,
+        };
+        assert_eq!(change, Some((2, better)));
+        assert_eq!(engine.reload([strict, strict, strict]), None);
+        assert_eq!(engine.check_status(2), Healthy);
     }
 }

@@ -61,6 +61,13 @@ impl Plan {
         self.checks.iter().map(|c| c.settings.rule())
     }
 
+    /// Each check's rule, `None` for a disabled one, for [`PolicyEngine::reload`](crate::policy::PolicyEngine::reload).
+    pub(crate) fn reload_rules(&self) -> impl Iterator<Item = Option<Rule>> + '_ {
+        self.checks
+            .iter()
+            .map(|c| c.settings.enabled.then(|| c.settings.rule()))
+    }
+
     /// The actions due when check `index` moved the connection through `transition`.
     pub(crate) fn actions(&self, index: usize, transition: Transition) -> &[Action] {
         let settings = &self.checks[index].settings;

@@ -71,10 +71,8 @@ impl<S: Transport> Driver<S> {
         if self.closing.is_some() {
             return false;
         }
-        if self.plan_rx.has_changed().unwrap_or(false) {
-            self.plan = self.plan_rx.borrow_and_update().clone();
-            self.engine.set_rules(self.plan.rules());
-            debug!("configuration reloaded");
+        if self.plan_rx.has_changed().unwrap_or(false) && self.reload(now) {
+            return true;
         }
         let mut progress = false;
         if std::mem::take(&mut self.poll_runs) {
@@ -112,6 +110,22 @@ impl<S: Transport> Driver<S> {
             }
         }
         progress
+    }
+
+    /// Takes the new plan; true if the status it changed closes the connection.
+    fn reload(&mut self, now: Instant) -> bool {
+        self.plan = self.plan_rx.borrow_and_update().clone();
+        debug!("configuration reloaded");
+        let plan = self.plan.clone();
+        let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
+            return false;
+        };
+        // New rules over the results already seen: acted on now, not at the next result,
+        // which a check made critical while failing would never bring (Unhealthy to
+        // Unhealthy is no change).
+        let health = Health::new(t.to, "configuration reloaded");
+        self.transition(&plan, i, t, &health, now);
+        self.closing.is_some()
     }
 
     pub(super) fn start(&mut self, i: usize, now: Instant) {

@@ -1,0 +1,97 @@
+//! A reload whose rules change the status the results already seen give is acted on at once:
+//! a failing check made critical closes the connection with 1011, and a degraded check
+//! disabled makes it Healthy again. Without this, the first would never close (Unhealthy
+//! to Unhealthy is no change at the next result) and the second would read Degraded forever.
+
+mod support;
+
+use support::mock_transport::{self, close_of};
+use support::ms;
+use ws_health::{
+    async_trait, CheckContext, CheckSettings, Config, Health, HealthCheck, Status, Supervisor,
+};
+
+/// Always stale.
+struct Feed;
+
+#[async_trait]
+impl HealthCheck for Feed {
+    async fn check(&self, _: &CheckContext) -> Health {
+        Health::unhealthy("feed stale")
+    }
+}
+
+fn ping() -> CheckSettings {
+    CheckSettings::every(ms(500), ms(200))
+}
+
+fn feed(critical: bool, enabled: bool) -> CheckSettings {
+    CheckSettings {
+        critical,
+        enabled,
+        ..CheckSettings::every(ms(1000), ms(200))
+    }
+}
+
+/// A supervisor whose lenient `feed` check has made its connection Degraded.
+async fn degraded() -> (Supervisor, ws_health::Connection, mock_transport::MockPeer) {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("feed", Feed, feed(false, true))
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    health.changed().await.unwrap();
+    assert_eq!(health.borrow().status(), Status::Degraded);
+    (supervisor, conn, peer)
+}
+
+/// The next change of health, which must come before the feed check's next run.
+async fn changed(health: &mut tokio::sync::watch::Receiver<Health>) {
+    tokio::time::timeout(ms(900), health.changed())
+        .await
+        .expect("the reload changed nothing before the next result")
+        .unwrap();
+}
+
+fn config(feed: CheckSettings) -> Config {
+    let mut config = Config {
+        ping: ping(),
+        ..Config::default()
+    };
+    config.checks.insert("feed".into(), feed);
+    config
+}
+
+#[tokio::test(start_paused = true)]
+async fn failing_check_made_critical_closes_the_connection() {
+    let (supervisor, conn, mut peer) = degraded().await;
+    let mut health = conn.watch_health();
+    supervisor.reload(&config(feed(true, true))).unwrap();
+
+    changed(&mut health).await;
+    let unhealthy = health.borrow().clone();
+    assert_eq!(unhealthy.status(), Status::Unhealthy);
+    assert_eq!(unhealthy.reason(), "feed: configuration reloaded");
+    let close = peer.next_answering_pings().await.expect("a close frame");
+    assert_eq!(close_of(&close), (1011, "configuration reloaded".into()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn degraded_check_disabled_makes_the_connection_healthy() {
+    let (supervisor, conn, peer) = degraded().await;
+    let mut health = conn.watch_health();
+    supervisor.reload(&config(feed(false, false))).unwrap();
+
+    changed(&mut health).await;
+    assert_eq!(health.borrow().status(), Status::Healthy);
+    assert_eq!(health.borrow().reason(), "feed: configuration reloaded");
+    // It stays so: the disabled check runs no more, and the pings are answered.
+    tokio::time::sleep(ms(5000)).await;
+    assert_eq!(conn.health().status(), Status::Healthy);
+    assert_eq!(conn.disconnect(), None);
+    assert!(peer.pings_answered() >= 10);
+}
