@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tracing::{debug, warn};
 
 use super::runs::panic_message;
-use super::{Closing, Driver};
+use super::{later, Closing, Driver};
 use crate::policy::{Action, ActionEvent, LogLevel, Transition};
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;
@@ -121,7 +121,7 @@ impl<S: Transport> Driver<S> {
         self.outcome = Some(Box::new(outcome));
         self.shared.request_close(|| frame.clone());
         self.closing = Some(Box::new(Closing {
-            deadline: now + self.plan.policy.close_timeout,
+            deadline: later(now, self.plan.policy.close_timeout),
             frame: Some(frame),
             after_data: initiator == Initiator::Application,
         }));

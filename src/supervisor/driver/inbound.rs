@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
 
-use super::{Closing, Driver};
+use super::{later, Closing, Driver};
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 impl<S: Transport> Driver<S> {
@@ -87,7 +87,7 @@ impl<S: Transport> Driver<S> {
                     info!(code, reason, "peer closed the connection");
                     self.outcome = Some(Box::new(Disconnect::new(Initiator::Peer, code, reason)));
                     self.closing = Some(Box::new(Closing {
-                        deadline: now + self.plan.policy.close_timeout,
+                        deadline: later(now, self.plan.policy.close_timeout),
                         frame: None,
                         after_data: false,
                     }));

@@ -8,6 +8,7 @@
 
 mod actions;
 mod inbound;
+mod later;
 mod outbound;
 mod runs;
 mod slack;
@@ -29,6 +30,7 @@ use super::{Disconnect, Initiator, Transport};
 use crate::lean::WriteProgress;
 use crate::metrics::ConnectionGauge;
 use crate::policy::PolicyEngine;
+use later::later;
 use runs::{jitter, Slot};
 
 /// Runs the connection to its end.
@@ -133,9 +135,9 @@ impl<S: Transport> Driver<S> {
             .checks
             .iter()
             .map(|c| {
-                let grid = now + c.settings.first_delay();
+                let grid = later(now, c.settings.first_delay());
                 Slot {
-                    next_due: grid + jitter(c.settings.jitter),
+                    next_due: later(grid, jitter(c.settings.jitter)),
                     grid,
                     run: None,
                 }

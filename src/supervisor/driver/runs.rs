@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn, Instrument};
 
-use super::Driver;
+use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::supervisor::shared::{PingState, Shared, NOT_POLLING};
 use crate::supervisor::Transport;
@@ -156,7 +156,7 @@ impl<S: Transport> Driver<S> {
         self.slots[i].run = Some(Run {
             started: now,
             work,
-            deadline: now + planned.settings.timeout,
+            deadline: later(now, planned.settings.timeout),
             stalled: self.stalled,
             extended: false,
         });
@@ -219,7 +219,7 @@ impl<S: Transport> Driver<S> {
                 let bytes = progress.bytes();
                 if self.flush_stalled_at != Some(bytes) {
                     self.flush_stalled_at = Some(bytes);
-                    run.deadline = now + timeout;
+                    run.deadline = later(now, timeout);
                     return;
                 }
             }
@@ -227,9 +227,10 @@ impl<S: Transport> Driver<S> {
         // The pong deadline runs from the flush: a ping that waited behind our own backed-up
         // writes gets its full timeout once, counted from when it left.
         if let Some(PingState::Flushed(sent)) = ping {
-            if !run.extended && sent + timeout > now {
+            let deadline = later(sent, timeout);
+            if !run.extended && deadline > now {
                 run.extended = true;
-                run.deadline = sent + timeout;
+                run.deadline = deadline;
                 return;
             }
         }
@@ -269,8 +270,8 @@ impl<S: Transport> Driver<S> {
         let slot = &mut self.slots[i];
         // The next start is one interval after this one was due, not after it started; a
         // run that overran its interval (a long timeout) is followed at once.
-        slot.grid = (slot.grid + planned.settings.interval).max(now);
-        slot.next_due = slot.grid + jitter(planned.settings.jitter);
+        slot.grid = later(slot.grid, planned.settings.interval).max(now);
+        slot.next_due = later(slot.grid, jitter(planned.settings.jitter));
         trace!(check = &*planned.name, %health, "check finished");
         let step = self.engine.observe(i, health.status());
         if let Some(t) = step.check {

@@ -26,7 +26,8 @@ pub(super) fn round_up(at: Instant, slack: Duration) -> Instant {
         after
             .div_ceil(slack)
             .checked_mul(slack)
-            .map_or(at, |grid| epoch + Duration::from_nanos(grid))
+            .and_then(|grid| epoch.checked_add(Duration::from_nanos(grid)))
+            .unwrap_or(at)
     } else if let Some(before) = epoch.checked_duration_since(at).and_then(nanos) {
         // The multiple of `slack` at or after `at`, counting back from the epoch.
         epoch - Duration::from_nanos(before / slack * slack)
