@@ -104,6 +104,54 @@ fn negative_durations_are_errors() {
 }
 
 #[test]
+fn durations_over_a_year_are_errors_that_name_the_limit() {
+    // humantime reads this, but no clock reaches it: a typo, not a silent "never".
+    let msg = file_error("[ping]\ninterval = \"400000000000y\"");
+    assert_names(
+        &msg,
+        &[
+            "`ping.interval` = \"400000000000years\"",
+            "at most \"1year\"",
+        ],
+    );
+    assert_names(&msg, &["enabled = false", FILE_KEY, "`ping.interval`)"]);
+
+    let msg = file_error("[policy]\nclose_timeout = \"2years\"");
+    assert_names(&msg, &["`policy.close_timeout` = \"2years\"", "at most"]);
+
+    let msg = env_error("WS_HEALTH_CHECKS__FEED__INITIAL_DELAY", "400000000000y");
+    assert_names(
+        &msg,
+        &[
+            "`checks.feed.initial_delay`",
+            "at most \"1year\"",
+            "WS_HEALTH_CHECKS__FEED__INITIAL_DELAY",
+        ],
+    );
+
+    for key in [
+        "ping.jitter",
+        "ping.slack",
+        "socket.user_timeout",
+        "socket.keepalive.idle",
+        "server.shutdown_timeout",
+        "client.connect_timeout",
+        "client.stable_after",
+        "client.backoff.max",
+    ] {
+        let (table, name) = key.rsplit_once('.').unwrap();
+        let msg = file_error(&format!("[{table}]\n{name} = \"400000000000y\""));
+        assert_names(&msg, &[&format!("`{key}`"), "at most \"1year\""]);
+    }
+    // The limit itself is a legal value.
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_PING__INTERVAL", "1y");
+        let config = Config::from(Config::figment()).unwrap();
+        assert_eq!(config.ping.interval, Config::MAX_DURATION);
+    });
+}
+
+#[test]
 fn unparsable_durations_are_errors_that_show_the_expected_form() {
     let msg = file_error("[socket.keepalive]\nidle = \"5 parsecs\"");
     assert_names(

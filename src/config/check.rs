@@ -14,6 +14,10 @@ use crate::{Error, Result};
 /// Python `websockets`' keepalive: every 20 s (the first run one interval after the
 /// connection starts), a 20 s timeout, no jitter, 10 ms of timer slack, thresholds of 1, critical, and the
 /// policy's actions.
+///
+/// In code, a duration of `Duration::MAX` means "never": such a deadline is met some 30
+/// years on. A configuration file or variable may give at most a year
+/// ([`Config::MAX_DURATION`](crate::Config::MAX_DURATION)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CheckSettings {
@@ -120,12 +124,14 @@ impl CheckSettings {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
-    /// key: a zero interval, timeout or threshold, an invalid close code or reason.
+    /// key: a zero interval, timeout or threshold, an invalid close code or reason. Durations
+    /// have no upper bound here, where code may use `Duration::MAX` for "never"; a
+    /// configuration refuses those over [`Config::MAX_DURATION`](crate::Config::MAX_DURATION).
     pub fn validate(&self, name: &str) -> Result<()> {
         let mut v = if name == "ping" {
-            Validator::at(&["ping"])
+            Validator::in_code(&["ping"])
         } else {
-            Validator::at(&["checks", name])
+            Validator::in_code(&["checks", name])
         };
         self.report(&mut v);
         match v.errors.as_slice() {
@@ -146,6 +152,11 @@ impl Validate for CheckSettings {
         let hint = " (to turn the check off, set `enabled = false`)";
         v.positive("interval", self.interval, hint);
         v.positive("timeout", self.timeout, hint);
+        if let Some(delay) = self.initial_delay {
+            v.bounded("initial_delay", delay, "");
+        }
+        v.bounded("jitter", self.jitter, "");
+        v.bounded("slack", self.slack, "");
         v.nonzero("failure_threshold", self.failure_threshold.into());
         v.nonzero("success_threshold", self.success_threshold.into());
         v.table(

@@ -74,7 +74,7 @@ impl ClientConfig {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
     /// key (`client.backoff.multiplier`).
     pub fn validate(&self) -> Result<()> {
-        let mut v = Validator::at(&["client"]);
+        let mut v = Validator::in_code(&["client"]);
         self.report(&mut v);
         v.into_result()
     }
@@ -83,6 +83,7 @@ impl ClientConfig {
 impl Validate for ClientConfig {
     fn report(&self, v: &mut Validator) {
         v.positive("connect_timeout", self.connect_timeout, "");
+        v.bounded("stable_after", self.stable_after, "");
         v.nonzero("offline_queue", self.offline_queue as u64);
         v.scope("final_close_codes", |v| {
             for (i, range) in self.final_close_codes.iter().enumerate() {
@@ -163,6 +164,8 @@ impl Validate for Backoff {
                 "must be a number of at least 1 (1 keeps the delay constant)",
             );
         }
+        v.bounded("initial", self.initial, "");
+        v.bounded("max", self.max, "");
         if self.max < self.initial {
             v.error(
                 "max",

@@ -33,7 +33,7 @@
 //! message names the key (`ping.interval`), the bad value and its source (`TOML file
 //! ws-health.toml, key staging.ping.interval` or `environment variable
 //! WS_HEALTH_PING__INTERVAL`): unknown keys (with the nearest known key), unparsable, zero
-//! or negative durations, unknown actions, close codes that may not be sent, close reasons
+//! or negative durations, durations over a year ([`Config::MAX_DURATION`]), unknown actions, close codes that may not be sent, close reasons
 //! over 123 bytes, unknown profiles. Risky but legal values are accepted with a `tracing`
 //! warning that says why.
 //!
@@ -67,6 +67,7 @@ pub use server::ServerConfig;
 pub use socket::{SocketConfig, TcpKeepalive};
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +100,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The longest duration a configuration may give, for any key: one year as humantime
+    /// counts it (365.25 days), so that `"1y"` is accepted. The longest sensible timing is
+    /// a business check run daily or weekly; beyond a year a value is a typo or a "never"
+    /// in disguise (`enabled = false` says that), and loading refuses it naming the key.
+    /// Code is not limited: there `Duration::MAX` means "never".
+    pub const MAX_DURATION: Duration = Duration::from_secs(31_557_600);
+
     /// The settings of the check registered as `name`: its `[checks.<name>]` table, or the
     /// defaults when it has none.
     ///
@@ -111,7 +119,8 @@ impl Config {
     }
 
     /// Checks every value. Configurations loaded with [`Config::from`] are already checked,
-    /// with the source of each value in the message; this is for one built in code.
+    /// with the source of each value in the message; this is for one built in code. Its
+    /// durations are limited as a file's are, to [`Config::MAX_DURATION`].
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config), listing every offending key and value.

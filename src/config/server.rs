@@ -79,7 +79,7 @@ impl ServerConfig {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
     /// key (`server.max_connections`).
     pub fn validate(&self) -> Result<()> {
-        let mut v = Validator::at(&["server"]);
+        let mut v = Validator::in_code(&["server"]);
         self.report(&mut v);
         v.into_result()
     }
@@ -95,6 +95,7 @@ impl Validate for ServerConfig {
             );
         }
         v.positive("handshake_timeout", self.handshake_timeout, "");
+        v.bounded("shutdown_timeout", self.shutdown_timeout, "");
         v.nonzero("max_connections", self.max_connections as u64);
         if self.workers > Self::MAX_WORKERS {
             v.error(

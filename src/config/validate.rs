@@ -10,8 +10,12 @@
 //! Problems are collected, not returned at the first, so that one run reports everything
 //! wrong. Errors make loading fail; warnings are risky but legal values, logged with the
 //! reason when the configuration is loaded.
+//!
+//! A configuration's durations are at most [`Config::MAX_DURATION`]; a table checked on its
+//! own, as built in code ([`Validator::in_code`]), may use `Duration::MAX` for "never".
 
 use std::fmt::{self, Display};
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::frame::{check_close_code, check_close_reason};
@@ -65,11 +69,25 @@ pub(crate) fn dotted<S: AsRef<str>>(path: &[S]) -> String {
 }
 
 /// Collects [`Problem`]s while walking a configuration.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Validator {
     path: Vec<String>,
     pub(crate) errors: Vec<Problem>,
     pub(crate) warnings: Vec<Problem>,
+    /// Durations over [`Config::MAX_DURATION`] are errors: off for values built in code.
+    limit_durations: bool,
+}
+
+/// A validator for a whole configuration: keys from the top, durations limited.
+impl Default for Validator {
+    fn default() -> Self {
+        Validator {
+            path: Vec::new(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            limit_durations: true,
+        }
+    }
 }
 
 /// A configuration table that can check its own values.
@@ -79,10 +97,13 @@ pub(crate) trait Validate {
 }
 
 impl Validator {
-    /// A validator whose keys start at `prefix` (e.g. `["checks", "feed"]`).
-    pub(crate) fn at(prefix: &[&str]) -> Self {
+    /// A validator for one table built in code, whose keys start at `prefix` (e.g.
+    /// `["checks", "feed"]`). Its durations are not limited: in code, `Duration::MAX` means
+    /// "never", and the driver meets such a deadline decades on instead of panicking.
+    pub(crate) fn in_code(prefix: &[&str]) -> Self {
         Validator {
             path: prefix.iter().map(|s| s.to_string()).collect(),
+            limit_durations: false,
             ..Validator::default()
         }
     }
@@ -128,10 +149,27 @@ impl Validator {
         self.warnings.push(problem);
     }
 
-    /// Requires a duration to be greater than zero.
-    pub(crate) fn positive(&mut self, key: &str, value: std::time::Duration, hint: &str) {
+    /// Requires a duration to be greater than zero, and [`bounded`](Self::bounded).
+    pub(crate) fn positive(&mut self, key: &str, value: Duration, hint: &str) {
         if value.is_zero() {
             self.error(key, "\"0s\"", format!("must be greater than zero{hint}"));
+        }
+        self.bounded(key, value, hint);
+    }
+
+    /// Requires a configuration's duration to be at most [`Config::MAX_DURATION`]: humantime
+    /// reads "400000000000y", but no clock reaches it, and a typo must not mean "never".
+    pub(crate) fn bounded(&mut self, key: &str, value: Duration, hint: &str) {
+        if self.limit_durations && value > Config::MAX_DURATION {
+            self.error(
+                key,
+                duration(value),
+                format!(
+                    "must be at most {} (365.25 days): a longer duration is a typo, not a \
+                     timing{hint}",
+                    duration(Config::MAX_DURATION)
+                ),
+            );
         }
     }
 
