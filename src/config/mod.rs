@@ -64,6 +64,7 @@ pub use loader::ConfigLoader;
 pub use profile::BuiltinProfiles;
 pub use queues::Queues;
 pub use server::ServerConfig;
+pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
 
 use std::collections::BTreeMap;

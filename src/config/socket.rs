@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::validate::{Validate, Validator};
+use crate::Result;
 
 /// The largest WebSocket frame header (RFC 6455 §5.2): 2 + 8 length + 4 mask bytes.
-const FRAME_HEADER: usize = 14;
+pub(crate) const FRAME_HEADER: usize = 14;
 
 /// TCP and WebSocket buffer settings: the `[socket]` table.
 ///
@@ -105,6 +106,33 @@ impl SocketConfig {
             .max_message_size(self.max_message_size)
             .max_frame_size(self.max_frame_size)
     }
+
+    /// Checks every value, by the rules a configuration file is held to (the runtime's
+    /// builders call it).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key: a zero read buffer, a write buffer too small for the largest message.
+    ///
+    /// ```
+    /// use ws_health::config::SocketConfig;
+    ///
+    /// let too_small = SocketConfig { max_write_buffer_size: 8 << 20, ..SocketConfig::default() };
+    /// assert!(too_small.validate().is_err()); // 16 MiB messages do not fit in 8 MiB
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::in_code(&["socket"]);
+        self.report(&mut v);
+        v.into_result()
+    }
+
+    /// What `max_write_buffer_size` must exceed for messages of up to `largest` bytes:
+    /// tungstenite refuses a frame that does not fit beside what is already buffered, and
+    /// that refusal ends the connection.
+    pub(crate) fn write_room(&self, largest: Option<usize>) -> usize {
+        let message = largest.map_or(0, |m| m.saturating_add(FRAME_HEADER));
+        self.write_buffer_size.saturating_add(message)
+    }
 }
 
 impl Validate for SocketConfig {
@@ -118,18 +146,18 @@ impl Validate for SocketConfig {
             );
         }
         v.nonzero("read_buffer_size", self.read_buffer_size as u64);
-        // tungstenite refuses a message that does not fit beside what is already buffered,
-        // and that refusal ends the connection: make room for the largest message allowed.
-        let needed = self.write_buffer_size + self.max_message_size.map_or(0, |m| m + FRAME_HEADER);
-        if self.max_write_buffer_size <= needed {
+        if self.max_write_buffer_size <= self.write_room(self.max_message_size) {
+            let largest = self
+                .max_message_size
+                .map_or_else(|| "none".into(), |m| m.to_string());
             v.error(
                 "max_write_buffer_size",
                 self.max_write_buffer_size,
                 format!(
                     "must be greater than `socket.write_buffer_size` ({}) plus \
-                     `socket.max_message_size` ({:?}) plus a frame header ({FRAME_HEADER}), \
-                     so that the largest message fits",
-                    self.write_buffer_size, self.max_message_size
+                     `socket.max_message_size` ({largest}) plus a frame header \
+                     ({FRAME_HEADER}), so that the largest message fits",
+                    self.write_buffer_size
                 ),
             );
         }
@@ -152,5 +180,24 @@ impl Validate for TcpKeepalive {
             v.positive("interval", self.interval, hint);
             v.nonzero("retries", self.retries.into());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_limit_near_usize_max_is_refused_not_an_overflow() {
+        let huge = SocketConfig {
+            max_message_size: Some(usize::MAX),
+            ..SocketConfig::default()
+        };
+        let err = huge.validate().unwrap_err();
+        assert!(
+            err.to_string().contains("socket.max_write_buffer_size"),
+            "{err}"
+        );
+        SocketConfig::default().validate().unwrap();
     }
 }

@@ -5,7 +5,7 @@ use socket2::{SockRef, TcpKeepalive};
 use tokio::net::TcpStream;
 
 use crate::config::SocketConfig;
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, ErrorKind, Result, Supervisor};
 
 /// Applies `TCP_NODELAY`, TCP keepalive (idle, interval, retries) and, on Linux,
 /// `TCP_USER_TIMEOUT` and `TCP_NOTSENT_LOWAT` from `config` to `stream`.
@@ -59,17 +59,25 @@ pub fn configure_socket(stream: &TcpStream, config: &SocketConfig) -> Result<()>
     Ok(())
 }
 
-/// Checks the values tungstenite would otherwise panic on; the error names the key.
-pub(crate) fn validate(config: &SocketConfig) -> Result<()> {
-    if config.read_buffer_size == 0 {
-        return Err(Error::invalid(
-            "`socket.read_buffer_size` must be greater than zero",
-        ));
-    }
-    if config.max_write_buffer_size <= config.write_buffer_size {
+/// Checks `config` as a configuration file is checked, and that its write buffer holds the
+/// largest message `supervisor` lets the application send: `send` accepts such a message,
+/// and tungstenite refusing it mid-write would end the connection with the message lost.
+pub(crate) fn validate(config: &SocketConfig, supervisor: &Supervisor) -> Result<()> {
+    config.validate()?;
+    let largest = supervisor.max_message_size();
+    if largest.is_some() && config.max_write_buffer_size <= config.write_room(largest) {
+        let shown = |size: Option<usize>| size.map_or_else(|| "none".into(), |s| s.to_string());
         return Err(Error::invalid(format!(
-            "`socket.max_write_buffer_size` ({}) must be greater than `socket.write_buffer_size` ({})",
-            config.max_write_buffer_size, config.write_buffer_size
+            "the supervisor lets the application send messages of up to {} bytes, more than \
+             `socket.max_write_buffer_size` ({}) holds beside `socket.write_buffer_size` ({}) \
+             and a frame header ({}): give the supervisor the socket's limit, \
+             `socket.max_message_size` ({}), with `SupervisorBuilder::with_config` or \
+             `with_max_message_size`, or raise `socket.max_write_buffer_size`",
+            shown(largest),
+            config.max_write_buffer_size,
+            config.write_buffer_size,
+            crate::config::FRAME_HEADER,
+            shown(config.max_message_size),
         )));
     }
     Ok(())

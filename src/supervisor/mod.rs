@@ -98,6 +98,11 @@ impl Supervisor {
         SupervisorBuilder::default()
     }
 
+    /// The largest message the application may send (`None`: no limit).
+    pub(crate) fn max_message_size(&self) -> Option<usize> {
+        self.plan.borrow().max_message_size
+    }
+
     fn from_plan(plan: Plan) -> Self {
         Supervisor {
             plan: Arc::new(watch::Sender::new(Arc::new(plan))),

@@ -86,7 +86,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Sets the TCP options and tungstenite buffers.
+    /// Sets the TCP options and tungstenite buffers. `connect` checks them as a
+    /// configuration file is checked, and that the write buffer holds the largest message
+    /// the supervisor lets the application send.
     pub fn with_socket_config(mut self, socket: SocketConfig) -> Self {
         self.socket = socket;
         self
@@ -139,7 +141,7 @@ impl ClientBuilder {
     pub fn connect(self) -> Result<Client> {
         let target = self.target?;
         self.client.validate()?;
-        crate::runtime::socket::validate(&self.socket)?;
+        crate::runtime::socket::validate(&self.socket, &self.supervisor)?;
         let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
         let (connections_tx, connections_rx) = mpsc::unbounded_channel();
         let (events, first_events) = broadcast::channel(EVENT_CAPACITY);

@@ -92,7 +92,9 @@ impl ServerBuilder {
         self
     }
 
-    /// Sets the TCP options and tungstenite buffers of accepted connections.
+    /// Sets the TCP options and tungstenite buffers of accepted connections. `serve` and
+    /// `listen` check them as a configuration file is checked, and that the write buffer
+    /// holds the largest message the supervisor lets the application send.
     pub fn with_socket_config(mut self, socket: SocketConfig) -> Self {
         self.socket = socket;
         self
@@ -197,7 +199,7 @@ impl ServerBuilder {
 
     fn validate(&self) -> Result<()> {
         self.server.validate()?;
-        crate::runtime::socket::validate(&self.socket)
+        crate::runtime::socket::validate(&self.socket, &self.supervisor)
     }
 }
 
