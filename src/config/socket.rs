@@ -5,8 +5,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::validate::{Validate, Validator};
+use super::validate::{duration, Validate, Validator};
 use crate::Result;
+
+/// TCP keepalive's idle time and interval, in the seconds the kernel accepts (Linux's
+/// `MAX_TCP_KEEPIDLE` and `MAX_TCP_KEEPINTVL`).
+const KEEPALIVE_SECONDS: std::ops::RangeInclusive<u64> = 1..=32767;
 
 /// The largest WebSocket frame header (RFC 6455 §5.2): 2 + 8 length + 4 mask bytes.
 pub(crate) const FRAME_HEADER: usize = 14;
@@ -175,10 +179,24 @@ impl Validate for SocketConfig {
 impl Validate for TcpKeepalive {
     fn report(&self, v: &mut Validator) {
         if self.enabled {
-            let hint = " (to leave TCP keepalive off, set `enabled = false`)";
-            v.positive("idle", self.idle, hint);
-            v.positive("interval", self.interval, hint);
-            v.nonzero("retries", self.retries.into());
+            // The kernel takes whole seconds, 1 to 32767 (Linux), and refuses the rest on
+            // every socket: "500ms" would become 0 and drop each connection as it comes.
+            for (key, value) in [("idle", self.idle), ("interval", self.interval)] {
+                if !(KEEPALIVE_SECONDS.contains(&value.as_secs())) {
+                    v.error(
+                        key,
+                        duration(value),
+                        "must be from 1s to 32767s (9h 6m 7s), the kernel's range in whole                          seconds (to leave TCP keepalive off, set `enabled = false`)",
+                    );
+                }
+            }
+            if !(1..=127).contains(&self.retries) {
+                v.error(
+                    "retries",
+                    self.retries,
+                    "must be from 1 to 127, the kernel's range",
+                );
+            }
         }
     }
 }
@@ -199,5 +217,30 @@ mod tests {
             "{err}"
         );
         SocketConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn keepalive_timings_outside_the_kernels_range_are_refused() {
+        let keepalive = |idle, interval, retries| SocketConfig {
+            keepalive: TcpKeepalive {
+                enabled: true,
+                idle,
+                interval,
+                retries,
+            },
+            ..SocketConfig::default()
+        };
+        let secs = Duration::from_secs;
+        for bad in [
+            keepalive(Duration::from_millis(500), secs(10), 5),
+            keepalive(secs(60), secs(32768), 5),
+            keepalive(secs(60), secs(10), 128),
+            keepalive(secs(60), secs(10), 0),
+        ] {
+            let err = bad.validate().unwrap_err().to_string();
+            assert!(err.contains("socket.keepalive."), "{err}");
+            assert!(err.contains("the kernel's range"), "{err}");
+        }
+        keepalive(secs(1), secs(32767), 127).validate().unwrap();
     }
 }

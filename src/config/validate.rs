@@ -217,6 +217,30 @@ impl<T: Validate> Validate for std::collections::BTreeMap<String, T> {
     }
 }
 
+impl Policy {
+    /// Checks the policy's values, as built in code (`Duration::MAX` may mean "never").
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), naming every offending
+    /// key: a zero `close_timeout`, an invalid close code or reason.
+    /// [`SupervisorBuilder::build`](crate::supervisor::SupervisorBuilder::build) calls it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws_health::policy::Policy;
+    /// use ws_health::Supervisor;
+    ///
+    /// let hasty = Policy { close_timeout: Duration::ZERO, ..Policy::default() };
+    /// let err = Supervisor::builder().with_policy(hasty).build().unwrap_err();
+    /// assert!(err.to_string().contains("`policy.close_timeout`"), "{err}");
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let mut v = Validator::in_code(&["policy"]);
+        self.report(&mut v);
+        v.into_result()
+    }
+}
+
 impl Validate for Policy {
     fn report(&self, v: &mut Validator) {
         v.table("on_degraded", &self.on_degraded[..]);

@@ -93,6 +93,7 @@ impl Plan {
             }
         }
         let policy = &self.policy;
+        policy.validate()?;
         let all_actions = policy
             .on_degraded
             .iter()
