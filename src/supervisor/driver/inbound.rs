@@ -16,7 +16,10 @@ impl<S: Transport> Driver<S> {
     pub(super) fn read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         let mut progress = false;
         while !self.transport_done {
-            if self.shared.inbound_len() >= self.shared.inbound_capacity {
+            // Paused only while someone can still drain the queue: with every handle gone,
+            // reading goes on, so that the close handshake completes and pings are answered.
+            let full = self.shared.inbound_len() >= self.shared.inbound_capacity;
+            if full && !self.shared.abandoned() {
                 if !self.stalled {
                     self.stalled = true;
                     self.shared.set_reading_paused(true);
@@ -114,6 +117,10 @@ impl<S: Transport> Driver<S> {
         if let Some(expectation) = expected {
             expectation.answer = Some(message);
             self.poll_runs = true;
+            return;
+        }
+        if self.shared.abandoned() {
+            trace!("message dropped: no handle is left to receive it");
             return;
         }
         inner.inbound.push_back(message);
