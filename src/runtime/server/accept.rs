@@ -162,30 +162,42 @@ fn spawn<S, F>(
     span: tracing::Span,
     serve: S,
 ) where
-    S: FnOnce(Arc<Context>, TcpStream) -> F + Send + 'static,
+    S: FnOnce(Arc<Context>, Socket) -> F,
     F: Future<Output = ()> + Send + 'static,
 {
     let Some(workers) = &context.workers else {
-        tasks.spawn(serve(context.clone(), stream).instrument(span));
+        let serve = serve(context.clone(), Socket::Registered(stream));
+        tasks.spawn(serve.instrument(span));
         return;
     };
-    let stream = match stream.into_std() {
-        Ok(stream) => stream,
+    match stream.into_std() {
+        Ok(stream) => {
+            let serve = serve(context.clone(), Socket::Moved(stream));
+            tasks.spawn_on(serve.instrument(span), workers.pick());
+        }
         Err(err) => {
             warn!(parent: &span, error = %err, "dropping connection: could not move it to a worker");
-            return;
         }
-    };
-    let (worker, load) = workers.pick();
-    let context = context.clone();
-    let serve = async move {
-        let _load = load;
-        match TcpStream::from_std(stream) {
-            Ok(stream) => serve(context, stream).await,
-            Err(err) => warn!(error = %err, "dropping connection: a worker could not register it"),
+    }
+}
+
+/// An accepted socket: registered with the reactor of the runtime that accepted it, or
+/// moved off it on its way to a worker, whose reactor takes it at the task's first poll.
+/// Converted inside `serve`, not in a wrapping future, which would hold what it captured
+/// beside `serve`'s state for the connection's whole life (144 bytes per connection).
+pub(super) enum Socket {
+    Registered(TcpStream),
+    Moved(std::net::TcpStream),
+}
+
+impl Socket {
+    /// The socket on the current runtime's reactor.
+    pub(super) fn register(self) -> std::io::Result<TcpStream> {
+        match self {
+            Socket::Registered(stream) => Ok(stream),
+            Socket::Moved(stream) => TcpStream::from_std(stream),
         }
-    };
-    tasks.spawn_on(serve.instrument(span), worker);
+    }
 }
 
 /// One unit of a counter, given back on drop.

@@ -15,9 +15,9 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::{self, http};
-use tracing::{debug, error};
+use tracing::{debug, error, warn};
 
-use super::accept::{Context, Slot};
+use super::accept::{Context, Slot, Socket};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
 use crate::{Connection, Disconnect, LeanStream};
@@ -26,7 +26,7 @@ use crate::{Connection, Disconnect, LeanStream};
 /// handler. `_slot` counts the connection against the limit.
 pub(super) async fn serve(
     context: Arc<Context>,
-    stream: TcpStream,
+    stream: Socket,
     peer: SocketAddr,
     _slot: Slot,
     span: tracing::Span,
@@ -45,7 +45,7 @@ pub(super) async fn serve(
 /// type is sized for its own way: the driver inline here, in a task of its own there.
 pub(super) async fn serve_joined(
     context: Arc<Context>,
-    stream: TcpStream,
+    stream: Socket,
     peer: SocketAddr,
     _slot: Slot,
     span: tracing::Span,
@@ -61,13 +61,20 @@ pub(super) async fn serve_joined(
 /// driver in `span`. `None` if the handshake failed or the server is stopping.
 async fn supervise(
     context: &Context,
-    stream: TcpStream,
+    stream: Socket,
     peer: SocketAddr,
     span: tracing::Span,
 ) -> Option<(
     Connection,
     impl Future<Output = Disconnect> + Send + 'static,
 )> {
+    let stream = match stream.register() {
+        Ok(stream) => stream,
+        Err(err) => {
+            warn!(error = %err, "dropping connection: a worker could not register it");
+            return None;
+        }
+    };
     let timeout = context.server.handshake_timeout;
     let accept = |_: &Request, response: Response| Ok(response);
     // Boxed: the handshake's state is large and would otherwise stay part of this task's

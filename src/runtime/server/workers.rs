@@ -3,13 +3,9 @@
 //! socket's readiness and its timer then all live on one thread, so a ping's wake-ups never
 //! cross threads (docs/performance.md, "The runtime's threads").
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
-use super::accept::Slot;
 use crate::{Error, ErrorKind, Result};
 
 pub(super) struct Workers {
@@ -18,8 +14,6 @@ pub(super) struct Workers {
 
 struct Worker {
     handle: Handle,
-    /// Connections on this worker.
-    load: Arc<AtomicUsize>,
     /// Dropped with the `Workers`: the thread then drops its runtime and ends.
     _stop: oneshot::Sender<()>,
 }
@@ -62,7 +56,6 @@ impl Workers {
                 .map_err(|err| thread_error("could not build a worker's runtime", err))?;
             workers.push(Worker {
                 handle,
-                load: Arc::new(AtomicUsize::new(0)),
                 _stop: stop,
             });
             exited.push((done_rx, thread));
@@ -70,15 +63,15 @@ impl Workers {
         Ok((Workers { workers }, Exited(exited)))
     }
 
-    /// The worker serving the fewest connections, and a slot that counts one more there
-    /// for as long as it lives.
-    pub(super) fn pick(&self) -> (&Handle, Slot) {
+    /// The worker with the fewest tasks alive: a connection's one or two (a handler task
+    /// beside the driver's), counted by tokio from the moment they are spawned.
+    pub(super) fn pick(&self) -> &Handle {
         let worker = self
             .workers
             .iter()
-            .min_by_key(|worker| worker.load.load(Ordering::Relaxed))
+            .min_by_key(|worker| worker.handle.metrics().num_alive_tasks())
             .expect("Workers::start makes at least one worker when asked for any");
-        (&worker.handle, Slot::take(&worker.load))
+        &worker.handle
     }
 }
 
