@@ -92,7 +92,8 @@ impl ConfigLoader {
 
     /// Reads the configuration again and applies it to `supervisor` and its live
     /// connections (see [`Supervisor::reload`]): new timings from each check's next run,
-    /// new thresholds and actions from the next result, a status they change at once; no
+    /// new thresholds and actions from the next result, a status they change from the next
+    /// wake-up; no
     /// connection is dropped for the reload itself. Returns
     /// the configuration applied, for the application's own use.
     ///
