@@ -151,6 +151,12 @@ impl Sender {
         self.shared.push_outbound(message, true)
     }
 
+    /// Queues a message past the outbound queue's capacity: for the runtime's client, whose
+    /// own queue is bounded, to hand over what it accepted before it closes.
+    pub(crate) fn send_unbounded(&self, message: Message) -> std::result::Result<(), TrySendError> {
+        self.shared.push_outbound(message, false)
+    }
+
     /// Starts the close handshake with `code` and `reason`; the supervisor sends queued
     /// messages first, then the close frame, and drops TCP after the policy's close timeout
     /// if the peer does not answer. Await [`closed`](Sender::closed) for the end.

@@ -56,7 +56,8 @@ pub enum ClientEvent {
     /// The client stopped for good: closed by the application, a final close code, a final
     /// handshake error, or `max_retries`.
     Stopped {
-        /// Why.
+        /// Why; ends with `", N queued message(s) unsent"` if messages still waited in the
+        /// client's queue (they are dropped, with a warning).
         reason: String,
     },
 }

@@ -14,7 +14,7 @@ use super::connect::{connect, Failed, Target, Tls};
 use super::{ClientEvent, OnConnect, Shared};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
-use crate::{Connection, Health, Status, Supervisor};
+use crate::{Connection, Health, Sender, Status, Supervisor};
 
 pub(super) struct Manager {
     pub(super) target: Target,
@@ -105,6 +105,13 @@ impl Manager {
                 _ = self.close.changed() => break "closed by the application".to_owned(),
             }
         };
+        let unsent = self.discard_queue(&mut pending);
+        let reason = if unsent > 0 {
+            warn!(unsent, "client stopped with queued messages unsent");
+            format!("{reason}, {unsent} queued message(s) unsent")
+        } else {
+            reason
+        };
         info!(%reason, "client stopped");
         self.shared.set_current(None);
         self.emit(ClientEvent::Stopped {
@@ -129,6 +136,11 @@ impl Manager {
             peer: sender.peer_addr(),
         });
         let mut app_closed = false;
+        // The connection refused a message (it is closing): forward nothing more to it.
+        let mut refused = false;
+        // Messages the client had accepted that the connection refused when the application
+        // closed: they count as unsent on this connection.
+        let mut unsent = 0;
 
         if let Some(hook) = &self.on_connect {
             let hook = hook(sender.clone());
@@ -147,14 +159,15 @@ impl Manager {
         let _ = self.connections.send(conn);
         self.shared.set_connected(true);
 
-        let end: Disconnect = loop {
+        let mut end: Disconnect = loop {
             tokio::select! {
                 biased;
                 end = sender.closed() => break end,
+                // Taken before `next_message`: `close_after_queue` sends the queue first.
                 _ = self.close.changed(), if !app_closed => {
                     app_closed = true;
                     let (code, reason) = self.close.borrow().clone().unwrap_or((1000, String::new()));
-                    let _ = sender.close(code, &reason);
+                    unsent = self.close_after_queue(&sender, pending, code, &reason);
                 }
                 changed = health.changed() => {
                     if changed.is_err() {
@@ -162,23 +175,28 @@ impl Manager {
                     }
                     self.health_changed(id, &mut health, reconnect);
                 }
-                message = next_message(pending, &mut self.outbound) => {
+                message = next_message(pending, &mut self.outbound), if !app_closed && !refused => {
                     let Some(message) = message else {
                         // Every handle of the client is gone.
                         app_closed = true;
-                        let _ = sender.close(1000, "");
+                        unsent = self.close_after_queue(&sender, pending, 1000, "");
                         continue;
                     };
-                    // Cloning a message shares its buffer. If the connection ends before it
-                    // takes the message, the message waits for the next one.
-                    if sender.send(message.clone()).await.is_ok() {
-                        *pending = None;
-                    } else {
-                        *pending = Some(message);
+                    // `pending` keeps a copy (sharing the buffer): if the connection is closing,
+                    // the message waits for the next one.
+                    match sender.send(message).await {
+                        Ok(()) => *pending = None,
+                        Err(err) if err.is_closed() => refused = true,
+                        Err(err) => {
+                            // Over `socket.max_message_size`: no connection would take it.
+                            warn!(error = %err, "a queued message was dropped");
+                            *pending = None;
+                        }
                     }
                 }
             }
         };
+        end.unsent += unsent;
         // The last change (Unhealthy, before a close by policy) may have been ready together
         // with the end, which the loop takes first.
         if health.has_changed().unwrap_or(false) {
@@ -203,6 +221,40 @@ impl Manager {
             return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
         }
         Next::Retry
+    }
+
+    /// The application closed the client: hands everything `send` accepted to the
+    /// connection, which writes it before the close frame (past its queue's capacity: the
+    /// client's queue is bounded), and refuses later sends. Returns how many messages the
+    /// connection refused because it was already closing.
+    fn close_after_queue(
+        &mut self,
+        sender: &Sender,
+        pending: &mut Option<Message>,
+        code: u16,
+        reason: &str,
+    ) -> usize {
+        self.outbound.close();
+        let queued = std::iter::from_fn(|| self.outbound.try_recv().ok());
+        let refused = pending
+            .take()
+            .into_iter()
+            .chain(queued)
+            .map(|message| sender.send_unbounded(message))
+            .filter(Result::is_err)
+            .count();
+        let _ = sender.close(code, reason);
+        refused
+    }
+
+    /// Refuses later sends and drops what is still queued; returns how many messages that was.
+    fn discard_queue(&mut self, pending: &mut Option<Message>) -> usize {
+        self.outbound.close();
+        let mut count = usize::from(pending.take().is_some());
+        while self.outbound.try_recv().is_ok() {
+            count += 1;
+        }
+        count
     }
 
     /// Tells the backoff and the application that the connection's health changed.

@@ -133,7 +133,7 @@ impl Client {
     /// # Errors
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
     /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
-    /// stopped.
+    /// been closed or has stopped.
     pub async fn send(&self, message: Message) -> Result<()> {
         if self.is_connected() {
             return self
@@ -216,12 +216,21 @@ impl Client {
         self.stats().map(|s| s.latency)
     }
 
-    /// Stops reconnecting and closes the connection with 1000.
+    /// Stops reconnecting and closes the connection with 1000; see
+    /// [`close_with`](Client::close_with).
     pub fn close(&self) {
         let _ = self.close_with(1000, "");
     }
 
-    /// Stops reconnecting and closes the connection with `code` and `reason`.
+    /// Stops reconnecting and closes the connection with `code` and `reason`. Dropping the
+    /// client does the same with 1000.
+    ///
+    /// Every message [`send`](Client::send) accepted before goes to the connection, which
+    /// writes it before the close frame; if the connection cannot (it was already closing,
+    /// or it fails first), its [`Disconnect`](crate::Disconnect) counts the message in
+    /// `unsent`. While disconnected, queued messages cannot go out: the client stops and its
+    /// [`ClientEvent::Stopped`] reason says how many were left. Later sends fail with
+    /// [`ErrorKind::Closed`].
     ///
     /// # Errors
     /// A code that may not be sent, or a reason over 123 bytes.
