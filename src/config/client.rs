@@ -11,10 +11,10 @@ use crate::Result;
 /// How the runtime's client connects and reconnects: the `[client]` table.
 ///
 /// # Default
-/// 10 s to connect (TCP, TLS and WebSocket handshakes together); reconnect with full-jitter
-/// exponential backoff from 1 s, doubling, capped at 30 s ([`Backoff`]); the backoff resets
-/// only once a connection has stayed Healthy for 30 s, so a server that accepts and closes
-/// at once sees growing delays; close codes 1008 and 4000–4999 are final; up to 64 messages
+/// 10 s to connect (TCP, TLS and WebSocket handshakes and the on-connect hook together);
+/// reconnect with full-jitter exponential backoff from 1 s, doubling, capped at 30 s
+/// ([`Backoff`]); the backoff resets only once a connection has stayed Healthy for 30 s, so
+/// a server that accepts and closes at once sees growing delays; close codes 1008 and 4000–4999 are final; up to 64 messages
 /// wait while disconnected; retry forever.
 ///
 /// ```toml
@@ -28,7 +28,8 @@ use crate::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientConfig {
-    /// How long one connection attempt may take, handshakes included.
+    /// How long one connection attempt may take: the handshakes, then the on-connect hook
+    /// with what is left.
     #[serde(with = "humantime_serde")]
     pub connect_timeout: Duration,
     /// Delays between attempts.

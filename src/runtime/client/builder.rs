@@ -103,6 +103,12 @@ impl ClientBuilder {
     /// Runs `hook` after every connect, before the queued messages go out and before the
     /// application receives from the new connection: re-subscribe, resume, authenticate.
     /// An error closes the connection with 1011 and counts as a failed attempt.
+    ///
+    /// The hook is part of the attempt: it has what is left of `client.connect_timeout`
+    /// after the handshakes, and one still running then is dropped (1011, a failed attempt
+    /// too). [`Client::close`] does not wait for it either: the hook is dropped, the
+    /// connection closed, and messages queued meanwhile are not sent without it (the
+    /// [`Stopped`](super::ClientEvent::Stopped) reason counts them).
     pub fn with_on_connect<F, Fut>(mut self, hook: F) -> Self
     where
         F: Fn(Sender) -> Fut + Send + Sync + 'static,

@@ -45,9 +45,11 @@ impl Manager {
         // A message taken from the queue that no connection accepted yet: it goes first.
         let mut pending: Option<Message> = None;
         let reason = loop {
+            // The attempt, on-connect hook included.
+            let deadline = Instant::now() + self.client.connect_timeout;
             let attempt = tokio::select! {
-                attempt = tokio::time::timeout(
-                    self.client.connect_timeout,
+                attempt = tokio::time::timeout_at(
+                    deadline,
                     connect(&self.target, &self.socket, self.websocket, &self.tls),
                 ) => attempt,
                 _ = self.close.changed() => break "closed by the application".to_owned(),
@@ -64,7 +66,8 @@ impl Manager {
                     let (conn, driver) = self.supervisor.attach_with(ws, info);
                     tokio::spawn(driver);
                     info!(id = conn.id(), %peer, "connected");
-                    self.connected(conn, &mut reconnect, &mut pending).await
+                    self.connected(conn, deadline, &mut reconnect, &mut pending)
+                        .await
                 }
                 Ok(Err(Failed { error, is_final })) => {
                     warn!(%error, "connection attempt failed");
@@ -120,10 +123,12 @@ impl Manager {
         self.shared.stopped.send_replace(Some(reason));
     }
 
-    /// Runs one connection to its end; says whether to reconnect.
+    /// Runs one connection to its end; says whether to reconnect. The on-connect hook must
+    /// finish by `deadline`.
     async fn connected(
         &mut self,
         conn: Connection,
+        deadline: Instant,
         reconnect: &mut Reconnect,
         pending: &mut Option<Message>,
     ) -> Next {
@@ -142,18 +147,28 @@ impl Manager {
         // closed: they count as unsent on this connection.
         let mut unsent = 0;
 
-        if let Some(hook) = &self.on_connect {
-            let hook = hook(sender.clone());
-            let outcome = tokio::select! {
-                outcome = hook => Some(outcome),
+        if let Some(hook) = self.on_connect.clone() {
+            let hook = tokio::time::timeout_at(deadline, hook(sender.clone()));
+            let failed = tokio::select! {
+                outcome = hook => match outcome {
+                    Ok(Ok(())) => None,
+                    Ok(Err(err)) => Some(format!("on-connect hook failed: {err}")),
+                    Err(_) => Some("on-connect hook timed out".to_owned()),
+                },
                 _ = sender.closed() => None,
+                // The application's close does not wait for the hook, and what it queued
+                // does not go out without the hook: it is reported unsent when we stop.
+                _ = self.close.changed() => {
+                    app_closed = true;
+                    self.outbound.close();
+                    let (code, reason) = self.close.borrow().clone().unwrap_or((1000, String::new()));
+                    let _ = sender.close(code, &reason);
+                    None
+                }
             };
-            if let Some(Err(err)) = outcome {
-                warn!(error = %err, "on-connect hook failed; closing the connection");
-                let _ = sender.close(
-                    1011,
-                    crate::frame::truncate_reason(&format!("on-connect hook failed: {err}")),
-                );
+            if let Some(error) = failed {
+                warn!(%error, "closing the connection");
+                let _ = sender.close(1011, crate::frame::truncate_reason(&error));
             }
         }
         let _ = self.connections.send(conn);

@@ -1,11 +1,11 @@
 //! The reconnecting client.
 //!
 //! One task per client connects (TCP with the `[socket]` options, TLS for `wss://`, the
-//! handshake, all under `connect_timeout`), hands each new supervised connection to the
-//! application, forwards the messages the application queued, reports [`ClientEvent`]s,
-//! and after a connection is lost waits a full-jitter backoff delay ([`full_jitter`]) and
-//! tries again. The backoff resets only after a connection stayed Healthy for
-//! `stable_after`.
+//! handshake, then the on-connect hook, all under `connect_timeout`), hands each new
+//! supervised connection to the application, forwards the messages the application
+//! queued, reports [`ClientEvent`]s, and after a connection is lost waits a full-jitter
+//! backoff delay ([`full_jitter`]) and tries again. The backoff resets only after a
+//! connection stayed Healthy for `stable_after`.
 //!
 //! When it stops instead of retrying:
 //!
