@@ -45,7 +45,12 @@ pub struct ClientConfig {
     /// Messages sent while disconnected that wait for the next connection; beyond it,
     /// `send` returns a queue-full error.
     pub offline_queue: usize,
-    /// Failed attempts in a row after which the client stops; absent: never stop.
+    /// How many retries in a row may fail before the client stops (0: it never retries,
+    /// not even after a lost connection); absent: never stop. An attempt succeeds once the
+    /// connection is open and the on-connect hook has finished, however soon the connection
+    /// closes after, and that starts the count again; a refused or timed-out attempt, a
+    /// failed handshake and a failing hook count. (The backoff's growth is separate: it
+    /// resets only after `stable_after`.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<u32>,
 }

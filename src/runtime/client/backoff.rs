@@ -1,5 +1,6 @@
 //! When to reconnect: full-jitter exponential backoff that resets only after a stable
-//! connection. Pure: the caller passes the time, the random source is seedable.
+//! connection, and how many retries in a row have failed. Pure: the caller passes the time,
+//! the random source is seedable.
 
 use std::time::Duration;
 
@@ -26,14 +27,17 @@ pub fn full_jitter(backoff: &Backoff, attempt: u32, rng: &mut impl Rng) -> Durat
     Duration::from_nanos(rng.random_range(0..=cap))
 }
 
-/// The reconnect state of one client: consecutive failed attempts, and whether the current
-/// connection has been Healthy for `stable_after` without a break.
+/// The reconnect state of one client: retries since the last stable connection (the
+/// backoff's exponent), retries since an attempt last succeeded (for `max_retries`), and
+/// whether the current connection has been Healthy for `stable_after` without a break.
 #[derive(Debug)]
 pub(crate) struct Reconnect {
     backoff: Backoff,
     stable_after: Duration,
     /// Retries since the last stable connection.
     attempt: u32,
+    /// Retries since an attempt last succeeded: all of them failed.
+    failed: u32,
     healthy_since: Option<Instant>,
     stable: bool,
     rng: StdRng,
@@ -45,6 +49,7 @@ impl Reconnect {
             backoff,
             stable_after,
             attempt: 0,
+            failed: 0,
             healthy_since: None,
             stable: false,
             rng: seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
@@ -77,15 +82,23 @@ impl Reconnect {
         }
     }
 
-    /// Retries since the last stable connection.
-    pub(crate) fn attempts(&self) -> u32 {
-        self.attempt
+    /// An attempt succeeded: the connection opened and its on-connect hook finished. However
+    /// soon it closes, the retries before it no longer count as failed; the backoff still
+    /// waits for a stable connection.
+    pub(crate) fn succeeded(&mut self) {
+        self.failed = 0;
     }
 
-    /// The next retry's number (from 1) and delay.
+    /// Retries since an attempt last succeeded (or since the start), every one failed.
+    pub(crate) fn failed_retries(&self) -> u32 {
+        self.failed
+    }
+
+    /// The next retry's number (from 1 after a stable connection) and delay.
     pub(crate) fn next_delay(&mut self) -> (u32, Duration) {
         let delay = full_jitter(&self.backoff, self.attempt, &mut self.rng);
         self.attempt = self.attempt.saturating_add(1);
+        self.failed = self.failed.saturating_add(1);
         (self.attempt, delay)
     }
 
@@ -158,7 +171,7 @@ mod tests {
         r.connected(Instant::now());
         tokio::time::advance(Duration::from_millis(50)).await;
         r.disconnected(Instant::now());
-        assert_eq!(r.attempts(), 2);
+        assert_eq!(r.next_delay().0, 3);
 
         // Healthy for 4 s, degraded, healthy again for 4 s: never 5 s in a row, no reset.
         r.connected(Instant::now());
@@ -167,7 +180,7 @@ mod tests {
         r.health(true, Instant::now());
         tokio::time::advance(Duration::from_secs(4)).await;
         r.disconnected(Instant::now());
-        assert_eq!(r.attempts(), 2);
+        assert_eq!(r.next_delay().0, 4);
 
         // Healthy for 5 s, then lost to a keepalive timeout: that was stable, reset.
         r.connected(Instant::now());
@@ -175,9 +188,22 @@ mod tests {
         r.health(false, Instant::now());
         tokio::time::advance(Duration::from_secs(20)).await;
         r.disconnected(Instant::now());
-        assert_eq!(r.attempts(), 0);
         let (attempt, delay) = r.next_delay();
         assert_eq!(attempt, 1);
         assert!(delay <= backoff().initial);
+    }
+
+    #[test]
+    fn only_retries_since_the_last_success_count_as_failed() {
+        let mut r = Reconnect::new(backoff(), Duration::from_secs(30), Some(4));
+        r.next_delay();
+        r.next_delay();
+        assert_eq!(r.failed_retries(), 2);
+        // A connection that opened, however short-lived: the count starts again, the
+        // backoff's exponent does not.
+        r.succeeded();
+        assert_eq!(r.failed_retries(), 0);
+        assert_eq!(r.next_delay().0, 3);
+        assert_eq!(r.failed_retries(), 1);
     }
 }

@@ -96,7 +96,7 @@ impl Manager {
                 break reason;
             }
             if let Some(max) = self.client.max_retries {
-                if reconnect.attempts() >= max {
+                if reconnect.failed_retries() >= max {
                     break format!("gave up after {max} retries");
                 }
             }
@@ -147,6 +147,8 @@ impl Manager {
         // closed: they count as unsent on this connection.
         let mut unsent = 0;
 
+        // The attempt succeeds once the hook, if any, has finished with the connection open.
+        let mut opened = true;
         if let Some(hook) = self.on_connect.clone() {
             let hook = tokio::time::timeout_at(deadline, hook(sender.clone()));
             let failed = tokio::select! {
@@ -155,7 +157,10 @@ impl Manager {
                     Ok(Err(err)) => Some(format!("on-connect hook failed: {err}")),
                     Err(_) => Some("on-connect hook timed out".to_owned()),
                 },
-                _ = sender.closed() => None,
+                _ = sender.closed() => {
+                    opened = false;
+                    None
+                }
                 // The application's close does not wait for the hook, and what it queued
                 // does not go out without the hook: it is reported unsent when we stop.
                 _ = self.close.changed() => {
@@ -169,7 +174,11 @@ impl Manager {
             if let Some(error) = failed {
                 warn!(%error, "closing the connection");
                 let _ = sender.close(1011, crate::frame::truncate_reason(&error));
+                opened = false;
             }
+        }
+        if opened {
+            reconnect.succeeded();
         }
         let _ = self.connections.send(conn);
         self.shared.set_connected(true);

@@ -17,7 +17,7 @@
 //! | any other close (1000, 1001, 1011, …), 1006, a network error | retries |
 //! | the handshake was answered with HTTP 4xx (but 408, 429), or the URL is invalid | stops |
 //! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries |
-//! | `max_retries` failed attempts in a row | stops |
+//! | `max_retries` retries in a row failed (an opened connection starts the count again) | stops |
 
 mod backoff;
 mod builder;
