@@ -75,6 +75,11 @@ impl Connection {
         Poll::Pending
     }
 
+    /// Messages received and not yet taken.
+    pub(crate) fn unread(&self) -> usize {
+        self.sender.shared.inbound_len()
+    }
+
     /// A cloneable handle for sending and closing from other tasks.
     pub fn sender(&self) -> Sender {
         self.sender.clone()

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc, watch};
@@ -11,7 +10,8 @@ use tracing::Instrument;
 
 use super::connect::{Target, Tls};
 use super::manager::Manager;
-use super::{Client, OnConnect, Shared};
+use super::shared::Shared;
+use super::{Client, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::runtime::{Hub, Side};
 use crate::{Config, Error, Result, Sender, Supervisor};
@@ -149,15 +149,9 @@ impl ClientBuilder {
         self.client.validate()?;
         crate::runtime::socket::validate(&self.socket, &self.supervisor)?;
         let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
-        let (connections_tx, connections_rx) = mpsc::unbounded_channel();
         let (events, first_events) = broadcast::channel(EVENT_CAPACITY);
         let (close_tx, close_rx) = watch::channel(None);
-        let shared = Arc::new(Shared {
-            connected: AtomicBool::new(false),
-            current: Mutex::new(None),
-            events,
-            stopped: watch::Sender::new(None),
-        });
+        let shared = Arc::new(Shared::new(events));
         let span = tracing::info_span!("ws_health.client", url = %target.request.uri());
         let manager = Manager {
             target,
@@ -173,7 +167,6 @@ impl ClientBuilder {
             seed: self.seed,
             shared: shared.clone(),
             outbound: outbound_rx,
-            connections: connections_tx,
             close: close_rx,
             client: self.client.clone(),
         };
@@ -181,7 +174,6 @@ impl ClientBuilder {
         Ok(Client {
             shared,
             outbound: outbound_tx,
-            connections: connections_rx,
             current: None,
             first_events: Mutex::new(Some(first_events)),
             close: close_tx,

@@ -11,7 +11,8 @@ use tracing::{debug, info, warn};
 
 use super::backoff::Reconnect;
 use super::connect::{connect, Failed, Target, Tls};
-use super::{ClientEvent, OnConnect, Shared};
+use super::shared::Shared;
+use super::{ClientEvent, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
 use crate::{Connection, Health, Sender, Status, Supervisor};
@@ -28,7 +29,6 @@ pub(super) struct Manager {
     pub(super) seed: Option<u64>,
     pub(super) shared: Arc<Shared>,
     pub(super) outbound: mpsc::Receiver<Message>,
-    pub(super) connections: mpsc::UnboundedSender<Connection>,
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
 }
 
@@ -120,7 +120,7 @@ impl Manager {
         self.emit(ClientEvent::Stopped {
             reason: reason.clone(),
         });
-        self.shared.stopped.send_replace(Some(reason));
+        self.shared.stop(|| reason);
     }
 
     /// Runs one connection to its end; says whether to reconnect. The on-connect hook must
@@ -180,7 +180,7 @@ impl Manager {
         if opened {
             reconnect.succeeded();
         }
-        let _ = self.connections.send(conn);
+        self.shared.hand_over(conn);
         self.shared.set_connected(true);
 
         let mut end: Disconnect = loop {
@@ -299,6 +299,13 @@ impl Manager {
 
     fn emit(&self, event: ClientEvent) {
         let _ = self.shared.events.send(event);
+    }
+}
+
+impl Drop for Manager {
+    /// `recv` and `stopped` never wait for a task that panicked or was dropped.
+    fn drop(&mut self) {
+        self.shared.stop(|| "the client task ended".into());
     }
 }
 

@@ -24,6 +24,7 @@ mod builder;
 mod connect;
 mod events;
 mod manager;
+mod shared;
 
 pub use backoff::full_jitter;
 pub use builder::ClientBuilder;
@@ -32,7 +33,7 @@ pub use events::ClientEvent;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -40,8 +41,8 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::supervisor::WeakSender;
 use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats};
+use shared::Shared;
 
 type OnConnect =
     Arc<dyn Fn(Sender) -> Pin<Box<dyn Future<Output = Result<()>> + Send>> + Send + Sync>;
@@ -52,7 +53,7 @@ type OnConnect =
 ///
 /// Receive with [`recv`](Client::recv): it yields messages across reconnects. The
 /// supervisor answers the server's pings on its own task, even while the application is
-/// busy.
+/// busy, as long as fewer than `queues.inbound` messages wait for `recv`.
 ///
 /// ```no_run
 /// # async fn run() -> ws_health::Result<()> {
@@ -78,36 +79,10 @@ type OnConnect =
 pub struct Client {
     shared: Arc<Shared>,
     outbound: mpsc::Sender<Message>,
-    connections: mpsc::UnboundedReceiver<Connection>,
     current: Option<Connection>,
     first_events: Mutex<Option<broadcast::Receiver<ClientEvent>>>,
     close: watch::Sender<Option<(u16, String)>>,
     offline_queue: usize,
-}
-
-pub(crate) struct Shared {
-    connected: AtomicBool,
-    current: Mutex<Option<WeakSender>>,
-    events: broadcast::Sender<ClientEvent>,
-    stopped: watch::Sender<Option<String>>,
-}
-
-impl Shared {
-    fn set_connected(&self, connected: bool) {
-        self.connected.store(connected, Ordering::Release);
-    }
-
-    fn set_current(&self, sender: Option<&Sender>) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = sender.map(Sender::downgrade);
-    }
-
-    fn current(&self) -> Option<Sender> {
-        self.current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .and_then(WeakSender::upgrade)
-    }
 }
 
 impl Client {
@@ -167,8 +142,16 @@ impl Client {
         })
     }
 
-    /// The next message from the server, across reconnects; `None` once the client has
-    /// stopped and every message was taken.
+    /// The next message from the server, across reconnects: the current connection's
+    /// messages, then the next connection's; `None` once the client has stopped and every
+    /// message was taken.
+    ///
+    /// The client keeps one connection for `recv`, the newest it has not started reading:
+    /// one that ended before `recv` got to it is dropped with its unread messages (with a
+    /// warning) when a newer one is connected, so a client that never calls `recv` keeps
+    /// no past connection. Call it even with no use for the messages: once
+    /// `queues.inbound` of them wait, the connection stops reading, and so stops answering
+    /// the server's pings.
     pub async fn recv(&mut self) -> Option<Message> {
         loop {
             if let Some(conn) = &mut self.current {
@@ -177,7 +160,7 @@ impl Client {
                 }
                 self.current = None;
             }
-            self.current = Some(self.connections.recv().await?);
+            self.current = Some(self.shared.next_connection().await?);
         }
     }
 

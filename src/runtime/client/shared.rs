@@ -1,0 +1,105 @@
+//! What the client's task shares with the application's [`Client`](super::Client): the
+//! connection state, the events, why it stopped, and the connection waiting for `recv`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::{broadcast, watch, Notify};
+use tracing::warn;
+
+use super::ClientEvent;
+use crate::supervisor::WeakSender;
+use crate::{Connection, Sender};
+
+/// What the client's task shares with the [`Client`](super::Client).
+pub(crate) struct Shared {
+    pub(super) connected: AtomicBool,
+    current: Mutex<Option<WeakSender>>,
+    pub(super) events: broadcast::Sender<ClientEvent>,
+    pub(super) stopped: watch::Sender<Option<String>>,
+    /// The newest connection `recv` has not taken.
+    waiting: Mutex<Option<Connection>>,
+    /// Signalled when a connection is handed over and when the client stops.
+    handed_over: Notify,
+}
+
+impl Shared {
+    pub(super) fn new(events: broadcast::Sender<ClientEvent>) -> Self {
+        Shared {
+            connected: AtomicBool::new(false),
+            current: Mutex::new(None),
+            events,
+            stopped: watch::Sender::new(None),
+            waiting: Mutex::new(None),
+            handed_over: Notify::new(),
+        }
+    }
+
+    pub(super) fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::Release);
+    }
+
+    pub(super) fn set_current(&self, sender: Option<&Sender>) {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = sender.map(Sender::downgrade);
+    }
+
+    pub(super) fn current(&self) -> Option<Sender> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(WeakSender::upgrade)
+    }
+
+    /// Offers `conn` to `recv`. The connection offered before, if `recv` never took it, is
+    /// dropped with its unread messages: it has ended (the client connects again only
+    /// after), and keeping each would grow without bound in a client that never receives.
+    pub(super) fn hand_over(&self, conn: Connection) {
+        let old = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(conn);
+        if let Some(old) = old.filter(|old| old.unread() > 0) {
+            warn!(
+                id = old.id(),
+                unread = old.unread(),
+                "dropped the unread messages of a connection recv never took"
+            );
+        }
+        self.handed_over.notify_waiters();
+    }
+
+    /// The connection `recv` reads next; `None` once the client has stopped and none waits.
+    pub(super) async fn next_connection(&self) -> Option<Connection> {
+        loop {
+            let handed_over = self.handed_over.notified();
+            tokio::pin!(handed_over);
+            handed_over.as_mut().enable();
+            let waiting = self
+                .waiting
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            if waiting.is_some() {
+                return waiting;
+            }
+            if self.stopped.borrow().is_some() {
+                return None;
+            }
+            handed_over.await;
+        }
+    }
+
+    /// Records why the client stopped, unless it had, and wakes `recv`.
+    pub(super) fn stop(&self, reason: impl FnOnce() -> String) {
+        self.stopped.send_if_modified(|stopped| {
+            let first = stopped.is_none();
+            if first {
+                *stopped = Some(reason());
+            }
+            first
+        });
+        self.handed_over.notify_waiters();
+    }
+}
