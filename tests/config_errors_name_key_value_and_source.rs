@@ -133,7 +133,6 @@ fn durations_over_a_year_are_errors_that_name_the_limit() {
         "ping.jitter",
         "ping.slack",
         "socket.user_timeout",
-        "socket.keepalive.idle",
         "server.shutdown_timeout",
         "client.connect_timeout",
         "client.stable_after",
@@ -143,6 +142,16 @@ fn durations_over_a_year_are_errors_that_name_the_limit() {
         let msg = file_error(&format!("[{table}]\n{name} = \"400000000000y\""));
         assert_names(&msg, &[&format!("`{key}`"), "at most \"1year\""]);
     }
+    // TCP keepalive's timings have the kernel's narrower range.
+    let msg = file_error("[socket.keepalive]\nidle = \"400000000000y\"");
+    assert_names(
+        &msg,
+        &[
+            "`socket.keepalive.idle`",
+            "from 1s to 32767s",
+            "kernel's range",
+        ],
+    );
     // The limit itself is a legal value.
     jail(|jail| {
         jail.set_env("WS_HEALTH_PING__INTERVAL", "1y");

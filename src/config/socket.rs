@@ -186,7 +186,8 @@ impl Validate for TcpKeepalive {
                     v.error(
                         key,
                         duration(value),
-                        "must be from 1s to 32767s (9h 6m 7s), the kernel's range in whole                          seconds (to leave TCP keepalive off, set `enabled = false`)",
+                        "must be from 1s to 32767s (9h 6m 7s) in whole seconds, the kernel's range \
+                         (to leave TCP keepalive off, set `enabled = false`)",
                     );
                 }
             }
