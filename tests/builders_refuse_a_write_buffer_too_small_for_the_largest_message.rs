@@ -98,3 +98,34 @@ async fn a_supervisor_that_lets_the_application_send_more_is_refused_too() {
         .unwrap();
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_supervisor_without_a_send_limit_needs_an_unbounded_write_buffer() {
+    let unlimited = || {
+        Supervisor::builder()
+            .with_max_message_size(None)
+            .build()
+            .unwrap()
+    };
+    let err = Server::builder(unlimited())
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .expect_err("a bounded write buffer for sends of any size was accepted");
+    assert_names(
+        &err.to_string(),
+        &[
+            "messages of any size",
+            "`socket.max_write_buffer_size` (33554432)",
+        ],
+    );
+    let unbounded = SocketConfig {
+        max_write_buffer_size: usize::MAX,
+        ..SocketConfig::default()
+    };
+    let server = Server::builder(unlimited())
+        .with_socket_config(unbounded)
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    server.shutdown().await;
+}

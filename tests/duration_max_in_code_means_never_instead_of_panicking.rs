@@ -91,3 +91,35 @@ async fn a_ping_timeout_of_duration_max_waits_for_years() {
     let end = driver.await.expect("the driver panicked");
     assert_eq!((end.initiator, end.code), (Initiator::Policy, 1011));
 }
+
+/// A client whose connect timeout is `Duration::MAX` connects and runs its on-connect hook
+/// (the hook's share of the timeout is what is left of it, never an overflowing instant).
+#[tokio::test]
+async fn client_with_a_connect_timeout_of_duration_max_connects() {
+    use ws_health::config::ClientConfig;
+    use ws_health::runtime::Client;
+
+    let server = ws_health::runtime::Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .serve(
+            "127.0.0.1:0",
+            |mut conn: ws_health::Connection| async move {
+                while let Some(message) = conn.recv().await {
+                    let _ = conn.send(message).await;
+                }
+            },
+        )
+        .await
+        .unwrap();
+    let mut client = Client::builder(format!("ws://{}", server.local_addr()))
+        .with_supervisor(support::runtime::quiet_supervisor())
+        .with_client_config(ClientConfig {
+            connect_timeout: NEVER,
+            ..ClientConfig::default()
+        })
+        .with_on_connect(|conn| async move { conn.send(Message::text("hook")).await })
+        .connect()
+        .unwrap();
+    let echoed = support::within("the hook's message echoed", client.recv()).await;
+    assert_eq!(echoed, Some(Message::text("hook")));
+}

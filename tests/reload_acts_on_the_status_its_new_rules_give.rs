@@ -5,8 +5,11 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use support::mock_transport::{self, close_of};
 use support::ms;
+use tokio::sync::Notify;
 use ws_health::{
     async_trait, CheckContext, CheckSettings, Config, Health, HealthCheck, Status, Supervisor,
 };
@@ -94,4 +97,46 @@ async fn degraded_check_disabled_makes_the_connection_healthy() {
     assert_eq!(conn.health().status(), Status::Healthy);
     assert_eq!(conn.disconnect(), None);
     assert!(peer.pings_answered() >= 10);
+}
+
+/// Fails once released, announcing when it started.
+struct Held {
+    started: Arc<Notify>,
+    release: Arc<Notify>,
+}
+
+#[async_trait]
+impl HealthCheck for Held {
+    async fn check(&self, _: &CheckContext) -> Health {
+        self.started.notify_one();
+        self.release.notified().await;
+        Health::unhealthy("feed stale")
+    }
+}
+
+/// A run in flight when its check is disabled ends without a result: finished, it would be
+/// judged by a default (critical) rule and close a healthy connection.
+#[tokio::test(start_paused = true)]
+async fn run_in_flight_of_a_check_disabled_has_no_result() {
+    let (started, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let held = Held {
+        started: started.clone(),
+        release: release.clone(),
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("feed", held, feed(false, true))
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+
+    started.notified().await;
+    supervisor.reload(&config(feed(false, false))).unwrap();
+    // Its result wakes the driver, which takes the reload first.
+    release.notify_one();
+    tokio::time::sleep(ms(1000)).await;
+    assert_eq!(conn.health().status(), Status::Healthy, "{}", conn.health());
+    assert_eq!(conn.disconnect(), None);
 }

@@ -47,7 +47,7 @@ pub struct ServerConfig {
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
     /// Threads of the server's own that run the connections, each a single-threaded tokio
-    /// runtime; a new connection goes to the one serving the fewest. `0` runs them on the
+    /// runtime; a new connection goes to the one with the fewest tasks. `0` runs them on the
     /// runtime that calls `serve`. Several single-threaded runtimes cost less CPU per ping
     /// than one multi-thread runtime, but a connection never moves to an idle thread while
     /// its own is busy (docs/tuning.md). A handler then runs on a current-thread runtime:

@@ -65,15 +65,20 @@ pub fn configure_socket(stream: &TcpStream, config: &SocketConfig) -> Result<()>
 pub(crate) fn validate(config: &SocketConfig, supervisor: &Supervisor) -> Result<()> {
     config.validate()?;
     let largest = supervisor.max_message_size();
-    if largest.is_some() && config.max_write_buffer_size <= config.write_room(largest) {
+    // Without a send limit, any message must fit: only an unbounded write buffer holds it.
+    let fits = match largest {
+        Some(_) => config.max_write_buffer_size > config.write_room(largest),
+        None => config.max_write_buffer_size == usize::MAX,
+    };
+    if !fits {
         let shown = |size: Option<usize>| size.map_or_else(|| "none".into(), |s| s.to_string());
         return Err(Error::invalid(format!(
-            "the supervisor lets the application send messages of up to {} bytes, more than \
+            "the supervisor lets the application send messages of {}, more than \
              `socket.max_write_buffer_size` ({}) holds beside `socket.write_buffer_size` ({}) \
              and a frame header ({}): give the supervisor the socket's limit, \
              `socket.max_message_size` ({}), with `SupervisorBuilder::with_config` or \
              `with_max_message_size`, or raise `socket.max_write_buffer_size`",
-            shown(largest),
+            largest.map_or_else(|| "any size".into(), |m| format!("up to {m} bytes")),
             config.max_write_buffer_size,
             config.write_buffer_size,
             crate::config::FRAME_HEADER,

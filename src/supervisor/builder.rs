@@ -110,7 +110,8 @@ impl SupervisorBuilder {
 
     /// Sets the largest message the application may send; `send` refuses a larger one with
     /// an error. Match it to what the transport accepts (the runtime uses
-    /// `socket.max_message_size` for both).
+    /// `socket.max_message_size` for both). `None` lets any size through: the runtime's
+    /// builders then require an unbounded write buffer (`max_write_buffer_size: usize::MAX`).
     pub fn with_max_message_size(mut self, max: Option<usize>) -> Self {
         self.max_message_size = max;
         self

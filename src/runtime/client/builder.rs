@@ -155,7 +155,7 @@ impl ClientBuilder {
         let span = tracing::info_span!("ws_health.client", url = %target.request.uri());
         let manager = Manager {
             target,
-            supervisor: self.supervisor,
+            supervisor: self.supervisor.clone(),
             websocket: self.socket.websocket_config(),
             socket: self.socket,
             tls: Tls {
@@ -178,6 +178,7 @@ impl ClientBuilder {
             first_events: Mutex::new(Some(first_events)),
             close: close_tx,
             offline_queue: self.client.offline_queue,
+            supervisor: self.supervisor,
         })
     }
 }

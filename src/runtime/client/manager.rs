@@ -46,10 +46,10 @@ impl Manager {
         let mut pending: Option<Message> = None;
         let reason = loop {
             // The attempt, on-connect hook included.
-            let deadline = Instant::now() + self.client.connect_timeout;
+            let started = Instant::now();
             let attempt = tokio::select! {
-                attempt = tokio::time::timeout_at(
-                    deadline,
+                attempt = tokio::time::timeout(
+                    self.client.connect_timeout,
                     connect(&self.target, &self.socket, self.websocket, &self.tls),
                 ) => attempt,
                 _ = self.close.changed() => break "closed by the application".to_owned(),
@@ -66,7 +66,7 @@ impl Manager {
                     let (conn, driver) = self.supervisor.attach_with(ws, info);
                     tokio::spawn(driver);
                     info!(id = conn.id(), %peer, "connected");
-                    self.connected(conn, deadline, &mut reconnect, &mut pending)
+                    self.connected(conn, started, &mut reconnect, &mut pending)
                         .await
                 }
                 Ok(Err(Failed { error, is_final })) => {
@@ -124,11 +124,11 @@ impl Manager {
     }
 
     /// Runs one connection to its end; says whether to reconnect. The on-connect hook must
-    /// finish by `deadline`.
+    /// finish within `connect_timeout` of `started`, the attempt's start.
     async fn connected(
         &mut self,
         conn: Connection,
-        deadline: Instant,
+        started: Instant,
         reconnect: &mut Reconnect,
         pending: &mut Option<Message>,
     ) -> Next {
@@ -150,7 +150,13 @@ impl Manager {
         // The attempt succeeds once the hook, if any, has finished with the connection open.
         let mut opened = true;
         if let Some(hook) = self.on_connect.clone() {
-            let hook = tokio::time::timeout_at(deadline, hook(sender.clone()));
+            // What is left of `connect_timeout`; a duration, not an instant, as
+            // `Duration::MAX` ("never") would overflow one.
+            let left = self
+                .client
+                .connect_timeout
+                .saturating_sub(started.elapsed());
+            let hook = tokio::time::timeout(left, hook(sender.clone()));
             let failed = tokio::select! {
                 outcome = hook => match outcome {
                     Ok(Ok(())) => None,
@@ -166,7 +172,7 @@ impl Manager {
                 _ = self.close.changed() => {
                     app_closed = true;
                     self.outbound.close();
-                    let (code, reason) = self.close.borrow().clone().unwrap_or((1000, String::new()));
+                    let (code, reason) = self.close_request();
                     let _ = sender.close(code, &reason);
                     None
                 }
@@ -190,7 +196,7 @@ impl Manager {
                 // Taken before `next_message`: `close_after_queue` sends the queue first.
                 _ = self.close.changed(), if !app_closed => {
                     app_closed = true;
-                    let (code, reason) = self.close.borrow().clone().unwrap_or((1000, String::new()));
+                    let (code, reason) = self.close_request();
                     unsent = self.close_after_queue(&sender, pending, code, &reason);
                 }
                 changed = health.changed() => {
@@ -269,6 +275,11 @@ impl Manager {
             .count();
         let _ = sender.close(code, reason);
         refused
+    }
+
+    /// The close the application asked for; 1000 when it dropped the client.
+    fn close_request(&self) -> (u16, String) {
+        self.close.borrow().clone().unwrap_or((1000, String::new()))
     }
 
     /// Refuses later sends and drops what is still queued; returns how many messages that was.

@@ -41,7 +41,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats};
+use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats, Supervisor};
 use shared::Shared;
 
 type OnConnect =
@@ -83,6 +83,8 @@ pub struct Client {
     first_events: Mutex<Option<broadcast::Receiver<ClientEvent>>>,
     close: watch::Sender<Option<(u16, String)>>,
     offline_queue: usize,
+    /// For the send limit, which a reload may change.
+    supervisor: Supervisor,
 }
 
 impl Client {
@@ -108,8 +110,10 @@ impl Client {
     /// # Errors
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
     /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
-    /// been closed or has stopped.
+    /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
+    /// `socket.max_message_size`, which no connection would take.
     pub async fn send(&self, message: Message) -> Result<()> {
+        self.check_size(&message)?;
         if self.is_connected() {
             return self
                 .outbound
@@ -125,6 +129,7 @@ impl Client {
     /// # Errors
     /// As [`send`](Client::send), also when connected and the queue is full.
     pub fn try_send(&self, message: Message) -> Result<()> {
+        self.check_size(&message)?;
         self.outbound.try_send(message).map_err(|err| match err {
             mpsc::error::TrySendError::Full(_) => Error::new(
                 ErrorKind::QueueFull,
@@ -140,6 +145,18 @@ impl Client {
             ),
             mpsc::error::TrySendError::Closed(_) => self.stopped_error(),
         })
+    }
+
+    /// Refused here rather than queued: a connection would refuse it later, after `send`
+    /// returned Ok.
+    fn check_size(&self, message: &Message) -> Result<()> {
+        match self.supervisor.max_message_size() {
+            Some(max) if message.len() > max => Err(Error::invalid(format!(
+                "message of {} bytes is larger than the limit of {max}                  (socket.max_message_size); it was not queued",
+                message.len()
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// The next message from the server, across reconnects: the current connection's

@@ -152,7 +152,7 @@ fn admit(
     }
 }
 
-/// Spawns `serve` for one connection: here, or on the worker serving the fewest, with the
+/// Spawns `serve` for one connection: here, or on the worker with the fewest tasks, with the
 /// socket moved to that worker's reactor so that its readiness wakes the task on its own
 /// thread. Generic, so that each way of serving keeps a task sized for itself.
 fn spawn<S, F>(

@@ -1,5 +1,5 @@
 //! The server's worker threads (`server.workers`): each runs a single-threaded tokio runtime,
-//! and a new connection goes to the one serving the fewest. A connection's task, its
+//! and a new connection goes to the one with the fewest tasks. A connection's task, its
 //! socket's readiness and its timer then all live on one thread, so a ping's wake-ups never
 //! cross threads (docs/performance.md, "The runtime's threads").
 

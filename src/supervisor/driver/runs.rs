@@ -90,9 +90,7 @@ impl<S: Transport> Driver<S> {
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
             if !self.plan.checks[i].settings.enabled {
-                // Disabled by a reload: a run in flight ends without a result.
-                slot.run = None;
-                continue;
+                continue; // its run in flight, if any, ended at the reload
             }
             match &slot.run {
                 Some(run) if now >= run.deadline => {
@@ -117,6 +115,13 @@ impl<S: Transport> Driver<S> {
         self.plan = self.plan_rx.borrow_and_update().clone();
         debug!("configuration reloaded");
         let plan = self.plan.clone();
+        // A disabled check's run in flight ends without a result now: finished below, it
+        // would be judged by the rule of a check that no longer counts.
+        for (slot, planned) in self.slots.iter_mut().zip(&plan.checks) {
+            if !planned.settings.enabled {
+                slot.run = None;
+            }
+        }
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
             return false;
         };

@@ -1,0 +1,39 @@
+//! `Client::send` and `try_send` refuse a message over `socket.max_message_size` with an
+//! error naming the limit, connected or not, instead of accepting it and dropping it later
+//! when no connection would take it.
+
+use ws_health::runtime::Client;
+use ws_health::tungstenite::Message;
+use ws_health::{Config, Supervisor};
+
+#[tokio::test]
+async fn client_send_refuses_a_message_over_the_limit() {
+    let mut config = Config::default();
+    config.socket.max_message_size = Some(1024);
+    let supervisor = Supervisor::builder().with_config(&config).build().unwrap();
+    // A listener that never accepts: the handshake never completes, so the client stays
+    // disconnected and a message would wait in its offline queue.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let client = Client::builder(url)
+        .with_supervisor(supervisor)
+        .with_config(&config)
+        .connect()
+        .unwrap();
+
+    let err = client
+        .send(Message::binary(vec![0u8; 1025]))
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("1025 bytes"), "{text}");
+    assert!(text.contains("socket.max_message_size"), "{text}");
+    let err = client
+        .try_send(Message::binary(vec![0u8; 2048]))
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+
+    // The limit itself is accepted.
+    client.try_send(Message::binary(vec![7u8; 1024])).unwrap();
+}
