@@ -89,12 +89,7 @@ async fn client_max_retries_does_not_count_connections_that_opened() {
 #[tokio::test]
 async fn client_max_retries_counts_refused_attempts() {
     support::trace();
-    // A port with nobody listening.
-    let addr = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let addr = support::runtime::closed_port().await;
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(config())
         .connect()

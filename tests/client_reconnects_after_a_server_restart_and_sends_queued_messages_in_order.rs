@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::runtime::next_client_event as next_event;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -26,22 +28,6 @@ async fn recording_server(addr: SocketAddr, seen: mpsc::UnboundedSender<String>)
         })
         .await
         .unwrap()
-}
-
-async fn next_event(
-    events: &mut tokio::sync::broadcast::Receiver<ClientEvent>,
-    wanted: impl Fn(&ClientEvent) -> bool,
-) -> ClientEvent {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let event = events.recv().await.expect("event stream ended");
-            if wanted(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-    .expect("the event never came")
 }
 
 #[tokio::test]

@@ -7,9 +7,10 @@
 
 mod support;
 
+use support::runtime::next_client_event as next_event;
+
 use std::time::Duration;
 
-use tokio::sync::broadcast;
 use tokio::time::Instant;
 use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::Initiator;
@@ -20,21 +21,6 @@ const TIMEOUT: Duration = Duration::from_millis(400);
 const CLOSE_TIMEOUT: Duration = Duration::from_millis(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_millis(300);
-
-async fn next_event(
-    events: &mut broadcast::Receiver<ClientEvent>,
-    wanted: impl Fn(&ClientEvent) -> bool,
-) -> ClientEvent {
-    support::within("a client event", async {
-        loop {
-            let event = events.recv().await.expect("the event stream ended");
-            if wanted(&event) {
-                return event;
-            }
-        }
-    })
-    .await
-}
 
 #[tokio::test]
 async fn client_reconnects_once_a_pulled_cable_is_plugged_back() {

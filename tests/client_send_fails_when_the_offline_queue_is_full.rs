@@ -12,12 +12,7 @@ use ws_health::runtime::Client;
 #[tokio::test]
 async fn client_send_fails_when_the_offline_queue_is_full() {
     support::trace();
-    // A port with nobody listening.
-    let addr = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let addr = support::runtime::closed_port().await;
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(ClientConfig {
             offline_queue: 3,

@@ -3,7 +3,9 @@
 
 mod support;
 
-use tokio::sync::{broadcast, mpsc};
+use support::runtime::next_client_event as next_event;
+
+use tokio::sync::mpsc;
 use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::tungstenite::Message;
 use ws_health::{Connection, Disconnect, Initiator};
@@ -25,21 +27,6 @@ async fn recording_server() -> (Server, mpsc::UnboundedReceiver<Result<String, D
         .await
         .unwrap();
     (server, seen)
-}
-
-async fn next_event(
-    events: &mut broadcast::Receiver<ClientEvent>,
-    wanted: impl Fn(&ClientEvent) -> bool,
-) -> ClientEvent {
-    support::within("a client event", async {
-        loop {
-            let event = events.recv().await.expect("the event stream ended");
-            if wanted(&event) {
-                return event;
-            }
-        }
-    })
-    .await
 }
 
 /// Connects, sends three messages, lets `finish` close or drop the client; checks that the

@@ -11,12 +11,7 @@ use ws_health::tungstenite::Message;
 #[tokio::test]
 async fn client_stopped_while_disconnected_reports_its_unsent_messages() {
     support::trace();
-    // A port with nobody listening.
-    let addr = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let addr = support::runtime::closed_port().await;
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(support::runtime::client_config(
             Duration::from_secs(5),

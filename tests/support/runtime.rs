@@ -1,9 +1,12 @@
 //! Helpers for tests of the runtime: fast timings and an echo handler.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use tokio::sync::broadcast;
 use ws_health::config::{Backoff, ClientConfig, ServerConfig};
 use ws_health::policy::Policy;
+use ws_health::runtime::ClientEvent;
 use ws_health::tungstenite::Message;
 use ws_health::{CheckSettings, Connection, Supervisor};
 
@@ -64,4 +67,29 @@ pub async fn thread_name(mut conn: Connection) {
             break;
         }
     }
+}
+
+/// The next client event that `wanted` picks, skipping the others.
+pub async fn next_client_event(
+    events: &mut broadcast::Receiver<ClientEvent>,
+    wanted: impl Fn(&ClientEvent) -> bool,
+) -> ClientEvent {
+    super::within("a client event", async {
+        loop {
+            let event = events.recv().await.expect("the event stream ended");
+            if wanted(&event) {
+                return event;
+            }
+        }
+    })
+    .await
+}
+
+/// A loopback address nobody listens on: a port bound on 0 and released at once.
+pub async fn closed_port() -> SocketAddr {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
