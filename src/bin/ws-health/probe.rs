@@ -15,7 +15,10 @@ pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
     // The first ping right after connecting, not one interval later.
     config.ping.initial_delay = Some(Duration::ZERO);
     if args.once {
+        // One answer in time decides: no retry, and no jitter to push the ping past it.
         config.client.max_retries = Some(0);
+        config.ping.enabled = true;
+        config.ping.jitter = Duration::ZERO;
     }
     let supervisor = Supervisor::builder()
         .with_config(&config)
@@ -24,23 +27,30 @@ pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
     let builder = Client::builder(args.url.as_str())
         .with_supervisor(supervisor)
         .with_config(&config);
-    let client = crate::tls::client(builder, args.tls_ca.as_deref())?
+    let mut client = crate::tls::client(builder, args.tls_ca.as_deref())?
         .connect()
         .map_err(Failure::usage)?;
     let json = args.config.json;
     if args.once {
-        once(&client, &args.url, &config, json).await
+        once(&mut client, &args.url, &config, json).await
     } else {
-        watch(&client, &config, json).await
+        watch(&mut client, &config, json).await
     }
 }
 
 /// One connection, one pong within the ping timeout.
-async fn once(client: &Client, url: &str, config: &Config, json: bool) -> Result<(), Failure> {
+///
+/// The server's messages are read and dropped throughout, here and in [`watch`]: left
+/// unread, 64 of them would pause reading, and the pong behind them with it.
+async fn once(client: &mut Client, url: &str, config: &Config, json: bool) -> Result<(), Failure> {
     let mut events = client.events();
     let mut last_error = None;
     loop {
-        match events.recv().await {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            Some(_) = client.recv() => continue,
+        };
+        match event {
             Ok(ClientEvent::Connected { .. }) => break,
             Ok(ClientEvent::ConnectFailed { error }) => last_error = Some(error),
             Ok(ClientEvent::Stopped { reason })
@@ -66,7 +76,11 @@ async fn once(client: &Client, url: &str, config: &Config, json: bool) -> Result
             match client.stats() {
                 Some(stats) if stats.pongs_received > 0 => return Some(stats.latency),
                 None => return None,
-                Some(_) => tokio::time::sleep(Duration::from_millis(2)).await,
+                Some(_) => {}
+            }
+            tokio::select! {
+                Some(_) = client.recv() => {}
+                () = tokio::time::sleep(Duration::from_millis(2)) => {}
             }
         }
     })
@@ -107,7 +121,7 @@ fn report(url: &str, json: bool, rtt: Option<Duration>, error: Option<&str>) {
 
 /// Keeps the connection, prints a line per ping interval and per event, until Ctrl-C or
 /// the client stops for good.
-async fn watch(client: &Client, config: &Config, json: bool) -> Result<(), Failure> {
+async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), Failure> {
     let mut events = client.events();
     let mut tick = tokio::time::interval(config.ping.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -115,6 +129,7 @@ async fn watch(client: &Client, config: &Config, json: bool) -> Result<(), Failu
     loop {
         tokio::select! {
             _ = tick.tick() => print_status(client, json),
+            Some(_) = client.recv() => {}
             event = events.recv() => match event {
                 Ok(ClientEvent::Stopped { reason }) => {
                     print_event(&ClientEvent::Stopped { reason: reason.clone() }, json);

@@ -152,7 +152,8 @@ impl Client {
     fn check_size(&self, message: &Message) -> Result<()> {
         match self.supervisor.max_message_size() {
             Some(max) if message.len() > max => Err(Error::invalid(format!(
-                "message of {} bytes is larger than the limit of {max}                  (socket.max_message_size); it was not queued",
+                "message of {} bytes is larger than the limit of {max} \
+                 (socket.max_message_size); it was not queued",
                 message.len()
             ))),
             _ => Ok(()),
