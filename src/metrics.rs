@@ -8,7 +8,7 @@
 //! |---|---|---|---|
 //! | `ws_health_connections` | gauge | `status` | live supervised connections by status |
 //! | `ws_health_connections_opened_total` | counter | | connections supervised |
-//! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code |
+//! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
 //! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
 //! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
@@ -84,12 +84,24 @@ pub(crate) fn closed(end: &Disconnect) {
         ::metrics::counter!(
             "ws_health_connections_closed_total",
             "initiator" => initiator,
-            "code" => end.code.to_string()
+            "code" => code_label(end.code)
         )
         .increment(1);
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (end, Initiator::Policy);
+}
+
+/// A close code as a label value: the peer chooses it, and each of the 2,000 codes it may
+/// send in the registered and private ranges would be a series of its own.
+#[cfg(feature = "metrics")]
+fn code_label(code: u16) -> String {
+    match code {
+        1000..=1015 => code.to_string(),
+        3000..=3999 => "3xxx".to_owned(),
+        4000..=4999 => "4xxx".to_owned(),
+        _ => "other".to_owned(),
+    }
 }
 
 #[inline]
@@ -104,4 +116,18 @@ pub(crate) fn rtt(rtt: Duration) {
     ::metrics::histogram!("ws_health_rtt_seconds").record(rtt.as_secs_f64());
     #[cfg(not(feature = "metrics"))]
     let _ = rtt;
+}
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use super::code_label;
+
+    #[test]
+    fn close_codes_from_peers_fall_into_a_few_label_values() {
+        assert_eq!(code_label(1011), "1011");
+        assert_eq!(code_label(3000), "3xxx");
+        assert_eq!(code_label(4999), "4xxx");
+        assert_eq!(code_label(2999), "other");
+        assert_eq!(code_label(u16::MAX), "other");
+    }
 }

@@ -1,7 +1,11 @@
 //! `ws-health serve`: a supervised echo server that logs every connection's life.
 
+use std::future::Future;
 use std::io::Write;
+use std::pin::Pin;
+use std::time::Duration;
 
+use tokio::sync::broadcast::error::RecvError;
 use ws_health::config::ServerConfig;
 use ws_health::runtime::{Hub, HubEvent, Server};
 use ws_health::{Connection, Supervisor};
@@ -30,28 +34,40 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
         .serve(&bind, echo)
         .await
         .map_err(Failure::failed)?;
+    let stop = shutdown_signal();
     // The first line: tests and scripts read the address from it (port 0 picks one).
     println!("listening on {}", server.local_addr());
     let _ = std::io::stdout().flush();
 
     let json = args.config.json;
-    let printer = tokio::spawn(async move {
-        loop {
-            match events.recv().await {
+    // A thread of its own: a stalled stdout (a full pipe, a paused terminal) must not stop the
+    // runtime that accepts connections, which with `--threads 1` drives them all too.
+    let printer = std::thread::Builder::new()
+        .name("ws-health-printer".into())
+        .spawn(move || loop {
+            match events.blocking_recv() {
                 Ok(event) => print_event(&event, json),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                Err(RecvError::Lagged(n)) => {
                     eprintln!("ws-health: {n} connection events skipped (output too slow)");
                 }
-                Err(_) => break,
+                Err(RecvError::Closed) => break,
             }
-        }
-    });
-    shutdown_signal().await;
+        })
+        .map_err(|err| Failure::failed(format!("could not start the printer thread: {err}")))?;
+    stop.await;
     eprintln!("ws-health: shutting down");
     server.shutdown().await;
-    printer.abort();
+    // The hub went with the server and its connections: the printer ends once it has printed
+    // the last event, the closes of the shutdown included (bounded, should stdout be stalled).
+    let printed = tokio::task::spawn_blocking(move || printer.join());
+    if tokio::time::timeout(PRINTER_GRACE, printed).await.is_err() {
+        eprintln!("ws-health: the last connection events were not all printed");
+    }
     Ok(())
 }
+
+/// How long the last events may take to print at shutdown.
+const PRINTER_GRACE: Duration = Duration::from_secs(2);
 
 /// `--threads`, else `server.workers`, else one per core; a single one is the main thread.
 fn workers(threads: Option<u16>, configured: usize) -> usize {
@@ -105,18 +121,26 @@ fn print_event(event: &HubEvent, json: bool) {
     }
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
+/// Ctrl-C, or SIGTERM on Unix. The handlers are installed when this is called, not when it
+/// is first awaited: a script that signals as soon as it has read the address must never
+/// meet the default, fatal one.
+fn shutdown_signal() -> Pin<Box<dyn Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
+        if let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            return Box::pin(async move {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            });
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
