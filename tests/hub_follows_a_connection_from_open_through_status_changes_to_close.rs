@@ -90,12 +90,19 @@ async fn hub_follows_a_connection_from_open_through_status_changes_to_close() {
 
     let closed = loop {
         match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
-            Ok(Ok(HubEvent::Closed { disconnect, .. })) => break disconnect,
+            Ok(Ok(event @ HubEvent::Closed { .. })) => break event,
             Ok(Ok(_)) => continue,
             other => panic!("no close: {other:?}"),
         }
     };
-    assert_eq!(closed.code, 1011);
+    let line = serde_json::to_value(&closed).unwrap();
+    assert_eq!(line["disconnect"]["code"], 1011, "{line}");
+    assert_eq!(line["disconnect"]["by"], "policy", "{line}");
+    assert_eq!(line["disconnect"]["unsent"], 0, "{line}");
+    let HubEvent::Closed { disconnect, .. } = closed else {
+        unreachable!()
+    };
+    assert_eq!(disconnect.code, 1011);
     assert!(hub.is_empty());
     assert_eq!(hub.counts().total(), 0);
     server.shutdown().await;

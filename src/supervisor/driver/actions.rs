@@ -52,10 +52,12 @@ impl<S: Transport> Driver<S> {
         if let Some(rtt) = health.rtt() {
             status = status.with_rtt(rtt);
         }
+        // Set before the observer hears of it: a hub subscriber that looks the connection up
+        // on the event reads the new status.
+        self.shared.health.set(status.clone());
         if let Some(observer) = &self.shared.observer {
             observer.status_changed(self.shared.id, t.from, &status);
         }
-        self.shared.health.set(status);
         self.gauge.status_changed(name, t.to);
         for action in plan.actions(i, t) {
             match action {
