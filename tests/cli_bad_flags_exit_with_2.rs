@@ -28,4 +28,6 @@ fn cli_bad_flags_exit_with_2() {
         "no-such-profile",
     );
     fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
+    fails_with_2(&["serve", "--bind", "127.0.0.1"], "--bind = \"127.0.0.1\"");
+    fails_with_2(&["serve", "--bind", "nonsense"], "host:port");
 }

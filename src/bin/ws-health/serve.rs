@@ -16,7 +16,16 @@ use crate::Failure;
 pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Failure> {
     let mut config = args.config.load()?;
     config.server.workers = workers(threads, config.server.workers);
-    let bind = args.bind.unwrap_or_else(|| config.server.bind.clone());
+    let (bind, source) = match args.bind {
+        Some(bind) => (bind, "--bind"),
+        None => (config.server.bind.clone(), "server.bind"),
+    };
+    // A usage error (exit 2) naming where it came from, not a failure to serve (exit 1).
+    if let Err(err) = tokio::net::lookup_host(bind.as_str()).await {
+        return Err(Failure::usage(format!(
+            "{source} = {bind:?} is not an address to listen on (host:port): {err}"
+        )));
+    }
     let supervisor = Supervisor::builder()
         .with_config(&config)
         .build()
