@@ -127,6 +127,12 @@ impl Inner {
         };
         for ping in &mut self.pings[..=i] {
             if let PingState::Written(sent) | PingState::Flushed(sent) = ping.state {
+                // Answered while the flush it went out with was still pending (data written
+                // after it): on the wire all the same, and counted as sent now. Its round trip
+                // runs from the write, the best instant known.
+                if matches!(ping.state, PingState::Written(_)) {
+                    stats.ping_sent();
+                }
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
                 stats.record_rtt(rtt);
@@ -325,5 +331,30 @@ impl Shared {
         drop(inner);
         self.wake_driver();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
+        let start = Instant::now();
+        let stats = StatsCell::new(start);
+        let mut inner = Inner::default();
+        let ping = |ticket, payload: &'static [u8], state| PendingPing {
+            ticket,
+            check: None,
+            payload: Bytes::from_static(payload),
+            state,
+        };
+        inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
+        inner.pings.push(ping(2, b"two", PingState::Written(start)));
+        assert!(inner.answer_pong(b"two", start + Duration::from_millis(5), &stats));
+        let seen = stats.snapshot(start + Duration::from_millis(5));
+        // The flushed one was counted at its flush (not here); the other one now.
+        assert_eq!(seen.pings_sent, 1);
+        assert_eq!(seen.pongs_received, 2);
     }
 }
