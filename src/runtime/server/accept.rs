@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,9 +120,18 @@ fn admit(
         return;
     }
     if let Some(filter) = &context.filter {
-        if !filter(&stream, peer) {
-            debug!(%peer, "connection refused by the accept filter");
-            return;
+        // The application's code, on the accept loop: a panic there refuses this connection
+        // instead of ending the loop, and with it the server and every connection.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| filter(&stream, peer))) {
+            Ok(true) => {}
+            Ok(false) => {
+                debug!(%peer, "connection refused by the accept filter");
+                return;
+            }
+            Err(_) => {
+                error!(%peer, "the accept filter panicked; connection dropped");
+                return;
+            }
         }
     }
     let limit = context.server.max_connections;

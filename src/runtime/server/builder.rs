@@ -110,7 +110,8 @@ impl ServerBuilder {
     /// Called for each accepted TCP connection after the socket options are set and before
     /// the handshake, with the socket and the peer's address: `false` drops the connection
     /// at once (an allow-list, a per-address limit). It may read or change socket options
-    /// through `socket2::SockRef::from(tcp)`. It runs on the accept loop: keep it quick.
+    /// through `socket2::SockRef::from(tcp)`. It runs on the accept loop: keep it quick. A
+    /// panic in it drops that one connection (logged at error), never the server.
     pub fn with_accept_filter<F>(mut self, filter: F) -> Self
     where
         F: Fn(&TcpStream, SocketAddr) -> bool + Send + Sync + 'static,

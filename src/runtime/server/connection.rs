@@ -20,6 +20,7 @@ use tracing::{debug, error, warn};
 use super::accept::{Context, Slot, Socket};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
+use crate::supervisor::WeakSender;
 use crate::{Connection, Disconnect, LeanStream};
 
 /// Serves one connection to its end on two tasks, the driver's and this one, which runs the
@@ -34,10 +35,11 @@ pub(super) async fn serve(
     let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
         return;
     };
+    let weak = conn.sender().downgrade();
     let mut driver = AbortOnDrop(tokio::spawn(driver));
     run_handler(&context, conn).await;
     // The task lasts as long as the connection, so a shutdown can wait for it.
-    let _ = (&mut driver.0).await;
+    outlive_handler(&context, &weak, &mut driver.0).await;
 }
 
 /// As [`serve`], with the driver and the handler on this one task
@@ -53,8 +55,31 @@ pub(super) async fn serve_joined(
     let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
         return;
     };
+    let weak = conn.sender().downgrade();
     // Dropped at a shutdown past its timeout, the driver ends the connection itself.
-    let _ = futures_util::future::join(run_handler(&context, conn), driver).await;
+    let mut driver = std::pin::pin!(driver);
+    let mut handler = std::pin::pin!(run_handler(&context, conn));
+    // Both on this one task, as `join` would, until one of them ends.
+    tokio::select! {
+        biased;
+        () = &mut handler => outlive_handler(&context, &weak, driver).await,
+        _ = &mut driver => handler.await,
+    }
+}
+
+/// Waits for the driver once the handler has returned. A clone of the handler's sender (kept
+/// in a broadcast list, or moved into a task of its own) may keep the connection open: a
+/// shutdown still closes it with 1001, not with 1006 at the shutdown timeout.
+async fn outlive_handler<F: Future + Unpin>(context: &Context, weak: &WeakSender, mut driver: F) {
+    tokio::select! {
+        biased;
+        _ = &mut driver => return,
+        () = context.stop.wait() => {}
+    }
+    if let Some(sender) = weak.upgrade() {
+        let _ = sender.close(1001, "going away");
+    }
+    let _ = driver.await;
 }
 
 /// The opening handshake under its timeout, then the supervisor takes the connection, its
@@ -107,14 +132,20 @@ async fn supervise(
 /// Runs the handler to its end; closes with 1001 on shutdown, 1011 if it panicked.
 async fn run_handler(context: &Context, conn: Connection) {
     let sender = conn.sender();
-    let handler = AssertUnwindSafe((context.handler)(conn)).catch_unwind();
-    tokio::pin!(handler);
-    let finished = tokio::select! {
-        finished = &mut handler => finished,
-        () = context.stop.wait() => {
-            let _ = sender.close(1001, "going away");
-            handler.await
+    // The handler may panic in the call that makes its future, as well as in the future.
+    let finished = match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(conn))) {
+        Ok(handler) => {
+            let handler = AssertUnwindSafe(handler).catch_unwind();
+            tokio::pin!(handler);
+            tokio::select! {
+                finished = &mut handler => finished,
+                () = context.stop.wait() => {
+                    let _ = sender.close(1001, "going away");
+                    handler.await
+                }
+            }
         }
+        Err(panic) => Err(panic),
     };
     if finished.is_err() {
         error!(
@@ -140,7 +171,12 @@ pub(super) async fn refuse(context: Arc<Context>, stream: TcpStream, _slot: Slot
         Err(response)
     };
     let timeout = context.server.handshake_timeout;
-    let _ = tokio::time::timeout(timeout, handshake(&context, stream, refuse)).await;
+    let refusal = tokio::time::timeout(timeout, handshake(&context, stream, refuse));
+    // A shutdown does not wait for a peer slow to read its refusal.
+    tokio::select! {
+        _ = refusal => {}
+        () = context.stop.wait() => {}
+    }
 }
 
 async fn handshake<C>(
