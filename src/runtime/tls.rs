@@ -40,7 +40,9 @@ pub fn acceptor_from_pem(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Resul
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| tls_error(format!("TLS private key {}: {e}", key.display())))?;
-    let config = rustls::ServerConfig::builder()
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls_error(format!("TLS: {e}")))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
         .map_err(|e| tls_error(format!("TLS certificate and key do not fit together: {e}")))?;
@@ -79,10 +81,22 @@ pub(crate) fn default_client_config() -> Arc<rustls::ClientConfig> {
 
 fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
     Arc::new(
-        rustls::ClientConfig::builder()
+        rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            // ring does, and an installed provider without TLS 1.2 or 1.3 is no provider.
+            .expect("the crypto provider supports TLS 1.2 or 1.3")
             .with_root_certificates(roots)
             .with_no_client_auth(),
     )
+}
+
+/// The process's crypto provider if the application installed one, else ring (this crate's).
+/// Not rustls's `builder()`, which panics when the process has both ring and aws-lc-rs
+/// compiled in (another dependency's rustls features) and no default installed.
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
 fn webpki_root_store() -> rustls::RootCertStore {
