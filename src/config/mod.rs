@@ -8,7 +8,8 @@
 //!
 //! # Sources
 //!
-//! Later sources override earlier ones, key by key:
+//! Later sources override earlier ones, key by key, within a profile; a selected profile
+//! overrides the `default` one whatever its source (`docs/configuration.md`, "Profiles"):
 //!
 //! 1. [`Config::default()`]: Python `websockets`' timings (ping every 20 s, 20 s pong
 //!    timeout, close with 1011, 10 s close timeout).
