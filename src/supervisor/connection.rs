@@ -178,15 +178,7 @@ impl Sender {
 
     /// Waits until the connection has ended, and says how.
     pub async fn closed(&self) -> Disconnect {
-        loop {
-            let changed = self.shared.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if let Some(end) = self.shared.lock().ended.as_deref().cloned() {
-                return end;
-            }
-            changed.await;
-        }
+        self.shared.ended().await
     }
 
     /// How the connection ended, if it has.
@@ -269,6 +261,21 @@ impl WeakSender {
     /// connection if it is the last handle, as with any `Sender`.
     pub fn upgrade(&self) -> Option<Sender> {
         self.shared.upgrade().map(Sender::new)
+    }
+
+    /// Whether a [`Connection`] or [`Sender`] still holds the connection open.
+    pub(crate) fn held(&self) -> bool {
+        self.shared
+            .upgrade()
+            .is_some_and(|shared| !shared.abandoned())
+    }
+
+    /// Returns once the connection has ended, holding no handle meanwhile: dropping the
+    /// others still closes it.
+    pub(crate) async fn ended(&self) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.ended().await;
+        }
     }
 }
 

@@ -229,6 +229,19 @@ impl Shared {
         }
     }
 
+    /// How the connection ended, once it has.
+    pub(crate) async fn ended(&self) -> Disconnect {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(end) = self.lock().ended.as_deref().cloned() {
+                return end;
+            }
+            changed.await;
+        }
+    }
+
     pub(crate) fn abandoned(&self) -> bool {
         self.handles.load(Ordering::Acquire) == 0
     }

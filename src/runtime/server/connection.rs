@@ -35,11 +35,10 @@ pub(super) async fn serve(
     let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
         return;
     };
-    let weak = conn.sender().downgrade();
     let mut driver = AbortOnDrop(tokio::spawn(driver));
     run_handler(&context, conn).await;
     // The task lasts as long as the connection, so a shutdown can wait for it.
-    outlive_handler(&context, &weak, &mut driver.0).await;
+    let _ = (&mut driver.0).await;
 }
 
 /// As [`serve`], with the driver and the handler on this one task
@@ -55,31 +54,8 @@ pub(super) async fn serve_joined(
     let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
         return;
     };
-    let weak = conn.sender().downgrade();
     // Dropped at a shutdown past its timeout, the driver ends the connection itself.
-    let mut driver = std::pin::pin!(driver);
-    let mut handler = std::pin::pin!(run_handler(&context, conn));
-    // Both on this one task, as `join` would, until one of them ends.
-    tokio::select! {
-        biased;
-        () = &mut handler => outlive_handler(&context, &weak, driver).await,
-        _ = &mut driver => handler.await,
-    }
-}
-
-/// Waits for the driver once the handler has returned. A clone of the handler's sender (kept
-/// in a broadcast list, or moved into a task of its own) may keep the connection open: a
-/// shutdown still closes it with 1001, not with 1006 at the shutdown timeout.
-async fn outlive_handler<F: Future + Unpin>(context: &Context, weak: &WeakSender, mut driver: F) {
-    tokio::select! {
-        biased;
-        _ = &mut driver => return,
-        () = context.stop.wait() => {}
-    }
-    if let Some(sender) = weak.upgrade() {
-        let _ = sender.close(1001, "going away");
-    }
-    let _ = driver.await;
+    let _ = futures_util::future::join(run_handler(&context, conn), driver).await;
 }
 
 /// The opening handshake under its timeout, then the supervisor takes the connection, its
@@ -155,8 +131,27 @@ async fn run_handler(context: &Context, conn: Connection) {
         let _ = sender.close(1011, "internal error");
     }
     // The handler's handles are gone; with ours, the connection closes with 1000 unless a
-    // clone lives on elsewhere.
+    // clone lives on elsewhere (a broadcast list, a task of its own). A shutdown closes that
+    // one with 1001 too, waited for without a handle, which would keep it open.
+    let weak = sender.downgrade();
     drop(sender);
+    if weak.held() {
+        // Boxed: rare, and its state would otherwise enlarge every connection's task.
+        Box::pin(close_at_shutdown(context, weak)).await;
+    }
+}
+
+/// Closes the connection with 1001 if the server shuts down before it ends.
+async fn close_at_shutdown(context: &Context, weak: WeakSender) {
+    tokio::select! {
+        biased;
+        () = weak.ended() => {}
+        () = context.stop.wait() => {
+            if let Some(sender) = weak.upgrade() {
+                let _ = sender.close(1001, "going away");
+            }
+        }
+    }
 }
 
 /// Answers a connection over the limit with HTTP 503 (within the handshake timeout).
