@@ -271,3 +271,25 @@ fn parse_errors_keep_figments_error_as_the_source() {
         assert!(source.is::<figment::Error>());
     });
 }
+
+/// A value wrong against another key's names where that other value came from too: the
+/// variable that raised `initial` above the default `max`, not only the default's source.
+#[test]
+fn a_value_wrong_against_another_key_names_both_sources() {
+    let msg = env_error("WS_HEALTH_CLIENT__BACKOFF__INITIAL", "1m");
+    assert_names(
+        &msg,
+        &[
+            "`client.backoff.max` = \"30s\"",
+            "`client.backoff.initial` from environment variable `WS_HEALTH_CLIENT__BACKOFF__INITIAL`",
+        ],
+    );
+    let msg = file_error("[socket]\nmax_message_size = 40000000");
+    assert_names(
+        &msg,
+        &[
+            "`socket.max_write_buffer_size`",
+            "`socket.max_message_size` from TOML file",
+        ],
+    );
+}

@@ -172,8 +172,9 @@ impl Validate for CheckSettings {
             self.on_recovered.as_deref().unwrap_or_default(),
         );
         if self.enabled && self.slack > self.interval / 10 {
-            v.warn(
+            v.warn_against(
                 "slack",
+                &["interval"],
                 duration(self.slack),
                 format!(
                     "over a tenth of `interval` ({}): each run may start, and each timeout be \
@@ -183,8 +184,9 @@ impl Validate for CheckSettings {
             );
         }
         if self.enabled && self.timeout > self.interval && !self.interval.is_zero() {
-            v.warn(
+            v.warn_against(
                 "timeout",
+                &["interval"],
                 duration(self.timeout),
                 format!(
                     "longer than `interval` ({}): a dead peer is noticed only after the \

@@ -173,8 +173,9 @@ impl Validate for Backoff {
         v.bounded("initial", self.initial, "");
         v.bounded("max", self.max, "");
         if self.max < self.initial {
-            v.error(
+            v.error_against(
                 "max",
+                &["initial"],
                 duration(self.max),
                 format!("must be at least `initial` ({})", duration(self.initial)),
             );

@@ -24,9 +24,23 @@ pub(crate) fn figment_error(figment: &Figment, err: figment::Error, context: &st
 pub(crate) fn problems(figment: &Figment, problems: &[Problem], context: &str) -> Error {
     let lines: Vec<String> = problems
         .iter()
-        .map(|p| format!("{p} ({})", locate(figment, &p.path)))
+        .map(|p| format!("{p} ({})", sources(figment, p)))
         .collect();
     Error::config(message(context, &lines))
+}
+
+/// Where a problem's value came from, and each related key's value when it came from
+/// elsewhere: `from environment variable `…`; `client.backoff.initial` from …`.
+pub(crate) fn sources(figment: &Figment, problem: &Problem) -> String {
+    let own = locate(figment, &problem.path);
+    let mut out = own.clone();
+    for path in &problem.related {
+        let theirs = locate(figment, path);
+        if theirs != own {
+            out.push_str(&format!("; `{}` {theirs}", dotted(path)));
+        }
+    }
+    out
 }
 
 fn message(context: &str, lines: &[String]) -> String {

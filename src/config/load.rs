@@ -4,7 +4,7 @@ use figment::providers::Serialized;
 use figment::value::{Dict, Map};
 use figment::{Figment, Metadata, Profile, Provider};
 
-use super::diagnose::{self, locate};
+use super::diagnose;
 use super::file::config_keys;
 use super::profile::check_selected;
 use super::suggest::nearest;
@@ -125,7 +125,7 @@ fn checked(figment: &Figment, context: &str, warn: bool) -> Result<Config> {
     }
     if warn {
         for w in &v.warnings {
-            let source = locate(figment, &w.path);
+            let source = diagnose::sources(figment, w);
             tracing::warn!(
                 key = %w.key(),
                 value = %w.value,

@@ -154,8 +154,9 @@ impl Validate for SocketConfig {
             let largest = self
                 .max_message_size
                 .map_or_else(|| "none".into(), |m| m.to_string());
-            v.error(
+            v.error_against(
                 "max_write_buffer_size",
+                &["write_buffer_size", "max_message_size"],
                 self.max_write_buffer_size,
                 format!(
                     "must be greater than `socket.write_buffer_size` ({}) plus \

@@ -31,6 +31,9 @@ pub(crate) struct Problem {
     pub(crate) value: String,
     /// What is wrong, and what to do about it.
     pub(crate) reason: String,
+    /// The paths of other keys whose values make this one wrong (`client.backoff.initial`
+    /// for a `max` below it): their sources are named too.
+    pub(crate) related: Vec<Vec<String>>,
 }
 
 impl Problem {
@@ -128,13 +131,45 @@ impl Validator {
     }
 
     fn problem(&self, key: &str, value: impl Display, reason: String) -> Problem {
-        let mut path = self.path.clone();
-        path.push(key.to_string());
         Problem {
-            path,
+            path: self.path_of(key),
             value: value.to_string(),
             reason,
+            related: Vec::new(),
         }
+    }
+
+    fn path_of(&self, key: &str) -> Vec<String> {
+        let mut path = self.path.clone();
+        path.push(key.to_string());
+        path
+    }
+
+    /// Records an invalid value at `key` that is wrong against the values of `others` (keys
+    /// of the same table), whose sources the message names too.
+    pub(crate) fn error_against(
+        &mut self,
+        key: &str,
+        others: &[&str],
+        value: impl Display,
+        reason: impl Into<String>,
+    ) {
+        let mut problem = self.problem(key, value, reason.into());
+        problem.related = others.iter().map(|k| self.path_of(k)).collect();
+        self.errors.push(problem);
+    }
+
+    /// As [`error_against`](Self::error_against), for a legal but risky value.
+    pub(crate) fn warn_against(
+        &mut self,
+        key: &str,
+        others: &[&str],
+        value: impl Display,
+        reason: impl Into<String>,
+    ) {
+        let mut problem = self.problem(key, value, reason.into());
+        problem.related = others.iter().map(|k| self.path_of(k)).collect();
+        self.warnings.push(problem);
     }
 
     /// Records an invalid value at `key` of the current table.
