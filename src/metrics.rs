@@ -9,6 +9,7 @@
 //! | `ws_health_connections` | gauge | `status` | live supervised connections by status |
 //! | `ws_health_connections_opened_total` | counter | | connections supervised |
 //! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
+//! | `ws_health_connections_refused_total` | counter | `answer` | connections over `server.max_connections`: answered HTTP 503 (`503`), or dropped unanswered while 256 refusals are in progress (`none`) |
 //! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
 //! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
@@ -102,6 +103,18 @@ fn code_label(code: u16) -> String {
         4000..=4999 => "4xxx".to_owned(),
         _ => "other".to_owned(),
     }
+}
+
+#[inline]
+pub(crate) fn refused(answered: bool) {
+    #[cfg(feature = "metrics")]
+    ::metrics::counter!(
+        "ws_health_connections_refused_total",
+        "answer" => if answered { "503" } else { "none" }
+    )
+    .increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = answered;
 }
 
 #[inline]

@@ -49,7 +49,7 @@ const MAX_REFUSING: usize = 256;
 
 pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
     let mut tasks = JoinSet::new();
-    let refusing = Arc::new(AtomicUsize::new(0));
+    let mut refusals = Refusals::default();
     let mut failures = 0u32;
     loop {
         tokio::select! {
@@ -65,7 +65,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     failures = 0;
-                    admit(&context, stream, peer, &mut tasks, &refusing);
+                    admit(&context, stream, peer, &mut tasks, &mut refusals);
                 }
                 // A client that reset before it was accepted: its problem, not a shortage.
                 Err(err) if err.kind() == std::io::ErrorKind::ConnectionAborted => {
@@ -113,7 +113,7 @@ fn admit(
     stream: TcpStream,
     peer: SocketAddr,
     tasks: &mut JoinSet<()>,
-    refusing: &Arc<AtomicUsize>,
+    refusals: &mut Refusals,
 ) {
     if let Err(err) = configure_socket(&stream, &context.socket) {
         warn!(%peer, error = %err, "dropping connection");
@@ -136,15 +136,28 @@ fn admit(
     }
     let limit = context.server.max_connections;
     if context.active.load(Ordering::Relaxed) >= limit {
-        if refusing.load(Ordering::Relaxed) >= MAX_REFUSING {
+        // Logged once as the limit is reached, not per refusal: a flood must not flood the
+        // logs too. Each refusal is counted (`ws_health_connections_refused_total`).
+        if !std::mem::replace(&mut refusals.at_limit, true) {
+            warn!(
+                limit,
+                "connection limit reached: refusing new connections with HTTP 503"
+            );
+        }
+        let answered = refusals.in_progress.load(Ordering::Relaxed) < MAX_REFUSING;
+        crate::metrics::refused(answered);
+        if !answered {
             debug!(%peer, "over the connection limit; dropped without an answer");
             return;
         }
-        info!(%peer, limit, "over the connection limit; refusing with HTTP 503");
-        let slot = Slot::take(refusing);
+        debug!(%peer, limit, "over the connection limit; refusing with HTTP 503");
+        let slot = Slot::take(&refusals.in_progress);
         let span = tracing::info_span!("ws_health.refused", %peer);
         tasks.spawn(connection::refuse(context.clone(), stream, slot).instrument(span));
         return;
+    }
+    if std::mem::take(&mut refusals.at_limit) {
+        info!(limit, "under the connection limit again: accepting");
     }
     let slot = Slot::take(&context.active);
     // The connection's one span, for its task and its driver: the id is recorded once the
@@ -208,6 +221,14 @@ impl Socket {
             Socket::Moved(stream) => TcpStream::from_std(stream),
         }
     }
+}
+
+/// Refusals over the connection limit: how many are answering, and whether the limit has
+/// been reached since it was last logged.
+#[derive(Default)]
+struct Refusals {
+    in_progress: Arc<AtomicUsize>,
+    at_limit: bool,
 }
 
 /// One unit of a counter, given back on drop.
