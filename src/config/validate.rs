@@ -154,8 +154,7 @@ impl Validator {
         value: impl Display,
         reason: impl Into<String>,
     ) {
-        let mut problem = self.problem(key, value, reason.into());
-        problem.related = others.iter().map(|k| self.path_of(k)).collect();
+        let problem = self.against(key, others, value, reason.into());
         self.errors.push(problem);
     }
 
@@ -167,9 +166,15 @@ impl Validator {
         value: impl Display,
         reason: impl Into<String>,
     ) {
-        let mut problem = self.problem(key, value, reason.into());
-        problem.related = others.iter().map(|k| self.path_of(k)).collect();
+        let problem = self.against(key, others, value, reason.into());
         self.warnings.push(problem);
+    }
+
+    fn against(&self, key: &str, others: &[&str], value: impl Display, reason: String) -> Problem {
+        Problem {
+            related: others.iter().map(|k| self.path_of(k)).collect(),
+            ..self.problem(key, value, reason)
+        }
     }
 
     /// Records an invalid value at `key` of the current table.
