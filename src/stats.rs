@@ -23,7 +23,7 @@ pub struct Stats {
     /// Mean deviation of the round-trip time.
     #[serde(with = "humantime_serde")]
     pub rtt_variance: Duration,
-    /// Pings flushed to the socket.
+    /// Pings flushed to the socket, and pings answered before their flush completed.
     pub pings_sent: u64,
     /// Pings of ours that were answered (a pong that also answers earlier pings, as RFC 6455
     /// allows, counts once for each).

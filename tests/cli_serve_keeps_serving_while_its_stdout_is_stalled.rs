@@ -1,7 +1,8 @@
 //! `ws-health serve` prints its events from a thread of its own: when nobody reads its
 //! stdout and the pipe fills, it still accepts and serves connections (the events wait, or
-//! are skipped with a note on stderr), instead of blocking the runtime that drives them.
-#![cfg(feature = "cli")]
+//! are skipped with a note on stderr), instead of blocking the runtime that drives them; and
+//! SIGTERM still ends it, though its printer is stuck.
+#![cfg(all(feature = "cli", unix))]
 
 mod support;
 
@@ -36,5 +37,20 @@ fn cli_serve_keeps_serving_while_its_stdout_is_stalled() {
         let echoed = support::within("the echo", ws.next()).await;
         assert_eq!(echoed.unwrap().unwrap(), Message::text("still there?"));
     });
-    drop(serve);
+
+    let pid = serve.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (exited, exit) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut serve = serve;
+        let _ = exited.send(serve.child.wait());
+    });
+    let status = exit
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("serve did not exit on SIGTERM with its stdout stalled");
+    assert!(status.unwrap().success());
 }

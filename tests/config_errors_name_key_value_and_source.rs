@@ -292,4 +292,7 @@ fn a_value_wrong_against_another_key_names_both_sources() {
             "`socket.max_message_size` from TOML file",
         ],
     );
+    // Both from one file: named once.
+    let msg = file_error("[client.backoff]\ninitial = \"1m\"\nmax = \"30s\"");
+    assert_eq!(msg.matches("from TOML file").count(), 1, "{msg}");
 }

@@ -32,13 +32,17 @@ pub(crate) fn problems(figment: &Figment, problems: &[Problem], context: &str) -
 /// Where a problem's value came from, and each related key's value when it came from
 /// elsewhere: `from environment variable `…`; `client.backoff.initial` from …`.
 pub(crate) fn sources(figment: &Figment, problem: &Problem) -> String {
-    let own = locate(figment, &problem.path);
-    let mut out = own.clone();
+    let same = |md: &Metadata, other: &Metadata| md.name == other.name && md.source == other.source;
+    let own = provider(figment, &problem.path);
+    let mut out = locate(figment, &problem.path);
     for path in &problem.related {
-        let theirs = locate(figment, path);
-        if theirs != own {
-            out.push_str(&format!("; `{}` {theirs}", dotted(path)));
+        let theirs = provider(figment, path);
+        if let (Some((own, _)), Some((theirs, _))) = (&own, &theirs) {
+            if same(own, theirs) {
+                continue; // the same file, the same defaults
+            }
         }
+        out.push_str(&format!("; `{}` {}", dotted(path), locate(figment, path)));
     }
     out
 }
@@ -53,9 +57,15 @@ fn message(context: &str, lines: &[String]) -> String {
 /// Where the value at `path` came from: the source of the deepest value figment has on
 /// the way there.
 pub(crate) fn locate(figment: &Figment, path: &[String]) -> String {
-    let Ok(root) = figment.find_value("") else {
-        return "source unknown".into();
-    };
+    match provider(figment, path) {
+        Some((md, profile)) => origin(md, &profile, path),
+        None => "source unknown".into(),
+    }
+}
+
+/// The provider the value at `path` came from, and the profile it was read in.
+fn provider<'a>(figment: &'a Figment, path: &[String]) -> Option<(&'a Metadata, Profile)> {
+    let root = figment.find_value("").ok()?;
     let value = (0..=path.len())
         .rev()
         .find_map(|n| find(&root, &path[..n]))
@@ -63,10 +73,7 @@ pub(crate) fn locate(figment: &Figment, path: &[String]) -> String {
     let tag = value.tag();
     // A tag knows default, global or custom; a custom profile's name is the selected one.
     let profile = tag.profile().unwrap_or_else(|| figment.profile().clone());
-    match figment.get_metadata(tag) {
-        Some(md) => origin(md, &profile, path),
-        None => "source unknown".into(),
-    }
+    Some((figment.get_metadata(tag)?, profile))
 }
 
 /// `from TOML file ws-health.toml, key `staging.ping.interval``, or

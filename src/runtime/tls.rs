@@ -71,7 +71,7 @@ pub fn client_config_with_roots(
 }
 
 /// The client's TLS configuration when none is given: the webpki roots. Built once per
-/// process, not at every connection attempt.
+/// process, not at every connection attempt, with the crypto provider installed then.
 pub(crate) fn default_client_config() -> Arc<rustls::ClientConfig> {
     static DEFAULT: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     DEFAULT

@@ -20,10 +20,12 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
         Some(bind) => (bind, "--bind"),
         None => (config.server.bind.clone(), "server.bind"),
     };
-    // A usage error (exit 2) naming where it came from, not a failure to serve (exit 1).
-    if let Err(err) = tokio::net::lookup_host(bind.as_str()).await {
+    // A usage error (exit 2) naming where it came from, not a failure to serve (exit 1). The
+    // syntax only: a name that fails to resolve is a failure of the moment, reported by bind.
+    let port = bind.rsplit_once(':').map(|(_, port)| port.parse::<u16>());
+    if !matches!(port, Some(Ok(_))) {
         return Err(Failure::usage(format!(
-            "{source} = {bind:?} is not an address to listen on (host:port): {err}"
+            "{source} = {bind:?} is not an address to listen on (host:port)"
         )));
     }
     let supervisor = Supervisor::builder()
@@ -51,25 +53,32 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
     let json = args.config.json;
     // A thread of its own: a stalled stdout (a full pipe, a paused terminal) must not stop the
     // runtime that accepts connections, which with `--threads 1` drives them all too.
-    let printer = std::thread::Builder::new()
+    let (printed, all_printed) = tokio::sync::oneshot::channel::<()>();
+    std::thread::Builder::new()
         .name("ws-health-printer".into())
-        .spawn(move || loop {
-            match events.blocking_recv() {
-                Ok(event) => print_event(&event, json),
-                Err(RecvError::Lagged(n)) => {
-                    eprintln!("ws-health: {n} connection events skipped (output too slow)");
+        .spawn(move || {
+            loop {
+                match events.blocking_recv() {
+                    Ok(event) => print_event(&event, json),
+                    Err(RecvError::Lagged(n)) => {
+                        eprintln!("ws-health: {n} connection events skipped (output too slow)");
+                    }
+                    Err(RecvError::Closed) => break,
                 }
-                Err(RecvError::Closed) => break,
             }
+            let _ = printed.send(());
         })
         .map_err(|err| Failure::failed(format!("could not start the printer thread: {err}")))?;
     stop.await;
     eprintln!("ws-health: shutting down");
     server.shutdown().await;
     // The hub went with the server and its connections: the printer ends once it has printed
-    // the last event, the closes of the shutdown included (bounded, should stdout be stalled).
-    let printed = tokio::task::spawn_blocking(move || printer.join());
-    if tokio::time::timeout(PRINTER_GRACE, printed).await.is_err() {
+    // the last event, the closes of the shutdown included. Waited for with a bound and never
+    // joined: a thread stuck on a stalled stdout must not keep the process from exiting.
+    if tokio::time::timeout(PRINTER_GRACE, all_printed)
+        .await
+        .is_err()
+    {
         eprintln!("ws-health: the last connection events were not all printed");
     }
     Ok(())
