@@ -6,6 +6,7 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,8 +29,16 @@ fn patient() -> ServerConfig {
 async fn shutdown_closes_a_connection_kept_past_its_handler(joined: bool) {
     let kept: Arc<Mutex<Vec<Sender>>> = Arc::default();
     let list = kept.clone();
+    // Counts the connections the accept loop has taken: once it has seen the silent one, its
+    // refusal is under way (the filter, the limit and the spawn are one synchronous step).
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = accepted.clone();
     let server = Server::builder(support::runtime::quiet_supervisor())
         .with_server_config(patient())
+        .with_accept_filter(move |_, _| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            true
+        })
         .with_handler_in_driver_task(joined)
         .serve("127.0.0.1:0", move |conn: Connection| {
             // Subscribed: kept in the list, the handler returns at once.
@@ -50,6 +59,12 @@ async fn shutdown_closes_a_connection_kept_past_its_handler(joined: bool) {
     let _silent = tokio::net::TcpStream::connect(server.local_addr())
         .await
         .unwrap();
+    support::within("the refusal", async {
+        while accepted.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
 
     let shutdown = tokio::spawn(server.shutdown());
     let (code, reason) = support::next_close(&mut ws, "the subscriber").await;
