@@ -130,12 +130,12 @@ impl Validator {
         }
     }
 
-    fn problem(&self, key: &str, value: impl Display, reason: String) -> Problem {
+    fn problem(&self, key: &str, others: &[&str], value: impl Display, reason: String) -> Problem {
         Problem {
             path: self.path_of(key),
             value: value.to_string(),
             reason,
-            related: Vec::new(),
+            related: others.iter().map(|k| self.path_of(k)).collect(),
         }
     }
 
@@ -145,8 +145,18 @@ impl Validator {
         path
     }
 
-    /// Records an invalid value at `key` that is wrong against the values of `others` (keys
-    /// of the same table), whose sources the message names too.
+    /// Records an invalid value at `key` of the current table.
+    pub(crate) fn error(&mut self, key: &str, value: impl Display, reason: impl Into<String>) {
+        self.error_against(key, &[], value, reason);
+    }
+
+    /// Records a legal but risky value at `key` of the current table.
+    pub(crate) fn warn(&mut self, key: &str, value: impl Display, reason: impl Into<String>) {
+        self.warn_against(key, &[], value, reason);
+    }
+
+    /// As [`error`](Self::error), for a value wrong against the values of `others` (keys of
+    /// the same table), whose sources the message names too.
     pub(crate) fn error_against(
         &mut self,
         key: &str,
@@ -154,11 +164,11 @@ impl Validator {
         value: impl Display,
         reason: impl Into<String>,
     ) {
-        let problem = self.against(key, others, value, reason.into());
+        let problem = self.problem(key, others, value, reason.into());
         self.errors.push(problem);
     }
 
-    /// As [`error_against`](Self::error_against), for a legal but risky value.
+    /// As [`warn`](Self::warn), for a value risky against the values of `others`.
     pub(crate) fn warn_against(
         &mut self,
         key: &str,
@@ -166,26 +176,7 @@ impl Validator {
         value: impl Display,
         reason: impl Into<String>,
     ) {
-        let problem = self.against(key, others, value, reason.into());
-        self.warnings.push(problem);
-    }
-
-    fn against(&self, key: &str, others: &[&str], value: impl Display, reason: String) -> Problem {
-        Problem {
-            related: others.iter().map(|k| self.path_of(k)).collect(),
-            ..self.problem(key, value, reason)
-        }
-    }
-
-    /// Records an invalid value at `key` of the current table.
-    pub(crate) fn error(&mut self, key: &str, value: impl Display, reason: impl Into<String>) {
-        let problem = self.problem(key, value, reason.into());
-        self.errors.push(problem);
-    }
-
-    /// Records a legal but risky value at `key` of the current table.
-    pub(crate) fn warn(&mut self, key: &str, value: impl Display, reason: impl Into<String>) {
-        let problem = self.problem(key, value, reason.into());
+        let problem = self.problem(key, others, value, reason.into());
         self.warnings.push(problem);
     }
 
