@@ -12,8 +12,8 @@ use crate::{Error, Result};
 ///
 /// # Default
 /// Python `websockets`' keepalive: every 20 s (the first run one interval after the
-/// connection starts), a 20 s timeout, no jitter, 10 ms of timer slack, thresholds of 1, critical, and the
-/// policy's actions.
+/// connection starts), a 20 s timeout, no jitter, 10 ms of timer slack, thresholds of 1,
+/// critical, and the policy's actions.
 ///
 /// In code, a duration of `Duration::MAX` means "never": such a deadline is met some 30
 /// years on. A configuration file or variable may give at most a year

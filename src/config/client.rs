@@ -14,8 +14,8 @@ use crate::Result;
 /// 10 s to connect (TCP, TLS and WebSocket handshakes and the on-connect hook together);
 /// reconnect with full-jitter exponential backoff from 1 s, doubling, capped at 30 s
 /// ([`Backoff`]); the backoff resets only once a connection has stayed Healthy for 30 s, so
-/// a server that accepts and closes at once sees growing delays; close codes 1008 and 4000–4999 are final; up to 64 messages
-/// wait while disconnected; retry forever.
+/// a server that accepts and closes at once sees growing delays; close codes 1008 and
+/// 4000–4999 are final; up to 64 messages wait while disconnected; retry forever.
 ///
 /// ```toml
 /// [client]

@@ -63,8 +63,7 @@ impl Config {
     /// source, with figment's error as the [`source`](std::error::Error::source) when
     /// figment found it: an unknown key or profile, a value of the wrong type, an
     /// unparsable, zero or negative duration, one over [`Config::MAX_DURATION`], an unknown
-    /// action, a close code that may not
-    /// be sent, a close reason over 123 bytes.
+    /// action, a close code that may not be sent, a close reason over 123 bytes.
     ///
     /// ```
     /// use figment::{providers::Serialized, Figment};

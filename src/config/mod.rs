@@ -34,8 +34,9 @@
 //! message names the key (`ping.interval`), the bad value and its source (`TOML file
 //! ws-health.toml, key staging.ping.interval` or `environment variable
 //! WS_HEALTH_PING__INTERVAL`): unknown keys (with the nearest known key), unparsable, zero
-//! or negative durations, durations over a year ([`Config::MAX_DURATION`]), unknown actions, close codes that may not be sent, close reasons
-//! over 123 bytes, unknown profiles. Risky but legal values are accepted with a `tracing`
+//! or negative durations, durations over a year ([`Config::MAX_DURATION`]), unknown
+//! actions, close codes that may not be sent, close reasons over 123 bytes, unknown
+//! profiles. Risky but legal values are accepted with a `tracing`
 //! warning that says why.
 //!
 //! # Reload

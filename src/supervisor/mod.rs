@@ -191,9 +191,9 @@ impl Supervisor {
     /// Applies a new configuration to this supervisor and every live connection: new
     /// timings take effect from each check's next run, new thresholds and actions from the
     /// next result. A status the new rules give the results already seen (a failing check
-    /// made critical, a degraded one disabled) is acted on at each connection's next wake-up. No connection is dropped
-    /// for the reload itself. A configuration that fails validation is refused and the old
-    /// one stays.
+    /// made critical, a degraded one disabled) is acted on at each connection's next
+    /// wake-up. No connection is dropped for the reload itself. A configuration that fails
+    /// validation is refused and the old one stays.
     pub fn reload(&self, config: &Config) -> Result<()> {
         let plan = self.plan.borrow().reconfigured(config)?;
         self.plan.send_replace(Arc::new(plan));
