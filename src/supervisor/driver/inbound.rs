@@ -119,7 +119,9 @@ impl<S: Transport> Driver<S> {
             self.poll_runs = true;
             return;
         }
-        if self.shared.abandoned() {
+        // Past a full queue only when reading goes on for want of a reader (see `read`); the
+        // handles are counted only then, not for every message.
+        if inner.inbound.len() >= self.shared.inbound_capacity && self.shared.abandoned() {
             trace!("message dropped: no handle is left to receive it");
             return;
         }
