@@ -3,7 +3,9 @@
 //!
 //! # Overview
 //!
-//! The layers, each a module, each depending only on those before it:
+//! The layers, each a module, in the order a result flows through them. `check` and `policy`
+//! import neither each other nor the layers that use them; the supervisor imports both, the
+//! runtime all three:
 //!
 //! | layer | module | what it decides |
 //! |---|---|---|
@@ -15,9 +17,10 @@
 //! Under the supervisor lies the wire: any `Stream` + `Sink` of messages, by default a
 //! [`LeanStream`] ([`lean`]), which releases tungstenite's buffers while its connection is
 //! idle. [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut
-//! across them. The library emits `tracing` spans (`ws_health.connection{id}`, one per connection)
-//! and events (transitions and actions at info/warn, per-ping detail at trace) and never
-//! installs a subscriber.
+//! across them. The library emits `tracing` spans (`ws_health.connection{id}`, one per
+//! connection; `ws_health.server`, `ws_health.client`, `ws_health.refused`, and `check{name}`
+//! at trace) and events (transitions and actions at info/warn, per-ping detail at trace) and
+//! never installs a subscriber.
 //!
 //! # Quick start
 //!

@@ -47,3 +47,23 @@ fn write_buffer_must_fit_the_largest_message() {
     );
     assert!(Config::default().validate().is_ok());
 }
+
+/// The send limit is the transport's, fixed when the supervisor is built: a reload whose
+/// `socket.max_message_size` is larger (here the default 16 MiB) must not let through a
+/// message the server's or client's write buffer, built with the old limit, cannot hold.
+#[tokio::test(start_paused = true)]
+async fn a_reload_keeps_the_send_limit_the_supervisor_was_built_with() {
+    let supervisor = Supervisor::builder()
+        .with_max_message_size(Some(1024))
+        .build()
+        .unwrap();
+    supervisor.reload(&Config::default()).unwrap();
+    let (transport, _peer) = mock_transport::pair();
+    let conn = supervisor.supervise(transport);
+
+    let err = conn
+        .send(Message::binary(vec![0u8; 1025]))
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+}

@@ -97,8 +97,9 @@ impl ConfigLoader {
     /// applied, for the application's own use.
     ///
     /// Checks registered with settings that have no `[checks.<name>]` table keep them.
-    /// Queue sizes and the send limit apply to connections made after the reload; the rest of
-    /// `[socket]`, `[server]` and `[client]` are read when a server or client is built.
+    /// Queue sizes apply to connections made after the reload; `[socket]` (the send limit
+    /// `socket.max_message_size` too), `[server]` and `[client]` are read when a supervisor,
+    /// server or client is built.
     ///
     /// # Errors
     /// When the new configuration is invalid, or names a custom action the supervisor does

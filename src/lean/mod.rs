@@ -2,9 +2,10 @@
 //! connection is idle.
 //!
 //! Most supervised connections are idle most of the time: a ping goes out, a pong comes
-//! back, nothing else. Yet a tungstenite stream holds its read buffer (4 KiB by default,
-//! zero-filled by its first read, so resident for good) and its own state for the whole life
-//! of the connection, which is most of what a connection costs a server.
+//! back, nothing else. Yet a tungstenite stream holds its read buffer (4 KiB with
+//! ws-health's `[socket]` defaults, zero-filled by its first read, so resident for good) and
+//! its own state for the whole life of the connection, which is most of what a connection
+//! costs a server.
 //!
 //! A `LeanStream` puts the tungstenite stream to sleep once tungstenite holds no unread byte
 //! and no half-read message, nothing waits to be flushed, no close frame went either way, and

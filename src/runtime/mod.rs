@@ -5,7 +5,7 @@
 //! | [`serve`] / [`Server`] | accepts, handshakes under a timeout, refuses over the limit with HTTP 503, supervises each connection and runs your handler, on worker threads of its own if asked; graceful shutdown with 1001 |
 //! | [`Client`] | a reconnecting client for `ws://` and `wss://`: full-jitter backoff, final close codes, an on-connect hook, events, an offline queue |
 //! | [`Hub`] | a registry of live connections: counts per status, snapshots, a stream of changes, close-all |
-//! | [`configure_socket`] | `TCP_NODELAY`, TCP keepalive and `TCP_USER_TIMEOUT` from `[socket]` |
+//! | [`configure_socket`] | `TCP_NODELAY`, TCP keepalive, `TCP_USER_TIMEOUT` and `TCP_NOTSENT_LOWAT` from `[socket]` |
 //!
 //! TLS (`wss://`) needs the `rustls` feature: see `tls`. Behaviour, defaults and the
 //! choices behind them are described in `docs/runtime.md`.

@@ -121,12 +121,12 @@ impl Plan {
         Ok(())
     }
 
-    /// This plan with the timings and policy of `config`; the checks stay.
+    /// This plan with the timings, policy and queue sizes of `config`; the checks stay, and
+    /// so does the send limit: it is the transport's, built with the old `[socket]`.
     pub(crate) fn reconfigured(&self, config: &Config) -> Result<Plan> {
         let mut plan = self.clone();
         plan.policy = config.policy.clone();
         plan.queues = config.queues;
-        plan.max_message_size = config.socket.max_message_size;
         for check in &mut plan.checks {
             if &*check.name == PING {
                 check.settings = config.ping.clone();
