@@ -1,6 +1,8 @@
 //! Internals opened for `benches/hot_paths` only. Hidden, and not part of the API: no
 //! semver promise.
 
+use std::task::Waker;
+
 use bytes::Bytes;
 use tokio::time::Instant;
 
@@ -26,6 +28,7 @@ impl PongTable {
                 check: Some(0),
                 payload: payload.clone(),
                 state: PingState::Flushed(now),
+                waker: None,
             })
             .collect();
         PongTable {
@@ -37,7 +40,9 @@ impl PongTable {
     /// Matches one pong arriving at `now` as the driver does (RTTs recorded in the stats);
     /// then puts the answered pings back in flight, so the next call does the same work.
     pub fn answer(&mut self, payload: &[u8], now: Instant) -> bool {
-        let matched = self.inner.answer_pong(payload, now, &self.stats);
+        let matched = self
+            .inner
+            .answer_pong(payload, now, &self.stats, Waker::noop());
         for ping in &mut self.inner.pings {
             ping.state = PingState::Flushed(now);
         }

@@ -3,14 +3,14 @@
 
 use std::any::Any;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::shared::{signal, Expectation, PingState, Shared, NOT_POLLING};
+use super::shared::{register, signal, Expectation, PingState, Shared, NOT_POLLING};
 use super::TrySendError;
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
 use crate::Stats;
@@ -33,20 +33,12 @@ impl Probe for Shared {
         self.submit_ping_for((polling != NOT_POLLING).then_some(polling), |_| payload)
     }
 
-    fn poll_pong(&self, ticket: Ticket, _: &mut Context<'_>) -> Poll<Result<Duration, ProbeError>> {
-        let mut inner = self.lock();
-        let Some(i) = inner.pings.iter().position(|p| p.ticket == ticket) else {
-            return Poll::Ready(Err(ProbeError::Closed));
-        };
-        match inner.pings[i].state {
-            PingState::Answered(rtt) => {
-                inner.pings.remove(i);
-                Poll::Ready(Ok(rtt))
-            }
-            _ if inner.ended.is_some() => Poll::Ready(Err(ProbeError::Closed)),
-            // The driver polls running checks after every pong it matches.
-            _ => Poll::Pending,
-        }
+    fn poll_pong(
+        &self,
+        ticket: Ticket,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Duration, ProbeError>> {
+        self.pong_for(ticket, Some(cx.waker()))
     }
 
     fn submit_expect(&self, matcher: Matcher) -> Result<Ticket, ProbeError> {
@@ -61,6 +53,7 @@ impl Probe for Shared {
             matcher,
             answer: None,
             stalled,
+            waker: None,
         });
         Ok(ticket)
     }
@@ -68,19 +61,20 @@ impl Probe for Shared {
     fn poll_expect(
         &self,
         ticket: Ticket,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Result<Message, ProbeError>> {
         let mut inner = self.lock();
         let Some(i) = inner.expects.iter().position(|e| e.ticket == ticket) else {
             return Poll::Ready(Err(ProbeError::Closed));
         };
         if inner.expects[i].answer.is_some() {
-            let answer = inner.expects.swap_remove(i).answer;
+            let answer = inner.expects.remove(i).answer;
             return Poll::Ready(answer.ok_or(ProbeError::Closed));
         }
         if inner.ended.is_some() {
             return Poll::Ready(Err(ProbeError::Closed));
         }
+        register(&mut inner.expects[i].waker, cx.waker());
         Poll::Pending
     }
 
@@ -107,5 +101,33 @@ impl Probe for Shared {
             self.signal(&inner, signal::PING, false);
         }
         inner.expects.retain(|e| e.ticket != ticket);
+    }
+}
+
+impl Shared {
+    /// The pong of ping `ticket`, or `Pending`; `waker` is woken when it comes (the driver's
+    /// inline ping passes none: it polls its runs after every pong it matches).
+    pub(crate) fn pong_for(
+        &self,
+        ticket: Ticket,
+        waker: Option<&Waker>,
+    ) -> Poll<Result<Duration, ProbeError>> {
+        let mut inner = self.lock();
+        let Some(i) = inner.pings.iter().position(|p| p.ticket == ticket) else {
+            return Poll::Ready(Err(ProbeError::Closed));
+        };
+        match inner.pings[i].state {
+            PingState::Answered(rtt) => {
+                inner.pings.remove(i);
+                Poll::Ready(Ok(rtt))
+            }
+            _ if inner.ended.is_some() => Poll::Ready(Err(ProbeError::Closed)),
+            _ => {
+                if let Some(waker) = waker {
+                    register(&mut inner.pings[i].waker, waker);
+                }
+                Poll::Pending
+            }
+        }
     }
 }

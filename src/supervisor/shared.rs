@@ -93,6 +93,9 @@ pub(crate) struct PendingPing {
     pub(crate) check: Option<usize>,
     pub(crate) payload: Bytes,
     pub(crate) state: PingState,
+    /// The waker of the future awaiting the pong, when it is not the driver's own (see
+    /// [`wake_unless_driver`]).
+    pub(crate) waker: Option<Waker>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -113,12 +116,40 @@ pub(crate) struct Expectation {
     pub(crate) answer: Option<Message>,
     /// Reading was paused (slow consumer) while it waited: its answer may be unread.
     pub(crate) stalled: bool,
+    /// The waker of the future awaiting the answer (see [`wake_unless_driver`]).
+    pub(crate) waker: Option<Waker>,
+}
+
+/// Keeps `waker` in `slot` for a probe's answer, cloning only when it changed.
+pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(held) if held.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}
+
+/// Wakes the future awaiting a probe's answer. A check polled directly by the driver holds
+/// the driver's own waker, and the driver polls its running checks after every answer
+/// anyway; a future inside a combinator that polls only what was woken
+/// (`FuturesUnordered`, `buffer_unordered`) holds its own, and needs this wake.
+pub(crate) fn wake_unless_driver(slot: &mut Option<Waker>, driver: &Waker) {
+    if let Some(waker) = slot.take() {
+        if !waker.will_wake(driver) {
+            waker.wake();
+        }
+    }
 }
 
 impl Inner {
     /// Matches a pong to the ping it answers, which answers every earlier ping too
     /// (RFC 6455 §5.5.3): records their round-trip times. False for an unsolicited pong.
-    pub(crate) fn answer_pong(&mut self, payload: &[u8], now: Instant, stats: &StatsCell) -> bool {
+    pub(crate) fn answer_pong(
+        &mut self,
+        payload: &[u8],
+        now: Instant,
+        stats: &StatsCell,
+        driver: &Waker,
+    ) -> bool {
         let matched = self.pings.iter().position(|p| {
             p.payload == payload && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
         });
@@ -135,6 +166,7 @@ impl Inner {
                 }
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
+                wake_unless_driver(&mut ping.waker, driver);
                 stats.record_rtt(rtt);
                 crate::metrics::rtt(rtt);
             }
@@ -264,6 +296,12 @@ impl Shared {
             inner.ended = Some(Box::new(end.clone()));
             self.signal(&inner, signal::ENDED, true);
             crate::metrics::closed(end);
+            // Their futures see the end (`ProbeError::Closed`) when polled.
+            let Inner { pings, expects, .. } = &mut *inner;
+            let wakers = pings.iter_mut().map(|p| &mut p.waker);
+            for waker in wakers.chain(expects.iter_mut().map(|e| &mut e.waker)) {
+                wake_unless_driver(waker, Waker::noop());
+            }
             inner.pings.clear();
             inner.expects.clear();
         }
@@ -312,6 +350,7 @@ impl Shared {
             check,
             payload,
             state: PingState::Queued,
+            waker: None,
         });
         self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,
@@ -361,10 +400,12 @@ mod tests {
             check: None,
             payload: Bytes::from_static(payload),
             state,
+            waker: None,
         };
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));
-        assert!(inner.answer_pong(b"two", start + Duration::from_millis(5), &stats));
+        let later = start + Duration::from_millis(5);
+        assert!(inner.answer_pong(b"two", later, &stats, Waker::noop()));
         let seen = stats.snapshot(start + Duration::from_millis(5));
         // The flushed one was counted at its flush (not here); the other one now.
         assert_eq!(seen.pings_sent, 1);

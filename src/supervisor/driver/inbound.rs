@@ -1,7 +1,7 @@
 //! Reading: every inbound frame, in order, before any deadline is judged.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use futures_util::StreamExt;
 use tokio::time::Instant;
@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
 
 use super::{later, Closing, Driver};
+use crate::supervisor::shared::wake_unless_driver;
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 impl<S: Transport> Driver<S> {
@@ -39,7 +40,7 @@ impl<S: Transport> Driver<S> {
                 Poll::Ready(Some(Ok(message))) => {
                     progress = true;
                     self.shared.stats.frame_in(now);
-                    self.on_message(message, now);
+                    self.on_message(message, now, cx.waker());
                 }
                 Poll::Ready(Some(Err(err))) => {
                     progress = true;
@@ -64,14 +65,14 @@ impl<S: Transport> Driver<S> {
         progress
     }
 
-    pub(super) fn on_message(&mut self, message: Message, now: Instant) {
+    pub(super) fn on_message(&mut self, message: Message, now: Instant, waker: &Waker) {
         match message {
-            Message::Text(_) | Message::Binary(_) => self.deliver(message),
+            Message::Text(_) | Message::Binary(_) => self.deliver(message, waker),
             Message::Pong(payload) => {
                 if self
                     .shared
                     .lock()
-                    .answer_pong(&payload, now, &self.shared.stats)
+                    .answer_pong(&payload, now, &self.shared.stats, waker)
                 {
                     self.poll_runs = true;
                 } else {
@@ -108,7 +109,7 @@ impl<S: Transport> Driver<S> {
     }
 
     /// Hands an application message to a check that expects it, or to the application.
-    pub(super) fn deliver(&mut self, message: Message) {
+    pub(super) fn deliver(&mut self, message: Message, waker: &Waker) {
         let mut inner = self.shared.lock();
         let expected = inner.expects.iter_mut().find(|e| {
             e.answer.is_none()
@@ -116,6 +117,7 @@ impl<S: Transport> Driver<S> {
         });
         if let Some(expectation) = expected {
             expectation.answer = Some(message);
+            wake_unless_driver(&mut expectation.waker, waker);
             self.poll_runs = true;
             return;
         }

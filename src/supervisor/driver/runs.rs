@@ -174,7 +174,7 @@ impl<S: Transport> Driver<S> {
         let future = match &mut run.work {
             Work::Future(future) => future,
             Work::Ping(ping) => {
-                let Poll::Ready(answer) = self.shared.poll_pong(ping.ticket, cx) else {
+                let Poll::Ready(answer) = self.shared.pong_for(ping.ticket, None) else {
                     return None;
                 };
                 ping.done = true;
