@@ -36,8 +36,8 @@ pub(crate) trait Probe: Send + Sync + 'static {
         ticket: Ticket,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Message, ProbeError>>;
-    /// Whether reading was paused (slow consumer) while the expectation waited.
-    fn expect_stalled(&self, ticket: Ticket) -> bool;
+    /// Whether reading is paused (slow consumer): an answer may be sitting unread.
+    fn reading_paused(&self) -> bool;
     /// Queues an application message from a check, in order with the application's own.
     fn send(&self, message: Message) -> Result<(), ProbeError>;
     /// Forgets a probe whose waiter went away (cancelled or timed out).
@@ -110,10 +110,10 @@ impl CheckContext {
     /// `{"op":"ping"}` → `{"op":"pong"}`.
     ///
     /// The expectation is registered before the message leaves, so a fast answer is not
-    /// missed. If the supervisor had to stop reading meanwhile because the application left
-    /// the inbound queue full, the answer may be sitting unread: then `timeout` does not
-    /// fail the request, and the check's own timeout reports a slow consumer (Degraded)
-    /// instead of blaming the peer.
+    /// missed. If the supervisor has stopped reading when `timeout` passes, because the
+    /// application left the inbound queue full, the answer may be sitting unread: then
+    /// `timeout` does not fail the request, and the check's own timeout reports a slow
+    /// consumer (Degraded) if reading is still paused then, instead of blaming the peer.
     pub async fn request<F>(
         &self,
         message: Message,
@@ -134,7 +134,7 @@ impl CheckContext {
                 .await
             {
                 Ok(answer) => answer,
-                Err(_) if self.probe.expect_stalled(ticket) => {
+                Err(_) if self.probe.reading_paused() => {
                     poll_fn(|cx| self.probe.poll_expect(ticket, cx)).await
                 }
                 Err(_) => Err(ProbeError::Timeout(timeout)),

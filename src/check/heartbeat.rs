@@ -20,8 +20,9 @@ type Matches = dyn Fn(u64, &Message) -> bool + Send + Sync;
 /// `{"op":"pong"}`).
 ///
 /// Each run sends a request and waits for the first inbound message that answers it, which
-/// goes to the check, never to the application; every other message reaches the
-/// application as usual. The run's timeout (its [`CheckSettings`](crate::CheckSettings))
+/// goes to the check; every other message reaches the application as usual, and so does an
+/// answer that comes while no run waits for one (a duplicate, or a late answer between
+/// runs): the application should ignore stray answers. The run's timeout (its [`CheckSettings`](crate::CheckSettings))
 /// bounds the wait, and a wait that a slow consumer made unreadable is reported Degraded.
 ///
 /// With [`new`](Heartbeat::new) every request is the same message, so an answer that comes

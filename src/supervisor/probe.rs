@@ -47,12 +47,12 @@ impl Probe for Shared {
             return Err(ProbeError::Closed);
         }
         let ticket = Shared::ticket(&mut inner);
-        let stalled = inner.reading_paused;
+        let polling = self.polling_check.load(Ordering::Relaxed);
         inner.expects.push(Expectation {
             ticket,
+            check: (polling != NOT_POLLING).then_some(polling),
             matcher,
             answer: None,
-            stalled,
             waker: None,
         });
         Ok(ticket)
@@ -78,12 +78,8 @@ impl Probe for Shared {
         Poll::Pending
     }
 
-    fn expect_stalled(&self, ticket: Ticket) -> bool {
-        let inner = self.lock();
-        inner
-            .expects
-            .iter()
-            .any(|e| e.ticket == ticket && e.stalled)
+    fn reading_paused(&self) -> bool {
+        self.lock().reading_paused
     }
 
     fn send(&self, message: Message) -> Result<(), ProbeError> {

@@ -112,10 +112,10 @@ pub(crate) enum PingState {
 
 pub(crate) struct Expectation {
     pub(crate) ticket: Ticket,
+    /// The check that registered it, if the driver was polling one.
+    pub(crate) check: Option<usize>,
     pub(crate) matcher: Matcher,
     pub(crate) answer: Option<Message>,
-    /// Reading was paused (slow consumer) while it waited: its answer may be unread.
-    pub(crate) stalled: bool,
     /// The waker of the future awaiting the answer (see [`wake_unless_driver`]).
     pub(crate) waker: Option<Waker>,
 }
@@ -318,16 +318,10 @@ impl Shared {
         inner.next_ticket
     }
 
-    /// Records that reading paused (the inbound queue is full) or resumed; expectations
-    /// waiting meanwhile may have an answer that could not be read.
+    /// Records that reading paused (the inbound queue is full) or resumed: while it is
+    /// paused, an answer a check awaits may be sitting unread.
     pub(crate) fn set_reading_paused(&self, paused: bool) {
-        let mut inner = self.lock();
-        inner.reading_paused = paused;
-        if paused {
-            for expectation in &mut inner.expects {
-                expectation.stalled = true;
-            }
-        }
+        self.lock().reading_paused = paused;
     }
 
     /// Queues a ping on behalf of check `check` (None: not from a check the driver polls),

@@ -24,9 +24,6 @@ impl<S: Transport> Driver<S> {
                 if !self.stalled {
                     self.stalled = true;
                     self.shared.set_reading_paused(true);
-                    for run in self.slots.iter_mut().filter_map(|s| s.run.as_mut()) {
-                        run.stalled = true;
-                    }
                     debug!("inbound queue full: reading paused until the application catches up");
                 }
                 break;

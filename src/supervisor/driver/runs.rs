@@ -34,8 +34,6 @@ pub(super) struct Run {
     pub(super) started: Instant,
     pub(super) work: Work,
     pub(super) deadline: Instant,
-    /// The inbound queue was full at some point of the run.
-    pub(super) stalled: bool,
     /// The deadline was moved once to cover a ping that was flushed late.
     pub(super) extended: bool,
 }
@@ -162,7 +160,6 @@ impl<S: Transport> Driver<S> {
             started: now,
             work,
             deadline: later(now, planned.settings.timeout),
-            stalled: self.stalled,
             extended: false,
         });
         self.poll_runs = true;
@@ -203,14 +200,11 @@ impl<S: Transport> Driver<S> {
 
     pub(super) fn time_out(&mut self, i: usize, now: Instant) {
         let timeout = self.plan.checks[i].settings.timeout;
-        let ping = {
+        let (ping, expecting) = {
             let inner = self.shared.lock();
-            inner
-                .pings
-                .iter()
-                .filter(|p| p.check == Some(i))
-                .map(|p| p.state)
-                .last()
+            let ping = inner.pings.iter().filter(|p| p.check == Some(i)).last();
+            let expecting = inner.expects.iter().any(|e| e.check == Some(i));
+            (ping.map(|p| p.state), expecting)
         };
         let run = self.slots[i]
             .run
@@ -240,8 +234,11 @@ impl<S: Transport> Driver<S> {
             }
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
-        let (started, stalled) = (run.started, run.stalled);
+        let started = run.started;
         drop(run); // cancels its probes
+                   // Excused only while its answer may be sitting unread: reading is paused now (reading
+                   // came first in this pass) and the run was waiting on the peer.
+        let stalled = self.stalled && (ping.is_some() || expecting);
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
             && self.shared.stats.frame_since(started);
         // A pong the slow consumer left unread is not the peer's miss.

@@ -1,0 +1,103 @@
+//! "Slow consumer" excuses a check's timeout only when its answer may be sitting unread: reading
+//! is paused (the inbound queue full) at the deadline, and the run was waiting on the peer (a
+//! ping or a request in flight). Before, a queue full at any moment of the run excused any
+//! check: a dead peer stayed Degraded as long as the application fell behind once per run,
+//! and a hung business check was never Unhealthy.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::{mock_transport, ms};
+use tokio::time::Instant;
+use ws_health::config::Queues;
+use ws_health::tungstenite::Message;
+use ws_health::{
+    async_trait, CheckContext, CheckSettings, Health, HealthCheck, Status, Supervisor,
+};
+
+/// Exact timings: no timer slack.
+fn every(interval: Duration, timeout: Duration) -> CheckSettings {
+    CheckSettings {
+        slack: Duration::ZERO,
+        ..CheckSettings::every(interval, timeout)
+    }
+}
+
+const QUEUES: Queues = Queues {
+    inbound: 2,
+    outbound: 16,
+};
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_peer_is_blamed_once_the_application_caught_up() {
+    let (interval, timeout) = (ms(1000), ms(400));
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(every(interval, timeout))
+        .with_queues(QUEUES)
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair(); // it never answers a ping
+    let start = Instant::now();
+    let mut conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+
+    // 10 ms into the first run the queue fills and reading pauses; 10 ms later the
+    // application has taken everything and reading resumes, well before the deadline.
+    for i in 0..3 {
+        peer.send_after(interval + ms(10), Message::text(format!("burst {i}")));
+    }
+    tokio::time::sleep_until(start + interval + ms(20)).await;
+    for i in 0..3 {
+        assert_eq!(conn.recv().await, Some(Message::text(format!("burst {i}"))));
+    }
+    assert!(peer.recv().await.is_some_and(|m| m.is_ping()));
+
+    health.changed().await.unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert_eq!(Instant::now() - start, interval + timeout);
+    assert_eq!(judged.status(), Status::Unhealthy, "{judged}");
+    assert_eq!(judged.reason(), "ping: keepalive ping timeout");
+    assert_eq!(conn.stats().pings_missed, 1);
+}
+
+/// Never finishes, and never waits on the peer: as a session lookup stuck on its backend.
+struct Stuck(Arc<AtomicBool>);
+
+#[async_trait]
+impl HealthCheck for Stuck {
+    async fn check(&self, _: &CheckContext) -> Health {
+        self.0.store(true, Ordering::Relaxed);
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_check_that_reads_nothing_is_not_excused_by_a_full_queue() {
+    let started = Arc::new(AtomicBool::new(false));
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        })
+        .with_check("session", Stuck(started.clone()), every(ms(1000), ms(400)))
+        .with_queues(QUEUES)
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    let start = Instant::now();
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    for i in 0..3 {
+        peer.text(&format!("unread {i}")); // the queue stays full throughout
+    }
+
+    health.changed().await.unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert!(started.load(Ordering::Relaxed));
+    assert_eq!(Instant::now() - start, ms(1400));
+    assert_eq!(judged.status(), Status::Unhealthy, "{judged}");
+    assert_eq!(judged.reason(), "session: timed out after 400ms");
+}
