@@ -38,9 +38,10 @@ async fn abandoned_connection_with_a_full_queue_still_completes_its_close() {
     for i in 0..10u8 {
         peer.send(Message::binary(vec![i; 100]));
     }
+    // Sleeps, not yields, so that the paused clock moves and `within` can fire.
     support::within("the queue filled", async {
         while conn.stats().messages_received < 2 {
-            tokio::task::yield_now().await;
+            tokio::time::sleep(ms(1)).await;
         }
     })
     .await;

@@ -5,8 +5,14 @@ mod support;
 
 use support::cli::run;
 
+/// A `serve` that wrongly accepted its arguments binds a free port (never the default
+/// 8765) and is killed by `run` after 30 s.
 fn fails_with_2(args: &[&str], mentions: &str) {
-    let out = run(args);
+    let mut args = args.to_vec();
+    if args[0] == "serve" && !args.contains(&"--bind") {
+        args.extend(["--bind", "127.0.0.1:0"]);
+    }
+    let out = run(&args);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(mentions), "{args:?}: {stderr}");

@@ -25,7 +25,7 @@ fn cli_serves_on_one_thread() {
         "{probe:?}"
     );
 
-    let zero = run(&["serve", "--threads", "0"]);
+    let zero = run(&["serve", "--threads", "0", "--bind", "127.0.0.1:0"]);
     assert_eq!(zero.status.code(), Some(2), "{zero:?}");
     assert!(
         String::from_utf8_lossy(&zero.stderr).contains("--threads"),

@@ -72,9 +72,5 @@ async fn client_backs_off_longer_from_a_server_that_closes_at_once() {
         }
     }
     assert_eq!(announced, expected);
-    // The windows double: later delays are drawn from far larger windows.
-    let early: Duration = expected[..3].iter().sum();
-    let late: Duration = expected[3..].iter().sum();
-    assert!(late > early, "{expected:?}");
     client.close();
 }

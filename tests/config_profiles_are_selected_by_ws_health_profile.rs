@@ -149,16 +149,14 @@ fn an_unknown_profile_is_an_error_listing_the_known_ones() {
 #[test]
 fn every_profile_is_checked_even_when_not_selected() {
     jail(|jail| {
-        jail.create_file(
-            "ws-health.toml",
-            "[staging.ping]\ninterval = \"0s\"\n\n[pnig]\ninterval = \"5s\"",
-        )
-        .unwrap();
+        // A bad value in a profile nobody selected.
+        jail.create_file("ws-health.toml", "[staging.ping]\ninterval = \"0s\"")
+            .unwrap();
         let msg = Config::from(Config::figment()).unwrap_err().to_string();
-        // One of the two is reported; both name the profile and the file's key.
-        let staging = msg.contains("profile `staging`") && msg.contains("staging.ping.interval");
-        let pnig = msg.contains("profile `pnig`") && msg.contains("did you mean `[ping]`?");
-        assert!(staging || pnig, "{msg}");
+        assert!(msg.contains("profile `staging`"), "{msg}");
+        assert!(msg.contains("staging.ping.interval"), "{msg}");
+
+        // A misspelt table at the top level is a profile of its own, checked too.
 
         jail.create_file("ws-health.toml", "[pnig]\ninterval = \"5s\"")
             .unwrap();

@@ -52,9 +52,11 @@ async fn silent_peer_is_closed_with_1011() {
         detected >= timeout,
         "closed after {detected:?}, before the timeout"
     );
-    // Generous upper tolerance for a loaded 2-core machine; the lower bound is exact.
+    // Generous upper tolerance for a loaded 2-core machine (the exact timing is tested on a
+    // paused clock, in silent_peer_is_closed_between_timeout_and_interval_plus_timeout); the
+    // lower bound is exact.
     assert!(
-        detected <= interval + timeout + Duration::from_millis(400),
+        detected <= interval + timeout + Duration::from_secs(2),
         "closed after {detected:?}"
     );
 

@@ -14,11 +14,9 @@ pub struct Serve {
 
 impl Serve {
     pub fn start(extra: &[&str]) -> Serve {
-        let mut child = Command::new(BIN)
+        let mut child = command()
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)
-            .env_remove("WS_HEALTH_CONFIG")
-            .env_remove("WS_HEALTH_PROFILE")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -44,13 +42,44 @@ impl Drop for Serve {
     }
 }
 
-/// Runs `ws-health` with `args` to completion.
+/// Runs `ws-health` with `args` to completion; kills it and fails after 30 s (a `serve` that
+/// should have refused its arguments would otherwise serve forever).
 pub fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
+    let child = command()
         .args(args)
-        .env_remove("WS_HEALTH_CONFIG")
-        .env_remove("WS_HEALTH_PROFILE")
         .stdin(Stdio::null())
-        .output()
-        .expect("the ws-health binary runs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ws-health binary runs");
+    let id = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    let watchdog = std::thread::spawn(move || {
+        if finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .is_err()
+        {
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe { libc::kill(id as libc::pid_t, libc::SIGKILL) };
+        }
+    });
+    let output = child.wait_with_output().expect("the ws-health binary runs");
+    let killed = done.send(()).is_err();
+    watchdog.join().unwrap();
+    assert!(
+        !killed,
+        "ws-health {args:?} did not end within 30 s: {output:?}"
+    );
+    output
+}
+
+/// `ws-health` with none of the environment's `WS_HEALTH_*` variables.
+fn command() -> Command {
+    let mut command = Command::new(BIN);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("WS_HEALTH_") {
+            command.env_remove(key);
+        }
+    }
+    command
 }

@@ -315,9 +315,19 @@ impl MockPeer {
     }
 
     /// The next message the supervisor flushed; `None` once the transport was dropped (the
-    /// driver ended) and everything flushed before was read.
+    /// driver ended) and everything flushed before was read. Panics after an hour: on the
+    /// paused clock these tests run on, that costs little and turns a message that never
+    /// comes into a failure, where the driver's timers would otherwise advance the clock
+    /// forever.
     pub async fn recv(&mut self) -> Option<Message> {
-        self.from_transport.recv().await
+        self.recv_within(Duration::from_secs(3600)).await
+    }
+
+    /// [`recv`](MockPeer::recv), panicking after `limit` instead of an hour.
+    pub async fn recv_within(&mut self, limit: Duration) -> Option<Message> {
+        tokio::time::timeout(limit, self.from_transport.recv())
+            .await
+            .unwrap_or_else(|_| panic!("the supervisor flushed nothing for {limit:?}"))
     }
 
     /// The next flushed message if there is one already.

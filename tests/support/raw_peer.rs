@@ -5,6 +5,7 @@
 //! silent, answer late, or send data without ever answering.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -46,6 +47,9 @@ pub struct RawPeer {
     /// Masks what it sends: it plays the client.
     client: bool,
 }
+
+/// How long a read may wait before the test fails instead of stalling CI.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 impl RawPeer {
     /// Connects and performs the opening handshake by hand.
@@ -102,7 +106,8 @@ impl RawPeer {
                 return Some(frame);
             }
             let mut chunk = [0u8; 4096];
-            match self.stream.read(&mut chunk).await {
+            let read = tokio::time::timeout(PATIENCE, self.stream.read(&mut chunk));
+            match read.await.expect("no frame came for 60 s") {
                 Ok(0) | Err(_) => return None,
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
             }
@@ -208,7 +213,8 @@ async fn read_head(stream: &mut TcpStream) -> String {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
-        let n = stream.read(&mut byte).await.unwrap();
+        let read = tokio::time::timeout(PATIENCE, stream.read(&mut byte));
+        let n = read.await.expect("no handshake for 60 s").unwrap();
         assert_eq!(n, 1, "the connection ended during the handshake");
         buf.push(byte[0]);
     }
