@@ -85,7 +85,10 @@ async fn a_ping_timeout_of_duration_max_waits_for_years() {
     assert!(peer.try_recv().is_none(), "something was sent");
     assert!(conn.disconnect().is_none(), "closed within 10 years");
     // "Never" ends some decades on, as a timeout, not as a panic.
-    assert_eq!(close_of(&peer.recv_within(100 * YEAR).await.unwrap()).0, 1011);
+    assert_eq!(
+        close_of(&peer.recv_within(100 * YEAR).await.unwrap()).0,
+        1011
+    );
     assert!(sent.elapsed() > 10 * YEAR);
     drop(peer);
     let end = driver.await.expect("the driver panicked");

@@ -56,13 +56,16 @@ pub struct CheckSettings {
     /// Off by default: only the answer proves the peer is alive (a peer can keep sending
     /// while it no longer reads).
     pub data_counts_as_liveness: bool,
-    /// Actions when this check makes the connection Degraded; when absent, the policy's.
+    /// Actions when this check becomes Degraded, whether or not the connection's status
+    /// moves (another check may hold it there already). When absent, the policy's run when
+    /// this check moves the connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_degraded: Option<Vec<Action>>,
-    /// Actions when this check makes the connection Unhealthy; when absent, the policy's.
+    /// Actions when this check becomes Unhealthy (a non-critical check too, though it makes
+    /// the connection only Degraded); when absent, as for `on_degraded`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_unhealthy: Option<Vec<Action>>,
-    /// Actions when the connection recovers after this check; when absent, the policy's.
+    /// Actions when this check's status improves; when absent, as for `on_degraded`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_recovered: Option<Vec<Action>>,
 }

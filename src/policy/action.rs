@@ -99,13 +99,14 @@ pub enum LogLevel {
 pub struct ActionEvent<'a> {
     /// The connection's id.
     pub connection_id: u64,
-    /// The check whose result moved the connection.
+    /// The check whose result brought the change.
     pub check: &'a str,
     /// That check's result.
     pub health: &'a Health,
-    /// The connection's status before.
+    /// The status before: the check's, for one of the check's own actions (they follow the
+    /// check's status), else the connection's.
     pub from: Status,
-    /// The connection's status now.
+    /// The status now, the check's or the connection's as `from`.
     pub to: Status,
 }
 

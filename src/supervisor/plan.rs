@@ -68,8 +68,19 @@ impl Plan {
             .map(|c| c.settings.enabled.then(|| c.settings.rule()))
     }
 
-    /// The actions due when check `index` moved the connection through `transition`.
+    /// The actions due when check `index` moved the connection through `transition`: the
+    /// check's own, else the policy's.
     pub(crate) fn actions(&self, index: usize, transition: Transition) -> &[Action] {
+        let (own, default) = self.actions_for(index, transition);
+        own.unwrap_or(default)
+    }
+
+    /// The check's own actions for a change of its status, if it has any.
+    pub(crate) fn own_actions(&self, index: usize, transition: Transition) -> Option<&[Action]> {
+        self.actions_for(index, transition).0
+    }
+
+    fn actions_for(&self, index: usize, transition: Transition) -> (Option<&[Action]>, &[Action]) {
         let settings = &self.checks[index].settings;
         let (own, default) = if transition.to < transition.from {
             (&settings.on_recovered, &self.policy.on_recovered)
@@ -78,7 +89,7 @@ impl Plan {
         } else {
             (&settings.on_degraded, &self.policy.on_degraded)
         };
-        own.as_deref().unwrap_or(default)
+        (own.as_deref(), default)
     }
 
     /// Checks the whole plan; errors name the check and key at fault.

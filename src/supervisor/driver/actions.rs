@@ -47,6 +47,19 @@ impl<S: Transport> Driver<S> {
         health: &Health,
         now: Instant,
     ) {
+        self.publish(plan, i, t, health);
+        self.act(
+            plan,
+            i,
+            plan.actions(i, t),
+            health,
+            Changed::Connection(t),
+            now,
+        );
+    }
+
+    /// Publishes the connection's new status, which check `i`'s result `health` brought.
+    pub(super) fn publish(&mut self, plan: &Plan, i: usize, t: Transition, health: &Health) {
         let name = &*plan.checks[i].name;
         let mut status = Health::new(t.to, format!("{name}: {}", health.reason()));
         if let Some(rtt) = health.rtt() {
@@ -59,9 +72,23 @@ impl<S: Transport> Driver<S> {
             observer.status_changed(self.shared.id, t.from, &status);
         }
         self.gauge.status_changed(name, t.to);
-        for action in plan.actions(i, t) {
+    }
+
+    /// Runs `actions` for check `i`'s result `health`, which brought the change `changed`.
+    pub(super) fn act(
+        &mut self,
+        plan: &Plan,
+        i: usize,
+        actions: &[Action],
+        health: &Health,
+        changed: Changed,
+        now: Instant,
+    ) {
+        let t = changed.transition();
+        let name = &*plan.checks[i].name;
+        for action in actions {
             match action {
-                Action::Log { level } => log_transition(*level, name, t, health),
+                Action::Log { level } => log_transition(*level, name, t, health, changed),
                 Action::Close { code, reason } => {
                     let reason = reason
                         .as_deref()
@@ -131,10 +158,34 @@ impl<S: Transport> Driver<S> {
     }
 }
 
-pub(super) fn log_transition(level: LogLevel, check: &str, t: Transition, health: &Health) {
+/// Whose status changed: the connection's, or the check's (whose own actions follow it).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Changed {
+    Connection(Transition),
+    Check(Transition),
+}
+
+impl Changed {
+    fn transition(self) -> Transition {
+        match self {
+            Changed::Connection(t) | Changed::Check(t) => t,
+        }
+    }
+}
+
+pub(super) fn log_transition(
+    level: LogLevel,
+    check: &str,
+    t: Transition,
+    health: &Health,
+    changed: Changed,
+) {
     macro_rules! at {
         ($level:expr) => {
-            tracing::event!($level, check, from = %t.from, to = %t.to, %health, "connection health changed")
+            match changed {
+                Changed::Connection(_) => tracing::event!($level, check, from = %t.from, to = %t.to, %health, "connection health changed"),
+                Changed::Check(_) => tracing::event!($level, check, from = %t.from, to = %t.to, %health, "check health changed"),
+            }
         };
     }
     match level {

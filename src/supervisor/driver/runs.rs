@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn, Instrument};
 
+use super::actions::Changed;
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::supervisor::shared::{PingState, Shared, NOT_POLLING};
@@ -280,7 +281,18 @@ impl<S: Transport> Driver<S> {
             debug!(check = &*planned.name, from = %t.from, to = %t.to, %health, "check status changed");
         }
         if let Some(t) = step.connection {
-            self.transition(&plan, i, t, &health, now);
+            self.publish(&plan, i, t, &health);
+        }
+        // A check's own actions follow its own status, even where the connection stays (held
+        // there by another check: a session check's close 1008 is not lost behind a ping that
+        // only logs); otherwise a change of the connection's runs the check's own actions for
+        // it, else the policy's.
+        let own = step.check.and_then(|t| Some((plan.own_actions(i, t)?, t)));
+        if let Some((actions, t)) = own {
+            self.act(&plan, i, actions, &health, Changed::Check(t), now);
+        } else if let Some(t) = step.connection {
+            let actions = plan.actions(i, t);
+            self.act(&plan, i, actions, &health, Changed::Connection(t), now);
         }
     }
 }
