@@ -42,3 +42,24 @@ async fn default_ping_payloads_differ_from_ping_to_ping() {
         );
     }
 }
+
+/// Each connection starts at a random window, so that the payloads are not one sequence
+/// every peer of the process can predict. Three connections starting at the same window
+/// by chance: about 1 in 4·10⁹.
+#[tokio::test(start_paused = true)]
+async fn connections_start_their_pings_at_different_windows() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(ms(100), ms(50)))
+        .build()
+        .unwrap();
+    let mut firsts = HashSet::new();
+    for _ in 0..3 {
+        let (transport, mut peer) = mock_transport::pair();
+        let _conn = supervisor.supervise(transport);
+        match peer.recv().await {
+            Some(Message::Ping(payload)) => firsts.insert(payload),
+            other => panic!("expected a ping, got {other:?}"),
+        };
+    }
+    assert!(firsts.len() > 1, "every connection began with {firsts:?}");
+}

@@ -50,7 +50,9 @@ use crate::Health;
 /// [`judge`](HealthCheck::judge) the round-trip time. [`PingCheck`] is that default, named.
 ///
 /// The supervisor bounds each run with the check's timeout, contains panics, and never lets
-/// one check delay another. Keep the trait object-safe: checks are stored as
+/// one check delay another, provided none blocks its thread: checks run on the connection's
+/// task, so a blocking call stalls its reads, pongs and other checks (hand such work to
+/// `spawn_blocking`). Keep the trait object-safe: checks are stored as
 /// `Arc<dyn HealthCheck>` and shared by every connection of a supervisor, so per-connection
 /// data lives in [`CheckContext::state`], not in `self`.
 #[async_trait]

@@ -49,12 +49,14 @@ pub(crate) fn unanswered(err: ProbeError) -> Health {
     }
 }
 
-/// The default [`HealthCheck::payload`]: 4 random bytes, as Python `websockets` sends.
+/// The default [`HealthCheck::payload`]: 4 bytes, a random one of the 65,533 windows of a
+/// 64 KiB pool of random bytes made once per process, so that a ping allocates nothing.
 ///
-/// They are a random window of a 64 KiB pool of random bytes made once per process, so a
-/// ping allocates nothing. The built-in [`PingCheck`] goes further: the supervisor takes its
-/// windows in turn, so a connection's consecutive pings never repeat a payload within
-/// 65,000 pings, and a late pong cannot pass for the answer to a newer ping.
+/// Two pings thus repeat a payload with probability 1 in 65,533 (Python `websockets` draws 4
+/// fresh random bytes, 1 in 2³²), and a late pong then passes for the newer ping's answer.
+/// The built-in [`PingCheck`] does better: the supervisor takes its windows in turn, from a
+/// random start per connection, so a connection's pings do not repeat a window within
+/// 65,533 pings. A check that overrides `payload` and needs more can return its own bytes.
 pub fn random_payload() -> Bytes {
     pooled_payload(rand::random())
 }
@@ -88,7 +90,8 @@ mod tests {
     fn payload_is_four_random_bytes() {
         let a = random_payload();
         assert_eq!(a.len(), 4);
-        // 2^-32 chance of a false failure per pair; three pairs make it negligible.
+        // A 1 in 65,533 chance of a repeat per pair; three pairs make a false failure
+        // negligible.
         let distinct = (0..3).any(|_| random_payload() != a);
         assert!(distinct);
     }

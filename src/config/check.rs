@@ -27,7 +27,9 @@ pub struct CheckSettings {
     #[serde(with = "humantime_serde")]
     pub interval: Duration,
     /// How long one run may take; a run still going then is cut off and counts as failed
-    /// (for the ping check: "keepalive ping timeout").
+    /// (for the ping check: "keepalive ping timeout"). One exception: a run whose ping left
+    /// the socket late (behind our own writes, or sent late in the run) gets, once, a full
+    /// `timeout` for the pong counted from the flush.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
     /// Delay before the first run; when absent, one `interval`.

@@ -188,7 +188,12 @@ impl Shared {
             state: info.state,
             peer: info.peer,
             observer: info.observer,
-            inner: Mutex::new(Inner::default()),
+            // A random first ticket: the built-in ping's payloads, windows of a process-wide
+            // pool taken in ticket order, then differ from connection to connection.
+            inner: Mutex::new(Inner {
+                next_ticket: rand::random(),
+                ..Inner::default()
+            }),
             signals: AtomicU8::new(0),
             inbound_len: AtomicUsize::new(0),
             recv_waker: AtomicWaker::new(),
