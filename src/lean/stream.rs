@@ -51,8 +51,10 @@ pub struct LeanStream<S> {
     /// The last ping interval saw no data message, nor has the current one so far.
     quiet: bool,
     data_since_ping: bool,
-    /// Something went to tungstenite and has not been flushed (an automatic pong included).
+    /// The application's messages went to tungstenite and have not been flushed.
     unflushed: bool,
+    /// tungstenite queued an automatic pong that may not have left yet.
+    pong_queued: bool,
     /// A close frame went either way, or the stream failed: it stays awake to its end.
     ending: bool,
     /// A read failed while asleep: the stream has ended, as tokio-tungstenite's does.
@@ -122,6 +124,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             quiet: true,
             data_since_ping: false,
             unflushed: false,
+            pong_queued: false,
             ending: false,
             ended: false,
             last_ping: Bytes::new(),
@@ -168,6 +171,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         if !self.sleeps
             || self.ending
             || self.unflushed
+            || self.pong_queued
             || self.data_since_ping
             || !self.quiet
             || !ws.get_ref().boundary.is_idle()
@@ -259,13 +263,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
                 ws.get_mut().boundary.message_read();
                 match message {
                     Message::Text(_) | Message::Binary(_) => self.data_since_ping = true,
-                    Message::Ping(_) => self.unflushed = true, // tungstenite queued a pong
+                    Message::Ping(_) => self.pong_queued = true,
                     Message::Close(_) => self.ending = true,
                     Message::Pong(_) | Message::Frame(_) => {}
                 }
                 Poll::Ready(Some(Ok(message)))
             }
             Poll::Pending => {
+                // A reader that never flushes still sleeps once its pong has left: this
+                // read wrote it if it could; a flush tells whether it did.
+                let flush = self.pong_queued && !self.unflushed;
+                if flush
+                    && self
+                        .awake()
+                        .is_ok_and(|ws| matches!(ws.poll_flush_unpin(cx), Poll::Ready(Ok(()))))
+                {
+                    self.pong_queued = false;
+                }
                 self.try_sleep();
                 Poll::Pending
             }
@@ -353,6 +367,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
         let flushed = std::task::ready!(this.awake()?.poll_flush_unpin(cx));
         if flushed.is_ok() {
             this.unflushed = false;
+            this.pong_queued = false;
             this.try_sleep();
         }
         Poll::Ready(flushed)
