@@ -37,9 +37,20 @@ pub struct Stats {
     /// Time since the connection was supervised.
     #[serde(with = "humantime_serde")]
     pub uptime: Duration,
-    /// Time since the last frame of any kind arrived from the peer.
+    /// Time since the last frame of any kind arrived from the peer, pongs to our pings
+    /// included.
     #[serde(with = "humantime_serde")]
     pub idle: Duration,
+    /// Time since the last application message (text or binary) reached the application;
+    /// the uptime before the first. Pongs and answers taken by checks do not count: a
+    /// "feed not stale" check reads this.
+    #[serde(with = "humantime_serde")]
+    pub data_idle: Duration,
+    /// Messages received and waiting for the application to take them (`recv`).
+    pub inbound_queued: usize,
+    /// Messages the application sent that wait to be written: the backlog towards a slow
+    /// peer, which a "backlog bounded" check reads.
+    pub outbound_queued: usize,
 }
 
 /// The live counters behind [`Stats`]. Times are stored as nanoseconds since `started`.
@@ -55,6 +66,7 @@ pub(crate) struct StatsCell {
     received: AtomicU64,
     sent: AtomicU64,
     last_inbound: AtomicU64,
+    last_message: AtomicU64,
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -74,6 +86,7 @@ impl StatsCell {
             received: AtomicU64::new(0),
             sent: AtomicU64::new(0),
             last_inbound: AtomicU64::new(0),
+            last_message: AtomicU64::new(0),
         }
     }
 
@@ -102,8 +115,10 @@ impl StatsCell {
         self.missed.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn message_received(&self) {
+    pub(crate) fn message_received(&self, now: Instant) {
         self.received.fetch_add(1, Relaxed);
+        self.last_message
+            .store(nanos(now.saturating_duration_since(self.started)), Relaxed);
     }
 
     pub(crate) fn message_sent(&self) {
@@ -121,9 +136,11 @@ impl StatsCell {
         self.last_inbound.load(Relaxed) > since
     }
 
+    /// The counters at `now`; the queue lengths, which `Shared` keeps, are left at zero.
     pub(crate) fn snapshot(&self, now: Instant) -> Stats {
         let uptime = now.saturating_duration_since(self.started);
         let last = Duration::from_nanos(self.last_inbound.load(Relaxed));
+        let last_message = Duration::from_nanos(self.last_message.load(Relaxed));
         Stats {
             latency: Duration::from_nanos(self.latency.load(Relaxed)),
             smoothed_rtt: Duration::from_nanos(self.srtt.load(Relaxed)),
@@ -135,6 +152,9 @@ impl StatsCell {
             messages_sent: self.sent.load(Relaxed),
             uptime,
             idle: uptime.saturating_sub(last),
+            data_idle: uptime.saturating_sub(last_message),
+            inbound_queued: 0,
+            outbound_queued: 0,
         }
     }
 }

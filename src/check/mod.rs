@@ -61,13 +61,35 @@ pub trait HealthCheck: Send + Sync + 'static {
     ///
     /// Override it for a business check (session still authorised, feed not stale, an
     /// application-level `{"op":"ping"}`), and call [`ping_pong`] from it to keep the
-    /// keepalive as part of the same check.
+    /// keepalive as part of the same check. [`CheckContext::stats`] has what the common ones
+    /// read:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws_health::{async_trait, CheckContext, Health, HealthCheck};
+    ///
+    /// /// The feed is stale after 5 s without a message, and the backlog bounded at 1,000.
+    /// struct Feed;
+    ///
+    /// #[async_trait]
+    /// impl HealthCheck for Feed {
+    ///     async fn check(&self, ctx: &CheckContext) -> Health {
+    ///         let stats = ctx.stats();
+    ///         if stats.data_idle > Duration::from_secs(5) {
+    ///             Health::unhealthy("feed stale") // pongs do not reset `data_idle`
+    ///         } else if stats.outbound_queued > 1_000 {
+    ///             Health::degraded("peer falling behind")
+    ///         } else {
+    ///             Health::healthy("feed flowing")
+    ///         }
+    ///     }
+    /// }
+    /// ```
     async fn check(&self, ctx: &CheckContext) -> Health {
         ping_pong(self, ctx).await
     }
 
-    /// The payload of the next ping. Default: [`random_payload`], 4 random bytes like
-    /// Python `websockets`. Override it to put a sequence number or timestamp on the wire;
+    /// The payload of the next ping. Default: [`random_payload`], 4 bytes of a random pool. Override it to put a sequence number or timestamp on the wire;
     /// payloads over 125 bytes are refused and the run reports Unhealthy.
     fn payload(&self) -> Bytes {
         random_payload()

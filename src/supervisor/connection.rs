@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures_util::Stream;
 use tokio::sync::watch;
-use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::{signal, Shared};
@@ -198,7 +197,7 @@ impl Sender {
 
     /// A snapshot of the connection's statistics.
     pub fn stats(&self) -> Stats {
-        self.shared.stats.snapshot(Instant::now())
+        self.shared.stats()
     }
 
     /// The round-trip time of the last answered ping; zero before the first (Python

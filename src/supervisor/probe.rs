@@ -7,7 +7,6 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::{register, signal, Expectation, PingState, Shared, NOT_POLLING};
@@ -21,7 +20,7 @@ impl Probe for Shared {
     }
 
     fn stats(&self) -> Stats {
-        self.stats.snapshot(Instant::now())
+        Shared::stats(self)
     }
 
     fn state(&self) -> Option<&(dyn Any + Send + Sync)> {

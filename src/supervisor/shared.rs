@@ -40,7 +40,7 @@ use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{Matcher, ProbeError, Ticket};
 use crate::config::Queues;
 use crate::stats::StatsCell;
-use crate::{frame, Health};
+use crate::{frame, Health, Stats};
 
 pub(crate) struct Shared {
     pub(crate) id: u64,
@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     signals: AtomicU8,
     /// `inner.inbound.len()`, for the same reason.
     inbound_len: AtomicUsize,
+    /// `inner.outbound.len()`, for [`Stats`] without the lock.
+    outbound_len: AtomicUsize,
     /// Wakes the application's `recv` when a message arrives or the connection ends.
     pub(crate) recv_waker: AtomicWaker,
     /// Wakes the driver when the application sends, takes a message or asks to close.
@@ -196,6 +198,7 @@ impl Shared {
             }),
             signals: AtomicU8::new(0),
             inbound_len: AtomicUsize::new(0),
+            outbound_len: AtomicUsize::new(0),
             recv_waker: AtomicWaker::new(),
             driver: AtomicWaker::new(),
             changed: Notify::new(),
@@ -237,6 +240,20 @@ impl Shared {
     pub(crate) fn set_inbound_len(&self, held: &Inner) {
         self.inbound_len
             .store(held.inbound.len(), Ordering::Release);
+    }
+
+    /// Records the outbound queue's new length; call it with the lock held.
+    pub(crate) fn set_outbound_len(&self, held: &Inner) {
+        self.outbound_len
+            .store(held.outbound.len(), Ordering::Relaxed);
+    }
+
+    /// The connection's statistics now, queue lengths included.
+    pub(crate) fn stats(&self) -> Stats {
+        let mut stats = self.stats.snapshot(Instant::now());
+        stats.inbound_queued = self.inbound_len();
+        stats.outbound_queued = self.outbound_len.load(Ordering::Relaxed);
+        stats
     }
 
     /// Records a close request, unless one was made or the connection ended.
@@ -378,6 +395,7 @@ impl Shared {
             return Err(TrySendError::Full(message));
         }
         inner.outbound.push_back(message);
+        self.set_outbound_len(&inner);
         self.signal(&inner, signal::DATA, true);
         drop(inner);
         self.wake_driver();

@@ -37,6 +37,8 @@ pub struct ConnectionSnapshot {
     /// Time since the connection was supervised.
     #[serde(with = "humantime_serde")]
     pub uptime: Duration,
+    /// Messages the application sent that wait to be written: a slow peer's backlog.
+    pub outbound_queued: usize,
 }
 
 impl ConnectionSnapshot {
@@ -59,6 +61,7 @@ impl ConnectionSnapshot {
             pings_sent: stats.pings_sent,
             pings_missed: stats.pings_missed,
             uptime: stats.uptime,
+            outbound_queued: stats.outbound_queued,
         })
     }
 }

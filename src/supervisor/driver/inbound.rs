@@ -64,7 +64,7 @@ impl<S: Transport> Driver<S> {
 
     pub(super) fn on_message(&mut self, message: Message, now: Instant, waker: &Waker) {
         match message {
-            Message::Text(_) | Message::Binary(_) => self.deliver(message, waker),
+            Message::Text(_) | Message::Binary(_) => self.deliver(message, waker, now),
             Message::Pong(payload) => {
                 if self
                     .shared
@@ -106,7 +106,7 @@ impl<S: Transport> Driver<S> {
     }
 
     /// Hands an application message to a check that expects it, or to the application.
-    pub(super) fn deliver(&mut self, message: Message, waker: &Waker) {
+    pub(super) fn deliver(&mut self, message: Message, waker: &Waker, now: Instant) {
         let mut inner = self.shared.lock();
         let expected = inner.expects.iter_mut().find(|e| {
             e.answer.is_none()
@@ -127,7 +127,7 @@ impl<S: Transport> Driver<S> {
         inner.inbound.push_back(message);
         self.shared.set_inbound_len(&inner);
         drop(inner);
-        self.shared.stats.message_received();
+        self.shared.stats.message_received(now);
         self.shared.recv_waker.wake();
     }
 

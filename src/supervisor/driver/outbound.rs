@@ -107,6 +107,7 @@ impl<S: Transport> Driver<S> {
                     let mut inner = self.shared.lock();
                     let was_full = inner.outbound.len() >= self.shared.outbound_capacity;
                     let message = inner.outbound.pop_front();
+                    self.shared.set_outbound_len(&inner);
                     if inner.outbound.is_empty() {
                         self.shared.signal(&inner, signal::DATA, false);
                     }
