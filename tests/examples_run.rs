@@ -5,7 +5,10 @@
 //! The README's main command, `cargo run --example demo`, is also run as a process, to
 //! check its exit code and the summary it prints.
 
+mod support;
+
 use std::process::Command;
+use std::time::Duration;
 
 use ws_health::supervisor::Initiator;
 use ws_health::Status;
@@ -81,17 +84,26 @@ async fn demo_ends_each_client_as_described() {
     );
 }
 
-/// `cargo run --example demo` exits 0 and prints its summary. Runs cargo itself, so it
-/// also builds the example (quick when `cargo test` has built it already).
+/// `cargo run --example demo` exits 0 and prints its summary. Runs cargo itself, with the
+/// features this test was built with, so that it runs the example `cargo test` built
+/// instead of building the crate again beside the other tests.
 #[test]
 fn demo_command_exits_0_with_its_summary() {
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--example", "demo"])
+    let mut features = Vec::new();
+    if cfg!(feature = "metrics") {
+        features.push("metrics");
+    }
+    if cfg!(feature = "rustls") {
+        features.push("rustls");
+    }
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["run", "--quiet", "--example", "demo", "--features"])
+        .arg(features.join(","))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("cargo runs");
+        .env("NO_COLOR", "1");
+    let output = support::process::output_within(command, Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");

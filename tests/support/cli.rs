@@ -45,32 +45,9 @@ impl Drop for Serve {
 /// Runs `ws-health` with `args` to completion; kills it and fails after 30 s (a `serve` that
 /// should have refused its arguments would otherwise serve forever).
 pub fn run(args: &[&str]) -> Output {
-    let child = command()
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the ws-health binary runs");
-    let id = child.id();
-    let (done, finished) = std::sync::mpsc::channel();
-    let watchdog = std::thread::spawn(move || {
-        if finished
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .is_err()
-        {
-            // SAFETY: kill(2) has no memory-safety preconditions.
-            unsafe { libc::kill(id as libc::pid_t, libc::SIGKILL) };
-        }
-    });
-    let output = child.wait_with_output().expect("the ws-health binary runs");
-    let killed = done.send(()).is_err();
-    watchdog.join().unwrap();
-    assert!(
-        !killed,
-        "ws-health {args:?} did not end within 30 s: {output:?}"
-    );
-    output
+    let mut command = command();
+    command.args(args);
+    super::process::output_within(command, std::time::Duration::from_secs(30))
 }
 
 /// `ws-health` with none of the environment's `WS_HEALTH_*` variables.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod fed_lean;
 pub mod mock_transport;
+pub mod process;
 pub mod raw_peer;
 pub mod runtime;
 
