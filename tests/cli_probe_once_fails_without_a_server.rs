@@ -8,10 +8,7 @@ use support::cli::run;
 
 #[test]
 fn cli_probe_once_fails_without_a_server() {
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap(); // dropped: nobody listens there now
+    let addr = support::runtime::closed_port();
     let url = format!("ws://{addr}");
     let out = run(&["probe", &url, "--once"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");

@@ -89,7 +89,7 @@ async fn client_max_retries_does_not_count_connections_that_opened() {
 #[tokio::test]
 async fn client_max_retries_counts_refused_attempts() {
     support::trace();
-    let addr = support::runtime::closed_port().await;
+    let addr = support::runtime::closed_port();
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(config())
         .connect()

@@ -12,7 +12,7 @@ use ws_health::runtime::Client;
 #[tokio::test]
 async fn client_send_fails_when_the_offline_queue_is_full() {
     support::trace();
-    let addr = support::runtime::closed_port().await;
+    let addr = support::runtime::closed_port();
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(ClientConfig {
             offline_queue: 3,

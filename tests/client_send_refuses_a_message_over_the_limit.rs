@@ -2,7 +2,10 @@
 //! error naming the limit, connected or not, instead of accepting it and dropping it later
 //! when no connection would take it.
 
-use ws_health::runtime::Client;
+mod support;
+
+use support::runtime::{echo, server_config};
+use ws_health::runtime::{Client, Server};
 use ws_health::tungstenite::Message;
 use ws_health::{Config, Supervisor};
 
@@ -36,4 +39,39 @@ async fn client_send_refuses_a_message_over_the_limit() {
 
     // The limit itself is accepted.
     client.try_send(Message::binary(vec![7u8; 1024])).unwrap();
+}
+
+/// Connected, the same: the message is refused with an error and the connection carries on.
+#[tokio::test]
+async fn connected_client_send_refuses_a_message_over_the_limit() {
+    let mut config = Config::default();
+    config.socket.max_message_size = Some(1024);
+    let supervisor = || Supervisor::builder().with_config(&config).build().unwrap();
+    let server = Server::builder(supervisor())
+        .with_server_config(server_config())
+        .serve("127.0.0.1:0", echo)
+        .await
+        .unwrap();
+    let mut client = Client::builder(format!("ws://{}/", server.local_addr()))
+        .with_supervisor(supervisor())
+        .with_config(&config)
+        .connect()
+        .unwrap();
+    // An echo proves the connection is up.
+    client.send(Message::text("hello")).await.unwrap();
+    let echoed = support::within("the first echo", client.recv()).await;
+    assert_eq!(echoed, Some(Message::text("hello")));
+
+    let err = client
+        .send(Message::binary(vec![0u8; 1025]))
+        .await
+        .unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert!(err.to_string().contains("socket.max_message_size"), "{err}");
+
+    client.send(Message::binary(vec![7u8; 1024])).await.unwrap();
+    let echoed = support::within("the echo", client.recv()).await;
+    assert_eq!(echoed, Some(Message::binary(vec![7u8; 1024])));
+    client.close();
+    server.shutdown().await;
 }

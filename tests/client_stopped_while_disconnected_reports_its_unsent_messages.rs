@@ -11,7 +11,7 @@ use ws_health::tungstenite::Message;
 #[tokio::test]
 async fn client_stopped_while_disconnected_reports_its_unsent_messages() {
     support::trace();
-    let addr = support::runtime::closed_port().await;
+    let addr = support::runtime::closed_port();
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(support::runtime::client_config(
             Duration::from_secs(5),

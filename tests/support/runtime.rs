@@ -85,11 +85,15 @@ pub async fn next_client_event(
     .await
 }
 
-/// A loopback address nobody listens on: a port bound on 0 and released at once.
-pub async fn closed_port() -> SocketAddr {
-    tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// A loopback address that refuses connections: a port bound, never listened on, and kept
+/// for the rest of the process, so that no other test can take it meanwhile.
+pub fn closed_port() -> SocketAddr {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    std::mem::forget(socket);
+    addr
 }
