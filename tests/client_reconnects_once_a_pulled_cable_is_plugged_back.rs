@@ -50,8 +50,16 @@ async fn client_reconnects_once_a_pulled_cable_is_plugged_back() {
     })
     .await;
 
-    cable.pull();
+    // Nothing ended the connection before the pull: the Disconnected awaited below is the
+    // pull's, not an earlier one's.
+    while let Ok(event) = events.try_recv() {
+        assert!(
+            !matches!(event, ClientEvent::Disconnected { .. }),
+            "disconnected before the pull: {event:?}"
+        );
+    }
     let pulled = Instant::now();
+    cable.pull();
     let ClientEvent::Disconnected { disconnect, .. } = next_event(&mut events, |e| {
         matches!(e, ClientEvent::Disconnected { .. })
     })
