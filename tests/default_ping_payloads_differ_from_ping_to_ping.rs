@@ -1,5 +1,5 @@
 //! The built-in ping check takes the payload pool's windows in turn: a connection's pings
-//! never repeat a payload (within the pool's 65,000 windows), so a late pong cannot pass for
+//! never repeat a window (within the pool's 65,536), so a late pong cannot pass for
 //! the answer to a newer ping. Consecutive windows overlap by three bytes, which a random
 //! choice of windows would almost never do.
 

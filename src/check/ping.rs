@@ -49,30 +49,31 @@ pub(crate) fn unanswered(err: ProbeError) -> Health {
     }
 }
 
-/// The default [`HealthCheck::payload`]: 4 bytes, a random one of the 65,533 windows of a
+/// The default [`HealthCheck::payload`]: 4 bytes, a random one of the 65,536 windows of a
 /// 64 KiB pool of random bytes made once per process, so that a ping allocates nothing.
 ///
-/// Two pings thus repeat a payload with probability 1 in 65,533 (Python `websockets` draws 4
+/// Two pings thus repeat a payload with probability 1 in 65,536 (Python `websockets` draws 4
 /// fresh random bytes, 1 in 2³²), and a late pong then passes for the newer ping's answer.
 /// The built-in [`PingCheck`] does better: the supervisor takes its windows in turn, from a
 /// random start per connection, so a connection's pings do not repeat a window within
-/// 65,533 pings. A check that overrides `payload` and needs more can return its own bytes.
+/// 65,536 pings. A check that overrides `payload` and needs more can return its own bytes.
 pub fn random_payload() -> Bytes {
     pooled_payload(rand::random())
 }
 
-/// The `index`-th 4-byte window of the pool (modulo the number of windows).
-pub(crate) fn pooled_payload(index: u64) -> Bytes {
-    const POOL_LEN: usize = 64 * 1024;
+/// The `index`-th 4-byte window of the pool. The pool is circular (its first 3 bytes repeat
+/// after its end), so that every window, the last included, overlaps the next by 3 bytes,
+/// and a wrapping `u32` ticket runs through the windows without a seam.
+pub(crate) fn pooled_payload(index: u16) -> Bytes {
+    const WINDOWS: usize = 1 << 16;
     static POOL: OnceLock<&'static [u8]> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
-        let mut pool = vec![0u8; POOL_LEN];
-        rand::fill(&mut pool[..]);
+        let mut pool = vec![0u8; WINDOWS + 3];
+        rand::fill(&mut pool[..WINDOWS]);
+        pool.copy_within(..3, WINDOWS);
         Vec::leak(pool)
     });
-    let windows = (POOL_LEN - 3) as u64;
-    // In range: the remainder is below `windows`, which fits in usize.
-    let at = (index % windows) as usize;
+    let at = usize::from(index);
     Bytes::from_static(&pool[at..at + 4])
 }
 
@@ -90,10 +91,17 @@ mod tests {
     fn payload_is_four_random_bytes() {
         let a = random_payload();
         assert_eq!(a.len(), 4);
-        // A 1 in 65,533 chance of a repeat per pair; three pairs make a false failure
+        // A 1 in 65,536 chance of a repeat per pair; three pairs make a false failure
         // negligible.
         let distinct = (0..3).any(|_| random_payload() != a);
         assert!(distinct);
+    }
+
+    #[test]
+    fn the_last_window_overlaps_the_first_as_any_two_consecutive_ones() {
+        // A wrapping u32 ticket goes from window 65,535 to window 0.
+        assert_eq!(pooled_payload(u16::MAX)[1..], pooled_payload(0)[..3]);
+        assert_eq!(pooled_payload(7)[1..], pooled_payload(8)[..3]);
     }
 
     #[test]

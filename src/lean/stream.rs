@@ -53,8 +53,9 @@ pub struct LeanStream<S> {
     data_since_ping: bool,
     /// The application's messages went to tungstenite and have not been flushed.
     unflushed: bool,
-    /// tungstenite queued an automatic pong that may not have left yet.
-    pong_queued: bool,
+    /// tungstenite queued an automatic pong, which has left once the tap's flush count moves
+    /// on from this.
+    pong_queued: Option<u32>,
     /// A close frame went either way, or the stream failed: it stays awake to its end.
     ending: bool,
     /// A read failed while asleep: the stream has ended, as tokio-tungstenite's does.
@@ -124,7 +125,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             quiet: true,
             data_since_ping: false,
             unflushed: false,
-            pong_queued: false,
+            pong_queued: None,
             ending: false,
             ended: false,
             last_ping: Bytes::new(),
@@ -171,7 +172,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         if !self.sleeps
             || self.ending
             || self.unflushed
-            || self.pong_queued
+            || self.pong_queued.is_some()
             || self.data_since_ping
             || !self.quiet
             || !ws.get_ref().boundary.is_idle()
@@ -258,27 +259,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
                 return Poll::Ready(Some(Err(err)));
             }
         };
-        match ws.poll_next_unpin(cx) {
+        let polled = ws.poll_next_unpin(cx);
+        let flushes = ws.get_ref().flushes;
+        match polled {
             Poll::Ready(Some(Ok(message))) => {
                 ws.get_mut().boundary.message_read();
                 match message {
                     Message::Text(_) | Message::Binary(_) => self.data_since_ping = true,
-                    Message::Ping(_) => self.pong_queued = true,
+                    Message::Ping(_) => self.pong_queued = Some(flushes),
                     Message::Close(_) => self.ending = true,
                     Message::Pong(_) | Message::Frame(_) => {}
                 }
                 Poll::Ready(Some(Ok(message)))
             }
             Poll::Pending => {
-                // A reader that never flushes still sleeps once its pong has left: this
-                // read wrote it if it could; a flush tells whether it did.
-                let flush = self.pong_queued && !self.unflushed;
-                if flush
-                    && self
-                        .awake()
-                        .is_ok_and(|ws| matches!(ws.poll_flush_unpin(cx), Poll::Ready(Ok(()))))
-                {
-                    self.pong_queued = false;
+                // A reader that never flushes still sleeps once its pong has left, which a
+                // read does when it can; tungstenite then flushes, and the count moves.
+                if self.pong_queued.is_some_and(|at| at != flushes) {
+                    self.pong_queued = None;
                 }
                 self.try_sleep();
                 Poll::Pending
@@ -367,7 +365,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
         let flushed = std::task::ready!(this.awake()?.poll_flush_unpin(cx));
         if flushed.is_ok() {
             this.unflushed = false;
-            this.pong_queued = false;
+            this.pong_queued = None;
             this.try_sleep();
         }
         Poll::Ready(flushed)

@@ -24,6 +24,9 @@ pub(super) struct Tap<S> {
     /// tungstenite writes, so those are the bytes that tell, and a sleeping connection's ping
     /// cycle does not touch the count.
     pub(super) progress: Option<WriteProgress>,
+    /// Flushes completed, wrapping: tungstenite flushes only once everything it buffered
+    /// (its automatic pong included) is written, so a count that moved tells that it left.
+    pub(super) flushes: u32,
 }
 
 impl<S> Tap<S> {
@@ -33,6 +36,7 @@ impl<S> Tap<S> {
             boundary: Boundary::default(),
             out: Outgoing::default(),
             progress: None,
+            flushes: 0,
         }
     }
 
@@ -96,7 +100,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         std::task::ready!(this.poll_drain(cx))?;
-        Pin::new(&mut this.inner).poll_flush(cx)
+        let flushed = std::task::ready!(Pin::new(&mut this.inner).poll_flush(cx));
+        if flushed.is_ok() {
+            this.flushes = this.flushes.wrapping_add(1);
+        }
+        Poll::Ready(flushed)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

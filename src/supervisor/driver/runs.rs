@@ -135,10 +135,11 @@ impl<S: Transport> Driver<S> {
     pub(super) fn start(&mut self, i: usize, now: Instant) {
         let planned = &self.plan.checks[i];
         let work = if planned.inline_ping {
-            // Tickets are consecutive per connection: so are the pool's windows.
+            // Tickets are consecutive per connection: so are the pool's windows (a ticket's
+            // low 16 bits, which wrap with it).
             match self
                 .shared
-                .submit_ping_for(Some(i), |t| pooled_payload(t.into()))
+                .submit_ping_for(Some(i), |t| pooled_payload(t as u16))
             {
                 Ok(ticket) => Work::Ping(InlinePing {
                     shared: self.shared.clone(),
