@@ -140,3 +140,43 @@ async fn run_in_flight_of_a_check_disabled_has_no_result() {
     assert_eq!(conn.health().status(), Status::Healthy, "{}", conn.health());
     assert_eq!(conn.disconnect(), None);
 }
+
+/// A reload changes no check's own status, so a check's own actions, which follow that
+/// status, do not run again: a failing check with its own `on_unhealthy` (which ran when it
+/// failed) made critical takes the connection to Unhealthy with no second run of them, and
+/// not the policy's close either (the check's own actions stand in for the policy's).
+#[tokio::test(start_paused = true)]
+async fn a_reload_does_not_run_a_checks_own_actions_again() {
+    use ws_health::policy::Action;
+    let recorder = support::Recorder::default();
+    let own = |critical| CheckSettings {
+        on_unhealthy: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        ..feed(critical, true)
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("feed", Feed, own(false))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    health.changed().await.unwrap();
+    assert_eq!(health.borrow_and_update().status(), Status::Degraded);
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
+
+    supervisor.reload(&config(own(true))).unwrap();
+    changed(&mut health).await;
+    assert_eq!(health.borrow().status(), Status::Unhealthy);
+    let events = recorder.events();
+    assert_eq!(events.len(), 1, "ran again at the reload: {events:?}");
+    assert_eq!(
+        conn.disconnect(),
+        None,
+        "the policy's close ran in its stead"
+    );
+}

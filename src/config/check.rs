@@ -58,16 +58,17 @@ pub struct CheckSettings {
     /// Off by default: only the answer proves the peer is alive (a peer can keep sending
     /// while it no longer reads).
     pub data_counts_as_liveness: bool,
-    /// Actions when this check becomes Degraded, whether or not the connection's status
-    /// moves (another check may hold it there already). When absent, the policy's run when
-    /// this check moves the connection.
+    /// This check's own actions when it becomes Degraded, whether or not the connection's
+    /// status moves (another check may hold it there already). A check with no own actions
+    /// for its change that moves the connection runs its own for the connection's change (this
+    /// list when it makes the connection Degraded), else the policy's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_degraded: Option<Vec<Action>>,
-    /// Actions when this check becomes Unhealthy (a non-critical check too, though it makes
-    /// the connection only Degraded); when absent, as for `on_degraded`.
+    /// This check's own actions when it becomes Unhealthy (a non-critical check too, though it
+    /// makes the connection only Degraded); see `on_degraded`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_unhealthy: Option<Vec<Action>>,
-    /// Actions when this check's status improves; when absent, as for `on_degraded`.
+    /// This check's own actions when its status improves; see `on_degraded`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_recovered: Option<Vec<Action>>,
 }

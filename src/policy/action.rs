@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::frame::{check_close_code, check_close_reason};
 use crate::{Health, Result, Status};
 
-/// One thing to do when a connection's status changes.
+/// One thing to do when a connection's status, or a check's, changes (see
+/// [`CheckSettings::on_degraded`](crate::CheckSettings::on_degraded) for which run when).
 ///
 /// In configuration each action is a table tagged by `action`:
 ///
@@ -103,8 +104,8 @@ pub struct ActionEvent<'a> {
     pub check: &'a str,
     /// That check's result.
     pub health: &'a Health,
-    /// The status before: the check's, for one of the check's own actions (they follow the
-    /// check's status), else the connection's.
+    /// The status before: the check's when its own actions run for its own change, the
+    /// connection's when actions run for the connection's change.
     pub from: Status,
     /// The status now, the check's or the connection's as `from`.
     pub to: Status,

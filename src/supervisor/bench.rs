@@ -6,7 +6,7 @@ use std::task::Waker;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use super::shared::{Inner, PendingPing, PingState};
+use super::shared::{Inner, PendingPing, PingState, Wakers};
 use crate::stats::StatsCell;
 
 /// A connection's in-flight pings, to benchmark matching a pong against them.
@@ -40,9 +40,9 @@ impl PongTable {
     /// Matches one pong arriving at `now` as the driver does (RTTs recorded in the stats);
     /// then puts the answered pings back in flight, so the next call does the same work.
     pub fn answer(&mut self, payload: &[u8], now: Instant) -> bool {
-        let matched = self
-            .inner
-            .answer_pong(payload, now, &self.stats, Waker::noop());
+        let matched =
+            self.inner
+                .answer_pong(payload, now, &self.stats, Waker::noop(), &mut Wakers::new());
         for ping in &mut self.inner.pings {
             ping.state = PingState::Flushed(now);
         }

@@ -75,6 +75,16 @@ impl Plan {
         own.unwrap_or(default)
     }
 
+    /// The actions due when a reload moved the connection through `transition`, owed to check
+    /// `index`: the policy's, unless the check has its own for that change, which follow
+    /// the check's status (unchanged by a reload) and ran when it changed.
+    pub(crate) fn reload_actions(&self, index: usize, transition: Transition) -> &[Action] {
+        match self.actions_for(index, transition) {
+            (Some(_), _) => &[],
+            (None, policy) => policy,
+        }
+    }
+
     /// The check's own actions for a change of its status, if it has any.
     pub(crate) fn own_actions(&self, index: usize, transition: Transition) -> Option<&[Action]> {
         self.actions_for(index, transition).0

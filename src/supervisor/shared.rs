@@ -96,7 +96,7 @@ pub(crate) struct PendingPing {
     pub(crate) payload: Bytes,
     pub(crate) state: PingState,
     /// The waker of the future awaiting the pong, when it is not the driver's own (see
-    /// [`wake_unless_driver`]).
+    /// [`take_waker`]).
     pub(crate) waker: Option<Waker>,
 }
 
@@ -118,7 +118,7 @@ pub(crate) struct Expectation {
     pub(crate) check: Option<usize>,
     pub(crate) matcher: Matcher,
     pub(crate) answer: Option<Message>,
-    /// The waker of the future awaiting the answer (see [`wake_unless_driver`]).
+    /// The waker of the future awaiting the answer (see [`take_waker`]).
     pub(crate) waker: Option<Waker>,
 }
 
@@ -130,27 +130,33 @@ pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
     }
 }
 
-/// Wakes the future awaiting a probe's answer. A check polled directly by the driver holds
-/// the driver's own waker, and the driver polls its running checks after every answer
-/// anyway; a future inside a combinator that polls only what was woken
-/// (`FuturesUnordered`, `buffer_unordered`) holds its own, and needs this wake.
-pub(crate) fn wake_unless_driver(slot: &mut Option<Waker>, driver: &Waker) {
+/// Wakers to wake once the connection's lock is released: a waker may run code of its own.
+pub(crate) type Wakers = SmallVec<[Waker; 2]>;
+
+/// Takes the waker of the future awaiting a probe's answer into `wakers`. A check polled
+/// directly by the driver holds the driver's own waker, and the driver polls its running
+/// checks after every answer anyway: that one is left out. A future inside a combinator that
+/// polls only what was woken (`FuturesUnordered`, `buffer_unordered`) holds its own, and
+/// needs the wake.
+pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: &Waker, wakers: &mut Wakers) {
     if let Some(waker) = slot.take() {
         if !waker.will_wake(driver) {
-            waker.wake();
+            wakers.push(waker);
         }
     }
 }
 
 impl Inner {
     /// Matches a pong to the ping it answers, which answers every earlier ping too
-    /// (RFC 6455 §5.5.3): records their round-trip times. False for an unsolicited pong.
+    /// (RFC 6455 §5.5.3): records their round-trip times, and takes the wakers to wake into
+    /// `wakers` (see [`take_waker`]). False for an unsolicited pong.
     pub(crate) fn answer_pong(
         &mut self,
         payload: &[u8],
         now: Instant,
         stats: &StatsCell,
         driver: &Waker,
+        wakers: &mut Wakers,
     ) -> bool {
         let matched = self.pings.iter().position(|p| {
             p.payload == payload && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
@@ -168,7 +174,7 @@ impl Inner {
                 }
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
-                wake_unless_driver(&mut ping.waker, driver);
+                take_waker(&mut ping.waker, driver, wakers);
                 stats.record_rtt(rtt);
                 crate::metrics::rtt(rtt);
             }
@@ -303,6 +309,7 @@ impl Shared {
     /// Publishes the end of the connection, once: counts what was left unsent, fails every
     /// probe, wakes the receiver, the waiters and the observer. False if it had ended.
     pub(crate) fn end(&self, end: &mut Disconnect) -> bool {
+        let mut wakers = Wakers::new();
         {
             let mut inner = self.lock();
             if inner.ended.is_some() {
@@ -320,13 +327,14 @@ impl Shared {
             crate::metrics::closed(end);
             // Their futures see the end (`ProbeError::Closed`) when polled.
             let Inner { pings, expects, .. } = &mut *inner;
-            let wakers = pings.iter_mut().map(|p| &mut p.waker);
-            for waker in wakers.chain(expects.iter_mut().map(|e| &mut e.waker)) {
-                wake_unless_driver(waker, Waker::noop());
+            let slots = pings.iter_mut().map(|p| &mut p.waker);
+            for slot in slots.chain(expects.iter_mut().map(|e| &mut e.waker)) {
+                take_waker(slot, Waker::noop(), &mut wakers);
             }
             inner.pings.clear();
             inner.expects.clear();
         }
+        wakers.into_iter().for_each(Waker::wake);
         self.recv_waker.wake();
         self.changed.notify_waiters();
         if let Some(observer) = &self.observer {
@@ -422,7 +430,8 @@ mod tests {
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));
         let later = start + Duration::from_millis(5);
-        assert!(inner.answer_pong(b"two", later, &stats, Waker::noop()));
+        let mut wakers = Wakers::new();
+        assert!(inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers));
         let seen = stats.snapshot(start + Duration::from_millis(5));
         // The flushed one was counted at its flush (not here); the other one now.
         assert_eq!(seen.pings_sent, 1);

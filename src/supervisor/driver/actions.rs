@@ -38,26 +38,6 @@ impl<S: Transport> Driver<S> {
         false
     }
 
-    /// The connection's status changed because of check `i`: publish it and act.
-    pub(super) fn transition(
-        &mut self,
-        plan: &Plan,
-        i: usize,
-        t: Transition,
-        health: &Health,
-        now: Instant,
-    ) {
-        self.publish(plan, i, t, health);
-        self.act(
-            plan,
-            i,
-            plan.actions(i, t),
-            health,
-            Changed::Connection(t),
-            now,
-        );
-    }
-
     /// Publishes the connection's new status, which check `i`'s result `health` brought.
     pub(super) fn publish(&mut self, plan: &Plan, i: usize, t: Transition, health: &Health) {
         let name = &*plan.checks[i].name;

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
 
 use super::{later, Closing, Driver};
-use crate::supervisor::shared::wake_unless_driver;
+use crate::supervisor::shared::{take_waker, Wakers};
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 impl<S: Transport> Driver<S> {
@@ -66,11 +66,15 @@ impl<S: Transport> Driver<S> {
         match message {
             Message::Text(_) | Message::Binary(_) => self.deliver(message, waker, now),
             Message::Pong(payload) => {
-                if self
-                    .shared
-                    .lock()
-                    .answer_pong(&payload, now, &self.shared.stats, waker)
-                {
+                let mut wakers = Wakers::new();
+                let stats = &self.shared.stats;
+                // The lock is released at the end of this statement, before any wake.
+                let answered =
+                    self.shared
+                        .lock()
+                        .answer_pong(&payload, now, stats, waker, &mut wakers);
+                wakers.into_iter().for_each(Waker::wake);
+                if answered {
                     self.poll_runs = true;
                 } else {
                     trace!("unsolicited pong ignored");
@@ -114,7 +118,10 @@ impl<S: Transport> Driver<S> {
         });
         if let Some(expectation) = expected {
             expectation.answer = Some(message);
-            wake_unless_driver(&mut expectation.waker, waker);
+            let mut wakers = Wakers::new();
+            take_waker(&mut expectation.waker, waker, &mut wakers);
+            drop(inner);
+            wakers.into_iter().for_each(Waker::wake);
             self.poll_runs = true;
             return;
         }

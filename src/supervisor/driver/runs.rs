@@ -128,7 +128,9 @@ impl<S: Transport> Driver<S> {
         // which a check made critical while failing would never bring (Unhealthy to
         // Unhealthy is no change).
         let health = Health::new(t.to, "configuration reloaded");
-        self.transition(&plan, i, t, &health, now);
+        self.publish(&plan, i, t, &health);
+        let actions = plan.reload_actions(i, t);
+        self.act(&plan, i, actions, &health, Changed::Connection(t), now);
         self.closing.is_some()
     }
 
