@@ -90,6 +90,9 @@ async fn demo_ends_each_client_as_described() {
 #[test]
 fn demo_command_exits_0_with_its_summary() {
     let mut features = Vec::new();
+    if cfg!(feature = "cli") {
+        features.push("cli");
+    }
     if cfg!(feature = "metrics") {
         features.push("metrics");
     }
@@ -98,7 +101,14 @@ fn demo_command_exits_0_with_its_summary() {
     }
     let mut command = Command::new(env!("CARGO"));
     command
-        .args(["run", "--quiet", "--example", "demo", "--features"])
+        .args([
+            "run",
+            "--quiet",
+            "--example",
+            "demo",
+            "--no-default-features",
+        ])
+        .arg("--features")
         .arg(features.join(","))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("RUST_LOG")

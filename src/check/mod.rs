@@ -68,16 +68,19 @@ pub trait HealthCheck: Send + Sync + 'static {
     /// use std::time::Duration;
     /// use ws_health::{async_trait, CheckContext, Health, HealthCheck};
     ///
-    /// /// The feed is stale after 5 s without a message, and the backlog bounded at 1,000.
+    /// /// The feed is stale after 5 s without a message; the peer falls behind when what we
+    /// /// send it fills three quarters of the outbound queue (`queues.outbound`, 64).
     /// struct Feed;
     ///
     /// #[async_trait]
     /// impl HealthCheck for Feed {
     ///     async fn check(&self, ctx: &CheckContext) -> Health {
     ///         let stats = ctx.stats();
-    ///         if stats.data_idle > Duration::from_secs(5) {
-    ///             Health::unhealthy("feed stale") // pongs do not reset `data_idle`
-    ///         } else if stats.outbound_queued > 1_000 {
+    ///         // Pongs do not reset `data_idle`; messages waiting for the application do
+    ///         // not count as staleness (it is slow, not the feed).
+    ///         if stats.data_idle > Duration::from_secs(5) && stats.inbound_queued == 0 {
+    ///             Health::unhealthy("feed stale")
+    ///         } else if stats.outbound_queued >= 48 {
     ///             Health::degraded("peer falling behind")
     ///         } else {
     ///             Health::healthy("feed flowing")

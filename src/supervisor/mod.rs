@@ -193,9 +193,18 @@ impl Supervisor {
     /// next result. A status the new rules give the results already seen (a failing check
     /// made critical, a degraded one disabled) is acted on at each connection's next
     /// wake-up. No connection is dropped for the reload itself. A configuration that fails
-    /// validation is refused and the old one stays.
+    /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
+    /// stays as built, with a warning if `config` asks for another.
     pub fn reload(&self, config: &Config) -> Result<()> {
         let plan = self.plan.borrow().reconfigured(config)?;
+        if config.socket.max_message_size != plan.max_message_size {
+            tracing::warn!(
+                configured = ?config.socket.max_message_size,
+                kept = ?plan.max_message_size,
+                "socket.max_message_size is not changed by a reload: the send limit is the \
+                 transport's, set when the supervisor was built"
+            );
+        }
         self.plan.send_replace(Arc::new(plan));
         Ok(())
     }
