@@ -174,9 +174,30 @@ async fn a_reload_does_not_run_a_checks_own_actions_again() {
     assert_eq!(health.borrow().status(), Status::Unhealthy);
     let events = recorder.events();
     assert_eq!(events.len(), 1, "ran again at the reload: {events:?}");
-    assert_eq!(
-        conn.disconnect(),
-        None,
-        "the policy's close ran in its stead"
+    let closed = tokio::time::timeout(ms(500), conn.closed()).await;
+    assert!(
+        closed.is_err(),
+        "the policy's close ran in its stead: {closed:?}"
     );
+}
+
+/// Own actions a reload gives a check (or changes) did not run when it changed: they run at
+/// the reload. A failing check made critical with its own close closes with that code.
+#[tokio::test(start_paused = true)]
+async fn a_reload_runs_own_actions_it_gave_the_check() {
+    let (supervisor, conn, mut peer) = degraded().await;
+    let mut health = conn.watch_health();
+    let closing = CheckSettings {
+        on_unhealthy: Some(vec![ws_health::policy::Action::Close {
+            code: 4001,
+            reason: None,
+        }]),
+        ..feed(true, true)
+    };
+    supervisor.reload(&config(closing)).unwrap();
+
+    changed(&mut health).await;
+    assert_eq!(health.borrow().status(), Status::Unhealthy);
+    let close = peer.next_answering_pings().await.expect("a close frame");
+    assert_eq!(close_of(&close), (4001, "configuration reloaded".into()));
 }

@@ -53,9 +53,9 @@ pub struct LeanStream<S> {
     data_since_ping: bool,
     /// The application's messages went to tungstenite and have not been flushed.
     unflushed: bool,
-    /// tungstenite queued an automatic pong, which has left once the tap's flush count moves
-    /// on from this.
-    pong_queued: Option<u32>,
+    /// tungstenite queued an automatic pong, which has left once the tap saw a flush complete
+    /// (its `flushed`, cleared when the pong was queued).
+    pong_queued: bool,
     /// A close frame went either way, or the stream failed: it stays awake to its end.
     ending: bool,
     /// A read failed while asleep: the stream has ended, as tokio-tungstenite's does.
@@ -125,7 +125,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             quiet: true,
             data_since_ping: false,
             unflushed: false,
-            pong_queued: None,
+            pong_queued: false,
             ending: false,
             ended: false,
             last_ping: Bytes::new(),
@@ -172,7 +172,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         if !self.sleeps
             || self.ending
             || self.unflushed
-            || self.pong_queued.is_some()
+            || self.pong_queued
             || self.data_since_ping
             || !self.quiet
             || !ws.get_ref().boundary.is_idle()
@@ -260,13 +260,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             }
         };
         let polled = ws.poll_next_unpin(cx);
-        let flushes = ws.get_ref().flushes;
         match polled {
             Poll::Ready(Some(Ok(message))) => {
                 ws.get_mut().boundary.message_read();
                 match message {
                     Message::Text(_) | Message::Binary(_) => self.data_since_ping = true,
-                    Message::Ping(_) => self.pong_queued = Some(flushes),
+                    Message::Ping(_) => {
+                        ws.get_mut().flushed = false;
+                        self.pong_queued = true;
+                    }
                     Message::Close(_) => self.ending = true,
                     Message::Pong(_) | Message::Frame(_) => {}
                 }
@@ -274,9 +276,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             }
             Poll::Pending => {
                 // A reader that never flushes still sleeps once its pong has left, which a
-                // read does when it can; tungstenite then flushes, and the count moves.
-                if self.pong_queued.is_some_and(|at| at != flushes) {
-                    self.pong_queued = None;
+                // read does when it can; tungstenite then flushes.
+                let flushed = ws.get_ref().flushed;
+                if flushed {
+                    self.pong_queued = false;
                 }
                 self.try_sleep();
                 Poll::Pending
@@ -365,7 +368,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
         let flushed = std::task::ready!(this.awake()?.poll_flush_unpin(cx));
         if flushed.is_ok() {
             this.unflushed = false;
-            this.pong_queued = None;
+            this.pong_queued = false;
             this.try_sleep();
         }
         Poll::Ready(flushed)

@@ -24,9 +24,9 @@ pub(super) struct Tap<S> {
     /// tungstenite writes, so those are the bytes that tell, and a sleeping connection's ping
     /// cycle does not touch the count.
     pub(super) progress: Option<WriteProgress>,
-    /// Flushes completed, wrapping: tungstenite flushes only once everything it buffered
-    /// (its automatic pong included) is written, so a count that moved tells that it left.
-    pub(super) flushes: u32,
+    /// A flush completed since the stream last cleared this: tungstenite flushes only once
+    /// everything it buffered (its automatic pong included) is written.
+    pub(super) flushed: bool,
 }
 
 impl<S> Tap<S> {
@@ -36,7 +36,7 @@ impl<S> Tap<S> {
             boundary: Boundary::default(),
             out: Outgoing::default(),
             progress: None,
-            flushes: 0,
+            flushed: false,
         }
     }
 
@@ -102,7 +102,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
         std::task::ready!(this.poll_drain(cx))?;
         let flushed = std::task::ready!(Pin::new(&mut this.inner).poll_flush(cx));
         if flushed.is_ok() {
-            this.flushes = this.flushes.wrapping_add(1);
+            this.flushed = true;
         }
         Poll::Ready(flushed)
     }

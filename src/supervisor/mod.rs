@@ -194,12 +194,16 @@ impl Supervisor {
     /// made critical, a degraded one disabled) is acted on at each connection's next
     /// wake-up. No connection is dropped for the reload itself. A configuration that fails
     /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
-    /// stays as built, with a warning if `config` asks for another.
+    /// stays as built, with a warning if `config` asks for another than the default.
     pub fn reload(&self, config: &Config) -> Result<()> {
         let plan = self.plan.borrow().reconfigured(config)?;
-        if config.socket.max_message_size != plan.max_message_size {
+        // Warned only for a value other than the default, which a file without `[socket]`
+        // gives: the supervisor's may have been set in code.
+        let asked = config.socket.max_message_size;
+        let default = crate::config::SocketConfig::default().max_message_size;
+        if asked != plan.max_message_size && asked != default {
             tracing::warn!(
-                configured = ?config.socket.max_message_size,
+                configured = ?asked,
                 kept = ?plan.max_message_size,
                 "socket.max_message_size is not changed by a reload: the send limit is the \
                  transport's, set when the supervisor was built"

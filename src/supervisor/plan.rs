@@ -75,14 +75,21 @@ impl Plan {
         own.unwrap_or(default)
     }
 
-    /// The actions due when a reload moved the connection through `transition`, owed to check
-    /// `index`: the policy's, unless the check has its own for that change, which follow
-    /// the check's status (unchanged by a reload) and ran when it changed.
-    pub(crate) fn reload_actions(&self, index: usize, transition: Transition) -> &[Action] {
-        match self.actions_for(index, transition) {
-            (Some(_), _) => &[],
-            (None, policy) => policy,
+    /// The actions due when a reload from `old` moved the connection through `transition`,
+    /// owed to check `index`: none if the check had the same own actions for that change
+    /// before (they follow its status, which the reload did not change, and ran when it
+    /// changed); else those of [`actions`](Plan::actions), the check's new own or the policy's.
+    pub(crate) fn reload_actions(
+        &self,
+        old: &Plan,
+        index: usize,
+        transition: Transition,
+    ) -> &[Action] {
+        let own = self.own_actions(index, transition);
+        if own.is_some() && own == old.own_actions(index, transition) {
+            return &[];
         }
+        self.actions(index, transition)
     }
 
     /// The check's own actions for a change of its status, if it has any.

@@ -111,7 +111,7 @@ impl<S: Transport> Driver<S> {
 
     /// Takes the new plan; true if the status it changed closes the connection.
     fn reload(&mut self, now: Instant) -> bool {
-        self.plan = self.plan_rx.borrow_and_update().clone();
+        let old = std::mem::replace(&mut self.plan, self.plan_rx.borrow_and_update().clone());
         debug!("configuration reloaded");
         let plan = self.plan.clone();
         // A disabled check's run in flight ends without a result now: finished below, it
@@ -129,7 +129,7 @@ impl<S: Transport> Driver<S> {
         // Unhealthy is no change).
         let health = Health::new(t.to, "configuration reloaded");
         self.publish(&plan, i, t, &health);
-        let actions = plan.reload_actions(i, t);
+        let actions = plan.reload_actions(&old, i, t);
         self.act(&plan, i, actions, &health, Changed::Connection(t), now);
         self.closing.is_some()
     }
