@@ -112,10 +112,12 @@ impl CheckContext {
     /// The expectation is registered before the message leaves, so a fast answer is not
     /// missed. `matches` runs on the driver for each inbound application message while it
     /// holds the connection's state: keep it quick, and do not call the connection's handles
-    /// (`Sender::send`, `close`) from it, which would deadlock. If the supervisor has stopped reading when `timeout` passes, because the
-    /// application left the inbound queue full, the answer may be sitting unread: then
-    /// `timeout` does not fail the request, and the check's own timeout reports a slow
-    /// consumer (Degraded) if reading is still paused then, instead of blaming the peer.
+    /// (`Sender::send`, `close`) from it, which would deadlock.
+    ///
+    /// If the supervisor has stopped reading when `timeout` passes, because the application
+    /// left the inbound queue full, the answer may be sitting unread: then `timeout` does
+    /// not fail the request, and the check's own timeout reports a slow consumer (Degraded)
+    /// if reading is still paused then, instead of blaming the peer.
     pub async fn request<F>(
         &self,
         message: Message,

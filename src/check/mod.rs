@@ -92,8 +92,9 @@ pub trait HealthCheck: Send + Sync + 'static {
         ping_pong(self, ctx).await
     }
 
-    /// The payload of the next ping. Default: [`random_payload`], 4 bytes of a random pool. Override it to put a sequence number or timestamp on the wire;
-    /// payloads over 125 bytes are refused and the run reports Unhealthy.
+    /// The payload of the next ping. Default: [`random_payload`], 4 bytes of a random pool.
+    /// Override it to put a sequence number or timestamp on the wire; payloads over 125
+    /// bytes are refused and the run reports Unhealthy.
     fn payload(&self) -> Bytes {
         random_payload()
     }

@@ -240,8 +240,9 @@ impl<S: Transport> Driver<S> {
         let run = self.slots[i].run.take().expect("timed out a running check");
         let started = run.started;
         drop(run); // cancels its probes
-                   // Excused only while its answer may be sitting unread: reading is paused now (reading
-                   // came first in this pass) and the run was waiting on the peer.
+
+        // Excused only while its answer may be sitting unread: reading is paused now (reading
+        // came first in this pass) and the run was waiting on the peer.
         let stalled = self.stalled && (ping.is_some() || expecting);
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
             && self.shared.stats.frame_since(started);
