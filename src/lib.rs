@@ -62,6 +62,9 @@
 //! }
 //! ```
 //!
+//! [`CheckContext::detached`] runs a check in a unit test, on no connection: its stats and
+//! state are what the test gives, and its pings and requests fail as on a closed connection.
+//!
 //! # Composing
 //!
 //! A supervisor runs the ping check and any number of named checks, each on its own

@@ -26,6 +26,7 @@
 //! ```
 
 mod context;
+mod detached;
 mod heartbeat;
 mod ping;
 
