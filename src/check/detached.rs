@@ -109,8 +109,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_detached_context_gives_its_stats_and_fails_every_probe() {
-        let mut stats = Stats::default();
-        stats.outbound_queued = 7;
+        let stats = Stats {
+            outbound_queued: 7,
+            ..Stats::default()
+        };
         let ctx = CheckContext::detached("backlog", stats, None);
         assert_eq!(ctx.stats().outbound_queued, 7);
         assert_eq!(ctx.check_name(), "backlog");
