@@ -94,6 +94,15 @@ impl PolicyEngine {
         self.status
     }
 
+    /// The first check that holds the connection at its status (its weight in the aggregate
+    /// is the connection's status); `None` while the connection is Healthy.
+    pub fn holder(&self) -> Option<usize> {
+        if self.status == Status::Healthy {
+            return None;
+        }
+        self.checks.iter().position(|c| c.weight() == self.status)
+    }
+
     /// The effective status of check `index`.
     ///
     /// # Panics
@@ -238,6 +247,18 @@ impl CheckState {
 mod tests {
     use super::*;
     use Status::*;
+
+    #[test]
+    fn the_holder_is_the_first_check_weighing_as_much_as_the_connection() {
+        let mut engine = PolicyEngine::new([rule(1, 1, true), rule(1, 1, false)]);
+        assert_eq!(engine.holder(), None);
+        engine.observe(1, Unhealthy); // not critical: Degraded
+        assert_eq!(engine.holder(), Some(1));
+        engine.observe(0, Unhealthy);
+        assert_eq!(engine.holder(), Some(0));
+        engine.observe(0, Healthy);
+        assert_eq!((engine.status(), engine.holder()), (Degraded, Some(1)));
+    }
 
     fn rule(failure_threshold: u32, success_threshold: u32, critical: bool) -> Rule {
         Rule {

@@ -1,5 +1,6 @@
 //! Acting on a change of the connection's status, and closing.
 
+use std::fmt::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use tokio::time::Instant;
@@ -41,7 +42,12 @@ impl<S: Transport> Driver<S> {
     /// Publishes the connection's new status, which check `i`'s result `health` brought.
     pub(super) fn publish(&mut self, plan: &Plan, i: usize, t: Transition, health: &Health) {
         let name = &*plan.checks[i].name;
-        let mut status = Health::new(t.to, format!("{name}: {}", health.reason()));
+        let mut reason = format!("{name}: {}", health.reason());
+        // Improved, but held where it is by another check: say which.
+        if let Some(held) = self.engine.holder().filter(|&j| j != i) {
+            let _ = write!(reason, "; {} still {}", plan.checks[held].name, t.to);
+        }
+        let mut status = Health::new(t.to, reason);
         if let Some(rtt) = health.rtt() {
             status = status.with_rtt(rtt);
         }
