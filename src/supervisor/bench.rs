@@ -6,7 +6,8 @@ use std::task::Waker;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use super::shared::{Inner, PendingPing, PingState, Wakers};
+use super::in_flight::{PendingPing, PingState, Wakers};
+use super::shared::Inner;
 use crate::stats::StatsCell;
 
 /// A connection's in-flight pings, to benchmark matching a pong against them.

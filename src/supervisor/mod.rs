@@ -15,6 +15,7 @@ mod connection;
 mod disconnect;
 mod driver;
 mod health_cell;
+mod in_flight;
 mod observer;
 mod plan;
 mod probe;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::shared::{register, signal, Expectation, PingState, Shared, NOT_POLLING};
+use super::in_flight::{register, Expectation, PingState};
+use super::shared::{signal, Shared, NOT_POLLING};
 use super::TrySendError;
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
 use crate::Stats;

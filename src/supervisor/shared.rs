@@ -25,7 +25,6 @@ pub(crate) mod signal {
 }
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
-use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::task::AtomicWaker;
@@ -36,8 +35,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::health_cell::HealthCell;
+use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
-use crate::check::{Matcher, ProbeError, Ticket};
+use crate::check::{ProbeError, Ticket};
 use crate::config::Queues;
 use crate::stats::StatsCell;
 use crate::{frame, Health, Stats};
@@ -88,99 +88,6 @@ pub(crate) struct Inner {
     pub(crate) ended: Option<Box<Disconnect>>,
     /// The driver stopped reading because the inbound queue is full.
     pub(crate) reading_paused: bool,
-}
-
-pub(crate) struct PendingPing {
-    pub(crate) ticket: Ticket,
-    pub(crate) check: Option<usize>,
-    pub(crate) payload: Bytes,
-    pub(crate) state: PingState,
-    /// The waker of the future awaiting the pong, when it is not the driver's own (see
-    /// [`take_waker`]).
-    pub(crate) waker: Option<Waker>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum PingState {
-    /// Submitted, not yet handed to the transport.
-    Queued,
-    /// Handed to the transport at this instant; not yet known to be flushed.
-    Written(Instant),
-    /// Flushed to the socket at this instant.
-    Flushed(Instant),
-    /// Answered after this round trip.
-    Answered(Duration),
-}
-
-pub(crate) struct Expectation {
-    pub(crate) ticket: Ticket,
-    /// The check that registered it, if the driver was polling one.
-    pub(crate) check: Option<usize>,
-    pub(crate) matcher: Matcher,
-    pub(crate) answer: Option<Message>,
-    /// The waker of the future awaiting the answer (see [`take_waker`]).
-    pub(crate) waker: Option<Waker>,
-}
-
-/// Keeps `waker` in `slot` for a probe's answer, cloning only when it changed.
-pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(held) if held.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
-    }
-}
-
-/// Wakers to wake once the connection's lock is released: a waker may run code of its own.
-pub(crate) type Wakers = SmallVec<[Waker; 2]>;
-
-/// Takes the waker of the future awaiting a probe's answer into `wakers`. A check polled
-/// directly by the driver holds the driver's own waker, and the driver polls its running
-/// checks after every answer anyway: that one is left out. A future inside a combinator that
-/// polls only what was woken (`FuturesUnordered`, `buffer_unordered`) holds its own, and
-/// needs the wake.
-pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: &Waker, wakers: &mut Wakers) {
-    if let Some(waker) = slot.take() {
-        if !waker.will_wake(driver) {
-            wakers.push(waker);
-        }
-    }
-}
-
-impl Inner {
-    /// Matches a pong to the ping it answers, which answers every earlier ping too
-    /// (RFC 6455 §5.5.3): records their round-trip times, and takes the wakers to wake into
-    /// `wakers` (see [`take_waker`]). False for an unsolicited pong.
-    pub(crate) fn answer_pong(
-        &mut self,
-        payload: &[u8],
-        now: Instant,
-        stats: &StatsCell,
-        driver: &Waker,
-        wakers: &mut Wakers,
-    ) -> bool {
-        let matched = self.pings.iter().position(|p| {
-            p.payload == payload && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
-        });
-        let Some(i) = matched else {
-            return false;
-        };
-        for ping in &mut self.pings[..=i] {
-            if let PingState::Written(sent) | PingState::Flushed(sent) = ping.state {
-                // Answered while the flush it went out with was still pending (data written
-                // after it): on the wire all the same, and counted as sent now. Its round trip
-                // runs from the write, the best instant known.
-                if matches!(ping.state, PingState::Written(_)) {
-                    stats.ping_sent();
-                }
-                let rtt = now.saturating_duration_since(sent);
-                ping.state = PingState::Answered(rtt);
-                take_waker(&mut ping.waker, driver, wakers);
-                stats.record_rtt(rtt);
-                crate::metrics::rtt(rtt);
-            }
-        }
-        true
-    }
 }
 
 impl Shared {
@@ -408,33 +315,5 @@ impl Shared {
         drop(inner);
         self.wake_driver();
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
-        let start = Instant::now();
-        let stats = StatsCell::new(start);
-        let mut inner = Inner::default();
-        let ping = |ticket, payload: &'static [u8], state| PendingPing {
-            ticket,
-            check: None,
-            payload: Bytes::from_static(payload),
-            state,
-            waker: None,
-        };
-        inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
-        inner.pings.push(ping(2, b"two", PingState::Written(start)));
-        let later = start + Duration::from_millis(5);
-        let mut wakers = Wakers::new();
-        assert!(inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers));
-        let seen = stats.snapshot(start + Duration::from_millis(5));
-        // The flushed one was counted at its flush (not here); the other one now.
-        assert_eq!(seen.pings_sent, 1);
-        assert_eq!(seen.pongs_received, 2);
     }
 }

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
 
 use super::{later, Closing, Driver};
-use crate::supervisor::shared::{take_waker, Wakers};
+use crate::supervisor::in_flight::{take_waker, Wakers};
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 impl<S: Transport> Driver<S> {

@@ -7,7 +7,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::Driver;
-use crate::supervisor::shared::{signal, PingState};
+use crate::supervisor::in_flight::PingState;
+use crate::supervisor::shared::signal;
 use crate::supervisor::Transport;
 
 /// Data messages handed to the transport per pass, so one busy connection cannot starve

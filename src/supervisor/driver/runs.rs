@@ -16,7 +16,8 @@ use tracing::{debug, trace, warn, Instrument};
 use super::actions::Changed;
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
-use crate::supervisor::shared::{PingState, Shared, NOT_POLLING};
+use crate::supervisor::in_flight::PingState;
+use crate::supervisor::shared::{Shared, NOT_POLLING};
 use crate::supervisor::Transport;
 use crate::Health;
 
