@@ -53,9 +53,6 @@ pub struct LeanStream<S> {
     data_since_ping: bool,
     /// The application's messages went to tungstenite and have not been flushed.
     unflushed: bool,
-    /// tungstenite queued an automatic pong, which has left once the tap saw a flush complete
-    /// (its `flushed`, cleared when the pong was queued).
-    pong_queued: bool,
     /// A close frame went either way, or the stream failed: it stays awake to its end.
     ending: bool,
     /// A read failed while asleep: the stream has ended, as tokio-tungstenite's does.
@@ -125,7 +122,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             quiet: true,
             data_since_ping: false,
             unflushed: false,
-            pong_queued: false,
             ending: false,
             ended: false,
             last_ping: Bytes::new(),
@@ -172,7 +168,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         if !self.sleeps
             || self.ending
             || self.unflushed
-            || self.pong_queued
+            || !ws.get_ref().flushed // an automatic pong may not have left
             || self.data_since_ping
             || !self.quiet
             || !ws.get_ref().boundary.is_idle()
@@ -259,28 +255,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
                 return Poll::Ready(Some(Err(err)));
             }
         };
-        let polled = ws.poll_next_unpin(cx);
-        match polled {
+        match ws.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(message))) => {
                 ws.get_mut().boundary.message_read();
                 match message {
                     Message::Text(_) | Message::Binary(_) => self.data_since_ping = true,
-                    Message::Ping(_) => {
-                        ws.get_mut().flushed = false;
-                        self.pong_queued = true;
-                    }
+                    // tungstenite queued a pong: it has left once a flush completes, which a
+                    // read does when it can, so a reader that never flushes sleeps again.
+                    Message::Ping(_) => ws.get_mut().flushed = false,
                     Message::Close(_) => self.ending = true,
                     Message::Pong(_) | Message::Frame(_) => {}
                 }
                 Poll::Ready(Some(Ok(message)))
             }
             Poll::Pending => {
-                // A reader that never flushes still sleeps once its pong has left, which a
-                // read does when it can; tungstenite then flushes.
-                let flushed = ws.get_ref().flushed;
-                if flushed {
-                    self.pong_queued = false;
-                }
                 self.try_sleep();
                 Poll::Pending
             }
@@ -368,7 +356,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
         let flushed = std::task::ready!(this.awake()?.poll_flush_unpin(cx));
         if flushed.is_ok() {
             this.unflushed = false;
-            this.pong_queued = false;
             this.try_sleep();
         }
         Poll::Ready(flushed)

@@ -24,8 +24,8 @@ pub(super) struct Tap<S> {
     /// tungstenite writes, so those are the bytes that tell, and a sleeping connection's ping
     /// cycle does not touch the count.
     pub(super) progress: Option<WriteProgress>,
-    /// A flush completed since the stream last cleared this: tungstenite flushes only once
-    /// everything it buffered (its automatic pong included) is written.
+    /// No automatic pong is waiting: a flush completed since tungstenite last queued one
+    /// (tungstenite flushes only once all it buffered, the pong included, is written).
     pub(super) flushed: bool,
 }
 
@@ -36,7 +36,7 @@ impl<S> Tap<S> {
             boundary: Boundary::default(),
             out: Outgoing::default(),
             progress: None,
-            flushed: false,
+            flushed: true,
         }
     }
 
