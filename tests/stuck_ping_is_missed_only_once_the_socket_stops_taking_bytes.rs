@@ -11,6 +11,7 @@ mod support;
 
 use support::{mock_transport, ms, policy_closing_within};
 use tokio::time::{sleep_until, Instant};
+use ws_health::check::PingCheck;
 use ws_health::lean::WriteProgress;
 use ws_health::supervisor::{ConnectionInfo, Initiator};
 use ws_health::{CheckSettings, Supervisor};
@@ -18,7 +19,7 @@ use ws_health::{CheckSettings, Supervisor};
 #[tokio::test(start_paused = true)]
 async fn stuck_ping_is_missed_only_once_the_socket_stops_taking_bytes() {
     let supervisor = Supervisor::builder()
-        .with_ping_settings(CheckSettings::every(ms(1000), ms(500)))
+        .with_ping_settings(exact(CheckSettings::every(ms(1000), ms(500))))
         .with_policy(policy_closing_within(ms(250)))
         .build()
         .unwrap();
@@ -70,4 +71,52 @@ async fn stuck_ping_is_missed_only_once_the_socket_stops_taking_bytes() {
         "{stats:?}"
     );
     assert_eq!(stats.latency, ms(10));
+}
+
+/// Two ping checks stuck behind the same slow drain, their deadlines in one pass: each judges
+/// the bytes taken since its own last look, so the second is not missed because the first
+/// looked just before it.
+#[tokio::test(start_paused = true)]
+async fn two_checks_stuck_behind_one_drain_each_get_their_extension() {
+    let settings = exact(CheckSettings::every(ms(1000), ms(500)));
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(settings.clone())
+        .with_check("second ping", PingCheck, settings)
+        .with_policy(policy_closing_within(ms(250)))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let (transport, peer) = mock_transport::pair();
+    let progress = WriteProgress::new();
+    let info = ConnectionInfo::new().with_write_progress(progress.clone());
+    let (conn, driver) = supervisor.attach_with(transport, info);
+    tokio::spawn(driver);
+    peer.hold_flushes();
+
+    for k in 0..16 {
+        sleep_until(start + ms(1050 + 100 * k)).await;
+        progress.add(1000);
+    }
+    sleep_until(start + ms(2750)).await;
+    peer.answer_pings_after(ms(10));
+    peer.release_flushes();
+    sleep_until(start + ms(2800)).await;
+
+    assert_eq!(conn.disconnect(), None);
+    assert!(conn.health().is_healthy(), "{}", conn.health());
+    let stats = conn.stats();
+    assert!(
+        stats.pongs_received >= 2 && stats.pings_missed == 0,
+        "{stats:?}"
+    );
+}
+
+/// No timer slack: its grid is counted from one instant of the process, which another test
+/// of this binary may have set off tokio's millisecond ticks, and each deadline computed from
+/// a late wake-up would then fall on the next step of that grid.
+fn exact(settings: CheckSettings) -> CheckSettings {
+    CheckSettings {
+        slack: std::time::Duration::ZERO,
+        ..settings
+    }
 }

@@ -98,8 +98,8 @@ struct Driver<S> {
     pings_unflushed: bool,
     /// The bytes the socket has taken, if the transport counts them.
     write_progress: Option<WriteProgress>,
-    /// The `write_progress` count when the pending flush stalled (or a stuck ping's deadline
-    /// last looked); `None` once flushed. Read only then, never on a ping that flushes at once.
+    /// The `write_progress` count when the pending flush stalled; `None` once flushed. Read
+    /// only at a stuck ping's deadline, never on a ping that flushes at once.
     flush_stalled_at: Option<u64>,
     /// Running checks need a poll: a probe was answered, a run started, or we were woken.
     poll_runs: bool,

@@ -38,6 +38,9 @@ pub(super) struct Run {
     pub(super) deadline: Instant,
     /// The deadline was moved once to cover a ping that was flushed late.
     pub(super) extended: bool,
+    /// The socket's byte count when this run last found its ping stuck behind our writes:
+    /// each run judges the drain since its own look, not since another check's.
+    pub(super) bytes_seen: Option<u64>,
 }
 
 /// What a run is waiting on.
@@ -166,6 +169,7 @@ impl<S: Transport> Driver<S> {
             work,
             deadline: later(now, planned.settings.timeout),
             extended: false,
+            bytes_seen: None,
         });
         self.poll_runs = true;
     }
@@ -216,13 +220,14 @@ impl<S: Transport> Driver<S> {
             .as_mut()
             .expect("timed out a running check");
         // A ping still behind our own writes is the peer's miss only if the socket took no
-        // byte since the flush stalled or since the last look: a peer that drains slowly (a
-        // large message on a slow link) gets another timeout for as long as it keeps draining.
+        // byte since the flush stalled or since this run's last look: a peer that drains
+        // slowly (a large message on a slow link) gets another timeout for as long as it
+        // keeps draining.
         if let Some(PingState::Queued | PingState::Written(_)) = ping {
             if let Some(progress) = &self.write_progress {
                 let bytes = progress.bytes();
-                if self.flush_stalled_at != Some(bytes) {
-                    self.flush_stalled_at = Some(bytes);
+                if run.bytes_seen.or(self.flush_stalled_at) != Some(bytes) {
+                    run.bytes_seen = Some(bytes);
                     run.deadline = later(now, timeout);
                     return;
                 }
