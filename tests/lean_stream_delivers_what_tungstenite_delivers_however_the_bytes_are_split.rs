@@ -6,14 +6,16 @@
 //! most), each read whole by the server before the next is written; the server pings
 //! (4 bytes, or over 8) between chunks and stretches of quiet.
 //!
-//! After every step the server has handed out every message completed so far and no other,
-//! and the peer has read the server's pings and the pongs to its own, no more. Each run
-//! must have seen the server fall asleep and wake up. The failing seed is printed; rerun
+//! Each burst's expected messages are first checked against what a plain tungstenite reads
+//! from the same bytes. After every step the server has handed out every message completed
+//! so far and no other, and the peer has read the server's pings and the pongs to its own,
+//! no more. Each run must have seen the server fall asleep and wake up. The failing seed is printed; rerun
 //! it with `WS_HEALTH_SEED=<seed>`.
 
 mod support;
 
 use std::collections::BTreeSet;
+use std::io;
 use std::ops::RangeInclusive;
 
 use bytes::Bytes;
@@ -23,7 +25,8 @@ use rand::{Rng, SeedableRng};
 use support::fed_lean::FedLean;
 use support::raw_peer::{self, frame};
 use support::{next_message, within};
-use ws_health::tungstenite::Message;
+use ws_health::tungstenite::protocol::{Role, WebSocket};
+use ws_health::tungstenite::{Error as TungsteniteError, Message};
 
 const SEEDS: u64 = 12;
 const EPISODES: usize = 15;
@@ -150,6 +153,40 @@ fn bytes(rng: &mut StdRng, len: RangeInclusive<usize>) -> Vec<u8> {
     out
 }
 
+/// The messages a plain tungstenite server reads from `bytes`: the oracle the expected
+/// messages are checked against, so that they are tungstenite's, not only this test's idea.
+fn plain_tungstenite_reads(bytes: &[u8]) -> Vec<Message> {
+    /// Reads `bytes`, then would block; takes (and drops) the automatic pongs.
+    struct Bytes<'a>(&'a [u8]);
+    impl io::Read for Bytes<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            self.0.read(buf)
+        }
+    }
+    impl io::Write for Bytes<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut ws = WebSocket::from_raw_socket(Bytes(bytes), Role::Server, None);
+    let mut messages = Vec::new();
+    loop {
+        match ws.read() {
+            Ok(message) => messages.push(message),
+            Err(TungsteniteError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                return messages
+            }
+            Err(e) => panic!("tungstenite refused the burst: {e}"),
+        }
+    }
+}
+
 /// Short and comparable: kind, length and a checksum of the payload.
 fn describe(message: Option<&Message>) -> String {
     let (kind, data): (&str, &[u8]) = match message {
@@ -180,6 +217,19 @@ struct Run {
 impl Run {
     /// The peer writes `burst` in chunks; the server reads each whole before the next.
     async fn burst(&mut self, rng: &mut StdRng, mut burst: Burst, step: &str) {
+        let model: Vec<_> = burst
+            .messages
+            .iter()
+            .map(|(_, m)| describe(Some(m)))
+            .collect();
+        let plain: Vec<_> = plain_tungstenite_reads(&burst.bytes)
+            .iter()
+            .map(|m| describe(Some(m)))
+            .collect();
+        assert_eq!(
+            plain, model,
+            "{step}: tungstenite itself reads the burst otherwise"
+        );
         let mut from = 0;
         for end in burst.cuts() {
             let got = self.lean.feed(&burst.bytes[from..end]).await;
