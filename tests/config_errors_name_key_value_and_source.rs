@@ -132,7 +132,6 @@ fn durations_over_a_year_are_errors_that_name_the_limit() {
     for key in [
         "ping.jitter",
         "ping.slack",
-        "socket.user_timeout",
         "server.shutdown_timeout",
         "client.connect_timeout",
         "client.stable_after",
@@ -142,7 +141,7 @@ fn durations_over_a_year_are_errors_that_name_the_limit() {
         let msg = file_error(&format!("[{table}]\n{name} = \"400000000000y\""));
         assert_names(&msg, &[&format!("`{key}`"), "at most \"1year\""]);
     }
-    // TCP keepalive's timings have the kernel's narrower range.
+    // TCP keepalive's timings and the user timeout have the kernel's narrower ranges.
     let msg = file_error("[socket.keepalive]\nidle = \"400000000000y\"");
     assert_names(
         &msg,
@@ -152,6 +151,8 @@ fn durations_over_a_year_are_errors_that_name_the_limit() {
             "kernel's range",
         ],
     );
+    let msg = file_error("[socket]\nuser_timeout = \"400000000000y\"");
+    assert_names(&msg, &["`socket.user_timeout`", "kernel's range"]);
     // The limit itself is a legal value.
     jail(|jail| {
         jail.set_env("WS_HEALTH_PING__INTERVAL", "1y");
@@ -258,6 +259,32 @@ fn values_that_would_make_the_runtime_panic_are_errors() {
     assert_names(
         &msg,
         &["`socket.max_write_buffer_size` = 4096", "greater than"],
+    );
+}
+
+#[test]
+fn values_the_kernel_or_tokio_would_refuse_at_run_time_are_errors() {
+    // 2⁶³ − 1: valid TOML, and tokio's channel would panic at `connect`.
+    let msg = file_error("[client]\noffline_queue = 9223372036854775807");
+    assert_names(&msg, &["`client.offline_queue`", "at most", FILE_KEY]);
+    // Linux refuses a negative int of milliseconds on every socket.
+    let msg = env_error("WS_HEALTH_SOCKET__USER_TIMEOUT", "25days");
+    assert_names(
+        &msg,
+        &[
+            "`socket.user_timeout`",
+            "WS_HEALTH_SOCKET__USER_TIMEOUT",
+            "kernel's range",
+        ],
+    );
+}
+
+#[test]
+fn a_zero_first_backoff_is_an_error_not_a_reconnect_storm() {
+    let msg = file_error("[client.backoff]\ninitial = \"0s\"");
+    assert_names(
+        &msg,
+        &["`client.backoff.initial`", "greater than zero", "at once"],
     );
 }
 

@@ -8,6 +8,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::validate::{duration, Validate, Validator};
 use crate::Result;
 
+/// tokio's bound on a channel's capacity (`mpsc::channel` panics above it).
+const MAX_OFFLINE_QUEUE: usize = usize::MAX >> 3;
+
 /// How the runtime's client connects and reconnects: the `[client]` table.
 ///
 /// # Default
@@ -91,6 +94,13 @@ impl Validate for ClientConfig {
         v.positive("connect_timeout", self.connect_timeout, "");
         v.bounded("stable_after", self.stable_after, "");
         v.nonzero("offline_queue", self.offline_queue as u64);
+        if self.offline_queue > MAX_OFFLINE_QUEUE {
+            v.error(
+                "offline_queue",
+                self.offline_queue,
+                format!("must be at most {MAX_OFFLINE_QUEUE}, the largest queue tokio makes"),
+            );
+        }
         v.scope("final_close_codes", |v| {
             for (i, range) in self.final_close_codes.iter().enumerate() {
                 if range.start > range.end {
@@ -170,7 +180,11 @@ impl Validate for Backoff {
                 "must be a number of at least 1 (1 keeps the delay constant)",
             );
         }
-        v.bounded("initial", self.initial, "");
+        v.positive(
+            "initial",
+            self.initial,
+            " (a zero delay never grows: every retry would come at once)",
+        );
         v.bounded("max", self.max, "");
         if self.max < self.initial {
             v.error_against(

@@ -11,6 +11,8 @@ use crate::Result;
 /// TCP keepalive's idle time and interval, in the seconds the kernel accepts (Linux's
 /// `MAX_TCP_KEEPIDLE` and `MAX_TCP_KEEPINTVL`).
 const KEEPALIVE_SECONDS: std::ops::RangeInclusive<u64> = 1..=32767;
+/// `TCP_USER_TIMEOUT`'s range on Linux, in milliseconds.
+const USER_TIMEOUT_MILLIS: std::ops::RangeInclusive<u128> = 1..=i32::MAX as u128;
 
 /// The largest WebSocket frame header (RFC 6455 §5.2): 2 + 8 length + 4 mask bytes.
 pub(crate) const FRAME_HEADER: usize = 14;
@@ -142,12 +144,17 @@ impl SocketConfig {
 impl Validate for SocketConfig {
     fn report(&self, v: &mut Validator) {
         v.table("keepalive", &self.keepalive);
+        // Linux takes whole milliseconds in a C int and refuses a negative one on every
+        // socket; 0 means its default, which a sub-millisecond value would silently become.
         if let Some(timeout) = self.user_timeout {
-            v.positive(
-                "user_timeout",
-                timeout,
-                " (remove the key to keep the OS default)",
-            );
+            if !(USER_TIMEOUT_MILLIS.contains(&timeout.as_millis())) {
+                v.error(
+                    "user_timeout",
+                    duration(timeout),
+                    "must be from 1ms to 24days 20h 31m 23s 647ms (2³¹ − 1 ms), the kernel's \
+                     range (remove the key to keep the OS default)",
+                );
+            }
         }
         v.nonzero("read_buffer_size", self.read_buffer_size as u64);
         if self.max_write_buffer_size <= self.write_room(self.max_message_size) {
@@ -219,6 +226,32 @@ mod tests {
             "{err}"
         );
         SocketConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn user_timeouts_outside_the_kernels_range_are_refused() {
+        let with = |timeout| SocketConfig {
+            user_timeout: Some(timeout),
+            ..SocketConfig::default()
+        };
+        let limit = Duration::from_millis(i32::MAX as u64);
+        for bad in [
+            Duration::ZERO,
+            Duration::from_micros(500),
+            limit + Duration::from_millis(1),
+            Duration::from_secs(25 * 86_400),
+        ] {
+            let err = with(bad).validate().unwrap_err().to_string();
+            assert!(err.contains("`socket.user_timeout`"), "{err}");
+            assert!(err.contains("the kernel's range"), "{err}");
+        }
+        with(Duration::from_millis(1)).validate().unwrap();
+        with(limit).validate().unwrap();
+        assert_eq!(
+            super::duration(limit),
+            "\"24days 20h 31m 23s 647ms\"",
+            "the limit as the error names it"
+        );
     }
 
     #[test]
