@@ -122,7 +122,8 @@ impl<S: Transport> Driver<S> {
         reconnect: bool,
         now: Instant,
     ) {
-        if self.closing.is_some() {
+        // Closing already, or the stream has ended: the end already has its outcome.
+        if self.closing.is_some() || self.transport_done {
             return;
         }
         let code = u16::from(frame.code);

@@ -71,7 +71,9 @@ impl Drop for InlinePing {
 
 impl<S: Transport> Driver<S> {
     pub(super) fn run_checks(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
-        if self.closing.is_some() {
+        // Nothing left to judge once closing, or once the stream has ended in this pass: a
+        // deadline met now would blame the peer for a connection the network already lost.
+        if self.closing.is_some() || self.transport_done {
             return false;
         }
         if self.plan_rx.has_changed().unwrap_or(false) && self.reload(now) {
