@@ -104,3 +104,38 @@ fn metrics_follow_connections() {
         }
     }
 }
+
+/// A driver dropped before its first poll still ends the connection, and is counted as
+/// opened as well as closed: the two counters and the gauge agree.
+#[test]
+fn a_driver_dropped_unpolled_is_counted_opened_and_closed() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::with_local_recorder(&recorder, || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (transport, _peer) = mock_transport::pair();
+            let (conn, driver) = Supervisor::new().attach(transport, None);
+            drop(driver);
+            assert_eq!(conn.disconnect().map(|end| end.code), Some(1006));
+        });
+    });
+    let values = snapshotter.snapshot().into_vec();
+    let value = |name: &str| {
+        values
+            .iter()
+            .filter(|(key, _, _, _)| key.key().name() == name)
+            .map(|(_, _, _, value)| match value {
+                DebugValue::Counter(n) => *n as f64,
+                DebugValue::Gauge(g) => g.into_inner(),
+                other => panic!("{other:?}"),
+            })
+            .sum::<f64>()
+    };
+    assert_eq!(value("ws_health_connections_opened_total"), 1.0);
+    assert_eq!(value("ws_health_connections_closed_total"), 1.0);
+    assert_eq!(value("ws_health_connections"), 0.0);
+}

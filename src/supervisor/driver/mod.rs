@@ -45,14 +45,16 @@ pub(crate) fn run<S: Transport>(
     let unfinished = Unfinished(shared.clone());
     // The arguments become the driver at the first poll, in place: an async block would keep
     // room for both, the transport twice (about 300 bytes per connection).
-    let mut stage = Stage::Start(ws, write_progress, shared, plan);
+    // Counted open now too, so that opens and closes agree for a future dropped unpolled.
+    let gauge = ConnectionGauge::opened();
+    let mut stage = Stage::Start(ws, write_progress, shared, plan, gauge);
     poll_fn(move |cx| {
         let _unfinished = &unfinished;
         if matches!(stage, Stage::Start(..)) {
-            if let Stage::Start(ws, progress, shared, plan) =
+            if let Stage::Start(ws, progress, shared, plan, gauge) =
                 std::mem::replace(&mut stage, Stage::Done)
             {
-                stage = Stage::Driving(Driver::new(ws, progress, shared, plan));
+                stage = Stage::Driving(Driver::new(ws, progress, shared, plan, gauge));
                 debug!("supervising connection");
             }
         }
@@ -77,6 +79,7 @@ enum Stage<S> {
         Option<WriteProgress>,
         Arc<Shared>,
         watch::Receiver<Arc<Plan>>,
+        ConnectionGauge,
     ),
     Driving(Driver<S>),
     Done,
@@ -128,6 +131,7 @@ impl<S: Transport> Driver<S> {
         write_progress: Option<WriteProgress>,
         shared: Arc<Shared>,
         mut plan_rx: watch::Receiver<Arc<Plan>>,
+        gauge: ConnectionGauge,
     ) -> Self {
         let plan = plan_rx.borrow_and_update().clone();
         let now = Instant::now();
@@ -161,7 +165,7 @@ impl<S: Transport> Driver<S> {
             closing: None,
             outcome: None,
             transport_done: false,
-            gauge: ConnectionGauge::opened(),
+            gauge,
         }
     }
 
