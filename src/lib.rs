@@ -69,7 +69,8 @@
 //!
 //! A supervisor runs the ping check and any number of named checks, each on its own
 //! interval and timeout; none delays another. The connection is as healthy as its worst
-//! critical check (see [`policy`] for the table); each check can name its own actions.
+//! critical check, and at best Degraded while a non-critical one fails (see [`policy`] for
+//! the table); each check can name its own actions.
 //!
 //! ```
 //! # use ws_health::{async_trait, check::CheckContext, Health, HealthCheck};
@@ -91,7 +92,9 @@
 //!
 //! Actions run when the connection's status changes: log at a level, close with a code
 //! (bounded close handshake, then TCP is dropped), reconnect (clients), or a
-//! [`policy::CustomAction`] registered by name. See [`policy::Policy`].
+//! [`policy::CustomAction`] registered by name. A check's own actions
+//! ([`CheckSettings::on_unhealthy`] and the like) run instead when its own status changes,
+//! even where the connection's stays. See [`policy::Policy`].
 //!
 //! # Configuration
 //!

@@ -201,3 +201,38 @@ async fn a_reload_runs_own_actions_it_gave_the_check() {
     let close = peer.next_answering_pings().await.expect("a close frame");
     assert_eq!(close_of(&close), (4001, "configuration reloaded".into()));
 }
+
+/// A check the reload disables runs none of its own actions, even ones the reload gave it:
+/// the connection's recovery runs the policy's.
+#[tokio::test(start_paused = true)]
+async fn a_check_disabled_by_a_reload_runs_no_own_actions() {
+    use ws_health::policy::Action;
+    let recorder = support::Recorder::default();
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("feed", Feed, feed(false, true))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    health.changed().await.unwrap();
+    assert_eq!(health.borrow_and_update().status(), Status::Degraded);
+
+    let disabled = CheckSettings {
+        on_recovered: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        ..feed(false, false)
+    };
+    supervisor.reload(&config(disabled)).unwrap();
+    changed(&mut health).await;
+    assert_eq!(health.borrow().status(), Status::Healthy);
+    let events = recorder.events();
+    assert!(
+        events.is_empty(),
+        "a disabled check's own action ran: {events:?}"
+    );
+}

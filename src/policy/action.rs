@@ -34,7 +34,8 @@ pub enum Action {
     Close {
         /// The close code; must be one that may be sent (see [`crate::frame::check_close_code`]).
         code: u16,
-        /// The close reason; when absent, the failing check's reason, cut to 123 bytes.
+        /// The close reason; when absent, the failing check's reason, cut to 123 bytes
+        /// ("configuration reloaded" when a reload's new rules made the change).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },

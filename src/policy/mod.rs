@@ -40,12 +40,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
-    /// Actions when the connection becomes Degraded.
+    /// Actions when the connection becomes Degraded, unless the check that made it so has
+    /// its own for that change (which then run instead).
     pub on_degraded: Vec<Action>,
-    /// Actions when the connection becomes Unhealthy.
+    /// Actions when the connection becomes Unhealthy, unless the check that made it so has
+    /// its own (a critical check whose own actions only log leaves the connection open).
     pub on_unhealthy: Vec<Action>,
     /// Actions when the connection's status improves (to Healthy, or from Unhealthy to
-    /// Degraded).
+    /// Degraded), unless the check that improved it has its own.
     pub on_recovered: Vec<Action>,
     /// How long to wait for the peer's close frame before dropping TCP.
     #[serde(with = "humantime_serde")]

@@ -12,9 +12,10 @@ use crate::{Health, Status};
 /// Told about a connection's life by its driver: when it is attached, each time its status
 /// changes, and when it ends.
 ///
-/// The calls run on the connection's task, in order, and must not block: update a map or
-/// send on a channel. They cost nothing when no observer is set, and nothing per ping when
-/// one is. Keep a [`WeakSender`](super::WeakSender) (from [`Sender::downgrade`]), not a
+/// The calls run in order, and must not block: `opened` in the call that attaches the
+/// connection, the others on the connection's task (`closed` where the driver future is
+/// dropped, if it is dropped unfinished). Update a map or send on a channel. They cost
+/// nothing when no observer is set, and nothing per ping when one is. Keep a [`WeakSender`](super::WeakSender) (from [`Sender::downgrade`]), not a
 /// [`Sender`]: a `Sender` keeps the connection open.
 ///
 /// ```

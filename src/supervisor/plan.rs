@@ -106,7 +106,8 @@ impl Plan {
         } else {
             (&settings.on_degraded, &self.policy.on_degraded)
         };
-        (own.as_deref(), default)
+        // A disabled check (one a reload turned off) has no actions of its own left to run.
+        (own.as_deref().filter(|_| settings.enabled), default)
     }
 
     /// Checks the whole plan; errors name the check and key at fault.
