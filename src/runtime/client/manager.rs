@@ -205,20 +205,22 @@ impl Manager {
                     }
                     self.health_changed(id, &mut health, reconnect);
                 }
-                message = next_message(pending, &mut self.outbound), if !app_closed && !refused => {
-                    let Some(message) = message else {
-                        // Every handle of the client is gone.
-                        app_closed = true;
-                        unsent = self.close_after_queue(&sender, pending, 1000, "");
-                        continue;
-                    };
-                    // `pending` keeps a copy (sharing the buffer): if the connection is closing,
-                    // the message waits for the next one.
-                    match sender.send(message).await {
+                // Handing a message over waits in this branch, not in its body, so that a
+                // connection backed up by a peer that stopped reading does not keep the loop
+                // from the close, health changes and the end.
+                sent = forward(pending, &mut self.outbound, &sender), if !app_closed && !refused => {
+                    match sent {
                         Ok(()) => *pending = None,
-                        Err(err) if err.is_closed() => refused = true,
-                        Err(err) => {
-                            // Over `socket.max_message_size`: no connection would take it.
+                        // Every handle of the client is gone.
+                        Err(None) => {
+                            app_closed = true;
+                            unsent = self.close_after_queue(&sender, pending, 1000, "");
+                        }
+                        // `pending` keeps the message: it waits for the next connection.
+                        Err(Some(err)) if err.is_closed() => refused = true,
+                        Err(Some(err)) => {
+                            // `Client::send` checks the same limit, which reloads keep: not
+                            // expected, but never a silent loss.
                             warn!(error = %err, "a queued message was dropped");
                             *pending = None;
                         }
@@ -318,6 +320,18 @@ impl Drop for Manager {
     fn drop(&mut self) {
         self.shared.stop(|| "the client task ended".into());
     }
+}
+
+/// Hands the pending message, else the next from the queue, to the connection, waiting for
+/// room in its queue; `Err(None)` once every handle of the client is gone. Cancel-safe: the
+/// message stays in `pending` until the connection took it (or refused it).
+async fn forward(
+    pending: &mut Option<Message>,
+    queue: &mut mpsc::Receiver<Message>,
+    sender: &Sender,
+) -> Result<(), Option<crate::Error>> {
+    let message = next_message(pending, queue).await.ok_or(None)?;
+    sender.send(message).await.map_err(Some)
 }
 
 /// The pending message if there is one, else the next from the queue (cancel-safe).

@@ -83,7 +83,7 @@ pub struct Client {
     first_events: Mutex<Option<broadcast::Receiver<ClientEvent>>>,
     close: watch::Sender<Option<(u16, String)>>,
     offline_queue: usize,
-    /// For the send limit, which a reload may change.
+    /// For the send limit (`socket.max_message_size`, kept by reloads).
     supervisor: Supervisor,
 }
 
@@ -105,7 +105,7 @@ impl Client {
     }
 
     /// Queues a message. While connected it waits for room in the queue; while
-    /// disconnected it returns at once.
+    /// disconnected it returns at once, also when the connection is lost while it waits.
     ///
     /// # Errors
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
@@ -114,12 +114,19 @@ impl Client {
     /// `socket.max_message_size`, which no connection would take.
     pub async fn send(&self, message: Message) -> Result<()> {
         self.check_size(&message)?;
+        // Enabled before the look at `is_connected`, so that a loss right after it is seen.
+        let disconnected = self.shared.disconnected.notified();
+        tokio::pin!(disconnected);
+        disconnected.as_mut().enable();
         if self.is_connected() {
-            return self
-                .outbound
-                .send(message)
-                .await
-                .map_err(|_| self.stopped_error());
+            tokio::select! {
+                permit = self.outbound.reserve() => {
+                    permit.map_err(|_| self.stopped_error())?.send(message);
+                    return Ok(());
+                }
+                // Nothing drains the queue until the next connection, which may never come.
+                () = disconnected => {}
+            }
         }
         self.try_send(message)
     }

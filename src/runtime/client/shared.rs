@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     waiting: Mutex<Option<Connection>>,
     /// Signalled when a connection is handed over and when the client stops.
     handed_over: Notify,
+    /// Signalled when the connection ends: a `send` waiting for room stops waiting.
+    pub(super) disconnected: Notify,
 }
 
 impl Shared {
@@ -32,11 +34,15 @@ impl Shared {
             stopped: watch::Sender::new(None),
             waiting: Mutex::new(None),
             handed_over: Notify::new(),
+            disconnected: Notify::new(),
         }
     }
 
     pub(super) fn set_connected(&self, connected: bool) {
         self.connected.store(connected, Ordering::Release);
+        if !connected {
+            self.disconnected.notify_waiters();
+        }
     }
 
     pub(super) fn set_current(&self, sender: Option<&Sender>) {

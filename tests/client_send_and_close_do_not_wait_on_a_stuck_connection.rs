@@ -1,0 +1,122 @@
+//! A peer that stops reading backs the client's queues up, and `send` waits for room while
+//! connected. It must not wait past the connection: once the connection is lost, a waiting
+//! `send` returns as any `send` while disconnected does (queue full), not after the next
+//! connection, which may never come. And `Client::close` must be acted on while the
+//! client's task is handing a message to the stuck connection.
+//!
+//! Messages of 8 MiB against kernel buffers of at most 4 MiB + 64 KiB and a tungstenite
+//! write buffer that holds one: the first never leaves, so exactly four `send`s complete
+//! (one in tungstenite, one in the connection's queue, one the client's task is handing
+//! over, one in the client's queue) and the fifth waits.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpSocket;
+use tokio::sync::{mpsc, oneshot};
+use ws_health::config::{ClientConfig, Queues, SocketConfig};
+use ws_health::policy::Policy;
+use ws_health::runtime::{Client, ClientEvent};
+use ws_health::tungstenite::Message;
+use ws_health::{Result, Supervisor};
+
+const MESSAGE: usize = 8 << 20;
+
+/// A WebSocket server that never reads and drops its one connection when told.
+async fn stuck_server() -> (String, oneshot::Sender<()>) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(64 << 10).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let (drop_tx, drop_rx) = oneshot::channel();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        let _ = drop_rx.await;
+        drop((ws, listener)); // unread data: the kernel resets the connection
+    });
+    (url, drop_tx)
+}
+
+/// A connected client whose every queue holds one message, and a task sending eight
+/// messages in turn, each `send`'s result reported as it comes.
+async fn backed_up_client() -> (
+    Arc<Client>,
+    mpsc::UnboundedReceiver<Result<()>>,
+    oneshot::Sender<()>,
+) {
+    let (url, drop_server) = stuck_server().await;
+    let supervisor = Supervisor::builder()
+        .with_queues(Queues {
+            inbound: 1,
+            outbound: 1,
+        })
+        .with_max_message_size(Some(MESSAGE))
+        .with_policy(Policy {
+            close_timeout: Duration::from_millis(300),
+            ..Policy::default()
+        })
+        .build()
+        .unwrap();
+    let write_buffer_size = 4 << 10;
+    let client = Client::builder(url)
+        .with_supervisor(supervisor)
+        .with_socket_config(SocketConfig {
+            write_buffer_size,
+            max_message_size: Some(MESSAGE),
+            max_write_buffer_size: write_buffer_size + MESSAGE + 15,
+            ..SocketConfig::default()
+        })
+        .with_client_config(ClientConfig {
+            offline_queue: 1,
+            ..support::runtime::client_config(Duration::from_secs(60), Duration::from_secs(60))
+        })
+        .connect()
+        .map(Arc::new)
+        .unwrap();
+    let mut events = client.events();
+    support::runtime::next_client_event(&mut events, |e| {
+        matches!(e, ClientEvent::Connected { .. })
+    })
+    .await;
+
+    let (results_tx, mut results) = mpsc::unbounded_channel();
+    let sender = client.clone();
+    tokio::spawn(async move {
+        let message = Message::binary(vec![0u8; MESSAGE]);
+        for _ in 0..8 {
+            let _ = results_tx.send(sender.send(message.clone()).await);
+        }
+    });
+    for i in 0..4 {
+        let sent = support::within("a send with room", results.recv()).await;
+        assert!(sent.unwrap().is_ok(), "send {i}");
+    }
+    (client, results, drop_server)
+}
+
+#[tokio::test]
+async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
+    support::trace();
+    let (_client, mut results, drop_server) = backed_up_client().await;
+    drop_server.send(()).unwrap();
+    // The fifth was waiting for room; it and the later ones meet a full offline queue.
+    for i in 4..8 {
+        let sent = support::within("a send after the loss", results.recv()).await;
+        let err = sent.unwrap().expect_err("room in a queue nothing drains");
+        assert!(err.is_queue_full(), "send {i}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
+    support::trace();
+    let (client, _results, _server) = backed_up_client().await;
+    client.close();
+    // The close frame cannot leave either: the close handshake ends at `close_timeout`.
+    let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(reason.contains("closed by the application"), "{reason}");
+}
