@@ -133,6 +133,15 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// What a caught panic says, for logs and reasons.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,7 +102,7 @@ impl ClientBuilder {
 
     /// Runs `hook` after every connect, before the queued messages go out and before the
     /// application receives from the new connection: re-subscribe, resume, authenticate.
-    /// An error closes the connection with 1011 and counts as a failed attempt.
+    /// An error or a panic closes the connection with 1011 and counts as a failed attempt.
     ///
     /// The hook is part of the attempt: it has what is left of `client.connect_timeout`
     /// after the handshakes, and one still running then is dropped (1011, a failed attempt

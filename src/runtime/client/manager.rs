@@ -1,19 +1,24 @@
 //! The client's one task: connect, hand the connection over, forward queued messages,
 //! report events, and reconnect by policy.
 
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
+
+use futures_util::FutureExt;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::backoff::Reconnect;
 use super::connect::{connect, Failed, Target, Tls};
 use super::shared::Shared;
 use super::{ClientEvent, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
+use crate::error::panic_message;
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
 use crate::{Connection, Health, Sender, Status, Supervisor};
 
@@ -156,11 +161,10 @@ impl Manager {
                 .client
                 .connect_timeout
                 .saturating_sub(started.elapsed());
-            let hook = tokio::time::timeout(left, hook(sender.clone()));
+            let hook = tokio::time::timeout(left, run_hook(hook, sender.clone()));
             let failed = tokio::select! {
                 outcome = hook => match outcome {
-                    Ok(Ok(())) => None,
-                    Ok(Err(err)) => Some(format!("on-connect hook failed: {err}")),
+                    Ok(result) => result.err(),
                     Err(_) => Some("on-connect hook timed out".to_owned()),
                 },
                 _ = sender.closed() => {
@@ -319,6 +323,22 @@ impl Drop for Manager {
     /// `recv` and `stopped` never wait for a task that panicked or was dropped.
     fn drop(&mut self) {
         self.shared.stop(|| "the client task ended".into());
+    }
+}
+
+/// Runs the on-connect hook; a panic, in its call or its future, fails it as an error does
+/// (it would end the client's task).
+async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
+    let failed = |panic: Box<dyn Any + Send>| {
+        let message = panic_message(&*panic);
+        error!(panic = message, "on-connect hook panicked");
+        format!("on-connect hook panicked: {message}")
+    };
+    let future = catch_unwind(AssertUnwindSafe(|| hook(sender))).map_err(failed)?;
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(format!("on-connect hook failed: {err}")),
+        Err(panic) => Err(failed(panic)),
     }
 }
 

@@ -7,8 +7,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tracing::{debug, warn};
 
-use super::runs::panic_message;
 use super::{later, Closing, Driver};
+use crate::error::panic_message;
 use crate::policy::{Action, ActionEvent, LogLevel, Transition};
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;

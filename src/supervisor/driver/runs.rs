@@ -1,7 +1,6 @@
 //! Check runs: starting them on their grid, polling them, cutting them off, and feeding
 //! their results to the policy engine.
 
-use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -16,6 +15,7 @@ use tracing::{debug, trace, warn, Instrument};
 use super::actions::Changed;
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
+use crate::error::panic_message;
 use crate::supervisor::in_flight::PingState;
 use crate::supervisor::shared::{Shared, NOT_POLLING};
 use crate::supervisor::Transport;
@@ -323,12 +323,4 @@ pub(super) fn jitter(max: Duration) -> Duration {
     }
     let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
     Duration::from_nanos(rand::random_range(0..=nanos))
-}
-
-pub(super) fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(non-string panic payload)")
 }
