@@ -95,7 +95,7 @@ pub(crate) async fn connect(
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| Failed::retry(format!("could not connect to {address}: {e}")))?;
-    configure_socket(&tcp, socket).map_err(|e| Failed::retry(e.to_string()))?;
+    configure_socket(&tcp, socket).map_err(|e| Failed::retry(format!("{address}: {e}")))?;
     let peer = tcp
         .peer_addr()
         .map_err(|e| Failed::retry(format!("{address}: {e}")))?;

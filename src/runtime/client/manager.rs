@@ -37,9 +37,10 @@ pub(super) struct Manager {
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
 }
 
-/// How a connected period ended.
+/// How an attempt, or the connection it opened, ended.
 enum Next {
-    Retry,
+    /// Try again; what went wrong, for the reason `max_retries` gives when it stops.
+    Retry(String),
     Stop(String),
 }
 
@@ -82,27 +83,30 @@ impl Manager {
                     if is_final {
                         Next::Stop(error)
                     } else {
-                        Next::Retry
+                        Next::Retry(error)
                     }
                 }
                 Err(_) => {
                     let error = format!(
-                        "no connection within the connect timeout ({:?})",
-                        self.client.connect_timeout
+                        "no connection to {}:{} within the connect timeout ({:?})",
+                        self.target.host, self.target.port, self.client.connect_timeout
                     );
                     warn!(%error, "connection attempt failed");
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
                     });
-                    Next::Retry
+                    Next::Retry(error)
                 }
             };
-            if let Next::Stop(reason) = next {
-                break reason;
-            }
+            let last = match next {
+                Next::Stop(reason) => break reason,
+                Next::Retry(last) => last,
+            };
             if let Some(max) = self.client.max_retries {
                 if reconnect.failed_retries() >= max {
-                    break format!("gave up after {max} retries");
+                    break format!(
+                        "gave up after {max} retries (client.max_retries); the last: {last}"
+                    );
                 }
             }
             let (attempt, delay) = reconnect.next_delay();
@@ -250,13 +254,13 @@ impl Manager {
             return Next::Stop("closed by the application".into());
         }
         if end.reconnect {
-            return Next::Retry;
+            return Next::Retry(end.to_string());
         }
         let by_peer_or_policy = matches!(end.initiator, Initiator::Peer | Initiator::Policy);
         if by_peer_or_policy && self.client.is_final(end.code) {
             return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
         }
-        Next::Retry
+        Next::Retry(end.to_string())
     }
 
     /// The application closed the client: hands everything `send` accepted to the
