@@ -146,6 +146,22 @@ fn an_unknown_profile_is_an_error_listing_the_known_ones() {
     });
 }
 
+/// An empty profile table is a profile: selecting it means the defaults (and the file's
+/// top level), not an unknown profile.
+#[test]
+fn an_empty_profile_table_can_be_selected() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\ninterval = \"9s\"\n[staging.ping]\ninterval = \"10s\"\n[production]\n",
+        )
+        .unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "production");
+        let config = Config::from(Config::figment()).unwrap();
+        assert_eq!(config.ping.interval, Duration::from_secs(9));
+    });
+}
+
 #[test]
 fn every_profile_is_checked_even_when_not_selected() {
     jail(|jail| {

@@ -93,6 +93,8 @@ fn split_profiles(dict: Dict) -> Result<Map<Profile, Dict>, String> {
         match value {
             Value::Dict(_, table) if !keys.contains(&name) => {
                 let profile = Profile::new(&name);
+                // An empty table is a profile too: selecting it means the defaults.
+                profiles.entry(profile.clone()).or_default();
                 for (key, value) in table {
                     insert(&mut profiles, &profile, key, value)?;
                 }
