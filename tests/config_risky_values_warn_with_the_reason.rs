@@ -98,3 +98,52 @@ fn a_disabled_ping_check_is_not_risky() {
         assert!(warnings(&events).is_empty(), "{events:?}");
     });
 }
+
+/// A `[checks.NAME]` table no registered check reads (a typo) warns at build and at reload,
+/// naming the table and the nearest registered check, instead of leaving the check at its
+/// defaults in silence.
+#[test]
+fn a_check_table_no_check_reads_warns_at_build_and_reload() {
+    use ws_health::{async_trait, CheckContext, Health, HealthCheck, Supervisor};
+    struct Feed;
+    #[async_trait]
+    impl HealthCheck for Feed {
+        async fn check(&self, _: &CheckContext) -> Health {
+            Health::healthy("flowing")
+        }
+    }
+    jail(|jail| {
+        jail.create_file("ws-health.toml", "[checks.fed]\ntimeout = \"1s\"")
+            .unwrap();
+        let config = Config::from(Config::figment()).unwrap();
+        let (supervisor, events) = capture(|| {
+            Supervisor::builder()
+                .with_config(&config)
+                .with_check("feed", Feed, config.check("feed"))
+                .build()
+        });
+        let supervisor = supervisor.unwrap();
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        assert_eq!(warned[0].field("key"), "checks.fed");
+        assert!(
+            warned[0].message.contains("did you mean `feed`?"),
+            "{:?}",
+            warned[0]
+        );
+
+        let (reloaded, events) = capture(|| supervisor.reload(&config));
+        reloaded.unwrap();
+        assert_eq!(warnings(&events).len(), 1, "{events:?}");
+
+        // A table a check reads: no warning.
+        let (built, events) = capture(|| {
+            Supervisor::builder()
+                .with_config(&config)
+                .with_check("fed", Feed, config.check("fed"))
+                .build()
+        });
+        built.unwrap();
+        assert!(warnings(&events).is_empty(), "{events:?}");
+    });
+}

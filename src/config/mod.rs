@@ -68,6 +68,7 @@ pub use queues::Queues;
 pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
+pub(crate) use suggest::nearest;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -35,6 +35,9 @@ pub struct SupervisorBuilder {
     custom: HashMap<String, Arc<dyn CustomAction>>,
     queues: Queues,
     max_message_size: Option<usize>,
+    /// The names of the configuration's `[checks.*]` tables, to warn about those no check
+    /// registered reads.
+    configured: Vec<String>,
 }
 
 impl Default for SupervisorBuilder {
@@ -46,6 +49,7 @@ impl Default for SupervisorBuilder {
             custom: HashMap::new(),
             queues: Queues::default(),
             max_message_size: SocketConfig::default().max_message_size,
+            configured: Vec::new(),
         }
     }
 }
@@ -58,6 +62,7 @@ impl SupervisorBuilder {
         self.policy = config.policy.clone();
         self.queues = config.queues;
         self.max_message_size = config.socket.max_message_size;
+        self.configured = config.checks.keys().cloned().collect();
         self
     }
 
@@ -134,6 +139,7 @@ impl SupervisorBuilder {
             max_message_size: self.max_message_size,
         };
         plan.validate()?;
+        plan.warn_unread_tables(&self.configured);
         Ok(Supervisor::from_plan(plan))
     }
 }

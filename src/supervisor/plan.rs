@@ -150,6 +150,25 @@ impl Plan {
         Ok(())
     }
 
+    /// Warns about `[checks.NAME]` tables for names no check is registered under: a typo
+    /// (`[checks.fed]` for `feed`) would otherwise leave the check at its defaults in silence.
+    pub(crate) fn warn_unread_tables<S: AsRef<str>>(&self, configured: &[S]) {
+        let names = || self.checks.iter().map(|c| &*c.name);
+        for table in configured.iter().map(AsRef::as_ref) {
+            if names().any(|name| name == table) {
+                continue;
+            }
+            let hint = crate::config::nearest(table, names())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            tracing::warn!(
+                key = %format!("checks.{table}"),
+                registered = ?names().collect::<Vec<_>>(),
+                "`checks.{table}` configures no registered check, so it is ignored{hint}"
+            );
+        }
+    }
+
     /// This plan with the timings, policy and queue sizes of `config`; the checks stay, and
     /// so does the send limit: it is the transport's, built with the old `[socket]`.
     pub(crate) fn reconfigured(&self, config: &Config) -> Result<Plan> {
@@ -164,6 +183,7 @@ impl Plan {
             }
         }
         plan.validate()?;
+        plan.warn_unread_tables(&config.checks.keys().collect::<Vec<_>>());
         Ok(plan)
     }
 }
