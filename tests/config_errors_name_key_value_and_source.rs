@@ -323,3 +323,31 @@ fn a_value_wrong_against_another_key_names_both_sources() {
     let msg = file_error("[client.backoff]\ninitial = \"1m\"\nmax = \"30s\"");
     assert_eq!(msg.matches("from TOML file").count(), 1, "{msg}");
 }
+
+#[test]
+fn a_custom_action_not_registered_is_an_error_naming_its_key_and_the_nearest_name() {
+    use ws_health::policy::{Action, ActionEvent};
+    use ws_health::Supervisor;
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[policy]\non_unhealthy = [{ action = \"log\" }, { action = \"custom\", name = \"pgae\" }]",
+        )
+        .unwrap();
+        let config = Config::from(Config::figment()).unwrap();
+        let err = Supervisor::builder()
+            .with_config(&config)
+            .with_custom_action("page", |_: &ActionEvent<'_>| {})
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_names(
+            &err.to_string(),
+            &["`policy.on_unhealthy[1]`", "`pgae`", "did you mean `page`?"],
+        );
+        assert!(matches!(
+            config.policy.on_unhealthy[1],
+            Action::Custom { .. }
+        ));
+    });
+}

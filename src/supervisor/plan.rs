@@ -121,28 +121,43 @@ impl Plan {
                 )));
             }
         }
+        self.policy.validate()?;
         let policy = &self.policy;
-        policy.validate()?;
-        let all_actions = policy
-            .on_degraded
-            .iter()
-            .chain(&policy.on_unhealthy)
-            .chain(&policy.on_recovered)
-            .chain(self.checks.iter().flat_map(|c| {
-                let s = &c.settings;
-                [&s.on_degraded, &s.on_unhealthy, &s.on_recovered]
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-            }));
-        for action in all_actions {
-            action.validate()?;
-            if let Action::Custom { name } = action {
+        let lists = [
+            ("policy.on_degraded".to_owned(), Some(&policy.on_degraded)),
+            ("policy.on_unhealthy".to_owned(), Some(&policy.on_unhealthy)),
+            ("policy.on_recovered".to_owned(), Some(&policy.on_recovered)),
+        ]
+        .into_iter()
+        .chain(self.checks.iter().flat_map(|c| {
+            let (s, name) = (&c.settings, &c.name);
+            [
+                (format!("checks.{name}.on_degraded"), s.on_degraded.as_ref()),
+                (
+                    format!("checks.{name}.on_unhealthy"),
+                    s.on_unhealthy.as_ref(),
+                ),
+                (
+                    format!("checks.{name}.on_recovered"),
+                    s.on_recovered.as_ref(),
+                ),
+            ]
+        }));
+        for (key, actions) in lists {
+            for (i, action) in actions.into_iter().flatten().enumerate() {
+                action.validate()?;
+                let Action::Custom { name } = action else {
+                    continue;
+                };
                 if !self.custom.contains_key(name) {
                     let mut known: Vec<_> = self.custom.keys().map(String::as_str).collect();
                     known.sort_unstable();
+                    let hint = crate::config::nearest(name, known.iter().copied())
+                        .map(|n| format!("did you mean `{n}`? "))
+                        .unwrap_or_default();
                     return Err(Error::invalid(format!(
-                        "custom action `{name}` is not registered (registered: {known:?})"
+                        "`{key}[{i}]`: custom action `{name}` is not registered ({hint}registered: \
+                         {known:?}; register it with `SupervisorBuilder::with_custom_action`)"
                     )));
                 }
             }
