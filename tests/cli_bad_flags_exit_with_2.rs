@@ -24,7 +24,11 @@ fn cli_bad_flags_exit_with_2() {
     fails_with_2(&["serve", "--no-such-flag"], "--no-such-flag");
     fails_with_2(&["probe"], "<URL>");
     fails_with_2(&["frobnicate"], "frobnicate");
-    fails_with_2(&["serve", "--ping-interval", "0s"], "ping.interval");
+    fails_with_2(
+        &["serve", "--ping-interval", "0s"],
+        "`ping.interval` = \"0s\": must be greater than zero (to turn the check off, set \
+         `enabled = false`) (from command-line flags `--ping-interval`)",
+    );
     fails_with_2(
         &["serve", "--config", "/nonexistent/ws-health.toml"],
         "/nonexistent/ws-health.toml",
@@ -36,4 +40,26 @@ fn cli_bad_flags_exit_with_2() {
     fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
     fails_with_2(&["serve", "--bind", "127.0.0.1"], "--bind = \"127.0.0.1\"");
     fails_with_2(&["serve", "--bind", "nonsense"], "host:port");
+}
+
+/// A flag's risky value warns as a file's would, naming the flag: the warnings were worked
+/// out before the flags applied.
+#[test]
+fn cli_flags_risky_values_warn_naming_the_flag() {
+    let out = run(&[
+        "probe",
+        "ws://127.0.0.1:1",
+        "--once",
+        "--ping-timeout",
+        "60s",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`ping.timeout` = \"1m\": longer than `interval` (20s)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("from command-line flags `--ping-timeout`"),
+        "{stderr}"
+    );
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use figment::value::{Dict, Map, Value};
+use figment::{Metadata, Profile, Provider};
 use ws_health::config::ConfigLoader;
 use ws_health::Config;
 
@@ -36,7 +38,7 @@ pub(crate) enum Command {
 /// Where the configuration comes from, and the flags that override it.
 #[derive(Debug, Args)]
 pub(crate) struct ConfigArgs {
-    /// A TOML configuration file (default: ws-health.toml if present, or $WS_HEALTH_CONFIG).
+    /// A TOML configuration file (default: $WS_HEALTH_CONFIG, else ws-health.toml if present).
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
     /// The configuration profile (e.g. mobile, datacenter, development).
@@ -91,7 +93,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 impl ConfigArgs {
     /// The configuration: file, profile and environment through the library's loader, then
-    /// the flags. Every error is a usage error (exit 2).
+    /// the flags, as one more source, so that errors and warnings about the values they set
+    /// name them. Every error is a usage error (exit 2).
     pub(crate) fn load(&self) -> Result<Config, Failure> {
         let mut loader = ConfigLoader::new();
         if let Some(file) = &self.config {
@@ -100,18 +103,35 @@ impl ConfigArgs {
         if let Some(profile) = &self.profile {
             loader = loader.with_profile(profile);
         }
-        let mut config = loader.load().map_err(Failure::usage)?;
-        if let Some(interval) = self.ping_interval {
-            config.ping.interval = interval;
+        Config::from(loader.figment().merge(Flags(self))).map_err(Failure::usage)
+    }
+}
+
+/// The flags that set configuration keys, as a figment source that wins over every profile.
+struct Flags<'a>(&'a ConfigArgs);
+
+impl Provider for Flags<'_> {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("command-line flags").interpolater(|_: &Profile, keys: &[&str]| {
+            format!("--{}", keys.join("-").replace('_', "-"))
+        })
+    }
+
+    fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        let ping: Dict = [
+            ("interval", self.0.ping_interval),
+            ("timeout", self.0.ping_timeout),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let text = humantime_serde::re::humantime::format_duration(value?).to_string();
+            Some((key.to_owned(), Value::from(text)))
+        })
+        .collect();
+        if ping.is_empty() {
+            return Ok(Map::new());
         }
-        if let Some(timeout) = self.ping_timeout {
-            config.ping.timeout = timeout;
-        }
-        config.validate().map_err(|e| {
-            Failure::usage(format!(
-                "{e}\n(after applying --ping-interval/--ping-timeout)"
-            ))
-        })?;
-        Ok(config)
+        let keys = Dict::from([("ping".to_owned(), Value::from(ping))]);
+        Ok(Map::from([(Profile::Global, keys)]))
     }
 }
