@@ -266,14 +266,12 @@ impl Client {
     }
 
     fn stopped_error(&self) -> Error {
-        let reason = self.shared.stopped.borrow().clone();
-        Error::new(
-            ErrorKind::Closed,
-            format!(
-                "the client has stopped: {}",
-                reason.as_deref().unwrap_or("closed")
-            ),
-        )
+        // Its queue is closed just before the reason is recorded.
+        let message = match self.shared.stopped.borrow().as_deref() {
+            Some(reason) => format!("the client has stopped: {reason}"),
+            None => "the client is stopping".to_owned(),
+        };
+        Error::new(ErrorKind::Closed, message)
     }
 }
 
