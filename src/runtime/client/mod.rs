@@ -204,17 +204,20 @@ impl Client {
         self.shared.connected.load(Ordering::Acquire)
     }
 
-    /// The current connection's sender, if connected.
+    /// The current connection's sender, from its handshake (while the on-connect hook runs
+    /// too, before [`is_connected`](Client::is_connected)) to its end. A message sent
+    /// through it skips the client's queue, and with it the promise to go out after the hook
+    /// and after what was queued before: use [`send`](Client::send) for that order.
     pub fn sender(&self) -> Option<Sender> {
         self.shared.current()
     }
 
-    /// The current connection's health, if connected.
+    /// The current connection's health, while there is one (as [`sender`](Client::sender)).
     pub fn health(&self) -> Option<Health> {
         self.sender().map(|s| s.health())
     }
 
-    /// The current connection's statistics, if connected.
+    /// The current connection's statistics, while there is one (as [`sender`](Client::sender)).
     pub fn stats(&self) -> Option<Stats> {
         self.sender().map(|s| s.stats())
     }
