@@ -120,3 +120,34 @@ fn exact(settings: CheckSettings) -> CheckSettings {
         ..settings
     }
 }
+
+/// Bytes taken early in a stall are not progress for a run started after them: with a
+/// threshold of two, a socket that took bytes once and then nothing closes at the second
+/// run's first deadline, not one timeout later.
+#[tokio::test(start_paused = true)]
+async fn a_run_started_during_a_stall_counts_only_later_bytes() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(exact(CheckSettings {
+            failure_threshold: 2,
+            ..CheckSettings::every(ms(1000), ms(500))
+        }))
+        .with_policy(policy_closing_within(ms(250)))
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let (transport, peer) = mock_transport::pair();
+    let progress = WriteProgress::new();
+    let info = ConnectionInfo::new().with_write_progress(progress.clone());
+    let (conn, driver) = supervisor.attach_with(transport, info);
+    tokio::spawn(driver);
+    peer.hold_flushes();
+    sleep_until(start + ms(1050)).await;
+    progress.add(1000);
+
+    // The first run: extended at 1.5 s (bytes since the stall), missed at 2 s; the second,
+    // started then, missed at its first deadline, 2.5 s.
+    let end = support::within("the second miss", conn.closed()).await;
+    assert_eq!(Instant::now() - start, ms(2500 + 250));
+    assert_eq!((end.initiator, end.code), (Initiator::Policy, 1011));
+    assert_eq!(conn.stats().pings_missed, 2);
+}

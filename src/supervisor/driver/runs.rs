@@ -171,7 +171,11 @@ impl<S: Transport> Driver<S> {
             work,
             deadline: later(now, planned.settings.timeout),
             extended: false,
-            bytes_seen: None,
+            // Started during a stall: only the bytes taken from now on are this run's progress.
+            bytes_seen: self
+                .flush_stalled_at
+                .and(self.write_progress.as_ref())
+                .map(|p| p.bytes()),
         });
         self.poll_runs = true;
     }
