@@ -286,6 +286,10 @@ fn a_zero_first_backoff_is_an_error_not_a_reconnect_storm() {
         &msg,
         &["`client.backoff.initial`", "greater than zero", "at once"],
     );
+    // The hint is about zero only.
+    let msg = file_error("[client.backoff]\ninitial = \"2y\"");
+    assert_names(&msg, &["`client.backoff.initial`", "at most"]);
+    assert!(!msg.contains("zero delay"), "{msg}");
 }
 
 #[test]
@@ -349,5 +353,18 @@ fn a_custom_action_not_registered_is_an_error_naming_its_key_and_the_nearest_nam
             config.policy.on_unhealthy[1],
             Action::Custom { .. }
         ));
+
+        // The ping check's own actions are under `[ping]`.
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\non_degraded = [{ action = \"custom\", name = \"pgae\" }]",
+        )
+        .unwrap();
+        let config = Config::from(Config::figment()).unwrap();
+        let err = Supervisor::builder()
+            .with_config(&config)
+            .build()
+            .unwrap_err();
+        assert_names(&err.to_string(), &["`ping.on_degraded[0]`", "`pgae`"]);
     });
 }

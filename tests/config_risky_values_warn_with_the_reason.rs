@@ -136,6 +136,12 @@ fn a_check_table_no_check_reads_warns_at_build_and_reload() {
         reloaded.unwrap();
         assert_eq!(warnings(&events).len(), 1, "{events:?}");
 
+        // No check of the application's: the tables are another program's (the CLI reading
+        // an application's file), not typos.
+        let (built, events) = capture(|| Supervisor::builder().with_config(&config).build());
+        built.unwrap();
+        assert!(warnings(&events).is_empty(), "{events:?}");
+
         // A table a check reads: no warning.
         let (built, events) = capture(|| {
             Supervisor::builder()
@@ -145,5 +151,30 @@ fn a_check_table_no_check_reads_warns_at_build_and_reload() {
         });
         built.unwrap();
         assert!(warnings(&events).is_empty(), "{events:?}");
+    });
+}
+
+/// `[checks.ping]` is never read (the ping check's table is `[ping]`): it warns, pointing
+/// at `[ping]`, with or without checks of the application's.
+#[test]
+fn a_checks_ping_table_warns_pointing_at_ping() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", "[checks.ping]\ntimeout = \"5s\"")
+            .unwrap();
+        let config = Config::from(Config::figment()).unwrap();
+        let (built, events) = capture(|| {
+            ws_health::Supervisor::builder()
+                .with_config(&config)
+                .build()
+        });
+        built.unwrap();
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        assert_eq!(warned[0].field("key"), "checks.ping");
+        assert!(
+            warned[0].message.contains("did you mean `[ping]`?"),
+            "{:?}",
+            warned[0]
+        );
     });
 }

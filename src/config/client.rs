@@ -180,11 +180,15 @@ impl Validate for Backoff {
                 "must be a number of at least 1 (1 keeps the delay constant)",
             );
         }
-        v.positive(
-            "initial",
-            self.initial,
-            " (a zero delay never grows: every retry would come at once)",
-        );
+        if self.initial.is_zero() {
+            v.error(
+                "initial",
+                "\"0s\"",
+                "must be greater than zero: a zero delay never grows, and every retry would \
+                 come at once",
+            );
+        }
+        v.bounded("initial", self.initial, "");
         v.bounded("max", self.max, "");
         if self.max < self.initial {
             v.error_against(

@@ -130,17 +130,16 @@ impl Plan {
         ]
         .into_iter()
         .chain(self.checks.iter().flat_map(|c| {
-            let (s, name) = (&c.settings, &c.name);
+            let s = &c.settings;
+            // The ping check's table is `[ping]`; the others', `[checks.NAME]`.
+            let table = match &*c.name {
+                PING => PING.to_owned(),
+                name => format!("checks.{name}"),
+            };
             [
-                (format!("checks.{name}.on_degraded"), s.on_degraded.as_ref()),
-                (
-                    format!("checks.{name}.on_unhealthy"),
-                    s.on_unhealthy.as_ref(),
-                ),
-                (
-                    format!("checks.{name}.on_recovered"),
-                    s.on_recovered.as_ref(),
-                ),
+                (format!("{table}.on_degraded"), s.on_degraded.as_ref()),
+                (format!("{table}.on_unhealthy"), s.on_unhealthy.as_ref()),
+                (format!("{table}.on_recovered"), s.on_recovered.as_ref()),
             ]
         }));
         for (key, actions) in lists {
@@ -165,20 +164,27 @@ impl Plan {
         Ok(())
     }
 
-    /// Warns about `[checks.NAME]` tables for names no check is registered under: a typo
-    /// (`[checks.fed]` for `feed`) would otherwise leave the check at its defaults in silence.
+    /// Warns about `[checks.NAME]` tables no check reads: a typo (`[checks.fed]` for `feed`)
+    /// would otherwise leave the check at its defaults in silence. Only where the application
+    /// registered checks of its own: without, the tables are another program's (`ws-health
+    /// probe` reading an application's file). `[checks.ping]` always: the ping check reads
+    /// `[ping]`.
     pub(crate) fn warn_unread_tables<S: AsRef<str>>(&self, configured: &[S]) {
-        let names = || self.checks.iter().map(|c| &*c.name);
+        let user_checks = || self.checks.iter().map(|c| &*c.name).filter(|&n| n != PING);
+        let has_user_checks = user_checks().next().is_some();
         for table in configured.iter().map(AsRef::as_ref) {
-            if names().any(|name| name == table) {
+            let read = table != PING && user_checks().any(|name| name == table);
+            if read || (!has_user_checks && table != PING) {
                 continue;
             }
-            let hint = crate::config::nearest(table, names())
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
+            let hint = match crate::config::nearest(table, user_checks().chain([PING])) {
+                Some(PING) => " (did you mean `[ping]`?)".to_owned(),
+                Some(name) => format!(" (did you mean `{name}`?)"),
+                None => String::new(),
+            };
             tracing::warn!(
                 key = %format!("checks.{table}"),
-                registered = ?names().collect::<Vec<_>>(),
+                registered = ?user_checks().collect::<Vec<_>>(),
                 "`checks.{table}` configures no registered check, so it is ignored{hint}"
             );
         }
