@@ -53,7 +53,7 @@ async fn client_close_cuts_off_a_hanging_on_connect_hook() {
     let reason = support::within("the client to stop", client.stopped()).await;
     assert_eq!(
         reason,
-        "closed by the application, 1 queued message(s) unsent"
+        "closed by the application; 1 message(s) left in the client's queue unsent"
     );
     let (received, end) = support::within("the server's end", ends.recv())
         .await

@@ -102,7 +102,7 @@ async fn client_max_retries_counts_refused_attempts() {
     let retries = count(&seen, |e| matches!(e, ClientEvent::Reconnecting { .. }));
     assert_eq!((failed, retries), (1 + MAX_RETRIES as usize, 2), "{seen:?}");
     let reason = support::within("the client to stop", client.stopped()).await;
-    let gave_up = format!("gave up after {MAX_RETRIES} retries (client.max_retries); the last: ");
+    let gave_up = format!("gave up after {MAX_RETRIES} failed retries (client.max_retries): ");
     assert!(reason.starts_with(&gave_up), "{reason}");
     assert!(
         reason.contains(&format!("could not connect to {addr}")),
@@ -130,7 +130,7 @@ async fn client_max_retries_counts_failing_on_connect_hooks() {
     let connected = count(&seen, |e| matches!(e, ClientEvent::Connected { .. }));
     assert_eq!(connected, 1 + MAX_RETRIES as usize, "{seen:?}");
     let reason = support::within("the client to stop", client.stopped()).await;
-    let gave_up = format!("gave up after {MAX_RETRIES} retries (client.max_retries); the last: ");
+    let gave_up = format!("gave up after {MAX_RETRIES} failed retries (client.max_retries): ");
     assert!(reason.starts_with(&gave_up), "{reason}");
     assert!(
         reason.contains("on-connect hook failed: i/o error: not subscribed"),

@@ -26,7 +26,7 @@ async fn client_stopped_while_disconnected_reports_its_unsent_messages() {
     let reason = support::within("the client to stop", client.stopped()).await;
     assert_eq!(
         reason,
-        "closed by the application, 2 queued message(s) unsent"
+        "closed by the application; 2 message(s) left in the client's queue unsent"
     );
     let err = client.send(Message::text("late")).await.unwrap_err();
     assert!(err.is_closed(), "{err}");

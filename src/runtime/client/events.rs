@@ -56,8 +56,8 @@ pub enum ClientEvent {
     /// The client stopped for good: closed by the application, a final close code, a final
     /// handshake error, or `max_retries`.
     Stopped {
-        /// Why; ends with `", N queued message(s) unsent"` if messages still waited in the
-        /// client's queue (they are dropped, with a warning).
+        /// Why; ends with `"; N message(s) left in the client's queue unsent"` if messages
+        /// still waited in the client's queue (they are dropped, with a warning).
         reason: String,
     },
 }

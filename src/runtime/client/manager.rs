@@ -104,9 +104,14 @@ impl Manager {
             };
             if let Some(max) = self.client.max_retries {
                 if reconnect.failed_retries() >= max {
-                    break format!(
-                        "gave up after {max} retries (client.max_retries); the last: {last}"
-                    );
+                    break match max {
+                        0 => {
+                            format!("gave up at the first failure (client.max_retries = 0): {last}")
+                        }
+                        max => format!(
+                            "gave up after {max} failed retries (client.max_retries): {last}"
+                        ),
+                    };
                 }
             }
             let (attempt, delay) = reconnect.next_delay();
@@ -120,7 +125,7 @@ impl Manager {
         let unsent = self.discard_queue(&mut pending);
         let reason = if unsent > 0 {
             warn!(unsent, "client stopped with queued messages unsent");
-            format!("{reason}, {unsent} queued message(s) unsent")
+            format!("{reason}; {unsent} message(s) left in the client's queue unsent")
         } else {
             reason
         };

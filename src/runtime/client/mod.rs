@@ -114,21 +114,24 @@ impl Client {
     /// `socket.max_message_size`, which no connection would take.
     pub async fn send(&self, message: Message) -> Result<()> {
         self.check_size(&message)?;
-        // Enabled before the look at `is_connected`, so that a loss right after it is seen.
-        let disconnected = self.shared.disconnected.notified();
-        tokio::pin!(disconnected);
-        disconnected.as_mut().enable();
-        if self.is_connected() {
+        loop {
+            // Enabled before the look at `is_connected`, so that a loss right after it is seen.
+            let disconnected = self.shared.disconnected.notified();
+            tokio::pin!(disconnected);
+            disconnected.as_mut().enable();
+            if !self.is_connected() {
+                return self.try_send(message);
+            }
             tokio::select! {
                 permit = self.outbound.reserve() => {
                     permit.map_err(|_| self.stopped_error())?.send(message);
                     return Ok(());
                 }
-                // Nothing drains the queue until the next connection, which may never come.
+                // Nothing drains the queue until the next connection, which may never come;
+                // it may also have come already (a short backoff): look again.
                 () = disconnected => {}
             }
         }
-        self.try_send(message)
     }
 
     /// Queues a message if there is room, without waiting.
