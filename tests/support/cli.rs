@@ -14,11 +14,17 @@ pub struct Serve {
 
 impl Serve {
     pub fn start(extra: &[&str]) -> Serve {
+        Serve::start_with_stderr(extra, Stdio::null())
+    }
+
+    /// As [`start`](Serve::start), its stderr going to `stderr` (a file: a pipe nobody
+    /// reads would stall it).
+    pub fn start_with_stderr(extra: &[&str], stderr: impl Into<Stdio>) -> Serve {
         let mut child = command()
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("the ws-health binary runs");
         let mut first = String::new();
@@ -51,7 +57,7 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 /// `ws-health` with none of the environment's `WS_HEALTH_*` variables.
-fn command() -> Command {
+pub fn command() -> Command {
     let mut command = Command::new(BIN);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("WS_HEALTH_") {

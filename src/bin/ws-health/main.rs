@@ -4,6 +4,7 @@
 //! arguments or configuration.
 
 mod args;
+mod console;
 mod probe;
 mod serve;
 mod tls;

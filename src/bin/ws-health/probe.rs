@@ -8,6 +8,7 @@ use ws_health::runtime::{Client, ClientEvent};
 use ws_health::{Config, Supervisor};
 
 use crate::args::ProbeArgs;
+use crate::console::{print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
@@ -106,105 +107,119 @@ async fn once(client: &mut Client, url: &str, config: &Config, json: bool) -> Re
 }
 
 fn report(url: &str, json: bool, rtt: Option<Duration>, error: Option<&str>) {
-    if json {
-        let line = json!({
+    // The last line: a reader that has gone needs no more.
+    let _ = if json {
+        print(json!({
             "url": url,
             "ok": error.is_none(),
-            "rtt_ms": rtt.map(|r| r.as_secs_f64() * 1000.0),
+            "rtt_ms": rtt.map(millis),
             "error": error,
-        });
-        println!("{line}");
+        }))
     } else if let Some(rtt) = rtt {
-        println!("{url} answered a ping in {rtt:?}");
-    }
+        print(format_args!("{url} answered a ping in {rtt:?}"))
+    } else {
+        Ok(())
+    };
+}
+
+/// Milliseconds to the microsecond, without float noise (0.499 and not 0.49927200000000005).
+fn millis(d: Duration) -> f64 {
+    (d.as_micros() as f64) / 1000.0
 }
 
 /// Keeps the connection, prints a line per ping interval and per event, until Ctrl-C or
-/// the client stops for good.
+/// SIGTERM, the client stops for good, or stdout's reader goes away.
 async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), Failure> {
     let mut events = client.events();
+    let mut stop = shutdown_signal();
     let mut tick = tokio::time::interval(config.ping.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // the first tick is immediate: let the first ping go out first
-    loop {
-        tokio::select! {
+    let outcome = loop {
+        let printed = tokio::select! {
             _ = tick.tick() => print_status(client, json),
-            Some(_) = client.recv() => {}
+            Some(_) = client.recv() => Ok(()),
             event = events.recv() => match event {
                 Ok(ClientEvent::Stopped { reason }) => {
-                    print_event(&ClientEvent::Stopped { reason: reason.clone() }, json);
+                    let _ = print_event(&ClientEvent::Stopped { reason: reason.clone() }, json);
                     return Err(Failure::failed(format!("stopped: {reason}")));
                 }
                 Ok(event) => print_event(&event, json),
-                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Lagged(_)) => Ok(()),
                 Err(RecvError::Closed) => return Err(Failure::failed("the client ended")),
             },
-            _ = tokio::signal::ctrl_c() => {
-                client.close();
-                let _ = tokio::time::timeout(Duration::from_secs(2), client.stopped()).await;
-                return Ok(());
-            }
-        }
-    }
-}
-
-fn print_status(client: &Client, json: bool) {
-    let (health, stats) = match (client.health(), client.stats()) {
-        (Some(h), Some(s)) => (h, s),
-        _ => {
-            if json {
-                println!("{}", json!({ "event": "status", "connected": false }));
-            } else {
-                println!("disconnected");
-            }
-            return;
+            () = &mut stop => break Ok(()),
+        };
+        // A closed stdout (`| head`): the reader has what it wanted.
+        if printed.is_err() {
+            break Ok(());
         }
     };
+    client.close();
+    let _ = tokio::time::timeout(Duration::from_secs(2), client.stopped()).await;
+    outcome
+}
+
+fn print_status(client: &Client, json: bool) -> std::io::Result<()> {
+    let (health, stats) = match (client.health(), client.stats()) {
+        (Some(h), Some(s)) => (h, s),
+        _ if json => return print(json!({ "event": "status", "connected": false })),
+        _ => return print("disconnected"),
+    };
+    // No round trip before the first pong: none, not zero.
+    let answered = stats.pongs_received > 0;
     if json {
-        let line = json!({
+        let rtt = |d: Duration| answered.then(|| millis(d));
+        print(json!({
             "event": "status",
             "connected": true,
             "status": health.status(),
             "reason": health.reason(),
-            "rtt_ms": stats.latency.as_secs_f64() * 1000.0,
-            "smoothed_rtt_ms": stats.smoothed_rtt.as_secs_f64() * 1000.0,
+            "rtt_ms": rtt(stats.latency),
+            "smoothed_rtt_ms": rtt(stats.smoothed_rtt),
             "pings_sent": stats.pings_sent,
             "pings_missed": stats.pings_missed,
-        });
-        println!("{line}");
+        }))
     } else {
-        println!(
-            "{} rtt {:?} (smoothed {:?}), {} pings, {} missed",
+        let rtt = match answered {
+            true => format!(
+                "rtt {:?} (smoothed {:?})",
+                stats.latency, stats.smoothed_rtt
+            ),
+            false => "rtt - (no pong yet)".to_owned(),
+        };
+        print(format_args!(
+            "{} {rtt}, {} pings, {} missed",
             health.status(),
-            stats.latency,
-            stats.smoothed_rtt,
             stats.pings_sent,
             stats.pings_missed
-        );
+        ))
     }
 }
 
-fn print_event(event: &ClientEvent, json: bool) {
+fn print_event(event: &ClientEvent, json: bool) -> std::io::Result<()> {
     if json {
-        if let Ok(line) = serde_json::to_string(event) {
-            println!("{line}");
-        }
-        return;
+        return match serde_json::to_string(event) {
+            Ok(line) => print(line),
+            Err(_) => Ok(()),
+        };
     }
     match event {
-        ClientEvent::Connected { peer, .. } => {
-            println!(
-                "connected to {}",
-                peer.map_or("?".into(), |p| p.to_string())
-            )
+        ClientEvent::Connected { peer, .. } => print(format_args!(
+            "connected to {}",
+            peer.map_or("?".into(), |p| p.to_string())
+        )),
+        ClientEvent::HealthChanged { status, reason, .. } => {
+            print(format_args!("{status}: {reason}"))
         }
-        ClientEvent::HealthChanged { status, reason, .. } => println!("{status}: {reason}"),
-        ClientEvent::Disconnected { disconnect, .. } => println!("disconnected: {disconnect}"),
-        ClientEvent::ConnectFailed { error } => println!("connect failed: {error}"),
-        ClientEvent::Reconnecting { attempt, delay } => {
-            println!("reconnecting in {delay:?} (attempt {attempt})")
+        ClientEvent::Disconnected { disconnect, .. } => {
+            print(format_args!("disconnected: {disconnect}"))
         }
-        ClientEvent::Stopped { reason } => println!("stopped: {reason}"),
-        _ => {}
+        ClientEvent::ConnectFailed { error } => print(format_args!("connect failed: {error}")),
+        ClientEvent::Reconnecting { attempt, delay } => print(format_args!(
+            "reconnecting in {delay:?} (attempt {attempt})"
+        )),
+        ClientEvent::Stopped { reason } => print(format_args!("stopped: {reason}")),
+        _ => Ok(()),
     }
 }

@@ -1,8 +1,5 @@
 //! `ws-health serve`: a supervised echo server that logs every connection's life.
 
-use std::future::Future;
-use std::io::Write;
-use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
@@ -11,6 +8,7 @@ use ws_health::runtime::{Hub, HubEvent, Server};
 use ws_health::{Connection, Supervisor};
 
 use crate::args::ServeArgs;
+use crate::console::{print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Failure> {
@@ -47,8 +45,7 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
         .map_err(Failure::failed)?;
     let stop = shutdown_signal();
     // The first line: tests and scripts read the address from it (port 0 picks one).
-    println!("listening on {}", server.local_addr());
-    let _ = std::io::stdout().flush();
+    let _ = print(format_args!("listening on {}", server.local_addr()));
 
     let json = args.config.json;
     // A thread of its own: a stalled stdout (a full pipe, a paused terminal) must not stop the
@@ -57,9 +54,20 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
     std::thread::Builder::new()
         .name("ws-health-printer".into())
         .spawn(move || {
+            // Once the reader has gone, the events are still taken (and dropped), so that
+            // the shutdown does not wait for them.
+            let mut reader_gone = false;
             loop {
                 match events.blocking_recv() {
-                    Ok(event) => print_event(&event, json),
+                    Ok(event) if reader_gone => drop(event),
+                    Ok(event) => {
+                        if print_event(&event, json).is_err() {
+                            reader_gone = true;
+                            eprintln!(
+                                "ws-health: stdout closed; connection events are not printed"
+                            );
+                        }
+                    }
                     Err(RecvError::Lagged(n)) => {
                         eprintln!("ws-health: {n} connection events skipped (output too slow)");
                     }
@@ -111,16 +119,16 @@ async fn echo(mut conn: Connection) {
     }
 }
 
-fn print_event(event: &HubEvent, json: bool) {
+fn print_event(event: &HubEvent, json: bool) -> std::io::Result<()> {
     if json {
-        if let Ok(line) = serde_json::to_string(event) {
-            println!("{line}");
-        }
-        return;
+        return match serde_json::to_string(event) {
+            Ok(line) => print(line),
+            Err(_) => Ok(()),
+        };
     }
     let peer = |p: &Option<std::net::SocketAddr>| p.map_or("-".into(), |p| p.to_string());
     match event {
-        HubEvent::Opened { id, peer: p, .. } => println!("#{id} {} opened", peer(p)),
+        HubEvent::Opened { id, peer: p, .. } => print(format_args!("#{id} {} opened", peer(p))),
         HubEvent::StatusChanged {
             id,
             peer: p,
@@ -128,37 +136,13 @@ fn print_event(event: &HubEvent, json: bool) {
             to,
             reason,
             ..
-        } => println!("#{id} {} {from} -> {to}: {reason}", peer(p)),
+        } => print(format_args!("#{id} {} {from} -> {to}: {reason}", peer(p))),
         HubEvent::Closed {
             id,
             peer: p,
             disconnect,
             ..
-        } => println!("#{id} {} {disconnect}", peer(p)),
-        _ => {}
+        } => print(format_args!("#{id} {} {disconnect}", peer(p))),
+        _ => Ok(()),
     }
-}
-
-/// Ctrl-C, or SIGTERM on Unix. The handlers are installed when this is called, not when it
-/// is first awaited: a script that signals as soon as it has read the address must never
-/// meet the default, fatal one.
-fn shutdown_signal() -> Pin<Box<dyn Future<Output = ()> + Send>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            return Box::pin(async move {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            });
-        }
-    }
-    Box::pin(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
 }

@@ -1,0 +1,86 @@
+//! A reader that closes its end of the pipe (`ws-health probe URL | head -2`) ends `probe`
+//! quietly with exit 0, and leaves `serve` serving with one note on stderr: `println!`
+//! panicked on the closed pipe, `probe` with exit 101 and `serve`'s printer thread for good.
+#![cfg(all(feature = "cli", unix))]
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ExitStatus, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use support::cli::{command, Serve};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Waits for `child` to exit, failing after 10 s.
+fn exit_of(child: Child) -> ExitStatus {
+    let (exited, exit) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut child = child;
+        let _ = exited.send(child.wait());
+    });
+    exit.recv_timeout(Duration::from_secs(10))
+        .expect("no exit within 10 s")
+        .unwrap()
+}
+
+/// Connects, has a message echoed, and closes: two events for `serve` to print.
+async fn echo_once(url: &str) {
+    let (mut ws, _) = support::within("a connection", tokio_tungstenite::connect_async(url))
+        .await
+        .unwrap();
+    ws.send(Message::text("hi")).await.unwrap();
+    let echoed = support::within("the echo", ws.next()).await;
+    assert_eq!(echoed.unwrap().unwrap(), Message::text("hi"));
+    let _ = ws.close(None).await;
+}
+
+#[test]
+fn cli_stops_printing_when_its_reader_goes() {
+    let log = std::env::temp_dir().join(format!("ws-health-serve-{}.log", std::process::id()));
+    let mut serve = Serve::start_with_stderr(&[], std::fs::File::create(&log).unwrap());
+    let url = format!("ws://{}", serve.addr);
+    drop(serve.child.stdout.take()); // the reader has its address and goes
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+
+    // probe: its first line read, then its reader gone.
+    let mut probe = command()
+        .args(["probe", &url, "--ping-interval", "100ms"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(probe.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("connected to "), "{first:?}");
+    drop(probe.stdout.take());
+    let mut probe_stderr = probe.stderr.take().unwrap();
+    let status = exit_of(probe);
+    let mut text = String::new();
+    probe_stderr.read_to_string(&mut text).unwrap();
+    assert!(status.success(), "{status:?}: {text}");
+    assert!(!text.contains("panicked"), "{text}");
+
+    // serve: still serving after events it could not print.
+    runtime.block_on(async {
+        echo_once(&url).await;
+        echo_once(&url).await;
+    });
+    let pid = serve.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    assert!(killed.unwrap().success());
+    let status = exit_of(std::mem::replace(
+        &mut serve.child,
+        std::process::Command::new("true").spawn().unwrap(),
+    ));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(status.success(), "{status:?}: {text}");
+    assert!(!text.contains("panicked"), "{text}");
+    assert_eq!(text.matches("stdout closed").count(), 1, "{text}");
+}
