@@ -85,14 +85,40 @@ impl ServerConfig {
     }
 }
 
+/// Checks that `bind` reads as host:port, the syntax only: a name that fails to resolve is a
+/// failure of the moment, reported when the server binds.
+///
+/// ```
+/// use ws_health::config::check_bind;
+///
+/// assert!(check_bind("127.0.0.1:8765").is_ok());
+/// assert!(check_bind("[::1]:0").is_ok());
+/// assert!(check_bind("localhost:80").is_ok());
+/// assert!(check_bind("::1").is_err()); // an IPv6 address takes brackets and a port
+/// assert!(check_bind(":8765").is_err());
+/// ```
+///
+/// # Errors
+/// Why the address is not one to listen on.
+pub fn check_bind(bind: &str) -> std::result::Result<(), &'static str> {
+    const FORM: &str = "must be an address to listen on, host:port, such as \"127.0.0.1:8765\" \
+                        or \"[::1]:8765\" (port 0 picks a free one)";
+    let Some((host, port)) = bind.rsplit_once(':') else {
+        return Err(FORM);
+    };
+    let bracketed = host.starts_with('[') && host.ends_with(']') && host.len() > 2;
+    let plain =
+        !host.is_empty() && !host.contains([':', '[', ']']) && !host.contains(char::is_whitespace);
+    if port.parse::<u16>().is_err() || !(bracketed || plain) {
+        return Err(FORM);
+    }
+    Ok(())
+}
+
 impl Validate for ServerConfig {
     fn report(&self, v: &mut Validator) {
-        if self.bind.trim().is_empty() {
-            v.error(
-                "bind",
-                "\"\"",
-                "give an address to listen on, such as \"127.0.0.1:8765\"",
-            );
+        if let Err(reason) = check_bind(&self.bind) {
+            v.error("bind", format!("{:?}", self.bind), reason);
         }
         v.positive("handshake_timeout", self.handshake_timeout, "");
         v.bounded("shutdown_timeout", self.shutdown_timeout, "");

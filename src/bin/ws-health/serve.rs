@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
-use ws_health::config::ServerConfig;
+use ws_health::config::{check_bind, ServerConfig};
 use ws_health::runtime::{Hub, HubEvent, Server};
 use ws_health::{Connection, Supervisor};
 
@@ -14,18 +14,15 @@ use crate::Failure;
 pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Failure> {
     let mut config = args.config.load()?;
     config.server.workers = workers(threads, config.server.workers);
-    let (bind, source) = match args.bind {
-        Some(bind) => (bind, "--bind"),
-        None => (config.server.bind.clone(), "server.bind"),
+    // `server.bind` was checked with the configuration, which names its source. A usage
+    // error (exit 2), not a failure to serve (exit 1).
+    let bind = match args.bind {
+        Some(bind) => {
+            check_bind(&bind).map_err(|e| Failure::usage(format!("--bind = {bind:?}: {e}")))?;
+            bind
+        }
+        None => config.server.bind.clone(),
     };
-    // A usage error (exit 2) naming where it came from, not a failure to serve (exit 1). The
-    // syntax only: a name that fails to resolve is a failure of the moment, reported by bind.
-    let port = bind.rsplit_once(':').map(|(_, port)| port.parse::<u16>());
-    if !matches!(port, Some(Ok(_))) {
-        return Err(Failure::usage(format!(
-            "{source} = {bind:?} is not an address to listen on (host:port)"
-        )));
-    }
     let supervisor = Supervisor::builder()
         .with_config(&config)
         .build()
