@@ -1,6 +1,6 @@
 //! `ws-health serve --tls-cert --tls-key` serves wss://, and `ws-health probe --tls-ca`
-//! trusts it; a probe without the certificate is refused, and a bad key file is an error
-//! that names it (exit 2).
+//! trusts it; a probe without the certificate is refused, and a bad key file or a roots
+//! file with no certificate is an error that names it (exit 2).
 #![cfg(all(feature = "cli", feature = "rustls"))]
 
 mod support;
@@ -46,6 +46,13 @@ fn cli_serves_and_probes_wss_with_pem_files() {
     assert_eq!(bad.status.code(), Some(2), "{bad:?}");
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("missing-key.pem"), "{stderr}");
+
+    // A roots file with no certificate in it (the key, by mistake): exit 2, named.
+    let wrong = run(&["probe", &url, "--once", "--tls-ca", key_arg]);
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("no certificate in the file"), "{stderr}");
+    assert!(stderr.contains(key_arg), "{stderr}");
 
     // A certificate without its key is a usage error.
     let half = run(&["serve", "--bind", "127.0.0.1:0", "--tls-cert", cert_arg]);

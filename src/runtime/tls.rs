@@ -52,8 +52,12 @@ pub fn acceptor_from_pem(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Resul
 /// A client TLS configuration that trusts the webpki roots plus the PEM certificates in
 /// `extra_roots` (e.g. a private CA, or a test server's self-signed certificate).
 ///
+/// A self-signed server certificate must be an end entity (`basicConstraints=CA:FALSE`):
+/// rustls refuses one marked as a CA (`CaUsedAsEndEntity`), which is `openssl req -x509`'s
+/// default; give it `-addext basicConstraints=critical,CA:FALSE`.
+///
 /// # Errors
-/// A file that cannot be read or holds an invalid certificate.
+/// A file that cannot be read, holds no certificate or an invalid one.
 pub fn client_config_with_roots(
     extra_roots: impl AsRef<Path>,
 ) -> Result<Arc<rustls::ClientConfig>> {
@@ -62,6 +66,13 @@ pub fn client_config_with_roots(
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
         .map_err(|e| tls_error(format!("TLS roots {}: {e}", path.display())))?;
+    // A file meant to add trust that adds none is a mistake (the wrong file), not a no-op.
+    if certs.is_empty() {
+        return Err(tls_error(format!(
+            "TLS roots {}: no certificate in the file",
+            path.display()
+        )));
+    }
     for cert in certs {
         roots
             .add(cert)
