@@ -31,11 +31,11 @@ fn cli_bad_flags_exit_with_2() {
     );
     fails_with_2(
         &["serve", "--config", "/nonexistent/ws-health.toml"],
-        "/nonexistent/ws-health.toml",
+        "/nonexistent/ws-health.toml (named by --config)",
     );
     fails_with_2(
         &["serve", "--profile", "no-such-profile"],
-        "no-such-profile",
+        "unknown profile `no-such-profile` (from --profile)",
     );
     fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
     fails_with_2(&["serve", "--bind", "127.0.0.1"], "--bind = \"127.0.0.1\"");

@@ -283,7 +283,10 @@ fn values_the_kernel_or_tokio_would_refuse_at_run_time_are_errors() {
 fn a_bind_that_is_not_host_and_port_is_an_error_naming_its_source() {
     for bad in ["nonsense", "::1", ":8765", "127.0.0.1:99999"] {
         let msg = env_error("WS_HEALTH_SERVER__BIND", bad);
-        assert_names(&msg, &["`server.bind`", "host:port", "WS_HEALTH_SERVER__BIND"]);
+        assert_names(
+            &msg,
+            &["`server.bind`", "host:port", "WS_HEALTH_SERVER__BIND"],
+        );
     }
 }
 

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use figment::providers::Env;
-use figment::{Figment, Profile};
+use figment::{Figment, Profile, Provider};
 
 use super::env::EnvVars;
 use super::file::TomlFile;
+use super::profile::check_selected;
 use super::{BuiltinProfiles, Config};
 use crate::{Result, Supervisor};
 
@@ -36,8 +37,10 @@ use crate::{Result, Supervisor};
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct ConfigLoader {
-    file: Option<PathBuf>,
-    profile: Option<String>,
+    /// The file asked for, and who asked (for errors).
+    file: Option<(PathBuf, String)>,
+    /// The profile selected, and who selected it (for errors).
+    profile: Option<(String, String)>,
 }
 
 impl ConfigLoader {
@@ -47,14 +50,30 @@ impl ConfigLoader {
     }
 
     /// Reads `path` instead of [`Config::FILE`]; it must exist.
-    pub fn with_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.file = Some(path.into());
+    pub fn with_file(self, path: impl Into<PathBuf>) -> Self {
+        self.with_file_named_by(path, "ConfigLoader::with_file")
+    }
+
+    /// As [`with_file`](Self::with_file), saying in errors who named the file: a command-line
+    /// flag (`"--config"`), so that a missing file points at what the user wrote.
+    pub fn with_file_named_by(mut self, path: impl Into<PathBuf>, by: impl Into<String>) -> Self {
+        self.file = Some((path.into(), by.into()));
         self
     }
 
     /// Selects `profile` whatever [`Config::PROFILE_ENV`] says.
-    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
-        self.profile = Some(profile.into());
+    pub fn with_profile(self, profile: impl Into<String>) -> Self {
+        self.with_profile_named_by(profile, "selected in code")
+    }
+
+    /// As [`with_profile`](Self::with_profile), saying in errors who selected it: a
+    /// command-line flag (`"--profile"`).
+    pub fn with_profile_named_by(
+        mut self,
+        profile: impl Into<String>,
+        by: impl Into<String>,
+    ) -> Self {
+        self.profile = Some((profile.into(), by.into()));
         self
     }
 
@@ -62,14 +81,14 @@ impl ConfigLoader {
     /// environment; with the profile selected.
     pub fn figment(&self) -> Figment {
         let file = match (&self.file, Env::var(Config::FILE_ENV)) {
-            (Some(path), _) => TomlFile::required(path, "ConfigLoader::with_file"),
+            (Some((path, by)), _) => TomlFile::required(path, by.as_str()),
             (None, Some(path)) if !path.is_empty() => {
                 TomlFile::required(path, format!("environment variable {}", Config::FILE_ENV))
             }
             _ => TomlFile::optional(Config::FILE),
         };
         let profile = match &self.profile {
-            Some(name) => Profile::new(name),
+            Some((name, _)) => Profile::new(name),
             None => Env::var(Config::PROFILE_ENV)
                 .filter(|name| !name.is_empty())
                 .map_or(Profile::Default, |name| Profile::new(&name)),
@@ -87,7 +106,25 @@ impl ConfigLoader {
     /// # Errors
     /// As [`Config::from`], and when a file that was named explicitly cannot be read.
     pub fn load(&self) -> Result<Config> {
-        Config::from(self.figment())
+        self.checked(self.figment())
+    }
+
+    /// As [`load`](Self::load), with `overrides` merged over every source: what a program's
+    /// command-line flags set (name them in the provider's metadata, so that errors and
+    /// warnings about their values point at the flag).
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn load_with(&self, overrides: impl Provider) -> Result<Config> {
+        self.checked(self.figment().merge(overrides))
+    }
+
+    fn checked(&self, figment: Figment) -> Result<Config> {
+        if let Some((_, by)) = &self.profile {
+            // Told here, where who selected it is known; `Config::from` checks it again.
+            check_selected(&figment, by)?;
+        }
+        Config::from(figment)
     }
 
     /// Reads the configuration again and applies it to `supervisor` and its live

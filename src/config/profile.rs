@@ -56,7 +56,8 @@ impl Provider for BuiltinProfiles {
 
 /// Checks that the figment's selected profile is one it knows: `default`, `global`, or a
 /// profile some provider gave values for.
-pub(crate) fn check_selected(figment: &Figment) -> Result<()> {
+/// `selected_by` names the source when it is not [`Config::PROFILE_ENV`].
+pub(crate) fn check_selected(figment: &Figment, selected_by: &str) -> Result<()> {
     let selected = figment.profile();
     let mut known: Vec<&str> = figment.profiles().map(|p| p.as_str().as_str()).collect();
     known.push("default");
@@ -71,7 +72,7 @@ pub(crate) fn check_selected(figment: &Figment) -> Result<()> {
     let source = if from_env {
         format!("environment variable {}", Config::PROFILE_ENV)
     } else {
-        "selected in code".to_string()
+        selected_by.to_owned()
     };
     let hint = nearest(selected.as_str().as_str(), known.iter().copied())
         .map(|n| format!(" (did you mean `{n}`?)"))

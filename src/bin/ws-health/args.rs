@@ -98,12 +98,12 @@ impl ConfigArgs {
     pub(crate) fn load(&self) -> Result<Config, Failure> {
         let mut loader = ConfigLoader::new();
         if let Some(file) = &self.config {
-            loader = loader.with_file(file);
+            loader = loader.with_file_named_by(file, "--config");
         }
         if let Some(profile) = &self.profile {
-            loader = loader.with_profile(profile);
+            loader = loader.with_profile_named_by(profile, "--profile");
         }
-        Config::from(loader.figment().merge(Flags(self))).map_err(Failure::usage)
+        loader.load_with(Flags(self)).map_err(Failure::usage)
     }
 }
 
