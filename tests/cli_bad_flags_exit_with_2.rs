@@ -37,6 +37,11 @@ fn cli_bad_flags_exit_with_2() {
         &["serve", "--profile", "no-such-profile"],
         "unknown profile `no-such-profile` (from --profile)",
     );
+    // The file's own error, not an unknown profile: a file that failed to read has none.
+    fails_with_2(
+        &["serve", "--config", "/nonexistent/x.toml", "--profile", "staging"],
+        "/nonexistent/x.toml (named by --config)",
+    );
     fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
     fails_with_2(&["serve", "--bind", "127.0.0.1"], "--bind = \"127.0.0.1\"");
     fails_with_2(&["serve", "--bind", "nonsense"], "host:port");

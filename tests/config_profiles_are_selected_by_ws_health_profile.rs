@@ -142,7 +142,7 @@ fn an_unknown_profile_is_an_error_listing_the_known_ones() {
         let err = ConfigLoader::new().with_profile("prod").load().unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("unknown profile `prod`"), "{msg}");
-        assert!(msg.contains("selected in code"), "{msg}");
+        assert!(msg.contains("(from ConfigLoader::with_profile)"), "{msg}");
     });
 }
 

@@ -96,7 +96,7 @@ fn extract(figment: &Figment) -> Result<Config> {
     if let Err(e) = figment.find_value("") {
         return Err(diagnose::figment_error(figment, e, ""));
     }
-    check_selected(figment, "selected in code")?;
+    check_selected(figment, None)?;
     let config = checked(figment, "", true)?;
     let selected = figment.profile();
     for profile in figment

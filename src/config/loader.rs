@@ -63,7 +63,7 @@ impl ConfigLoader {
 
     /// Selects `profile` whatever [`Config::PROFILE_ENV`] says.
     pub fn with_profile(self, profile: impl Into<String>) -> Self {
-        self.with_profile_named_by(profile, "selected in code")
+        self.with_profile_named_by(profile, "ConfigLoader::with_profile")
     }
 
     /// As [`with_profile`](Self::with_profile), saying in errors who selected it: a
@@ -120,9 +120,11 @@ impl ConfigLoader {
     }
 
     fn checked(&self, figment: Figment) -> Result<Config> {
-        if let Some((_, by)) = &self.profile {
-            // Told here, where who selected it is known; `Config::from` checks it again.
-            check_selected(&figment, by)?;
+        // Told here, where who selected the profile is known (`Config::from` checks it again),
+        // unless a source failed to read: its profiles are missing then, and `Config::from`
+        // names the source's error instead.
+        if let (Some((_, by)), Ok(_)) = (&self.profile, figment.find_value("")) {
+            check_selected(&figment, Some(by))?;
         }
         Config::from(figment)
     }

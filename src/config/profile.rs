@@ -56,8 +56,9 @@ impl Provider for BuiltinProfiles {
 
 /// Checks that the figment's selected profile is one it knows: `default`, `global`, or a
 /// profile some provider gave values for.
-/// `selected_by` names the source when it is not [`Config::PROFILE_ENV`].
-pub(crate) fn check_selected(figment: &Figment, selected_by: &str) -> Result<()> {
+/// `selected_by` names who selected it, if known; else [`Config::PROFILE_ENV`] if it holds
+/// the profile, else code.
+pub(crate) fn check_selected(figment: &Figment, selected_by: Option<&str>) -> Result<()> {
     let selected = figment.profile();
     let mut known: Vec<&str> = figment.profiles().map(|p| p.as_str().as_str()).collect();
     known.push("default");
@@ -67,12 +68,14 @@ pub(crate) fn check_selected(figment: &Figment, selected_by: &str) -> Result<()>
     known.retain(|k| *k != "global");
     known.sort_unstable();
     known.dedup();
-    let from_env = figment::providers::Env::var(Config::PROFILE_ENV)
-        .is_some_and(|var| *selected == var.as_str());
-    let source = if from_env {
-        format!("environment variable {}", Config::PROFILE_ENV)
-    } else {
-        selected_by.to_owned()
+    let from_env = || {
+        figment::providers::Env::var(Config::PROFILE_ENV)
+            .is_some_and(|var| *selected == var.as_str())
+    };
+    let source = match selected_by {
+        Some(by) => by.to_owned(),
+        None if from_env() => format!("environment variable {}", Config::PROFILE_ENV),
+        None => "selected in code".to_owned(),
     };
     let hint = nearest(selected.as_str().as_str(), known.iter().copied())
         .map(|n| format!(" (did you mean `{n}`?)"))
