@@ -39,11 +39,22 @@ fn cli_bad_flags_exit_with_2() {
     );
     // The file's own error, not an unknown profile: a file that failed to read has none.
     fails_with_2(
-        &["serve", "--config", "/nonexistent/x.toml", "--profile", "staging"],
+        &[
+            "serve",
+            "--config",
+            "/nonexistent/x.toml",
+            "--profile",
+            "staging",
+        ],
         "/nonexistent/x.toml (named by --config)",
     );
     fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
-    fails_with_2(&["serve", "--bind", "127.0.0.1"], "--bind = \"127.0.0.1\"");
+    fails_with_2(
+        &["serve", "--bind", "127.0.0.1"],
+        "`server.bind` = \"127.0.0.1\": must be an address to listen on, host:port, such as \
+         \"127.0.0.1:8765\" or \"[::1]:8765\" (port 0 picks a free one) (from command-line \
+         flags `--bind`)",
+    );
     fails_with_2(&["serve", "--bind", "nonsense"], "host:port");
 }
 
@@ -67,4 +78,25 @@ fn cli_flags_risky_values_warn_naming_the_flag() {
         stderr.contains("from command-line flags `--ping-timeout`"),
         "{stderr}"
     );
+}
+
+/// `--bind` overrides `server.bind` before it is checked: a bad value in the environment (or
+/// a file) that the flag replaces stops nothing.
+#[test]
+fn cli_bind_flag_overrides_a_bad_configured_address() {
+    use std::io::{BufRead, BufReader};
+    let mut serve = support::cli::command()
+        .env("WS_HEALTH_SERVER__BIND", "::1")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(first.starts_with("listening on 127.0.0.1:"), "{first:?}");
 }

@@ -93,9 +93,9 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 impl ConfigArgs {
     /// The configuration: file, profile and environment through the library's loader, then
-    /// the flags, as one more source, so that errors and warnings about the values they set
-    /// name them. Every error is a usage error (exit 2).
-    pub(crate) fn load(&self) -> Result<Config, Failure> {
+    /// the flags (`bind` is `serve`'s `--bind`), as one more source, so that errors and
+    /// warnings about the values they set name them. Every error is a usage error (exit 2).
+    pub(crate) fn load(&self, bind: Option<&str>) -> Result<Config, Failure> {
         let mut loader = ConfigLoader::new();
         if let Some(file) = &self.config {
             loader = loader.with_file_named_by(file, "--config");
@@ -103,35 +103,47 @@ impl ConfigArgs {
         if let Some(profile) = &self.profile {
             loader = loader.with_profile_named_by(profile, "--profile");
         }
-        loader.load_with(Flags(self)).map_err(Failure::usage)
+        loader
+            .load_with(Flags { args: self, bind })
+            .map_err(Failure::usage)
     }
 }
 
 /// The flags that set configuration keys, as a figment source that wins over every profile.
-struct Flags<'a>(&'a ConfigArgs);
+struct Flags<'a> {
+    args: &'a ConfigArgs,
+    bind: Option<&'a str>,
+}
 
 impl Provider for Flags<'_> {
     fn metadata(&self) -> Metadata {
         Metadata::named("command-line flags").interpolater(|_: &Profile, keys: &[&str]| {
-            format!("--{}", keys.join("-").replace('_', "-"))
+            match keys {
+                ["server", "bind"] => "--bind".to_owned(),
+                keys => format!("--{}", keys.join("-")), // --ping-interval, --ping-timeout
+            }
         })
     }
 
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
-        let ping: Dict = [
-            ("interval", self.0.ping_interval),
-            ("timeout", self.0.ping_timeout),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let text = humantime_serde::re::humantime::format_duration(value?).to_string();
-            Some((key.to_owned(), Value::from(text)))
-        })
-        .collect();
-        if ping.is_empty() {
-            return Ok(Map::new());
+        let text = |d: Option<Duration>| {
+            d.map(|d| Value::from(humantime_serde::re::humantime::format_duration(d).to_string()))
+        };
+        let tables = [
+            ("ping", "interval", text(self.args.ping_interval)),
+            ("ping", "timeout", text(self.args.ping_timeout)),
+            ("server", "bind", self.bind.map(Value::from)),
+        ];
+        let mut keys = Dict::new();
+        for (table, key, value) in tables {
+            let Some(value) = value else { continue };
+            if let Value::Dict(_, table) = keys
+                .entry(table.to_owned())
+                .or_insert_with(|| Value::from(Dict::new()))
+            {
+                table.insert(key.to_owned(), value);
+            }
         }
-        let keys = Dict::from([("ping".to_owned(), Value::from(ping))]);
         Ok(Map::from([(Profile::Global, keys)]))
     }
 }

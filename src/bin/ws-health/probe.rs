@@ -12,7 +12,7 @@ use crate::console::{print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
-    let mut config = args.config.load()?;
+    let mut config = args.config.load(None)?;
     // The first ping right after connecting, not one interval later.
     config.ping.initial_delay = Some(Duration::ZERO);
     if args.once {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use tokio::sync::broadcast::error::RecvError;
-use ws_health::config::{check_bind, ServerConfig};
+use ws_health::config::ServerConfig;
 use ws_health::runtime::{Hub, HubEvent, Server};
 use ws_health::{Connection, Supervisor};
 
@@ -12,17 +12,11 @@ use crate::console::{print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Failure> {
-    let mut config = args.config.load()?;
+    // `--bind` is `server.bind` from a source of its own: checked with the configuration,
+    // which names where a bad address came from (exit 2, not a failure to serve).
+    let mut config = args.config.load(args.bind.as_deref())?;
     config.server.workers = workers(threads, config.server.workers);
-    // `server.bind` was checked with the configuration, which names its source. A usage
-    // error (exit 2), not a failure to serve (exit 1).
-    let bind = match args.bind {
-        Some(bind) => {
-            check_bind(&bind).map_err(|e| Failure::usage(format!("--bind = {bind:?}: {e}")))?;
-            bind
-        }
-        None => config.server.bind.clone(),
-    };
+    let bind = config.server.bind.clone();
     let supervisor = Supervisor::builder()
         .with_config(&config)
         .build()

@@ -104,14 +104,12 @@ impl Manager {
             };
             if let Some(max) = self.client.max_retries {
                 if reconnect.failed_retries() >= max {
-                    break match max {
-                        0 => {
-                            format!("gave up at the first failure (client.max_retries = 0): {last}")
-                        }
-                        max => format!(
-                            "gave up after {max} failed retries (client.max_retries): {last}"
-                        ),
+                    let tried = match max {
+                        0 => "at the first failure (client.max_retries = 0)".to_owned(),
+                        1 => "after 1 failed retry (client.max_retries)".to_owned(),
+                        max => format!("after {max} failed retries (client.max_retries)"),
                     };
+                    break format!("gave up {tried}: {last}");
                 }
             }
             let (attempt, delay) = reconnect.next_delay();

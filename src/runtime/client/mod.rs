@@ -105,7 +105,8 @@ impl Client {
     }
 
     /// Queues a message. While connected it waits for room in the queue; while
-    /// disconnected it returns at once, also when the connection is lost while it waits.
+    /// disconnected it returns at once, also when the connection is lost while it waits
+    /// (unless the next one is already up, where it waits on).
     ///
     /// # Errors
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
