@@ -65,7 +65,7 @@ pub use client::{Backoff, ClientConfig, CodeRange};
 pub use loader::ConfigLoader;
 pub use profile::BuiltinProfiles;
 pub use queues::Queues;
-pub use server::{check_bind, ServerConfig};
+pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
 pub(crate) use suggest::nearest;

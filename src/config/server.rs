@@ -87,20 +87,7 @@ impl ServerConfig {
 
 /// Checks that `bind` reads as host:port, the syntax only: a name that fails to resolve is a
 /// failure of the moment, reported when the server binds.
-///
-/// ```
-/// use ws_health::config::check_bind;
-///
-/// assert!(check_bind("127.0.0.1:8765").is_ok());
-/// assert!(check_bind("[::1]:0").is_ok());
-/// assert!(check_bind("localhost:80").is_ok());
-/// assert!(check_bind("::1").is_err()); // an IPv6 address takes brackets and a port
-/// assert!(check_bind(":8765").is_err());
-/// ```
-///
-/// # Errors
-/// Why the address is not one to listen on.
-pub fn check_bind(bind: &str) -> std::result::Result<(), &'static str> {
+fn check_bind(bind: &str) -> std::result::Result<(), &'static str> {
     const FORM: &str = "must be an address to listen on, host:port, such as \"127.0.0.1:8765\" \
                         or \"[::1]:8765\" (port 0 picks a free one)";
     let Some((host, port)) = bind.rsplit_once(':') else {
@@ -160,5 +147,22 @@ mod tests {
         let err = bad.validate().unwrap_err();
         assert!(err.to_string().contains("server.workers"), "{err}");
         ServerConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn bind_addresses_are_host_and_port() {
+        for good in [
+            "127.0.0.1:8765",
+            "[::1]:0",
+            "[::]:0",
+            "localhost:80",
+            "ip6-localhost:0",
+        ] {
+            assert!(check_bind(good).is_ok(), "{good}");
+        }
+        // IPv6 takes brackets; a host and a port are both needed.
+        for bad in ["::1", ":8765", "127.0.0.1", "host:99999", "[]:80", "a b:80"] {
+            assert!(check_bind(bad).is_err(), "{bad}");
+        }
     }
 }
