@@ -9,12 +9,13 @@
 
 mod support;
 
-use support::{mock_transport, ms, policy_closing_within};
+use support::mock_transport::{self, MockPeer};
+use support::{ms, policy_closing_within};
 use tokio::time::{sleep_until, Instant};
 use ws_health::check::PingCheck;
 use ws_health::lean::WriteProgress;
 use ws_health::supervisor::{ConnectionInfo, Initiator};
-use ws_health::{CheckSettings, Supervisor};
+use ws_health::{CheckSettings, Connection, Supervisor};
 
 #[tokio::test(start_paused = true)]
 async fn stuck_ping_is_missed_only_once_the_socket_stops_taking_bytes() {
@@ -24,16 +25,7 @@ async fn stuck_ping_is_missed_only_once_the_socket_stops_taking_bytes() {
         .build()
         .unwrap();
     let start = Instant::now();
-    let mut connections = Vec::new();
-    for _ in 0..2 {
-        let (transport, peer) = mock_transport::pair();
-        let progress = WriteProgress::new();
-        let info = ConnectionInfo::new().with_write_progress(progress.clone());
-        let (conn, driver) = supervisor.attach_with(transport, info);
-        tokio::spawn(driver);
-        peer.hold_flushes();
-        connections.push((conn, peer, progress));
-    }
+    let connections = [stuck(&supervisor), stuck(&supervisor)];
 
     // Both sockets take bytes every 100 ms from 1.05 s to 2.55 s, between the deadlines.
     for k in 0..16 {
@@ -86,12 +78,7 @@ async fn two_checks_stuck_behind_one_drain_each_get_their_extension() {
         .build()
         .unwrap();
     let start = Instant::now();
-    let (transport, peer) = mock_transport::pair();
-    let progress = WriteProgress::new();
-    let info = ConnectionInfo::new().with_write_progress(progress.clone());
-    let (conn, driver) = supervisor.attach_with(transport, info);
-    tokio::spawn(driver);
-    peer.hold_flushes();
+    let (conn, peer, progress) = stuck(&supervisor);
 
     for k in 0..16 {
         sleep_until(start + ms(1050 + 100 * k)).await;
@@ -109,6 +96,18 @@ async fn two_checks_stuck_behind_one_drain_each_get_their_extension() {
         stats.pongs_received >= 2 && stats.pings_missed == 0,
         "{stats:?}"
     );
+}
+
+/// A connection whose flushes are held, as on a full socket, with the count of the bytes its
+/// socket takes.
+fn stuck(supervisor: &Supervisor) -> (Connection, MockPeer, WriteProgress) {
+    let (transport, peer) = mock_transport::pair();
+    let progress = WriteProgress::new();
+    let info = ConnectionInfo::new().with_write_progress(progress.clone());
+    let (conn, driver) = supervisor.attach_with(transport, info);
+    tokio::spawn(driver);
+    peer.hold_flushes();
+    (conn, peer, progress)
 }
 
 /// No timer slack: its grid is counted from one instant of the process, which another test
@@ -135,12 +134,7 @@ async fn a_run_started_during_a_stall_counts_only_later_bytes() {
         .build()
         .unwrap();
     let start = Instant::now();
-    let (transport, peer) = mock_transport::pair();
-    let progress = WriteProgress::new();
-    let info = ConnectionInfo::new().with_write_progress(progress.clone());
-    let (conn, driver) = supervisor.attach_with(transport, info);
-    tokio::spawn(driver);
-    peer.hold_flushes();
+    let (conn, _peer, progress) = stuck(&supervisor);
     sleep_until(start + ms(1050)).await;
     progress.add(1000);
 
