@@ -38,9 +38,19 @@ fn feed(critical: bool, enabled: bool) -> CheckSettings {
 
 /// A supervisor whose lenient `feed` check has made its connection Degraded.
 async fn degraded() -> (Supervisor, ws_health::Connection, mock_transport::MockPeer) {
+    degraded_with(feed(false, true), &support::Recorder::default()).await
+}
+
+/// As [`degraded`], the `feed` check with `settings` (lenient), and `recorder` registered as
+/// the custom action "record".
+async fn degraded_with(
+    settings: CheckSettings,
+    recorder: &support::Recorder,
+) -> (Supervisor, ws_health::Connection, mock_transport::MockPeer) {
     let supervisor = Supervisor::builder()
         .with_ping_settings(ping())
-        .with_check("feed", Feed, feed(false, true))
+        .with_check("feed", Feed, settings)
+        .with_custom_action("record", recorder.clone())
         .build()
         .unwrap();
     let (transport, peer) = mock_transport::pair();
@@ -155,18 +165,8 @@ async fn a_reload_does_not_run_a_checks_own_actions_again() {
         }]),
         ..feed(critical, true)
     };
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(ping())
-        .with_check("feed", Feed, own(false))
-        .with_custom_action("record", recorder.clone())
-        .build()
-        .unwrap();
-    let (transport, peer) = mock_transport::pair();
-    peer.answer_pings_after(ms(1));
-    let conn = supervisor.supervise(transport);
+    let (supervisor, conn, _peer) = degraded_with(own(false), &recorder).await;
     let mut health = conn.watch_health();
-    health.changed().await.unwrap();
-    assert_eq!(health.borrow_and_update().status(), Status::Degraded);
     assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
 
     supervisor.reload(&config(own(true))).unwrap();
@@ -208,18 +208,8 @@ async fn a_reload_runs_own_actions_it_gave_the_check() {
 async fn a_check_disabled_by_a_reload_runs_no_own_actions() {
     use ws_health::policy::Action;
     let recorder = support::Recorder::default();
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(ping())
-        .with_check("feed", Feed, feed(false, true))
-        .with_custom_action("record", recorder.clone())
-        .build()
-        .unwrap();
-    let (transport, peer) = mock_transport::pair();
-    peer.answer_pings_after(ms(1));
-    let conn = supervisor.supervise(transport);
+    let (supervisor, conn, _peer) = degraded_with(feed(false, true), &recorder).await;
     let mut health = conn.watch_health();
-    health.changed().await.unwrap();
-    assert_eq!(health.borrow_and_update().status(), Status::Degraded);
 
     let disabled = CheckSettings {
         on_recovered: Some(vec![Action::Custom {
