@@ -113,11 +113,7 @@ async fn client_max_retries_counts_refused_attempts() {
 #[tokio::test]
 async fn client_max_retries_counts_failing_on_connect_hooks() {
     support::trace();
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server().await;
     let client = Client::builder(format!("ws://{}", server.local_addr()))
         .with_supervisor(support::runtime::quiet_supervisor())
         .with_client_config(config())

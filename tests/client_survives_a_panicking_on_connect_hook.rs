@@ -8,17 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::runtime::{Client, ClientEvent};
 use ws_health::Initiator;
 
 #[tokio::test]
 async fn client_survives_a_panicking_on_connect_hook() {
     support::trace();
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server().await;
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let client = Client::builder(format!("ws://{}", server.local_addr()))

@@ -7,16 +7,11 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use ws_health::runtime::Server;
 
 #[tokio::test]
 async fn server_closes_every_connection_with_1001_on_shutdown() {
     support::trace();
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server().await;
     let url = format!("ws://{}", server.local_addr());
     let mut clients = Vec::new();
     for _ in 0..3 {

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::MaybeTlsStream;
-use ws_health::runtime::Server;
 
 /// What the subscriber printed.
 #[derive(Clone, Default)]
@@ -39,11 +38,7 @@ async fn served_once(filter: &str) -> (String, std::net::SocketAddr) {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server().await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", server.local_addr()))
         .await
         .unwrap();

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use ws_health::config::{Backoff, ClientConfig, ServerConfig};
 use ws_health::policy::Policy;
-use ws_health::runtime::ClientEvent;
+use ws_health::runtime::{ClientEvent, Server};
 use ws_health::tungstenite::Message;
 use ws_health::{CheckSettings, Connection, Supervisor};
 
@@ -48,6 +48,15 @@ pub fn client_config(initial: Duration, max: Duration) -> ClientConfig {
         stable_after: Duration::from_secs(60),
         ..ClientConfig::default()
     }
+}
+
+/// An echo server on a free loopback port, pinging rarely, with short timeouts.
+pub async fn echo_server() -> Server {
+    Server::builder(quiet_supervisor())
+        .with_server_config(server_config())
+        .serve("127.0.0.1:0", echo)
+        .await
+        .unwrap()
 }
 
 /// Echoes every message back until the connection ends.
