@@ -255,7 +255,10 @@ struct Unfinished(Arc<Shared>);
 
 impl Drop for Unfinished {
     fn drop(&mut self) {
-        let reason = "the supervisor stopped before the connection ended";
+        // Its task aborted (a server's shutdown timeout), its runtime shut down, or an
+        // `attach` future dropped: said in terms an operator reading a log can act on.
+        let reason = "dropped before the connection ended (its task was aborted, e.g. at a \
+                      shutdown timeout, or its runtime shut down)";
         let mut end = Disconnect::new(Initiator::Application, 1006, reason);
         if self.0.end(&mut end) {
             debug!(%end, "connection ended");
