@@ -40,6 +40,9 @@ impl Connection {
 
     /// Receives the next application message; `None` once the connection has ended and
     /// every message received before the end has been taken.
+    ///
+    /// Cancel-safe: a message is taken from the queue only when `recv` returns it, so it can
+    /// be a branch of `tokio::select!`.
     pub async fn recv(&mut self) -> Option<Message> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
@@ -127,7 +130,11 @@ impl Sender {
         }
     }
 
-    /// Queues a message, waiting while the outbound queue is full.
+    /// Queues a message, waiting while the outbound queue is full; a close started meanwhile
+    /// ends the wait with `Closed`.
+    ///
+    /// Cancelling it (a `select!` branch that loses) drops the message unqueued, as tokio's
+    /// `mpsc::Sender::send` does; [`try_send`](Sender::try_send) hands it back instead.
     ///
     /// # Errors
     /// [`ErrorKind::Closed`] once the connection is closing or closed;
@@ -216,6 +223,12 @@ impl Clone for Sender {
 impl Drop for Sender {
     fn drop(&mut self) {
         self.shared.handle_dropped();
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.sender.shared.receiver_dropped();
     }
 }
 

@@ -36,8 +36,10 @@ pub struct Disconnect {
     /// Whether the close handshake completed (false: TCP was dropped at the close timeout or
     /// the transport failed).
     pub clean: bool,
-    /// Messages the application queued that were never written: the peer closed first or
-    /// the transport failed. Zero after an orderly close by the application.
+    /// Messages the application queued that were never handed to the transport: the peer
+    /// closed first (also while our own close waited behind them), or the transport failed.
+    /// Zero after an orderly close by the application. A message the transport had taken
+    /// but not yet written when it failed dies with it, uncounted, as with tungstenite alone.
     pub unsent: usize,
 }
 

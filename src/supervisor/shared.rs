@@ -22,6 +22,8 @@ pub(crate) mod signal {
     pub(crate) const CLOSE: u8 = 4;
     /// The connection has ended.
     pub(crate) const ENDED: u8 = 8;
+    /// The `Connection`, the only receiver, was dropped: nobody can drain the inbound queue.
+    pub(crate) const UNRECEIVED: u8 = 16;
 }
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
@@ -175,7 +177,23 @@ impl Shared {
         if inner.ended.is_none() && inner.close_request.is_none() {
             inner.close_request = Some(Box::new(frame()));
             self.signal(&inner, signal::CLOSE, true);
+            drop(inner);
+            // A `send` waiting for room fails now: the connection takes no more data.
+            self.changed.notify_waiters();
         }
+    }
+
+    /// The `Connection` was dropped: what reaches a full inbound queue can no longer be read.
+    pub(crate) fn receiver_dropped(&self) {
+        let inner = self.lock();
+        self.signal(&inner, signal::UNRECEIVED, true);
+        drop(inner);
+        self.wake_driver();
+    }
+
+    /// Nobody can drain the inbound queue any more.
+    pub(crate) fn unreceived(&self) -> bool {
+        self.signalled(signal::UNRECEIVED)
     }
 
     pub(crate) fn register_driver(&self, waker: &Waker) {

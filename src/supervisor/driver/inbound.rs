@@ -17,10 +17,11 @@ impl<S: Transport> Driver<S> {
     pub(super) fn read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         let mut progress = false;
         while !self.transport_done {
-            // Paused only while someone can still drain the queue: with every handle gone,
-            // reading goes on, so that the close handshake completes and pings are answered.
+            // Paused only while someone can still drain the queue and no close is under way:
+            // with the `Connection` gone, or closing, reading goes on, so that the close
+            // handshake completes and pings are answered (see `deliver` for the data).
             let full = self.shared.inbound_len() >= self.shared.inbound_capacity;
-            if full && !self.shared.abandoned() {
+            if full && self.closing.is_none() && !self.shared.unreceived() {
                 if !self.stalled {
                     self.stalled = true;
                     self.shared.set_reading_paused(true);
@@ -84,6 +85,13 @@ impl<S: Transport> Driver<S> {
             Message::Ping(_) => self.flush_needed = true,
             Message::Close(frame) => {
                 self.flush_needed = true;
+                // Ours crossed it: nothing may follow a received close (RFC 6455 §5.5.1;
+                // tungstenite refuses it and answers the close itself), so the data that waits
+                // is left unsent, and counted so, and our frame, if not yet out, stays unsent.
+                if let Some(closing) = &mut self.closing {
+                    closing.after_data = false;
+                    closing.frame = None;
+                }
                 if self.closing.is_none() {
                     let (code, reason) = match &frame {
                         Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
@@ -125,16 +133,19 @@ impl<S: Transport> Driver<S> {
             self.poll_runs = true;
             return;
         }
-        // Past a full queue only when reading goes on for want of a reader (see `read`); the
-        // handles are counted only then, not for every message.
-        if inner.inbound.len() >= self.shared.inbound_capacity && self.shared.abandoned() {
-            trace!("message dropped: no handle is left to receive it");
+        // Past a full queue only when reading goes on for want of a reader or for a close
+        // (see `read`): dropped, as nobody will read it, or to keep a peer that floods during
+        // the close from growing the queue without bound.
+        if inner.inbound.len() >= self.shared.inbound_capacity {
+            drop(inner);
+            debug!("message dropped: the inbound queue is full and nobody reads it, or closing");
             return;
         }
         inner.inbound.push_back(message);
         self.shared.set_inbound_len(&inner);
-        drop(inner);
+        // Counted before `recv` can take it.
         self.shared.stats.message_received(now);
+        drop(inner);
         self.shared.recv_waker.wake();
     }
 
