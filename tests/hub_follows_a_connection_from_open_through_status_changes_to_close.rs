@@ -15,8 +15,10 @@ async fn hub_follows_a_connection_from_open_through_status_changes_to_close() {
     support::trace();
     let hub = Hub::new();
     let mut events = hub.subscribe();
+    // A timeout that leaves the snapshots below two seconds before the next unanswered
+    // ping turns the connection Unhealthy, however loaded the machine.
     let supervisor =
-        support::runtime::supervisor(Duration::from_millis(100), Duration::from_millis(200));
+        support::runtime::supervisor(Duration::from_millis(100), Duration::from_millis(2000));
     let server = Server::builder(supervisor)
         .with_server_config(support::runtime::server_config())
         .with_hub(hub.clone())
