@@ -3,6 +3,7 @@
 mod accept;
 mod builder;
 mod connection;
+mod fd_limit;
 mod stop;
 mod workers;
 

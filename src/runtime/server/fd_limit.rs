@@ -1,0 +1,37 @@
+//! The open-file limit against `server.max_connections`: past the limit, accept fails with
+//! EMFILE and clients wait in the backlog with no answer, where the connection limit promises
+//! them a 503. Said once, when the server starts.
+
+use tracing::warn;
+
+/// Descriptors a server needs besides its connections: the listener, the runtime's epoll
+/// and wakers, log files, a worker runtime's each.
+const SPARE: u64 = 64;
+
+/// Warns if the process's soft `RLIMIT_NOFILE` cannot hold `max_connections` sockets.
+pub(super) fn warn_if_short(max_connections: usize) {
+    let Some(limit) = soft_limit() else { return };
+    let needed = (max_connections as u64).saturating_add(SPARE);
+    if limit < needed {
+        warn!(
+            open_files = limit,
+            max_connections,
+            "the open-file limit ({limit}) is below server.max_connections ({max_connections}) \
+             plus {SPARE}: connections past about {} fail to be accepted (EMFILE) instead of \
+             getting 503; raise the limit (ulimit -n, systemd LimitNOFILE) or lower \
+             server.max_connections",
+            limit.saturating_sub(SPARE)
+        );
+    }
+}
+
+#[cfg(unix)]
+fn soft_limit() -> Option<u64> {
+    let (soft, _hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).ok()?;
+    (soft != rlimit::INFINITY).then_some(soft)
+}
+
+#[cfg(not(unix))]
+fn soft_limit() -> Option<u64> {
+    None
+}
