@@ -64,7 +64,10 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    failures = 0;
+                    // Eased off one step per success, not reset: under sustained descriptor
+                    // pressure each freed descriptor admits one connection, and a reset would
+                    // restart the backoff (and its warning) at 5 ms every time.
+                    failures = failures.saturating_sub(1);
                     admit(&context, stream, peer, &mut tasks, &mut refusals);
                 }
                 // A client that reset before it was accepted: its problem, not a shortage.
