@@ -29,8 +29,14 @@ async fn server_warns_when_the_open_file_limit_is_below_its_connection_limit() {
     let events = serve(10_000).await;
     let warned = warnings(&events);
     assert_eq!(warned.len(), 1, "{events:?}");
-    assert!(warned[0].message.contains("open-file limit (1024)"), "{warned:?}");
-    assert!(warned[0].message.contains("server.max_connections (10000)"), "{warned:?}");
+    assert!(
+        warned[0].message.contains("open-file limit (1024)"),
+        "{warned:?}"
+    );
+    assert!(
+        warned[0].message.contains("server.max_connections (10000)"),
+        "{warned:?}"
+    );
 
     let events = serve(900).await;
     assert!(warnings(&events).is_empty(), "{events:?}");

@@ -18,6 +18,7 @@ use super::stop::Stop;
 use super::workers::Workers;
 use super::Handler;
 use crate::config::{ServerConfig, SocketConfig};
+use crate::metrics::{self, Dropped};
 use crate::runtime::socket::configure_socket;
 use crate::supervisor::Observer;
 use crate::Supervisor;
@@ -120,6 +121,7 @@ fn admit(
 ) {
     if let Err(err) = configure_socket(&stream, &context.socket) {
         warn!(%peer, error = %err, "dropping connection");
+        metrics::dropped(Dropped::SocketOptions);
         return;
     }
     if let Some(filter) = &context.filter {
@@ -129,10 +131,12 @@ fn admit(
             Ok(true) => {}
             Ok(false) => {
                 debug!(%peer, "connection refused by the accept filter");
+                metrics::dropped(Dropped::Filtered);
                 return;
             }
             Err(_) => {
                 error!(%peer, "the accept filter panicked; connection dropped");
+                metrics::dropped(Dropped::Filtered);
                 return;
             }
         }
@@ -148,7 +152,7 @@ fn admit(
             );
         }
         let answered = refusals.in_progress.load(Ordering::Relaxed) < MAX_REFUSING;
-        crate::metrics::refused(answered);
+        metrics::refused(answered);
         if !answered {
             debug!(%peer, "over the connection limit; dropped without an answer");
             return;

@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::{self, http};
 use tracing::{debug, error, warn};
 
 use super::accept::{Context, Slot, Socket};
+use crate::metrics::{self, Dropped};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
 use crate::supervisor::WeakSender;
@@ -87,10 +88,12 @@ async fn supervise(
                 Ok(Ok(ws)) => ws,
                 Ok(Err(err)) => {
                     debug!(error = %err, "handshake failed");
+                    metrics::dropped(Dropped::HandshakeFailed);
                     return None;
                 }
                 Err(_) => {
                     debug!(?timeout, "no handshake within the timeout; dropping the connection");
+                    metrics::dropped(Dropped::HandshakeTimeout);
                     return None;
                 }
             }
