@@ -131,7 +131,10 @@ impl Server {
     /// Shuts down gracefully: stops accepting, closes every connection with 1001 "going
     /// away", waits up to the shutdown timeout for them to end, then drops the rest.
     /// Returns when every connection task has ended, and the worker threads too
-    /// ([`ServerConfig::workers`](crate::config::ServerConfig::workers)).
+    /// ([`ServerConfig::workers`](crate::config::ServerConfig::workers)). On the caller's
+    /// runtime (no workers), a driver that outlived the timeout on a task of its own is
+    /// aborted then, and tokio drops it (its socket, its hub entry) at its next turn, which
+    /// may come just after this returns.
     pub async fn shutdown(self) {
         self.stop.trigger();
         let _ = self.task.await;
