@@ -1,10 +1,9 @@
-//! Review repro: a `LeanStream` split into a reader task and a writer task (as
-//! tokio-tungstenite's `WebSocketStream` allows, thanks to its waker proxies) loses the
-//! reader's wake-up when its own ping is half written while asleep: `poll_next` waits on the
-//! *write* readiness of the byte stream (`poll_out`), the writer's `poll_flush` registers its
-//! own waker in the same single write slot, and once the peer drains the pipe only the writer
-//! is woken. The reader never polls again, so a text the peer sends is never delivered.
-//! The same scenario over tokio-tungstenite's stream delivers the text.
+//! A `LeanStream` split into a reader task and a writer task (as tokio-tungstenite's
+//! `WebSocketStream` allows, thanks to its waker proxies), its own ping half written while
+//! asleep: the reader, parked on reads, must be woken for a text the peer sends once the
+//! writer's flush has drained the pipe (an older `poll_next` waited on the byte stream's
+//! write readiness, whose one slot the writer's waker took). The same scenario over
+//! tokio-tungstenite's stream delivers the text.
 
 mod support;
 

@@ -68,6 +68,9 @@ enum State<S> {
     Asleep {
         io: Tap<S>,
         config: WebSocketConfig,
+        /// A split stream's writer parked on our half-written ping: woken when tungstenite
+        /// wakes, whose writes (a pong) take the byte stream's one write slot from it.
+        writer: Option<Waker>,
     },
     /// Only while a method moves the stream between the two.
     Moving,
@@ -180,6 +183,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             State::Awake(ws) => State::Asleep {
                 io: ws.into_inner(),
                 config,
+                writer: None,
             },
             other => other,
         };
@@ -188,7 +192,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     /// Rebuilds tungstenite's stream, handing it the bytes read while asleep.
     fn wake(&mut self, part: Vec<u8>, waker: &Waker) {
         self.state = match mem::replace(&mut self.state, State::Moving) {
-            State::Asleep { mut io, config } => {
+            State::Asleep {
+                mut io,
+                config,
+                writer,
+            } => {
+                // It polls again through tungstenite, whose proxies wake every task.
+                if let Some(writer) = writer {
+                    writer.wake();
+                }
                 io.boundary.observe(&part);
                 let ws = WebSocketStream::from_partially_read(io, part, self.role, Some(config));
                 // Ready at its first poll: it only wraps the stream.
@@ -214,7 +226,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     /// tungstenite's stream with what was read. Reading never waits for our own ping: the
     /// `Tap` writes its rest before anything else.
     fn poll_asleep(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        let State::Asleep { io, config } = &mut self.state else {
+        let State::Asleep { io, config, .. } = &mut self.state else {
             return self.poll_awake(cx);
         };
         let max_frame = config.max_frame_size.unwrap_or(usize::MAX);
@@ -311,7 +323,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
         let this = self.get_mut();
         match &mut this.state {
             // Our last ping is out before the next message is taken.
-            State::Asleep { io, .. } => io.poll_drain(cx).map_err(Error::Io),
+            State::Asleep { io, writer, .. } => {
+                parked(io.poll_drain(cx), writer, cx).map_err(Error::Io)
+            }
             _ => this.awake()?.poll_ready_unpin(cx),
         }
     }
@@ -350,8 +364,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if let State::Asleep { io, .. } = &mut this.state {
-            return Pin::new(io).poll_flush(cx).map_err(Error::Io);
+        if let State::Asleep { io, writer, .. } = &mut this.state {
+            return parked(Pin::new(io).poll_flush(cx), writer, cx).map_err(Error::Io);
         }
         let flushed = std::task::ready!(this.awake()?.poll_flush_unpin(cx));
         if flushed.is_ok() {
@@ -369,4 +383,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for LeanStream<S> {
         }
         this.awake()?.poll_close_unpin(cx)
     }
+}
+
+/// Keeps the waker of a writer whose poll is parked on the byte stream while asleep.
+fn parked<T>(poll: Poll<T>, writer: &mut Option<Waker>, cx: &Context<'_>) -> Poll<T> {
+    if poll.is_pending() && !writer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        *writer = Some(cx.waker().clone());
+    }
+    poll
 }
