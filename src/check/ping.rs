@@ -32,7 +32,9 @@ impl HealthCheck for PingCheck {}
 ///
 /// The round-trip time is measured on a monotonic clock from the moment the ping was flushed
 /// to the socket. A pong for a later ping also answers earlier ones (RFC 6455 allows pongs to
-/// be coalesced); unsolicited pongs are ignored. The run's timeout is enforced by the
+/// be coalesced), even when the later ping's own check has stopped waiting (it was cut off:
+/// the ping is kept, with no owner, while an earlier one awaits); unsolicited pongs are
+/// ignored. The run's timeout is enforced by the
 /// supervisor, which reports a ping left unanswered as "keepalive ping timeout".
 pub async fn ping_pong<C: HealthCheck + ?Sized>(check: &C, ctx: &CheckContext) -> Health {
     match ctx.ping(check.payload()).await {

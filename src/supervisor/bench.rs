@@ -30,6 +30,7 @@ impl PongTable {
                 payload: payload.clone(),
                 state: PingState::Flushed(now),
                 waker: None,
+                orphaned: false,
             })
             .collect();
         PongTable {

@@ -21,6 +21,16 @@ pub(crate) struct PendingPing {
     /// The waker of the future awaiting the pong, when it is not the driver's own (see
     /// [`take_waker`]).
     pub(crate) waker: Option<Waker>,
+    /// Its check stopped waiting (cut off, cancelled), but it is on the wire behind an
+    /// earlier ping still awaited: kept, with no owner, so that its pong, which answers that
+    /// earlier ping too, is not taken for unsolicited.
+    pub(crate) orphaned: bool,
+}
+
+impl PendingPing {
+    fn on_wire(&self) -> bool {
+        matches!(self.state, PingState::Written(_) | PingState::Flushed(_))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,6 +80,30 @@ pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: &Waker, wakers: &mut 
 }
 
 impl Inner {
+    /// Forgets ping `ticket`, whose check stopped waiting for it; keeps it as an orphan while
+    /// its pong may still answer an earlier ping.
+    pub(crate) fn forget_ping(&mut self, ticket: Ticket) {
+        if let Some(ping) = self.pings.iter_mut().find(|p| p.ticket == ticket) {
+            ping.orphaned = true;
+            ping.check = None;
+            ping.waker = None;
+        }
+        self.drop_orphans();
+    }
+
+    /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
+    /// ping still awaited.
+    fn drop_orphans(&mut self) {
+        let mut awaited = false;
+        self.pings.retain(|p| {
+            if p.orphaned {
+                return awaited && p.on_wire();
+            }
+            awaited |= p.on_wire();
+            true
+        });
+    }
+
     /// Matches a pong to the ping it answers, which answers every earlier ping too
     /// (RFC 6455 §5.5.3): records their round-trip times, and takes the wakers to wake into
     /// `wakers` (see [`take_waker`]). False for an unsolicited pong.
@@ -102,6 +136,9 @@ impl Inner {
                 crate::metrics::rtt(rtt);
             }
         }
+        if self.pings.iter().any(|p| p.orphaned) {
+            self.drop_orphans();
+        }
         true
     }
 }
@@ -121,6 +158,7 @@ mod tests {
             payload: Bytes::from_static(payload),
             state,
             waker: None,
+            orphaned: false,
         };
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));

@@ -92,7 +92,7 @@ impl Probe for Shared {
 
     fn cancel(&self, ticket: Ticket) {
         let mut inner = self.lock();
-        inner.pings.retain(|p| p.ticket != ticket);
+        inner.forget_ping(ticket);
         if !inner.pings.iter().any(|p| p.state == PingState::Queued) {
             self.signal(&inner, signal::PING, false);
         }

@@ -300,6 +300,7 @@ impl Shared {
             payload,
             state: PingState::Queued,
             waker: None,
+            orphaned: false,
         });
         self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,
