@@ -123,8 +123,8 @@ impl<S: Transport> Driver<S> {
         // A disabled check's run in flight ends without a result now: finished below, it
         // would be judged by the rule of a check that no longer counts.
         for (slot, planned) in self.slots.iter_mut().zip(&plan.checks) {
-            if !planned.settings.enabled {
-                slot.run = None;
+            if let Some(run) = slot.run.take_if(|_| !planned.settings.enabled) {
+                drop_run(run, &planned.name);
             }
         }
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
@@ -251,7 +251,7 @@ impl<S: Transport> Driver<S> {
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
         let started = run.started;
-        drop(run); // cancels its probes
+        drop_run(run, &self.plan.checks[i].name); // cancels its probes
 
         // Excused only while its answer may be sitting unread: reading is paused now (reading
         // came first in this pass) and the run was waiting on the peer.
@@ -279,7 +279,7 @@ impl<S: Transport> Driver<S> {
     }
 
     pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
-        drop(run);
+        drop_run(run, &self.plan.checks[i].name);
         self.finish_run(i, health, now);
     }
 
@@ -315,9 +315,23 @@ impl<S: Transport> Driver<S> {
 
 impl<S> Driver<S> {
     pub(super) fn cancel_runs(&mut self) {
-        for slot in &mut self.slots {
-            slot.run = None;
+        for (slot, planned) in self.slots.iter_mut().zip(&self.plan.checks) {
+            if let Some(run) = slot.run.take() {
+                drop_run(run, &planned.name);
+            }
         }
+    }
+}
+
+/// Drops a run, its future and probes with it, containing a panic there (a guard's `Drop`
+/// in a check cut off) as one in its poll: it would end the driver, and the connection.
+fn drop_run(run: Run, check: &str) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(run))) {
+        warn!(
+            check,
+            panic = panic_message(&*panic),
+            "check panicked as its run was dropped"
+        );
     }
 }
 
