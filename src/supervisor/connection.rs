@@ -1,5 +1,6 @@
 //! The application's side of a supervised connection.
 
+use std::any::Any;
 use std::fmt;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -205,6 +206,12 @@ impl Sender {
     /// A snapshot of the connection's statistics.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
+    }
+
+    /// The connection's state for its checks (`CheckContext::state`), if it has state of
+    /// type `T`: the handler's way to the same cell a session check reads.
+    pub fn state<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.shared.state.clone()?.downcast::<T>().ok()
     }
 
     /// The round-trip time of the last answered ping; zero before the first (Python

@@ -1,5 +1,6 @@
 //! Building a [`Server`].
 
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tracing::Instrument;
 
-use super::accept::{self, AcceptFilter, Context};
+use super::accept::{self, AcceptFilter, Context, StateMaker};
 use super::stop::Stop;
 use super::workers::Workers;
 use super::{Handler, Server};
@@ -48,6 +49,7 @@ pub struct ServerBuilder {
     socket: SocketConfig,
     hub: Option<Hub>,
     filter: Option<AcceptFilter>,
+    state: Option<StateMaker>,
     handler_in_driver_task: bool,
     #[cfg(feature = "rustls")]
     tls: Option<crate::runtime::tls::TlsAcceptor>,
@@ -61,6 +63,7 @@ impl ServerBuilder {
             socket: SocketConfig::default(),
             hub: None,
             filter: None,
+            state: None,
             handler_in_driver_task: false,
             #[cfg(feature = "rustls")]
             tls: None,
@@ -117,6 +120,22 @@ impl ServerBuilder {
         F: Fn(&TcpStream, SocketAddr) -> bool + Send + Sync + 'static,
     {
         self.filter = Some(Arc::new(filter));
+        self
+    }
+
+    /// Gives each connection state of its own, made from the peer's address when it is
+    /// accepted: what its checks read with
+    /// [`CheckContext::state`](crate::check::CheckContext::state), and the handler with
+    /// [`Sender::state`](crate::Sender::state) (a session cell the handler fills once the peer
+    /// has authenticated, and a session check reads).
+    pub fn with_connection_state<T, F>(mut self, make: F) -> Self
+    where
+        T: Any + Send + Sync,
+        F: Fn(SocketAddr) -> Arc<T> + Send + Sync + 'static,
+    {
+        self.state = Some(Arc::new(move |peer| {
+            make(peer) as Arc<dyn Any + Send + Sync>
+        }));
         self
     }
 
@@ -178,6 +197,7 @@ impl ServerBuilder {
             server: self.server,
             observer: hub.observer(Side::Server),
             filter: self.filter,
+            state: self.state,
             handler,
             handler_in_driver_task: self.handler_in_driver_task,
             stop: stop.clone(),

@@ -100,11 +100,14 @@ async fn supervise(
         }
         () = context.stop.wait() => return None,
     };
-    let info = ConnectionInfo::new()
+    let mut info = ConnectionInfo::new()
         .with_peer(peer)
         .with_write_progress(ws.write_progress())
         .with_observer(context.observer.clone())
         .with_span(span);
+    if let Some(make) = &context.state {
+        info = info.with_state(make(peer));
+    }
     Some(context.supervisor.attach_with(ws, info))
 }
 
