@@ -30,3 +30,9 @@ pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};
 pub use server::{serve, serve_with_config, Server, ServerBuilder};
 pub use socket::configure_socket;
 pub use stream::ServerStream;
+
+/// Makes each connection's state for its checks from the peer's address
+/// (`with_connection_state` of the server and the client).
+type StateMaker = std::sync::Arc<
+    dyn Fn(std::net::SocketAddr) -> std::sync::Arc<dyn std::any::Any + Send + Sync> + Send + Sync,
+>;

@@ -44,6 +44,7 @@ pub struct ClientBuilder {
     socket: SocketConfig,
     hub: Option<Hub>,
     on_connect: Option<OnConnect>,
+    state: Option<crate::runtime::StateMaker>,
     seed: Option<u64>,
     #[cfg(feature = "rustls")]
     tls: Option<Arc<crate::runtime::tls::rustls::ClientConfig>>,
@@ -62,6 +63,7 @@ impl ClientBuilder {
             socket: SocketConfig::default(),
             hub: None,
             on_connect: None,
+            state: None,
             seed: None,
             #[cfg(feature = "rustls")]
             tls: None,
@@ -118,6 +120,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Gives each connection (each reconnect makes a new one) state of its own, made from
+    /// the server's address: what its checks read with
+    /// [`CheckContext::state`](crate::check::CheckContext::state), and the application with
+    /// [`Sender::state`](crate::Sender::state) (the on-connect hook included).
+    pub fn with_connection_state<T, F>(mut self, make: F) -> Self
+    where
+        T: std::any::Any + Send + Sync,
+        F: Fn(std::net::SocketAddr) -> Arc<T> + Send + Sync + 'static,
+    {
+        self.state = Some(Arc::new(move |peer| {
+            make(peer) as Arc<dyn std::any::Any + Send + Sync>
+        }));
+        self
+    }
+
     /// Seeds the backoff's random source, for reproducible delays in tests.
     pub fn with_jitter_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
@@ -164,6 +181,7 @@ impl ClientBuilder {
             },
             observer: self.hub.map(|hub| hub.observer(Side::Client)),
             on_connect: self.on_connect,
+            state: self.state,
             seed: self.seed,
             shared: shared.clone(),
             outbound: outbound_rx,

@@ -19,6 +19,7 @@ use super::shared::Shared;
 use super::{ClientEvent, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::panic_message;
+use crate::runtime::StateMaker;
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
 use crate::{Connection, Health, Sender, Status, Supervisor};
 
@@ -31,6 +32,7 @@ pub(super) struct Manager {
     pub(super) tls: Tls,
     pub(super) observer: Option<Arc<dyn Observer>>,
     pub(super) on_connect: Option<OnConnect>,
+    pub(super) state: Option<StateMaker>,
     pub(super) seed: Option<u64>,
     pub(super) shared: Arc<Shared>,
     pub(super) outbound: mpsc::Receiver<Message>,
@@ -68,6 +70,9 @@ impl Manager {
                         .with_write_progress(ws.write_progress());
                     if let Some(observer) = &self.observer {
                         info = info.with_observer(observer.clone());
+                    }
+                    if let Some(make) = &self.state {
+                        info = info.with_state(make(peer));
                     }
                     let (conn, driver) = self.supervisor.attach_with(ws, info);
                     tokio::spawn(driver);

@@ -1,7 +1,6 @@
 //! The accept loop: admits, filters and refuses connections, survives accept errors, and
 //! runs the graceful shutdown.
 
-use std::any::Any;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -25,8 +24,6 @@ use crate::supervisor::Observer;
 use crate::Supervisor;
 
 pub(super) type AcceptFilter = Arc<dyn Fn(&TcpStream, SocketAddr) -> bool + Send + Sync + 'static>;
-/// Makes each connection's state for its checks (`CheckContext::state`).
-pub(super) type StateMaker = Arc<dyn Fn(SocketAddr) -> Arc<dyn Any + Send + Sync> + Send + Sync>;
 
 /// Everything a connection task needs, shared by all of them.
 pub(super) struct Context {
@@ -36,7 +33,7 @@ pub(super) struct Context {
     pub(super) websocket: WebSocketConfig,
     pub(super) observer: Arc<dyn Observer>,
     pub(super) filter: Option<AcceptFilter>,
-    pub(super) state: Option<StateMaker>,
+    pub(super) state: Option<crate::runtime::StateMaker>,
     pub(super) handler: Handler,
     pub(super) handler_in_driver_task: bool,
     /// Triggered by `Server::shutdown`.

@@ -10,11 +10,12 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tracing::Instrument;
 
-use super::accept::{self, AcceptFilter, Context, StateMaker};
+use super::accept::{self, AcceptFilter, Context};
 use super::stop::Stop;
 use super::workers::Workers;
 use super::{Handler, Server};
 use crate::config::{ServerConfig, SocketConfig};
+use crate::runtime::StateMaker;
 use crate::runtime::{Hub, Side};
 use crate::{Config, Connection, Error, ErrorKind, Result, Supervisor};
 
