@@ -7,6 +7,8 @@ pub mod cable;
 pub mod cli;
 pub mod config;
 pub mod fed_lean;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod mock_transport;
 pub mod process;
 pub mod raw_peer;
