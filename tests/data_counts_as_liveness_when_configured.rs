@@ -43,3 +43,41 @@ async fn data_counts_as_liveness_when_configured() {
     assert_eq!(conn.stats().pings_missed, 3);
     assert_eq!(conn.health().status(), Status::Unhealthy);
 }
+
+/// The peer's data excuses only a run that waits on the peer (a ping, an expected answer): a
+/// check hung in a backend is still timed out while the peer sends data.
+#[tokio::test(start_paused = true)]
+async fn data_does_not_excuse_a_check_that_waits_on_something_else() {
+    use ws_health::{async_trait, CheckContext, Health, HealthCheck};
+    struct Backend;
+    #[async_trait]
+    impl HealthCheck for Backend {
+        async fn check(&self, _: &CheckContext) -> Health {
+            std::future::pending().await
+        }
+    }
+    let recorder = support::Recorder::default();
+    let supervisor = Supervisor::builder()
+        .with_check(
+            "backend",
+            Backend,
+            CheckSettings {
+                data_counts_as_liveness: true,
+                ..support::recorded(ms(1000), ms(500))
+            },
+        )
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let _conn = supervisor.supervise(transport);
+    for i in 0..15u64 {
+        peer.send_after(ms(100 * (i + 1)), Message::text(format!("data {i}")));
+    }
+    tokio::time::sleep(ms(1600)).await;
+    let events = recorder.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].check_status, Status::Unhealthy);
+    assert_eq!(events[0].reason, "timed out after 500ms");
+}

@@ -54,10 +54,11 @@ pub struct CheckSettings {
     pub success_threshold: u32,
     /// Whether the check can make the connection Unhealthy; otherwise at most Degraded.
     pub critical: bool,
-    /// Whether a run that times out still passes when the peer sent any frame during it:
-    /// "data counts as liveness", for busy connections whose pongs queue behind bulk data.
-    /// Off by default: only the answer proves the peer is alive (a peer can keep sending
-    /// while it no longer reads).
+    /// Whether a run that times out waiting on the peer (a ping, an expected answer) still
+    /// passes when the peer sent any frame during it: "data counts as liveness", for busy
+    /// connections whose pongs queue behind bulk data. A run waiting on something else (a
+    /// backend) is not excused. Off by default: only the answer proves the peer is alive (a
+    /// peer can keep sending while it no longer reads).
     pub data_counts_as_liveness: bool,
     /// This check's own actions when it becomes Degraded, whether or not the connection's
     /// status moves (another check may hold it there already). A check with no own actions

@@ -256,7 +256,9 @@ impl<S: Transport> Driver<S> {
         // Excused only while its answer may be sitting unread: reading is paused now (reading
         // came first in this pass) and the run was waiting on the peer.
         let stalled = self.stalled && (ping.is_some() || expecting);
+        // Only a run that waits on the peer: data says nothing of a backend a check awaits.
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
+            && (ping.is_some() || expecting)
             && self.shared.stats.frame_since(started);
         // A pong the slow consumer left unread is not the peer's miss.
         if ping.is_some() && !stalled {
