@@ -169,12 +169,15 @@ impl Plan {
     /// registered checks of its own: without, the tables are another program's (`ws-health
     /// probe` reading an application's file). `[checks.ping]` always: the ping check reads
     /// `[ping]`.
-    pub(crate) fn warn_unread_tables<S: AsRef<str>>(&self, configured: &[S]) {
+    pub(crate) fn warn_unread_tables<'a>(&self, configured: impl IntoIterator<Item = &'a String>) {
         let user_checks = || self.checks.iter().map(|c| &*c.name).filter(|&n| n != PING);
         let has_user_checks = user_checks().next().is_some();
-        for table in configured.iter().map(AsRef::as_ref) {
-            let read = table != PING && user_checks().any(|name| name == table);
-            if read || (!has_user_checks && table != PING) {
+        for table in configured {
+            let unread = match table.as_str() {
+                PING => true,
+                name => has_user_checks && !user_checks().any(|check| check == name),
+            };
+            if !unread {
                 continue;
             }
             let hint = match crate::config::nearest(table, user_checks().chain([PING])) {
@@ -204,7 +207,7 @@ impl Plan {
             }
         }
         plan.validate()?;
-        plan.warn_unread_tables(&config.checks.keys().collect::<Vec<_>>());
+        plan.warn_unread_tables(config.checks.keys());
         Ok(plan)
     }
 }

@@ -91,8 +91,7 @@ impl<S: Transport> Driver<S> {
                 if let Some(closing) = &mut self.closing {
                     closing.after_data = false;
                     closing.frame = None;
-                }
-                if self.closing.is_none() {
+                } else {
                     let (code, reason) = match &frame {
                         Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
                         None => (1005, String::new()),
