@@ -6,12 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tracing::Instrument;
 
 use super::connect::{Target, Tls};
 use super::manager::Manager;
 use super::shared::Shared;
-use super::{Client, OnConnect};
+use super::{Client, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::runtime::{Hub, Side};
 use crate::{Config, Error, Result, Sender, Supervisor};
@@ -44,6 +45,7 @@ pub struct ClientBuilder {
     socket: SocketConfig,
     hub: Option<Hub>,
     on_connect: Option<OnConnect>,
+    headers: Option<HandshakeHeaders>,
     state: Option<crate::runtime::StateMaker>,
     seed: Option<u64>,
     #[cfg(feature = "rustls")]
@@ -63,6 +65,7 @@ impl ClientBuilder {
             socket: SocketConfig::default(),
             hub: None,
             on_connect: None,
+            headers: None,
             state: None,
             seed: None,
             #[cfg(feature = "rustls")]
@@ -99,6 +102,51 @@ impl ClientBuilder {
     /// Registers every connection in `hub`.
     pub fn with_hub(mut self, hub: Hub) -> Self {
         self.hub = Some(hub);
+        self
+    }
+
+    /// Adds the headers `make` gives to each handshake request, made afresh for every attempt:
+    /// a bearer token that expires, a cursor to resume from. They replace the request's
+    /// headers of the same names.
+    ///
+    /// `make` runs first in an attempt, under `client.connect_timeout`, before the TCP
+    /// connect. An error or a panic fails the attempt ([`ClientEvent::ConnectFailed`]
+    /// names it) and the client retries after its backoff, as when the server is down.
+    ///
+    /// ```no_run
+    /// # async fn run(tokens: std::sync::Arc<TokenSource>) -> ws_health::Result<()> {
+    /// use ws_health::runtime::Client;
+    /// use ws_health::tungstenite::http::{header, HeaderMap, HeaderValue};
+    ///
+    /// let client = Client::builder("wss://feed.example/v1")
+    ///     .with_handshake_headers(move || {
+    ///         let tokens = tokens.clone();
+    ///         async move {
+    ///             let token = tokens.current().await?;
+    ///             let mut headers = HeaderMap::new();
+    ///             headers.insert(header::AUTHORIZATION, HeaderValue::try_from(format!("Bearer {token}"))?);
+    ///             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(headers)
+    ///         }
+    ///     })
+    ///     .connect()?;
+    /// # drop(client); Ok(()) }
+    /// # struct TokenSource;
+    /// # impl TokenSource {
+    /// #     async fn current(&self) -> Result<String, std::io::Error> { Ok(String::new()) }
+    /// # }
+    /// ```
+    ///
+    /// [`ClientEvent::ConnectFailed`]: super::ClientEvent::ConnectFailed
+    pub fn with_handshake_headers<F, Fut, E>(mut self, make: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<HeaderMap, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>> + 'static,
+    {
+        self.headers = Some(Arc::new(move || {
+            let made = make();
+            Box::pin(async move { made.await.map_err(Into::into) })
+        }));
         self
     }
 
@@ -181,6 +229,7 @@ impl ClientBuilder {
             },
             observer: self.hub.map(|hub| hub.observer(Side::Client)),
             on_connect: self.on_connect,
+            headers: self.headers,
             state: self.state,
             seed: self.seed,
             shared: shared.clone(),
@@ -210,6 +259,7 @@ impl fmt::Debug for ClientBuilder {
             .field("client", &self.client)
             .field("socket", &self.socket)
             .field("on_connect", &self.on_connect.is_some())
+            .field("handshake_headers", &self.headers.is_some())
             .finish()
     }
 }

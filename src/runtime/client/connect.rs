@@ -1,14 +1,23 @@
 //! One connection attempt: TCP with the socket options, TLS for `wss://`, the handshake.
 
+use std::any::Any;
 use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use futures_util::FutureExt;
 
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
+use tokio_tungstenite::tungstenite::http::{self, HeaderMap};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{self, http};
 use tokio_tungstenite::MaybeTlsStream;
+use tracing::error;
+
+use super::HandshakeHeaders;
 
 use crate::config::SocketConfig;
+use crate::error::panic_message;
 use crate::runtime::configure_socket;
 use crate::LeanStream;
 
@@ -84,13 +93,19 @@ pub(crate) struct Tls {
     pub(crate) config: Option<std::sync::Arc<crate::runtime::tls::rustls::ClientConfig>>,
 }
 
-/// Connects, sets the socket options, and performs the TLS and WebSocket handshakes.
+/// Makes the handshake headers, connects, sets the socket options, and performs the TLS
+/// and WebSocket handshakes.
 pub(crate) async fn connect(
     target: &Target,
+    headers: Option<&HandshakeHeaders>,
     socket: &SocketConfig,
     websocket: WebSocketConfig,
     tls: &Tls,
 ) -> Result<(ClientStream, SocketAddr), Failed> {
+    let mut request = clone_request(&target.request);
+    if let Some(make) = headers {
+        add_headers(&mut request, make_headers(make).await?);
+    }
     let address = format!("{}:{}", target.host, target.port);
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
@@ -99,7 +114,6 @@ pub(crate) async fn connect(
     let peer = tcp
         .peer_addr()
         .map_err(|e| Failed::retry(format!("{address}: {e}")))?;
-    let request = clone_request(&target.request);
     let handshake = async {
         let stream = open(target, tcp, tls).await?;
         LeanStream::client_with_config(request, stream, Some(websocket)).await
@@ -164,6 +178,32 @@ fn classify(address: &str, err: tungstenite::Error) -> Failed {
             Failed::stop(format!("{address}: {err}"))
         }
         err => Failed::retry(format!("{address}: handshake failed: {err}")),
+    }
+}
+
+/// Runs the application's headers hook; its error or panic fails the attempt, to be retried.
+async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
+    let failed = |panic: Box<dyn Any + Send>| {
+        let message = panic_message(&*panic);
+        error!(panic = message, "handshake headers hook panicked");
+        Failed::retry(format!("handshake headers hook panicked: {message}"))
+    };
+    let future = catch_unwind(AssertUnwindSafe(|| make())).map_err(failed)?;
+    match AssertUnwindSafe(future).catch_unwind().await {
+        Ok(Ok(headers)) => Ok(headers),
+        Ok(Err(err)) => Err(Failed::retry(format!("handshake headers: {err}"))),
+        Err(panic) => Err(failed(panic)),
+    }
+}
+
+/// Puts `headers` in `request`, in place of any of the same names.
+fn add_headers(request: &mut Request, headers: HeaderMap) {
+    let request = request.headers_mut();
+    for name in headers.keys() {
+        request.remove(name);
+    }
+    for (name, value) in &headers {
+        request.append(name, value.clone());
     }
 }
 

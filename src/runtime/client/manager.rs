@@ -16,7 +16,7 @@ use tracing::{debug, error, info, warn};
 use super::backoff::Reconnect;
 use super::connect::{connect, Failed, Target, Tls};
 use super::shared::Shared;
-use super::{ClientEvent, OnConnect};
+use super::{ClientEvent, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::panic_message;
 use crate::runtime::StateMaker;
@@ -32,6 +32,7 @@ pub(super) struct Manager {
     pub(super) tls: Tls,
     pub(super) observer: Option<Arc<dyn Observer>>,
     pub(super) on_connect: Option<OnConnect>,
+    pub(super) headers: Option<HandshakeHeaders>,
     pub(super) state: Option<StateMaker>,
     pub(super) seed: Option<u64>,
     pub(super) shared: Arc<Shared>,
@@ -58,7 +59,7 @@ impl Manager {
             let attempt = tokio::select! {
                 attempt = tokio::time::timeout(
                     self.client.connect_timeout,
-                    connect(&self.target, &self.socket, self.websocket, &self.tls),
+                    connect(&self.target, self.headers.as_ref(), &self.socket, self.websocket, &self.tls),
                 ) => attempt,
                 _ = self.close.changed() => break "closed by the application".to_owned(),
             };

@@ -1,7 +1,7 @@
 //! The reconnecting client.
 //!
-//! One task per client connects (TCP with the `[socket]` options, TLS for `wss://`, the
-//! handshake, then the on-connect hook, all under `connect_timeout`), hands each new
+//! One task per client connects (the handshake headers, TCP with the `[socket]` options, TLS
+//! for `wss://`, the handshake, then the on-connect hook, all under `connect_timeout`), hands each new
 //! supervised connection to the application, forwards the messages the application
 //! queued, reports [`ClientEvent`]s, and after a connection is lost waits a full-jitter
 //! backoff delay ([`full_jitter`]) and tries again. The backoff resets only after a
@@ -39,6 +39,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats, Supervisor};
@@ -46,6 +47,14 @@ use shared::Shared;
 
 type OnConnect =
     Arc<dyn Fn(Sender) -> Pin<Box<dyn Future<Output = Result<()>> + Send>> + Send + Sync>;
+
+/// An error of the application's own, from a hook.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Makes the headers added to one attempt's handshake request.
+type HandshakeHeaders = Arc<
+    dyn Fn() -> Pin<Box<dyn Future<Output = Result<HeaderMap, BoxError>> + Send>> + Send + Sync,
+>;
 
 /// A WebSocket client that stays connected: it reconnects with backoff after a connection
 /// is lost, re-runs an on-connect hook each time, and keeps messages sent while
