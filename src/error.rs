@@ -27,6 +27,8 @@ pub enum ErrorKind {
     Transport,
     /// An I/O operation failed.
     Io,
+    /// An error of the application's own, made with [`Error::other`] (in a hook).
+    Other,
 }
 
 /// The error of every fallible ws-health operation.
@@ -65,6 +67,19 @@ impl Error {
 
     pub(crate) fn closed() -> Self {
         Error::new(ErrorKind::Closed, "the connection is closed")
+    }
+
+    /// An error of the application's own, for a hook that returns this crate's `Result`
+    /// (the client's on-connect hook): its message is `error`'s, which stays the source.
+    ///
+    /// ```
+    /// let refused = ws_health::Error::other("subscription refused: no such feed");
+    /// assert_eq!(refused.to_string(), "subscription refused: no such feed");
+    /// assert_eq!(refused.kind(), ws_health::ErrorKind::Other);
+    /// ```
+    pub fn other(error: impl Into<BoxError>) -> Self {
+        let error = error.into();
+        Error::new(ErrorKind::Other, error.to_string()).with_source(error)
     }
 
     /// What kind of failure this is.

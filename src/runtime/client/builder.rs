@@ -152,7 +152,8 @@ impl ClientBuilder {
 
     /// Runs `hook` after every connect, before the queued messages go out and before the
     /// application receives from the new connection: re-subscribe, resume, authenticate.
-    /// An error or a panic closes the connection with 1011 and counts as a failed attempt.
+    /// An error or a panic closes the connection with 1011 and counts as a failed attempt;
+    /// [`Error::other`] makes one from the application's own error.
     ///
     /// The hook is part of the attempt: it has what is left of `client.connect_timeout`
     /// after the handshakes, and one still running then is dropped (1011, a failed attempt
