@@ -202,8 +202,8 @@ impl ClientBuilder {
     }
 
     /// Validates everything and starts the client's task, which connects at once. Returns
-    /// without waiting for the connection: watch [`Client::events`] or call
-    /// [`Client::recv`].
+    /// without waiting for the connection: await [`Client::connected`], watch
+    /// [`Client::events`] or call [`Client::recv`].
     ///
     /// # Errors
     /// An invalid URL or setting, named.

@@ -126,9 +126,9 @@ impl Client {
         self.check_size(&message)?;
         loop {
             // Enabled before the look at `is_connected`, so that a loss right after it is seen.
-            let disconnected = self.shared.disconnected.notified();
-            tokio::pin!(disconnected);
-            disconnected.as_mut().enable();
+            let changed = self.shared.connection_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             if !self.is_connected() {
                 return self.try_send(message);
             }
@@ -139,7 +139,7 @@ impl Client {
                 }
                 // Nothing drains the queue until the next connection, which may never come;
                 // it may also have come already (a short backoff): look again.
-                () = disconnected => {}
+                () = changed => {}
             }
         }
     }
@@ -215,6 +215,28 @@ impl Client {
     /// Whether a connection is open and handed to the application.
     pub fn is_connected(&self) -> bool {
         self.shared.connected.load(Ordering::Acquire)
+    }
+
+    /// Waits until a connection is open and handed to the application (its on-connect hook
+    /// done): [`connect`](ClientBuilder::connect) returns before the first attempt. Bound it
+    /// with [`tokio::time::timeout`]; the client keeps retrying meanwhile, by its backoff.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Closed`] once the client has stopped (closed, a final close code or
+    /// handshake error, `client.max_retries`), with the reason.
+    pub async fn connected(&self) -> Result<()> {
+        loop {
+            let changed = self.shared.connection_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if self.is_connected() {
+                return Ok(());
+            }
+            if self.shared.stopped.borrow().is_some() {
+                return Err(self.stopped_error());
+            }
+            changed.await;
+        }
     }
 
     /// The current connection's sender, from its handshake (while the on-connect hook runs

@@ -21,8 +21,9 @@ pub(crate) struct Shared {
     waiting: Mutex<Option<Connection>>,
     /// Signalled when a connection is handed over and when the client stops.
     handed_over: Notify,
-    /// Signalled when the connection ends: a `send` waiting for room stops waiting.
-    pub(super) disconnected: Notify,
+    /// Signalled when a connection is handed over or ends, and when the client stops: a
+    /// `send` waiting for room stops waiting, `connected` looks again.
+    pub(super) connection_changed: Notify,
 }
 
 impl Shared {
@@ -34,15 +35,13 @@ impl Shared {
             stopped: watch::Sender::new(None),
             waiting: Mutex::new(None),
             handed_over: Notify::new(),
-            disconnected: Notify::new(),
+            connection_changed: Notify::new(),
         }
     }
 
     pub(super) fn set_connected(&self, connected: bool) {
         self.connected.store(connected, Ordering::Release);
-        if !connected {
-            self.disconnected.notify_waiters();
-        }
+        self.connection_changed.notify_waiters();
     }
 
     pub(super) fn set_current(&self, sender: Option<&Sender>) {
@@ -107,5 +106,6 @@ impl Shared {
             first
         });
         self.handed_over.notify_waiters();
+        self.connection_changed.notify_waiters();
     }
 }

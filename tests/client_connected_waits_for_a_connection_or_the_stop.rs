@@ -1,0 +1,64 @@
+//! `Client::connected` waits for the first connection, which `connect` does not, and fails
+//! with the reason once the client has given up.
+
+mod support;
+
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use ws_health::config::ClientConfig;
+use ws_health::runtime::Client;
+use ws_health::tungstenite::Message;
+
+#[tokio::test]
+async fn client_connected_waits_for_the_first_connection() {
+    support::trace();
+    let server = support::runtime::echo_server().await;
+    let client = Client::builder(format!("ws://{}", server.local_addr()))
+        .with_supervisor(support::runtime::quiet_supervisor())
+        .connect()
+        .unwrap();
+    support::within("the first connection", client.connected())
+        .await
+        .unwrap();
+    assert!(client.is_connected());
+    // Connected means handed over: a message goes out at once, without waiting in the queue.
+    client
+        .sender()
+        .unwrap()
+        .try_send(Message::text("hi"))
+        .unwrap();
+    client.close();
+    client.stopped().await;
+    assert!(client.connected().await.unwrap_err().is_closed());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_connected_fails_with_the_reason_the_client_gave_up() {
+    support::trace();
+    // A port nothing listens on.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = Client::builder(format!("ws://{addr}"))
+        .with_client_config(ClientConfig {
+            max_retries: Some(1),
+            ..support::runtime::client_config(Duration::from_millis(1), Duration::from_millis(1))
+        })
+        .connect()
+        .unwrap();
+    let err = support::within("the client to give up", client.connected())
+        .await
+        .unwrap_err();
+    assert!(err.is_closed(), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("the client has stopped: gave up after 1 failed retry"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("could not connect to {addr}")),
+        "{message}"
+    );
+}
