@@ -70,16 +70,27 @@ impl Error {
     }
 
     /// An error of the application's own, for a hook that returns this crate's `Result`
-    /// (the client's on-connect hook): its message is `error`'s, which stays the source.
+    /// (the client's on-connect hook). As [`std::io::Error::other`], it shows as `error` does,
+    /// its [`source`](std::error::Error::source) is `error`'s own, and
+    /// [`get_ref`](Error::get_ref) gives `error` back.
     ///
     /// ```
     /// let refused = ws_health::Error::other("subscription refused: no such feed");
     /// assert_eq!(refused.to_string(), "subscription refused: no such feed");
     /// assert_eq!(refused.kind(), ws_health::ErrorKind::Other);
+    /// assert!(std::error::Error::source(&refused).is_none()); // not the message again
     /// ```
     pub fn other(error: impl Into<BoxError>) -> Self {
         let error = error.into();
         Error::new(ErrorKind::Other, error.to_string()).with_source(error)
+    }
+
+    /// The application's error inside an [`Error::other`].
+    pub fn get_ref(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self.kind {
+            ErrorKind::Other => self.source.as_deref(),
+            _ => None,
+        }
     }
 
     /// What kind of failure this is.
@@ -132,7 +143,12 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as _)
+        let source = self.source.as_deref()?;
+        match self.kind {
+            // Shown as itself already: its cause comes next, not itself again.
+            ErrorKind::Other => source.source(),
+            _ => Some(source),
+        }
     }
 }
 
@@ -174,5 +190,19 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Io);
         assert_eq!(err.to_string(), "i/o error: boom");
         assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn other_shows_as_the_applications_error_and_skips_it_in_the_chain() {
+        let cause = std::io::Error::other("connection reset");
+        let app = Error::from(cause);
+        let err = Error::other(app);
+        assert_eq!(err.to_string(), "i/o error: connection reset");
+        // The chain goes on with the application's error's cause, not the error again.
+        let source = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("connection reset"));
+        let inner = err.get_ref().unwrap().downcast_ref::<Error>().unwrap();
+        assert_eq!(inner.kind(), ErrorKind::Io);
+        assert!(Error::from(std::io::Error::other("x")).get_ref().is_none());
     }
 }

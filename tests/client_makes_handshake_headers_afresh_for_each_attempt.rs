@@ -1,6 +1,8 @@
 //! `with_handshake_headers` is called for every attempt, and what it gives replaces the
-//! request's headers of the same names: a reconnect presents a fresh token, not the one the
-//! client was built with. Its error and its panic fail the attempt, named, and are retried.
+//! request's headers of the same names and keeps the others: a reconnect presents a fresh
+//! token, not the one the client was built with. Its error and its panics fail the attempt,
+//! named, and are retried; a stuck hook is named at the connect timeout; a header of the
+//! WebSocket handshake's own stops the client, since no retry could send it.
 
 mod support;
 
@@ -15,25 +17,35 @@ use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::{header, HeaderMap, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use ws_health::config::ClientConfig;
 use ws_health::runtime::{Client, ClientEvent};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The values of `name` in a handshake request.
+fn values(request: &Request, name: &str) -> Vec<String> {
+    let values = request.headers().get_all(name).iter();
+    values.map(|v| v.to_str().unwrap().to_owned()).collect()
+}
 
 #[tokio::test]
 async fn client_makes_handshake_headers_afresh_for_each_attempt() {
     support::trace();
-    // Each connection: read the Authorization values of the handshake, report them, and
-    // close with 1012 (service restart), which the client retries.
+    // Each connection: report the handshake's headers, and close with 1012 (service
+    // restart), which the client retries.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (seen_tx, mut seen) = mpsc::unbounded_channel::<Vec<String>>();
+    let (seen_tx, mut seen) = mpsc::unbounded_channel::<[Vec<String>; 3]>();
     tokio::spawn(async move {
         loop {
             let (tcp, _) = listener.accept().await.unwrap();
             let seen_tx = seen_tx.clone();
             #[allow(clippy::result_large_err)] // tungstenite's callback returns a response
             let record = |request: &Request, response: Response| {
-                let values = request.headers().get_all(header::AUTHORIZATION);
-                let values = values.iter().map(|v| v.to_str().unwrap().to_owned());
-                seen_tx.send(values.collect()).unwrap();
+                let names = ["authorization", "x-trace", "x-client"];
+                seen_tx
+                    .send(names.map(|name| values(request, name)))
+                    .unwrap();
                 Ok(response)
             };
             let mut ws = tokio_tungstenite::accept_hdr_async(tcp, record)
@@ -49,10 +61,12 @@ async fn client_makes_handshake_headers_afresh_for_each_attempt() {
     });
 
     let mut request = format!("ws://{addr}").into_client_request().unwrap();
-    request.headers_mut().insert(
+    let headers = request.headers_mut();
+    headers.insert(
         header::AUTHORIZATION,
         HeaderValue::from_static("Bearer stale"),
     );
+    headers.insert("x-client", HeaderValue::from_static("test"));
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let client = Client::builder(request)
@@ -65,13 +79,17 @@ async fn client_makes_handshake_headers_afresh_for_each_attempt() {
             let call = counted.fetch_add(1, Ordering::SeqCst);
             assert!(call != 1, "the token cache is poisoned");
             async move {
-                if call == 0 {
-                    return Err("the token service is down".into());
+                match call {
+                    0 => return Err("the token service is down".into()),
+                    2 => panic!("the token future panicked"),
+                    _ => {}
                 }
                 let mut headers = HeaderMap::new();
                 let token = HeaderValue::try_from(format!("Bearer token-{call}"))?;
                 headers.insert(header::AUTHORIZATION, token);
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(headers)
+                headers.append("x-trace", HeaderValue::from_static("a"));
+                headers.append("x-trace", HeaderValue::from_static("b"));
+                Ok::<_, BoxError>(headers)
             }
         })
         .connect()
@@ -81,6 +99,7 @@ async fn client_makes_handshake_headers_afresh_for_each_attempt() {
     for error in [
         "handshake headers: the token service is down",
         "handshake headers hook panicked: the token cache is poisoned",
+        "handshake headers hook panicked: the token future panicked",
     ] {
         let event = support::runtime::next_client_event(&mut events, |e| {
             matches!(
@@ -95,11 +114,58 @@ async fn client_makes_handshake_headers_afresh_for_each_attempt() {
         assert_eq!(failed, error);
     }
     // Failed attempts never reached the server; the next two did, each with its own token
-    // in place of the one the request was built with.
-    for token in ["Bearer token-2", "Bearer token-3"] {
-        let values = support::within("a handshake", seen.recv()).await.unwrap();
-        assert_eq!(values, [token]);
+    // in place of the one the request was built with, every value of a repeated header, and
+    // the request's other headers.
+    for token in ["Bearer token-3", "Bearer token-4"] {
+        let [authorization, trace, client] =
+            support::within("a handshake", seen.recv()).await.unwrap();
+        assert_eq!(authorization, [token]);
+        assert_eq!(trace, ["a", "b"]);
+        assert_eq!(client, ["test"]);
     }
     client.close();
     client.stopped().await;
+}
+
+/// A client of a port nothing listens on, that gives up at its first failure.
+fn client_giving_up_at_once(connect_timeout: Duration) -> ws_health::runtime::ClientBuilder {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    Client::builder(format!("ws://{addr}")).with_client_config(ClientConfig {
+        connect_timeout,
+        max_retries: Some(0),
+        ..ClientConfig::default()
+    })
+}
+
+#[tokio::test]
+async fn a_handshake_header_of_the_protocol_stops_the_client() {
+    let client = client_giving_up_at_once(Duration::from_secs(10))
+        .with_handshake_headers(|| async {
+            let mut headers = HeaderMap::new();
+            headers.insert("Sec-WebSocket-Key", HeaderValue::from_static("AAAA"));
+            Ok::<_, BoxError>(headers)
+        })
+        .connect()
+        .unwrap();
+    let reason = support::within("the client to stop", client.stopped()).await;
+    assert_eq!(
+        reason,
+        "handshake headers: `sec-websocket-key` belongs to the WebSocket handshake and cannot \
+         be set"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stuck_handshake_headers_hook_is_named_at_the_connect_timeout() {
+    let client = client_giving_up_at_once(Duration::from_secs(3))
+        .with_handshake_headers(std::future::pending::<Result<HeaderMap, BoxError>>)
+        .connect()
+        .unwrap();
+    let reason = support::within("the client to stop", client.stopped()).await;
+    assert_eq!(
+        reason,
+        "gave up at the first failure (client.max_retries = 0): the handshake headers hook did \
+         not finish within the connect timeout (3s)"
+    );
 }

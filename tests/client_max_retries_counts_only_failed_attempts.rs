@@ -129,7 +129,7 @@ async fn client_max_retries_counts_failing_on_connect_hooks() {
     let gave_up = format!("gave up after {MAX_RETRIES} failed retries (client.max_retries): ");
     assert!(reason.starts_with(&gave_up), "{reason}");
     assert!(
-        reason.ends_with(r#"1011 "on-connect hook failed: not subscribed""#),
+        reason.contains(r#"1011 "on-connect hook failed: not subscribed""#),
         "{reason}"
     );
     server.shutdown().await;

@@ -110,8 +110,11 @@ impl ClientBuilder {
     /// headers of the same names.
     ///
     /// `make` runs first in an attempt, under `client.connect_timeout`, before the TCP
-    /// connect. An error or a panic fails the attempt ([`ClientEvent::ConnectFailed`]
-    /// names it) and the client retries after its backoff, as when the server is down.
+    /// connect. An error, a panic or the timeout fails the attempt
+    /// ([`ClientEvent::ConnectFailed`] names it) and the client retries after its backoff,
+    /// as when the server is down. A header of the handshake's own (`Connection`,
+    /// `Upgrade`, `Sec-WebSocket-Version`, `Sec-WebSocket-Key`) or a value that is not
+    /// visible ASCII stops the client: no attempt could send it.
     ///
     /// ```no_run
     /// # async fn run(tokens: std::sync::Arc<TokenSource>) -> ws_health::Result<()> {

@@ -32,7 +32,7 @@ pub(crate) struct Failed {
 }
 
 impl Failed {
-    fn retry(error: impl Into<String>) -> Self {
+    pub(crate) fn retry(error: impl Into<String>) -> Self {
         Failed {
             error: error.into(),
             is_final: false,
@@ -93,19 +93,15 @@ pub(crate) struct Tls {
     pub(crate) config: Option<std::sync::Arc<crate::runtime::tls::rustls::ClientConfig>>,
 }
 
-/// Makes the handshake headers, connects, sets the socket options, and performs the TLS
-/// and WebSocket handshakes.
+/// Connects, sets the socket options, and performs the TLS and WebSocket handshakes with
+/// `request` (from [`handshake_request`]).
 pub(crate) async fn connect(
     target: &Target,
-    headers: Option<&HandshakeHeaders>,
+    request: Request,
     socket: &SocketConfig,
     websocket: WebSocketConfig,
     tls: &Tls,
 ) -> Result<(ClientStream, SocketAddr), Failed> {
-    let mut request = clone_request(&target.request);
-    if let Some(make) = headers {
-        add_headers(&mut request, make_headers(make).await?);
-    }
     let address = format!("{}:{}", target.host, target.port);
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
@@ -181,6 +177,27 @@ fn classify(address: &str, err: tungstenite::Error) -> Failed {
     }
 }
 
+/// The request of one attempt: the client's, with a fresh key and the headers `headers`
+/// makes, if any.
+pub(crate) async fn handshake_request(
+    target: &Target,
+    headers: Option<&HandshakeHeaders>,
+) -> Result<Request, Failed> {
+    let mut request = clone_request(&target.request);
+    if let Some(make) = headers {
+        add_headers(&mut request, make_headers(make).await?)?;
+    }
+    Ok(request)
+}
+
+/// The handshake's own headers, which tungstenite checks or writes as they are.
+const HANDSHAKE_HEADERS: [&str; 4] = [
+    "connection",
+    "upgrade",
+    "sec-websocket-version",
+    "sec-websocket-key",
+];
+
 /// Runs the application's headers hook; its error or panic fails the attempt, to be retried.
 async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
     let failed = |panic: Box<dyn Any + Send>| {
@@ -196,8 +213,22 @@ async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
     }
 }
 
-/// Puts `headers` in `request`, in place of any of the same names.
-fn add_headers(request: &mut Request, headers: HeaderMap) {
+/// Puts `headers` in `request`, in place of any of the same names. Headers no attempt could
+/// send fail for good: retrying would open a socket each time for nothing.
+fn add_headers(request: &mut Request, headers: HeaderMap) -> Result<(), Failed> {
+    for (name, value) in &headers {
+        if HANDSHAKE_HEADERS.contains(&name.as_str()) {
+            return Err(Failed::stop(format!(
+                "handshake headers: `{name}` belongs to the WebSocket handshake and cannot be set"
+            )));
+        }
+        // tungstenite writes header values as text.
+        if value.to_str().is_err() {
+            return Err(Failed::stop(format!(
+                "handshake headers: the value of `{name}` is not visible ASCII"
+            )));
+        }
+    }
     let request = request.headers_mut();
     for name in headers.keys() {
         request.remove(name);
@@ -205,6 +236,7 @@ fn add_headers(request: &mut Request, headers: HeaderMap) {
     for (name, value) in &headers {
         request.append(name, value.clone());
     }
+    Ok(())
 }
 
 fn clone_request(request: &Request) -> Request {

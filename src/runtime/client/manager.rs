@@ -2,6 +2,7 @@
 //! report events, and reconnect by policy.
 
 use std::any::Any;
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, error, info, warn};
 
 use super::backoff::Reconnect;
-use super::connect::{connect, Failed, Target, Tls};
+use super::connect::{connect, handshake_request, ClientStream, Failed, Target, Tls};
 use super::shared::Shared;
 use super::{ClientEvent, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
@@ -56,15 +57,14 @@ impl Manager {
         let reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
+            // A clone: the attempt borrows `self`. Either sees the same close request.
+            let mut close = self.close.clone();
             let attempt = tokio::select! {
-                attempt = tokio::time::timeout(
-                    self.client.connect_timeout,
-                    connect(&self.target, self.headers.as_ref(), &self.socket, self.websocket, &self.tls),
-                ) => attempt,
-                _ = self.close.changed() => break "closed by the application".to_owned(),
+                attempt = self.attempt(started) => attempt,
+                _ = close.changed() => break "closed by the application".to_owned(),
             };
             let next = match attempt {
-                Ok(Ok((mut ws, peer))) => {
+                Ok((mut ws, peer)) => {
                     reconnect.connected(Instant::now());
                     let mut info = ConnectionInfo::new()
                         .with_peer(peer)
@@ -81,7 +81,7 @@ impl Manager {
                     self.connected(conn, started, &mut reconnect, &mut pending)
                         .await
                 }
-                Ok(Err(Failed { error, is_final })) => {
+                Err(Failed { error, is_final }) => {
                     warn!(%error, "connection attempt failed");
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
@@ -91,17 +91,6 @@ impl Manager {
                     } else {
                         Next::Retry(error)
                     }
-                }
-                Err(_) => {
-                    let error = format!(
-                        "no connection to {}:{} within the connect timeout ({:?})",
-                        self.target.host, self.target.port, self.client.connect_timeout
-                    );
-                    warn!(%error, "connection attempt failed");
-                    self.emit(ClientEvent::ConnectFailed {
-                        error: error.clone(),
-                    });
-                    Next::Retry(error)
                 }
             };
             let last = match next {
@@ -204,7 +193,11 @@ impl Manager {
             reconnect.succeeded();
         }
         self.shared.hand_over(conn);
-        self.shared.set_connected(true);
+        // Connected for `send` and `connected()` only once the hook has succeeded: a
+        // connection it failed is closing.
+        if opened && !app_closed {
+            self.shared.set_connected(true);
+        }
 
         let mut end: Disconnect = loop {
             tokio::select! {
@@ -270,6 +263,34 @@ impl Manager {
             return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
         }
         Next::Retry(end.to_string())
+    }
+
+    /// One attempt up to the WebSocket handshake, under `client.connect_timeout`: the
+    /// handshake headers hook first, then the connect and handshakes with what is left.
+    async fn attempt(&self, started: Instant) -> Result<(ClientStream, SocketAddr), Failed> {
+        let timeout = self.client.connect_timeout;
+        let headers = handshake_request(&self.target, self.headers.as_ref());
+        let request = tokio::time::timeout(timeout, headers).await.map_err(|_| {
+            Failed::retry(format!(
+                "the handshake headers hook did not finish within the connect timeout \
+                 ({timeout:?})"
+            ))
+        })??;
+        // A duration, not an instant: `Duration::MAX` ("never") would overflow one.
+        let left = timeout.saturating_sub(started.elapsed());
+        let connect = connect(
+            &self.target,
+            request,
+            &self.socket,
+            self.websocket,
+            &self.tls,
+        );
+        tokio::time::timeout(left, connect).await.map_err(|_| {
+            Failed::retry(format!(
+                "no connection to {}:{} within the connect timeout ({timeout:?})",
+                self.target.host, self.target.port
+            ))
+        })?
     }
 
     /// The application closed the client: hands everything `send` accepted to the

@@ -96,8 +96,11 @@ impl Shared {
         }
     }
 
-    /// Records why the client stopped, unless it had, and wakes `recv`.
+    /// Records why the client stopped, unless it had, and wakes `recv`, `send` and
+    /// `connected`.
     pub(super) fn stop(&self, reason: impl FnOnce() -> String) {
+        // Also when the task was dropped with a connection up (its runtime shut down).
+        self.connected.store(false, Ordering::Release);
         self.stopped.send_if_modified(|stopped| {
             let first = stopped.is_none();
             if first {
