@@ -10,7 +10,7 @@
 //! | `ws_health_connections_opened_total` | counter | | connections supervised |
 //! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
 //! | `ws_health_connections_refused_total` | counter | `answer` | connections over `server.max_connections`: answered HTTP 503 (`503`), or dropped unanswered while 256 refusals are in progress (`none`) |
-//! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `handshake_failed` (TLS or the WebSocket upgrade), `handshake_timeout` (`server.handshake_timeout`; a slowloris shows here). Each is logged at debug only, so the count is what an operator watches |
+//! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `handshake_failed` (TLS or the WebSocket upgrade), `handshake_timeout` (`server.handshake_timeout`; a slowloris shows here). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
 //! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
 //! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
