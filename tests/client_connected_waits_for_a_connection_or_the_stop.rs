@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use ws_health::config::ClientConfig;
 use ws_health::runtime::Client;
 use ws_health::tungstenite::Message;
@@ -44,12 +43,7 @@ async fn client_connected_waits_for_an_on_connect_hook_that_succeeds() {
     let calls = Arc::new(AtomicUsize::new(0));
     let subscribed = Arc::new(AtomicBool::new(false));
     let (counted, done) = (calls.clone(), subscribed.clone());
-    let client = Client::builder(format!("ws://{}", server.local_addr()))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_client_config(support::runtime::client_config(
-            Duration::from_millis(10),
-            Duration::from_millis(10),
-        ))
+    let client = support::runtime::quick_client(&server)
         .with_on_connect(move |_| {
             let call = counted.fetch_add(1, Ordering::SeqCst);
             let done = done.clone();
@@ -79,10 +73,7 @@ async fn client_connected_waits_for_an_on_connect_hook_that_succeeds() {
 #[tokio::test]
 async fn client_connected_fails_with_the_reason_the_client_gave_up() {
     support::trace();
-    // A port nothing listens on.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let addr = support::runtime::closed_port();
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(ClientConfig {
             max_retries: Some(1),

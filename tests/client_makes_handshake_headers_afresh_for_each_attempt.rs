@@ -129,8 +129,7 @@ async fn client_makes_handshake_headers_afresh_for_each_attempt() {
 
 /// A client of a port nothing listens on, that gives up at its first failure.
 fn client_giving_up_at_once(connect_timeout: Duration) -> ws_health::runtime::ClientBuilder {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
+    let addr = support::runtime::closed_port();
     Client::builder(format!("ws://{addr}")).with_client_config(ClientConfig {
         connect_timeout,
         max_retries: Some(0),

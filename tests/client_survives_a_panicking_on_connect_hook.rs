@@ -6,9 +6,8 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::ClientEvent;
 use ws_health::Initiator;
 
 #[tokio::test]
@@ -17,12 +16,7 @@ async fn client_survives_a_panicking_on_connect_hook() {
     let server = support::runtime::echo_server().await;
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let client = Client::builder(format!("ws://{}", server.local_addr()))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_client_config(support::runtime::client_config(
-            Duration::from_millis(10),
-            Duration::from_millis(10),
-        ))
+    let client = support::runtime::quick_client(&server)
         .with_on_connect(move |_| {
             let call = counted.fetch_add(1, Ordering::SeqCst);
             assert!(call != 0, "the hook's call panicked");

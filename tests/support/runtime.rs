@@ -78,6 +78,16 @@ pub async fn thread_name(mut conn: Connection) {
     }
 }
 
+/// A client of `server` that pings rarely and retries after 10 ms.
+pub fn quick_client(server: &Server) -> ws_health::runtime::ClientBuilder {
+    ws_health::runtime::Client::builder(format!("ws://{}", server.local_addr()))
+        .with_supervisor(quiet_supervisor())
+        .with_client_config(client_config(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+}
+
 /// The next client event that `wanted` picks, skipping the others.
 pub async fn next_client_event(
     events: &mut broadcast::Receiver<ClientEvent>,
