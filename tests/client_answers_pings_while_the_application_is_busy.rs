@@ -14,7 +14,7 @@ use ws_health::Status;
 async fn client_answers_pings_while_the_application_is_busy() {
     support::trace();
     let (conns_tx, mut conns) = tokio::sync::mpsc::unbounded_channel();
-    let timeout = Duration::from_millis(500);
+    let timeout = Duration::from_millis(1500);
     let server = Server::builder(support::runtime::supervisor(
         Duration::from_millis(100),
         timeout,
@@ -33,7 +33,7 @@ async fn client_answers_pings_while_the_application_is_busy() {
     let server_side = conns.recv().await.unwrap();
 
     // The application's thread is busy (blocked, not a runtime worker) for two ping timeouts:
-    // ten ping intervals.
+    // thirty ping intervals.
     std::thread::sleep(timeout * 2);
 
     assert_eq!(server_side.health().status(), Status::Healthy);

@@ -11,9 +11,11 @@ use tokio::time::Instant;
 use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::Initiator;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// On the real clock: a paused one would jump ahead whenever loopback delivery lags behind
+/// the runtime, firing the handshake and close timeouts of a test about another.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[tokio::test(start_paused = true)]
+#[tokio::test]
 async fn client_cuts_off_an_on_connect_hook_at_the_connect_timeout() {
     support::trace();
     let server = Server::builder(support::runtime::quiet_supervisor())
@@ -39,7 +41,6 @@ async fn client_cuts_off_an_on_connect_hook_at_the_connect_timeout() {
     let mut events = client.events();
     let started = hooked.recv().await.unwrap();
 
-    // `within` runs on the paused clock too: 10 s, twice the connect timeout.
     let (disconnect, at) = support::within("the hook to be cut off", async {
         loop {
             match events.recv().await.unwrap() {
@@ -59,10 +60,14 @@ async fn client_cuts_off_an_on_connect_hook_at_the_connect_timeout() {
         (Initiator::Application, 1011, "on-connect hook timed out"),
         "{disconnect}"
     );
-    // The handshake took no time on the paused clock: the hook had the whole timeout, and
-    // the close handshake adds nothing on loopback.
+    // The hook had what the handshakes left of the timeout (a few milliseconds on
+    // loopback, up to a second allowed on a loaded machine), and the close handshake ended
+    // within its 300 ms timeout (late on a loaded machine: a second more allowed).
     let took = at - started;
-    assert_eq!(took, CONNECT_TIMEOUT, "cut off after {took:?}");
+    assert!(
+        took >= CONNECT_TIMEOUT / 2 && took < CONNECT_TIMEOUT + Duration::from_secs(1),
+        "cut off after {took:?}"
+    );
     assert!(
         matches!(
             events.recv().await.unwrap(),

@@ -47,8 +47,10 @@ async fn override_default_degrades_on_slow_pongs_and_recovers() {
         [Healthy, Degraded, Healthy],
         "{outcome:?}"
     );
-    // Three fast pongs, at least one slow one, one fast again: each a run of the override.
-    assert!(outcome.runs >= 5, "{outcome:?}");
+    // At least one slow pong and one fast again, each a run of the override (five or more
+    // when the three pongs before the held ones are fast, as they are but on a machine that
+    // stalls for the 400 ms bound, which only moves the same sequence earlier).
+    assert!(outcome.runs >= 2, "{outcome:?}");
     assert_eq!(outcome.end.initiator, Initiator::Application);
     assert_eq!(outcome.end.code, 1000);
 }
