@@ -29,6 +29,10 @@ impl Write for Captured {
 /// Serves one echo through a server with the subscriber filtered by `filter`; what it printed
 /// and the client's address (the server's peer).
 async fn served_once(filter: &str) -> (String, std::net::SocketAddr) {
+    // One test at a time: tracing caches each callsite's interest across every subscriber
+    // alive, and one registered while the other test's is being set up can miss its filter.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one = ONE_AT_A_TIME.lock().await;
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
