@@ -35,7 +35,11 @@ async fn default_ping_payloads_differ_from_ping_to_ping() {
     // (about 1 run in 34,000), more than two almost never; a pool that is not random would
     // show many.
     let distinct: HashSet<_> = payloads.iter().collect();
-    assert!(distinct.len() >= payloads.len() - 1, "{} distinct", distinct.len());
+    assert!(
+        distinct.len() >= payloads.len() - 1,
+        "{} distinct",
+        distinct.len()
+    );
     for pair in payloads.windows(2) {
         assert_eq!(pair[0].len(), 4);
         assert_eq!(

@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
@@ -14,6 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::{signal, Shared};
 use super::Disconnect;
+use crate::check::{CancelOnDrop, Probe};
 use crate::{frame, Error, ErrorKind, Health, Result, Stats};
 
 /// A supervised connection, as the application sees it: receive with
@@ -152,6 +154,62 @@ impl Sender {
                 Ok(()) => return Ok(()),
             }
             changed.await;
+        }
+    }
+
+    /// Sends `message` and waits up to `timeout` for the first inbound message `matches`
+    /// accepts, which comes back here instead of going to [`recv`](Connection::recv): a
+    /// subscription's acknowledgement awaited in a client's on-connect hook, the reply to a
+    /// request. Other messages reach `recv` as usual.
+    ///
+    /// The expectation is in place before `message` is queued, so no answer comes too early
+    /// for it. Requests waiting at once, and checks' [`CheckContext::request`], each take the
+    /// first message they accept, oldest first. Messages are matched as they are read: one
+    /// behind `queues.inbound` unread messages waits until the application reads on.
+    /// Cancelling the future forgets the expectation.
+    ///
+    /// ```no_run
+    /// # async fn run(sender: ws_health::Sender) -> ws_health::Result<()> {
+    /// use std::time::Duration;
+    /// use ws_health::tungstenite::Message;
+    ///
+    /// let subscribe = Message::text(r#"{"op":"subscribe","channel":"trades"}"#);
+    /// let ack = sender
+    ///     .request(subscribe, Duration::from_secs(5), |m: &Message| {
+    ///         m.to_text().is_ok_and(|t| t.contains(r#""op":"subscribed""#))
+    ///     })
+    ///     .await?;
+    /// # drop(ack); Ok(()) }
+    /// ```
+    ///
+    /// [`CheckContext::request`]: crate::check::CheckContext::request
+    ///
+    /// # Errors
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when no answer came in time;
+    /// [`ErrorKind::Closed`] once the connection is closing or closed;
+    /// [`ErrorKind::InvalidInput`] for a message over the size limit.
+    pub async fn request<F>(
+        &self,
+        message: Message,
+        timeout: Duration,
+        matches: F,
+    ) -> Result<Message>
+    where
+        F: Fn(&Message) -> bool + Send + Sync + 'static,
+    {
+        let ticket = self
+            .shared
+            .expect(None, Box::new(matches))
+            .map_err(|_| Error::closed())?;
+        let _forget = CancelOnDrop::new(&*self.shared, ticket);
+        self.send(message).await?;
+        let answer = poll_fn(|cx| self.shared.poll_expect(ticket, cx));
+        match tokio::time::timeout(timeout, answer).await {
+            Ok(answer) => answer.map_err(|_| Error::closed()),
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("no answer within {timeout:?}"),
+            )),
         }
     }
 

@@ -42,20 +42,8 @@ impl Probe for Shared {
     }
 
     fn submit_expect(&self, matcher: Matcher) -> Result<Ticket, ProbeError> {
-        let mut inner = self.lock();
-        if inner.ended.is_some() {
-            return Err(ProbeError::Closed);
-        }
-        let ticket = Shared::ticket(&mut inner);
         let polling = self.polling_check.load(Ordering::Relaxed);
-        inner.expects.push(Expectation {
-            ticket,
-            check: (polling != NOT_POLLING).then_some(polling),
-            matcher,
-            answer: None,
-            waker: None,
-        });
-        Ok(ticket)
+        self.expect((polling != NOT_POLLING).then_some(polling), matcher)
     }
 
     fn poll_expect(
@@ -101,6 +89,28 @@ impl Probe for Shared {
 }
 
 impl Shared {
+    /// Registers `matcher` for check `check`, or for the application (`None`: its
+    /// `Sender::request`, which must not read `polling_check`, set by the driver's thread).
+    pub(crate) fn expect(
+        &self,
+        check: Option<usize>,
+        matcher: Matcher,
+    ) -> Result<Ticket, ProbeError> {
+        let mut inner = self.lock();
+        if inner.ended.is_some() {
+            return Err(ProbeError::Closed);
+        }
+        let ticket = Shared::ticket(&mut inner);
+        inner.expects.push(Expectation {
+            ticket,
+            check,
+            matcher,
+            answer: None,
+            waker: None,
+        });
+        Ok(ticket)
+    }
+
     /// The pong of ping `ticket`, or `Pending`; `waker` is woken when it comes (the driver's
     /// inline ping passes none: it polls its runs after every pong it matches).
     pub(crate) fn pong_for(

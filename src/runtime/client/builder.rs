@@ -154,7 +154,8 @@ impl ClientBuilder {
     }
 
     /// Runs `hook` after every connect, before the queued messages go out and before the
-    /// application receives from the new connection: re-subscribe, resume, authenticate.
+    /// application receives from the new connection: re-subscribe, resume, authenticate
+    /// (await the server's answer with [`Sender::request`]).
     /// An error or a panic closes the connection with 1011 and counts as a failed attempt;
     /// [`Error::other`] makes one from the application's own error.
     ///

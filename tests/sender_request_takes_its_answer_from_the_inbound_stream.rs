@@ -1,0 +1,123 @@
+//! `Sender::request` sends a message and takes the first inbound message its predicate
+//! accepts, out of the application's stream: a subscription's acknowledgement awaited in a
+//! client's on-connect hook. Other messages reach `recv` in order; a request that times out
+//! or is cancelled leaves later messages to `recv`; one whose connection ends says so.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{mock_transport, ms};
+use ws_health::tungstenite::Message;
+use ws_health::{Error, Supervisor};
+
+fn is(text: &'static str) -> impl Fn(&Message) -> bool + Send + Sync + 'static {
+    move |m: &Message| m.to_text().is_ok_and(|t| t == text)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_answer_goes_to_the_request_and_the_rest_to_recv() {
+    let (transport, mut peer) = mock_transport::pair();
+    let mut conn = Supervisor::new().supervise(transport);
+    let sender = conn.sender();
+    let request = tokio::spawn(async move {
+        sender
+            .request(Message::text("subscribe"), ms(5000), is("ack"))
+            .await
+    });
+    assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+    peer.text("tick 1");
+    peer.text("ack");
+    peer.text("tick 2");
+    let answer = support::within("the answer", request).await.unwrap();
+    assert_eq!(answer.unwrap(), Message::text("ack"));
+    assert_eq!(conn.recv().await, Some(Message::text("tick 1")));
+    assert_eq!(conn.recv().await, Some(Message::text("tick 2")));
+    // The answer was taken once: a second "ack" is the application's.
+    peer.text("ack");
+    assert_eq!(conn.recv().await, Some(Message::text("ack")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_that_times_out_or_is_cancelled_leaves_later_messages_to_recv() {
+    let (transport, mut peer) = mock_transport::pair();
+    let mut conn = Supervisor::new().supervise(transport);
+    let sender = conn.sender();
+
+    let err = sender
+        .request(Message::text("subscribe"), ms(1000), is("ack"))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(err.to_string(), "no answer within 1s");
+    assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+
+    let cancelled = sender.request(Message::text("again"), ms(1000), is("ack"));
+    let _ = tokio::time::timeout(ms(10), cancelled).await;
+    assert_eq!(peer.recv().await, Some(Message::text("again")));
+
+    peer.text("ack");
+    let next = support::within("the ack, for recv", conn.recv()).await;
+    assert_eq!(next, Some(Message::text("ack")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_request_on_a_connection_that_ends_fails_as_closed() {
+    let (transport, peer) = mock_transport::pair();
+    let conn = Supervisor::new().supervise(transport);
+    let sender = conn.sender();
+    let request = tokio::spawn(async move {
+        sender
+            .request(Message::text("subscribe"), ms(5000), is("ack"))
+            .await
+    });
+    peer.close(1001, "going away");
+    let err = support::within("the request to fail", request)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_closed(), "{err:?}");
+    // And one made after the end fails at once.
+    let err = conn
+        .sender()
+        .request(Message::text("x"), ms(5000), is("ack"))
+        .await;
+    assert!(err.unwrap_err().is_closed());
+}
+
+/// The use it was made for: a client's on-connect hook subscribes and waits for the ack (an
+/// echo server's echo here), which the application never sees.
+#[tokio::test]
+async fn a_clients_on_connect_hook_awaits_its_acknowledgement() {
+    support::trace();
+    let server = support::runtime::echo_server().await;
+    let mut client = support::runtime::quick_client(&server)
+        .with_on_connect(|sender| async move {
+            let ack = sender
+                .request(
+                    Message::text("subscribe"),
+                    Duration::from_secs(5),
+                    is("subscribe"),
+                )
+                .await?;
+            if ack != Message::text("subscribe") {
+                return Err(Error::other(format!("unexpected ack {ack:?}")));
+            }
+            Ok(())
+        })
+        .connect()
+        .unwrap();
+    support::within("the connection", client.connected())
+        .await
+        .unwrap();
+    client.send(Message::text("hello")).await.unwrap();
+    let first = support::within("the echo", client.recv()).await.unwrap();
+    assert_eq!(
+        first,
+        Message::text("hello"),
+        "the ack reached the application"
+    );
+    client.close();
+    client.stopped().await;
+    server.shutdown().await;
+}
