@@ -209,7 +209,25 @@ fn schedule_next_check(c: &mut Criterion) {
 
 use std::future::Future;
 
+/// What a connection holds inline, in bytes: the streams, and ws-health's driver future
+/// (over the in-memory transport, which is smaller than a TCP stream's `LeanStream`).
+fn print_sizes() {
+    use std::mem::size_of;
+    use tokio::net::TcpStream;
+    let rt = paused_runtime();
+    let _guard = rt.enter();
+    let counter = Arc::new(Counter::default());
+    let (_conn, driver) = supervisor().attach(MemoryTransport::new(true, counter), None);
+    println!(
+        "sizes: LeanStream<TcpStream> {} B, WebSocketStream<TcpStream> {} B, driver future {} B",
+        size_of::<ws_health::LeanStream<TcpStream>>(),
+        size_of::<tokio_tungstenite::WebSocketStream<TcpStream>>(),
+        std::mem::size_of_val(&driver),
+    );
+}
+
 fn main() {
+    print_sizes();
     for kind in [Kind::WsHealth, Kind::Handwritten] {
         let (per_cycle, per_conn) = allocation_report(kind);
         println!(
