@@ -26,9 +26,11 @@ pub struct Stats {
     /// Pings flushed to the socket, and pings answered before their flush completed.
     pub pings_sent: u64,
     /// Pings of ours that were answered (a pong that also answers earlier pings, as RFC 6455
-    /// allows, counts once for each).
+    /// allows, counts once for each). A pong that comes after its ping was counted missed
+    /// is not counted here, nor taken as a latency sample.
     pub pongs_received: u64,
-    /// Pings that went unanswered within their check's timeout.
+    /// Pings that went unanswered within their check's timeout, including pings that never
+    /// left our socket (a peer that stopped reading), which `pings_sent` does not count.
     pub pings_missed: u64,
     /// Application messages delivered to the application.
     pub messages_received: u64,

@@ -54,6 +54,8 @@ async fn a_pong_for_a_cut_off_later_ping_still_answers_the_earlier() {
     let stats = conn.stats();
     assert_eq!(stats.pings_missed, 1, "only the quick check's: {stats:?}");
     assert_eq!(stats.latency, ms(100), "the keepalive's round trip");
+    // The quick check's ping, counted missed, is not also counted answered.
+    assert_eq!(stats.pongs_received, 1, "only the keepalive's: {stats:?}");
     // The quick check is not critical: Degraded, not Unhealthy, and no close.
     assert_eq!(
         conn.health().status(),

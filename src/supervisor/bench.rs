@@ -6,7 +6,7 @@ use std::task::Waker;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use super::in_flight::{PendingPing, PingState, Wakers};
+use super::in_flight::{PendingPing, PingState, Rtts, Wakers};
 use super::shared::Inner;
 use crate::stats::StatsCell;
 
@@ -42,9 +42,16 @@ impl PongTable {
     /// Matches one pong arriving at `now` as the driver does (RTTs recorded in the stats);
     /// then puts the answered pings back in flight, so the next call does the same work.
     pub fn answer(&mut self, payload: &[u8], now: Instant) -> bool {
-        let matched =
-            self.inner
-                .answer_pong(payload, now, &self.stats, Waker::noop(), &mut Wakers::new());
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        let matched = self.inner.answer_pong(
+            payload,
+            now,
+            &self.stats,
+            Waker::noop(),
+            &mut wakers,
+            &mut rtts,
+        );
+        rtts.into_iter().for_each(crate::metrics::rtt);
         for ping in &mut self.inner.pings {
             ping.state = PingState::Flushed(now);
         }

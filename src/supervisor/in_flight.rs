@@ -66,6 +66,9 @@ pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
 /// Wakers to wake once the connection's lock is released: a waker may run code of its own.
 pub(crate) type Wakers = SmallVec<[Waker; 2]>;
 
+/// The round-trip times one pong answered: one, or two when it also answers the ping before.
+pub(crate) type Rtts = SmallVec<[Duration; 2]>;
+
 /// Takes the waker of the future awaiting a probe's answer into `wakers`. A check polled
 /// directly by the driver holds the driver's own waker, and the driver polls its running
 /// checks after every answer anyway: that one is left out. A future inside a combinator that
@@ -105,8 +108,10 @@ impl Inner {
     }
 
     /// Matches a pong to the ping it answers, which answers every earlier ping too
-    /// (RFC 6455 §5.5.3): records their round-trip times, and takes the wakers to wake into
-    /// `wakers` (see [`take_waker`]). False for an unsolicited pong.
+    /// (RFC 6455 §5.5.3): records their round-trip times in `stats`, puts them in `rtts` for
+    /// the metrics (recorded by the caller, outside the lock: the recorder is the
+    /// application's), and takes the wakers to wake into `wakers` (see [`take_waker`]).
+    /// False for an unsolicited pong.
     pub(crate) fn answer_pong(
         &mut self,
         payload: &[u8],
@@ -114,6 +119,7 @@ impl Inner {
         stats: &StatsCell,
         driver: &Waker,
         wakers: &mut Wakers,
+        rtts: &mut Rtts,
     ) -> bool {
         let matched = self.pings.iter().position(|p| {
             p.payload == payload && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
@@ -132,8 +138,12 @@ impl Inner {
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
                 take_waker(&mut ping.waker, driver, wakers);
-                stats.record_rtt(rtt);
-                crate::metrics::rtt(rtt);
+                // An orphan's check timed out: counted missed, its late round trip is not
+                // a pong received, nor a sample of the latency.
+                if !ping.orphaned {
+                    stats.record_rtt(rtt);
+                    rtts.push(rtt);
+                }
             }
         }
         if self.pings.iter().any(|p| p.orphaned) {
@@ -163,8 +173,11 @@ mod tests {
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));
         let later = start + Duration::from_millis(5);
-        let mut wakers = Wakers::new();
-        assert!(inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers));
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        let answered =
+            inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+        assert!(answered);
+        assert_eq!(rtts.len(), 2);
         let seen = stats.snapshot(start + Duration::from_millis(5));
         // The flushed one was counted at its flush (not here); the other one now.
         assert_eq!(seen.pings_sent, 1);

@@ -180,7 +180,7 @@ impl Supervisor {
         let shared = Arc::new(Shared::new(id, info, queues, max_message_size));
         let connection = Connection::new(shared.clone());
         if let Some(observer) = &shared.observer {
-            observer.opened(&connection, shared.peer);
+            observer::call_observer("opened", || observer.opened(&connection, shared.peer));
         }
         let driver = driver::run(ws, write_progress, shared, plan).instrument(span);
         (connection, driver)

@@ -52,6 +52,16 @@ pub trait Observer: Send + Sync + 'static {
     }
 }
 
+/// Runs one call of an application's observer. A panic is logged, not let through: it
+/// would end the connection's driver, or the call that attaches it, and leave the observer
+/// with an open connection it is never told the end of.
+pub(crate) fn call_observer(event: &'static str, call: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+        let panic = crate::error::panic_message(&*panic);
+        tracing::error!(event, panic, "observer panicked");
+    }
+}
+
 /// What the supervisor knows about a connection beyond its transport: for
 /// [`Supervisor::attach_with`](super::Supervisor::attach_with).
 ///

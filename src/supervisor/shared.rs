@@ -38,6 +38,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::health_cell::HealthCell;
 use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
+use super::observer::call_observer;
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
 use crate::check::{ProbeError, Ticket};
 use crate::config::Queues;
@@ -241,15 +242,8 @@ impl Shared {
                 return false;
             }
             end.unsent = inner.outbound.len();
-            if end.unsent > 0 {
-                tracing::warn!(
-                    unsent = end.unsent,
-                    "connection ended with queued messages unsent"
-                );
-            }
             inner.ended = Some(Box::new(end.clone()));
             self.signal(&inner, signal::ENDED, true);
-            crate::metrics::closed(end);
             // Their futures see the end (`ProbeError::Closed`) when polled.
             let Inner { pings, expects, .. } = &mut *inner;
             let slots = pings.iter_mut().map(|p| &mut p.waker);
@@ -259,12 +253,22 @@ impl Shared {
             inner.pings.clear();
             inner.expects.clear();
         }
+        // Outside the lock: a subscriber or a recorder may call back into this connection.
+        if end.unsent > 0 {
+            tracing::warn!(
+                unsent = end.unsent,
+                "connection ended with queued messages unsent"
+            );
+        }
+        crate::metrics::closed(end);
+        // The observer before the waiters: one that wakes from `closed()` finds the
+        // connection gone from the hub.
+        if let Some(observer) = &self.observer {
+            call_observer("closed", || observer.closed(self.id, end));
+        }
         wakers.into_iter().for_each(Waker::wake);
         self.recv_waker.wake();
         self.changed.notify_waiters();
-        if let Some(observer) = &self.observer {
-            observer.closed(self.id, end);
-        }
         true
     }
 

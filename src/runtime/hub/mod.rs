@@ -148,8 +148,10 @@ impl Hub {
     ///
     /// A subscriber that falls more than 1024 events behind gets
     /// [`RecvError::Lagged`](tokio::sync::broadcast::error::RecvError::Lagged) and resumes
-    /// with the latest; read [`counts`](Hub::counts) or [`snapshot`](Hub::snapshot) to
-    /// resynchronise.
+    /// with the oldest of the last 1024 events, some of them older than what
+    /// [`counts`](Hub::counts) and [`snapshot`](Hub::snapshot) show at that moment: to
+    /// resynchronise, take a snapshot and then apply the events in order, each of which
+    /// only moves a connection forward (opened, status changed, closed).
     pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
         self.inner.events.subscribe()
     }

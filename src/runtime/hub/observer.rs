@@ -54,15 +54,17 @@ impl Observer for HubObserver {
             let entry = conns.remove(&id);
             (entry, conns.is_empty())
         };
+        // The event first: a `wait_empty` that returns has every Closed event to read.
+        if let Some(entry) = entry {
+            let _ = self.hub.events.send(HubEvent::Closed {
+                id,
+                side: self.side,
+                peer: entry.peer,
+                disconnect: end.clone(),
+            });
+        }
         if empty {
             self.hub.emptied.notify_waiters();
         }
-        let Some(entry) = entry else { return };
-        let _ = self.hub.events.send(HubEvent::Closed {
-            id,
-            side: self.side,
-            peer: entry.peer,
-            disconnect: end.clone(),
-        });
     }
 }

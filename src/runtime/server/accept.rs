@@ -208,6 +208,7 @@ fn spawn<S, F>(
         }
         Err(err) => {
             warn!(parent: &span, error = %err, "dropping connection: could not move it to a worker");
+            crate::metrics::dropped(crate::metrics::Dropped::WorkerHandoff);
         }
     }
 }

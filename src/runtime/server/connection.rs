@@ -74,6 +74,7 @@ async fn supervise(
         Ok(stream) => stream,
         Err(err) => {
             warn!(error = %err, "dropping connection: a worker could not register it");
+            crate::metrics::dropped(crate::metrics::Dropped::WorkerHandoff);
             return None;
         }
     };

@@ -10,6 +10,7 @@ use tracing::{debug, warn};
 use super::{later, Closing, Driver};
 use crate::error::panic_message;
 use crate::policy::{Action, ActionEvent, LogLevel, Transition};
+use crate::supervisor::observer::call_observer;
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;
 use crate::supervisor::{Disconnect, Initiator, Transport};
@@ -55,7 +56,9 @@ impl<S: Transport> Driver<S> {
         // on the event reads the new status.
         self.shared.health.set(status.clone());
         if let Some(observer) = &self.shared.observer {
-            observer.status_changed(self.shared.id, t.from, &status);
+            call_observer("status_changed", || {
+                observer.status_changed(self.shared.id, t.from, &status);
+            });
         }
         self.gauge.status_changed(name, t.to);
     }

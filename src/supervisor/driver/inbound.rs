@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, trace};
 
 use super::{later, Closing, Driver};
-use crate::supervisor::in_flight::{take_waker, Wakers};
+use crate::supervisor::in_flight::{take_waker, Rtts, Wakers};
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 impl<S: Transport> Driver<S> {
@@ -67,13 +67,18 @@ impl<S: Transport> Driver<S> {
         match message {
             Message::Text(_) | Message::Binary(_) => self.deliver(message, waker, now),
             Message::Pong(payload) => {
-                let mut wakers = Wakers::new();
+                let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
                 let stats = &self.shared.stats;
                 // The lock is released at the end of this statement, before any wake.
-                let answered =
-                    self.shared
-                        .lock()
-                        .answer_pong(&payload, now, stats, waker, &mut wakers);
+                let answered = self.shared.lock().answer_pong(
+                    &payload,
+                    now,
+                    stats,
+                    waker,
+                    &mut wakers,
+                    &mut rtts,
+                );
+                rtts.into_iter().for_each(crate::metrics::rtt);
                 wakers.into_iter().for_each(Waker::wake);
                 if answered {
                     self.poll_runs = true;
