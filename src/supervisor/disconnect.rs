@@ -21,7 +21,9 @@ pub enum Initiator {
 ///
 /// `code` follows RFC 6455, including the two codes that only ever describe a close
 /// locally: 1005 when the peer's close frame had no code, 1006 when the connection ended
-/// without a close frame at all.
+/// without a close frame at all. A peer's close with a code no endpoint may send (1005,
+/// 999, 2000, …) reads as 1002 "Protocol violation", from the peer: tungstenite answers it
+/// with that code and does not keep the one the peer sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Disconnect {
