@@ -87,23 +87,19 @@ async fn once(client: &mut Client, url: &str, config: &Config, json: bool) -> Re
     })
     .await;
     client.close();
-    let _ = tokio::time::timeout(Duration::from_secs(2), client.stopped()).await;
-    match answered {
+    let error = match answered {
         Ok(Some(rtt)) => {
             report(url, json, Some(rtt), None);
-            Ok(())
+            // A server that answered the ping answers the close: end it cleanly.
+            let _ = tokio::time::timeout(Duration::from_secs(2), client.stopped()).await;
+            return Ok(());
         }
-        Ok(None) => {
-            let error = "the connection closed before the first pong".to_owned();
-            report(url, json, None, Some(&error));
-            Err(Failure::failed(format!("probe of {url} failed: {error}")))
-        }
-        Err(_) => {
-            let error = format!("no pong within the ping timeout ({timeout:?})");
-            report(url, json, None, Some(&error));
-            Err(Failure::failed(format!("probe of {url} failed: {error}")))
-        }
-    }
+        Ok(None) => "the connection closed before the first pong".to_owned(),
+        // No wait for the close: a peer that answers no ping will not answer it either.
+        Err(_) => format!("no pong within the ping timeout ({timeout:?})"),
+    };
+    report(url, json, None, Some(&error));
+    Err(Failure::failed(format!("probe of {url} failed: {error}")))
 }
 
 fn report(url: &str, json: bool, rtt: Option<Duration>, error: Option<&str>) {
