@@ -85,6 +85,67 @@ async fn a_request_on_a_connection_that_ends_fails_as_closed() {
     assert!(err.unwrap_err().is_closed());
 }
 
+/// The peer's answer and its close in one read: the answer is still the request's, not lost
+/// to the end that follows it (an error reply before a close, say).
+#[tokio::test(start_paused = true)]
+async fn an_answer_read_together_with_the_close_still_reaches_the_request() {
+    let (transport, mut peer) = mock_transport::pair();
+    let conn = Supervisor::new().supervise(transport);
+    let sender = conn.sender();
+    let request = tokio::spawn(async move {
+        let is_error = |m: &Message| m.to_text().is_ok_and(|t| t.starts_with("error"));
+        sender
+            .request(Message::text("subscribe"), ms(5000), is_error)
+            .await
+    });
+    assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+    peer.text("error: no such feed");
+    peer.close(1008, "bad request");
+    peer.end();
+    let answer = support::within("the answer", request).await.unwrap();
+    assert_eq!(answer.unwrap(), Message::text("error: no such feed"));
+}
+
+/// A message that arrives while a request waits for room in the outbound queue is not its
+/// answer: the request's message has not gone out yet.
+#[tokio::test(start_paused = true)]
+async fn a_message_before_the_request_went_out_is_not_its_answer() {
+    let (transport, mut peer) = mock_transport::pair();
+    let mut conn = Supervisor::new().supervise(transport);
+    // A transport that takes nothing: the outbound queue (64) stays full.
+    peer.hold_writes();
+    let sender = conn.sender();
+    while sender.try_send(Message::text("filler")).is_ok() {}
+    tokio::task::yield_now().await;
+    assert!(
+        sender.try_send(Message::text("filler")).is_err(),
+        "the queue has room"
+    );
+    let waiting = conn.sender();
+    let request = tokio::spawn(async move {
+        waiting
+            .request(Message::text("subscribe"), ms(5000), is("ack"))
+            .await
+    });
+    // The request waits for room; an "ack" now is the application's.
+    tokio::task::yield_now().await;
+    assert!(!request.is_finished());
+    peer.text("ack");
+    let early = support::within("the early ack, for recv", conn.recv()).await;
+    assert_eq!(early, Some(Message::text("ack")));
+    peer.release_writes();
+    loop {
+        match support::within("the request's message", peer.recv()).await {
+            Some(m) if m == Message::text("subscribe") => break,
+            Some(_) => {}
+            None => panic!("the connection ended"),
+        }
+    }
+    peer.text("ack");
+    let answer = support::within("the answer", request).await.unwrap();
+    assert_eq!(answer.unwrap(), Message::text("ack"));
+}
+
 /// The use it was made for: a client's on-connect hook subscribes and waits for the ack (an
 /// echo server's echo here), which the application never sees.
 #[tokio::test]

@@ -185,15 +185,9 @@ impl fmt::Debug for CheckContext {
 }
 
 /// Drops the probe's slot when the waiting future is dropped before its answer.
-pub(crate) struct CancelOnDrop<'a> {
+struct CancelOnDrop<'a> {
     probe: &'a dyn Probe,
     ticket: Ticket,
-}
-
-impl<'a> CancelOnDrop<'a> {
-    pub(crate) fn new(probe: &'a dyn Probe, ticket: Ticket) -> Self {
-        CancelOnDrop { probe, ticket }
-    }
 }
 
 impl Drop for CancelOnDrop<'_> {

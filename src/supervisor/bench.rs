@@ -31,6 +31,7 @@ impl PongTable {
                 state: PingState::Flushed(now),
                 waker: None,
                 orphaned: false,
+                missed: false,
             })
             .collect();
         PongTable {

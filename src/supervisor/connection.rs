@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::{signal, Shared};
 use super::Disconnect;
-use crate::check::{CancelOnDrop, Probe};
+use crate::check::{Matcher, Probe, Ticket};
 use crate::{frame, Error, ErrorKind, Health, Result, Stats};
 
 /// A supervised connection, as the application sees it: receive with
@@ -162,11 +162,18 @@ impl Sender {
     /// subscription's acknowledgement awaited in a client's on-connect hook, the reply to a
     /// request. Other messages reach `recv` as usual.
     ///
-    /// The expectation is in place before `message` is queued, so no answer comes too early
-    /// for it. Requests waiting at once, and checks' [`CheckContext::request`], each take the
-    /// first message they accept, oldest first. Messages are matched as they are read: one
-    /// behind `queues.inbound` unread messages waits until the application reads on.
-    /// Cancelling the future forgets the expectation.
+    /// The expectation is registered as `message` is queued (after waiting for room in the
+    /// queue), so no answer comes too early for it and none that came before is taken.
+    /// Requests waiting at once, and checks' [`CheckContext::request`], each take the first
+    /// message they accept, oldest first. `matches` runs on the connection's task with its
+    /// lock held: keep it a pure look at the message (calling this connection's `Sender`
+    /// from it deadlocks). Messages are matched as they are read, and reading pauses while
+    /// `queues.inbound` messages wait for [`recv`](Connection::recv): an answer behind them
+    /// is not read, and the request times out. In a client's on-connect hook, where the
+    /// application cannot read yet, a server that sends more than `queues.inbound` messages
+    /// before its answer needs a larger `queues.inbound`.
+    /// An answer delivered as the timeout fires is returned, not lost. Cancelling the future
+    /// forgets the expectation, and drops (logged at debug) an answer that came meanwhile.
     ///
     /// ```no_run
     /// # async fn run(sender: ws_health::Sender) -> ws_health::Result<()> {
@@ -197,19 +204,37 @@ impl Sender {
     where
         F: Fn(&Message) -> bool + Send + Sync + 'static,
     {
-        let ticket = self
-            .shared
-            .expect(None, Box::new(matches))
-            .map_err(|_| Error::closed())?;
-        let _forget = CancelOnDrop::new(&*self.shared, ticket);
-        self.send(message).await?;
+        // Registered with the message, under one lock, once the queue has room: a message
+        // that arrives while the request waits for room is not taken for its answer.
+        let mut matcher: Option<Matcher> = Some(Box::new(matches));
+        let mut message = message;
+        let ticket = loop {
+            let changed = self.shared.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let mut ticket = None;
+            let queued = self.shared.push_outbound_with(message, true, |inner| {
+                let matcher = matcher.take().expect("queued once");
+                ticket = Some(Shared::expect_locked(inner, None, matcher));
+            });
+            match queued {
+                Ok(()) => break ticket.expect("registered with the message"),
+                Err(TrySendError::Full(m)) => message = m,
+                Err(err) => return Err(err.into()),
+            }
+            changed.await;
+        };
+        let _forget = ForgetOnDrop {
+            shared: &self.shared,
+            ticket,
+        };
         let answer = poll_fn(|cx| self.shared.poll_expect(ticket, cx));
         match tokio::time::timeout(timeout, answer).await {
             Ok(answer) => answer.map_err(|_| Error::closed()),
-            Err(_) => Err(Error::new(
-                ErrorKind::Timeout,
-                format!("no answer within {timeout:?}"),
-            )),
+            // The driver, on its own task, may have delivered it since the last poll.
+            Err(_) => self.shared.forget_expect(ticket).ok_or_else(|| {
+                Error::new(ErrorKind::Timeout, format!("no answer within {timeout:?}"))
+            }),
         }
     }
 
@@ -405,6 +430,21 @@ impl From<TrySendError> for Error {
             TrySendError::Full(_) => Error::new(ErrorKind::QueueFull, "outbound queue is full"),
             TrySendError::Closed(_) => Error::closed(),
             TrySendError::TooLarge(_) => Error::invalid(err.to_string()),
+        }
+    }
+}
+
+/// Forgets an application's request when its future is dropped. An answer that came
+/// meanwhile is dropped with it, logged: the application stopped waiting for it.
+struct ForgetOnDrop<'a> {
+    shared: &'a Shared,
+    ticket: Ticket,
+}
+
+impl Drop for ForgetOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.shared.forget_expect(self.ticket).is_some() {
+            tracing::debug!("dropped the answer to a request that was cancelled");
         }
     }
 }

@@ -25,6 +25,9 @@ pub(crate) struct PendingPing {
     /// earlier ping still awaited: kept, with no owner, so that its pong, which answers that
     /// earlier ping too, is not taken for unsolicited.
     pub(crate) orphaned: bool,
+    /// Counted in `pings_missed` (its check timed out): a late pong for it is not also a
+    /// pong received, nor a latency sample.
+    pub(crate) missed: bool,
 }
 
 impl PendingPing {
@@ -64,10 +67,11 @@ pub(crate) fn register(slot: &mut Option<Waker>, waker: &Waker) {
 }
 
 /// Wakers to wake once the connection's lock is released: a waker may run code of its own.
-pub(crate) type Wakers = SmallVec<[Waker; 2]>;
+pub(crate) type Wakers = SmallVec<[Waker; 4]>;
 
-/// The round-trip times one pong answered: one, or two when it also answers the ping before.
-pub(crate) type Rtts = SmallVec<[Duration; 2]>;
+/// The round-trip times one pong answered: its ping's and every earlier one's (a peer may
+/// answer only the latest); inline up to four, which the built-in check never exceeds.
+pub(crate) type Rtts = SmallVec<[Duration; 4]>;
 
 /// Takes the waker of the future awaiting a probe's answer into `wakers`. A check polled
 /// directly by the driver holds the driver's own waker, and the driver polls its running
@@ -83,6 +87,13 @@ pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: &Waker, wakers: &mut 
 }
 
 impl Inner {
+    /// Marks check `check`'s latest ping as counted missed.
+    pub(crate) fn mark_missed(&mut self, check: usize) {
+        if let Some(ping) = self.pings.iter_mut().rfind(|p| p.check == Some(check)) {
+            ping.missed = true;
+        }
+    }
+
     /// Forgets ping `ticket`, whose check stopped waiting for it; keeps it as an orphan while
     /// its pong may still answer an earlier ping.
     pub(crate) fn forget_ping(&mut self, ticket: Ticket) {
@@ -138,9 +149,7 @@ impl Inner {
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
                 take_waker(&mut ping.waker, driver, wakers);
-                // An orphan's check timed out: counted missed, its late round trip is not
-                // a pong received, nor a sample of the latency.
-                if !ping.orphaned {
+                if !ping.missed {
                     stats.record_rtt(rtt);
                     rtts.push(rtt);
                 }
@@ -169,6 +178,7 @@ mod tests {
             state,
             waker: None,
             orphaned: false,
+            missed: false,
         };
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::in_flight::{register, Expectation, PingState};
-use super::shared::{signal, Shared, NOT_POLLING};
+use super::shared::{signal, Inner, Shared, NOT_POLLING};
 use super::TrySendError;
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
 use crate::Stats;
@@ -89,6 +89,14 @@ impl Probe for Shared {
 }
 
 impl Shared {
+    /// Forgets expectation `ticket`, and gives its answer if one came meanwhile: an
+    /// application's request whose timeout fired as the driver delivered must not lose it.
+    pub(crate) fn forget_expect(&self, ticket: Ticket) -> Option<Message> {
+        let mut inner = self.lock();
+        let i = inner.expects.iter().position(|e| e.ticket == ticket)?;
+        inner.expects.remove(i).answer
+    }
+
     /// Registers `matcher` for check `check`, or for the application (`None`: its
     /// `Sender::request`, which must not read `polling_check`, set by the driver's thread).
     pub(crate) fn expect(
@@ -100,7 +108,16 @@ impl Shared {
         if inner.ended.is_some() {
             return Err(ProbeError::Closed);
         }
-        let ticket = Shared::ticket(&mut inner);
+        Ok(Shared::expect_locked(&mut inner, check, matcher))
+    }
+
+    /// Registers `matcher` under the lock already held.
+    pub(crate) fn expect_locked(
+        inner: &mut Inner,
+        check: Option<usize>,
+        matcher: Matcher,
+    ) -> Ticket {
+        let ticket = Shared::ticket(inner);
         inner.expects.push(Expectation {
             ticket,
             check,
@@ -108,7 +125,7 @@ impl Shared {
             answer: None,
             waker: None,
         });
-        Ok(ticket)
+        ticket
     }
 
     /// The pong of ping `ticket`, or `Pending`; `waker` is woken when it comes (the driver's

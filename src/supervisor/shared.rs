@@ -251,7 +251,9 @@ impl Shared {
                 take_waker(slot, Waker::noop(), &mut wakers);
             }
             inner.pings.clear();
-            inner.expects.clear();
+            // An answer already matched is still its waiter's: the peer's last word before
+            // it closed (an error reply, say) is not lost to the end.
+            inner.expects.retain(|e| e.answer.is_some());
         }
         // Outside the lock: a subscriber or a recorder may call back into this connection.
         if end.unsent > 0 {
@@ -261,8 +263,8 @@ impl Shared {
             );
         }
         crate::metrics::closed(end);
-        // The observer before the waiters: one that wakes from `closed()` finds the
-        // connection gone from the hub.
+        // The observer before the wake-ups: a task woken by the end finds the connection
+        // gone from the hub (one polled meanwhile on another thread may see the end first).
         if let Some(observer) = &self.observer {
             call_observer("closed", || observer.closed(self.id, end));
         }
@@ -305,6 +307,7 @@ impl Shared {
             state: PingState::Queued,
             waker: None,
             orphaned: false,
+            missed: false,
         });
         self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,
@@ -322,6 +325,17 @@ impl Shared {
         message: Message,
         bounded: bool,
     ) -> Result<(), TrySendError> {
+        self.push_outbound_with(message, bounded, |_| {})
+    }
+
+    /// As [`push_outbound`](Shared::push_outbound), running `queued` under the same lock
+    /// once the message is queued (an expectation of its answer, registered with it).
+    pub(crate) fn push_outbound_with(
+        &self,
+        message: Message,
+        bounded: bool,
+        queued: impl FnOnce(&mut Inner),
+    ) -> Result<(), TrySendError> {
         let mut inner = self.lock();
         if inner.ended.is_some() || inner.close_request.is_some() {
             return Err(TrySendError::Closed(message));
@@ -333,6 +347,7 @@ impl Shared {
             return Err(TrySendError::Full(message));
         }
         inner.outbound.push_back(message);
+        queued(&mut inner);
         self.set_outbound_len(&inner);
         self.signal(&inner, signal::DATA, true);
         drop(inner);

@@ -62,6 +62,9 @@ struct State {
     /// Flushes wait (a backed-up socket) until the peer releases them.
     flush_held: bool,
     flush_waker: Option<Waker>,
+    /// Sends wait too, as on a socket whose write buffer is full.
+    writes_held: bool,
+    write_waker: Option<Waker>,
 }
 
 /// The supervisor's side of the pair.
@@ -202,7 +205,12 @@ impl Stream for MockTransport {
 impl Sink<Message> for MockTransport {
     type Error = MockError;
 
-    fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), MockError>> {
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), MockError>> {
+        let mut state = lock(&self.state);
+        if state.writes_held {
+            state.write_waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
         Poll::Ready(Ok(()))
     }
 
@@ -298,6 +306,21 @@ impl MockPeer {
     /// Makes flushes wait, as on a socket whose send buffer is full.
     pub fn hold_flushes(&self) {
         lock(&self.state).flush_held = true;
+    }
+
+    /// Makes sends wait (and with them the driver's outbound queue), until
+    /// [`release_writes`](MockPeer::release_writes).
+    pub fn hold_writes(&self) {
+        lock(&self.state).writes_held = true;
+    }
+
+    /// Lets waiting sends go on.
+    pub fn release_writes(&self) {
+        let mut state = lock(&self.state);
+        state.writes_held = false;
+        if let Some(waker) = state.write_waker.take() {
+            waker.wake();
+        }
     }
 
     /// Lets waiting flushes complete.

@@ -49,20 +49,20 @@ impl Observer for HubObserver {
     }
 
     fn closed(&self, id: u64, end: &Disconnect) {
-        let (entry, empty) = {
+        let empty = {
             let mut conns = self.hub.lock();
-            let entry = conns.remove(&id);
-            (entry, conns.is_empty())
+            // Sent under the lock (a broadcast send does not block): whoever sees the
+            // connection gone (`len`, `wait_empty`) has its Closed event to read.
+            if let Some(entry) = conns.remove(&id) {
+                let _ = self.hub.events.send(HubEvent::Closed {
+                    id,
+                    side: self.side,
+                    peer: entry.peer,
+                    disconnect: end.clone(),
+                });
+            }
+            conns.is_empty()
         };
-        // The event first: a `wait_empty` that returns has every Closed event to read.
-        if let Some(entry) = entry {
-            let _ = self.hub.events.send(HubEvent::Closed {
-                id,
-                side: self.side,
-                peer: entry.peer,
-                disconnect: end.clone(),
-            });
-        }
         if empty {
             self.hub.emptied.notify_waiters();
         }

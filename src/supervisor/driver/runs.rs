@@ -249,13 +249,17 @@ impl<S: Transport> Driver<S> {
                 return;
             }
         }
+        // Excused only while its answer may be sitting unread: reading is paused now (reading
+        // came first in this pass) and the run was waiting on the peer.
+        let stalled = self.stalled && (ping.is_some() || expecting);
+        if ping.is_some() && !stalled {
+            // Before the run is dropped, which orphans or forgets the ping.
+            self.shared.lock().mark_missed(i);
+        }
         let run = self.slots[i].run.take().expect("timed out a running check");
         let started = run.started;
         drop_run(run, &self.plan.checks[i].name); // cancels its probes
 
-        // Excused only while its answer may be sitting unread: reading is paused now (reading
-        // came first in this pass) and the run was waiting on the peer.
-        let stalled = self.stalled && (ping.is_some() || expecting);
         // Only a run that waits on the peer: data says nothing of a backend a check awaits.
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
             && (ping.is_some() || expecting)
