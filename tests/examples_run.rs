@@ -25,6 +25,10 @@ mod override_default;
 #[path = "../examples/demo.rs"]
 mod demo;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/feed_client.rs"]
+mod feed_client;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_check_closes_a_revoked_session_with_1008() {
     trace();
@@ -53,6 +57,20 @@ async fn override_default_degrades_on_slow_pongs_and_recovers() {
     assert!(outcome.runs >= 2, "{outcome:?}");
     assert_eq!(outcome.end.initiator, Initiator::Application);
     assert_eq!(outcome.end.code, 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_client_resubscribes_with_a_fresh_token_after_a_restart() {
+    trace();
+    let outcome = feed_client::run().await.unwrap();
+    assert_eq!(
+        outcome.tokens,
+        ["Bearer token-1", "Bearer token-2"],
+        "{outcome:?}"
+    );
+    // Every tick of both connections, and no acknowledgement: the hook's request took both.
+    let ticks = ["tick 1", "tick 2", "tick 3"];
+    assert_eq!(outcome.received, [ticks, ticks].concat(), "{outcome:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
