@@ -1,15 +1,18 @@
 //! Accepted connections dropped before supervision are counted by reason: a peer that never
 //! completes its handshake (a slowloris) under `handshake_timeout`, one whose request is no
-//! WebSocket upgrade under `handshake_failed`. Both are logged at debug only.
+//! WebSocket upgrade under `handshake_failed`, one the application's handshake hook refused
+//! under `handshake_refused`. All are logged at debug only.
 #![cfg(feature = "metrics")]
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ws_health::config::ServerConfig;
-use ws_health::runtime::Server;
+use ws_health::runtime::{Refusal, Server};
+use ws_health::tungstenite::http::StatusCode;
 
 #[test]
 fn metrics_count_connections_dropped_before_supervision() {
@@ -19,10 +22,16 @@ fn metrics_count_connections_dropped_before_supervision() {
                 handshake_timeout: Duration::from_millis(200),
                 ..support::runtime::server_config()
             })
+            .with_handshake(|handshake| match handshake.request().uri().path() {
+                "/refused" => Err(Refusal::new(StatusCode::FORBIDDEN, "no")),
+                _ => Ok(Arc::new(())),
+            })
             .serve("127.0.0.1:0", support::runtime::echo)
             .await
             .unwrap();
         let addr = server.local_addr();
+        let refused = tokio_tungstenite::connect_async(format!("ws://{addr}/refused")).await;
+        assert!(refused.is_err(), "{refused:?}");
         // Silent: the server gives up after its handshake timeout and closes.
         let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
         // Not an upgrade: the handshake fails at once.
@@ -49,4 +58,5 @@ fn metrics_count_connections_dropped_before_supervision() {
     };
     assert_eq!(count("handshake_timeout"), 1.0);
     assert_eq!(count("handshake_failed"), 1.0);
+    assert_eq!(count("handshake_refused"), 1.0);
 }

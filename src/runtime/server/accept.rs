@@ -34,6 +34,7 @@ pub(super) struct Context {
     pub(super) observer: Arc<dyn Observer>,
     pub(super) filter: Option<AcceptFilter>,
     pub(super) state: Option<crate::runtime::StateMaker>,
+    pub(super) handshake: Option<super::handshake::HandshakeHook>,
     pub(super) handler: Handler,
     pub(super) handler_in_driver_task: bool,
     /// Triggered by `Server::shutdown`.

@@ -11,6 +11,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tracing::Instrument;
 
 use super::accept::{self, AcceptFilter, Context};
+use super::handshake::{Handshake, HandshakeHook, Refusal};
 use super::stop::Stop;
 use super::workers::Workers;
 use super::{Handler, Server};
@@ -51,6 +52,7 @@ pub struct ServerBuilder {
     hub: Option<Hub>,
     filter: Option<AcceptFilter>,
     state: Option<StateMaker>,
+    handshake: Option<HandshakeHook>,
     handler_in_driver_task: bool,
     #[cfg(feature = "rustls")]
     tls: Option<crate::runtime::tls::TlsAcceptor>,
@@ -65,6 +67,7 @@ impl ServerBuilder {
             hub: None,
             filter: None,
             state: None,
+            handshake: None,
             handler_in_driver_task: false,
             #[cfg(feature = "rustls")]
             tls: None,
@@ -140,6 +143,56 @@ impl ServerBuilder {
         self
     }
 
+    /// Looks at each WebSocket upgrade request before it is answered: authenticate it (a
+    /// bearer token, a cookie, the path), choose a subprotocol for the answer
+    /// ([`Handshake::response_headers`]), or refuse it with an HTTP status ([`Refusal`]).
+    /// What it returns becomes the connection's state, in place of
+    /// [`with_connection_state`](ServerBuilder::with_connection_state)'s: the session its
+    /// token names, for a session check's
+    /// [`CheckContext::state`](crate::check::CheckContext::state) and the handler's
+    /// [`Sender::state`](crate::Sender::state).
+    ///
+    /// It runs inside the handshake, on the connection's task, under
+    /// `server.handshake_timeout`: keep it quick and never block. A refusal is logged at
+    /// debug and counted in `ws_health_connections_dropped_total{reason="handshake_refused"}`;
+    /// a panic answers 500 (logged at error). A request over the connection limit is
+    /// answered 503 without it.
+    ///
+    /// ```no_run
+    /// # async fn run() -> ws_health::Result<()> {
+    /// use std::sync::Arc;
+    /// use ws_health::runtime::{Refusal, Server};
+    /// use ws_health::tungstenite::http::{header, StatusCode};
+    /// use ws_health::Supervisor;
+    ///
+    /// struct Session { user: String }
+    ///
+    /// let server = Server::builder(Supervisor::new())
+    ///     .with_handshake(|handshake| {
+    ///         let token = handshake.request().headers().get(header::AUTHORIZATION);
+    ///         match token.and_then(|t| t.to_str().ok()) {
+    ///             Some("Bearer alice-token") => Ok(Arc::new(Session { user: "alice".into() })),
+    ///             _ => Err(Refusal::new(StatusCode::UNAUTHORIZED, "unknown token")),
+    ///         }
+    ///     })
+    ///     .serve("127.0.0.1:0", |conn: ws_health::Connection| async move {
+    ///         let user = conn.sender().state::<Session>().map(|s| s.user.clone());
+    ///         # drop(user);
+    ///     })
+    ///     .await?;
+    /// # drop(server); Ok(()) }
+    /// ```
+    pub fn with_handshake<T, F>(mut self, inspect: F) -> Self
+    where
+        T: Any + Send + Sync,
+        F: Fn(&mut Handshake<'_>) -> Result<Arc<T>, Refusal> + Send + Sync + 'static,
+    {
+        self.handshake = Some(Arc::new(move |handshake| {
+            inspect(handshake).map(|state| state as Arc<dyn Any + Send + Sync>)
+        }));
+        self
+    }
+
     /// Serves `wss://`: every accepted connection does the TLS handshake first (within the
     /// handshake timeout). See [`tls::acceptor_from_pem`](crate::runtime::tls::acceptor_from_pem).
     #[cfg(feature = "rustls")]
@@ -199,6 +252,7 @@ impl ServerBuilder {
             observer: hub.observer(Side::Server),
             filter: self.filter,
             state: self.state,
+            handshake: self.handshake,
             handler,
             handler_in_driver_task: self.handler_in_driver_task,
             stop: stop.clone(),

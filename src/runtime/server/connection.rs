@@ -18,6 +18,7 @@ use tokio_tungstenite::tungstenite::{self, http};
 use tracing::{debug, error, warn};
 
 use super::accept::{Context, Slot, Socket};
+use super::handshake::inspect;
 use crate::metrics::{self, Dropped};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
@@ -79,7 +80,12 @@ async fn supervise(
         }
     };
     let timeout = context.server.handshake_timeout;
-    let accept = |_: &Request, response: Response| Ok(response);
+    // What the application's handshake hook made of the request, or that it refused it.
+    let (mut made, mut refused) = (None, false);
+    let accept = |request: &Request, response: Response| match &context.handshake {
+        Some(hook) => inspect(hook, request, response, peer, &mut made, &mut refused),
+        None => Ok(response),
+    };
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
     // state for the whole life of the connection.
     let handshake = Box::pin(handshake(context, stream, accept));
@@ -87,6 +93,11 @@ async fn supervise(
         handshake = tokio::time::timeout(timeout, handshake) => {
             match handshake {
                 Ok(Ok(ws)) => ws,
+                Ok(Err(err)) if refused => {
+                    debug!(error = %err, "upgrade refused by the handshake hook");
+                    metrics::dropped(Dropped::HandshakeRefused);
+                    return None;
+                }
                 Ok(Err(err)) => {
                     debug!(error = %err, "handshake failed");
                     metrics::dropped(Dropped::HandshakeFailed);
@@ -106,7 +117,9 @@ async fn supervise(
         .with_write_progress(ws.write_progress())
         .with_observer(context.observer.clone())
         .with_span(span);
-    if let Some(make) = &context.state {
+    if let Some(state) = made {
+        info = info.with_state(state);
+    } else if let Some(make) = &context.state {
         info = info.with_state(make(peer));
     }
     Some(context.supervisor.attach_with(ws, info))

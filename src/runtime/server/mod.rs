@@ -4,10 +4,12 @@ mod accept;
 mod builder;
 mod connection;
 mod fd_limit;
+mod handshake;
 mod stop;
 mod workers;
 
 pub use builder::ServerBuilder;
+pub use handshake::{Handshake, Refusal};
 
 use std::fmt;
 use std::future::Future;
