@@ -80,25 +80,28 @@ async fn supervise(
         }
     };
     let timeout = context.server.handshake_timeout;
-    // What the application's handshake hook made of the request, or that it refused it.
-    let (mut made, mut refused) = (None, false);
-    let accept = |request: &Request, response: Response| match &context.handshake {
-        Some(hook) => inspect(hook, request, response, peer, &mut made, &mut refused),
-        None => Ok(response),
-    };
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
-    // state for the whole life of the connection.
-    let handshake = Box::pin(handshake(context, stream, accept));
-    let mut ws = tokio::select! {
+    // state for the whole life of the connection; so is what the application's handshake
+    // hook made of the request (the connection's state), or that it refused it.
+    let handshake = Box::pin(async move {
+        let (mut made, mut refused) = (None, false);
+        let accept = |request: &Request, response: Response| match &context.handshake {
+            Some(hook) => inspect(hook, request, response, peer, &mut made, &mut refused),
+            None => Ok(response),
+        };
+        let ws = handshake(context, stream, accept).await;
+        (ws.map(|ws| (ws, made)), refused)
+    });
+    let (mut ws, made) = tokio::select! {
         handshake = tokio::time::timeout(timeout, handshake) => {
             match handshake {
-                Ok(Ok(ws)) => ws,
-                Ok(Err(err)) if refused => {
+                Ok((Ok(opened), _)) => opened,
+                Ok((Err(err), true)) => {
                     debug!(error = %err, "upgrade refused by the handshake hook");
                     metrics::dropped(Dropped::HandshakeRefused);
                     return None;
                 }
-                Ok(Err(err)) => {
+                Ok((Err(err), false)) => {
                     debug!(error = %err, "handshake failed");
                     metrics::dropped(Dropped::HandshakeFailed);
                     return None;
