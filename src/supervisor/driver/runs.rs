@@ -258,6 +258,8 @@ impl<S: Transport> Driver<S> {
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
         let started = run.started;
+        // The timeout, or longer if it was extended (a ping behind our own writes).
+        let allowed = run.deadline.saturating_duration_since(started);
         drop_run(run, &self.plan.checks[i].name); // cancels its probes
 
         // Only a run that waits on the peer: data says nothing of a backend a check awaits.
@@ -272,14 +274,14 @@ impl<S: Transport> Driver<S> {
         let health = if stalled {
             Health::degraded(format!(
                 "slow consumer: the application left the inbound queue full, \
-                 so no answer could be read within {timeout:?}"
+                 so no answer could be read within {allowed:?}"
             ))
         } else if data_seen {
             Health::healthy("no answer in time, but the peer sent data (data counts as liveness)")
         } else if ping.is_some() {
             Health::unhealthy("keepalive ping timeout")
         } else {
-            Health::unhealthy(format!("timed out after {timeout:?}"))
+            Health::unhealthy(format!("timed out after {allowed:?}"))
         };
         self.finish_run(i, health, now);
     }

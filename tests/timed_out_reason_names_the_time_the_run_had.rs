@@ -1,0 +1,55 @@
+//! "timed out after T" names the time the run had: its timeout, or longer when the timeout
+//! was extended (a ping of the run's that left late, behind our own writes, gets its full
+//! timeout from when it left). It named the configured timeout in both cases.
+
+mod support;
+
+use bytes::Bytes;
+use support::{mock_transport, ms, recorded, Recorder};
+use tokio::time::{sleep_until, Instant};
+use ws_health::{async_trait, CheckContext, CheckSettings, Health, HealthCheck, Supervisor};
+
+/// Pings, then waits forever for something else.
+struct PingsThenHangs;
+
+#[async_trait]
+impl HealthCheck for PingsThenHangs {
+    async fn check(&self, ctx: &CheckContext) -> Health {
+        let _ = ctx.ping(Bytes::from_static(b"x")).await;
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn timed_out_reason_names_the_time_the_run_had() {
+    let recorder = Recorder::default();
+    let settings = CheckSettings {
+        initial_delay: Some(ms(0)),
+        slack: ms(0),
+        ..recorded(ms(10_000), ms(1000))
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        })
+        .with_check("pings_then_hangs", PingsThenHangs, settings)
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    // The ping waits behind a held flush until 0.9 s and is answered 0.3 s after it left.
+    peer.hold_flushes();
+    peer.answer_pings_after(ms(300));
+    let start = Instant::now();
+    let _conn = supervisor.supervise(transport);
+    sleep_until(start + ms(900)).await;
+    peer.release_flushes();
+    sleep_until(start + ms(3000)).await;
+
+    let events = recorder.events();
+    assert_eq!(events.len(), 1, "{events:?}");
+    // Extended at 1 s to 0.9 s + 1 s; the pong at 1.2 s; then nothing until 1.9 s.
+    assert_eq!(events[0].at - start, ms(1900));
+    assert_eq!(events[0].reason, "timed out after 1.9s");
+}
