@@ -1,11 +1,11 @@
 //! A feed client that stays subscribed across a server restart.
 //!
-//! - `with_handshake_headers` presents a fresh bearer token on every attempt: the feed
-//!   refuses a token it has already seen, so a client with the token it was built with could
-//!   never come back.
+//! - `with_handshake_headers` presents a fresh bearer token on every attempt: the feed takes
+//!   each token once (401 for one it has seen, as a presentation of the first token shows at
+//!   the end), so a client with the token it was built with could never come back.
 //! - The on-connect hook subscribes and awaits the feed's acknowledgement with
 //!   `Sender::request`; the acknowledgement never reaches the application's `recv`.
-//! - `connected()` waits for the first subscribed connection; `recv` then reads ticks across
+//! - `connected()` waits for a subscribed connection; `recv` then reads ticks across
 //!   the feed's restart, which the client rides out by reconnecting (1012 is not a final
 //!   code) with the next token.
 //!
@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{header, HeaderMap, HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -42,17 +43,19 @@ pub struct Outcome {
     pub tokens: Vec<String>,
     /// Every message the application received.
     pub received: Vec<String>,
+    /// The HTTP status the feed answered the first token with when it came again.
+    pub reused_token: Option<u16>,
 }
 
 pub async fn run() -> Result<Outcome, BoxError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("ws://{}", listener.local_addr()?);
     let tokens = Arc::new(Mutex::new(Vec::new()));
-    tokio::spawn(feed(listener, tokens.clone()));
+    let mut feed = tokio::spawn(feed(listener, tokens.clone()));
 
     // The token service: a new token for every attempt.
     let issued = Arc::new(AtomicU32::new(0));
-    let client = Client::builder(url)
+    let client = Client::builder(url.as_str())
         .with_client_config(ClientConfig {
             backoff: Backoff {
                 initial: Duration::from_millis(10),
@@ -85,8 +88,9 @@ pub async fn run() -> Result<Outcome, BoxError> {
 
     let mut received = Vec::new();
     while received.len() < 2 * TICKS_PER_CONNECTION {
-        let Some(message) = client.recv().await else {
-            return Err("the client stopped".into());
+        let message = tokio::select! {
+            message = client.recv() => message.ok_or("the client stopped")?,
+            ended = &mut feed => return Err(format!("the feed ended: {ended:?}").into()),
         };
         info!(%message, "received");
         received.push(message.into_text()?.as_str().to_owned());
@@ -94,7 +98,22 @@ pub async fn run() -> Result<Outcome, BoxError> {
     client.close();
     client.stopped().await;
     let tokens = tokens.lock().map_err(|_| "poisoned")?.clone();
-    Ok(Outcome { tokens, received })
+
+    // The first token again: refused.
+    let mut request = url.as_str().into_client_request()?;
+    let first = HeaderValue::from_static("Bearer token-1");
+    request.headers_mut().insert(header::AUTHORIZATION, first);
+    let reused_token = match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Some(response.status().as_u16())
+        }
+        _ => None,
+    };
+    Ok(Outcome {
+        tokens,
+        received,
+        reused_token,
+    })
 }
 
 /// The feed: accepts a token once, acknowledges a subscription and sends a few ticks; the

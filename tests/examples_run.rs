@@ -62,7 +62,9 @@ async fn override_default_degrades_on_slow_pongs_and_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn feed_client_resubscribes_with_a_fresh_token_after_a_restart() {
     trace();
-    let outcome = feed_client::run().await.unwrap();
+    let outcome = support::within("the feed client's run", feed_client::run())
+        .await
+        .unwrap();
     assert_eq!(
         outcome.tokens,
         ["Bearer token-1", "Bearer token-2"],
@@ -71,6 +73,7 @@ async fn feed_client_resubscribes_with_a_fresh_token_after_a_restart() {
     // Every tick of both connections, and no acknowledgement: the hook's request took both.
     let ticks = ["tick 1", "tick 2", "tick 3"];
     assert_eq!(outcome.received, [ticks, ticks].concat(), "{outcome:?}");
+    assert_eq!(outcome.reused_token, Some(401), "{outcome:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -150,13 +150,16 @@ impl ServerBuilder {
     /// [`with_connection_state`](ServerBuilder::with_connection_state)'s: the session its
     /// token names, for a session check's
     /// [`CheckContext::state`](crate::check::CheckContext::state) and the handler's
-    /// [`Sender::state`](crate::Sender::state).
+    /// [`Sender::state`](crate::Sender::state). `Arc::new(())` is no state: a hook that only
+    /// checks keeps `with_connection_state`'s.
     ///
-    /// It runs inside the handshake, on the connection's task, under
-    /// `server.handshake_timeout`: keep it quick and never block. A refusal is logged at
-    /// debug and counted in `ws_health_connections_dropped_total{reason="handshake_refused"}`;
-    /// a panic answers 500 (logged at error). A request over the connection limit is
-    /// answered 503 without it.
+    /// It is synchronous and runs inside the handshake, on the connection's task: keep it
+    /// quick and never block (the handshake timeout cannot cut a blocked call short, and
+    /// it would hold a runtime thread). A lookup that must await belongs in the handler, or
+    /// in a session check. A refusal is logged at debug and counted in
+    /// `ws_health_connections_dropped_total{reason="handshake_refused"}`; a panic answers
+    /// 500 (logged at error) and is counted there too. A request over the connection limit
+    /// is answered 503 without it.
     ///
     /// ```no_run
     /// # async fn run() -> ws_health::Result<()> {

@@ -12,7 +12,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::{HeaderMap, StatusCode};
+use tokio_tungstenite::tungstenite::http::header::{
+    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, UPGRADE,
+};
+use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use tracing::error;
 
 use crate::error::panic_message;
@@ -44,7 +47,10 @@ impl Handshake<'_> {
     }
 
     /// The headers of the `101 Switching Protocols` answer, to add to: the subprotocol
-    /// chosen (`Sec-WebSocket-Protocol`), a cookie.
+    /// chosen (`Sec-WebSocket-Protocol`, only one the request offered: a client that offered
+    /// none fails the handshake), a cookie. The handshake's own (`Connection`, `Upgrade`,
+    /// `Sec-WebSocket-Accept`) are put back as they were, and `Sec-WebSocket-Extensions` is
+    /// removed: ws-health implements no extension.
     pub fn response_headers(&mut self) -> &mut HeaderMap {
         self.response
     }
@@ -60,20 +66,33 @@ impl fmt::Debug for Handshake<'_> {
 }
 
 /// An HTTP answer that refuses an upgrade: `401 Unauthorized` for a bad token, `403`, `404`
-/// for an unknown path.
+/// for an unknown path, `429` with `Retry-After`.
 #[derive(Debug, Clone)]
 pub struct Refusal {
     status: StatusCode,
     body: String,
+    /// Boxed: a hook's `Result` stays small (clippy's `result_large_err`, in the
+    /// application's code too).
+    headers: Option<Box<HeaderMap>>,
 }
 
 impl Refusal {
-    /// Refuses with `status` and `body` (plain text, e.g. why).
+    /// Refuses with `status`, a 3xx, 4xx or 5xx (any other is answered as 500, logged at
+    /// error: it would not refuse), and `body` (plain text, e.g. why).
     pub fn new(status: StatusCode, body: impl Into<String>) -> Self {
         Refusal {
             status,
             body: body.into(),
+            headers: None,
         }
+    }
+
+    /// Adds a header to the answer: `WWW-Authenticate` to a 401, `Location` to a redirect,
+    /// `Retry-After` to a 429.
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.get_or_insert_default().append(name, value);
+        self
     }
 
     /// The status it answers with.
@@ -82,11 +101,25 @@ impl Refusal {
     }
 
     fn into_response(self) -> ErrorResponse {
+        let status = if (300..600).contains(&self.status.as_u16()) {
+            self.status
+        } else {
+            error!(status = %self.status, "a handshake refusal must be 3xx-5xx; answering 500");
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
         let mut response = ErrorResponse::new(Some(self.body));
-        *response.status_mut() = self.status;
+        *response.status_mut() = status;
+        if let Some(headers) = self.headers {
+            *response.headers_mut() = *headers;
+        }
         response
     }
 }
+
+/// Headers of the 101 answer that belong to the handshake (the hook's are put back) or that
+/// ws-health cannot honour (no extension is implemented: permessage-deflate would make the
+/// peer send compressed frames).
+const KEPT: [HeaderName; 3] = [CONNECTION, UPGRADE, SEC_WEBSOCKET_ACCEPT];
 
 /// Runs `hook` on one request, for tungstenite's handshake callback: the state it made goes
 /// to `made`, a refusal to `refused` (for the count), a panic becomes a 500.
@@ -98,6 +131,7 @@ pub(super) fn inspect(
     made: &mut Option<Arc<dyn Any + Send + Sync>>,
     refused: &mut bool,
 ) -> Result<Response, ErrorResponse> {
+    let kept = KEPT.map(|name| response.headers().get(&name).cloned());
     let mut handshake = Handshake {
         request,
         response: response.headers_mut(),
@@ -107,8 +141,26 @@ pub(super) fn inspect(
     *refused = true;
     match outcome {
         Ok(Ok(state)) => {
+            let headers = response.headers_mut();
+            for (name, value) in KEPT.into_iter().zip(kept) {
+                headers.remove(&name);
+                if let Some(value) = value {
+                    headers.insert(name, value);
+                }
+            }
+            headers.remove(SEC_WEBSOCKET_EXTENSIONS);
+            // tungstenite writes header values as text; one that is not would fail the
+            // handshake after the hook accepted it, unexplained.
+            if let Some((name, _)) = headers.iter().find(|(_, v)| v.to_str().is_err()) {
+                error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
+                let refusal = Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+                return Err(refusal.into_response());
+            }
             *refused = false;
-            *made = Some(state);
+            // `()` is no state: the one `with_connection_state` makes, if any, stays.
+            if !state.is::<()>() {
+                *made = Some(state);
+            }
             Ok(response)
         }
         Ok(Err(refusal)) => Err(refusal.into_response()),
