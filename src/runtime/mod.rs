@@ -2,8 +2,8 @@
 //!
 //! | piece | what it does |
 //! |---|---|
-//! | [`serve`] / [`Server`] | accepts, handshakes under a timeout, refuses over the limit with HTTP 503, supervises each connection and runs your handler, on worker threads of its own if asked; graceful shutdown with 1001 |
-//! | [`Client`] | a reconnecting client for `ws://` and `wss://`: full-jitter backoff, final close codes, an on-connect hook, events, an offline queue |
+//! | [`serve`] / [`Server`] | accepts, handshakes under a timeout (the application's [`Handshake`] hook authenticates, or refuses with a [`Refusal`]), refuses over the limit with HTTP 503, supervises each connection and runs your handler, on worker threads of its own if asked; graceful shutdown with 1001 |
+//! | [`Client`] | a reconnecting client for `ws://` and `wss://`: full-jitter backoff, final close codes, handshake headers made afresh per attempt, an on-connect hook (that can await the server's answer with [`Sender::request`](crate::Sender::request)), events, an offline queue |
 //! | [`Hub`] | a registry of live connections: counts per status, snapshots, a stream of changes, close-all |
 //! | [`configure_socket`] | `TCP_NODELAY`, TCP keepalive, `TCP_USER_TIMEOUT` and `TCP_NOTSENT_LOWAT` from `[socket]` |
 //!
