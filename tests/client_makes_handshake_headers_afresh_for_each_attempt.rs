@@ -2,7 +2,8 @@
 //! request's headers of the same names and keeps the others: a reconnect presents a fresh
 //! token, not the one the client was built with. Its error and its panics fail the attempt,
 //! named, and are retried; a stuck hook is named at the connect timeout; a header of the
-//! WebSocket handshake's own stops the client, since no retry could send it.
+//! WebSocket handshake's own stops the client, since no retry could send it. A 401 is
+//! retried with the hook's next token (an expired one), and stops a client without a hook.
 
 mod support;
 
@@ -14,11 +15,12 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::http::{header, HeaderMap, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use ws_health::config::ClientConfig;
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::{Client, ClientEvent, Refusal};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -166,5 +168,55 @@ async fn a_stuck_handshake_headers_hook_is_named_at_the_connect_timeout() {
         reason,
         "gave up at the first failure (client.max_retries = 0): the handshake headers hook did \
          not finish within the connect timeout (3s)"
+    );
+}
+
+/// A server that refuses the first handshake with 401 and accepts every later one.
+async fn refusing_once() -> std::net::SocketAddr {
+    let server = ws_health::runtime::Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .with_handshake({
+            let seen = AtomicUsize::new(0);
+            move |_| match seen.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(Refusal::new(StatusCode::UNAUTHORIZED, "token expired")),
+                _ => Ok(Arc::new(())),
+            }
+        })
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    drop(server); // the handle only: the server goes on until the test's runtime ends
+    addr
+}
+
+#[tokio::test]
+async fn a_401_is_retried_with_fresh_credentials_and_stops_a_client_without_them() {
+    let addr = refusing_once().await;
+    let client = Client::builder(format!("ws://{addr}"))
+        .with_client_config(ClientConfig {
+            max_retries: Some(1),
+            ..support::runtime::client_config(Duration::from_millis(10), Duration::from_millis(10))
+        })
+        .with_handshake_headers(|| async { Ok::<_, BoxError>(HeaderMap::new()) })
+        .connect()
+        .unwrap();
+    support::within("the retry with fresh credentials", client.connected())
+        .await
+        .unwrap();
+    client.close();
+
+    let addr = refusing_once().await;
+    let client = Client::builder(format!("ws://{addr}"))
+        .with_client_config(ClientConfig {
+            max_retries: Some(1),
+            ..support::runtime::client_config(Duration::from_millis(10), Duration::from_millis(10))
+        })
+        .connect()
+        .unwrap();
+    let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        reason.contains("answered HTTP 401 Unauthorized token expired"),
+        "{reason}"
     );
 }

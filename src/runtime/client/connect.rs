@@ -98,6 +98,7 @@ pub(crate) struct Tls {
 pub(crate) async fn connect(
     target: &Target,
     request: Request,
+    fresh_credentials: bool,
     socket: &SocketConfig,
     websocket: WebSocketConfig,
     tls: &Tls,
@@ -119,7 +120,7 @@ pub(crate) async fn connect(
             ws.set_sleep_when_idle(socket.sleep_when_idle);
             Ok((ws, peer))
         }
-        Err(err) => Err(classify(&address, err)),
+        Err(err) => Err(classify(&address, err, fresh_credentials)),
     }
 }
 
@@ -150,7 +151,9 @@ async fn open(
 }
 
 /// 4xx answers (but 408 and 429) and invalid requests will not change by retrying.
-fn classify(address: &str, err: tungstenite::Error) -> Failed {
+/// So are 401 and 403 unless `fresh_credentials`: each attempt then presents credentials
+/// made afresh (`with_handshake_headers`), and a token that expired on the way is replaced.
+fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> Failed {
     match err {
         tungstenite::Error::Http(response) => {
             let status = response.status();
@@ -161,9 +164,12 @@ fn classify(address: &str, err: tungstenite::Error) -> Failed {
                 .unwrap_or_default();
             let error = format!("{address} answered HTTP {status} {}", body.trim());
             let error = error.trim_end().to_owned();
+            let refused_credentials =
+                status == http::StatusCode::UNAUTHORIZED || status == http::StatusCode::FORBIDDEN;
             let retry = status.is_server_error()
                 || status == http::StatusCode::REQUEST_TIMEOUT
-                || status == http::StatusCode::TOO_MANY_REQUESTS;
+                || status == http::StatusCode::TOO_MANY_REQUESTS
+                || (fresh_credentials && refused_credentials);
             if retry {
                 Failed::retry(error)
             } else {

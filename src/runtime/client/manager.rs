@@ -278,9 +278,12 @@ impl Manager {
         })??;
         // A duration, not an instant: `Duration::MAX` ("never") would overflow one.
         let left = timeout.saturating_sub(started.elapsed());
+        // Fresh credentials each attempt: a 401 or 403 may be a token that just expired.
+        let fresh_credentials = self.headers.is_some();
         let connect = connect(
             &self.target,
             request,
+            fresh_credentials,
             &self.socket,
             self.websocket,
             &self.tls,
