@@ -84,7 +84,8 @@ pub async fn run() -> Result<Outcome, BoxError> {
         })
         .connect()?;
     let mut client = client;
-    client.connected().await?;
+    // The client retries without end by default: bound the wait.
+    tokio::time::timeout(Duration::from_secs(10), client.connected()).await??;
 
     let mut received = Vec::new();
     while received.len() < 2 * TICKS_PER_CONNECTION {

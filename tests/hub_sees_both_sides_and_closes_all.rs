@@ -1,5 +1,5 @@
-//! One hub shared by a server and a client sees both ends of their connection, and
-//! `close_all` ends them.
+//! One hub shared by a server and a client sees both ends of their connection, gives a
+//! `Sender` to one of them by id, and `close_all` ends them.
 
 mod support;
 
@@ -42,5 +42,49 @@ async fn hub_sees_both_sides_and_closes_all() {
         .await
         .expect("connections outlived close_all");
     assert!(hub.close_all(1006, "").unwrap_err().is_invalid_input());
+    server.shutdown().await;
+}
+
+/// `Hub::sender` reaches one connection by its id: the server closes a revoked session's
+/// connection (1008, a final code for the client), and only that one.
+#[tokio::test]
+async fn hub_closes_one_connection_by_its_id() {
+    support::trace();
+    let hub = Hub::new();
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .with_hub(hub.clone())
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let revoked = support::runtime::quick_client(&server).connect().unwrap();
+    support::within("the first client", revoked.connected())
+        .await
+        .unwrap();
+    let id = support::within("its server side", async {
+        loop {
+            if let Some(s) = hub.snapshot().into_iter().find(|s| s.side == Side::Server) {
+                return s.id;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    let kept = support::runtime::quick_client(&server).connect().unwrap();
+    support::within("the second client", kept.connected())
+        .await
+        .unwrap();
+
+    let sender = hub.sender(id).expect("a live connection");
+    sender.close(1008, "session revoked").unwrap();
+    drop(sender);
+    let reason = support::within("the revoked client to stop", revoked.stopped()).await;
+    assert!(
+        reason.contains("1008") && reason.contains("session revoked"),
+        "{reason}"
+    );
+    assert!(hub.sender(u64::MAX).is_none());
+    assert!(kept.is_connected());
+    kept.close();
     server.shutdown().await;
 }

@@ -157,9 +157,12 @@ impl CheckContext {
         self.probe.stats()
     }
 
-    /// The per-connection state given to
-    /// [`Supervisor::supervise_with_state`](crate::Supervisor::supervise_with_state), if it
-    /// is a `T`.
+    /// The per-connection state, if it is a `T` (exactly the type inside the `Arc` it was
+    /// given as: a check that asks for `Session` sees nothing of an `Arc<Mutex<Session>>`).
+    /// It is given by [`Supervisor::supervise_with_state`](crate::Supervisor::supervise_with_state)
+    /// or [`ConnectionInfo::with_state`](crate::supervisor::ConnectionInfo::with_state), and
+    /// by the runtime's `ServerBuilder::with_handshake`, `ServerBuilder::with_connection_state`
+    /// and `ClientBuilder::with_connection_state`.
     pub fn state<T: Any + Send + Sync>(&self) -> Option<&T> {
         self.probe.state()?.downcast_ref()
     }

@@ -22,7 +22,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
 use crate::supervisor::{Observer, WeakSender};
-use crate::{Result, Status};
+use crate::{Result, Sender, Status};
 use observer::HubObserver;
 
 /// Which end of the connection this process is.
@@ -142,6 +142,14 @@ impl Hub {
             (e.sender.clone(), e.side, e.peer)
         };
         ConnectionSnapshot::of(&weak, side, peer)
+    }
+
+    /// A [`Sender`] to connection `id`, if it is live: to close one connection the hub
+    /// follows (a revoked session's), or to send it a message. Hold it only while you use
+    /// it: a `Sender` keeps its connection open.
+    pub fn sender(&self, id: u64) -> Option<Sender> {
+        let weak = self.inner.lock().get(&id)?.sender.clone();
+        weak.upgrade()
     }
 
     /// A stream of opens, status changes and closes, from now on.

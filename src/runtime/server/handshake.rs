@@ -58,8 +58,9 @@ impl Handshake<'_> {
 
 impl fmt::Debug for Handshake<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The path only: a query may carry a token, which a debug log must not show.
         f.debug_struct("Handshake")
-            .field("uri", self.request.uri())
+            .field("path", &self.request.uri().path())
             .field("peer", &self.peer)
             .finish()
     }
