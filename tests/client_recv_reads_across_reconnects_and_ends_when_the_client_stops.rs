@@ -1,5 +1,6 @@
 //! `Client::recv` yields a connection's messages, then the next connection's after a
-//! reconnect, and `None` once the client has stopped and nothing is left.
+//! reconnect, and `None` once the client has stopped and nothing is left; `recv_with_id`
+//! says which connection each came on.
 
 mod support;
 
@@ -42,10 +43,17 @@ async fn client_recv_reads_across_reconnects_and_ends_when_the_client_stops() {
         .connect()
         .unwrap();
 
+    let mut ids = Vec::new();
     for expected in ["1", "2", "3"] {
-        let message = support::within("a message", client.recv()).await;
-        assert_eq!(message, Some(Message::text(expected)));
+        let (id, message) = support::within("a message", client.recv_with_id())
+            .await
+            .unwrap();
+        assert_eq!(message, Message::text(expected));
+        ids.push(id);
     }
+    // "1" and "2" on the first connection, "3" on the next.
+    assert_eq!(ids[0], ids[1]);
+    assert_ne!(ids[1], ids[2]);
     client.close();
     assert_eq!(support::within("the end", client.recv()).await, None);
     server.shutdown().await;

@@ -191,10 +191,18 @@ impl Client {
     /// `queues.inbound` of them wait, the connection stops reading, and so stops answering
     /// the server's pings.
     pub async fn recv(&mut self) -> Option<Message> {
+        self.recv_with_id().await.map(|(_, message)| message)
+    }
+
+    /// As [`recv`](Client::recv), with the id of the connection the message came on (the
+    /// id of its [`ClientEvent::Connected`]): where the id changes, the next connection's
+    /// messages start, after the last of the previous one's. State built from one
+    /// connection's stream (a feed's order book, applied deltas) is rebuilt there.
+    pub async fn recv_with_id(&mut self) -> Option<(u64, Message)> {
         loop {
             if let Some(conn) = &mut self.current {
                 if let Some(message) = conn.recv().await {
-                    return Some(message);
+                    return Some((conn.id(), message));
                 }
                 self.current = None;
             }
