@@ -12,7 +12,7 @@ use tracing::Instrument;
 use super::connect::{Target, Tls};
 use super::manager::Manager;
 use super::shared::Shared;
-use super::{Client, HandshakeHeaders, OnConnect};
+use super::{Client, ClientHandle, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::runtime::{Hub, Side};
 use crate::{Config, Error, Result, Sender, Supervisor};
@@ -245,14 +245,18 @@ impl ClientBuilder {
             client: self.client.clone(),
         };
         tokio::spawn(manager.run().instrument(span));
+        let handle = ClientHandle {
+            shared: shared.clone(),
+            outbound: outbound_tx,
+            offline_queue: self.client.offline_queue,
+            supervisor: self.supervisor,
+        };
         Ok(Client {
             shared,
-            outbound: outbound_tx,
+            handle,
             current: None,
             first_events: Mutex::new(Some(first_events)),
             close: close_tx,
-            offline_queue: self.client.offline_queue,
-            supervisor: self.supervisor,
         })
     }
 }

@@ -23,26 +23,29 @@ mod backoff;
 mod builder;
 mod connect;
 mod events;
+mod handle;
 mod manager;
 mod shared;
 
 pub use backoff::full_jitter;
 pub use builder::ClientBuilder;
 pub use events::ClientEvent;
+pub use handle::ClientHandle;
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats, Supervisor};
+#[cfg(doc)]
+use crate::ErrorKind;
+use crate::{Connection, Health, Result, Sender, Stats};
 use shared::Shared;
 
 type OnConnect =
@@ -87,13 +90,10 @@ type HandshakeHeaders = Arc<
 /// ```
 pub struct Client {
     shared: Arc<Shared>,
-    outbound: mpsc::Sender<Message>,
+    handle: ClientHandle,
     current: Option<Connection>,
     first_events: Mutex<Option<broadcast::Receiver<ClientEvent>>>,
     close: watch::Sender<Option<(u16, String)>>,
-    offline_queue: usize,
-    /// For the send limit (`socket.max_message_size`, kept by reloads).
-    supervisor: Supervisor,
 }
 
 impl Client {
@@ -115,7 +115,8 @@ impl Client {
 
     /// Queues a message. While connected it waits for room in the queue; while
     /// disconnected it returns at once, also when the connection is lost while it waits
-    /// (unless the next one is already up, where it waits on).
+    /// (unless the next one is already up, where it waits on). [`handle`](Client::handle)
+    /// gives the same to other tasks.
     ///
     /// # Errors
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
@@ -123,25 +124,7 @@ impl Client {
     /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
     /// `socket.max_message_size`, which no connection would take.
     pub async fn send(&self, message: Message) -> Result<()> {
-        self.check_size(&message)?;
-        loop {
-            // Enabled before the look at `is_connected`, so that a loss right after it is seen.
-            let changed = self.shared.connection_changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            if !self.is_connected() {
-                return self.try_send(message);
-            }
-            tokio::select! {
-                permit = self.outbound.reserve() => {
-                    permit.map_err(|_| self.stopped_error())?.send(message);
-                    return Ok(());
-                }
-                // Nothing drains the queue until the next connection, which may never come;
-                // it may also have come already (a short backoff): look again.
-                () = changed => {}
-            }
-        }
+        self.handle.send(message).await
     }
 
     /// Queues a message if there is room, without waiting.
@@ -149,35 +132,15 @@ impl Client {
     /// # Errors
     /// As [`send`](Client::send), also when connected and the queue is full.
     pub fn try_send(&self, message: Message) -> Result<()> {
-        self.check_size(&message)?;
-        self.outbound.try_send(message).map_err(|err| match err {
-            mpsc::error::TrySendError::Full(_) => Error::new(
-                ErrorKind::QueueFull,
-                format!(
-                    "the client's queue is full ({} messages) {}; the message was not sent",
-                    self.offline_queue,
-                    if self.is_connected() {
-                        "while the connection catches up"
-                    } else {
-                        "while disconnected"
-                    }
-                ),
-            ),
-            mpsc::error::TrySendError::Closed(_) => self.stopped_error(),
-        })
+        self.handle.try_send(message)
     }
 
-    /// Refused here rather than queued: a connection would refuse it later, after `send`
-    /// returned Ok.
-    fn check_size(&self, message: &Message) -> Result<()> {
-        match self.supervisor.max_message_size() {
-            Some(max) if message.len() > max => Err(Error::invalid(format!(
-                "message of {} bytes is larger than the limit of {max} \
-                 (socket.max_message_size); it was not queued",
-                message.len()
-            ))),
-            _ => Ok(()),
-        }
+    /// A cloneable handle that queues messages as [`send`](Client::send) does, in the same
+    /// queue and order, for tasks other than the one that receives. It does not keep the
+    /// client running: once the client is closed, dropped or stopped, its sends fail with
+    /// [`ErrorKind::Closed`].
+    pub fn handle(&self) -> ClientHandle {
+        self.handle.clone()
     }
 
     /// The next message from the server, across reconnects: the current connection's
@@ -222,7 +185,7 @@ impl Client {
 
     /// Whether a connection is open and handed to the application.
     pub fn is_connected(&self) -> bool {
-        self.shared.connected.load(Ordering::Acquire)
+        self.handle.is_connected()
     }
 
     /// Waits until a connection is open and handed to the application (its on-connect hook
@@ -241,7 +204,7 @@ impl Client {
                 return Ok(());
             }
             if self.shared.stopped.borrow().is_some() {
-                return Err(self.stopped_error());
+                return Err(self.handle.stopped_error());
             }
             changed.await;
         }
@@ -311,14 +274,6 @@ impl Client {
         }
     }
 
-    fn stopped_error(&self) -> Error {
-        // Its queue is closed just before the reason is recorded.
-        let message = match self.shared.stopped.borrow().as_deref() {
-            Some(reason) => format!("the client has stopped: {reason}"),
-            None => "the client is stopping".to_owned(),
-        };
-        Error::new(ErrorKind::Closed, message)
-    }
 }
 
 impl fmt::Debug for Client {

@@ -1,0 +1,115 @@
+//! [`ClientHandle`]: the client's queue, for tasks other than the one that receives.
+
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::shared::Shared;
+use crate::{Error, ErrorKind, Result, Supervisor};
+
+/// Queues messages for a [`Client`](super::Client)'s connections, from any task: the
+/// client's own queue, in order with [`Client::send`](super::Client::send), sent after the
+/// on-connect hook of each connection. Cheap to clone; made by
+/// [`Client::handle`](super::Client::handle). It does not keep the client running.
+#[derive(Clone)]
+pub struct ClientHandle {
+    pub(super) shared: Arc<Shared>,
+    pub(super) outbound: mpsc::Sender<Message>,
+    pub(super) offline_queue: usize,
+    /// For the send limit (`socket.max_message_size`, kept by reloads).
+    pub(super) supervisor: Supervisor,
+}
+
+impl ClientHandle {
+    /// Queues a message. While connected it waits for room in the queue; while
+    /// disconnected it returns at once, also when the connection is lost while it waits
+    /// (unless the next one is already up, where it waits on).
+    ///
+    /// # Errors
+    /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
+    /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
+    /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
+    /// `socket.max_message_size`, which no connection would take.
+    pub async fn send(&self, message: Message) -> Result<()> {
+        self.check_size(&message)?;
+        loop {
+            // Enabled before the look at `is_connected`, so that a loss right after it is seen.
+            let changed = self.shared.connection_changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if !self.is_connected() {
+                return self.try_send(message);
+            }
+            tokio::select! {
+                permit = self.outbound.reserve() => {
+                    permit.map_err(|_| self.stopped_error())?.send(message);
+                    return Ok(());
+                }
+                // Nothing drains the queue until the next connection, which may never come;
+                // it may also have come already (a short backoff): look again.
+                () = changed => {}
+            }
+        }
+    }
+
+    /// Queues a message if there is room, without waiting.
+    ///
+    /// # Errors
+    /// As [`send`](ClientHandle::send), also when connected and the queue is full.
+    pub fn try_send(&self, message: Message) -> Result<()> {
+        self.check_size(&message)?;
+        self.outbound.try_send(message).map_err(|err| match err {
+            mpsc::error::TrySendError::Full(_) => Error::new(
+                ErrorKind::QueueFull,
+                format!(
+                    "the client's queue is full ({} messages) {}; the message was not sent",
+                    self.offline_queue,
+                    if self.is_connected() {
+                        "while the connection catches up"
+                    } else {
+                        "while disconnected"
+                    }
+                ),
+            ),
+            mpsc::error::TrySendError::Closed(_) => self.stopped_error(),
+        })
+    }
+
+    /// Refused here rather than queued: a connection would refuse it later, after `send`
+    /// returned Ok.
+    fn check_size(&self, message: &Message) -> Result<()> {
+        match self.supervisor.max_message_size() {
+            Some(max) if message.len() > max => Err(Error::invalid(format!(
+                "message of {} bytes is larger than the limit of {max} \
+                 (socket.max_message_size); it was not queued",
+                message.len()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a connection is open and handed to the application.
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Acquire)
+    }
+
+    pub(super) fn stopped_error(&self) -> Error {
+        // Its queue is closed just before the reason is recorded.
+        let message = match self.shared.stopped.borrow().as_deref() {
+            Some(reason) => format!("the client has stopped: {reason}"),
+            None => "the client is stopping".to_owned(),
+        };
+        Error::new(ErrorKind::Closed, message)
+    }
+}
+
+impl fmt::Debug for ClientHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientHandle")
+            .field("connected", &self.is_connected())
+            .finish()
+    }
+}
