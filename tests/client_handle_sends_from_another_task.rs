@@ -1,8 +1,10 @@
 //! `Client::handle` queues from another task, in the client's one queue, while the client
 //! itself receives; once the client is closed, the handle's sends fail as the client's do.
+//! A handle does not keep a dropped client running, nor its events' channel open.
 
 mod support;
 
+use ws_health::runtime::ClientEvent;
 use ws_health::tungstenite::Message;
 
 #[tokio::test]
@@ -31,6 +33,40 @@ async fn client_handle_sends_from_another_task() {
     client.stopped().await;
     let err = handle.send(Message::text("late")).await.unwrap_err();
     assert!(err.is_closed(), "{err:?}");
-    assert!(handle.try_send(Message::text("late")).unwrap_err().is_closed());
+    assert!(handle
+        .try_send(Message::text("late"))
+        .unwrap_err()
+        .is_closed());
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handle_does_not_keep_a_dropped_client_running() {
+    support::trace();
+    let server = support::runtime::echo_server().await;
+    let client = support::runtime::quick_client(&server).connect().unwrap();
+    let mut events = client.events();
+    support::within("the connection", client.connected())
+        .await
+        .unwrap();
+    let handle = client.handle();
+    drop(client);
+    // The events run to the client's stop, then their channel closes.
+    let reason = support::within("the stop", async {
+        loop {
+            match events.recv().await {
+                Ok(ClientEvent::Stopped { reason }) => return reason,
+                Ok(_) => {}
+                Err(err) => panic!("{err}"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(reason, "closed by the application");
+    let closed = support::within("the events to end", events.recv()).await;
+    assert!(closed.is_err(), "{closed:?}");
+    assert!(!handle.is_connected());
+    let err = handle.send(Message::text("late")).await.unwrap_err();
+    assert!(err.is_closed(), "{err:?}");
     server.shutdown().await;
 }

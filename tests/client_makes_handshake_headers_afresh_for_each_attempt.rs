@@ -3,7 +3,8 @@
 //! token, not the one the client was built with. Its error and its panics fail the attempt,
 //! named, and are retried; a stuck hook is named at the connect timeout; a header of the
 //! WebSocket handshake's own stops the client, since no retry could send it. A 401 is
-//! retried with the hook's next token (an expired one), and stops a client without a hook.
+//! retried with the hook's next token (an expired one), once: refused again, the client
+//! stops; a client without a hook stops at the first.
 
 mod support;
 
@@ -171,15 +172,18 @@ async fn a_stuck_handshake_headers_hook_is_named_at_the_connect_timeout() {
     );
 }
 
-/// A server that refuses the first handshake with 401 and accepts every later one.
-async fn refusing_once() -> std::net::SocketAddr {
+/// A server that refuses the first `refusals` handshakes with 401 and accepts the others.
+async fn refusing(refusals: usize) -> std::net::SocketAddr {
     let server = ws_health::runtime::Server::builder(support::runtime::quiet_supervisor())
         .with_server_config(support::runtime::server_config())
         .with_handshake({
             let seen = AtomicUsize::new(0);
-            move |_| match seen.fetch_add(1, Ordering::SeqCst) {
-                0 => Err(Refusal::new(StatusCode::UNAUTHORIZED, "token expired")),
-                _ => Ok(Arc::new(())),
+            move |_| {
+                if seen.fetch_add(1, Ordering::SeqCst) < refusals {
+                    Err(Refusal::new(StatusCode::UNAUTHORIZED, "token expired"))
+                } else {
+                    Ok(Arc::new(()))
+                }
             }
         })
         .serve("127.0.0.1:0", support::runtime::echo)
@@ -192,7 +196,7 @@ async fn refusing_once() -> std::net::SocketAddr {
 
 #[tokio::test]
 async fn a_401_is_retried_with_fresh_credentials_and_stops_a_client_without_them() {
-    let addr = refusing_once().await;
+    let addr = refusing(1).await;
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(ClientConfig {
             max_retries: Some(1),
@@ -206,7 +210,7 @@ async fn a_401_is_retried_with_fresh_credentials_and_stops_a_client_without_them
         .unwrap();
     client.close();
 
-    let addr = refusing_once().await;
+    let addr = refusing(1).await;
     let client = Client::builder(format!("ws://{addr}"))
         .with_client_config(ClientConfig {
             max_retries: Some(1),
@@ -217,6 +221,26 @@ async fn a_401_is_retried_with_fresh_credentials_and_stops_a_client_without_them
     let reason = support::within("the client to stop", client.stopped()).await;
     assert!(
         reason.contains("answered HTTP 401 Unauthorized token expired"),
+        "{reason}"
+    );
+}
+
+/// Fresh credentials refused twice in a row are not a token that expired on its way: the
+/// client stops, however many retries `client.max_retries` allows (none set: forever).
+#[tokio::test]
+async fn fresh_credentials_refused_twice_stop_the_client() {
+    let addr = refusing(usize::MAX).await;
+    let client = Client::builder(format!("ws://{addr}"))
+        .with_client_config(support::runtime::client_config(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+        .with_handshake_headers(|| async { Ok::<_, BoxError>(HeaderMap::new()) })
+        .connect()
+        .unwrap();
+    let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        reason.ends_with("answered HTTP 401 Unauthorized token expired (fresh credentials refused twice in a row)"),
         "{reason}"
     );
 }

@@ -6,6 +6,7 @@ mod support;
 use std::time::Duration;
 
 use ws_health::runtime::{Client, Hub, Server, Side};
+use ws_health::tungstenite::Message;
 
 #[tokio::test]
 async fn hub_sees_both_sides_and_closes_all() {
@@ -70,7 +71,7 @@ async fn hub_closes_one_connection_by_its_id() {
         }
     })
     .await;
-    let kept = support::runtime::quick_client(&server).connect().unwrap();
+    let mut kept = support::runtime::quick_client(&server).connect().unwrap();
     support::within("the second client", kept.connected())
         .await
         .unwrap();
@@ -84,7 +85,10 @@ async fn hub_closes_one_connection_by_its_id() {
         "{reason}"
     );
     assert!(hub.sender(u64::MAX).is_none());
-    assert!(kept.is_connected());
+    // The other connection was left alone: it still echoes.
+    kept.send(Message::text("still here")).await.unwrap();
+    let echoed = support::within("the echo", kept.recv()).await;
+    assert_eq!(echoed, Some(Message::text("still here")));
     kept.close();
     server.shutdown().await;
 }

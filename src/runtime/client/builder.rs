@@ -246,7 +246,7 @@ impl ClientBuilder {
         };
         tokio::spawn(manager.run().instrument(span));
         let handle = ClientHandle {
-            shared: shared.clone(),
+            link: shared.link.clone(),
             outbound: outbound_tx,
             offline_queue: self.client.offline_queue,
             supervisor: self.supervisor,

@@ -29,6 +29,8 @@ pub(crate) type ClientStream = LeanStream<MaybeTlsStream<TcpStream>>;
 pub(crate) struct Failed {
     pub(crate) error: String,
     pub(crate) is_final: bool,
+    /// Answered 401 or 403 with credentials made for this attempt: retried once.
+    pub(crate) refused_credentials: bool,
 }
 
 impl Failed {
@@ -36,6 +38,7 @@ impl Failed {
         Failed {
             error: error.into(),
             is_final: false,
+            refused_credentials: false,
         }
     }
 
@@ -43,6 +46,7 @@ impl Failed {
         Failed {
             error: error.into(),
             is_final: true,
+            refused_credentials: false,
         }
     }
 }
@@ -152,7 +156,8 @@ async fn open(
 
 /// 4xx answers (but 408 and 429) and invalid requests will not change by retrying.
 /// So are 401 and 403 unless `fresh_credentials`: each attempt then presents credentials
-/// made afresh (`with_handshake_headers`), and a token that expired on the way is replaced.
+/// made afresh (`with_handshake_headers`), and a token that expired on the way is replaced
+/// (the manager retries such a refusal once, not twice in a row).
 fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> Failed {
     match err {
         tungstenite::Error::Http(response) => {
@@ -168,10 +173,14 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
                 status == http::StatusCode::UNAUTHORIZED || status == http::StatusCode::FORBIDDEN;
             let retry = status.is_server_error()
                 || status == http::StatusCode::REQUEST_TIMEOUT
-                || status == http::StatusCode::TOO_MANY_REQUESTS
-                || (fresh_credentials && refused_credentials);
+                || status == http::StatusCode::TOO_MANY_REQUESTS;
             if retry {
                 Failed::retry(error)
+            } else if fresh_credentials && refused_credentials {
+                Failed {
+                    refused_credentials: true,
+                    ..Failed::retry(error)
+                }
             } else {
                 Failed::stop(error)
             }

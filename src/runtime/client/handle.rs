@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::shared::Shared;
+use super::shared::Link;
 use crate::{Error, ErrorKind, Result, Supervisor};
 
 /// Queues messages for a [`Client`](super::Client)'s connections, from any task: the
@@ -16,7 +16,7 @@ use crate::{Error, ErrorKind, Result, Supervisor};
 /// [`Client::handle`](super::Client::handle). It does not keep the client running.
 #[derive(Clone)]
 pub struct ClientHandle {
-    pub(super) shared: Arc<Shared>,
+    pub(super) link: Arc<Link>,
     pub(super) outbound: mpsc::Sender<Message>,
     pub(super) offline_queue: usize,
     /// For the send limit (`socket.max_message_size`, kept by reloads).
@@ -37,7 +37,7 @@ impl ClientHandle {
         self.check_size(&message)?;
         loop {
             // Enabled before the look at `is_connected`, so that a loss right after it is seen.
-            let changed = self.shared.connection_changed.notified();
+            let changed = self.link.connection_changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             if !self.is_connected() {
@@ -93,12 +93,12 @@ impl ClientHandle {
 
     /// Whether a connection is open and handed to the application.
     pub fn is_connected(&self) -> bool {
-        self.shared.connected.load(Ordering::Acquire)
+        self.link.connected.load(Ordering::Acquire)
     }
 
     pub(super) fn stopped_error(&self) -> Error {
         // Its queue is closed just before the reason is recorded.
-        let message = match self.shared.stopped.borrow().as_deref() {
+        let message = match self.link.stopped.borrow().as_deref() {
             Some(reason) => format!("the client has stopped: {reason}"),
             None => "the client is stopping".to_owned(),
         };

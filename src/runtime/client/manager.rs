@@ -54,6 +54,8 @@ impl Manager {
             Reconnect::new(self.client.backoff, self.client.stable_after, self.seed);
         // A message taken from the queue that no connection accepted yet: it goes first.
         let mut pending: Option<Message> = None;
+        // The last attempt's fresh credentials were refused (401, 403).
+        let mut credentials_refused = false;
         let reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
@@ -65,6 +67,7 @@ impl Manager {
             };
             let next = match attempt {
                 Ok((mut ws, peer)) => {
+                    credentials_refused = false;
                     reconnect.connected(Instant::now());
                     let mut info = ConnectionInfo::new()
                         .with_peer(peer)
@@ -81,12 +84,24 @@ impl Manager {
                     self.connected(conn, started, &mut reconnect, &mut pending)
                         .await
                 }
-                Err(Failed { error, is_final }) => {
+                Err(Failed {
+                    error,
+                    is_final,
+                    refused_credentials,
+                }) => {
                     warn!(%error, "connection attempt failed");
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
                     });
-                    if is_final {
+                    // Fresh credentials refused twice in a row: not a token that expired on
+                    // its way, and retrying cannot help.
+                    let refused_again = refused_credentials && credentials_refused;
+                    credentials_refused = refused_credentials;
+                    if refused_again {
+                        Next::Stop(format!(
+                            "{error} (fresh credentials refused twice in a row)"
+                        ))
+                    } else if is_final {
                         Next::Stop(error)
                     } else {
                         Next::Retry(error)
@@ -221,7 +236,7 @@ impl Manager {
                 sent = forward(pending, &mut self.outbound, &sender), if !app_closed && !refused => {
                     match sent {
                         Ok(()) => *pending = None,
-                        // Every handle of the client is gone.
+                        // The client and all its handles are gone.
                         Err(None) => {
                             app_closed = true;
                             unsent = self.close_after_queue(&sender, pending, 1000, "");
@@ -380,7 +395,8 @@ async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
 }
 
 /// Hands the pending message, else the next from the queue, to the connection, waiting for
-/// room in its queue; `Err(None)` once every handle of the client is gone. Cancel-safe: the
+/// room in its queue; `Err(None)` once the queue's senders are all gone (the client and its
+/// handles; the client's drop is seen first, through its close request). Cancel-safe: the
 /// message stays in `pending` until the connection took it (or refused it).
 async fn forward(
     pending: &mut Option<Message>,

@@ -197,13 +197,13 @@ impl Client {
     /// handshake error, `client.max_retries`), with the reason.
     pub async fn connected(&self) -> Result<()> {
         loop {
-            let changed = self.shared.connection_changed.notified();
+            let changed = self.shared.link.connection_changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             if self.is_connected() {
                 return Ok(());
             }
-            if self.shared.stopped.borrow().is_some() {
+            if self.shared.link.stopped.borrow().is_some() {
                 return Err(self.handle.stopped_error());
             }
             changed.await;
@@ -266,14 +266,13 @@ impl Client {
 
     /// Waits until the client has stopped for good; says why.
     pub async fn stopped(&self) -> String {
-        let mut stopped = self.shared.stopped.subscribe();
+        let mut stopped = self.shared.link.stopped.subscribe();
         let reason = stopped.wait_for(Option::is_some).await;
         match reason {
             Ok(reason) => reason.clone().unwrap_or_default(),
             Err(_) => "the client task ended".into(),
         }
     }
-
 }
 
 impl fmt::Debug for Client {

@@ -2,7 +2,7 @@
 //! connection state, the events, why it stopped, and the connection waiting for `recv`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, watch, Notify};
 use tracing::warn;
@@ -13,14 +13,22 @@ use crate::{Connection, Sender};
 
 /// What the client's task shares with the [`Client`](super::Client).
 pub(crate) struct Shared {
-    pub(super) connected: AtomicBool,
+    /// The part a [`ClientHandle`](super::ClientHandle) keeps too: only that, so that a
+    /// handle outliving the client keeps neither its events' channel (whose receivers would
+    /// never see it close) nor an unread connection.
+    pub(super) link: Arc<Link>,
     current: Mutex<Option<WeakSender>>,
     pub(super) events: broadcast::Sender<ClientEvent>,
-    pub(super) stopped: watch::Sender<Option<String>>,
     /// The newest connection `recv` has not taken.
     waiting: Mutex<Option<Connection>>,
     /// Signalled when a connection is handed over and when the client stops.
     handed_over: Notify,
+}
+
+/// Whether the client is connected and why it stopped: what sending needs.
+pub(crate) struct Link {
+    pub(super) connected: AtomicBool,
+    pub(super) stopped: watch::Sender<Option<String>>,
     /// Signalled when a connection is handed over or ends, and when the client stops: a
     /// `send` waiting for room stops waiting, `connected` looks again.
     pub(super) connection_changed: Notify,
@@ -29,19 +37,21 @@ pub(crate) struct Shared {
 impl Shared {
     pub(super) fn new(events: broadcast::Sender<ClientEvent>) -> Self {
         Shared {
-            connected: AtomicBool::new(false),
+            link: Arc::new(Link {
+                connected: AtomicBool::new(false),
+                stopped: watch::Sender::new(None),
+                connection_changed: Notify::new(),
+            }),
             current: Mutex::new(None),
             events,
-            stopped: watch::Sender::new(None),
             waiting: Mutex::new(None),
             handed_over: Notify::new(),
-            connection_changed: Notify::new(),
         }
     }
 
     pub(super) fn set_connected(&self, connected: bool) {
-        self.connected.store(connected, Ordering::Release);
-        self.connection_changed.notify_waiters();
+        self.link.connected.store(connected, Ordering::Release);
+        self.link.connection_changed.notify_waiters();
     }
 
     pub(super) fn set_current(&self, sender: Option<&Sender>) {
@@ -89,7 +99,7 @@ impl Shared {
             if waiting.is_some() {
                 return waiting;
             }
-            if self.stopped.borrow().is_some() {
+            if self.link.stopped.borrow().is_some() {
                 return None;
             }
             handed_over.await;
@@ -100,8 +110,8 @@ impl Shared {
     /// `connected`.
     pub(super) fn stop(&self, reason: impl FnOnce() -> String) {
         // Also when the task was dropped with a connection up (its runtime shut down).
-        self.connected.store(false, Ordering::Release);
-        self.stopped.send_if_modified(|stopped| {
+        self.link.connected.store(false, Ordering::Release);
+        self.link.stopped.send_if_modified(|stopped| {
             let first = stopped.is_none();
             if first {
                 *stopped = Some(reason());
@@ -109,6 +119,6 @@ impl Shared {
             first
         });
         self.handed_over.notify_waiters();
-        self.connection_changed.notify_waiters();
+        self.link.connection_changed.notify_waiters();
     }
 }

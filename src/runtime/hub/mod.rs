@@ -149,7 +149,9 @@ impl Hub {
     /// it: a `Sender` keeps its connection open.
     pub fn sender(&self, id: u64) -> Option<Sender> {
         let weak = self.inner.lock().get(&id)?.sender.clone();
-        weak.upgrade()
+        // Not one no handle holds any more: that one is closing (1000), and a new handle
+        // would put its close off.
+        weak.held().then(|| weak.upgrade()).flatten()
     }
 
     /// A stream of opens, status changes and closes, from now on.
