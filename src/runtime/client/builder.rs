@@ -112,9 +112,9 @@ impl ClientBuilder {
     /// `make` runs first in an attempt, under `client.connect_timeout`, before the TCP
     /// connect. An error, a panic or the timeout fails the attempt
     /// ([`ClientEvent::ConnectFailed`] names it) and the client retries after its backoff,
-    /// as when the server is down. With it, a handshake answered 401 or 403 is retried too
+    /// as when the server is down. With it, a handshake answered 401 or 403 is retried once
     /// (without it the client stops): the next attempt presents fresh credentials, in case
-    /// a token expired on its way. A header of the handshake's own (`Connection`,
+    /// a token expired on its way; refused again, the client stops. A header of the handshake's own (`Connection`,
     /// `Upgrade`, `Sec-WebSocket-Version`, `Sec-WebSocket-Key`) or a value that is not
     /// visible ASCII stops the client: no attempt could send it.
     ///
