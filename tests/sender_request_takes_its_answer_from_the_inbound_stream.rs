@@ -7,6 +7,7 @@ mod support;
 
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
 use support::{mock_transport, ms};
 use ws_health::tungstenite::Message;
 use ws_health::{Error, Supervisor};
@@ -144,6 +145,89 @@ async fn a_message_before_the_request_went_out_is_not_its_answer() {
     peer.text("ack");
     let answer = support::within("the answer", request).await.unwrap();
     assert_eq!(answer.unwrap(), Message::text("ack"));
+}
+
+/// The timeout covers the wait for room in the outbound queue too: a peer that stopped
+/// reading does not hold the request past it.
+#[tokio::test(start_paused = true)]
+async fn the_timeout_covers_the_wait_for_room() {
+    let (transport, peer) = mock_transport::pair();
+    let conn = Supervisor::new().supervise(transport);
+    peer.hold_writes();
+    let sender = conn.sender();
+    while sender.try_send(Message::text("filler")).is_ok() {}
+    let started = tokio::time::Instant::now();
+    let err = sender
+        .request(Message::text("subscribe"), ms(1000), is("ack"))
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(started.elapsed(), ms(1000));
+}
+
+/// A matcher that panics on a message (one it cannot parse) takes it as no match, which goes
+/// to `recv`; it still takes its answer after.
+#[tokio::test(start_paused = true)]
+async fn a_matcher_that_panics_on_a_message_takes_it_as_no_match() {
+    let (transport, mut peer) = mock_transport::pair();
+    let mut conn = Supervisor::new().supervise(transport);
+    let sender = conn.sender();
+    let request = tokio::spawn(async move {
+        let panics_on_boom = |m: &Message| {
+            assert!(m.to_text().is_ok_and(|t| t != "boom"), "not JSON");
+            m.to_text().is_ok_and(|t| t == "ack")
+        };
+        sender
+            .request(Message::text("subscribe"), ms(1000), panics_on_boom)
+            .await
+    });
+    assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+    peer.text("boom");
+    peer.text("ack");
+    let answer = support::within("the request", request).await.unwrap();
+    assert_eq!(answer.unwrap(), Message::text("ack"));
+    assert_eq!(conn.recv().await, Some(Message::text("boom")));
+}
+
+/// A handler that shares the driver's task (`with_handler_in_driver_task`) is woken by its
+/// answer: the driver does not poll it, as it does its checks.
+#[tokio::test]
+async fn a_request_from_a_handler_on_the_drivers_task_is_woken_by_its_answer() {
+    support::trace();
+    let (answer_tx, mut answered) = tokio::sync::mpsc::unbounded_channel();
+    let server = ws_health::runtime::Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .with_handler_in_driver_task(true)
+        .serve("127.0.0.1:0", move |conn: ws_health::Connection| {
+            let answer_tx = answer_tx.clone();
+            async move {
+                // Far longer than the test waits: only the wake-up can end it in time.
+                let answer = conn
+                    .sender()
+                    .request(
+                        Message::text("ping?"),
+                        Duration::from_secs(600),
+                        is("pong!"),
+                    )
+                    .await;
+                let _ = answer_tx.send(answer);
+            }
+        })
+        .await
+        .unwrap();
+    let url = format!("ws://{}", server.local_addr());
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let asked = support::within("the question", ws.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(asked, Message::text("ping?"));
+    ws.send(Message::text("pong!")).await.unwrap();
+    let answer = support::within("the handler's answer", answered.recv())
+        .await
+        .unwrap();
+    assert_eq!(answer.unwrap(), Message::text("pong!"));
+    server.shutdown().await;
 }
 
 /// The use it was made for: a client's on-connect hook subscribes and waits for the ack (an

@@ -2,7 +2,8 @@
 //! accepts one with a known token, making the connection's state from it (read by the
 //! handler), and adds the subprotocol the client offered to the answer; it refuses an
 //! unknown token with 401, its reason and its `WWW-Authenticate`; a hook that panics, or
-//! refuses with a status that is no refusal, answers 500, and the server goes on. Headers
+//! refuses with a status that is no refusal or a header that is not text, answers 500, and
+//! the server goes on. Headers
 //! of the handshake's own that the hook overwrote are put back.
 
 mod support;
@@ -72,6 +73,12 @@ async fn server_handshake_hook_authenticates_and_refuses() {
                 Some("Bearer alice") => "alice",
                 Some("Bearer panic") => panic!("the token store is down"),
                 Some("Bearer ok?") => return Err(Refusal::new(StatusCode::OK, "not a refusal")),
+                Some("Bearer bad-header") => {
+                    let not_text = HeaderValue::from_bytes("caf\u{e9}".as_bytes()).unwrap();
+                    let refusal = Refusal::new(StatusCode::UNAUTHORIZED, "bad header")
+                        .with_header(header::WWW_AUTHENTICATE, not_text);
+                    return Err(refusal);
+                }
                 _ => {
                     let challenge = HeaderValue::from_static("Bearer realm=\"feed\"");
                     let refusal = Refusal::new(StatusCode::UNAUTHORIZED, "unknown token")
@@ -103,6 +110,12 @@ async fn server_handshake_hook_authenticates_and_refuses() {
             "Bearer ok?",
             StatusCode::INTERNAL_SERVER_ERROR,
             "not a refusal",
+        ),
+        // A header the answer cannot carry: still an answer, 500, not a dropped connection.
+        (
+            "Bearer bad-header",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "bad header",
         ),
     ] {
         let refused = connect(addr, token, None).await;

@@ -157,7 +157,8 @@ impl Sender {
         }
     }
 
-    /// Sends `message` and waits up to `timeout` for the first inbound message `matches`
+    /// Sends `message` and waits up to `timeout` (for room in the outbound queue, then for
+    /// the answer) for the first inbound message `matches`
     /// accepts, which comes back here instead of going to [`recv`](Connection::recv): a
     /// subscription's acknowledgement awaited in a client's on-connect hook, the reply to a
     /// request. Other messages reach `recv` as usual.
@@ -208,6 +209,9 @@ impl Sender {
         // that arrives while the request waits for room is not taken for its answer.
         let mut matcher: Option<Matcher> = Some(Box::new(matches));
         let mut message = message;
+        // One deadline for the wait for room and for the answer; none for `Duration::MAX`.
+        let deadline = tokio::time::Instant::now().checked_add(timeout);
+        let timed_out = || Error::new(ErrorKind::Timeout, format!("no answer within {timeout:?}"));
         let ticket = loop {
             let changed = self.shared.changed.notified();
             tokio::pin!(changed);
@@ -222,19 +226,19 @@ impl Sender {
                 Err(TrySendError::Full(m)) => message = m,
                 Err(err) => return Err(err.into()),
             }
-            changed.await;
+            if before(deadline, changed).await.is_none() {
+                return Err(timed_out());
+            }
         };
         let _forget = ForgetOnDrop {
             shared: &self.shared,
             ticket,
         };
         let answer = poll_fn(|cx| self.shared.poll_expect(ticket, cx));
-        match tokio::time::timeout(timeout, answer).await {
-            Ok(answer) => answer.map_err(|_| Error::closed()),
+        match before(deadline, answer).await {
+            Some(answer) => answer.map_err(|_| Error::closed()),
             // The driver, on its own task, may have delivered it since the last poll.
-            Err(_) => self.shared.forget_expect(ticket).ok_or_else(|| {
-                Error::new(ErrorKind::Timeout, format!("no answer within {timeout:?}"))
-            }),
+            None => self.shared.forget_expect(ticket).ok_or_else(timed_out),
         }
     }
 
@@ -446,5 +450,16 @@ impl Drop for ForgetOnDrop<'_> {
         if self.shared.forget_expect(self.ticket).is_some() {
             tracing::debug!("dropped the answer to a request that was cancelled");
         }
+    }
+}
+
+/// `future`'s output if it comes before `deadline` (always, with no deadline).
+async fn before<F: std::future::Future>(
+    deadline: Option<tokio::time::Instant>,
+    future: F,
+) -> Option<F::Output> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, future).await.ok(),
+        None => Some(future.await),
     }
 }

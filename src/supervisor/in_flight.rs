@@ -56,6 +56,8 @@ pub(crate) struct Expectation {
     pub(crate) answer: Option<Message>,
     /// The waker of the future awaiting the answer (see [`take_waker`]).
     pub(crate) waker: Option<Waker>,
+    /// Its matcher panicked once (logged then, not at each message after).
+    pub(crate) panicked: bool,
 }
 
 /// Keeps `waker` in `slot` for a probe's answer, cloning only when it changed.
@@ -73,14 +75,16 @@ pub(crate) type Wakers = SmallVec<[Waker; 4]>;
 /// answer only the latest); inline up to four, which the built-in check never exceeds.
 pub(crate) type Rtts = SmallVec<[Duration; 4]>;
 
-/// Takes the waker of the future awaiting a probe's answer into `wakers`. A check polled
-/// directly by the driver holds the driver's own waker, and the driver polls its running
-/// checks after every answer anyway: that one is left out. A future inside a combinator that
-/// polls only what was woken (`FuturesUnordered`, `buffer_unordered`) holds its own, and
-/// needs the wake.
-pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: &Waker, wakers: &mut Wakers) {
+/// Takes the waker of the future awaiting a probe's answer into `wakers`. A check's future
+/// polled directly by the driver holds the driver's own waker, and the driver polls its
+/// running checks after every answer anyway: that one is left out (`driver`). A future
+/// inside a combinator that polls only what was woken (`FuturesUnordered`,
+/// `buffer_unordered`) holds its own, and needs the wake; so does the application's, even on
+/// the driver's task (a handler joined with it, which the driver does not poll): for those
+/// `driver` is `None`.
+pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: Option<&Waker>, wakers: &mut Wakers) {
     if let Some(waker) = slot.take() {
-        if !waker.will_wake(driver) {
+        if !driver.is_some_and(|driver| waker.will_wake(driver)) {
             wakers.push(waker);
         }
     }
@@ -148,7 +152,8 @@ impl Inner {
                 }
                 let rtt = now.saturating_duration_since(sent);
                 ping.state = PingState::Answered(rtt);
-                take_waker(&mut ping.waker, driver, wakers);
+                let polled_by_driver = ping.check.is_some().then_some(driver);
+                take_waker(&mut ping.waker, polled_by_driver, wakers);
                 if !ping.missed {
                     stats.record_rtt(rtt);
                     rtts.push(rtt);

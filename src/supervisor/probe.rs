@@ -124,6 +124,7 @@ impl Shared {
             matcher,
             answer: None,
             waker: None,
+            panicked: false,
         });
         ticket
     }

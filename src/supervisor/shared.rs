@@ -248,7 +248,7 @@ impl Shared {
             let Inner { pings, expects, .. } = &mut *inner;
             let slots = pings.iter_mut().map(|p| &mut p.waker);
             for slot in slots.chain(expects.iter_mut().map(|e| &mut e.waker)) {
-                take_waker(slot, Waker::noop(), &mut wakers);
+                take_waker(slot, None, &mut wakers);
             }
             inner.pings.clear();
             // An answer already matched is still its waiter's: the peer's last word before

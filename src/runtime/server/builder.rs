@@ -289,6 +289,8 @@ impl fmt::Debug for ServerBuilder {
             .field("server", &self.server)
             .field("socket", &self.socket)
             .field("accept_filter", &self.filter.is_some())
+            .field("handshake", &self.handshake.is_some())
+            .field("connection_state", &self.state.is_some())
             .finish()
     }
 }

@@ -102,16 +102,23 @@ impl Refusal {
     }
 
     fn into_response(self) -> ErrorResponse {
-        let status = if (300..600).contains(&self.status.as_u16()) {
-            self.status
-        } else {
-            error!(status = %self.status, "a handshake refusal must be 3xx-5xx; answering 500");
-            StatusCode::INTERNAL_SERVER_ERROR
-        };
+        let mut status = self.status;
+        if !(300..600).contains(&status.as_u16()) {
+            error!(%status, "a handshake refusal must be 3xx-5xx; answering 500");
+            status = StatusCode::INTERNAL_SERVER_ERROR;
+        }
+        // tungstenite writes header values as text; one that is not would leave the peer
+        // with no answer at all.
+        let headers = self.headers.map(|h| *h).unwrap_or_default();
+        let text = headers.iter().all(|(_, value)| value.to_str().is_ok());
+        if !text {
+            error!("a handshake refusal's header value is not visible ASCII; answering 500");
+            status = StatusCode::INTERNAL_SERVER_ERROR;
+        }
         let mut response = ErrorResponse::new(Some(self.body));
         *response.status_mut() = status;
-        if let Some(headers) = self.headers {
-            *response.headers_mut() = *headers;
+        if text {
+            *response.headers_mut() = headers;
         }
         response
     }

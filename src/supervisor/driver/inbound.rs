@@ -7,7 +7,9 @@ use futures_util::StreamExt;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tracing::{debug, info, trace};
+use tracing::{debug, error, info, trace};
+
+use crate::error::panic_message;
 
 use super::{later, Closing, Driver};
 use crate::supervisor::in_flight::{take_waker, Rtts, Wakers};
@@ -124,14 +126,29 @@ impl<S: Transport> Driver<S> {
     /// Hands an application message to a check that expects it, or to the application.
     pub(super) fn deliver(&mut self, message: Message, waker: &Waker, now: Instant) {
         let mut inner = self.shared.lock();
-        let expected = inner.expects.iter_mut().find(|e| {
-            e.answer.is_none()
-                && catch_unwind(AssertUnwindSafe(|| (e.matcher)(&message))).unwrap_or(false)
-        });
+        let mut expected = None;
+        for e in inner.expects.iter_mut().filter(|e| e.answer.is_none()) {
+            match catch_unwind(AssertUnwindSafe(|| (e.matcher)(&message))) {
+                Ok(true) => {
+                    expected = Some(e);
+                    break;
+                }
+                Ok(false) => {}
+                // No match; logged the first time (a matcher that panics on some messages,
+                // a heartbeat it cannot parse, may still take its answer).
+                Err(panic) if !e.panicked => {
+                    e.panicked = true;
+                    let panic = panic_message(&*panic);
+                    error!(panic, "a request's matcher panicked: taken as no match");
+                }
+                Err(_) => {}
+            }
+        }
         if let Some(expectation) = expected {
             expectation.answer = Some(message);
             let mut wakers = Wakers::new();
-            take_waker(&mut expectation.waker, waker, &mut wakers);
+            let polled_by_driver = expectation.check.is_some().then_some(waker);
+            take_waker(&mut expectation.waker, polled_by_driver, &mut wakers);
             drop(inner);
             wakers.into_iter().for_each(Waker::wake);
             self.poll_runs = true;
