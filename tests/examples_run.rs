@@ -29,6 +29,10 @@ mod demo;
 #[path = "../examples/feed_client.rs"]
 mod feed_client;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/authenticated_server.rs"]
+mod authenticated_server;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_check_closes_a_revoked_session_with_1008() {
     trace();
@@ -74,6 +78,24 @@ async fn feed_client_resubscribes_with_a_fresh_token_after_a_restart() {
     let ticks = ["tick 1", "tick 2", "tick 3"];
     assert_eq!(outcome.received, [ticks, ticks].concat(), "{outcome:?}");
     assert_eq!(outcome.reused_token, Some(401), "{outcome:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticated_server_refuses_unknown_tokens_and_closes_only_the_revoked_session() {
+    trace();
+    let outcome = support::within(
+        "the authenticated server's run",
+        authenticated_server::run(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.unknown_token, Some(401), "{outcome:?}");
+    assert_eq!(outcome.alice_echo, "alice: hello");
+    assert_eq!(
+        outcome.alice_closed,
+        Some((1008, "session revoked".to_owned()))
+    );
+    assert_eq!(outcome.bob_echo, "bob: still here");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
