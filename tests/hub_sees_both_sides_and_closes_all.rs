@@ -8,9 +8,8 @@ use std::time::Duration;
 use ws_health::runtime::{Client, Hub, Server, Side};
 use ws_health::tungstenite::Message;
 
-#[tokio::test]
-async fn hub_sees_both_sides_and_closes_all() {
-    support::trace();
+/// An echo server whose connections a new hub follows.
+async fn echo_server_with_hub() -> (Hub, Server) {
     let hub = Hub::new();
     let server = Server::builder(support::runtime::quiet_supervisor())
         .with_server_config(support::runtime::server_config())
@@ -18,6 +17,13 @@ async fn hub_sees_both_sides_and_closes_all() {
         .serve("127.0.0.1:0", support::runtime::echo)
         .await
         .unwrap();
+    (hub, server)
+}
+
+#[tokio::test]
+async fn hub_sees_both_sides_and_closes_all() {
+    support::trace();
+    let (hub, server) = echo_server_with_hub().await;
     let client = Client::builder(format!("ws://{}", server.local_addr()))
         .with_supervisor(support::runtime::quiet_supervisor())
         .with_hub(hub.clone())
@@ -51,13 +57,7 @@ async fn hub_sees_both_sides_and_closes_all() {
 #[tokio::test]
 async fn hub_closes_one_connection_by_its_id() {
     support::trace();
-    let hub = Hub::new();
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .with_hub(hub.clone())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let (hub, server) = echo_server_with_hub().await;
     let revoked = support::runtime::quick_client(&server).connect().unwrap();
     support::within("the first client", revoked.connected())
         .await
