@@ -56,8 +56,8 @@ impl HealthCheck for SessionValid {
 /// What each client saw.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The HTTP status the unknown token was answered with.
-    pub unknown_token: Option<u16>,
+    /// The HTTP status and `WWW-Authenticate` challenge the unknown token was answered with.
+    pub unknown_token: Result<(u16, String), String>,
     /// The echo alice got before her session was revoked.
     pub alice_echo: String,
     /// The close frame alice got: (code, reason).
@@ -115,8 +115,15 @@ pub async fn run() -> Result<Outcome, BoxError> {
     let url = format!("ws://{}/chat", server.local_addr());
 
     let unknown_token = match connect(&url, "mallory-token").await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(answer)) => Some(answer.status().as_u16()),
-        _ => None,
+        Err(tokio_tungstenite::tungstenite::Error::Http(answer)) => {
+            let challenge = answer.headers().get(header::WWW_AUTHENTICATE);
+            let challenge = challenge.and_then(|c| c.to_str().ok()).unwrap_or_default();
+            Ok((answer.status().as_u16(), challenge.to_owned()))
+        }
+        other => Err(format!(
+            "not refused with an HTTP answer: {:?}",
+            other.map(|_| ())
+        )),
     };
     let mut alice = connect(&url, "alice-token").await?;
     let mut bob = connect(&url, "bob-token").await?;
@@ -127,6 +134,8 @@ pub async fn run() -> Result<Outcome, BoxError> {
         .revoked
         .store(true, Ordering::Relaxed);
     let alice_closed = closed(&mut alice).await?;
+    // Three more runs of bob's session check: his connection stands.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let bob_echo = ask(&mut bob, "still here").await?;
     bob.close(None).await?;
     closed(&mut bob).await?;

@@ -44,7 +44,7 @@ pub struct Outcome {
     /// Every message the application received.
     pub received: Vec<String>,
     /// The HTTP status the feed answered the first token with when it came again.
-    pub reused_token: Option<u16>,
+    pub reused_token: Result<u16, String>,
 }
 
 pub async fn run() -> Result<Outcome, BoxError> {
@@ -85,7 +85,7 @@ pub async fn run() -> Result<Outcome, BoxError> {
         .connect()?;
     let mut client = client;
     // The client retries without end by default: bound the wait.
-    tokio::time::timeout(Duration::from_secs(10), client.connected()).await??;
+    tokio::time::timeout(Duration::from_secs(5), client.connected()).await??;
 
     let mut received = Vec::new();
     while received.len() < 2 * TICKS_PER_CONNECTION {
@@ -106,10 +106,14 @@ pub async fn run() -> Result<Outcome, BoxError> {
     request.headers_mut().insert(header::AUTHORIZATION, first);
     let reused_token = match tokio_tungstenite::connect_async(request).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            Some(response.status().as_u16())
+            Ok(response.status().as_u16())
         }
-        _ => None,
+        other => Err(format!(
+            "not refused with an HTTP answer: {:?}",
+            other.map(|_| ())
+        )),
     };
+    feed.abort();
     Ok(Outcome {
         tokens,
         received,
@@ -136,28 +140,40 @@ async fn feed(listener: TcpListener, tokens: Arc<Mutex<Vec<String>>>) -> Result<
             seen.push(token.to_owned());
             Ok(response)
         };
-        let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(tcp, authorise).await else {
+        let Ok(ws) = tokio_tungstenite::accept_hdr_async(tcp, authorise).await else {
             continue;
         };
-        while let Some(Ok(message)) = ws.next().await {
-            if message.to_text().is_ok_and(|t| t == SUBSCRIBE) {
-                break;
-            }
+        // A connection that fails is this connection's end, not the feed's.
+        if let Err(err) = serve(ws, connection == 1).await {
+            info!(%err, "feed: a connection failed");
         }
-        ws.send(Message::text(SUBSCRIBED)).await?;
-        for tick in 1..=TICKS_PER_CONNECTION {
-            ws.send(Message::text(format!("tick {tick}"))).await?;
-        }
-        if connection == 1 {
-            let restart = CloseFrame {
-                code: CloseCode::Restart,
-                reason: "restarting".into(),
-            };
-            ws.close(Some(restart)).await?;
-        }
-        // Read (answering pings) until the close handshake ends.
-        while let Some(Ok(_)) = ws.next().await {}
     }
+    Ok(())
+}
+
+/// One subscriber: acknowledges its subscription, sends the ticks, and restarts (closes
+/// with 1012) if `restart`; then reads (answering pings) until the close handshake ends.
+async fn serve(
+    mut ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    restart: bool,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    while let Some(message) = ws.next().await {
+        if message?.to_text().is_ok_and(|t| t == SUBSCRIBE) {
+            break;
+        }
+    }
+    ws.send(Message::text(SUBSCRIBED)).await?;
+    for tick in 1..=TICKS_PER_CONNECTION {
+        ws.send(Message::text(format!("tick {tick}"))).await?;
+    }
+    if restart {
+        let restart = CloseFrame {
+            code: CloseCode::Restart,
+            reason: "restarting".into(),
+        };
+        ws.close(Some(restart)).await?;
+    }
+    while let Some(Ok(_)) = ws.next().await {}
     Ok(())
 }
 

@@ -77,7 +77,7 @@ async fn feed_client_resubscribes_with_a_fresh_token_after_a_restart() {
     // Every tick of both connections, and no acknowledgement: the hook's request took both.
     let ticks = ["tick 1", "tick 2", "tick 3"];
     assert_eq!(outcome.received, [ticks, ticks].concat(), "{outcome:?}");
-    assert_eq!(outcome.reused_token, Some(401), "{outcome:?}");
+    assert_eq!(outcome.reused_token, Ok(401), "{outcome:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +89,8 @@ async fn authenticated_server_refuses_unknown_tokens_and_closes_only_the_revoked
     )
     .await
     .unwrap();
-    assert_eq!(outcome.unknown_token, Some(401), "{outcome:?}");
+    let challenge = "Bearer realm=\"chat\"".to_owned();
+    assert_eq!(outcome.unknown_token, Ok((401, challenge)), "{outcome:?}");
     assert_eq!(outcome.alice_echo, "alice: hello");
     assert_eq!(
         outcome.alice_closed,
