@@ -164,6 +164,31 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// Runs an application's async hook, `call` and the future it returns, with their panics
+/// caught: `Err` is "`hook` panicked: …", logged at error (a panic would end the task that
+/// runs the hook, and with it what the task serves).
+pub(crate) async fn contain_panics<F, Fut>(
+    hook: &'static str,
+    call: F,
+) -> Result<Fut::Output, String>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future,
+{
+    use futures_util::FutureExt;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let panicked = |panic: Box<dyn std::any::Any + Send>| {
+        let message = panic_message(&*panic);
+        tracing::error!(hook, panic = message, "hook panicked");
+        format!("{hook} panicked: {message}")
+    };
+    let future = catch_unwind(AssertUnwindSafe(call)).map_err(panicked)?;
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(panicked)
+}
+
 /// What a caught panic says, for logs and reasons.
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     panic

@@ -19,6 +19,7 @@ mod in_flight;
 mod observer;
 mod plan;
 mod probe;
+mod request;
 mod shared;
 
 pub use builder::SupervisorBuilder;

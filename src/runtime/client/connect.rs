@@ -1,10 +1,6 @@
 //! One connection attempt: TCP with the socket options, TLS for `wss://`, the handshake.
 
-use std::any::Any;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use futures_util::FutureExt;
 
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
@@ -12,12 +8,11 @@ use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
 use tokio_tungstenite::tungstenite::http::{self, HeaderMap};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::MaybeTlsStream;
-use tracing::error;
 
 use super::HandshakeHeaders;
 
 use crate::config::SocketConfig;
-use crate::error::panic_message;
+use crate::error::contain_panics;
 use crate::runtime::configure_socket;
 use crate::LeanStream;
 
@@ -215,16 +210,10 @@ const HANDSHAKE_HEADERS: [&str; 4] = [
 
 /// Runs the application's headers hook; its error or panic fails the attempt, to be retried.
 async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
-    let failed = |panic: Box<dyn Any + Send>| {
-        let message = panic_message(&*panic);
-        error!(panic = message, "handshake headers hook panicked");
-        Failed::retry(format!("handshake headers hook panicked: {message}"))
-    };
-    let future = catch_unwind(AssertUnwindSafe(|| make())).map_err(failed)?;
-    match AssertUnwindSafe(future).catch_unwind().await {
+    match contain_panics("handshake headers hook", || make()).await {
         Ok(Ok(headers)) => Ok(headers),
         Ok(Err(err)) => Err(Failed::retry(format!("handshake headers: {err}"))),
-        Err(panic) => Err(failed(panic)),
+        Err(panicked) => Err(Failed::retry(panicked)),
     }
 }
 

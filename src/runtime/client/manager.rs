@@ -1,25 +1,21 @@
 //! The client's one task: connect, hand the connection over, forward queued messages,
 //! report events, and reconnect by policy.
 
-use std::any::Any;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-
-use futures_util::FutureExt;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, info, warn};
 
 use super::backoff::Reconnect;
 use super::connect::{connect, handshake_request, ClientStream, Failed, Target, Tls};
 use super::shared::Shared;
 use super::{ClientEvent, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
-use crate::error::panic_message;
+use crate::error::contain_panics;
 use crate::runtime::StateMaker;
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
 use crate::{Connection, Health, Sender, Status, Supervisor};
@@ -381,17 +377,9 @@ impl Drop for Manager {
 /// Runs the on-connect hook; a panic, in its call or its future, fails it as an error does
 /// (it would end the client's task).
 async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
-    let failed = |panic: Box<dyn Any + Send>| {
-        let message = panic_message(&*panic);
-        error!(panic = message, "on-connect hook panicked");
-        format!("on-connect hook panicked: {message}")
-    };
-    let future = catch_unwind(AssertUnwindSafe(|| hook(sender))).map_err(failed)?;
-    match AssertUnwindSafe(future).catch_unwind().await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) => Err(format!("on-connect hook failed: {err}")),
-        Err(panic) => Err(failed(panic)),
-    }
+    contain_panics("on-connect hook", || hook(sender))
+        .await?
+        .map_err(|err| format!("on-connect hook failed: {err}"))
 }
 
 /// Hands the pending message, else the next from the queue, to the connection, waiting for

@@ -6,19 +6,18 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures_util::FutureExt;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::{self, http};
-use tracing::{debug, error, warn};
+use tracing::{debug, warn};
 
 use super::accept::{Context, Slot, Socket};
 use super::handshake::inspect;
+use crate::error::contain_panics;
 use crate::metrics::{self, Dropped};
 use crate::runtime::ServerStream;
 use crate::supervisor::ConnectionInfo;
@@ -132,25 +131,16 @@ async fn supervise(
 async fn run_handler(context: &Context, conn: Connection) {
     let sender = conn.sender();
     // The handler may panic in the call that makes its future, as well as in the future.
-    let finished = match std::panic::catch_unwind(AssertUnwindSafe(|| (context.handler)(conn))) {
-        Ok(handler) => {
-            let handler = AssertUnwindSafe(handler).catch_unwind();
-            tokio::pin!(handler);
-            tokio::select! {
-                finished = &mut handler => finished,
-                () = context.stop.wait() => {
-                    let _ = sender.close(1001, "going away");
-                    handler.await
-                }
-            }
+    let handler = contain_panics("connection handler", || (context.handler)(conn));
+    tokio::pin!(handler);
+    let finished = tokio::select! {
+        finished = &mut handler => finished,
+        () = context.stop.wait() => {
+            let _ = sender.close(1001, "going away");
+            handler.await
         }
-        Err(panic) => Err(panic),
     };
     if finished.is_err() {
-        error!(
-            id = sender.id(),
-            "connection handler panicked; closing with 1011"
-        );
         let _ = sender.close(1011, "internal error");
     }
     // The handler's handles are gone; with ours, the connection closes with 1000 unless a

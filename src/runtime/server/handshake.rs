@@ -146,37 +146,48 @@ pub(super) fn inspect(
         peer,
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| hook(&mut handshake)));
-    *refused = true;
-    match outcome {
-        Ok(Ok(state)) => {
-            let headers = response.headers_mut();
-            for (name, value) in KEPT.into_iter().zip(kept) {
-                headers.remove(&name);
-                if let Some(value) = value {
-                    headers.insert(name, value);
-                }
-            }
-            headers.remove(SEC_WEBSOCKET_EXTENSIONS);
-            // tungstenite writes header values as text; one that is not would fail the
-            // handshake after the hook accepted it, unexplained.
-            if let Some((name, _)) = headers.iter().find(|(_, v)| v.to_str().is_err()) {
-                error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
-                let refusal = Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-                return Err(refusal.into_response());
-            }
-            *refused = false;
-            // `()` is no state: the one `with_connection_state` makes, if any, stays.
-            if !state.is::<()>() {
-                *made = Some(state);
-            }
-            Ok(response)
-        }
+    let answer = match outcome {
+        Ok(Ok(state)) => accepted(response, kept, state, made),
         Ok(Err(refusal)) => Err(refusal.into_response()),
         Err(panic) => {
             let panic = panic_message(&*panic);
             error!(panic, "handshake hook panicked; answering 500");
-            let refusal = Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-            Err(refusal.into_response())
+            Err(internal_error())
+        }
+    };
+    *refused = answer.is_err();
+    answer
+}
+
+/// The 101 answer once the hook accepted: the handshake's own headers as they were, no
+/// extension, and values tungstenite can write; the hook's state in `made` (`()` is none).
+fn accepted(
+    mut response: Response,
+    kept: [Option<HeaderValue>; 3],
+    state: Arc<dyn Any + Send + Sync>,
+    made: &mut Option<Arc<dyn Any + Send + Sync>>,
+) -> Result<Response, ErrorResponse> {
+    let headers = response.headers_mut();
+    for (name, value) in KEPT.into_iter().zip(kept) {
+        headers.remove(&name);
+        if let Some(value) = value {
+            headers.insert(name, value);
         }
     }
+    headers.remove(SEC_WEBSOCKET_EXTENSIONS);
+    // tungstenite writes header values as text; one that is not would fail the handshake
+    // after the hook accepted it, unexplained.
+    if let Some((name, _)) = headers.iter().find(|(_, v)| v.to_str().is_err()) {
+        error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
+        return Err(internal_error());
+    }
+    // `()` is no state: the one `with_connection_state` makes, if any, stays.
+    if !state.is::<()>() {
+        *made = Some(state);
+    }
+    Ok(response)
+}
+
+fn internal_error() -> ErrorResponse {
+    Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
