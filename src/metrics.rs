@@ -10,7 +10,7 @@
 //! | `ws_health_connections_opened_total` | counter | | connections supervised |
 //! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
 //! | `ws_health_connections_refused_total` | counter | `answer` | connections over `server.max_connections`: answered HTTP 503 (`503`), or dropped unanswered while 256 refusals are in progress (`none`) |
-//! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `handshake_failed` (TLS or the WebSocket upgrade), `handshake_refused` (the application's `ServerBuilder::with_handshake` refused it, or panicked), `handshake_timeout` (`server.handshake_timeout`; a slowloris shows here), `worker_handoff` (moving the socket to a worker's runtime, or registering it there, failed: logged at warn). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
+//! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `handshake_failed` (TLS, or a request that is no WebSocket upgrade: answered 400 or 431), `handshake_refused` (the application's handshake hook refused it, or panicked), `handshake_hook_timeout` (`with_handshake_async`'s hook did not answer within `server.handshake_timeout`: answered 503), `handshake_timeout` (the peer did not complete its part within `server.handshake_timeout`; a slowloris shows here), `worker_handoff` (moving the socket to a worker's runtime, or registering it there, failed: logged at warn). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
 //! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
 //! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
@@ -127,6 +127,8 @@ pub(crate) enum Dropped {
     HandshakeTimeout,
     /// The application's handshake hook refused the upgrade.
     HandshakeRefused,
+    /// The application's handshake hook did not answer within the handshake timeout.
+    HandshakeHookTimeout,
     /// Moving the socket to a worker's runtime, or registering it there, failed.
     WorkerHandoff,
 }
@@ -142,6 +144,7 @@ pub(crate) fn dropped(reason: Dropped) {
             Dropped::HandshakeFailed => "handshake_failed",
             Dropped::HandshakeTimeout => "handshake_timeout",
             Dropped::HandshakeRefused => "handshake_refused",
+            Dropped::HandshakeHookTimeout => "handshake_hook_timeout",
             Dropped::WorkerHandoff => "worker_handoff",
         }
     )

@@ -1,7 +1,8 @@
 //! Accepted connections dropped before supervision are counted by reason: a peer that never
 //! completes its handshake (a slowloris) under `handshake_timeout`, one whose request is no
 //! WebSocket upgrade under `handshake_failed`, one the application's handshake hook refused
-//! under `handshake_refused`. All are logged at debug only.
+//! under `handshake_refused`, an async hook that does not answer in time under
+//! `handshake_hook_timeout`. All are logged at debug only.
 #![cfg(feature = "metrics")]
 
 mod support;
@@ -59,4 +60,37 @@ fn metrics_count_connections_dropped_before_supervision() {
     assert_eq!(count("handshake_timeout"), 1.0);
     assert_eq!(count("handshake_failed"), 1.0);
     assert_eq!(count("handshake_refused"), 1.0);
+}
+
+/// An async handshake hook that does not answer within the handshake timeout is counted
+/// apart from slow peers: a slow session store shows as itself.
+#[test]
+fn a_handshake_hook_past_the_timeout_is_counted_as_such() {
+    let recorded = support::metrics::recorded(false, || async {
+        let server = Server::builder(support::runtime::quiet_supervisor())
+            .with_server_config(ServerConfig {
+                handshake_timeout: Duration::from_millis(200),
+                ..support::runtime::server_config()
+            })
+            .with_handshake_async(|_| std::future::pending())
+            .serve("127.0.0.1:0", support::runtime::echo)
+            .await
+            .unwrap();
+        let addr = server.local_addr();
+        let refused = tokio_tungstenite::connect_async(format!("ws://{addr}/")).await;
+        let Err(ws_health::tungstenite::Error::Http(answer)) = refused else {
+            panic!("{refused:?}");
+        };
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+        server.shutdown().await;
+    });
+    let count = |reason| {
+        support::metrics::total(
+            &recorded,
+            "ws_health_connections_dropped_total",
+            &[("reason", reason)],
+        )
+    };
+    assert_eq!(count("handshake_hook_timeout"), 1.0);
+    assert_eq!(count("handshake_timeout"), 0.0);
 }

@@ -101,6 +101,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         Ok(Self::new(ws, Role::Server))
     }
 
+    /// Takes a stream whose opening handshake is already done (by hyper's or axum's upgrade,
+    /// or by your own code), as `tokio_tungstenite::WebSocketStream::from_raw_socket`.
+    pub async fn from_raw_socket(stream: S, role: Role, config: Option<WebSocketConfig>) -> Self {
+        let ws = WebSocketStream::from_raw_socket(Tap::new(stream), role, config).await;
+        Self::new(ws, role)
+    }
+
     /// Opens a WebSocket connection on `stream` (the client's opening handshake), as
     /// `tokio_tungstenite::client_async_with_config`.
     pub async fn client_with_config<R>(

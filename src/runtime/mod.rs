@@ -27,7 +27,7 @@ pub mod tls;
 
 pub use client::{Client, ClientBuilder, ClientEvent, ClientHandle};
 pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};
-pub use server::{serve, serve_with_config, Handshake, Refusal, Server, ServerBuilder};
+pub use server::{serve, serve_with_config, Accepted, Handshake, Refusal, Server, ServerBuilder};
 pub use socket::configure_socket;
 pub use stream::ServerStream;
 

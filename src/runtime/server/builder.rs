@@ -11,7 +11,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tracing::Instrument;
 
 use super::accept::{self, AcceptFilter, Context};
-use super::handshake::{Handshake, HandshakeHook, Refusal};
+use super::handshake::{Accepted, Handshake, HandshakeHook, Refusal};
 use super::stop::Stop;
 use super::workers::Workers;
 use super::{Handler, Server};
@@ -153,13 +153,13 @@ impl ServerBuilder {
     /// [`Sender::state`](crate::Sender::state). `Arc::new(())` is no state: a hook that only
     /// checks keeps `with_connection_state`'s.
     ///
-    /// It is synchronous and runs inside the handshake, on the connection's task: keep it
-    /// quick and never block (the handshake timeout cannot cut a blocked call short, and
-    /// it would hold a runtime thread). A lookup that must await belongs in the handler, or
-    /// in a session check. A refusal is logged at debug and counted in
-    /// `ws_health_connections_dropped_total{reason="handshake_refused"}`; a panic answers
-    /// 500 (logged at error) and is counted there too. A request over the connection limit
-    /// is answered 503 without it.
+    /// It is synchronous, on the connection's task: keep it quick and never block (the
+    /// handshake timeout cannot cut a blocked call short, and it would hold a runtime
+    /// thread); a lookup that awaits takes
+    /// [`with_handshake_async`](ServerBuilder::with_handshake_async). A refusal is logged at
+    /// debug and counted in `ws_health_connections_dropped_total{reason="handshake_refused"}`;
+    /// a panic answers 500 (logged at error) and is counted there too. A request over the
+    /// connection limit is answered 503 without it. The last of the two hooks set is used.
     ///
     /// ```no_run
     /// # async fn run() -> ws_health::Result<()> {
@@ -188,11 +188,52 @@ impl ServerBuilder {
     pub fn with_handshake<T, F>(mut self, inspect: F) -> Self
     where
         T: Any + Send + Sync,
-        F: Fn(&mut Handshake<'_>) -> Result<Arc<T>, Refusal> + Send + Sync + 'static,
+        F: Fn(&mut Handshake) -> Result<Arc<T>, Refusal> + Send + Sync + 'static,
     {
-        self.handshake = Some(Arc::new(move |handshake| {
-            inspect(handshake).map(|state| state as Arc<dyn Any + Send + Sync>)
+        self.handshake = Some(Arc::new(move |mut handshake| {
+            let accepted = inspect(&mut handshake).map(|state| handshake.accept(state));
+            Box::pin(std::future::ready(accepted))
         }));
+        self
+    }
+
+    /// As [`with_handshake`](ServerBuilder::with_handshake), for a hook that awaits: a
+    /// session store, a token introspection endpoint. It takes the [`Handshake`] and accepts
+    /// with [`Handshake::accept`]. The handshake timeout (`server.handshake_timeout`)
+    /// bounds it: a hook that has not answered by then is dropped and the peer answered
+    /// `503 Service Unavailable`, counted in
+    /// `ws_health_connections_dropped_total{reason="handshake_hook_timeout"}`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> ws_health::Result<()> {
+    /// # async fn look_up(_token: Option<String>) -> Option<String> { None }
+    /// use std::sync::Arc;
+    /// use ws_health::runtime::{Refusal, Server};
+    /// use ws_health::tungstenite::http::{header, StatusCode};
+    /// use ws_health::Supervisor;
+    ///
+    /// let server = Server::builder(Supervisor::new())
+    ///     .with_handshake_async(|handshake| async move {
+    ///         let token = handshake.request().headers().get(header::AUTHORIZATION);
+    ///         let token = token.and_then(|t| t.to_str().ok()).map(String::from);
+    ///         match look_up(token).await {
+    ///             Some(user) => Ok(handshake.accept(Arc::new(user))),
+    ///             None => Err(Refusal::new(StatusCode::UNAUTHORIZED, "unknown token")),
+    ///         }
+    ///     })
+    ///     .serve("127.0.0.1:0", |conn: ws_health::Connection| async move {
+    ///         let user = conn.sender().state::<String>();
+    ///         # drop(user);
+    ///     })
+    ///     .await?;
+    /// # drop(server); Ok(()) }
+    /// ```
+    pub fn with_handshake_async<F, Fut>(mut self, inspect: F) -> Self
+    where
+        F: Fn(Handshake) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Accepted, Refusal>> + Send + 'static,
+    {
+        self.handshake = Some(Arc::new(move |handshake| Box::pin(inspect(handshake))));
         self
     }
 

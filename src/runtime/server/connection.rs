@@ -1,28 +1,21 @@
 //! One accepted connection: handshake under a timeout, supervise, run the handler, close
 //! with 1001 on shutdown. Or, over the connection limit, an HTTP 503.
 
-// tungstenite's handshake callback returns its `ErrorResponse` by value.
-#![allow(clippy::result_large_err)]
-
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::StatusCode;
-use tokio_tungstenite::tungstenite::{self, http};
-use tracing::{debug, warn};
+use tracing::warn;
 
 use super::accept::{Context, Slot, Socket};
-use super::handshake::inspect;
+use super::upgrade::{refuse_over_limit, upgrade};
 use crate::error::contain_panics;
-use crate::metrics::{self, Dropped};
-use crate::runtime::ServerStream;
+use crate::metrics;
 use crate::supervisor::ConnectionInfo;
 use crate::supervisor::WeakSender;
-use crate::{Connection, Disconnect, LeanStream};
+use crate::{Connection, Disconnect};
 
 /// Serves one connection to its end on two tasks, the driver's and this one, which runs the
 /// handler. `_slot` counts the connection against the limit.
@@ -74,44 +67,15 @@ async fn supervise(
         Ok(stream) => stream,
         Err(err) => {
             warn!(error = %err, "dropping connection: a worker could not register it");
-            crate::metrics::dropped(crate::metrics::Dropped::WorkerHandoff);
+            metrics::dropped(metrics::Dropped::WorkerHandoff);
             return None;
         }
     };
-    let timeout = context.server.handshake_timeout;
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
-    // state for the whole life of the connection; so is what the application's handshake
-    // hook made of the request (the connection's state), or that it refused it.
-    let handshake = Box::pin(async move {
-        let (mut made, mut refused) = (None, false);
-        let accept = |request: &Request, response: Response| match &context.handshake {
-            Some(hook) => inspect(hook, request, response, peer, &mut made, &mut refused),
-            None => Ok(response),
-        };
-        let ws = handshake(context, stream, accept).await;
-        (ws.map(|ws| (ws, made)), refused)
-    });
+    // state for the whole life of the connection.
+    let handshake = Box::pin(upgrade(context, stream, peer));
     let (mut ws, made) = tokio::select! {
-        handshake = tokio::time::timeout(timeout, handshake) => {
-            match handshake {
-                Ok((Ok(opened), _)) => opened,
-                Ok((Err(err), true)) => {
-                    debug!(error = %err, "upgrade refused by the handshake hook");
-                    metrics::dropped(Dropped::HandshakeRefused);
-                    return None;
-                }
-                Ok((Err(err), false)) => {
-                    debug!(error = %err, "handshake failed");
-                    metrics::dropped(Dropped::HandshakeFailed);
-                    return None;
-                }
-                Err(_) => {
-                    debug!(?timeout, "no handshake within the timeout; dropping the connection");
-                    metrics::dropped(Dropped::HandshakeTimeout);
-                    return None;
-                }
-            }
-        }
+        upgraded = handshake => upgraded?,
         () = context.stop.wait() => return None,
     };
     let mut info = ConnectionInfo::new()
@@ -169,47 +133,11 @@ async fn close_at_shutdown(context: &Context, weak: WeakSender) {
 
 /// Answers a connection over the limit with HTTP 503 (within the handshake timeout).
 pub(super) async fn refuse(context: Arc<Context>, stream: TcpStream, _slot: Slot) {
-    let refuse = |_: &Request, _: Response| -> Result<Response, ErrorResponse> {
-        let mut response = ErrorResponse::new(Some("server at its connection limit".into()));
-        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        response.headers_mut().insert(
-            http::header::RETRY_AFTER,
-            http::HeaderValue::from_static("1"),
-        );
-        Err(response)
-    };
-    let timeout = context.server.handshake_timeout;
-    let refusal = tokio::time::timeout(timeout, handshake(&context, stream, refuse));
     // A shutdown does not wait for a peer slow to read its refusal.
     tokio::select! {
-        _ = refusal => {}
+        () = refuse_over_limit(&context, stream) => {}
         () = context.stop.wait() => {}
     }
-}
-
-async fn handshake<C>(
-    context: &Context,
-    stream: TcpStream,
-    callback: C,
-) -> Result<LeanStream<ServerStream>, tungstenite::Error>
-where
-    C: tungstenite::handshake::server::Callback + Unpin,
-{
-    let stream = open(context, stream).await?;
-    let mut ws =
-        LeanStream::accept_hdr_with_config(stream, callback, Some(context.websocket)).await?;
-    ws.set_sleep_when_idle(context.socket.sleep_when_idle);
-    Ok(ws)
-}
-
-#[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
-async fn open(context: &Context, stream: TcpStream) -> std::io::Result<ServerStream> {
-    #[cfg(feature = "rustls")]
-    if let Some(tls) = &context.tls {
-        return Ok(ServerStream::Tls(Box::new(tls.accept(stream).await?)));
-    }
-    let _ = context;
-    Ok(ServerStream::Plain(stream))
 }
 
 /// Aborts the driver if the connection task is dropped (a shutdown past its timeout): the

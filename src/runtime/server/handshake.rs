@@ -1,16 +1,15 @@
-//! The application's look at each upgrade request: [`ServerBuilder::with_handshake`].
+//! The application's look at each upgrade request: [`ServerBuilder::with_handshake`] and
+//! [`ServerBuilder::with_handshake_async`].
 //!
 //! [`ServerBuilder::with_handshake`]: super::ServerBuilder::with_handshake
-
-// tungstenite's handshake callback returns its `ErrorResponse` by value.
-#![allow(clippy::result_large_err)]
+//! [`ServerBuilder::with_handshake_async`]: super::ServerBuilder::with_handshake_async
 
 use std::any::Any;
 use std::fmt;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::header::{
     CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, UPGRADE,
@@ -18,27 +17,36 @@ use tokio_tungstenite::tungstenite::http::header::{
 use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use tracing::error;
 
-use crate::error::panic_message;
+use crate::error::contain_panics;
 
-/// The hook, its state type erased.
+/// The hook, its state type erased: sync hooks answer with a ready future.
 pub(super) type HandshakeHook =
-    Arc<dyn Fn(&mut Handshake<'_>) -> Result<Arc<dyn Any + Send + Sync>, Refusal> + Send + Sync>;
+    Arc<dyn Fn(Handshake) -> BoxFuture<'static, Result<Accepted, Refusal>> + Send + Sync>;
 
-/// One WebSocket upgrade request, as [`ServerBuilder::with_handshake`] sees it before it is
-/// answered.
+/// One WebSocket upgrade request, as [`ServerBuilder::with_handshake`] and
+/// [`ServerBuilder::with_handshake_async`] see it before it is answered.
 ///
 /// [`ServerBuilder::with_handshake`]: super::ServerBuilder::with_handshake
-pub struct Handshake<'a> {
-    request: &'a Request,
-    response: &'a mut HeaderMap,
+/// [`ServerBuilder::with_handshake_async`]: super::ServerBuilder::with_handshake_async
+pub struct Handshake {
+    request: Request,
+    response: HeaderMap,
     peer: SocketAddr,
 }
 
-impl Handshake<'_> {
+impl Handshake {
+    pub(super) fn new(request: Request, peer: SocketAddr) -> Self {
+        Handshake {
+            request,
+            response: HeaderMap::new(),
+            peer,
+        }
+    }
+
     /// The HTTP upgrade request: its path, query and headers (`Authorization`, `Cookie`,
     /// `Sec-WebSocket-Protocol`, …).
     pub fn request(&self) -> &Request {
-        self.request
+        &self.request
     }
 
     /// The peer's address.
@@ -46,23 +54,51 @@ impl Handshake<'_> {
         self.peer
     }
 
-    /// The headers of the `101 Switching Protocols` answer, to add to: the subprotocol
-    /// chosen (`Sec-WebSocket-Protocol`, only one the request offered: a client that offered
-    /// none fails the handshake), a cookie. The handshake's own (`Connection`, `Upgrade`,
-    /// `Sec-WebSocket-Accept`) are put back as they were, and `Sec-WebSocket-Extensions` is
-    /// removed: ws-health implements no extension.
+    /// Headers to add to the `101 Switching Protocols` answer (empty at first): the
+    /// subprotocol chosen (`Sec-WebSocket-Protocol`, only one the request offered: a client
+    /// that offered none fails the handshake), a cookie. The handshake's own (`Connection`,
+    /// `Upgrade`, `Sec-WebSocket-Accept`) are not taken from here, nor
+    /// `Sec-WebSocket-Extensions`: ws-health implements no extension.
     pub fn response_headers(&mut self) -> &mut HeaderMap {
-        self.response
+        &mut self.response
+    }
+
+    /// Accepts the upgrade, with `state` for the connection (what its checks read with
+    /// [`CheckContext::state`](crate::check::CheckContext::state) and the handler with
+    /// [`Sender::state`](crate::Sender::state)), and the headers added to
+    /// [`response_headers`](Self::response_headers). `Arc::new(())` is no state: the one
+    /// [`with_connection_state`](super::ServerBuilder::with_connection_state) makes stays.
+    pub fn accept<T: Any + Send + Sync>(self, state: Arc<T>) -> Accepted {
+        Accepted {
+            headers: self.response,
+            state,
+        }
     }
 }
 
-impl fmt::Debug for Handshake<'_> {
+impl fmt::Debug for Handshake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The path only: a query may carry a token, which a debug log must not show.
         f.debug_struct("Handshake")
             .field("path", &self.request.uri().path())
             .field("peer", &self.peer)
-            .finish()
+            .finish_non_exhaustive()
+    }
+}
+
+/// An upgrade the handshake hook accepted: [`Handshake::accept`].
+pub struct Accepted {
+    headers: HeaderMap,
+    state: Arc<dyn Any + Send + Sync>,
+}
+
+impl fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header names only: a cookie's value must not reach a debug log.
+        let headers: Vec<_> = self.headers.keys().collect();
+        f.debug_struct("Accepted")
+            .field("headers", &headers)
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,7 +137,12 @@ impl Refusal {
         self.status
     }
 
-    fn into_response(self) -> ErrorResponse {
+    /// The body it answers with.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    pub(super) fn into_response(self) -> ErrorResponse {
         let mut status = self.status;
         if !(300..600).contains(&status.as_u16()) {
             error!(%status, "a handshake refusal must be 3xx-5xx; answering 500");
@@ -124,70 +165,60 @@ impl Refusal {
     }
 }
 
-/// Headers of the 101 answer that belong to the handshake (the hook's are put back) or that
+/// Headers of the 101 answer that belong to the handshake (the hook's are not taken) or that
 /// ws-health cannot honour (no extension is implemented: permessage-deflate would make the
 /// peer send compressed frames).
-const KEPT: [HeaderName; 3] = [CONNECTION, UPGRADE, SEC_WEBSOCKET_ACCEPT];
+const KEPT: [HeaderName; 4] = [
+    CONNECTION,
+    UPGRADE,
+    SEC_WEBSOCKET_ACCEPT,
+    SEC_WEBSOCKET_EXTENSIONS,
+];
 
-/// Runs `hook` on one request, for tungstenite's handshake callback: the state it made goes
-/// to `made`, a refusal to `refused` (for the count), a panic becomes a 500.
-pub(super) fn inspect(
+/// The hook's answer to one request: the `101` answer (`response`, the handshake's own, with
+/// the hook's headers added) and the state it made (`None`: it made none), or the refusal to
+/// write. A panic, in the call or its future, answers 500 (logged at error).
+pub(super) async fn decide(
     hook: &HandshakeHook,
-    request: &Request,
-    mut response: Response,
-    peer: SocketAddr,
-    made: &mut Option<Arc<dyn Any + Send + Sync>>,
-    refused: &mut bool,
-) -> Result<Response, ErrorResponse> {
-    let kept = KEPT.map(|name| response.headers().get(&name).cloned());
-    let mut handshake = Handshake {
-        request,
-        response: response.headers_mut(),
-        peer,
-    };
-    let outcome = catch_unwind(AssertUnwindSafe(|| hook(&mut handshake)));
-    let answer = match outcome {
-        Ok(Ok(state)) => accepted(response, kept, state, made),
-        Ok(Err(refusal)) => Err(refusal.into_response()),
-        Err(panic) => {
-            let panic = panic_message(&*panic);
-            error!(panic, "handshake hook panicked; answering 500");
-            Err(internal_error())
-        }
-    };
-    *refused = answer.is_err();
-    answer
+    handshake: Handshake,
+    response: Response,
+) -> Result<(Response, Option<Arc<dyn Any + Send + Sync>>), Refusal> {
+    match contain_panics("handshake hook", || hook(handshake)).await {
+        Ok(Ok(accepted)) => answer(response, accepted),
+        Ok(Err(refusal)) => Err(refusal),
+        Err(_panicked) => Err(internal_error()),
+    }
 }
 
-/// The 101 answer once the hook accepted: the handshake's own headers as they were, no
-/// extension, and values tungstenite can write; the hook's state in `made` (`()` is none).
-fn accepted(
+/// The 101 answer once the hook accepted: the handshake's own headers, the hook's other
+/// headers if tungstenite can write them, and its state (`()` is none).
+fn answer(
     mut response: Response,
-    kept: [Option<HeaderValue>; 3],
-    state: Arc<dyn Any + Send + Sync>,
-    made: &mut Option<Arc<dyn Any + Send + Sync>>,
-) -> Result<Response, ErrorResponse> {
+    accepted: Accepted,
+) -> Result<(Response, Option<Arc<dyn Any + Send + Sync>>), Refusal> {
     let headers = response.headers_mut();
-    for (name, value) in KEPT.into_iter().zip(kept) {
-        headers.remove(&name);
-        if let Some(value) = value {
-            headers.insert(name, value);
+    let mut last = None;
+    for (name, value) in accepted.headers {
+        // `into_iter` names a header once, before its every value.
+        let Some(name) = name.or_else(|| last.clone()) else {
+            continue;
+        };
+        last = Some(name.clone());
+        if KEPT.contains(&name) {
+            continue;
         }
-    }
-    headers.remove(SEC_WEBSOCKET_EXTENSIONS);
-    // tungstenite writes header values as text; one that is not would fail the handshake
-    // after the hook accepted it, unexplained.
-    if let Some((name, _)) = headers.iter().find(|(_, v)| v.to_str().is_err()) {
-        error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
-        return Err(internal_error());
+        // A header value that is not text would fail the answer after the hook accepted.
+        if value.to_str().is_err() {
+            error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
+            return Err(internal_error());
+        }
+        headers.append(name, value);
     }
     // `()` is no state: the one `with_connection_state` makes, if any, stays.
-    if !state.is::<()>() {
-        *made = Some(state);
-    }
-    Ok(response)
+    let state = Some(accepted.state).filter(|state| !state.is::<()>());
+    Ok((response, state))
 }
 
-fn internal_error() -> ErrorResponse {
-    Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+pub(super) fn internal_error() -> Refusal {
+    Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
 }

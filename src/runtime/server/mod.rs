@@ -5,11 +5,13 @@ mod builder;
 mod connection;
 mod fd_limit;
 mod handshake;
+mod http;
 mod stop;
+mod upgrade;
 mod workers;
 
 pub use builder::ServerBuilder;
-pub use handshake::{Handshake, Refusal};
+pub use handshake::{Accepted, Handshake, Refusal};
 
 use std::fmt;
 use std::future::Future;

@@ -1,0 +1,198 @@
+//! The server's opening handshake, within the handshake timeout: TLS, the upgrade request,
+//! the application's hook, the answer. Done here rather than by tungstenite, whose callback
+//! is synchronous, so that the hook may await; the request is held to what tungstenite
+//! accepts, and answered as it would be (its `create_response`, `write_response`).
+
+use std::any::Any;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+use tokio_tungstenite::tungstenite::handshake::server::{create_response, Request, Response};
+use tokio_tungstenite::tungstenite::http::{header, HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tracing::debug;
+
+use super::accept::Context;
+use super::handshake::{decide, Handshake, Refusal};
+use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
+use crate::metrics::{dropped, Dropped};
+use crate::runtime::ServerStream;
+use crate::LeanStream;
+
+/// A connection's state, as the handshake hook made it.
+pub(super) type State = Arc<dyn Any + Send + Sync>;
+
+/// Time a refusal still has to reach the peer once the handshake timeout has passed (a
+/// hook that did not answer in time).
+const REFUSAL_GRACE: Duration = Duration::from_secs(1);
+
+/// Upgrades `tcp`: the stream, and the state the hook made (`None`: it made none). `None`
+/// if it was not upgraded: logged at debug and counted (before any answer is written, so
+/// that a peer slow to close is not counted as slow to upgrade), and answered where there
+/// was someone to answer.
+pub(super) async fn upgrade(
+    context: &Context,
+    tcp: TcpStream,
+    peer: SocketAddr,
+) -> Option<(LeanStream<ServerStream>, Option<State>)> {
+    let deadline = Instant::now() + context.server.handshake_timeout;
+    let (mut stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
+        Ok(Ok(received)) => received,
+        Ok(Err(invalid)) => {
+            dropped(Dropped::HandshakeFailed);
+            if let Invalid::Answer(mut stream, refusal) = invalid {
+                refuse(&mut stream, refusal, deadline).await;
+            }
+            return None;
+        }
+        Err(_) => return timed_out(),
+    };
+    match &context.handshake {
+        None => answer(context, stream, (response, None), deadline).await,
+        Some(hook) => {
+            let decided = decide(hook, Handshake::new(request, peer), response);
+            let refusal = match timeout_at(deadline, decided).await {
+                Ok(Ok(accepted)) => return answer(context, stream, accepted, deadline).await,
+                Ok(Err(refusal)) => {
+                    debug!(status = %refusal.status(), "upgrade refused by the handshake hook");
+                    dropped(Dropped::HandshakeRefused);
+                    refusal
+                }
+                Err(_) => {
+                    debug!("the handshake hook did not answer within the handshake timeout; answering 503");
+                    dropped(Dropped::HandshakeHookTimeout);
+                    Refusal::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the server could not decide on the upgrade in time",
+                    )
+                }
+            };
+            refuse(&mut stream, refusal, deadline).await;
+            None
+        }
+    }
+}
+
+/// Writes the `101` answer and takes the stream over.
+async fn answer(
+    context: &Context,
+    mut stream: ServerStream,
+    (response, state): (Response, Option<State>),
+    deadline: Instant,
+) -> Option<(LeanStream<ServerStream>, Option<State>)> {
+    let mut answer = response.map(|()| None);
+    match timeout_at(deadline, write_answer(&mut stream, &mut answer)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            debug!(error = %err, "handshake failed: the answer could not be written");
+            dropped(Dropped::HandshakeFailed);
+            return None;
+        }
+        Err(_) => return timed_out(),
+    }
+    let config = Some(context.websocket);
+    let mut ws = LeanStream::from_raw_socket(stream, Role::Server, config).await;
+    ws.set_sleep_when_idle(context.socket.sleep_when_idle);
+    Some((ws, state))
+}
+
+/// Answers an upgrade request over the connection limit with 503 and `Retry-After` (or the
+/// 400 any request we cannot upgrade gets).
+pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
+    let deadline = Instant::now() + context.server.handshake_timeout;
+    let (mut stream, refusal) = match timeout_at(deadline, receive(context, tcp)).await {
+        Ok(Ok((stream, ..))) => {
+            let busy = Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server at its connection limit",
+            );
+            (
+                stream,
+                busy.with_header(header::RETRY_AFTER, HeaderValue::from_static("1")),
+            )
+        }
+        Ok(Err(Invalid::Answer(stream, refusal))) => (stream, refusal),
+        Ok(Err(Invalid::Unanswerable)) | Err(_) => return,
+    };
+    refuse(&mut stream, refusal, deadline).await;
+}
+
+/// A request the handshake cannot upgrade.
+enum Invalid {
+    /// Owed an answer: 400, or 431 for a head too large.
+    Answer(ServerStream, Refusal),
+    /// The peer is gone, or TLS failed: no one to answer.
+    Unanswerable,
+}
+
+/// TLS if configured, then the upgrade request and the handshake's own answer to it.
+async fn receive(
+    context: &Context,
+    tcp: TcpStream,
+) -> Result<(ServerStream, Request, Response), Invalid> {
+    let mut stream = open(context, tcp).await.map_err(|err| {
+        debug!(error = %err, "handshake failed: TLS");
+        Invalid::Unanswerable
+    })?;
+    let request = read_request(&mut stream).await;
+    let refusal = match request.map(|request| (create_response(&request), request)) {
+        Ok((Ok(response), request)) => return Ok((stream, request, response)),
+        Ok((Err(err), _)) => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
+        Err(BadRequest::Invalid { status, why }) => Refusal::new(status, why),
+        Err(BadRequest::Io(err)) => {
+            debug!(error = %err, "handshake failed: no upgrade request");
+            return Err(Invalid::Unanswerable);
+        }
+    };
+    debug!(status = %refusal.status(), why = refusal.body(), "not an upgrade request we take; answering");
+    Err(Invalid::Answer(stream, refusal))
+}
+
+/// Writes `refusal` and ends the stream, by `deadline` or within [`REFUSAL_GRACE`] if that
+/// has passed; a peer that does not read it is not waited for longer. What the peer sent
+/// past the head is read and dropped until it closes: closed with unread data, the socket
+/// would reset, and the reset could reach the peer before the answer it had not yet read.
+async fn refuse<S>(stream: &mut S, refusal: Refusal, deadline: Instant)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let until = deadline.max(Instant::now() + REFUSAL_GRACE);
+    let mut answer = refusal.into_response();
+    // An HTTP client would otherwise keep the connection for its next request.
+    let close = HeaderValue::from_static("close");
+    answer.headers_mut().insert(header::CONNECTION, close);
+    let _ = timeout_at(until, async {
+        write_answer(stream, &mut answer).await?;
+        stream.shutdown().await?;
+        let mut rest = [0; 1024];
+        let mut budget = MAX_HEAD * 4;
+        while budget > 0 {
+            match stream.read(&mut rest).await? {
+                0 => break,
+                read => budget = budget.saturating_sub(read),
+            }
+        }
+        std::io::Result::Ok(())
+    })
+    .await;
+}
+
+fn timed_out<T>() -> Option<T> {
+    debug!("no handshake within the timeout; dropping the connection");
+    dropped(Dropped::HandshakeTimeout);
+    None
+}
+
+#[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
+async fn open(context: &Context, stream: TcpStream) -> std::io::Result<ServerStream> {
+    #[cfg(feature = "rustls")]
+    if let Some(tls) = &context.tls {
+        return Ok(ServerStream::Tls(Box::new(tls.accept(stream).await?)));
+    }
+    let _ = context;
+    Ok(ServerStream::Plain(stream))
+}

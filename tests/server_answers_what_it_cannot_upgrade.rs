@@ -1,0 +1,77 @@
+//! A request the server cannot upgrade gets an HTTP answer that says why, not a reset: 400
+//! for a plain GET (a browser, a load balancer's probe), another method, bytes that are not
+//! HTTP, or data sent before the answer; 431 for a head over 16 KiB. Each answer carries its
+//! reason as a plain-text body of the length it declares, and the server closes the
+//! connection after it.
+
+mod support;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Sends `request` on a fresh connection and reads the answer to the server's close.
+async fn answer_to(addr: std::net::SocketAddr, request: &[u8]) -> (String, String) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    support::within("the answer and the close", tcp.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
+    let length = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length: "))
+        .expect("a content-length");
+    assert_eq!(length.parse::<usize>().unwrap(), body.len(), "{answer}");
+    let status = head.lines().next().unwrap().to_owned();
+    (status, body.to_owned())
+}
+
+#[tokio::test]
+async fn server_answers_what_it_cannot_upgrade() {
+    let server = support::runtime::echo_server().await;
+    let addr = server.local_addr();
+    let upgrade = "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+                   Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    let huge = format!("GET / HTTP/1.1\r\nCookie: {}\r\n\r\n", "a".repeat(20_000));
+    let early_frame = format!("{upgrade}\u{81}\u{0}");
+    let cases: [(&[u8], &str, &str); 5] = [
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+            "Connection",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+            "not POST",
+        ),
+        (
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+            "HTTP/1.1 400 Bad Request",
+            "not an HTTP request",
+        ),
+        (
+            early_frame.as_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "data after the upgrade request",
+        ),
+        (
+            huge.as_bytes(),
+            "HTTP/1.1 431 Request Header Fields Too Large",
+            "over 16384 bytes",
+        ),
+    ];
+    for (request, status, reason) in cases {
+        let (got, body) = answer_to(addr, request).await;
+        assert_eq!(got, status, "{body}");
+        assert!(body.contains(reason), "{status}: {body:?} lacks {reason:?}");
+    }
+
+    // The server goes on: an upgrade is still answered 101.
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/"))
+        .await
+        .unwrap();
+    let _ = ws.close(None).await;
+    server.shutdown().await;
+}
