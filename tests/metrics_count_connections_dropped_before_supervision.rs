@@ -20,7 +20,7 @@ fn metrics_count_connections_dropped_before_supervision() {
     let recorded = support::metrics::recorded(false, || async {
         let server = Server::builder(support::runtime::quiet_supervisor())
             .with_server_config(ServerConfig {
-                handshake_timeout: Duration::from_millis(200),
+                handshake_timeout: Duration::from_secs(1),
                 ..support::runtime::server_config()
             })
             .with_handshake(|handshake| match handshake.request().uri().path() {
@@ -69,7 +69,7 @@ fn a_handshake_hook_past_the_timeout_is_counted_as_such() {
     let recorded = support::metrics::recorded(false, || async {
         let server = Server::builder(support::runtime::quiet_supervisor())
             .with_server_config(ServerConfig {
-                handshake_timeout: Duration::from_millis(200),
+                handshake_timeout: Duration::from_secs(1),
                 ..support::runtime::server_config()
             })
             .with_handshake_async(|_| std::future::pending())

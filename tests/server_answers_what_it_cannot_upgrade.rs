@@ -1,15 +1,16 @@
 //! A request the server cannot upgrade gets an HTTP answer that says why, not a reset: 400
-//! for a plain GET (a browser, a load balancer's probe), another method, bytes that are not
-//! HTTP, or data sent before the answer; 431 for a head over 16 KiB. Each answer carries its
-//! reason as a plain-text body of the length it declares, and the server closes the
-//! connection after it.
+//! for a plain GET (a browser, a load balancer's probe), bytes that are not HTTP, or data
+//! sent with the request; 405 with `Allow: GET` for another method; 426 with
+//! `Sec-WebSocket-Version: 13` for another protocol version (RFC 6455 4.2.2); 431 for a head
+//! over 64 KiB. Each answer carries its reason as a plain-text body of the length it
+//! declares, and the server closes the connection after it.
 
 mod support;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Sends `request` on a fresh connection and reads the answer to the server's close.
-async fn answer_to(addr: std::net::SocketAddr, request: &[u8]) -> (String, String) {
+async fn answer_to(addr: std::net::SocketAddr, request: &[u8]) -> (String, String, String) {
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     tcp.write_all(request).await.unwrap();
     let mut answer = Vec::new();
@@ -24,7 +25,7 @@ async fn answer_to(addr: std::net::SocketAddr, request: &[u8]) -> (String, Strin
         .expect("a content-length");
     assert_eq!(length.parse::<usize>().unwrap(), body.len(), "{answer}");
     let status = head.lines().next().unwrap().to_owned();
-    (status, body.to_owned())
+    (status, head.to_owned(), body.to_owned())
 }
 
 #[tokio::test]
@@ -33,9 +34,10 @@ async fn server_answers_what_it_cannot_upgrade() {
     let addr = server.local_addr();
     let upgrade = "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
                    Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
-    let huge = format!("GET / HTTP/1.1\r\nCookie: {}\r\n\r\n", "a".repeat(20_000));
+    let huge = format!("GET / HTTP/1.1\r\nCookie: {}\r\n\r\n", "a".repeat(70_000));
+    let version_8 = upgrade.replace("Version: 13", "Version: 8");
     let early_frame = format!("{upgrade}\u{81}\u{0}");
-    let cases: [(&[u8], &str, &str); 5] = [
+    let cases: [(&[u8], &str, &str); 6] = [
         (
             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
             "HTTP/1.1 400 Bad Request",
@@ -43,8 +45,13 @@ async fn server_answers_what_it_cannot_upgrade() {
         ),
         (
             b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-            "HTTP/1.1 400 Bad Request",
+            "HTTP/1.1 405 Method Not Allowed",
             "not POST",
+        ),
+        (
+            version_8.as_bytes(),
+            "HTTP/1.1 426 Upgrade Required",
+            "must be 13",
         ),
         (
             b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
@@ -59,13 +66,22 @@ async fn server_answers_what_it_cannot_upgrade() {
         (
             huge.as_bytes(),
             "HTTP/1.1 431 Request Header Fields Too Large",
-            "over 16384 bytes",
+            "over 65536 bytes",
         ),
     ];
     for (request, status, reason) in cases {
-        let (got, body) = answer_to(addr, request).await;
+        let (got, head, body) = answer_to(addr, request).await;
         assert_eq!(got, status, "{body}");
         assert!(body.contains(reason), "{status}: {body:?} lacks {reason:?}");
+        assert!(head.contains("\r\nconnection: close"), "{head}");
+        let expected = match &status[9..12] {
+            "405" => Some("\r\nallow: GET"),
+            "426" => Some("\r\nsec-websocket-version: 13"),
+            _ => None,
+        };
+        if let Some(header) = expected {
+            assert!(head.contains(header), "{head} lacks {header:?}");
+        }
     }
 
     // The server goes on: an upgrade is still answered 101.

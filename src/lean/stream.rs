@@ -101,10 +101,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         Ok(Self::new(ws, Role::Server))
     }
 
-    /// Takes a stream whose opening handshake is already done (by hyper's or axum's upgrade,
-    /// or by your own code), as `tokio_tungstenite::WebSocketStream::from_raw_socket`.
+    /// Takes a stream whose opening handshake is already done (hyper's `Upgraded` through
+    /// `hyper_util::rt::TokioIo`, or your own code), as
+    /// `tokio_tungstenite::WebSocketStream::from_raw_socket`: its next byte must be the first
+    /// of the peer's first frame (hyper's `Upgraded` replays what it read ahead).
     pub async fn from_raw_socket(stream: S, role: Role, config: Option<WebSocketConfig>) -> Self {
-        let ws = WebSocketStream::from_raw_socket(Tap::new(stream), role, config).await;
+        let mut tap = Tap::new(stream);
+        // Nothing of the handshake passes here: the stream may sleep from the first frame.
+        tap.boundary.head_read_elsewhere();
+        let ws = WebSocketStream::from_raw_socket(tap, role, config).await;
         Self::new(ws, role)
     }
 

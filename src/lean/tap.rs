@@ -171,6 +171,11 @@ impl Default for Mode {
 }
 
 impl Boundary {
+    /// The opening handshake was read by someone else, and ended where the stream is now.
+    pub(super) fn head_read_elsewhere(&mut self) {
+        self.mode = Mode::HeadEnded;
+    }
+
     /// The opening handshake is over: from here on the bytes are frames.
     pub(super) fn handshake_done(&mut self) {
         self.mode = match self.mode {

@@ -11,6 +11,8 @@ pub mod fed_lean;
 pub mod metrics;
 pub mod mock_transport;
 pub mod process;
+#[cfg(unix)]
+pub mod python;
 pub mod raw_peer;
 pub mod runtime;
 

@@ -2,51 +2,59 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::server::{write_response, Request};
-use tokio_tungstenite::tungstenite::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use tokio_tungstenite::tungstenite::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+
+use super::handshake::Refusal;
 use tokio_tungstenite::tungstenite::http::{
     HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Version,
 };
 
-/// The most an upgrade request's head may take: Node's default. Cookies and tokens fit;
-/// a peer that sends more is answered 431.
-pub(super) const MAX_HEAD: usize = 16 * 1024;
+/// The most an upgrade request's head may take, as tungstenite: cookies and tokens fit; a
+/// peer that sends more is answered 431.
+pub(super) const MAX_HEAD: usize = 64 * 1024;
 
-/// As many header lines as tungstenite accepts.
+/// As many header lines as tungstenite accepts; more are answered 431 too.
 const MAX_HEADERS: usize = 124;
+
+/// tungstenite's guard against a head sent in many small pieces (each read costs a wake-up
+/// and, here, a search): at most this many reads, and past [`SMALL_READS`] of them at least
+/// [`MIN_READ`] bytes a read on average.
+const MAX_READS: usize = 512;
+const SMALL_READS: usize = 64;
+const MIN_READ: usize = 128;
 
 /// Why no upgrade request could be read.
 #[derive(Debug)]
 pub(super) enum BadRequest {
     /// The socket failed or closed: no one to answer.
     Io(std::io::Error),
-    /// Not an upgrade request we can take: answered with `status` and `why`.
-    Invalid { status: StatusCode, why: String },
+    /// Not an upgrade request we can take: answered with this.
+    Invalid(Refusal),
 }
 
 impl BadRequest {
     fn invalid(why: impl Into<String>) -> Self {
-        BadRequest::Invalid {
-            status: StatusCode::BAD_REQUEST,
-            why: why.into(),
-        }
+        BadRequest::Invalid(Refusal::new(StatusCode::BAD_REQUEST, why))
+    }
+
+    fn too_large(why: impl Into<String>) -> Self {
+        let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        BadRequest::Invalid(Refusal::new(status, why))
     }
 }
 
-/// Reads the request head, byte for byte what tungstenite would accept: `GET`, HTTP/1.1,
-/// at most [`MAX_HEAD`] bytes, nothing after it (a client waits for the answer before it
-/// sends a frame).
+/// Reads the request head, held to what tungstenite accepts: `GET`, HTTP/1.1, at most
+/// [`MAX_HEAD`] bytes and [`MAX_HEADERS`] headers, not in too many small pieces, nothing
+/// after it in the read that completes it (a client waits for the answer before it sends a
+/// frame).
 pub(super) async fn read_request<S: AsyncRead + Unpin>(
     stream: &mut S,
 ) -> Result<Request, BadRequest> {
     let mut head = Vec::with_capacity(1024);
+    let mut reads = 0;
     loop {
-        if head.len() >= MAX_HEAD {
-            return Err(BadRequest::Invalid {
-                status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                why: format!("the upgrade request's head is over {MAX_HEAD} bytes"),
-            });
-        }
-        let room = (MAX_HEAD - head.len()).min(4096);
+        let before = head.len();
+        let room = (MAX_HEAD + 1 - before).min(4096);
         let read = (&mut *stream)
             .take(room as u64)
             .read_buf(&mut head)
@@ -55,6 +63,20 @@ pub(super) async fn read_request<S: AsyncRead + Unpin>(
         if read == 0 {
             let eof = std::io::ErrorKind::UnexpectedEof;
             return Err(BadRequest::Io(eof.into()));
+        }
+        if head.len() > MAX_HEAD {
+            let why = format!("the upgrade request's head is over {MAX_HEAD} bytes");
+            return Err(BadRequest::too_large(why));
+        }
+        reads += 1;
+        if reads > MAX_READS || (reads > SMALL_READS && head.len() < reads * MIN_READ) {
+            let why = "the upgrade request came in too many small pieces";
+            return Err(BadRequest::invalid(why));
+        }
+        // Parsed again only once a blank line may have come: not once per byte.
+        let fresh = &head[before.saturating_sub(3)..];
+        if !fresh.windows(2).any(|w| w == b"\n\n") && !fresh.windows(3).any(|w| w == b"\n\r\n") {
+            continue;
         }
         if let Some((size, request)) = parse(&head)? {
             if size < head.len() {
@@ -74,14 +96,19 @@ fn parse(head: &[u8]) -> Result<Option<(usize, Request)>, BadRequest> {
     let size = match raw.parse(head) {
         Ok(httparse::Status::Complete(size)) => size,
         Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            let why = format!("the upgrade request has over {MAX_HEADERS} headers");
+            return Err(BadRequest::too_large(why));
+        }
         Err(err) => return Err(BadRequest::invalid(format!("not an HTTP request: {err}"))),
     };
     // Complete: httparse has filled in the method, path and version.
     let (method, path) = (raw.method.unwrap_or(""), raw.path.unwrap_or(""));
     if method != "GET" {
-        return Err(BadRequest::invalid(format!(
-            "an upgrade is a GET request, not {method}"
-        )));
+        let why = format!("an upgrade is a GET request, not {method}");
+        let refusal = Refusal::new(StatusCode::METHOD_NOT_ALLOWED, why)
+            .with_header(ALLOW, HeaderValue::from_static("GET"));
+        return Err(BadRequest::Invalid(refusal));
     }
     if raw.version != Some(1) {
         return Err(BadRequest::invalid("an upgrade needs HTTP/1.1"));
@@ -128,4 +155,63 @@ pub(super) async fn write_answer<S: AsyncWrite + Unpin>(
     }
     stream.write_all(&bytes).await?;
     stream.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use tokio::io::ReadBuf;
+
+    use super::*;
+
+    /// A peer that sends `bytes` one per read.
+    struct Trickle(&'static [u8]);
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            if let Some((first, rest)) = self.0.split_first() {
+                buf.put_slice(&[*first]);
+                self.0 = rest;
+            }
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn refused(result: Result<Request, BadRequest>) -> (StatusCode, String) {
+        match result {
+            Err(BadRequest::Invalid(refusal)) => (refusal.status(), refusal.body().to_owned()),
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_short_head_may_come_a_byte_at_a_time() {
+        let head = b"GET /a?b HTTP/1.1\r\nHost: x\r\n\r\n";
+        let request = read_request(&mut Trickle(head)).await.unwrap();
+        assert_eq!(request.uri(), "/a?b");
+        assert_eq!(request.headers()["host"], "x");
+    }
+
+    #[tokio::test]
+    async fn a_long_head_a_byte_at_a_time_is_refused() {
+        let head = concat!(
+            "GET / HTTP/1.1\r\nHost: x\r\nCookie: ",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"
+        );
+        let (status, why) = refused(read_request(&mut Trickle(head.as_bytes())).await);
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(why.contains("too many small pieces"), "{why}");
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_closes_mid_head_is_not_answered() {
+        let result = read_request(&mut Trickle(b"GET / HTTP/1.1\r\n")).await;
+        assert!(matches!(result, Err(BadRequest::Io(_))), "{result:?}");
+    }
 }

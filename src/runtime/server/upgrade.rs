@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::{timeout, timeout_at, Instant};
+use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
 use tokio_tungstenite::tungstenite::handshake::server::{create_response, Request, Response};
-use tokio_tungstenite::tungstenite::http::{header, HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::http::header::{self, SEC_WEBSOCKET_VERSION};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tracing::debug;
 
@@ -26,9 +28,9 @@ use crate::LeanStream;
 /// A connection's state, as the handshake hook made it.
 pub(super) type State = Arc<dyn Any + Send + Sync>;
 
-/// Time a refusal still has to reach the peer once the handshake timeout has passed (a
-/// hook that did not answer in time).
-const REFUSAL_GRACE: Duration = Duration::from_secs(1);
+/// Time a refusal has to reach the peer, and the peer to close after it: the answer is
+/// small, and a connection slot is held meanwhile.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
 /// Upgrades `tcp`: the stream, and the state the hook made (`None`: it made none). `None`
 /// if it was not upgraded: logged at debug and counted (before any answer is written, so
@@ -45,7 +47,7 @@ pub(super) async fn upgrade(
         Ok(Err(invalid)) => {
             dropped(Dropped::HandshakeFailed);
             if let Invalid::Answer(mut stream, refusal) = invalid {
-                refuse(&mut stream, refusal, deadline).await;
+                refuse(&mut stream, refusal).await;
             }
             return None;
         }
@@ -65,13 +67,12 @@ pub(super) async fn upgrade(
                 Err(_) => {
                     debug!("the handshake hook did not answer within the handshake timeout; answering 503");
                     dropped(Dropped::HandshakeHookTimeout);
-                    Refusal::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "the server could not decide on the upgrade in time",
-                    )
+                    let why = "the server could not decide on the upgrade in time";
+                    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, why)
+                        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
                 }
             };
-            refuse(&mut stream, refusal, deadline).await;
+            refuse(&mut stream, refusal).await;
             None
         }
     }
@@ -118,7 +119,7 @@ pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
         Ok(Err(Invalid::Answer(stream, refusal))) => (stream, refusal),
         Ok(Err(Invalid::Unanswerable)) | Err(_) => return,
     };
-    refuse(&mut stream, refusal, deadline).await;
+    refuse(&mut stream, refusal).await;
 }
 
 /// A request the handshake cannot upgrade.
@@ -141,8 +142,14 @@ async fn receive(
     let request = read_request(&mut stream).await;
     let refusal = match request.map(|request| (create_response(&request), request)) {
         Ok((Ok(response), request)) => return Ok((stream, request, response)),
+        // RFC 6455 4.2.2: the versions this server speaks, with 426.
+        Ok((Err(Error::Protocol(ProtocolError::MissingSecWebSocketVersionHeader)), _)) => {
+            let why = "Sec-WebSocket-Version must be 13";
+            Refusal::new(StatusCode::UPGRADE_REQUIRED, why)
+                .with_header(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"))
+        }
         Ok((Err(err), _)) => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
-        Err(BadRequest::Invalid { status, why }) => Refusal::new(status, why),
+        Err(BadRequest::Invalid(refusal)) => refusal,
         Err(BadRequest::Io(err)) => {
             debug!(error = %err, "handshake failed: no upgrade request");
             return Err(Invalid::Unanswerable);
@@ -152,24 +159,25 @@ async fn receive(
     Err(Invalid::Answer(stream, refusal))
 }
 
-/// Writes `refusal` and ends the stream, by `deadline` or within [`REFUSAL_GRACE`] if that
-/// has passed; a peer that does not read it is not waited for longer. What the peer sent
-/// past the head is read and dropped until it closes: closed with unread data, the socket
-/// would reset, and the reset could reach the peer before the answer it had not yet read.
-async fn refuse<S>(stream: &mut S, refusal: Refusal, deadline: Instant)
+/// Writes `refusal` and ends the stream, within [`REFUSAL_LINGER`]. What the peer sent past
+/// the head is read and dropped until it closes: closed with unread data, the socket would
+/// reset, and the reset could reach the peer before the answer it had not yet read.
+async fn refuse<S>(stream: &mut S, refusal: Refusal)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let until = deadline.max(Instant::now() + REFUSAL_GRACE);
     let mut answer = refusal.into_response();
+    let headers = answer.headers_mut();
     // An HTTP client would otherwise keep the connection for its next request.
-    let close = HeaderValue::from_static("close");
-    answer.headers_mut().insert(header::CONNECTION, close);
-    let _ = timeout_at(until, async {
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    // The reason may quote the request (its path, a header's name): text, never markup.
+    let nosniff = HeaderValue::from_static("nosniff");
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, nosniff);
+    let _ = timeout(REFUSAL_LINGER, async {
         write_answer(stream, &mut answer).await?;
         stream.shutdown().await?;
         let mut rest = [0; 1024];
-        let mut budget = MAX_HEAD * 4;
+        let mut budget = MAX_HEAD;
         while budget > 0 {
             match stream.read(&mut rest).await? {
                 0 => break,
