@@ -1,8 +1,9 @@
 //! A server that authenticates each upgrade and closes a session the application revokes.
 //!
-//! - `with_handshake` reads the bearer token of each upgrade request: an unknown token is
+//! - `with_handshake_async` reads the bearer token of each upgrade request and looks it up in
+//!   the session store, awaiting it before the upgrade is answered: an unknown token is
 //!   refused with 401 and a `WWW-Authenticate` challenge; a known one makes the connection's
-//!   state, its user's session.
+//!   state, its user's session. (`with_handshake` takes a hook that need not await.)
 //! - A session check, next to the default ping, reads that state with `CheckContext::state`
 //!   every 100 ms; its own `on_unhealthy` action closes a revoked session's connection with
 //!   1008 "session revoked", and only that one.
@@ -39,6 +40,16 @@ pub struct Session {
     revoked: AtomicBool,
 }
 
+/// The application's sessions, by token: a stand-in for a store that is awaited (Redis, a
+/// database).
+struct Sessions(tokio::sync::RwLock<HashMap<&'static str, Arc<Session>>>);
+
+impl Sessions {
+    async fn lookup(&self, token: &str) -> Option<Arc<Session>> {
+        self.0.read().await.get(token).cloned()
+    }
+}
+
 /// Healthy while the connection's session stands.
 struct SessionValid;
 
@@ -67,8 +78,7 @@ pub struct Outcome {
 }
 
 pub async fn run() -> Result<Outcome, BoxError> {
-    // The application's sessions, by token.
-    let sessions: Arc<HashMap<&'static str, Arc<Session>>> = Arc::new(
+    let sessions = Arc::new(Sessions(tokio::sync::RwLock::new(
         [("alice-token", "alice"), ("bob-token", "bob")]
             .into_iter()
             .map(|(token, user)| {
@@ -79,7 +89,7 @@ pub async fn run() -> Result<Outcome, BoxError> {
                 (token, Arc::new(session))
             })
             .collect(),
-    );
+    )));
 
     let every_100ms = CheckSettings::every(Duration::from_millis(100), Duration::from_secs(2));
     let session_check = CheckSettings {
@@ -94,20 +104,26 @@ pub async fn run() -> Result<Outcome, BoxError> {
         .build()?;
     let known = sessions.clone();
     let server = Server::builder(supervisor)
-        .with_handshake(move |handshake| {
-            let token = handshake.request().headers().get(header::AUTHORIZATION);
-            let token = token.and_then(|t| t.to_str().ok());
-            let session = token
-                .and_then(|t| t.strip_prefix("Bearer "))
-                .and_then(|t| known.get(t));
-            match session {
-                Some(session) => Ok(session.clone()),
-                None => Err(
-                    Refusal::new(StatusCode::UNAUTHORIZED, "unknown token").with_header(
-                        header::WWW_AUTHENTICATE,
-                        HeaderValue::from_static("Bearer realm=\"chat\""),
-                    ),
-                ),
+        .with_handshake_async(move |handshake| {
+            let known = known.clone();
+            async move {
+                let token = handshake.request().headers().get(header::AUTHORIZATION);
+                let token = token.and_then(|t| t.to_str().ok());
+                let token = token
+                    .and_then(|t| t.strip_prefix("Bearer "))
+                    .map(str::to_owned);
+                let session = match token {
+                    Some(token) => known.lookup(&token).await,
+                    None => None,
+                };
+                match session {
+                    Some(session) => Ok(handshake.accept(session)),
+                    None => Err(Refusal::new(StatusCode::UNAUTHORIZED, "unknown token")
+                        .with_header(
+                            header::WWW_AUTHENTICATE,
+                            HeaderValue::from_static("Bearer realm=\"chat\""),
+                        )),
+                }
             }
         })
         .serve("127.0.0.1:0", signed_echo)
@@ -130,9 +146,8 @@ pub async fn run() -> Result<Outcome, BoxError> {
     let alice_echo = ask(&mut alice, "hello").await?;
 
     info!("application: revoking alice's session");
-    sessions["alice-token"]
-        .revoked
-        .store(true, Ordering::Relaxed);
+    let alice_session = sessions.lookup("alice-token").await.ok_or("no alice")?;
+    alice_session.revoked.store(true, Ordering::Relaxed);
     let alice_closed = closed(&mut alice).await?;
     // Three more runs of bob's session check: his connection stands.
     tokio::time::sleep(Duration::from_millis(300)).await;
