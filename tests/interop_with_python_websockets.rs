@@ -3,8 +3,9 @@
 //! answered by the other; a frozen Python peer (`SIGSTOP`: its kernel still acknowledges
 //! TCP, nothing answers) is closed with 1011 "keepalive ping timeout", which the Python side
 //! reads once thawed; the runtime's client reconnects to a Python server that froze and
-//! came back. The server's own handshake (`src/runtime/server/upgrade.rs`) meets a client
-//! it was not written with: Python offers permessage-deflate, which it must decline.
+//! came back; `ws-health probe --once` gets its pong. The server's own handshake
+//! (`src/runtime/server/upgrade.rs`) meets a client it was not written with: Python offers
+//! permessage-deflate, which it must decline.
 #![cfg(unix)]
 
 mod support;
@@ -182,4 +183,26 @@ async fn a_frozen_python_server_is_detected_and_the_client_reconnects() {
     assert_eq!(closed["code"], 1011, "{closed}");
     assert_eq!(closed["reason"], "keepalive ping timeout", "{closed}");
     client.close();
+}
+
+/// The command-line probe against the reference server: a ping answered in time (exit 0,
+/// its round trip in the JSON line), and a clean close that Python reads as 1000.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn ws_health_probe_once_against_a_python_server() {
+    let (mut python, url) = python_server("0").await;
+    let probe = tokio::task::spawn_blocking(move || {
+        support::cli::run(&["probe", &url, "--once", "--json"])
+    });
+    let out = support::within("the probe", probe).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(line["ok"], true, "{line}");
+    assert!(
+        line["rtt_ms"].as_f64().is_some_and(|rtt| rtt > 0.0),
+        "{line}"
+    );
+    let closed = python.next("closed").await;
+    assert_eq!(closed["code"], 1000, "{closed}");
 }
