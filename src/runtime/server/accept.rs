@@ -35,6 +35,7 @@ pub(super) struct Context {
     pub(super) filter: Option<AcceptFilter>,
     pub(super) state: Option<crate::runtime::StateMaker>,
     pub(super) handshake: Option<super::handshake::HandshakeHook>,
+    pub(super) http_fallback: Option<super::fallback::HttpFallback>,
     pub(super) handler: Handler,
     pub(super) handler_in_driver_task: bool,
     /// Triggered by `Server::shutdown`.

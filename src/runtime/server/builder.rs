@@ -11,6 +11,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tracing::Instrument;
 
 use super::accept::{self, AcceptFilter, Context};
+use super::fallback::HttpFallback;
 use super::handshake::{Accepted, Handshake, HandshakeHook, Refusal};
 use super::stop::Stop;
 use super::workers::Workers;
@@ -19,6 +20,8 @@ use crate::config::{ServerConfig, SocketConfig};
 use crate::runtime::StateMaker;
 use crate::runtime::{Hub, Side};
 use crate::{Config, Connection, Error, ErrorKind, Result, Supervisor};
+use tokio_tungstenite::tungstenite::handshake::server::Request;
+use tokio_tungstenite::tungstenite::http::Response;
 
 /// Builds a [`Server`].
 ///
@@ -53,6 +56,7 @@ pub struct ServerBuilder {
     filter: Option<AcceptFilter>,
     state: Option<StateMaker>,
     handshake: Option<HandshakeHook>,
+    http_fallback: Option<HttpFallback>,
     handler_in_driver_task: bool,
     #[cfg(feature = "rustls")]
     tls: Option<crate::runtime::tls::TlsAcceptor>,
@@ -68,6 +72,7 @@ impl ServerBuilder {
             filter: None,
             state: None,
             handshake: None,
+            http_fallback: None,
             handler_in_driver_task: false,
             #[cfg(feature = "rustls")]
             tls: None,
@@ -238,6 +243,40 @@ impl ServerBuilder {
         self
     }
 
+    /// Answers plain HTTP requests on the WebSocket port, the ones that are no upgrade: a
+    /// load balancer's or Kubernetes' health check (`GET /healthz`), a page for a browser.
+    /// `None` leaves the server's own answer (400 with the reason, 405 for another method).
+    /// Requests with a body are not passed (they are refused, 400). Each answer is written
+    /// with `Connection: close`, and for `HEAD` without its body; a panic, or an answer
+    /// HTTP/1.1 cannot carry, answers 500 (logged at error). It is answered even over the
+    /// connection limit, so that a full server does not fail its health check. Not counted
+    /// as a failed handshake.
+    ///
+    /// ```no_run
+    /// # async fn run() -> ws_health::Result<()> {
+    /// use ws_health::runtime::Server;
+    /// use ws_health::tungstenite::http::Response;
+    /// use ws_health::Supervisor;
+    ///
+    /// let server = Server::builder(Supervisor::new())
+    ///     .with_http_fallback(|request| match request.uri().path() {
+    ///         "/healthz" => Some(Response::new("ok\n".to_owned())),
+    ///         _ => None,
+    ///     })
+    ///     .serve("127.0.0.1:0", |conn: ws_health::Connection| async move {
+    ///         let _ = conn.closed().await;
+    ///     })
+    ///     .await?;
+    /// # drop(server); Ok(()) }
+    /// ```
+    pub fn with_http_fallback<F>(mut self, answer: F) -> Self
+    where
+        F: Fn(&Request) -> Option<Response<String>> + Send + Sync + 'static,
+    {
+        self.http_fallback = Some(Arc::new(answer));
+        self
+    }
+
     /// Serves `wss://`: every accepted connection does the TLS handshake first (within the
     /// handshake timeout). See [`tls::acceptor_from_pem`](crate::runtime::tls::acceptor_from_pem).
     #[cfg(feature = "rustls")]
@@ -298,6 +337,7 @@ impl ServerBuilder {
             filter: self.filter,
             state: self.state,
             handshake: self.handshake,
+            http_fallback: self.http_fallback,
             handler,
             handler_in_driver_task: self.handler_in_driver_task,
             stop: stop.clone(),
@@ -332,6 +372,7 @@ impl fmt::Debug for ServerBuilder {
             .field("socket", &self.socket)
             .field("accept_filter", &self.filter.is_some())
             .field("handshake", &self.handshake.is_some())
+            .field("http_fallback", &self.http_fallback.is_some())
             .field("connection_state", &self.state.is_some())
             .finish()
     }

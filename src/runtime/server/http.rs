@@ -2,7 +2,7 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::server::{write_response, Request};
-use tokio_tungstenite::tungstenite::http::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use tokio_tungstenite::tungstenite::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
 use super::handshake::Refusal;
 use tokio_tungstenite::tungstenite::http::{
@@ -43,10 +43,10 @@ impl BadRequest {
     }
 }
 
-/// Reads the request head, held to what tungstenite accepts: `GET`, HTTP/1.1, at most
-/// [`MAX_HEAD`] bytes and [`MAX_HEADERS`] headers, not in too many small pieces, nothing
-/// after it in the read that completes it (a client waits for the answer before it sends a
-/// frame).
+/// Reads the request head, held to what tungstenite accepts: at most [`MAX_HEAD`] bytes and
+/// [`MAX_HEADERS`] headers, not in too many small pieces, nothing after it in the read that
+/// completes it (a client waits for the answer before it sends a frame; a plain request
+/// with a body is refused). Whether it is an upgrade is for the caller to judge.
 pub(super) async fn read_request<S: AsyncRead + Unpin>(
     stream: &mut S,
 ) -> Result<Request, BadRequest> {
@@ -102,20 +102,16 @@ fn parse(head: &[u8]) -> Result<Option<(usize, Request)>, BadRequest> {
         }
         Err(err) => return Err(BadRequest::invalid(format!("not an HTTP request: {err}"))),
     };
-    // Complete: httparse has filled in the method, path and version.
+    // Complete: httparse has filled in the method, path and version. Whether this is an
+    // upgrade is for the caller to say: a plain request may be the application's to answer.
     let (method, path) = (raw.method.unwrap_or(""), raw.path.unwrap_or(""));
-    if method != "GET" {
-        let why = format!("an upgrade is a GET request, not {method}");
-        let refusal = Refusal::new(StatusCode::METHOD_NOT_ALLOWED, why)
-            .with_header(ALLOW, HeaderValue::from_static("GET"));
-        return Err(BadRequest::Invalid(refusal));
-    }
-    if raw.version != Some(1) {
-        return Err(BadRequest::invalid("an upgrade needs HTTP/1.1"));
-    }
     let mut request = Request::new(());
-    *request.method_mut() = Method::GET;
-    *request.version_mut() = Version::HTTP_11;
+    *request.method_mut() = Method::from_bytes(method.as_bytes())
+        .map_err(|_| BadRequest::invalid(format!("not an HTTP method: {method:?}")))?;
+    *request.version_mut() = match raw.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
     *request.uri_mut() = path
         .parse()
         .map_err(|err| BadRequest::invalid(format!("the request's path {path:?}: {err}")))?;

@@ -3,6 +3,7 @@
 mod accept;
 mod builder;
 mod connection;
+mod fallback;
 mod fd_limit;
 mod handshake;
 mod http;

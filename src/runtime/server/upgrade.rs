@@ -12,13 +12,16 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, timeout_at, Instant};
 use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
-use tokio_tungstenite::tungstenite::handshake::server::{create_response, Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{
+    create_response, ErrorResponse, Request, Response,
+};
 use tokio_tungstenite::tungstenite::http::header::{self, SEC_WEBSOCKET_VERSION};
-use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, Method, StatusCode, Version};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tracing::debug;
 
 use super::accept::Context;
+use super::fallback;
 use super::handshake::{decide, Handshake, Refusal};
 use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
 use crate::metrics::{dropped, Dropped};
@@ -44,11 +47,19 @@ pub(super) async fn upgrade(
     let deadline = Instant::now() + context.server.handshake_timeout;
     let (mut stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok(received)) => received,
-        Ok(Err(invalid)) => {
-            dropped(Dropped::HandshakeFailed);
-            if let Invalid::Answer(mut stream, refusal) = invalid {
-                refuse(&mut stream, refusal).await;
+        Ok(Err(Invalid::Answer {
+            mut stream,
+            answer,
+            served,
+        })) => {
+            if !served {
+                dropped(Dropped::HandshakeFailed);
             }
+            refuse(&mut stream, *answer).await;
+            return None;
+        }
+        Ok(Err(Invalid::Unanswerable)) => {
+            dropped(Dropped::HandshakeFailed);
             return None;
         }
         Err(_) => return timed_out(),
@@ -72,7 +83,7 @@ pub(super) async fn upgrade(
                         .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
                 }
             };
-            refuse(&mut stream, refusal).await;
+            refuse(&mut stream, refusal.into_response()).await;
             None
         }
     }
@@ -111,12 +122,10 @@ pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server at its connection limit",
             );
-            (
-                stream,
-                busy.with_header(header::RETRY_AFTER, HeaderValue::from_static("1")),
-            )
+            let busy = busy.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            (stream, busy.into_response())
         }
-        Ok(Err(Invalid::Answer(stream, refusal))) => (stream, refusal),
+        Ok(Err(Invalid::Answer { stream, answer, .. })) => (stream, *answer),
         Ok(Err(Invalid::Unanswerable)) | Err(_) => return,
     };
     refuse(&mut stream, refusal).await;
@@ -124,13 +133,19 @@ pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
 
 /// A request the handshake cannot upgrade.
 enum Invalid {
-    /// Owed an answer: 400, or 431 for a head too large.
-    Answer(ServerStream, Refusal),
+    /// Owed an answer: why not (400, 405, 426, 431), or the application's fallback's.
+    Answer {
+        stream: ServerStream,
+        answer: Box<ErrorResponse>,
+        /// The application's fallback answered it: no failed handshake to count.
+        served: bool,
+    },
     /// The peer is gone, or TLS failed: no one to answer.
     Unanswerable,
 }
 
-/// TLS if configured, then the upgrade request and the handshake's own answer to it.
+/// TLS if configured, then the upgrade request and the handshake's own answer to it. A
+/// request that is no upgrade goes to the application's HTTP fallback, if any.
 async fn receive(
     context: &Context,
     tcp: TcpStream,
@@ -139,34 +154,78 @@ async fn receive(
         debug!(error = %err, "handshake failed: TLS");
         Invalid::Unanswerable
     })?;
-    let request = read_request(&mut stream).await;
-    let refusal = match request.map(|request| (create_response(&request), request)) {
-        Ok((Ok(response), request)) => return Ok((stream, request, response)),
-        // RFC 6455 4.2.2: the versions this server speaks, with 426.
-        Ok((Err(Error::Protocol(ProtocolError::MissingSecWebSocketVersionHeader)), _)) => {
-            let why = "Sec-WebSocket-Version must be 13";
-            Refusal::new(StatusCode::UPGRADE_REQUIRED, why)
-                .with_header(SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"))
-        }
-        Ok((Err(err), _)) => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
-        Err(BadRequest::Invalid(refusal)) => refusal,
+    let (request, refusal) = match read_request(&mut stream).await {
+        Ok(request) => match validate(&request) {
+            Ok(response) => return Ok((stream, request, response)),
+            Err(refusal) => (Some(request), refusal),
+        },
+        Err(BadRequest::Invalid(refusal)) => (None, refusal),
         Err(BadRequest::Io(err)) => {
             debug!(error = %err, "handshake failed: no upgrade request");
             return Err(Invalid::Unanswerable);
         }
     };
-    debug!(status = %refusal.status(), why = refusal.body(), "not an upgrade request we take; answering");
-    Err(Invalid::Answer(stream, refusal))
+    let served = match (request, &context.http_fallback) {
+        (Some(request), Some(fallback)) => fallback::answer(fallback, &request),
+        _ => None,
+    };
+    let answer = match served {
+        Some(answer) => {
+            debug!(status = %answer.status(), "a plain HTTP request, answered by the application");
+            return Err(Invalid::Answer {
+                stream,
+                answer: Box::new(answer),
+                served: true,
+            });
+        }
+        None => refusal,
+    };
+    debug!(status = %answer.status(), why = answer.body(), "not an upgrade request we take; answering");
+    let answer = Box::new(answer.into_response());
+    Err(Invalid::Answer {
+        stream,
+        answer,
+        served: false,
+    })
 }
 
-/// Writes `refusal` and ends the stream, within [`REFUSAL_LINGER`]. What the peer sent past
+/// The handshake's own answer to an upgrade request, or why it is none: tungstenite's
+/// `create_response`, with the statuses RFC 6455 and HTTP give each reason.
+fn validate(request: &Request) -> Result<Response, Refusal> {
+    if request.method() != Method::GET {
+        let why = format!("an upgrade is a GET request, not {}", request.method());
+        let allow = HeaderValue::from_static("GET");
+        return Err(
+            Refusal::new(StatusCode::METHOD_NOT_ALLOWED, why).with_header(header::ALLOW, allow)
+        );
+    }
+    if request.version() != Version::HTTP_11 {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "an upgrade needs HTTP/1.1",
+        ));
+    }
+    create_response(request).map_err(|err| match err {
+        // RFC 6455 4.2.2: the versions this server speaks, with 426.
+        Error::Protocol(ProtocolError::MissingSecWebSocketVersionHeader) => {
+            let version = HeaderValue::from_static("13");
+            Refusal::new(
+                StatusCode::UPGRADE_REQUIRED,
+                "Sec-WebSocket-Version must be 13",
+            )
+            .with_header(SEC_WEBSOCKET_VERSION, version)
+        }
+        err => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
+    })
+}
+
+/// Writes `answer` and ends the stream, within [`REFUSAL_LINGER`]. What the peer sent past
 /// the head is read and dropped until it closes: closed with unread data, the socket would
 /// reset, and the reset could reach the peer before the answer it had not yet read.
-async fn refuse<S>(stream: &mut S, refusal: Refusal)
+async fn refuse<S>(stream: &mut S, mut answer: ErrorResponse)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut answer = refusal.into_response();
     let headers = answer.headers_mut();
     // An HTTP client would otherwise keep the connection for its next request.
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -1,0 +1,49 @@
+//! The application's answer to plain HTTP requests on the WebSocket port (a load balancer's
+//! health check): [`ServerBuilder::with_http_fallback`].
+//!
+//! [`ServerBuilder::with_http_fallback`]: super::ServerBuilder::with_http_fallback
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request};
+use tokio_tungstenite::tungstenite::http::header::CONTENT_LENGTH;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, Method, Response, Version};
+use tracing::error;
+
+use super::handshake::internal_error;
+use crate::error::panic_message;
+
+/// The fallback, as the server keeps it.
+pub(super) type HttpFallback = Arc<dyn Fn(&Request) -> Option<Response<String>> + Send + Sync>;
+
+/// The fallback's answer to `request`, ready to write; `None` leaves the server's own (400,
+/// 405, 426). A panic, or an answer HTTP/1.1 cannot carry (a 1xx status, a header value
+/// that is not text), answers 500, logged at error. A `HEAD` request gets the head alone.
+pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<ErrorResponse> {
+    let answer = match catch_unwind(AssertUnwindSafe(|| fallback(request))) {
+        Ok(answer) => answer?,
+        Err(panic) => {
+            let panic = panic_message(&*panic);
+            error!(panic, "the HTTP fallback panicked; answering 500");
+            return Some(internal_error().into_response());
+        }
+    };
+    if answer.status().is_informational() {
+        error!(status = %answer.status(), "the HTTP fallback answered 1xx; answering 500");
+        return Some(internal_error().into_response());
+    }
+    if let Some((name, _)) = answer.headers().iter().find(|(_, v)| v.to_str().is_err()) {
+        error!(header = %name, "the HTTP fallback set a header value that is not visible ASCII; answering 500");
+        return Some(internal_error().into_response());
+    }
+    let (mut parts, body) = answer.into_parts();
+    parts.version = Version::HTTP_11;
+    if request.method() == Method::HEAD {
+        parts
+            .headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        return Some(ErrorResponse::from_parts(parts, None));
+    }
+    Some(ErrorResponse::from_parts(parts, Some(body)))
+}

@@ -1,0 +1,82 @@
+//! `ServerBuilder::with_http_fallback` answers the plain HTTP requests that reach the
+//! WebSocket port (a health check): its answer for the paths it knows, with `Connection:
+//! close` and, for `HEAD`, without the body; the server's own 400 for the rest; 500 if it
+//! panics. It answers even over the connection limit, where an upgrade gets 503, and it never
+//! sees an upgrade, even to a path it answers.
+
+mod support;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::http::{Response, StatusCode};
+use ws_health::config::ServerConfig;
+use ws_health::runtime::Server;
+
+/// Sends `request` on a fresh connection; the answer's head and body, read to the close.
+async fn answer_to(addr: std::net::SocketAddr, request: &str) -> (String, String) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    support::within("the answer and the close", tcp.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
+    (head.to_owned(), body.to_owned())
+}
+
+fn get(method: &str, path: &str) -> String {
+    format!("{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n")
+}
+
+#[tokio::test]
+async fn server_answers_plain_http_with_the_applications_fallback() {
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(ServerConfig {
+            max_connections: 1,
+            ..support::runtime::server_config()
+        })
+        .with_http_fallback(|request| match request.uri().path() {
+            "/healthz" => Some(Response::new("ok\n".to_owned())),
+            "/panic" => panic!("the page is broken"),
+            _ => None,
+        })
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+
+    let (head, body) = answer_to(addr, &get("GET", "/healthz")).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.contains("\r\ncontent-length: 3"), "{head}");
+    assert!(head.contains("\r\nconnection: close"), "{head}");
+    assert_eq!(body, "ok\n");
+
+    let (head, body) = answer_to(addr, &get("HEAD", "/healthz")).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(head.contains("\r\ncontent-length: 3"), "{head}");
+    assert_eq!(body, "", "a HEAD answer has no body");
+
+    let (head, body) = answer_to(addr, &get("GET", "/elsewhere")).await;
+    assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");
+    assert!(body.contains("Connection"), "{body}");
+
+    let (head, body) = answer_to(addr, &get("GET", "/panic")).await;
+    assert!(head.starts_with("HTTP/1.1 500"), "{head}");
+    assert_eq!(body, "internal error");
+
+    // An upgrade to a path the fallback answers is still an upgrade; over the limit (it
+    // holds the one slot), the next upgrade gets 503 and the health check its answer.
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/healthz"))
+        .await
+        .unwrap();
+    let full = tokio_tungstenite::connect_async(format!("ws://{addr}/")).await;
+    let Err(ws_health::tungstenite::Error::Http(refused)) = full else {
+        panic!("not refused: {full:?}");
+    };
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let (head, body) = answer_to(addr, &get("GET", "/healthz")).await;
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert_eq!(body, "ok\n");
+    let _ = ws.close(None).await;
+    server.shutdown().await;
+}
