@@ -36,7 +36,9 @@ async fn server_answers_what_it_cannot_upgrade() {
                    Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
     let huge = format!("GET / HTTP/1.1\r\nCookie: {}\r\n\r\n", "a".repeat(70_000));
     let version_8 = upgrade.replace("Version: 13", "Version: 8");
-    let early_frame = format!("{upgrade}\u{81}\u{0}");
+    // A masked, empty text frame sent with the request.
+    let mut early_frame = upgrade.as_bytes().to_vec();
+    early_frame.extend_from_slice(&[0x81, 0x80, 1, 2, 3, 4]);
     let cases: [(&[u8], &str, &str); 6] = [
         (
             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -54,12 +56,13 @@ async fn server_answers_what_it_cannot_upgrade() {
             "must be 13",
         ),
         (
-            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+            // The start of a TLS ClientHello: no line ends in it.
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
             "HTTP/1.1 400 Bad Request",
             "not an HTTP request",
         ),
         (
-            early_frame.as_bytes(),
+            &early_frame,
             "HTTP/1.1 400 Bad Request",
             "data after the upgrade request",
         ),

@@ -13,59 +13,62 @@ use tokio::process::{Child, ChildStdout};
 /// The version the scale benchmark measures too.
 const WEBSOCKETS: &str = "websockets==15.0.1";
 
-/// The venv's python, with `websockets` installed. Made once: by whichever test process
-/// gets there first, in a directory of its own moved into place when complete, so that
-/// test binaries running at once never see half a venv.
-fn python() -> PathBuf {
-    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+/// The venv's python, with `websockets` installed; `Err` says why there is none. Made
+/// once: by whichever test process gets there first, in a directory of its own moved into
+/// place when complete, so that test binaries running at once never see half a venv.
+fn python() -> Result<PathBuf, String> {
+    static PYTHON: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
     PYTHON.get_or_init(make_venv).clone()
 }
 
-fn make_venv() -> PathBuf {
+fn make_venv() -> Result<PathBuf, String> {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-websockets-15.0.1");
     let python = root.join("bin").join("python");
-    if python.exists() {
-        return python;
+    if usable(&python) {
+        return Ok(python);
     }
     let building = root.with_extension(format!("building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&building);
-    let steps: [(&str, Vec<&std::ffi::OsStr>); 2] = [
-        (
-            "python3",
-            vec!["-m".as_ref(), "venv".as_ref(), building.as_os_str()],
-        ),
-        (
-            "pip",
-            vec![
-                "-m".as_ref(),
-                "pip".as_ref(),
-                "install".as_ref(),
-                "-q".as_ref(),
-                WEBSOCKETS.as_ref(),
-            ],
-        ),
-    ];
-    for (step, args) in steps {
-        let program = match step {
-            "python3" => PathBuf::from("python3"),
-            _ => building.join("bin").join("python"),
-        };
-        let mut command = Command::new(program);
-        command.args(args);
-        let output = super::process::output_within(command, Duration::from_secs(300));
-        assert!(
-            output.status.success(),
-            "making a venv with {WEBSOCKETS} for the interop tests ({step}) failed; they need \
-             python3 with venv and pip, and PyPI: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    let mut venv = Command::new("python3");
+    venv.args(["-m", "venv"]).arg(&building);
+    run("python3 -m venv", venv)?;
+    let mut pip = Command::new(building.join("bin").join("python"));
+    pip.args(["-m", "pip", "install", "-q", WEBSOCKETS]);
+    run("pip install", pip)?;
+    // One that does not work (made by another python3 since) gives way; one another process
+    // has just made is as good as ours.
+    if !usable(&python) {
+        let _ = std::fs::remove_dir_all(&root);
     }
-    // Another process may have won: its venv is as good as ours.
     if std::fs::rename(&building, &root).is_err() {
         let _ = std::fs::remove_dir_all(&building);
     }
-    assert!(python.exists(), "no python at {}", python.display());
-    python
+    match usable(&python) {
+        true => Ok(python),
+        false => Err(format!("{} cannot import {WEBSOCKETS}", python.display())),
+    }
+}
+
+/// `python` runs and imports the version of `websockets` the tests want.
+fn usable(python: &Path) -> bool {
+    let check = "import websockets, sys; sys.exit(websockets.__version__ != '15.0.1')";
+    Command::new(python)
+        .args(["-c", check])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+fn run(step: &str, command: Command) -> Result<(), String> {
+    let output = super::process::output_within(command, Duration::from_secs(300));
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(format!(
+            "{step} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+    }
 }
 
 /// `python_peer.py` running: its events, in order. Killed when dropped.
@@ -75,22 +78,41 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Starts `python_peer.py` with `args`.
-    pub fn start(args: &[&str]) -> Peer {
+    /// Starts `python_peer.py` with `args`; `None` where Python `websockets` cannot be had
+    /// (no python3 with venv, no PyPI): the test then passes without running, except with
+    /// `CI=true`, where it fails.
+    pub fn start(args: &[&str]) -> Option<Peer> {
+        let python = match python() {
+            Ok(python) => python,
+            Err(why) => {
+                let why = format!("no Python {WEBSOCKETS} for the interop tests: {why}");
+                assert!(std::env::var("CI").as_deref() != Ok("true"), "{why}");
+                eprintln!("skipped: {why}");
+                return None;
+            }
+        };
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/python_peer.py");
-        let mut child = tokio::process::Command::new(python())
+        let mut command = tokio::process::Command::new(python);
+        command
             .arg(script)
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("python_peer.py did not start");
+            .kill_on_drop(true);
+        // SAFETY: prctl(2) only, between fork and exec: the peer dies with the test process
+        // (killed at a CI timeout while the peer is frozen, it would stay stopped for good).
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().expect("python_peer.py did not start");
         let stdout = child.stdout.take().unwrap();
-        Peer {
+        Some(Peer {
             child,
             lines: BufReader::new(stdout).lines(),
-        }
+        })
     }
 
     /// The next event, which must be `event`.

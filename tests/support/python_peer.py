@@ -9,7 +9,8 @@ library's own keepalive, reporting what it sees as JSON lines on stdout.
                                      report the port; echo, answer "ping me" with a ping's
                                      latency, report each connection's close
 
-It ends when its stdin closes (the test ended or dropped it).
+A server ends when its stdin closes, a client with its connection; the test kills either
+when it drops it.
 """
 
 import asyncio

@@ -73,9 +73,9 @@ pub(super) async fn read_request<S: AsyncRead + Unpin>(
             let why = "the upgrade request came in too many small pieces";
             return Err(BadRequest::invalid(why));
         }
-        // Parsed again only once a blank line may have come: not once per byte.
-        let fresh = &head[before.saturating_sub(3)..];
-        if !fresh.windows(2).any(|w| w == b"\n\n") && !fresh.windows(3).any(|w| w == b"\n\r\n") {
+        // Parsed after the first read (bytes that are no HTTP are answered at once) and after
+        // each one that ends a line: not once per byte of a head sent in pieces.
+        if before > 0 && !head[before..].contains(&b'\n') {
             continue;
         }
         if let Some((size, request)) = parse(&head)? {
