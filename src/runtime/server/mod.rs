@@ -1,15 +1,15 @@
 //! The supervised server: accept, handshake, supervise, run the application's handler.
 
-mod accept;
-mod builder;
-mod connection;
-mod fallback;
-mod fd_limit;
-mod handshake;
-mod http;
-mod stop;
-mod upgrade;
-mod workers;
+mod accept; // the accept loop: filter, limit, 503, shutdown
+mod builder; // ServerBuilder
+mod connection; // one connection: handshake, supervise, handler, 1001 at shutdown
+mod fallback; // the application's answers to plain HTTP requests
+mod fd_limit; // the open-file limit against max_connections
+mod handshake; // the application's handshake hook: Handshake, Accepted, Refusal
+mod http; // reading the upgrade request's head, writing answers
+mod stop; // the shutdown signal
+mod upgrade; // the opening handshake: TLS, request, hook, answer, LeanStream
+mod workers; // worker runtimes, one per core
 
 pub use builder::ServerBuilder;
 pub use handshake::{Accepted, Handshake, Refusal};
