@@ -14,6 +14,7 @@ mod builder;
 mod connection;
 mod disconnect;
 mod driver;
+mod drivers;
 mod health_cell;
 mod in_flight;
 mod observer;
@@ -82,6 +83,8 @@ where
 #[derive(Clone)]
 pub struct Supervisor {
     plan: Arc<watch::Sender<Arc<Plan>>>,
+    /// Its live connections' drivers, woken by a reload.
+    drivers: Arc<drivers::Drivers>,
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -111,6 +114,7 @@ impl Supervisor {
         let _ = crate::check::pooled_payload(0);
         Supervisor {
             plan: Arc::new(watch::Sender::new(Arc::new(plan))),
+            drivers: Arc::default(),
         }
     }
 
@@ -183,7 +187,8 @@ impl Supervisor {
         if let Some(observer) = &shared.observer {
             observer::call_observer("opened", || observer.opened(&connection, shared.peer));
         }
-        let driver = driver::run(ws, write_progress, shared, plan).instrument(span);
+        let registered = self.drivers.register(&shared);
+        let driver = driver::run(ws, write_progress, shared, plan, registered).instrument(span);
         (connection, driver)
     }
 
@@ -193,11 +198,12 @@ impl Supervisor {
         connection
     }
 
-    /// Applies a new configuration to this supervisor and every live connection: new
-    /// timings take effect from each check's next run, new thresholds and actions from the
-    /// next result. A status the new rules give the results already seen (a failing check
-    /// made critical, a degraded one disabled) is acted on at each connection's next
-    /// wake-up. No connection is dropped for the reload itself. A configuration that fails
+    /// Applies a new configuration to this supervisor and every live connection, at once
+    /// (each connection's driver is woken): a check waiting for its next run is rescheduled
+    /// on its new interval and jitter from its last run's start, a new timeout applies to
+    /// runs started from now, new thresholds and actions from the next result. A status the
+    /// new rules give the results already seen (a failing check made critical, a degraded
+    /// one disabled) is acted on now. No connection is dropped for the reload itself. A configuration that fails
     /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
     /// stays as built, with a warning if `config` asks for another than the default.
     pub fn reload(&self, config: &Config) -> Result<()> {
@@ -215,6 +221,7 @@ impl Supervisor {
             );
         }
         self.plan.send_replace(Arc::new(plan));
+        self.drivers.wake_all();
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tracing::{debug, info};
 
+use super::drivers::Registered;
 use super::plan::Plan;
 use super::shared::Shared;
 use super::{Disconnect, Initiator, Transport};
@@ -39,6 +40,7 @@ pub(crate) fn run<S: Transport>(
     write_progress: Option<WriteProgress>,
     shared: Arc<Shared>,
     plan: watch::Receiver<Arc<Plan>>,
+    registered: Registered,
 ) -> impl Future<Output = Disconnect> + Send + 'static {
     // Created now, not at the first poll: a future dropped before it ever ran still ends
     // the connection (see `Unfinished`).
@@ -50,6 +52,8 @@ pub(crate) fn run<S: Transport>(
     let mut stage = Stage::Start(ws, write_progress, shared, plan, gauge);
     poll_fn(move |cx| {
         let _unfinished = &unfinished;
+        // Listed for reloads as long as the driver lives.
+        let _registered = &registered;
         if matches!(stage, Stage::Start(..)) {
             if let Stage::Start(ws, progress, shared, plan, gauge) =
                 std::mem::replace(&mut stage, Stage::Done)

@@ -127,6 +127,18 @@ impl<S: Transport> Driver<S> {
                 drop_run(run, &planned.name);
             }
         }
+        // A check waiting for its next run waits on the new interval, from the start of its
+        // last (the grid's previous point), and with the new jitter: a reload from a minute
+        // to two seconds is not waited out at the minute. A run in flight keeps its timeout.
+        for ((slot, planned), was) in self.slots.iter_mut().zip(&plan.checks).zip(&old.checks) {
+            let (new, was) = (&planned.settings, &was.settings);
+            if slot.run.is_some() || (new.interval == was.interval && new.jitter == was.jitter) {
+                continue;
+            }
+            let last = slot.grid.checked_sub(was.interval).unwrap_or(now);
+            slot.grid = later(last, new.interval).max(now);
+            slot.next_due = later(slot.grid, jitter(new.jitter));
+        }
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
             return false;
         };

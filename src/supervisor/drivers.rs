@@ -1,0 +1,52 @@
+//! The live drivers of one supervisor, so that a reload reaches them at once: an idle
+//! driver sleeps on its timer, which may be a whole interval away. Touched when a connection
+//! opens and ends, and at a reload; never on a ping.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use slab::Slab;
+
+use super::shared::Shared;
+
+#[derive(Default)]
+pub(crate) struct Drivers(Mutex<Slab<Weak<Shared>>>);
+
+impl Drivers {
+    /// Lists the driver of `shared` until the returned guard drops with the driver.
+    pub(crate) fn register(self: &Arc<Self>, shared: &Arc<Shared>) -> Registered {
+        let key = self.lock().insert(Arc::downgrade(shared));
+        Registered {
+            drivers: self.clone(),
+            key,
+        }
+    }
+
+    /// Wakes every listed driver, which takes the new plan as it runs.
+    pub(crate) fn wake_all(&self) {
+        // Woken outside the lock: a driver on another thread may end meanwhile.
+        let live: Vec<Arc<Shared>> = self
+            .lock()
+            .iter()
+            .filter_map(|(_, d)| d.upgrade())
+            .collect();
+        for shared in live {
+            shared.wake_driver();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slab<Weak<Shared>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A driver's place in its supervisor's [`Drivers`].
+pub(crate) struct Registered {
+    drivers: Arc<Drivers>,
+    key: usize,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.drivers.lock().try_remove(self.key);
+    }
+}
