@@ -246,11 +246,14 @@ impl ServerBuilder {
     /// Answers plain HTTP requests on the WebSocket port, the ones that are no upgrade: a
     /// load balancer's or Kubernetes' health check (`GET /healthz`), a page for a browser.
     /// `None` leaves the server's own answer (400 with the reason, 405 for another method).
-    /// Requests with a body are not passed (they are refused, 400). Each answer is written
-    /// with `Connection: close`, and for `HEAD` without its body; a panic, or an answer
-    /// HTTP/1.1 cannot carry, answers 500 (logged at error). It is answered even over the
-    /// connection limit, so that a full server does not fail its health check. Not counted
-    /// as a failed handshake.
+    /// It never sees a request with a body (not read: the server's own answer), nor one with
+    /// any sign of an upgrade (a broken upgrade gets the handshake's 400 or 426). Each answer
+    /// is written with its length and `Connection: close` (hop-by-hop headers it sets are
+    /// dropped), without a body to `HEAD` and for 204 and 304; a panic, or an answer
+    /// HTTP/1.1 cannot carry, answers 500 (logged at error). It is synchronous, on the
+    /// connection's task: it must not block. It is answered even over the connection limit
+    /// (while fewer than 256 refusals are in progress there), so that a full server does not
+    /// fail its health check; not counted as a failed handshake.
     ///
     /// ```no_run
     /// # async fn run() -> ws_health::Result<()> {

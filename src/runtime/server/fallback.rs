@@ -7,8 +7,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request};
-use tokio_tungstenite::tungstenite::http::header::CONTENT_LENGTH;
-use tokio_tungstenite::tungstenite::http::{HeaderValue, Method, Response, Version};
+use tokio_tungstenite::tungstenite::http::header::{
+    CONNECTION, TE, TRAILER, TRANSFER_ENCODING, UPGRADE,
+};
+use tokio_tungstenite::tungstenite::http::{Response, Version};
 use tracing::error;
 
 use super::handshake::internal_error;
@@ -19,7 +21,7 @@ pub(super) type HttpFallback = Arc<dyn Fn(&Request) -> Option<Response<String>> 
 
 /// The fallback's answer to `request`, ready to write; `None` leaves the server's own (400,
 /// 405, 426). A panic, or an answer HTTP/1.1 cannot carry (a 1xx status, a header value
-/// that is not text), answers 500, logged at error. A `HEAD` request gets the head alone.
+/// that is not text), answers 500, logged at error.
 pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<ErrorResponse> {
     let answer = match catch_unwind(AssertUnwindSafe(|| fallback(request))) {
         Ok(answer) => answer?,
@@ -39,11 +41,12 @@ pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<Error
     }
     let (mut parts, body) = answer.into_parts();
     parts.version = Version::HTTP_11;
-    if request.method() == Method::HEAD {
-        parts
-            .headers
-            .insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-        return Some(ErrorResponse::from_parts(parts, None));
+    // The server frames the answer itself (its length, then the close): hop-by-hop headers
+    // copied from another handler would contradict it (a `Transfer-Encoding: chunked`
+    // over a plain body).
+    for name in [TRANSFER_ENCODING, CONNECTION, UPGRADE, TRAILER, TE] {
+        parts.headers.remove(name);
     }
+    parts.headers.remove("keep-alive");
     Some(ErrorResponse::from_parts(parts, Some(body)))
 }

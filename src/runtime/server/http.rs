@@ -131,22 +131,35 @@ fn parse(head: &[u8]) -> Result<Option<(usize, Request)>, BadRequest> {
 }
 
 /// Writes a whole answer: the head, and the body if any (a refusal's reason, as plain
-/// text with its length, so that any HTTP client reads it whole).
+/// text with its length, so that any HTTP client reads it whole); to a `HEAD` request
+/// (`head_only`) the same head without the body. 1xx, 204 and 304 answers carry neither body
+/// nor length (RFC 9110 8.6).
 pub(super) async fn write_answer<S: AsyncWrite + Unpin>(
     stream: &mut S,
     response: &mut Response<Option<String>>,
+    head_only: bool,
 ) -> std::io::Result<()> {
-    let body = response.body_mut().take();
+    let status = response.status();
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let body = response.body_mut().take().filter(|_| !bodiless);
+    let headers: &mut HeaderMap = response.headers_mut();
+    if bodiless {
+        headers.remove(CONTENT_LENGTH);
+    }
     if let Some(body) = &body {
-        let headers: &mut HeaderMap = response.headers_mut();
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        // A HEAD answer with no body may name the length its GET would have.
+        if !(head_only && body.is_empty() && headers.contains_key(CONTENT_LENGTH)) {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        }
         headers
             .entry(CONTENT_TYPE)
             .or_insert(HeaderValue::from_static("text/plain; charset=utf-8"));
     }
     let mut bytes = Vec::with_capacity(256 + body.as_ref().map_or(0, String::len));
     write_response(&mut bytes, response).map_err(std::io::Error::other)?;
-    if let Some(body) = body {
+    if let Some(body) = body.filter(|_| !head_only) {
         bytes.extend_from_slice(body.as_bytes());
     }
     stream.write_all(&bytes).await?;

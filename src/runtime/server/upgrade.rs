@@ -51,11 +51,12 @@ pub(super) async fn upgrade(
             mut stream,
             answer,
             served,
+            head_only,
         })) => {
             if !served {
                 dropped(Dropped::HandshakeFailed);
             }
-            refuse(&mut stream, *answer).await;
+            refuse(&mut stream, *answer, head_only).await;
             return None;
         }
         Ok(Err(Invalid::Unanswerable)) => {
@@ -83,7 +84,7 @@ pub(super) async fn upgrade(
                         .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
                 }
             };
-            refuse(&mut stream, refusal.into_response()).await;
+            refuse(&mut stream, refusal.into_response(), false).await;
             None
         }
     }
@@ -97,7 +98,7 @@ async fn answer(
     deadline: Instant,
 ) -> Option<(LeanStream<ServerStream>, Option<State>)> {
     let mut answer = response.map(|()| None);
-    match timeout_at(deadline, write_answer(&mut stream, &mut answer)).await {
+    match timeout_at(deadline, write_answer(&mut stream, &mut answer, false)).await {
         Ok(Ok(())) => {}
         Ok(Err(err)) => {
             debug!(error = %err, "handshake failed: the answer could not be written");
@@ -116,19 +117,24 @@ async fn answer(
 /// 400 any request we cannot upgrade gets).
 pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
     let deadline = Instant::now() + context.server.handshake_timeout;
-    let (mut stream, refusal) = match timeout_at(deadline, receive(context, tcp)).await {
+    let (mut stream, refusal, head_only) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok((stream, ..))) => {
             let busy = Refusal::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server at its connection limit",
             );
             let busy = busy.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            (stream, busy.into_response())
+            (stream, busy.into_response(), false)
         }
-        Ok(Err(Invalid::Answer { stream, answer, .. })) => (stream, *answer),
+        Ok(Err(Invalid::Answer {
+            stream,
+            answer,
+            head_only,
+            ..
+        })) => (stream, *answer, head_only),
         Ok(Err(Invalid::Unanswerable)) | Err(_) => return,
     };
-    refuse(&mut stream, refusal).await;
+    refuse(&mut stream, refusal, head_only).await;
 }
 
 /// A request the handshake cannot upgrade.
@@ -139,6 +145,8 @@ enum Invalid {
         answer: Box<ErrorResponse>,
         /// The application's fallback answered it: no failed handshake to count.
         served: bool,
+        /// A `HEAD` request: the answer's head alone.
+        head_only: bool,
     },
     /// The peer is gone, or TLS failed: no one to answer.
     Unanswerable,
@@ -165,28 +173,40 @@ async fn receive(
             return Err(Invalid::Unanswerable);
         }
     };
+    let head_only = request.as_ref().is_some_and(|r| r.method() == Method::HEAD);
     let served = match (request, &context.http_fallback) {
-        (Some(request), Some(fallback)) => fallback::answer(fallback, &request),
+        (Some(request), Some(fallback)) if plain(&request) => fallback::answer(fallback, &request),
         _ => None,
     };
-    let answer = match served {
+    let (answer, served) = match served {
         Some(answer) => {
             debug!(status = %answer.status(), "a plain HTTP request, answered by the application");
-            return Err(Invalid::Answer {
-                stream,
-                answer: Box::new(answer),
-                served: true,
-            });
+            (answer, true)
         }
-        None => refusal,
+        None => {
+            debug!(status = %refusal.status(), why = refusal.body(), "not an upgrade request we take; answering");
+            (refusal.into_response(), false)
+        }
     };
-    debug!(status = %answer.status(), why = answer.body(), "not an upgrade request we take; answering");
-    let answer = Box::new(answer.into_response());
     Err(Invalid::Answer {
         stream,
-        answer,
-        served: false,
+        answer: Box::new(answer),
+        served,
+        head_only,
     })
+}
+
+/// A request for the application's HTTP fallback: no sign of an upgrade (a broken one is
+/// answered by the handshake: 426 for another version, 400), and no body, which is not read.
+fn plain(request: &Request) -> bool {
+    let headers = request.headers();
+    let body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length != "0");
+    !body
+        && !headers.contains_key(header::UPGRADE)
+        && !headers.contains_key(header::SEC_WEBSOCKET_KEY)
 }
 
 /// The handshake's own answer to an upgrade request, or why it is none: tungstenite's
@@ -222,7 +242,7 @@ fn validate(request: &Request) -> Result<Response, Refusal> {
 /// Writes `answer` and ends the stream, within [`REFUSAL_LINGER`]. What the peer sent past
 /// the head is read and dropped until it closes: closed with unread data, the socket would
 /// reset, and the reset could reach the peer before the answer it had not yet read.
-async fn refuse<S>(stream: &mut S, mut answer: ErrorResponse)
+async fn refuse<S>(stream: &mut S, mut answer: ErrorResponse, head_only: bool)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -233,7 +253,7 @@ where
     let nosniff = HeaderValue::from_static("nosniff");
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, nosniff);
     let _ = timeout(REFUSAL_LINGER, async {
-        write_answer(stream, &mut answer).await?;
+        write_answer(stream, &mut answer, head_only).await?;
         stream.shutdown().await?;
         let mut rest = [0; 1024];
         let mut budget = MAX_HEAD;
