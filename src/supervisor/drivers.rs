@@ -24,11 +24,12 @@ impl Drivers {
     /// Wakes every listed driver, which takes the new plan as it runs.
     pub(crate) fn wake_all(&self) {
         // Woken outside the lock: a driver on another thread may end meanwhile.
-        let live: Vec<Arc<Shared>> = self
-            .lock()
-            .iter()
-            .filter_map(|(_, d)| d.upgrade())
-            .collect();
+        let live: Vec<Arc<Shared>> = {
+            let drivers = self.lock();
+            let mut live = Vec::with_capacity(drivers.len());
+            live.extend(drivers.iter().filter_map(|(_, d)| d.upgrade()));
+            live
+        };
         for shared in live {
             shared.wake_driver();
         }

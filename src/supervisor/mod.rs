@@ -199,9 +199,10 @@ impl Supervisor {
     }
 
     /// Applies a new configuration to this supervisor and every live connection, at once
-    /// (each connection's driver is woken): a check waiting for its next run is rescheduled
-    /// on its new interval and jitter from its last run's start, a new timeout applies to
-    /// runs started from now, new thresholds and actions from the next result. A status the
+    /// (each connection's driver is woken): a check waiting for its next run moves to the
+    /// first point from now of its new interval's grid (each connection keeping its place in
+    /// the cycle), with its new jitter; a new timeout applies to runs started from now, new
+    /// thresholds and actions from the next result. A status the
     /// new rules give the results already seen (a failing check made critical, a degraded
     /// one disabled) is acted on now. No connection is dropped for the reload itself. A configuration that fails
     /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)

@@ -50,10 +50,10 @@ pub(crate) fn run<S: Transport>(
     // Counted open now too, so that opens and closes agree for a future dropped unpolled.
     let gauge = ConnectionGauge::opened();
     let mut stage = Stage::Start(ws, write_progress, shared, plan, gauge);
+    // Listed for reloads until the driver finishes.
+    let mut registered = Some(registered);
     poll_fn(move |cx| {
         let _unfinished = &unfinished;
-        // Listed for reloads as long as the driver lives.
-        let _registered = &registered;
         if matches!(stage, Stage::Start(..)) {
             if let Stage::Start(ws, progress, shared, plan, gauge) =
                 std::mem::replace(&mut stage, Stage::Done)
@@ -70,6 +70,7 @@ pub(crate) fn run<S: Transport>(
         };
         driver.finish(&mut end);
         stage = Stage::Done; // drops the transport now, as the connection ends
+        drop(registered.take());
         Poll::Ready(end)
     })
 }
@@ -148,6 +149,7 @@ impl<S: Transport> Driver<S> {
                     next_due: later(grid, jitter(c.settings.jitter)),
                     grid,
                     run: None,
+                    ran: false,
                 }
             })
             .collect();

@@ -30,6 +30,8 @@ pub(super) struct Slot {
     /// wake-up delays one ping without pushing back every later one.
     pub(super) grid: Instant,
     pub(super) run: Option<Run>,
+    /// A run has finished: the grid counts from runs, not from the first delay.
+    pub(super) ran: bool,
 }
 
 pub(super) struct Run {
@@ -127,17 +129,25 @@ impl<S: Transport> Driver<S> {
                 drop_run(run, &planned.name);
             }
         }
-        // A check waiting for its next run waits on the new interval, from the start of its
-        // last (the grid's previous point), and with the new jitter: a reload from a minute
-        // to two seconds is not waited out at the minute. A run in flight keeps its timeout.
+        // A check waiting for its next run moves onto the new spacing: its next grid point is
+        // the first at or after now in the new interval counted from its last one, so that a
+        // reload from a minute to two seconds is not waited out at the minute, and each
+        // connection keeps its own place in the cycle (connections do not ping in step). A
+        // jitter-only change redraws the jitter. A first run after an explicit initial delay
+        // keeps its time; a run in flight keeps its deadline.
         for ((slot, planned), was) in self.slots.iter_mut().zip(&plan.checks).zip(&old.checks) {
             let (new, was) = (&planned.settings, &was.settings);
-            if slot.run.is_some() || (new.interval == was.interval && new.jitter == was.jitter) {
+            let waiting_first = !slot.ran && new.initial_delay.is_some();
+            if slot.run.is_some() || waiting_first {
                 continue;
             }
-            let last = slot.grid.checked_sub(was.interval).unwrap_or(now);
-            slot.grid = later(last, new.interval).max(now);
-            slot.next_due = later(slot.grid, jitter(new.jitter));
+            if new.interval != was.interval {
+                let last = slot.grid.checked_sub(was.interval).unwrap_or(now);
+                slot.grid = next_point(last, new.interval, now);
+            } else if new.jitter == was.jitter {
+                continue;
+            }
+            slot.next_due = later(slot.grid, jitter(new.jitter)).max(now);
         }
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
             return false;
@@ -311,6 +321,7 @@ impl<S: Transport> Driver<S> {
         // run that overran its interval (a long timeout) is followed at once.
         slot.grid = later(slot.grid, planned.settings.interval).max(now);
         slot.next_due = later(slot.grid, jitter(planned.settings.jitter));
+        slot.ran = true;
         trace!(check = &*planned.name, %health, "check finished");
         let step = self.engine.observe(i, health.status());
         if let Some(t) = step.check {
@@ -353,6 +364,21 @@ fn drop_run(run: Run, check: &str) {
             "check panicked as its run was dropped"
         );
     }
+}
+
+/// The first point at or after `now` of a grid of `interval` through `last`.
+fn next_point(last: Instant, interval: Duration, now: Instant) -> Instant {
+    let Some(behind) = now.checked_duration_since(last) else {
+        return later(last, interval);
+    };
+    let step = interval.as_nanos().max(1);
+    let into_step = behind.as_nanos() % step;
+    if into_step == 0 && !behind.is_zero() {
+        return now;
+    }
+    // Below `interval`: fits a u64 of nanoseconds for any interval a config accepts.
+    let left = u64::try_from(step - into_step).unwrap_or(u64::MAX);
+    later(now, Duration::from_nanos(left))
 }
 
 pub(super) fn jitter(max: Duration) -> Duration {
