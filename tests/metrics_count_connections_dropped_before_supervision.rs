@@ -50,13 +50,7 @@ fn metrics_count_connections_dropped_before_supervision() {
         }
         server.shutdown().await;
     });
-    let count = |reason| {
-        support::metrics::total(
-            &recorded,
-            "ws_health_connections_dropped_total",
-            &[("reason", reason)],
-        )
-    };
+    let count = |reason| dropped(&recorded, reason);
     assert_eq!(count("handshake_timeout"), 1.0);
     assert_eq!(count("handshake_failed"), 1.0);
     assert_eq!(count("handshake_refused"), 1.0);
@@ -84,13 +78,16 @@ fn a_handshake_hook_past_the_timeout_is_counted_as_such() {
         assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
         server.shutdown().await;
     });
-    let count = |reason| {
-        support::metrics::total(
-            &recorded,
-            "ws_health_connections_dropped_total",
-            &[("reason", reason)],
-        )
-    };
+    let count = |reason| dropped(&recorded, reason);
     assert_eq!(count("handshake_hook_timeout"), 1.0);
     assert_eq!(count("handshake_timeout"), 0.0);
+}
+
+/// The connections dropped for `reason`.
+fn dropped(recorded: &[support::metrics::Metric], reason: &str) -> f64 {
+    support::metrics::total(
+        recorded,
+        "ws_health_connections_dropped_total",
+        &[("reason", reason)],
+    )
 }

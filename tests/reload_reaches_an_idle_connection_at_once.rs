@@ -20,48 +20,60 @@ fn every(interval: Duration) -> CheckSettings {
     }
 }
 
-fn config(interval: Duration) -> Config {
-    Config {
-        ping: every(interval),
-        ..Config::default()
+/// A connection supervised with `ping` from the start of a paused clock.
+struct Pinged {
+    supervisor: Supervisor,
+    peer: support::MockPeer,
+    start: Instant,
+    _conn: ws_health::Connection,
+}
+
+impl Pinged {
+    fn new(ping: CheckSettings) -> Pinged {
+        let supervisor = Supervisor::builder()
+            .with_ping_settings(ping)
+            .build()
+            .unwrap();
+        let (transport, peer) = mock_transport::pair();
+        let conn = supervisor.supervise(transport);
+        Pinged {
+            supervisor,
+            peer,
+            start: Instant::now(),
+            _conn: conn,
+        }
+    }
+
+    /// Reloads `ping` at `at` (from the start); the time of the next ping, answered.
+    async fn reload_then_ping(&mut self, at: Duration, ping: CheckSettings) -> Duration {
+        sleep_until(self.start + at).await;
+        assert!(self.peer.try_recv().is_none(), "a ping before the reload");
+        let config = Config {
+            ping,
+            ..Config::default()
+        };
+        self.supervisor.reload(&config).unwrap();
+        let Some(Message::Ping(payload)) = self.peer.recv().await else {
+            panic!("no ping");
+        };
+        self.peer.pong(payload);
+        self.start.elapsed()
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn reload_reaches_an_idle_connection_at_once() {
-    let minute = Duration::from_secs(60);
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(every(minute))
-        .build()
-        .unwrap();
-    let start = Instant::now();
-    let (transport, mut peer) = mock_transport::pair();
-    let _conn = supervisor.supervise(transport);
-
-    sleep_until(start + Duration::from_secs(1)).await;
-    assert!(peer.try_recv().is_none(), "a ping before its interval");
-    supervisor.reload(&config(Duration::from_secs(2))).unwrap();
-    let Some(Message::Ping(payload)) = peer.recv().await else {
-        panic!("no ping");
-    };
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(2),
-        "the first ping's time"
-    );
-    peer.pong(payload);
-
+    let (minute, two) = (Duration::from_secs(60), Duration::from_secs(2));
+    let mut conn = Pinged::new(every(minute));
+    let first = conn
+        .reload_then_ping(Duration::from_secs(1), every(two))
+        .await;
+    assert_eq!(first, two, "the first ping's time");
     // Back to a minute, at 2.5 s: the next ping a minute after the last, at 62 s.
-    sleep_until(start + Duration::from_millis(2500)).await;
-    supervisor.reload(&config(minute)).unwrap();
-    let Some(Message::Ping(_)) = peer.recv().await else {
-        panic!("no ping");
-    };
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(62),
-        "the second ping's time"
-    );
+    let second = conn
+        .reload_then_ping(Duration::from_millis(2500), every(minute))
+        .await;
+    assert_eq!(second, Duration::from_secs(62), "the second ping's time");
 }
 
 /// Moved onto the new spacing, a connection keeps its place in the cycle: reloaded at 5 s
@@ -69,23 +81,11 @@ async fn reload_reaches_an_idle_connection_at_once() {
 /// reload, where every connection of the supervisor would ping in step.
 #[tokio::test(start_paused = true)]
 async fn a_reload_keeps_each_connection_s_place_in_the_cycle() {
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(every(Duration::from_secs(60)))
-        .build()
-        .unwrap();
-    let start = Instant::now();
-    let (transport, mut peer) = mock_transport::pair();
-    let _conn = supervisor.supervise(transport);
-    sleep_until(start + Duration::from_secs(5)).await;
-    supervisor.reload(&config(Duration::from_secs(2))).unwrap();
-    let Some(Message::Ping(_)) = peer.recv().await else {
-        panic!("no ping");
-    };
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(6),
-        "the first ping's time"
-    );
+    let mut conn = Pinged::new(every(Duration::from_secs(60)));
+    let first = conn
+        .reload_then_ping(Duration::from_secs(5), every(Duration::from_secs(2)))
+        .await;
+    assert_eq!(first, Duration::from_secs(6), "the first ping's time");
 }
 
 /// A first run after an explicit `initial_delay` keeps its time through a reload.
@@ -95,25 +95,9 @@ async fn a_reload_keeps_a_first_run_s_initial_delay() {
         initial_delay: Some(Duration::from_secs(10)),
         ..every(interval)
     };
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(with_delay(Duration::from_secs(60)))
-        .build()
-        .unwrap();
-    let start = Instant::now();
-    let (transport, mut peer) = mock_transport::pair();
-    let _conn = supervisor.supervise(transport);
-    sleep_until(start + Duration::from_secs(1)).await;
-    let reloaded = Config {
-        ping: with_delay(Duration::from_secs(2)),
-        ..Config::default()
-    };
-    supervisor.reload(&reloaded).unwrap();
-    let Some(Message::Ping(_)) = peer.recv().await else {
-        panic!("no ping");
-    };
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(10),
-        "the first ping's time"
-    );
+    let mut conn = Pinged::new(with_delay(Duration::from_secs(60)));
+    let first = conn
+        .reload_then_ping(Duration::from_secs(1), with_delay(Duration::from_secs(2)))
+        .await;
+    assert_eq!(first, Duration::from_secs(10), "the first ping's time");
 }

@@ -8,22 +8,12 @@
 
 mod support;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::http::{Response, StatusCode};
 use ws_health::config::ServerConfig;
 use ws_health::runtime::Server;
 
-/// Sends `request` on a fresh connection; the answer's head and body, read to the close.
 async fn answer_to(addr: std::net::SocketAddr, request: &str) -> (String, String) {
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    support::within("the answer and the close", tcp.read_to_end(&mut answer))
-        .await
-        .unwrap();
-    let answer = String::from_utf8(answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
-    (head.to_owned(), body.to_owned())
+    support::http_exchange(addr, request.as_bytes()).await
 }
 
 fn get(method: &str, path: &str) -> String {

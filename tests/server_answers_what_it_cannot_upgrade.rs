@@ -7,25 +7,17 @@
 
 mod support;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// Sends `request` on a fresh connection and reads the answer to the server's close.
+/// Sends `request` on a fresh connection: the answer's status line, head and body, whose
+/// length the head declares.
 async fn answer_to(addr: std::net::SocketAddr, request: &[u8]) -> (String, String, String) {
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(request).await.unwrap();
-    let mut answer = Vec::new();
-    support::within("the answer and the close", tcp.read_to_end(&mut answer))
-        .await
-        .unwrap();
-    let answer = String::from_utf8(answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
+    let (head, body) = support::http_exchange(addr, request).await;
     let length = head
         .lines()
         .find_map(|line| line.strip_prefix("content-length: "))
         .expect("a content-length");
-    assert_eq!(length.parse::<usize>().unwrap(), body.len(), "{answer}");
+    assert_eq!(length.parse::<usize>().unwrap(), body.len(), "{head}");
     let status = head.lines().next().unwrap().to_owned();
-    (status, head.to_owned(), body.to_owned())
+    (status, head, body)
 }
 
 #[tokio::test]

@@ -226,3 +226,18 @@ pub async fn client_handshake(io: tokio::io::DuplexStream) -> tokio::io::DuplexS
         .unwrap();
     ws.into_inner()
 }
+
+/// Sends `request` on a fresh connection to `addr` and reads the answer to the server's
+/// close: its head (without the blank line) and its body.
+pub async fn http_exchange(addr: SocketAddr, request: &[u8]) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    within("the answer and the close", tcp.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
+    (head.to_owned(), body.to_owned())
+}
