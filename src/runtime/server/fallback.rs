@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::http::{Response, Version};
 use tracing::error;
 
 use super::handshake::internal_error;
+use super::http::not_text;
 use crate::error::panic_message;
 
 /// The fallback, as the server keeps it.
@@ -35,7 +36,7 @@ pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<Error
         error!(status = %answer.status(), "the HTTP fallback answered 1xx; answering 500");
         return Some(internal_error().into_response());
     }
-    if let Some((name, _)) = answer.headers().iter().find(|(_, v)| v.to_str().is_err()) {
+    if let Some(name) = not_text(answer.headers()) {
         error!(header = %name, "the HTTP fallback set a header value that is not visible ASCII; answering 500");
         return Some(internal_error().into_response());
     }

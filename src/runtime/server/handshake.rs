@@ -17,7 +17,11 @@ use tokio_tungstenite::tungstenite::http::header::{
 use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use tracing::error;
 
+use super::http::not_text;
 use crate::error::contain_panics;
+
+/// A connection's state, as the handshake hook made it.
+pub(super) type State = Arc<dyn Any + Send + Sync>;
 
 /// The hook, its state type erased: sync hooks answer with a ready future.
 pub(super) type HandshakeHook =
@@ -89,7 +93,7 @@ impl fmt::Debug for Handshake {
 /// An upgrade the handshake hook accepted: [`Handshake::accept`].
 pub struct Accepted {
     headers: HeaderMap,
-    state: Arc<dyn Any + Send + Sync>,
+    state: State,
 }
 
 impl fmt::Debug for Accepted {
@@ -151,7 +155,7 @@ impl Refusal {
         // tungstenite writes header values as text; one that is not would leave the peer
         // with no answer at all.
         let headers = self.headers.map(|h| *h).unwrap_or_default();
-        let text = headers.iter().all(|(_, value)| value.to_str().is_ok());
+        let text = not_text(&headers).is_none();
         if !text {
             error!("a handshake refusal's header value is not visible ASCII; answering 500");
             status = StatusCode::INTERNAL_SERVER_ERROR;
@@ -182,7 +186,7 @@ pub(super) async fn decide(
     hook: &HandshakeHook,
     handshake: Handshake,
     response: Response,
-) -> Result<(Response, Option<Arc<dyn Any + Send + Sync>>), Refusal> {
+) -> Result<(Response, Option<State>), Refusal> {
     match contain_panics("handshake hook", || hook(handshake)).await {
         Ok(Ok(accepted)) => answer(response, accepted),
         Ok(Err(refusal)) => Err(refusal),
@@ -195,24 +199,16 @@ pub(super) async fn decide(
 fn answer(
     mut response: Response,
     accepted: Accepted,
-) -> Result<(Response, Option<Arc<dyn Any + Send + Sync>>), Refusal> {
+) -> Result<(Response, Option<State>), Refusal> {
+    if let Some(name) = not_text(&accepted.headers) {
+        error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
+        return Err(internal_error());
+    }
     let headers = response.headers_mut();
-    let mut last = None;
-    for (name, value) in accepted.headers {
-        // `into_iter` names a header once, before its every value.
-        let Some(name) = name.or_else(|| last.clone()) else {
-            continue;
-        };
-        last = Some(name.clone());
-        if KEPT.contains(&name) {
-            continue;
+    for (name, value) in &accepted.headers {
+        if !KEPT.contains(name) {
+            headers.append(name, value.clone());
         }
-        // A header value that is not text would fail the answer after the hook accepted.
-        if value.to_str().is_err() {
-            error!(header = %name, "handshake hook set a header value that is not visible ASCII; answering 500");
-            return Err(internal_error());
-        }
-        headers.append(name, value);
     }
     // `()` is no state: the one `with_connection_state` makes, if any, stays.
     let state = Some(accepted.state).filter(|state| !state.is::<()>());

@@ -130,6 +130,15 @@ fn parse(head: &[u8]) -> Result<Option<(usize, Request)>, BadRequest> {
     Ok(Some((size, request)))
 }
 
+/// The first header whose value is not visible ASCII: tungstenite's `write_response` writes
+/// values as text and fails on such a one, after the answer was decided.
+pub(super) fn not_text(headers: &HeaderMap) -> Option<&HeaderName> {
+    headers
+        .iter()
+        .find(|(_, value)| value.to_str().is_err())
+        .map(|(name, _)| name)
+}
+
 /// Writes a whole answer: the head, and the body if any (a refusal's reason, as plain
 /// text with its length, so that any HTTP client reads it whole); to a `HEAD` request
 /// (`head_only`) the same head without the body. 1xx, 204 and 304 answers carry neither body

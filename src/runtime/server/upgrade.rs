@@ -3,9 +3,7 @@
 //! is synchronous, so that the hook may await; the request is held to what tungstenite
 //! accepts, and answered as it would be (its `create_response`, `write_response`).
 
-use std::any::Any;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -22,14 +20,11 @@ use tracing::debug;
 
 use super::accept::Context;
 use super::fallback;
-use super::handshake::{decide, Handshake, Refusal};
+use super::handshake::{decide, Handshake, Refusal, State};
 use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
 use crate::metrics::{dropped, Dropped};
 use crate::runtime::ServerStream;
 use crate::LeanStream;
-
-/// A connection's state, as the handshake hook made it.
-pub(super) type State = Arc<dyn Any + Send + Sync>;
 
 /// Time a refusal has to reach the peer, and the peer to close after it: the answer is
 /// small, and a connection slot is held meanwhile.
@@ -79,9 +74,7 @@ pub(super) async fn upgrade(
                 Err(_) => {
                     debug!("the handshake hook did not answer within the handshake timeout; answering 503");
                     dropped(Dropped::HandshakeHookTimeout);
-                    let why = "the server could not decide on the upgrade in time";
-                    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, why)
-                        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+                    busy("the server could not decide on the upgrade in time")
                 }
             };
             refuse(&mut stream, refusal.into_response(), false).await;
@@ -119,12 +112,8 @@ pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
     let deadline = Instant::now() + context.server.handshake_timeout;
     let (mut stream, refusal, head_only) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok((stream, ..))) => {
-            let busy = Refusal::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "server at its connection limit",
-            );
-            let busy = busy.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            (stream, busy.into_response(), false)
+            let full = busy("server at its connection limit");
+            (stream, full.into_response(), false)
         }
         Ok(Err(Invalid::Answer {
             stream,
@@ -135,6 +124,12 @@ pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
         Ok(Err(Invalid::Unanswerable)) | Err(_) => return,
     };
     refuse(&mut stream, refusal, head_only).await;
+}
+
+/// 503 with `Retry-After: 1`: a ws-health client retries with backoff rather than stop.
+fn busy(why: &'static str) -> Refusal {
+    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, why)
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
 }
 
 /// A request the handshake cannot upgrade.
