@@ -5,11 +5,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{debug, error, info, warn, Instrument};
 
@@ -21,7 +21,7 @@ use crate::config::{ServerConfig, SocketConfig};
 use crate::metrics::{self, Dropped};
 use crate::runtime::socket::configure_socket;
 use crate::supervisor::Observer;
-use crate::Supervisor;
+use crate::{Disconnect, Supervisor};
 
 pub(super) type AcceptFilter = Arc<dyn Fn(&TcpStream, SocketAddr) -> bool + Send + Sync + 'static>;
 
@@ -41,6 +41,9 @@ pub(super) struct Context {
     /// Triggered by `Server::shutdown`.
     pub(super) stop: Arc<Stop>,
     pub(super) active: Arc<AtomicUsize>,
+    /// Drivers aborted when a shutdown dropped their connection's task: the shutdown waits
+    /// for each to be dropped before it returns.
+    pub(super) aborted: Mutex<Vec<JoinHandle<Disconnect>>>,
     /// `None`: connections run on the runtime of the accept loop.
     pub(super) workers: Option<Workers>,
     #[cfg(feature = "rustls")]
@@ -111,6 +114,12 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
             "connections still open after the shutdown timeout; dropping them"
         );
         tasks.shutdown().await;
+        // Each driver of a task of its own was only aborted by its connection's drop; tokio
+        // drops it (its socket, its hub entry) at its next turn: wait for that.
+        let aborted = std::mem::take(&mut *lock(&context.aborted));
+        for driver in aborted {
+            let _ = driver.await;
+        }
     }
     info!("server stopped");
 }
@@ -262,6 +271,11 @@ impl Drop for Slot {
 pub(super) fn accept_backoff(failures: u32) -> Duration {
     let ms = 5u64.saturating_mul(1 << failures.min(8));
     Duration::from_millis(ms.min(1000))
+}
+
+/// The list of aborted drivers, whatever a panic left it in: a `Vec` stays consistent.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

@@ -345,6 +345,7 @@ impl ServerBuilder {
             handler_in_driver_task: self.handler_in_driver_task,
             stop: stop.clone(),
             active: active.clone(),
+            aborted: Default::default(),
             workers,
             #[cfg(feature = "rustls")]
             tls: self.tls,

@@ -3,13 +3,13 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-use super::accept::{Context, Slot, Socket};
+use super::accept::{lock, Context, Slot, Socket};
 use super::upgrade::{refuse_over_limit, upgrade};
 use crate::error::contain_panics;
 use crate::metrics;
@@ -29,10 +29,16 @@ pub(super) async fn serve(
     let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
         return;
     };
-    let mut driver = AbortOnDrop(tokio::spawn(driver));
+    let mut driver = AbortOnDrop {
+        driver: Some(tokio::spawn(driver)),
+        aborted: &context.aborted,
+    };
     run_handler(&context, conn).await;
     // The task lasts as long as the connection, so a shutdown can wait for it.
-    let _ = (&mut driver.0).await;
+    if let Some(handle) = &mut driver.driver {
+        let _ = handle.await;
+    }
+    driver.driver = None;
 }
 
 /// As [`serve`], with the driver and the handler on this one task
@@ -140,12 +146,20 @@ pub(super) async fn refuse(context: Arc<Context>, stream: TcpStream, _slot: Slot
     }
 }
 
-/// Aborts the driver if the connection task is dropped (a shutdown past its timeout): the
-/// driver then drops the socket and publishes the end.
-struct AbortOnDrop(JoinHandle<crate::Disconnect>);
+/// Aborts the driver if the connection task is dropped (a shutdown past its timeout), and
+/// leaves its handle for the shutdown to wait on: the driver drops the socket and publishes
+/// the end only when tokio next turns to it.
+struct AbortOnDrop<'a> {
+    /// `None` once the driver has ended.
+    driver: Option<JoinHandle<Disconnect>>,
+    aborted: &'a Mutex<Vec<JoinHandle<Disconnect>>>,
+}
 
-impl Drop for AbortOnDrop {
+impl Drop for AbortOnDrop<'_> {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(driver) = self.driver.take() {
+            driver.abort();
+            lock(self.aborted).push(driver);
+        }
     }
 }

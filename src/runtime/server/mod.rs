@@ -135,11 +135,9 @@ impl Server {
 
     /// Shuts down gracefully: stops accepting, closes every connection with 1001 "going
     /// away", waits up to the shutdown timeout for them to end, then drops the rest.
-    /// Returns when every connection task has ended, and the worker threads too
-    /// ([`ServerConfig::workers`](crate::config::ServerConfig::workers)). On the caller's
-    /// runtime (no workers), a driver that outlived the timeout on a task of its own is
-    /// aborted then, and tokio drops it (its socket, its hub entry) at its next turn, which
-    /// may come just after this returns.
+    /// Returns when every connection has been dropped (its socket closed, its hub entry
+    /// removed), and the worker threads have ended too
+    /// ([`ServerConfig::workers`](crate::config::ServerConfig::workers)).
     pub async fn shutdown(self) {
         self.stop.trigger();
         let _ = self.task.await;
