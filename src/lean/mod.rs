@@ -18,11 +18,13 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `stream.rs` | [`LeanStream`]: the `Stream` and `Sink`, asleep or awake, and when it sleeps |
+//! | `open.rs` | its constructors: the server's and the client's handshakes, a stream upgraded elsewhere |
 //! | `tap.rs` | the byte stream under tungstenite: follows each frame read, writes our ping first |
 //! | `control.rs` | the two frames a sleeping stream handles itself: its ping, and the pong |
 //! | `progress.rs` | [`WriteProgress`]: the bytes the socket has taken, for the supervisor |
 
 mod control;
+mod open;
 mod progress;
 mod stream;
 mod tap;

@@ -27,6 +27,7 @@ fn make_venv() -> Result<PathBuf, String> {
     if usable(&python) {
         return Ok(python);
     }
+    remove_abandoned(&root);
     let building = root.with_extension(format!("building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&building);
     let mut venv = Command::new("python3");
@@ -46,6 +47,31 @@ fn make_venv() -> Result<PathBuf, String> {
     match usable(&python) {
         true => Ok(python),
         false => Err(format!("{} cannot import {WEBSOCKETS}", python.display())),
+    }
+}
+
+/// Removes the venvs that test processes killed while building them left behind: those
+/// whose process is gone (Linux, where `/proc` tells).
+fn remove_abandoned(root: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let (Some(dir), Some(name)) = (root.parent(), root.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.building-", name.to_string_lossy());
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_string_lossy()
+            .strip_prefix(&prefix)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 
