@@ -1,6 +1,7 @@
 //! `Duration::MAX` is how code says "never" (tokio's `sleep` takes it): as a check's
 //! interval, initial delay, timeout, jitter or slack, or as the close timeout, the driver
-//! runs the connection as usual and never panics on the deadline it cannot represent.
+//! runs the connection as usual and never panics on the deadline it cannot represent; nor do
+//! the client's connect timeout and the server's handshake and shutdown timeouts.
 
 mod support;
 
@@ -125,4 +126,41 @@ async fn client_with_a_connect_timeout_of_duration_max_connects() {
         .unwrap();
     let echoed = support::within("the hook's message echoed", client.recv()).await;
     assert_eq!(echoed, Some(Message::text("hook")));
+}
+
+/// A server whose handshake and shutdown timeouts are `Duration::MAX` upgrades, echoes and
+/// shuts down; over its connection limit it still answers 503. Before, every connection
+/// task panicked computing the handshake's deadline, and the peer got no answer.
+#[tokio::test]
+async fn server_with_timeouts_of_duration_max_serves_and_refuses() {
+    use futures_util::{SinkExt, StreamExt};
+    use ws_health::config::ServerConfig;
+
+    let server = ws_health::runtime::Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(ServerConfig {
+            handshake_timeout: NEVER,
+            shutdown_timeout: NEVER,
+            max_connections: 1,
+            ..ServerConfig::default()
+        })
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let url = format!("ws://{}", server.local_addr());
+    let (mut ws, _) = support::within("the upgrade", tokio_tungstenite::connect_async(&url))
+        .await
+        .unwrap();
+    ws.send(Message::text("hello")).await.unwrap();
+    let echoed = support::next_message(&mut ws, "the echo").await;
+    assert_eq!(echoed, Message::text("hello"));
+    let refused = support::within("the refusal", tokio_tungstenite::connect_async(&url)).await;
+    match refused {
+        Err(ws_health::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 503),
+        other => panic!("expected a 503 over the limit, got {other:?}"),
+    }
+    let shutdown = tokio::spawn(server.shutdown());
+    let (code, _) = support::next_close(&mut ws, "the client").await;
+    assert_eq!(code, 1001);
+    drop(ws.next().await);
+    support::within("the shutdown", shutdown).await.unwrap();
 }

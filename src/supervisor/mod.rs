@@ -17,6 +17,7 @@ mod driver;
 mod drivers;
 mod health_cell;
 mod in_flight;
+pub(crate) mod later; // deadline arithmetic that cannot panic
 mod observer;
 mod plan;
 mod probe;

@@ -24,6 +24,7 @@ use super::handshake::{decide, Handshake, Refusal, State};
 use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
 use crate::metrics::{dropped, Dropped};
 use crate::runtime::ServerStream;
+use crate::supervisor::later::later;
 use crate::LeanStream;
 
 /// Time a refusal has to reach the peer, and the peer to close after it: the answer is
@@ -39,7 +40,7 @@ pub(super) async fn upgrade(
     tcp: TcpStream,
     peer: SocketAddr,
 ) -> Option<(LeanStream<ServerStream>, Option<State>)> {
-    let deadline = Instant::now() + context.server.handshake_timeout;
+    let deadline = later(Instant::now(), context.server.handshake_timeout);
     let (mut stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok(received)) => received,
         Ok(Err(Invalid::Answer {
@@ -109,7 +110,7 @@ async fn answer(
 /// Answers an upgrade request over the connection limit with 503 and `Retry-After` (or the
 /// 400 any request we cannot upgrade gets).
 pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
-    let deadline = Instant::now() + context.server.handshake_timeout;
+    let deadline = later(Instant::now(), context.server.handshake_timeout);
     let (mut stream, refusal, head_only) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok((stream, ..))) => {
             let full = busy("server at its connection limit");

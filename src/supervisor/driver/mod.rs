@@ -8,7 +8,6 @@
 
 mod actions;
 mod inbound;
-mod later;
 mod outbound;
 mod runs;
 mod slack;
@@ -25,13 +24,13 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tracing::{debug, info};
 
 use super::drivers::Registered;
+use super::later::later;
 use super::plan::Plan;
 use super::shared::Shared;
 use super::{Disconnect, Initiator, Transport};
 use crate::lean::WriteProgress;
 use crate::metrics::ConnectionGauge;
 use crate::policy::PolicyEngine;
-use later::later;
 use runs::{jitter, Slot};
 
 /// Runs the connection to its end.

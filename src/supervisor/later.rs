@@ -9,7 +9,7 @@ const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 
 /// `at + by`, or 30 years after `at` when the sum does not fit in an [`Instant`] (which
 /// panics): a deadline of `Duration::MAX` is then met decades later, not at the first poll.
-pub(super) fn later(at: Instant, by: Duration) -> Instant {
+pub(crate) fn later(at: Instant, by: Duration) -> Instant {
     at.checked_add(by)
         .or_else(|| at.checked_add(FAR_FUTURE))
         // Only an instant within 30 years of the clock's end: keep it rather than panic.
