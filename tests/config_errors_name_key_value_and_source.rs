@@ -57,6 +57,9 @@ fn unknown_keys_suggest_the_nearest_known_key() {
         &msg,
         &["`policy.on_unhealthy[0].reson`", "did you mean `reason`?"],
     );
+    // `reconnect` has no keys of its own: a close code there is refused, not ignored.
+    let msg = file_error("[policy]\non_unhealthy = [{ action = \"reconnect\", code = 4000 }]");
+    assert_names(&msg, &["`policy.on_unhealthy[0].code`", "unknown key"]);
 
     let msg = env_error("WS_HEALTH_PING__TIMOUT", "5s");
     assert_names(&msg, &["`ping.timout`", "did you mean `timeout`?"]);

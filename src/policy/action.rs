@@ -41,6 +41,8 @@ pub enum Action {
     },
     /// Close like `Close { code: 1011 }` and ask the runtime to reconnect (clients) whatever
     /// its final-close rules say.
+    // A unit variant of a tagged enum would take any other keys in silence (serde#2123).
+    #[serde(deserialize_with = "no_fields")]
     Reconnect,
     /// Run the [`CustomAction`] registered under `name`.
     Custom {
@@ -148,6 +150,14 @@ impl fmt::Debug for dyn CustomAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CustomAction")
     }
+}
+
+/// Refuses any key beside `action`, as the other actions' `deny_unknown_fields` do.
+fn no_fields<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NoFields {}
+    NoFields::deserialize(deserializer).map(|_| ())
 }
 
 #[cfg(test)]
