@@ -1,7 +1,9 @@
 //! A reload reaches a connection asleep on its timer at once, and reschedules the run it
 //! was waiting for on the new interval: a connection pinging every 60 s, reloaded at 1 s to
 //! ping every 2 s, pings at 2 s (the first point of its new grid), not at 60 s;
-//! reloaded back to 60 s, it waits the whole new interval from its last ping.
+//! reloaded back to 60 s, it waits the whole new interval from its last ping. A first run
+//! after an explicit initial delay keeps its time, and a check enabled again keeps its place
+//! in the cycle.
 
 mod support;
 
@@ -44,8 +46,8 @@ impl Pinged {
         }
     }
 
-    /// Reloads `ping` at `at` (from the start); the time of the next ping, answered.
-    async fn reload_then_ping(&mut self, at: Duration, ping: CheckSettings) -> Duration {
+    /// Reloads `ping` at `at` (from the start), with no ping before.
+    async fn reload(&mut self, at: Duration, ping: CheckSettings) {
         sleep_until(self.start + at).await;
         assert!(self.peer.try_recv().is_none(), "a ping before the reload");
         let config = Config {
@@ -53,6 +55,11 @@ impl Pinged {
             ..Config::default()
         };
         self.supervisor.reload(&config).unwrap();
+    }
+
+    /// Reloads `ping` at `at` (from the start); the time of the next ping, answered.
+    async fn reload_then_ping(&mut self, at: Duration, ping: CheckSettings) -> Duration {
+        self.reload(at, ping).await;
         let Some(Message::Ping(payload)) = self.peer.recv().await else {
             panic!("no ping");
         };
@@ -88,16 +95,61 @@ async fn a_reload_keeps_each_connection_s_place_in_the_cycle() {
     assert_eq!(first, Duration::from_secs(6), "the first ping's time");
 }
 
-/// A first run after an explicit `initial_delay` keeps its time through a reload.
+fn with_delay(interval: Duration, initial_delay: Duration) -> CheckSettings {
+    CheckSettings {
+        initial_delay: Some(initial_delay),
+        ..every(interval)
+    }
+}
+
+/// A first run after an explicit `initial_delay` keeps its time through a reload, whatever
+/// the new settings say of an initial delay (which is for connections opened after it).
 #[tokio::test(start_paused = true)]
 async fn a_reload_keeps_a_first_run_s_initial_delay() {
-    let with_delay = |interval| CheckSettings {
-        initial_delay: Some(Duration::from_secs(10)),
-        ..every(interval)
-    };
-    let mut conn = Pinged::new(with_delay(Duration::from_secs(60)));
+    let (ten, minute) = (Duration::from_secs(10), Duration::from_secs(60));
+    let mut conn = Pinged::new(with_delay(minute, ten));
     let first = conn
-        .reload_then_ping(Duration::from_secs(1), with_delay(Duration::from_secs(2)))
+        .reload_then_ping(
+            Duration::from_secs(1),
+            with_delay(Duration::from_secs(2), ten),
+        )
         .await;
-    assert_eq!(first, Duration::from_secs(10), "the first ping's time");
+    assert_eq!(first, ten, "the first ping's time");
+
+    let mut conn = Pinged::new(with_delay(minute, Duration::from_secs(5)));
+    let first = conn
+        .reload_then_ping(Duration::from_secs(1), every(Duration::from_secs(120)))
+        .await;
+    assert_eq!(
+        first,
+        Duration::from_secs(5),
+        "the first ping's time, delay dropped"
+    );
+}
+
+/// A first run an interval after the start (no initial delay) moves onto the new grid,
+/// even if the new settings bring an initial delay.
+#[tokio::test(start_paused = true)]
+async fn a_reload_moves_a_first_run_without_initial_delay() {
+    let mut conn = Pinged::new(every(Duration::from_secs(60)));
+    let new = with_delay(Duration::from_secs(2), Duration::from_secs(10));
+    let first = conn.reload_then_ping(Duration::from_secs(1), new).await;
+    assert_eq!(first, Duration::from_secs(2), "the first ping's time");
+}
+
+/// A check disabled and enabled again runs at the next point of its grid, not at once,
+/// where every connection of the supervisor would run it in step.
+#[tokio::test(start_paused = true)]
+async fn a_check_enabled_again_keeps_its_place_in_the_cycle() {
+    let two = Duration::from_secs(2);
+    let mut conn = Pinged::new(every(two));
+    let off = CheckSettings {
+        enabled: false,
+        ..every(two)
+    };
+    conn.reload(Duration::from_secs(1), off).await;
+    let first = conn
+        .reload_then_ping(Duration::from_millis(11_500), every(two))
+        .await;
+    assert_eq!(first, Duration::from_secs(12), "the first ping's time");
 }

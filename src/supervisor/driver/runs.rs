@@ -133,15 +133,22 @@ impl<S: Transport> Driver<S> {
         // the first at or after now in the new interval counted from its last one, so that a
         // reload from a minute to two seconds is not waited out at the minute, and each
         // connection keeps its own place in the cycle (connections do not ping in step). A
-        // jitter-only change redraws the jitter. A first run after an explicit initial delay
-        // keeps its time; a run in flight keeps its deadline.
+        // jitter-only change redraws the jitter. A check enabled again runs at the next
+        // point of its grid, not at once. A first run after an explicit initial delay keeps
+        // its time (the new settings' delay is for connections opened later); a run in flight
+        // keeps its deadline.
         for ((slot, planned), was) in self.slots.iter_mut().zip(&plan.checks).zip(&old.checks) {
             let (new, was) = (&planned.settings, &was.settings);
-            let waiting_first = !slot.ran && new.initial_delay.is_some();
-            if slot.run.is_some() || waiting_first {
+            if slot.run.is_some() {
                 continue;
             }
-            if new.interval != was.interval {
+            if new.enabled && !was.enabled {
+                if slot.grid < now {
+                    slot.grid = next_point(slot.grid, new.interval, now);
+                }
+            } else if !slot.ran && was.initial_delay.is_some() {
+                continue;
+            } else if new.interval != was.interval {
                 let last = slot.grid.checked_sub(was.interval).unwrap_or(now);
                 slot.grid = next_point(last, new.interval, now);
             } else if new.jitter == was.jitter {
