@@ -121,3 +121,42 @@ fn the_profile_and_file_variables_are_not_keys() {
         assert_eq!(config.ping.interval, Duration::from_secs(3));
     });
 }
+
+/// `load_with`'s provider overrides every source, whatever profile it put its values in:
+/// figment's `Serialized::defaults` puts them in the default profile, which a selected
+/// profile and the environment (global) would otherwise override.
+#[test]
+fn load_with_overrides_every_source_from_any_profile() {
+    use figment::providers::Serialized;
+    use ws_health::config::ConfigLoader;
+
+    jail(|jail| {
+        jail.create_file("ws-health.toml", "[staging.ping]\ninterval = \"9s\"")
+            .unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "staging");
+        jail.set_env("WS_HEALTH_PING__TIMEOUT", "2s");
+        let flags = Serialized::defaults(serde_json::json!({
+            "ping": { "interval": "5s", "timeout": "3s" }
+        }));
+        let config = ConfigLoader::new().load_with(flags).unwrap();
+        assert_eq!(
+            config.ping.interval,
+            Duration::from_secs(5),
+            "over the profile"
+        );
+        assert_eq!(
+            config.ping.timeout,
+            Duration::from_secs(3),
+            "over the environment"
+        );
+        // A provider's own global values still win over its default ones.
+        let flags = figment::Figment::from(Serialized::defaults(
+            serde_json::json!({ "ping": { "interval": "5s" } }),
+        ))
+        .merge(Serialized::globals(
+            serde_json::json!({ "ping": { "interval": "6s" } }),
+        ));
+        let config = ConfigLoader::new().load_with(flags).unwrap();
+        assert_eq!(config.ping.interval, Duration::from_secs(6));
+    });
+}

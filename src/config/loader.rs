@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use figment::providers::Env;
-use figment::{Figment, Profile, Provider};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
 
 use super::env::EnvVars;
 use super::file::TomlFile;
@@ -111,12 +112,16 @@ impl ConfigLoader {
 
     /// As [`load`](Self::load), with `overrides` merged over every source: what a program's
     /// command-line flags set (name them in the provider's metadata, so that errors and
-    /// warnings about their values point at the flag).
+    /// warnings about their values point at the flag). Whatever profile the provider puts
+    /// its values in (default, the selected one, global: each over the one before), they
+    /// override every source.
     ///
     /// # Errors
     /// As [`load`](Self::load).
     pub fn load_with(&self, overrides: impl Provider) -> Result<Config> {
-        self.checked(self.figment().merge(overrides))
+        let figment = self.figment();
+        let selected = figment.profile().clone();
+        self.checked(figment.merge(Overriding(overrides, selected)))
     }
 
     fn checked(&self, figment: Figment) -> Result<Config> {
@@ -156,5 +161,41 @@ impl ConfigLoader {
             ),
         }
         result
+    }
+}
+
+/// A provider's values for the selected profile moved to the global profile, which
+/// overrides every other: figment would otherwise let a selected profile and the
+/// environment (global) override values a provider put in the default profile, as
+/// `Serialized::defaults` does.
+struct Overriding<P>(P, Profile);
+
+impl<P: Provider> Provider for Overriding<P> {
+    fn metadata(&self) -> Metadata {
+        self.0.metadata()
+    }
+
+    fn data(&self) -> std::result::Result<Map<Profile, Dict>, figment::Error> {
+        let mut data = self.0.data()?;
+        let mut merged = Dict::new();
+        // In figment's order: default, then the selected profile, then global.
+        for profile in [Profile::Default, self.1.clone(), Profile::Global] {
+            if let Some(dict) = data.remove(&profile) {
+                merge(&mut merged, dict);
+            }
+        }
+        Ok(Map::from([(Profile::Global, merged)]))
+    }
+}
+
+/// `from` over `into`, table by table.
+fn merge(into: &mut Dict, from: Dict) {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (Some(Value::Dict(_, table)), Value::Dict(_, from)) => merge(table, from),
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
     }
 }
