@@ -136,7 +136,9 @@ impl ServerBuilder {
     /// accepted: what its checks read with
     /// [`CheckContext::state`](crate::check::CheckContext::state), and the handler with
     /// [`Sender::state`](crate::Sender::state) (a session cell the handler fills once the peer
-    /// has authenticated, and a session check reads).
+    /// has authenticated, and a session check reads). Made before the upgrade is answered,
+    /// unless the handshake hook gave the connection state of its own; a panic in `make`
+    /// answers that upgrade with HTTP 500 (logged at error), never ends the server.
     pub fn with_connection_state<T, F>(mut self, make: F) -> Self
     where
         T: Any + Send + Sync,

@@ -91,8 +91,6 @@ async fn supervise(
         .with_span(span);
     if let Some(state) = made {
         info = info.with_state(state);
-    } else if let Some(make) = &context.state {
-        info = info.with_state(make(peer));
     }
     Some(context.supervisor.attach_with(ws, info))
 }

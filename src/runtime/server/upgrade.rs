@@ -4,6 +4,7 @@
 //! accepts, and answered as it would be (its `create_response`, `write_response`).
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -16,12 +17,13 @@ use tokio_tungstenite::tungstenite::handshake::server::{
 use tokio_tungstenite::tungstenite::http::header::{self, SEC_WEBSOCKET_VERSION};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, Method, StatusCode, Version};
 use tokio_tungstenite::tungstenite::protocol::Role;
-use tracing::debug;
+use tracing::{debug, error};
 
 use super::accept::Context;
 use super::fallback;
-use super::handshake::{decide, Handshake, Refusal, State};
+use super::handshake::{decide, internal_error, Handshake, Refusal, State};
 use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
+use crate::error::panic_message;
 use crate::metrics::{dropped, Dropped};
 use crate::runtime::ServerStream;
 use crate::supervisor::later::later;
@@ -31,10 +33,10 @@ use crate::LeanStream;
 /// small, and a connection slot is held meanwhile.
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
-/// Upgrades `tcp`: the stream, and the state the hook made (`None`: it made none). `None`
-/// if it was not upgraded: logged at debug and counted (before any answer is written, so
-/// that a peer slow to close is not counted as slow to upgrade), and answered where there
-/// was someone to answer.
+/// Upgrades `tcp`: the stream, and the state the hook or the state factory made (`None`:
+/// neither made one). `None` if it was not upgraded: logged at debug and counted (before any
+/// answer is written, so that a peer slow to close is not counted as slow to upgrade), and
+/// answered where there was someone to answer.
 pub(super) async fn upgrade(
     context: &Context,
     tcp: TcpStream,
@@ -61,25 +63,51 @@ pub(super) async fn upgrade(
         }
         Err(_) => return timed_out(),
     };
-    match &context.handshake {
-        None => answer(context, stream, (response, None), deadline).await,
+    let decided = match &context.handshake {
+        None => Ok((response, None)),
         Some(hook) => {
             let decided = decide(hook, Handshake::new(request, peer), response);
-            let refusal = match timeout_at(deadline, decided).await {
-                Ok(Ok(accepted)) => return answer(context, stream, accepted, deadline).await,
-                Ok(Err(refusal)) => {
-                    debug!(status = %refusal.status(), "upgrade refused by the handshake hook");
-                    dropped(Dropped::HandshakeRefused);
-                    refusal
-                }
+            match timeout_at(deadline, decided).await {
+                Ok(decided) => decided,
                 Err(_) => {
                     debug!("the handshake hook did not answer within the handshake timeout; answering 503");
                     dropped(Dropped::HandshakeHookTimeout);
-                    busy("the server could not decide on the upgrade in time")
+                    let busy = busy("the server could not decide on the upgrade in time");
+                    refuse(&mut stream, busy.into_response(), false).await;
+                    return None;
                 }
-            };
-            refuse(&mut stream, refusal.into_response(), false).await;
-            None
+            }
+        }
+    };
+    let refusal =
+        match decided.and_then(|(response, made)| Ok((response, state(context, peer, made)?))) {
+            Ok(accepted) => return answer(context, stream, accepted, deadline).await,
+            Err(refusal) => refusal,
+        };
+    debug!(status = %refusal.status(), "upgrade refused");
+    dropped(Dropped::HandshakeRefused);
+    refuse(&mut stream, refusal.into_response(), false).await;
+    None
+}
+
+/// The connection's state: the one the hook made, else the one `with_connection_state`
+/// makes, before the `101`: a panic there answers 500, as one in the hook does.
+fn state(
+    context: &Context,
+    peer: SocketAddr,
+    made: Option<State>,
+) -> Result<Option<State>, Refusal> {
+    let Some(make) = context.state.as_ref().filter(|_| made.is_none()) else {
+        return Ok(made);
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(|| make(peer))) {
+        Ok(state) => Ok(Some(state)),
+        Err(panic) => {
+            error!(
+                panic = panic_message(&*panic),
+                "the connection state factory panicked; answering 500"
+            );
+            Err(internal_error())
         }
     }
 }
