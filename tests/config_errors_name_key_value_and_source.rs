@@ -263,6 +263,16 @@ fn values_that_would_make_the_runtime_panic_are_errors() {
         &msg,
         &["`socket.max_write_buffer_size` = 4096", "greater than"],
     );
+    // A typo for 1 MiB: allocated for every awake connection, it would abort the process.
+    let msg = file_error("[socket]\nread_buffer_size = 1099511627776");
+    assert_names(
+        &msg,
+        &[
+            "`socket.read_buffer_size` = 1099511627776",
+            "64 MiB",
+            FILE_KEY,
+        ],
+    );
 }
 
 #[test]

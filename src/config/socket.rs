@@ -16,6 +16,9 @@ const USER_TIMEOUT_MILLIS: std::ops::RangeInclusive<u128> = 1..=i32::MAX as u128
 
 /// The largest WebSocket frame header (RFC 6455 §5.2): 2 + 8 length + 4 mask bytes.
 pub(crate) const FRAME_HEADER: usize = 14;
+/// The largest `read_buffer_size`: allocated for every awake connection, a larger one is a
+/// typo (1 TiB would abort the process at the first connection), not a tuning.
+const MAX_READ_BUFFER: usize = 64 << 20;
 
 /// TCP and WebSocket buffer settings: the `[socket]` table.
 ///
@@ -156,7 +159,14 @@ impl Validate for SocketConfig {
                 );
             }
         }
-        v.nonzero("read_buffer_size", self.read_buffer_size as u64);
+        if !(1..=MAX_READ_BUFFER).contains(&self.read_buffer_size) {
+            v.error(
+                "read_buffer_size",
+                self.read_buffer_size,
+                "must be from 1 to 67108864 (64 MiB): tungstenite allocates it for every \
+                 connection that is awake",
+            );
+        }
         if self.max_write_buffer_size <= self.write_room(self.max_message_size) {
             let largest = self
                 .max_message_size
