@@ -29,7 +29,8 @@ pub fn full_jitter(backoff: &Backoff, attempt: u32, rng: &mut impl Rng) -> Durat
 
 /// The reconnect state of one client: retries since the last stable connection (the
 /// backoff's exponent), retries since an attempt last succeeded (for `max_retries`), and
-/// whether the current connection has been Healthy for `stable_after` without a break.
+/// whether the current connection has been Healthy for `stable_after` without a break,
+/// counted from [`connected`](Reconnect::connected): once its on-connect hook succeeded.
 #[derive(Debug)]
 pub(crate) struct Reconnect {
     backoff: Backoff,
@@ -38,6 +39,8 @@ pub(crate) struct Reconnect {
     attempt: u32,
     /// Retries since an attempt last succeeded: all of them failed.
     failed: u32,
+    /// Between `connected` and `disconnected`: a connection whose hook failed never is.
+    open: bool,
     healthy_since: Option<Instant>,
     stable: bool,
     rng: StdRng,
@@ -50,20 +53,25 @@ impl Reconnect {
             stable_after,
             attempt: 0,
             failed: 0,
+            open: false,
             healthy_since: None,
             stable: false,
             rng: seed.map_or_else(StdRng::from_os_rng, StdRng::seed_from_u64),
         }
     }
 
-    /// A connection opened at `now`; it starts Healthy.
+    /// A connection opened at `now`, its on-connect hook done; it starts Healthy.
     pub(crate) fn connected(&mut self, now: Instant) {
+        self.open = true;
         self.healthy_since = Some(now);
         self.stable = false;
     }
 
-    /// The connection's status changed at `now`.
+    /// The connection's status changed at `now`; ignored for one never `connected`.
     pub(crate) fn health(&mut self, healthy: bool, now: Instant) {
+        if !self.open {
+            return;
+        }
         if healthy {
             self.healthy_since.get_or_insert(now);
         } else {
@@ -76,6 +84,7 @@ impl Reconnect {
     /// some point resets the backoff; one that closed sooner does not.
     pub(crate) fn disconnected(&mut self, now: Instant) {
         self.note_stable(now);
+        self.open = false;
         self.healthy_since = None;
         if std::mem::take(&mut self.stable) {
             self.attempt = 0;
@@ -191,6 +200,19 @@ mod tests {
         let (attempt, delay) = r.next_delay();
         assert_eq!(attempt, 1);
         assert!(delay <= backoff().initial);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_never_counted_as_connected_is_never_stable() {
+        let stable_after = Duration::from_secs(5);
+        let mut r = Reconnect::new(backoff(), stable_after, Some(5));
+        assert_eq!(r.next_delay().0, 1);
+        // Its hook failed: health changes while it closes do not start the clock.
+        r.health(false, Instant::now());
+        r.health(true, Instant::now());
+        tokio::time::advance(stable_after * 2).await;
+        r.disconnected(Instant::now());
+        assert_eq!(r.next_delay().0, 2);
     }
 
     #[test]

@@ -179,6 +179,11 @@ impl ClientBuilder {
     /// the server's address: what its checks read with
     /// [`CheckContext::state`](crate::check::CheckContext::state), and the application with
     /// [`Sender::state`](crate::Sender::state) (the on-connect hook included).
+    ///
+    /// It is called once the WebSocket handshake is done. A panic in it fails the attempt
+    /// ([`ClientEvent::ConnectFailed`](super::ClientEvent::ConnectFailed): "connection state
+    /// factory panicked: …"), which is retried after the backoff, as a failed on-connect hook
+    /// is.
     pub fn with_connection_state<T, F>(mut self, make: F) -> Self
     where
         T: std::any::Any + Send + Sync,

@@ -1,6 +1,7 @@
 //! One connection attempt: TCP with the socket options, TLS for `wss://`, the handshake.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
@@ -50,7 +51,6 @@ pub(crate) struct Target {
     pub(crate) request: Request,
     pub(crate) host: String,
     pub(crate) port: u16,
-    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
     pub(crate) tls: bool,
 }
 
@@ -92,8 +92,34 @@ pub(crate) struct Tls {
     pub(crate) config: Option<std::sync::Arc<crate::runtime::tls::rustls::ClientConfig>>,
 }
 
+/// The step an attempt is at: what did not finish when the connect timeout cut it off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Step {
+    #[default]
+    Tcp,
+    Tls,
+    WebSocket,
+}
+
+impl Step {
+    /// The error of an attempt cut off at this step by a `timeout` of `connect_timeout`.
+    pub(crate) fn timed_out(self, target: &Target, timeout: Duration) -> String {
+        let address = format!("{}:{}", target.host, target.port);
+        let within = format!("within the connect timeout ({timeout:?})");
+        match self {
+            Step::Tcp => format!("no connection to {address} {within}"),
+            Step::Tls => {
+                format!("{address}: connected, but the TLS handshake did not finish {within}")
+            }
+            Step::WebSocket => {
+                format!("{address}: connected, but no answer to the WebSocket handshake {within}")
+            }
+        }
+    }
+}
+
 /// Connects, sets the socket options, and performs the TLS and WebSocket handshakes with
-/// `request` (from [`handshake_request`]).
+/// `request` (from [`handshake_request`]), keeping `step` at the one under way.
 pub(crate) async fn connect(
     target: &Target,
     request: Request,
@@ -101,8 +127,10 @@ pub(crate) async fn connect(
     socket: &SocketConfig,
     websocket: WebSocketConfig,
     tls: &Tls,
+    step: &mut Step,
 ) -> Result<(ClientStream, SocketAddr), Failed> {
     let address = format!("{}:{}", target.host, target.port);
+    *step = Step::Tcp;
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| Failed::retry(format!("could not connect to {address}: {e}")))?;
@@ -110,8 +138,14 @@ pub(crate) async fn connect(
     let peer = tcp
         .peer_addr()
         .map_err(|e| Failed::retry(format!("{address}: {e}")))?;
+    *step = if target.tls {
+        Step::Tls
+    } else {
+        Step::WebSocket
+    };
     let handshake = async {
         let stream = open(target, tcp, tls).await?;
+        *step = Step::WebSocket;
         LeanStream::client_with_config(request, stream, Some(websocket)).await
     };
     match handshake.await {

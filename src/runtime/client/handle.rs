@@ -40,8 +40,9 @@ impl ClientHandle {
             let changed = self.link.connection_changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
+            self.check_open()?;
             if !self.is_connected() {
-                return self.try_send(message);
+                return self.enqueue(message);
             }
             tokio::select! {
                 permit = self.outbound.reserve() => {
@@ -49,7 +50,8 @@ impl ClientHandle {
                     return Ok(());
                 }
                 // Nothing drains the queue until the next connection, which may never come;
-                // it may also have come already (a short backoff): look again.
+                // it may also have come already (a short backoff), or the client been
+                // closed: look again.
                 () = changed => {}
             }
         }
@@ -61,6 +63,12 @@ impl ClientHandle {
     /// As [`send`](ClientHandle::send), also when connected and the queue is full.
     pub fn try_send(&self, message: Message) -> Result<()> {
         self.check_size(&message)?;
+        self.check_open()?;
+        self.enqueue(message)
+    }
+
+    /// Queues a message if there is room, without waiting or checking it.
+    fn enqueue(&self, message: Message) -> Result<()> {
         self.outbound.try_send(message).map_err(|err| match err {
             mpsc::error::TrySendError::Full(_) => Error::new(
                 ErrorKind::QueueFull,
@@ -76,6 +84,15 @@ impl ClientHandle {
             ),
             mpsc::error::TrySendError::Closed(_) => self.stopped_error(),
         })
+    }
+
+    /// Refuses sends once the application closed the client, at once: its task may not have
+    /// seen the close yet, and would take a message queued meanwhile as sent before it.
+    fn check_open(&self) -> Result<()> {
+        if self.link.is_closed() {
+            return Err(self.stopped_error());
+        }
+        Ok(())
     }
 
     /// Refused here rather than queued: a connection would refuse it later, after `send`
@@ -100,6 +117,7 @@ impl ClientHandle {
         // Its queue is closed just before the reason is recorded.
         let message = match self.link.stopped.borrow().as_deref() {
             Some(reason) => format!("the client has stopped: {reason}"),
+            None if self.link.is_closed() => "the client was closed".to_owned(),
             None => "the client is stopping".to_owned(),
         };
         Error::new(ErrorKind::Closed, message)

@@ -1,6 +1,7 @@
 //! The client's one task: connect, hand the connection over, forward queued messages,
 //! report events, and reconnect by policy.
 
+use std::any::Any;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, warn};
 
 use super::backoff::Reconnect;
-use super::connect::{connect, handshake_request, ClientStream, Failed, Target, Tls};
+use super::connect::{connect, handshake_request, ClientStream, Failed, Step, Target, Tls};
 use super::shared::Shared;
 use super::{ClientEvent, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
@@ -35,6 +36,14 @@ pub(super) struct Manager {
     pub(super) shared: Arc<Shared>,
     pub(super) outbound: mpsc::Receiver<Message>,
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
+}
+
+/// What a successful attempt opened: the stream, the server's address, and the state made
+/// for the connection, if the application gives connections state.
+struct Opened {
+    ws: ClientStream,
+    peer: SocketAddr,
+    state: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 /// How an attempt, or the connection it opened, ended.
@@ -62,17 +71,20 @@ impl Manager {
                 _ = close.changed() => break "closed by the application".to_owned(),
             };
             let next = match attempt {
-                Ok((mut ws, peer)) => {
+                Ok(Opened {
+                    mut ws,
+                    peer,
+                    state,
+                }) => {
                     credentials_refused = false;
-                    reconnect.connected(Instant::now());
                     let mut info = ConnectionInfo::new()
                         .with_peer(peer)
                         .with_write_progress(ws.write_progress());
                     if let Some(observer) = &self.observer {
                         info = info.with_observer(observer.clone());
                     }
-                    if let Some(make) = &self.state {
-                        info = info.with_state(make(peer));
+                    if let Some(state) = state {
+                        info = info.with_state(state);
                     }
                     let (conn, driver) = self.supervisor.attach_with(ws, info);
                     tokio::spawn(driver);
@@ -202,11 +214,13 @@ impl Manager {
         }
         if opened {
             reconnect.succeeded();
+            // Stable only counted from here: time spent in a hook that then failed is not.
+            reconnect.connected(Instant::now());
         }
         self.shared.hand_over(conn);
         // Connected for `send` and `connected()` only once the hook has succeeded: a
-        // connection it failed is closing.
-        if opened && !app_closed {
+        // connection it failed is closing, and so is one the application closed meanwhile.
+        if opened && !app_closed && !self.shared.link.is_closed() {
             self.shared.set_connected(true);
         }
 
@@ -277,8 +291,10 @@ impl Manager {
     }
 
     /// One attempt up to the WebSocket handshake, under `client.connect_timeout`: the
-    /// handshake headers hook first, then the connect and handshakes with what is left.
-    async fn attempt(&self, started: Instant) -> Result<(ClientStream, SocketAddr), Failed> {
+    /// handshake headers hook first, then the connect and handshakes with what is left; then
+    /// the connection's state, whose factory's panic fails the attempt (it would end the
+    /// client's task; the stream is dropped without a close frame).
+    async fn attempt(&self, started: Instant) -> Result<Opened, Failed> {
         let timeout = self.client.connect_timeout;
         let headers = handshake_request(&self.target, self.headers.as_ref());
         let request = tokio::time::timeout(timeout, headers).await.map_err(|_| {
@@ -291,6 +307,7 @@ impl Manager {
         let left = timeout.saturating_sub(started.elapsed());
         // Fresh credentials each attempt: a 401 or 403 may be a token that just expired.
         let fresh_credentials = self.headers.is_some();
+        let mut step = Step::default();
         let connect = connect(
             &self.target,
             request,
@@ -298,13 +315,22 @@ impl Manager {
             &self.socket,
             self.websocket,
             &self.tls,
+            &mut step,
         );
-        tokio::time::timeout(left, connect).await.map_err(|_| {
-            Failed::retry(format!(
-                "no connection to {}:{} within the connect timeout ({timeout:?})",
-                self.target.host, self.target.port
-            ))
-        })?
+        let connected = tokio::time::timeout(left, connect).await;
+        let (ws, peer) =
+            connected.map_err(|_| Failed::retry(step.timed_out(&self.target, timeout)))??;
+        let state = match &self.state {
+            Some(make) => Some(
+                contain_panics("connection state factory", || {
+                    std::future::ready(make(peer))
+                })
+                .await
+                .map_err(Failed::retry)?,
+            ),
+            None => None,
+        };
+        Ok(Opened { ws, peer, state })
     }
 
     /// The application closed the client: hands everything `send` accepted to the

@@ -5,7 +5,7 @@
 //! supervised connection to the application, forwards the messages the application
 //! queued, reports [`ClientEvent`]s, and after a connection is lost waits a full-jitter
 //! backoff delay ([`full_jitter`]) and tries again. The backoff resets only after a
-//! connection stayed Healthy for `stable_after`.
+//! connection stayed Healthy for `stable_after`, counted from the end of its on-connect hook.
 //!
 //! When it stops instead of retrying:
 //!
@@ -193,13 +193,17 @@ impl Client {
     /// with [`tokio::time::timeout`]; the client keeps retrying meanwhile, by its backoff.
     ///
     /// # Errors
-    /// [`ErrorKind::Closed`] once the client has stopped (closed, a final close code or
-    /// handshake error, `client.max_retries`), with the reason.
+    /// [`ErrorKind::Closed`] once the client has been closed ([`close`](Client::close), from
+    /// the call on, even while its connection is still closing) or has stopped (a final
+    /// close code or handshake error, `client.max_retries`), with the reason.
     pub async fn connected(&self) -> Result<()> {
         loop {
             let changed = self.shared.link.connection_changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
+            if self.shared.link.is_closed() {
+                return Err(self.handle.stopped_error());
+            }
             if self.is_connected() {
                 return Ok(());
             }
@@ -246,14 +250,16 @@ impl Client {
     /// writes it before the close frame; if the connection cannot (it was already closing,
     /// or it fails first), its [`Disconnect`](crate::Disconnect) counts the message in
     /// `unsent`. While disconnected, queued messages cannot go out: the client stops and its
-    /// [`ClientEvent::Stopped`] reason says how many were left. Later sends fail with
-    /// [`ErrorKind::Closed`].
+    /// [`ClientEvent::Stopped`] reason says how many were left. Sends from this call on fail
+    /// with [`ErrorKind::Closed`] at once, as does [`connected`](Client::connected), also
+    /// before the client's task has seen the close (and through a [`ClientHandle`]).
     ///
     /// # Errors
     /// A code that may not be sent, or a reason over 123 bytes.
     pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
         crate::frame::check_close_code(code)?;
         crate::frame::check_close_reason(reason)?;
+        self.shared.link.close();
         self.close.send_if_modified(|request| {
             let first = request.is_none();
             if first {
@@ -272,6 +278,14 @@ impl Client {
             Ok(reason) => reason.clone().unwrap_or_default(),
             Err(_) => "the client task ended".into(),
         }
+    }
+}
+
+impl Drop for Client {
+    /// Refuses a [`ClientHandle`]'s sends at once; the task sees the close request's sender
+    /// dropped and closes the connection with 1000.
+    fn drop(&mut self) {
+        self.shared.link.close();
     }
 }
 

@@ -25,13 +25,30 @@ pub(crate) struct Shared {
     handed_over: Notify,
 }
 
-/// Whether the client is connected and why it stopped: what sending needs.
+/// Whether the client is connected or closed, and why it stopped: what sending needs.
 pub(crate) struct Link {
     pub(super) connected: AtomicBool,
+    /// Set by `Client::close` (or its drop) at once, before the client's task sees it: later
+    /// sends fail then, not only once the task has closed the queue.
+    closed: AtomicBool,
     pub(super) stopped: watch::Sender<Option<String>>,
     /// Signalled when a connection is handed over or ends, and when the client stops: a
     /// `send` waiting for room stops waiting, `connected` looks again.
     pub(super) connection_changed: Notify,
+}
+
+impl Link {
+    /// The application closed the client: refuses later sends, and wakes a `send` waiting
+    /// for room and `connected` to say so.
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.connection_changed.notify_waiters();
+    }
+
+    /// Whether the application closed (or dropped) the client.
+    pub(super) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
 }
 
 impl Shared {
@@ -39,6 +56,7 @@ impl Shared {
         Shared {
             link: Arc::new(Link {
                 connected: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
                 stopped: watch::Sender::new(None),
                 connection_changed: Notify::new(),
             }),
