@@ -12,6 +12,8 @@ use tokio::process::{Child, ChildStdout};
 
 /// The version the scale benchmark measures too.
 const WEBSOCKETS: &str = "websockets==15.0.1";
+/// The venv's directory under the tests' target directory.
+const VENV: &str = "python-websockets-15.0.1";
 
 /// The venv's python, with `websockets` installed; `Err` says why there is none. Made
 /// once: by whichever test process gets there first, in a directory of its own moved into
@@ -22,13 +24,14 @@ fn python() -> Result<PathBuf, String> {
 }
 
 fn make_venv() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-websockets-15.0.1");
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(VENV);
     let python = root.join("bin").join("python");
     if usable(&python) {
         return Ok(python);
     }
     remove_abandoned(&root);
-    let building = root.with_extension(format!("building-{}", std::process::id()));
+    // The name `remove_abandoned` looks for (`with_extension` would replace the ".1").
+    let building = root.with_file_name(format!("{VENV}.building-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&building);
     let mut venv = Command::new("python3");
     venv.args(["-m", "venv"]).arg(&building);
