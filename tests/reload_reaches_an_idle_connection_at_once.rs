@@ -125,6 +125,14 @@ async fn a_reload_keeps_a_first_run_s_initial_delay() {
         Duration::from_secs(5),
         "the first ping's time, delay dropped"
     );
+
+    // Judged by how the first run was scheduled, not by the plan before the last reload.
+    let mut conn = Pinged::new(with_delay(minute, Duration::from_secs(5)));
+    conn.reload(Duration::from_secs(1), every(minute)).await;
+    let first = conn
+        .reload_then_ping(Duration::from_secs(2), every(Duration::from_secs(120)))
+        .await;
+    assert_eq!(first, Duration::from_secs(5), "after a second reload");
 }
 
 /// A first run an interval after the start (no initial delay) moves onto the new grid,
@@ -135,6 +143,15 @@ async fn a_reload_moves_a_first_run_without_initial_delay() {
     let new = with_delay(Duration::from_secs(2), Duration::from_secs(10));
     let first = conn.reload_then_ping(Duration::from_secs(1), new).await;
     assert_eq!(first, Duration::from_secs(2), "the first ping's time");
+
+    // Also when an earlier reload brought the delay.
+    let mut conn = Pinged::new(every(Duration::from_secs(60)));
+    let delayed = with_delay(Duration::from_secs(60), Duration::from_secs(10));
+    conn.reload(Duration::from_secs(1), delayed).await;
+    let first = conn
+        .reload_then_ping(Duration::from_millis(1500), every(Duration::from_secs(2)))
+        .await;
+    assert_eq!(first, Duration::from_secs(2), "after a second reload");
 }
 
 /// A check disabled and enabled again runs at the next point of its grid, not at once,
@@ -152,4 +169,18 @@ async fn a_check_enabled_again_keeps_its_place_in_the_cycle() {
         .reload_then_ping(Duration::from_millis(11_500), every(two))
         .await;
     assert_eq!(first, Duration::from_secs(12), "the first ping's time");
+
+    // Enabled again with a new interval while its next point still lies ahead: the new
+    // grid, as for an enabled check (60 s grid through 0; 2 s apart from 21 s: 22 s).
+    let minute = Duration::from_secs(60);
+    let mut conn = Pinged::new(every(minute));
+    let off = CheckSettings {
+        enabled: false,
+        ..every(minute)
+    };
+    conn.reload(Duration::from_secs(10), off).await;
+    let first = conn
+        .reload_then_ping(Duration::from_secs(21), every(two))
+        .await;
+    assert_eq!(first, Duration::from_secs(22), "with a new interval");
 }

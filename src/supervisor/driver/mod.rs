@@ -148,7 +148,7 @@ impl<S: Transport> Driver<S> {
                     next_due: later(grid, jitter(c.settings.jitter)),
                     grid,
                     run: None,
-                    ran: false,
+                    first_delayed: c.settings.initial_delay.is_some(),
                 }
             })
             .collect();

@@ -30,8 +30,9 @@ pub(super) struct Slot {
     /// wake-up delays one ping without pushing back every later one.
     pub(super) grid: Instant,
     pub(super) run: Option<Run>,
-    /// A run has finished: the grid counts from runs, not from the first delay.
-    pub(super) ran: bool,
+    /// The next run is the first, timed by an explicit `initial_delay`: a reload keeps its
+    /// time (it lies on no interval's grid).
+    pub(super) first_delayed: bool,
 }
 
 pub(super) struct Run {
@@ -139,21 +140,21 @@ impl<S: Transport> Driver<S> {
         // keeps its deadline.
         for ((slot, planned), was) in self.slots.iter_mut().zip(&plan.checks).zip(&old.checks) {
             let (new, was) = (&planned.settings, &was.settings);
-            if slot.run.is_some() {
+            let enabled_again = new.enabled && !was.enabled;
+            if slot.run.is_some() || (slot.first_delayed && !enabled_again) {
                 continue;
             }
-            if new.enabled && !was.enabled {
-                if slot.grid < now {
-                    slot.grid = next_point(slot.grid, new.interval, now);
-                }
-            } else if !slot.ran && was.initial_delay.is_some() {
-                continue;
-            } else if new.interval != was.interval {
+            if new.interval != was.interval && !slot.first_delayed {
                 let last = slot.grid.checked_sub(was.interval).unwrap_or(now);
                 slot.grid = next_point(last, new.interval, now);
-            } else if new.jitter == was.jitter {
+            } else if !enabled_again && new.jitter == was.jitter {
                 continue;
             }
+            // Its grid went on while it was off: from the first point at or after now.
+            if enabled_again && slot.grid < now {
+                slot.grid = next_point(slot.grid, new.interval, now);
+            }
+            slot.first_delayed = false;
             slot.next_due = later(slot.grid, jitter(new.jitter)).max(now);
         }
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
@@ -328,7 +329,7 @@ impl<S: Transport> Driver<S> {
         // run that overran its interval (a long timeout) is followed at once.
         slot.grid = later(slot.grid, planned.settings.interval).max(now);
         slot.next_due = later(slot.grid, jitter(planned.settings.jitter));
-        slot.ran = true;
+        slot.first_delayed = false;
         trace!(check = &*planned.name, %health, "check finished");
         let step = self.engine.observe(i, health.status());
         if let Some(t) = step.check {
