@@ -160,3 +160,34 @@ fn load_with_overrides_every_source_from_any_profile() {
         assert_eq!(config.ping.interval, Duration::from_secs(6));
     });
 }
+
+/// A profile only `load_with`'s provider names may be selected, its values apply; an error
+/// about a value from a `Figment` given as the provider still names the provider.
+#[test]
+fn load_with_keeps_the_providers_profiles_and_sources() {
+    use figment::providers::Serialized;
+    use ws_health::config::ConfigLoader;
+
+    jail(|_| {
+        let canary = Serialized::default("ping.interval", "7s").profile("canary");
+        let config = ConfigLoader::new()
+            .with_profile("canary")
+            .load_with(canary)
+            .unwrap();
+        assert_eq!(config.ping.interval, Duration::from_secs(7));
+
+        let flags = figment::Figment::from(Serialized::globals(serde_json::json!({
+            "ping": { "interval": "0s" }
+        })));
+        let err = ConfigLoader::new()
+            .load_with(flags)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`ping.interval`"), "{err}");
+        assert!(!err.contains("source unknown"), "{err}");
+        assert!(
+            err.contains("config_env_overrides_file_overrides_defaults.rs"),
+            "{err}"
+        );
+    });
+}

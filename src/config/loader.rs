@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use figment::providers::Env;
-use figment::value::{Dict, Map, Value};
+use figment::value::{Dict, Map, Tag, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 
 use super::env::EnvVars;
@@ -175,8 +175,16 @@ impl<P: Provider> Provider for Overriding<P> {
         self.0.metadata()
     }
 
+    // A `Figment` given as the provider names its sources through this hidden method: without
+    // it, errors about its values could not say where they came from.
+    fn __metadata_map(&self) -> Option<Map<Tag, Metadata>> {
+        self.0.__metadata_map()
+    }
+
     fn data(&self) -> std::result::Result<Map<Profile, Dict>, figment::Error> {
         let mut data = self.0.data()?;
+        // Every profile it names stays known (empty), so that selecting one is no error.
+        let mut out: Map<Profile, Dict> = data.keys().map(|p| (p.clone(), Dict::new())).collect();
         let mut merged = Dict::new();
         // In figment's order: default, then the selected profile, then global.
         for profile in [Profile::Default, self.1.clone(), Profile::Global] {
@@ -184,7 +192,8 @@ impl<P: Provider> Provider for Overriding<P> {
                 merge(&mut merged, dict);
             }
         }
-        Ok(Map::from([(Profile::Global, merged)]))
+        out.insert(Profile::Global, merged);
+        Ok(out)
     }
 }
 
