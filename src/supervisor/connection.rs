@@ -198,7 +198,9 @@ impl Sender {
         self.shared.health.get()
     }
 
-    /// A receiver that sees every change of the connection's status.
+    /// A receiver of the connection's health: woken by each change, it reads the latest
+    /// (changes in quick succession may be seen as one, as with any `watch`; an
+    /// [`Observer`](crate::supervisor::Observer) is told of each).
     pub fn watch_health(&self) -> watch::Receiver<Health> {
         self.shared.health.subscribe()
     }

@@ -22,7 +22,11 @@ pub enum ClientEvent {
         /// The server's address.
         peer: Option<SocketAddr>,
     },
-    /// The connection's status changed.
+    /// The connection's status changed. Read from the connection's health as the client's
+    /// task gets to it: changes in quick succession (a check degrading it and another making
+    /// it unhealthy in one pass) may be reported once, with the latest; the events of a hub
+    /// the client registers in (`ClientBuilder::with_hub`,
+    /// [`Hub::subscribe`](crate::runtime::Hub::subscribe)) carry each.
     HealthChanged {
         /// The connection's id.
         id: u64,

@@ -87,9 +87,11 @@ impl Manager {
                         info = info.with_state(state);
                     }
                     let (conn, driver) = self.supervisor.attach_with(ws, info);
+                    // Before the driver runs: a change it makes at once is not taken as seen.
+                    let health = conn.sender().watch_health();
                     tokio::spawn(driver);
                     info!(id = conn.id(), %peer, "connected");
-                    self.connected(conn, started, &mut reconnect, &mut pending)
+                    self.connected(conn, health, started, &mut reconnect, &mut pending)
                         .await
                 }
                 Err(Failed {
@@ -158,13 +160,13 @@ impl Manager {
     async fn connected(
         &mut self,
         conn: Connection,
+        mut health: watch::Receiver<Health>,
         started: Instant,
         reconnect: &mut Reconnect,
         pending: &mut Option<Message>,
     ) -> Next {
         let sender = conn.sender();
         let id = sender.id();
-        let mut health = sender.watch_health();
         self.shared.set_current(Some(&sender));
         self.emit(ClientEvent::Connected {
             id,
