@@ -1,8 +1,6 @@
 //! The client's one task: connect, hand the connection over, forward queued messages,
 //! report events, and reconnect by policy.
 
-use std::any::Any;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
@@ -11,8 +9,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, warn};
 
+use super::attempt::Opened;
 use super::backoff::Reconnect;
-use super::connect::{connect, handshake_request, ClientStream, Failed, Step, Target, Tls};
+use super::connect::{Failed, Target, Tls};
 use super::shared::Shared;
 use super::{ClientEvent, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
@@ -36,14 +35,6 @@ pub(super) struct Manager {
     pub(super) shared: Arc<Shared>,
     pub(super) outbound: mpsc::Receiver<Message>,
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
-}
-
-/// What a successful attempt opened: the stream, the server's address, and the state made
-/// for the connection, if the application gives connections state.
-struct Opened {
-    ws: ClientStream,
-    peer: SocketAddr,
-    state: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 /// How an attempt, or the connection it opened, ended.
@@ -290,49 +281,6 @@ impl Manager {
             return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
         }
         Next::Retry(end.to_string())
-    }
-
-    /// One attempt up to the WebSocket handshake, under `client.connect_timeout`: the
-    /// handshake headers hook first, then the connect and handshakes with what is left; then
-    /// the connection's state, whose factory's panic fails the attempt (it would end the
-    /// client's task; the stream is dropped without a close frame).
-    async fn attempt(&self, started: Instant) -> Result<Opened, Failed> {
-        let timeout = self.client.connect_timeout;
-        let headers = handshake_request(&self.target, self.headers.as_ref());
-        let request = tokio::time::timeout(timeout, headers).await.map_err(|_| {
-            Failed::retry(format!(
-                "the handshake headers hook did not finish within the connect timeout \
-                 ({timeout:?})"
-            ))
-        })??;
-        // A duration, not an instant: `Duration::MAX` ("never") would overflow one.
-        let left = timeout.saturating_sub(started.elapsed());
-        // Fresh credentials each attempt: a 401 or 403 may be a token that just expired.
-        let fresh_credentials = self.headers.is_some();
-        let mut step = Step::default();
-        let connect = connect(
-            &self.target,
-            request,
-            fresh_credentials,
-            &self.socket,
-            self.websocket,
-            &self.tls,
-            &mut step,
-        );
-        let connected = tokio::time::timeout(left, connect).await;
-        let (ws, peer) =
-            connected.map_err(|_| Failed::retry(step.timed_out(&self.target, timeout)))??;
-        let state = match &self.state {
-            Some(make) => Some(
-                contain_panics("connection state factory", || {
-                    std::future::ready(make(peer))
-                })
-                .await
-                .map_err(Failed::retry)?,
-            ),
-            None => None,
-        };
-        Ok(Opened { ws, peer, state })
     }
 
     /// The application closed the client: hands everything `send` accepted to the

@@ -19,13 +19,14 @@
 //! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries |
 //! | `max_retries` retries in a row failed (an opened connection starts the count again) | stops |
 
-mod backoff;
-mod builder;
-mod connect;
-mod events;
-mod handle;
-mod manager;
-mod shared;
+mod attempt; // one attempt under connect_timeout: headers hook, connect, state
+mod backoff; // full-jitter delays and when they reset
+mod builder; // ClientBuilder
+mod connect; // TCP, TLS and the WebSocket handshake
+mod events; // ClientEvent
+mod handle; // ClientHandle: sending from other tasks
+mod manager; // the client's task: connect, hand over, forward, reconnect
+mod shared; // what the task and the handles share
 
 pub use backoff::full_jitter;
 pub use builder::ClientBuilder;
