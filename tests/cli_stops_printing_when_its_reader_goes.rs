@@ -86,3 +86,48 @@ fn cli_stops_printing_when_its_reader_goes() {
     assert!(!text.contains("panicked"), "{text}");
     assert_eq!(text.matches("stdout closed").count(), 1, "{text}");
 }
+
+/// With stdout and stderr on one pipe (`ws-health serve 2>&1 | grep -m1 listening`), the
+/// reader's going leaves stderr closed too: `serve` goes on serving and still shuts down
+/// gracefully on SIGTERM, closing its connections with 1001. Before, its notes on stderr
+/// (`eprintln!`) panicked: the shutdown note ended the process with 101 and no close.
+#[test]
+fn cli_serve_shuts_down_gracefully_when_stderr_is_gone_too() {
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "exec \"$0\" serve --bind 127.0.0.1:0 2>&1"])
+        .arg(support::cli::BIN)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    while !first.starts_with("listening on ") {
+        first.clear();
+        assert!(reader.read_line(&mut first).unwrap() > 0, "stdout ended");
+    }
+    let url = format!(
+        "ws://{}",
+        first.trim().strip_prefix("listening on ").unwrap()
+    );
+    drop(reader); // the reader has its address and goes: stdout and stderr are closed
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut kept = runtime.block_on(async {
+        echo_once(&url).await; // events it cannot print, and its note about them
+        let (ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        ws
+    });
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status();
+    assert!(killed.unwrap().success());
+    runtime.block_on(async {
+        let (code, _) = support::next_close(&mut kept, "the kept client").await;
+        assert_eq!(code, 1001);
+        // Our answer to the close goes out as the stream is read on to its end.
+        support::within("the end", async { while kept.next().await.is_some() {} }).await;
+    });
+    let status = exit_of(child);
+    assert!(status.success(), "{status:?}");
+}

@@ -12,6 +12,12 @@ pub(crate) fn print(line: impl Display) -> io::Result<()> {
     writeln!(io::stdout().lock(), "{line}")
 }
 
+/// Writes one line on stderr, and nothing if it cannot: its reader may have gone with
+/// stdout's (`2>&1 | head -1`), where `eprintln!` would panic.
+pub(crate) fn note(line: impl Display) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 /// Ctrl-C, or SIGTERM on Unix. The handlers are installed when this is called, not when it
 /// is first awaited: a script that signals as soon as it has read the address must never
 /// meet the default, fatal one.

@@ -70,11 +70,13 @@ impl Failure {
 }
 
 fn fail(code: u8, message: String) -> ExitCode {
-    eprintln!("ws-health: error: {message}");
+    console::note(format_args!("ws-health: error: {message}"));
     ExitCode::from(code)
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the level set by `-v`.
+/// Logs to stderr; `RUST_LOG` overrides the level set by `-v`. A log line stderr cannot
+/// take is dropped: its reader may have gone (`2>&1 | head -1`), and tracing-subscriber's
+/// note about it would panic there (`eprint!`).
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => "warn,ws_health=info",
@@ -87,5 +89,6 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .log_internal_errors(false)
         .init();
 }

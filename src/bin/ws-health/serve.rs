@@ -8,7 +8,7 @@ use ws_health::runtime::{Hub, HubEvent, Server};
 use ws_health::{Connection, Supervisor};
 
 use crate::args::ServeArgs;
-use crate::console::{print, shutdown_signal};
+use crate::console::{note, print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Failure> {
@@ -54,13 +54,13 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
                     Ok(event) => {
                         if print_event(&event, json).is_err() {
                             reader_gone = true;
-                            eprintln!(
-                                "ws-health: stdout closed; connection events are not printed"
-                            );
+                            note("ws-health: stdout closed; connection events are not printed");
                         }
                     }
                     Err(RecvError::Lagged(n)) => {
-                        eprintln!("ws-health: {n} connection events skipped (output too slow)");
+                        note(format_args!(
+                            "ws-health: {n} connection events skipped (output too slow)"
+                        ));
                     }
                     Err(RecvError::Closed) => break,
                 }
@@ -69,7 +69,7 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
         })
         .map_err(|err| Failure::failed(format!("could not start the printer thread: {err}")))?;
     stop.await;
-    eprintln!("ws-health: shutting down");
+    note("ws-health: shutting down");
     server.shutdown().await;
     // The hub went with the server and its connections: the printer ends once it has printed
     // the last event, the closes of the shutdown included. Waited for with a bound and never
@@ -78,7 +78,7 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
         .await
         .is_err()
     {
-        eprintln!("ws-health: the last connection events were not all printed");
+        note("ws-health: the last connection events were not all printed");
     }
     Ok(())
 }
