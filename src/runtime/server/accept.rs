@@ -52,7 +52,7 @@ pub(super) struct Context {
 
 /// Refusals (HTTP 503) in progress beyond which an over-limit connection is dropped without
 /// an answer, so a flood cannot make the server spend unbounded work on refusing.
-const MAX_REFUSING: usize = 256;
+pub(super) const MAX_REFUSING: usize = 256;
 
 pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
     let mut tasks = JoinSet::new();

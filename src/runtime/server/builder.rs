@@ -320,7 +320,7 @@ impl ServerBuilder {
         F: Future<Output = ()> + Send + 'static,
     {
         self.validate()?;
-        super::fd_limit::warn_if_short(self.server.max_connections);
+        super::fd_limit::warn_if_short(self.server.max_connections, self.server.workers);
         let local_addr = listener.local_addr()?;
         let hub = self.hub.unwrap_or_default();
         let active = Arc::new(AtomicUsize::new(0));

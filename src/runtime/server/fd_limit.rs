@@ -4,23 +4,32 @@
 
 use tracing::warn;
 
-/// Descriptors a server needs besides its connections: the listener, the runtime's epoll
-/// and wakers, log files, a worker runtime's each.
-const SPARE: u64 = 64;
+use super::accept::MAX_REFUSING;
 
-/// Warns if the process's soft `RLIMIT_NOFILE` cannot hold `max_connections` sockets.
-pub(super) fn warn_if_short(max_connections: usize) {
+/// Descriptors a server needs besides its connections and refusals: the listener, the
+/// runtime's epoll and wakers, log files.
+const SPARE: u64 = 64;
+/// A worker runtime's own descriptors: its epoll, its waker's eventfd, a signal pipe.
+const PER_WORKER: u64 = 4;
+
+/// Warns if the process's soft `RLIMIT_NOFILE` cannot hold `max_connections` sockets, the
+/// refusals answered over the limit, and the runtimes' own descriptors.
+pub(super) fn warn_if_short(max_connections: usize, workers: usize) {
     let Some(limit) = soft_limit() else { return };
-    let needed = (max_connections as u64).saturating_add(SPARE);
+    let extra = (MAX_REFUSING as u64)
+        .saturating_add(SPARE)
+        .saturating_add(PER_WORKER.saturating_mul(workers as u64));
+    let needed = (max_connections as u64).saturating_add(extra);
     if limit < needed {
         warn!(
             open_files = limit,
             max_connections,
             "the open-file limit ({limit}) is below server.max_connections ({max_connections}) \
-             plus {SPARE}: connections past about {} fail to be accepted (EMFILE) instead of \
-             getting 503; raise the limit (ulimit -n, systemd LimitNOFILE) or lower \
-             server.max_connections",
-            limit.saturating_sub(SPARE)
+             plus {extra} (the refusals answered over the limit, the server's own, its \
+             {workers} worker threads'): connections past about {} fail to be accepted \
+             (EMFILE) instead of getting 503; raise the limit (ulimit -n, systemd \
+             LimitNOFILE) or lower server.max_connections",
+            limit.saturating_sub(extra)
         );
     }
 }
