@@ -40,6 +40,16 @@ async fn server_and_client_speak_wss_with_rustls() {
     // A file with no certificate is refused with its name.
     let err = tls::acceptor_from_pem(&key_pem, &key_pem).err().unwrap();
     assert!(err.to_string().contains("key.pem"), "{err}");
+    // A key of another certificate: refused with both files' names.
+    let (other_dir, _, other_key) = support::self_signed_pem("rustls-other");
+    let err = tls::acceptor_from_pem(&cert_pem, &other_key).err().unwrap();
+    let err = err.to_string();
+    let (cert_name, key_name) = (
+        cert_pem.display().to_string(),
+        other_key.display().to_string(),
+    );
+    assert!(err.contains(&cert_name) && err.contains(&key_name), "{err}");
+    let _ = std::fs::remove_dir_all(&other_dir);
     let _ = std::fs::remove_dir_all(&dir);
     client.close();
     server.shutdown().await;

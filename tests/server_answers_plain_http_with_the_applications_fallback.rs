@@ -30,6 +30,12 @@ async fn server_answers_plain_http_with_the_applications_fallback() {
         .with_http_fallback(|request| match request.uri().path() {
             "/healthz" => Some(Response::new("ok\n".to_owned())),
             "/panic" => panic!("the page is broken"),
+            "/600" => Some(
+                Response::builder()
+                    .status(StatusCode::from_u16(600).unwrap())
+                    .body("no such status".to_owned())
+                    .unwrap(),
+            ),
             "/empty" => Some(
                 Response::builder()
                     .status(StatusCode::NO_CONTENT)
@@ -92,6 +98,10 @@ async fn server_answers_plain_http_with_the_applications_fallback() {
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
 
     let (head, body) = answer_to(addr, &get("GET", "/panic")).await;
+    assert!(head.starts_with("HTTP/1.1 500"), "{head}");
+    assert_eq!(body, "internal error");
+    // A status HTTP/1.1 has not (the `http` crate takes 100 to 999): 500 too.
+    let (head, body) = answer_to(addr, &get("GET", "/600")).await;
     assert!(head.starts_with("HTTP/1.1 500"), "{head}");
     assert_eq!(body, "internal error");
 

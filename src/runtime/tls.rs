@@ -38,14 +38,20 @@ pub fn acceptor_from_pem(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Resul
             cert.display()
         )));
     }
+    let (cert_path, key_path) = (cert.display(), key.display());
     let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| tls_error(format!("TLS private key {}: {e}", key.display())))?;
+        .map_err(|e| tls_error(format!("TLS private key {key_path}: {e}")))?;
     let config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error(format!("TLS: {e}")))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| tls_error(format!("TLS certificate and key do not fit together: {e}")))?;
+        .map_err(|e| {
+            tls_error(format!(
+                "TLS certificate {cert_path} and private key {key_path}: {e} (a key that \
+                 does not match the certificate, or of a type rustls cannot use)"
+            ))
+        })?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

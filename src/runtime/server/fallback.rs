@@ -21,7 +21,7 @@ use crate::error::panic_message;
 pub(super) type HttpFallback = Arc<dyn Fn(&Request) -> Option<Response<String>> + Send + Sync>;
 
 /// The fallback's answer to `request`, ready to write; `None` leaves the server's own (400,
-/// 405, 426). A panic, or an answer HTTP/1.1 cannot carry (a 1xx status, a header value
+/// 405, 426). A panic, or an answer HTTP/1.1 cannot carry (a 1xx status or one of 600 and over, a header value
 /// that is not text), answers 500, logged at error.
 pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<ErrorResponse> {
     let answer = match catch_unwind(AssertUnwindSafe(|| fallback(request))) {
@@ -32,8 +32,8 @@ pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<Error
             return Some(internal_error().into_response());
         }
     };
-    if answer.status().is_informational() {
-        error!(status = %answer.status(), "the HTTP fallback answered 1xx; answering 500");
+    if !(200..600).contains(&answer.status().as_u16()) {
+        error!(status = %answer.status(), "the HTTP fallback answered a status HTTP/1.1 cannot carry here (1xx, or 600 and over); answering 500");
         return Some(internal_error().into_response());
     }
     if let Some(name) = not_text(answer.headers()) {
