@@ -21,8 +21,8 @@ use crate::error::panic_message;
 pub(super) type HttpFallback = Arc<dyn Fn(&Request) -> Option<Response<String>> + Send + Sync>;
 
 /// The fallback's answer to `request`, ready to write; `None` leaves the server's own (400,
-/// 405, 426). A panic, or an answer HTTP/1.1 cannot carry (a 1xx status or one of 600 and over, a header value
-/// that is not text), answers 500, logged at error.
+/// 405, 426). A panic, or an answer HTTP/1.1 cannot carry (a 1xx status or one of 600 and
+/// over, a header value that is not text), answers 500, logged at error.
 pub(super) fn answer(fallback: &HttpFallback, request: &Request) -> Option<ErrorResponse> {
     let answer = match catch_unwind(AssertUnwindSafe(|| fallback(request))) {
         Ok(answer) => answer?,
