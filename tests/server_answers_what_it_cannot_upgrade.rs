@@ -3,7 +3,8 @@
 //! sent with the request; 405 with `Allow: GET` for another method; 426 with
 //! `Sec-WebSocket-Version: 13` for another protocol version (RFC 6455 4.2.2); 431 for a head
 //! over 64 KiB. Each answer carries its reason as a plain-text body of the length it
-//! declares, and the server closes the connection after it.
+//! declares (to a `HEAD`, the head alone, even when its head could not be read whole), and
+//! the server closes the connection after it.
 
 mod support;
 
@@ -77,6 +78,23 @@ async fn server_answers_what_it_cannot_upgrade() {
         if let Some(header) = expected {
             assert!(head.contains(header), "{head} lacks {header:?}");
         }
+    }
+
+    // A `HEAD` refused before its head could be read whole gets the head of the answer
+    // alone (RFC 9110 9.3.2): a client reading on would take the body for its next answer.
+    let many = format!(
+        "HEAD / HTTP/1.1\r\nHost: x\r\n{}\r\n",
+        "X-A: b\r\n".repeat(125)
+    );
+    let twice = "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(2);
+    for (request, status) in [
+        (many, "HTTP/1.1 431 Request Header Fields Too Large"),
+        (twice, "HTTP/1.1 400 Bad Request"),
+    ] {
+        let (head, body) = support::http_exchange(addr, request.as_bytes()).await;
+        assert!(head.starts_with(status), "{head}");
+        assert!(head.contains("\r\ncontent-length: "), "{head}");
+        assert_eq!(body, "", "a body in the answer to HEAD: {head}");
     }
 
     // The server goes on: an upgrade is still answered 101.

@@ -28,18 +28,28 @@ const MIN_READ: usize = 128;
 pub(super) enum BadRequest {
     /// The socket failed or closed: no one to answer.
     Io(std::io::Error),
-    /// Not an upgrade request we can take: answered with this.
-    Invalid(Refusal),
+    /// Not an upgrade request we can take: answered with this, without its body if the
+    /// request was a `HEAD` (`head_only`).
+    Invalid { refusal: Refusal, head_only: bool },
 }
 
 impl BadRequest {
     fn invalid(why: impl Into<String>) -> Self {
-        BadRequest::Invalid(Refusal::new(StatusCode::BAD_REQUEST, why))
+        BadRequest::refused(Refusal::new(StatusCode::BAD_REQUEST, why))
     }
 
     fn too_large(why: impl Into<String>) -> Self {
-        let status = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
-        BadRequest::Invalid(Refusal::new(status, why))
+        BadRequest::refused(Refusal::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            why,
+        ))
+    }
+
+    fn refused(refusal: Refusal) -> Self {
+        BadRequest::Invalid {
+            refusal,
+            head_only: false,
+        }
     }
 }
 
@@ -51,13 +61,25 @@ pub(super) async fn read_request<S: AsyncRead + Unpin>(
     stream: &mut S,
 ) -> Result<Request, BadRequest> {
     let mut head = Vec::with_capacity(1024);
+    let mut read = read_head(stream, &mut head).await;
+    // A refused `HEAD` is answered without a body too, even one whose head did not parse.
+    if let Err(BadRequest::Invalid { head_only, .. }) = &mut read {
+        *head_only = head.trim_ascii_start().starts_with(b"HEAD ");
+    }
+    read
+}
+
+async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    head: &mut Vec<u8>,
+) -> Result<Request, BadRequest> {
     let mut reads = 0;
     loop {
         let before = head.len();
         let room = (MAX_HEAD + 1 - before).min(4096);
         let read = (&mut *stream)
             .take(room as u64)
-            .read_buf(&mut head)
+            .read_buf(head)
             .await
             .map_err(BadRequest::Io)?;
         if read == 0 {
@@ -78,7 +100,7 @@ pub(super) async fn read_request<S: AsyncRead + Unpin>(
         if before > 0 && !head[before..].contains(&b'\n') {
             continue;
         }
-        if let Some((size, request)) = parse(&head)? {
+        if let Some((size, request)) = parse(head)? {
             if size < head.len() {
                 return Err(BadRequest::invalid(
                     "data after the upgrade request, before its answer",
@@ -203,7 +225,9 @@ mod tests {
 
     fn refused(result: Result<Request, BadRequest>) -> (StatusCode, String) {
         match result {
-            Err(BadRequest::Invalid(refusal)) => (refusal.status(), refusal.body().to_owned()),
+            Err(BadRequest::Invalid { refusal, .. }) => {
+                (refusal.status(), refusal.body().to_owned())
+            }
             other => panic!("not refused: {other:?}"),
         }
     }

@@ -186,18 +186,20 @@ async fn receive(
         debug!(error = %err, "handshake failed: TLS");
         Invalid::Unanswerable
     })?;
-    let (request, refusal) = match read_request(&mut stream).await {
+    let (request, refusal, head_only) = match read_request(&mut stream).await {
         Ok(request) => match validate(&request) {
             Ok(response) => return Ok((stream, request, response)),
-            Err(refusal) => (Some(request), refusal),
+            Err(refusal) => {
+                let head_only = request.method() == Method::HEAD;
+                (Some(request), refusal, head_only)
+            }
         },
-        Err(BadRequest::Invalid(refusal)) => (None, refusal),
+        Err(BadRequest::Invalid { refusal, head_only }) => (None, refusal, head_only),
         Err(BadRequest::Io(err)) => {
             debug!(error = %err, "handshake failed: no upgrade request");
             return Err(Invalid::Unanswerable);
         }
     };
-    let head_only = request.as_ref().is_some_and(|r| r.method() == Method::HEAD);
     let served = match (request, &context.http_fallback) {
         (Some(request), Some(fallback)) if plain(&request) => fallback::answer(fallback, &request),
         _ => None,
