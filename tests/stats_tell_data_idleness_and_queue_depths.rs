@@ -59,3 +59,23 @@ async fn stats_tell_data_idleness_and_queue_depths() {
     assert_eq!(conn.recv().await, Some(Message::text("in 0")));
     assert_eq!(conn.stats().inbound_queued, 2);
 }
+
+/// What a connection could not send is counted in its end's `unsent` and then dropped: a
+/// `Sender` kept in a list does not keep the messages (up to the queue's size, each up to
+/// the largest message) of a connection that has ended.
+#[tokio::test(start_paused = true)]
+async fn an_ended_connection_keeps_no_unsent_message() {
+    let (transport, peer) = mock_transport::pair();
+    peer.hold_writes();
+    let (conn, driver) = Supervisor::new().attach(transport, None);
+    let kept = conn.sender();
+    for i in 0..3 {
+        conn.try_send(Message::text(format!("out {i}"))).unwrap();
+    }
+    let driver = tokio::spawn(driver);
+    peer.fail("the network went");
+    let end = driver.await.unwrap();
+    assert!(end.unsent >= 1, "{end}");
+    let stats = kept.stats();
+    assert_eq!(stats.outbound_queued, 0, "{end}: {stats:?}");
+}

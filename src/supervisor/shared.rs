@@ -242,6 +242,9 @@ impl Shared {
                 return false;
             }
             end.unsent = inner.outbound.len();
+            // Counted, then dropped: a `Sender` kept after the end must not keep them.
+            inner.outbound = Default::default();
+            self.set_outbound_len(&inner);
             inner.ended = Some(Box::new(end.clone()));
             self.signal(&inner, signal::ENDED, true);
             // Their futures see the end (`ProbeError::Closed`) when polled.
