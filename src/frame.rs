@@ -6,6 +6,7 @@
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::{Error, Result};
 
@@ -69,6 +70,31 @@ pub(crate) fn close_frame(code: u16, reason: &str) -> Result<CloseFrame> {
         code: CloseCode::from(code),
         reason: reason.into(),
     })
+}
+
+/// The close an application's `Message::Close` asks for: its own frame, validated, or 1000
+/// without one (the supervisor always says why it closes).
+pub(crate) fn requested_close(frame: Option<&CloseFrame>) -> Result<CloseFrame> {
+    frame.map_or_else(
+        || close_frame(1000, ""),
+        |f| close_frame(u16::from(f.code), &f.reason),
+    )
+}
+
+/// Checks that the application may hand `message` to a connection. A Pong or a raw Frame
+/// would go around the supervisor: a Pong takes the place of tungstenite's answer to the
+/// peer's ping, a raw Frame can break the framing. A Close must be one that may be sent.
+pub(crate) fn check_sendable(message: &Message) -> Result<()> {
+    match message {
+        Message::Pong(_) => Err(Error::invalid(
+            "a Pong may not be sent: the supervisor answers pings itself",
+        )),
+        Message::Frame(_) => Err(Error::invalid(
+            "a raw Frame may not be sent: send Text or Binary messages",
+        )),
+        Message::Close(frame) => requested_close(frame.as_ref()).map(drop),
+        Message::Text(_) | Message::Binary(_) | Message::Ping(_) => Ok(()),
+    }
 }
 
 /// A validated ping payload.

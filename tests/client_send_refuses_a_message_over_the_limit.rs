@@ -1,6 +1,7 @@
 //! `Client::send` and `try_send` refuse a message over `socket.max_message_size` with an
 //! error naming the limit, connected or not, instead of accepting it and dropping it later
-//! when no connection would take it.
+//! when no connection would take it; and a Close or a Pong, which no connection takes as
+//! data.
 
 mod support;
 
@@ -39,6 +40,17 @@ async fn client_send_refuses_a_message_over_the_limit() {
 
     // The limit itself is accepted.
     client.try_send(Message::binary(vec![7u8; 1024])).unwrap();
+
+    // A Close would close whichever connection is up when it leaves, and the client would
+    // connect again; a Pong would go around the supervisor. Refused, with the way to close.
+    let err = client.send(Message::Close(None)).await.unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+    assert!(err.to_string().contains("Client::close_with"), "{err}");
+    let err = client
+        .handle()
+        .try_send(Message::Pong(Vec::new().into()))
+        .unwrap_err();
+    assert!(err.to_string().contains("answers pings itself"), "{err}");
 }
 
 /// Connected, the same: the message is refused with an error and the connection carries on.

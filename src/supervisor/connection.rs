@@ -137,9 +137,12 @@ impl Sender {
     /// Cancelling it (a `select!` branch that loses) drops the message unqueued, as tokio's
     /// `mpsc::Sender::send` does; [`try_send`](Sender::try_send) hands it back instead.
     ///
+    /// A [`Message::Close`] starts the close, as [`try_send`](Sender::try_send) says.
+    ///
     /// # Errors
     /// [`ErrorKind::Closed`] once the connection is closing or closed;
-    /// [`ErrorKind::InvalidInput`] for a message over the size limit.
+    /// [`ErrorKind::InvalidInput`] for a message over the size limit, a Pong, a raw Frame,
+    /// or a Close that [`close`](Sender::close) would refuse.
     pub async fn send(&self, message: Message) -> Result<()> {
         let mut message = message;
         loop {
@@ -157,10 +160,25 @@ impl Sender {
 
     /// Queues a message if there is room, without waiting.
     ///
+    /// A [`Message::Close`] is not queued: it starts the close as [`close`](Sender::close)
+    /// does, with its frame's code and reason, or 1000 without a frame.
+    ///
     /// # Errors
     /// The message comes back inside the error: never silently dropped.
+    /// [`TrySendError::Invalid`] for a Pong or a raw Frame, which would go around the
+    /// supervisor, and for a Close that [`close`](Sender::close) would refuse.
     pub fn try_send(&self, message: Message) -> std::result::Result<(), TrySendError> {
-        self.shared.push_outbound(message, true)
+        let Message::Close(frame) = &message else {
+            return self.shared.push_outbound(message, true);
+        };
+        match frame::requested_close(frame.as_ref()) {
+            Ok(frame) => {
+                self.shared.request_close(|| frame);
+                self.shared.wake_driver();
+                Ok(())
+            }
+            Err(_) => Err(TrySendError::Invalid(message)),
+        }
     }
 
     /// Queues a message past the outbound queue's capacity: for the runtime's client, whose
@@ -308,6 +326,7 @@ impl fmt::Debug for WeakSender {
 
 /// Why [`Sender::try_send`] gave the message back.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum TrySendError {
     /// The outbound queue is full; try again later or use [`Sender::send`].
     Full(Message),
@@ -316,13 +335,20 @@ pub enum TrySendError {
     /// The message is larger than the largest the transport accepts
     /// (`socket.max_message_size`); it would end the connection.
     TooLarge(Message),
+    /// The application may not send this message: a Pong or a raw Frame, which would go
+    /// around the supervisor, or a Close with a code that may not be sent or a reason over
+    /// 123 bytes (or a Close where only data may go: a check's message, a request).
+    Invalid(Message),
 }
 
 impl TrySendError {
     /// The message that was not sent.
     pub fn into_message(self) -> Message {
         match self {
-            TrySendError::Full(m) | TrySendError::Closed(m) | TrySendError::TooLarge(m) => m,
+            TrySendError::Full(m)
+            | TrySendError::Closed(m)
+            | TrySendError::TooLarge(m)
+            | TrySendError::Invalid(m) => m,
         }
     }
 }
@@ -337,6 +363,10 @@ impl fmt::Display for TrySendError {
                 "message of {} bytes is larger than the limit (socket.max_message_size)",
                 m.len()
             ),
+            TrySendError::Invalid(m) => match frame::check_sendable(m) {
+                Err(err) => fmt::Display::fmt(&err, f),
+                Ok(()) => f.write_str("a Close may not be sent here: close with Sender::close"),
+            },
         }
     }
 }
@@ -348,7 +378,7 @@ impl From<TrySendError> for Error {
         match err {
             TrySendError::Full(_) => Error::new(ErrorKind::QueueFull, "outbound queue is full"),
             TrySendError::Closed(_) => Error::closed(),
-            TrySendError::TooLarge(_) => Error::invalid(err.to_string()),
+            TrySendError::TooLarge(_) | TrySendError::Invalid(_) => Error::invalid(err.to_string()),
         }
     }
 }

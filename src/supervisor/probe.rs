@@ -73,7 +73,7 @@ impl Probe for Shared {
     fn send(&self, message: Message) -> Result<(), ProbeError> {
         // A check's messages are few and time-critical: they are not refused for a full queue.
         self.push_outbound(message, false).map_err(|err| match err {
-            TrySendError::TooLarge(_) => ProbeError::Invalid(err.into()),
+            TrySendError::TooLarge(_) | TrySendError::Invalid(_) => ProbeError::Invalid(err.into()),
             _ => ProbeError::Closed,
         })
     }

@@ -339,6 +339,10 @@ impl Shared {
         bounded: bool,
         queued: impl FnOnce(&mut Inner),
     ) -> Result<(), TrySendError> {
+        // `Sender::try_send` turns a Close into a close; a check or a request may not send one.
+        if matches!(message, Message::Close(_)) || crate::frame::check_sendable(&message).is_err() {
+            return Err(TrySendError::Invalid(message));
+        }
         let mut inner = self.lock();
         if inner.ended.is_some() || inner.close_request.is_some() {
             return Err(TrySendError::Closed(message));

@@ -32,9 +32,10 @@ impl ClientHandle {
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
     /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
     /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
-    /// `socket.max_message_size`, which no connection would take.
+    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong
+    /// or a raw Frame (close with [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
     pub async fn send(&self, message: Message) -> Result<()> {
-        self.check_size(&message)?;
+        self.check_message(&message)?;
         loop {
             // Enabled before the look at `is_connected`, so that a loss right after it is seen.
             let changed = self.link.connection_changed.notified();
@@ -62,7 +63,7 @@ impl ClientHandle {
     /// # Errors
     /// As [`send`](ClientHandle::send), also when connected and the queue is full.
     pub fn try_send(&self, message: Message) -> Result<()> {
-        self.check_size(&message)?;
+        self.check_message(&message)?;
         self.check_open()?;
         self.enqueue(message)
     }
@@ -96,8 +97,16 @@ impl ClientHandle {
     }
 
     /// Refused here rather than queued: a connection would refuse it later, after `send`
-    /// returned Ok.
-    fn check_size(&self, message: &Message) -> Result<()> {
+    /// returned Ok. A Close is refused too: queued, it would close whichever connection is
+    /// up when it leaves, and the client would connect again.
+    fn check_message(&self, message: &Message) -> Result<()> {
+        crate::frame::check_sendable(message)?;
+        if matches!(message, Message::Close(_)) {
+            return Err(Error::invalid(
+                "a Close is not queued on a client: close the client with Client::close_with, \
+                 or only its current connection through Client::sender",
+            ));
+        }
         match self.supervisor.max_message_size() {
             Some(max) if message.len() > max => Err(Error::invalid(format!(
                 "message of {} bytes is larger than the limit of {max} \

@@ -123,7 +123,8 @@ impl Client {
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
     /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
     /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
-    /// `socket.max_message_size`, which no connection would take.
+    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong
+    /// or a raw Frame (close with [`Client::close_with`]; the supervisor answers pings).
     pub async fn send(&self, message: Message) -> Result<()> {
         self.handle.send(message).await
     }
