@@ -184,11 +184,16 @@ impl Shared {
         }
     }
 
-    /// The `Connection` was dropped: what reaches a full inbound queue can no longer be read.
+    /// The `Connection` was dropped: nobody can read the inbound queue any more, so what it
+    /// holds is freed now, and the driver keeps nothing that arrives after (a `Sender` kept
+    /// in a broadcast list would otherwise hold a queue's worth of messages).
     pub(crate) fn receiver_dropped(&self) {
-        let inner = self.lock();
+        let mut inner = self.lock();
+        let unread = std::mem::take(&mut inner.inbound);
+        self.set_inbound_len(&inner);
         self.signal(&inner, signal::UNRECEIVED, true);
         drop(inner);
+        drop(unread);
         self.wake_driver();
     }
 
@@ -274,6 +279,8 @@ impl Shared {
         wakers.into_iter().for_each(Waker::wake);
         self.recv_waker.wake();
         self.changed.notify_waiters();
+        // A waker holds its task: a handle kept after the end must not keep the driver's.
+        drop(self.driver.take());
         true
     }
 

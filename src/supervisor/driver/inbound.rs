@@ -154,12 +154,17 @@ impl<S: Transport> Driver<S> {
             self.poll_runs = true;
             return;
         }
-        // Past a full queue only when reading goes on for want of a reader or for a close
-        // (see `read`): dropped, as nobody will read it, or to keep a peer that floods during
-        // the close from growing the queue without bound.
+        // Nobody will read it: the `Connection` is gone. Past a full queue only while closing
+        // (see `read`): dropped, to keep a peer that floods during the close from growing the
+        // queue without bound.
+        if self.shared.unreceived() {
+            drop(inner);
+            trace!("message dropped: the Connection that would read it is gone");
+            return;
+        }
         if inner.inbound.len() >= self.shared.inbound_capacity {
             drop(inner);
-            debug!("message dropped: the inbound queue is full and nobody reads it, or closing");
+            debug!("message dropped: the inbound queue is full while closing");
             return;
         }
         inner.inbound.push_back(message);
