@@ -302,6 +302,14 @@ impl WeakSender {
         self.shared.upgrade().map(Sender::new)
     }
 
+    /// A [`Sender`] if a [`Connection`] or another [`Sender`] still holds the connection
+    /// open, decided atomically: not one whose last handle is dropping meanwhile, whose close
+    /// (1000) a new handle would put off.
+    pub(crate) fn upgrade_held(&self) -> Option<Sender> {
+        let shared = self.shared.upgrade()?;
+        shared.try_open_handle().then_some(Sender { shared })
+    }
+
     /// Whether a [`Connection`] or [`Sender`] still holds the connection open.
     pub(crate) fn held(&self) -> bool {
         self.shared

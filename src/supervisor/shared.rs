@@ -214,6 +214,15 @@ impl Shared {
         self.handles.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one more handle only if one is still open; true if counted.
+    pub(crate) fn try_open_handle(&self) -> bool {
+        self.handles
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n > 0).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
     pub(crate) fn handle_dropped(&self) {
         if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.wake_driver();

@@ -151,7 +151,7 @@ impl Hub {
         let weak = self.inner.lock().get(&id)?.sender.clone();
         // Not one no handle holds any more: that one is closing (1000), and a new handle
         // would put its close off.
-        weak.held().then(|| weak.upgrade()).flatten()
+        weak.upgrade_held()
     }
 
     /// A stream of opens, status changes and closes, from now on.
