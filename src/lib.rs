@@ -147,6 +147,7 @@ pub mod policy;
 pub mod runtime;
 mod stats;
 pub mod supervisor;
+mod sync;
 
 pub use async_trait::async_trait;
 pub use check::{CheckContext, HealthCheck};

@@ -2,7 +2,7 @@
 //! driver sleeps on its timer, which may be a whole interval away. Touched when a connection
 //! opens and ends, and at a reload; never on a ping.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use slab::Slab;
 
@@ -36,7 +36,7 @@ impl Drivers {
     }
 
     fn lock(&self) -> MutexGuard<'_, Slab<Weak<Shared>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.0)
     }
 }
 

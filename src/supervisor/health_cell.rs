@@ -23,7 +23,7 @@ impl HealthCell {
     }
 
     fn lock(&self) -> MutexGuard<'_, Health> {
-        self.current.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.current)
     }
 
     pub(crate) fn get(&self) -> Health {

@@ -130,7 +130,7 @@ impl Shared {
     /// Locks the inner state. A panic elsewhere never leaves it inconsistent (every critical
     /// section is a few field moves), so a poisoned lock is simply taken over.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.inner)
     }
 
     /// Whether any of the `signal` bits in `mask` is set.

@@ -177,11 +177,7 @@ impl Client {
 
     /// The client's events from now on (the first call: from the start).
     pub fn events(&self) -> broadcast::Receiver<ClientEvent> {
-        let first = self
-            .first_events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let first = crate::sync::lock(&self.first_events).take();
         first.unwrap_or_else(|| self.shared.events.subscribe())
     }
 

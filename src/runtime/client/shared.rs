@@ -73,13 +73,11 @@ impl Shared {
     }
 
     pub(super) fn set_current(&self, sender: Option<&Sender>) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = sender.map(Sender::downgrade);
+        *crate::sync::lock(&self.current) = sender.map(Sender::downgrade);
     }
 
     pub(super) fn current(&self) -> Option<Sender> {
-        self.current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.current)
             .as_ref()
             .and_then(WeakSender::upgrade)
     }
@@ -88,11 +86,7 @@ impl Shared {
     /// dropped with its unread messages: it has ended (the client connects again only
     /// after), and keeping each would grow without bound in a client that never receives.
     pub(super) fn hand_over(&self, conn: Connection) {
-        let old = self
-            .waiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .replace(conn);
+        let old = crate::sync::lock(&self.waiting).replace(conn);
         if let Some(old) = old.filter(|old| old.unread() > 0) {
             warn!(
                 id = old.id(),
@@ -109,11 +103,7 @@ impl Shared {
             let handed_over = self.handed_over.notified();
             tokio::pin!(handed_over);
             handed_over.as_mut().enable();
-            let waiting = self
-                .waiting
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
+            let waiting = crate::sync::lock(&self.waiting).take();
             if waiting.is_some() {
                 return waiting;
             }

@@ -208,7 +208,7 @@ impl Hub {
 impl HubInner {
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Entry>> {
         // Every critical section is a map operation: a panic cannot leave it half done.
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.conns)
     }
 }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -116,7 +116,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
         tasks.shutdown().await;
         // Each driver of a task of its own was only aborted by its connection's drop; tokio
         // drops it (its socket, its hub entry) at its next turn: wait for that.
-        let aborted = std::mem::take(&mut *lock(&context.aborted));
+        let aborted = std::mem::take(&mut *crate::sync::lock(&context.aborted));
         for driver in aborted {
             let _ = driver.await;
         }
@@ -271,11 +271,6 @@ impl Drop for Slot {
 pub(super) fn accept_backoff(failures: u32) -> Duration {
     let ms = 5u64.saturating_mul(1 << failures.min(8));
     Duration::from_millis(ms.min(1000))
-}
-
-/// The list of aborted drivers, whatever a panic left it in: a `Vec` stays consistent.
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

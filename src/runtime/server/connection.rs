@@ -9,12 +9,13 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-use super::accept::{lock, Context, Slot, Socket};
+use super::accept::{Context, Slot, Socket};
 use super::upgrade::{refuse_over_limit, upgrade};
 use crate::error::contain_panics;
 use crate::metrics;
 use crate::supervisor::ConnectionInfo;
 use crate::supervisor::WeakSender;
+use crate::sync::lock;
 use crate::{Connection, Disconnect};
 
 /// Serves one connection to its end on two tasks, the driver's and this one, which runs the

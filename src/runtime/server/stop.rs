@@ -41,7 +41,7 @@ impl Stop {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slab<Waker>> {
         // A waker that panicked in `wake` cannot leave the slab inconsistent.
-        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+        crate::sync::lock(&self.waiters)
     }
 }
 
