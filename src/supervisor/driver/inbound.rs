@@ -15,6 +15,9 @@ use super::{later, Closing, Driver};
 use crate::supervisor::in_flight::{take_waker, Rtts, Wakers};
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
+/// The most polls in a row that `read_starved` ends before a passed deadline is judged.
+const MAX_STARVED: u8 = 16;
+
 impl<S: Transport> Driver<S> {
     pub(super) fn read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         let mut progress = false;
@@ -63,6 +66,38 @@ impl<S: Transport> Driver<S> {
             }
         }
         progress
+    }
+
+    /// Whether to put judging off to the next poll, which reads on first: tokio's
+    /// cooperative budget ran out (past it the transport reads `Pending`, bytes waiting or
+    /// not) and a deadline has passed, whose answer may sit unread behind the data that
+    /// spent the budget. Called only with the budget spent.
+    ///
+    /// At most `MAX_STARVED` polls in a row per passed deadline: a peer that floods without
+    /// ever answering spends every poll's budget, and must still be judged. 16 polls of 128
+    /// reads are 8 MiB at the default 4 KiB read buffer, more than Linux lets a socket's
+    /// receive buffer grow to by default (6 MiB): an answer in the socket by the deadline
+    /// is read before it is judged, and a flood is judged 16 turns of the scheduler late.
+    pub(super) fn read_starved(&mut self, now: Instant) -> bool {
+        if self.transport_done || !self.deadline_passed(now) {
+            self.starved = 0;
+            return false;
+        }
+        if self.starved == MAX_STARVED {
+            return false;
+        }
+        self.starved += 1;
+        true
+    }
+
+    /// A run's deadline or the close handshake's has passed: the next pass judges it.
+    fn deadline_passed(&self, now: Instant) -> bool {
+        if let Some(closing) = &self.closing {
+            return now >= closing.deadline;
+        }
+        self.slots
+            .iter()
+            .any(|slot| slot.run.as_ref().is_some_and(|run| now >= run.deadline))
     }
 
     pub(super) fn on_message(&mut self, message: Message, now: Instant, waker: &Waker) {

@@ -112,6 +112,9 @@ struct Driver<S> {
     poll_runs: bool,
     /// The inbound queue is full: reading is paused.
     stalled: bool,
+    /// Polls in a row ended after `read`, before a passed deadline was judged, because
+    /// tokio's cooperative budget ran out (see `read_starved`).
+    starved: u8,
     closing: Option<Box<Closing>>,
     /// How the connection is ending; set by the first close or failure.
     outcome: Option<Box<Disconnect>>,
@@ -167,6 +170,7 @@ impl<S: Transport> Driver<S> {
             flush_stalled_at: None,
             poll_runs: false,
             stalled: false,
+            starved: 0,
             closing: None,
             outcome: None,
             transport_done: false,
@@ -181,6 +185,11 @@ impl<S: Transport> Driver<S> {
             let now = Instant::now();
             let mut progress = self.take_requests(now);
             progress |= self.read(cx, now);
+            // A thread-local read: the only cost while the budget lasts.
+            if !tokio::task::coop::has_budget_remaining() {
+                return self.poll_past_budget(cx, now);
+            }
+            self.starved = 0;
             progress |= self.run_checks(cx, now);
             progress |= self.write(cx, now);
             if let Some(end) = self.finished(now) {
@@ -194,6 +203,29 @@ impl<S: Transport> Driver<S> {
             }
             return Poll::Pending;
         }
+    }
+
+    /// The rest of a poll whose budget (tokio's 128 I/O operations per poll) is spent, most
+    /// likely by a peer sending faster than one poll reads: past it the transport reads and
+    /// writes `Pending`, bytes waiting or not. Then the poll ends, and the next comes at once.
+    fn poll_past_budget(&mut self, cx: &mut Context<'_>, now: Instant) -> Poll<Disconnect> {
+        // A passed deadline is judged after reading on: its answer may sit right behind the
+        // data that spent the budget (a bounded number of polls, see `read_starved`).
+        let judge = !self.read_starved(now);
+        if judge {
+            self.run_checks(cx, now);
+        }
+        // Written all the same, outside the budget, once per poll: else a flood would hold
+        // back our pings, the pongs owed to the peer and our close frame until it stopped.
+        let write = tokio::task::unconstrained(poll_fn(|cx| Poll::Ready(self.write(cx, now))));
+        let _ = std::pin::pin!(write).poll(cx);
+        if judge {
+            if let Some(end) = self.finished(now) {
+                return Poll::Ready(end);
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 
     fn finished(&mut self, now: Instant) -> Option<Disconnect> {

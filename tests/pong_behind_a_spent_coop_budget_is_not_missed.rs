@@ -1,0 +1,168 @@
+//! tokio gives a task 128 I/O operations per poll (its cooperative budget); past them a
+//! socket reads `Pending` even with bytes waiting. A driver that runs late (a busy runtime)
+//! and finds more data than that ahead of the pong must read on before it judges the pong
+//! deadline that passed meanwhile: the pong was in the socket in time. Over an in-memory
+//! duplex (which spends the budget as a socket does) with the default 4 KiB read buffer, so
+//! that one poll reads at most 512 KiB; on a paused clock.
+
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::raw_peer::{self, frame};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::WebSocketStream;
+use ws_health::config::SocketConfig;
+use ws_health::{CheckSettings, Supervisor};
+
+const INTERVAL: Duration = Duration::from_secs(2);
+const TIMEOUT: Duration = Duration::from_secs(1);
+/// Eight messages of 96 KiB: 192 reads of 4 KiB, half as many again as one poll may make,
+/// and few enough for the inbound queue (64 messages).
+const MESSAGES: usize = 8;
+const MESSAGE: usize = 96 * 1024;
+
+#[tokio::test(start_paused = true)]
+async fn pong_behind_a_spent_coop_budget_is_not_missed() {
+    support::trace();
+    let socket = SocketConfig::default();
+    assert_eq!(socket.read_buffer_size, 4 * 1024);
+    // Room for all the peer writes at once: one write, and the driver takes none of it
+    // until the test yields.
+    let (server_io, mut peer) = tokio::io::duplex(4 << 20);
+    let server =
+        WebSocketStream::from_raw_socket(server_io, Role::Server, Some(socket.websocket_config()))
+            .await;
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(INTERVAL, TIMEOUT))
+        .build()
+        .unwrap();
+    let conn = supervisor.supervise(server);
+
+    // The first ping; the clock stands at the instant it was flushed.
+    let ping = read_frame(&mut peer).await;
+    assert_eq!(ping.opcode, raw_peer::PING, "{ping:?}");
+
+    // While the driver does not run: the data, then the pong right behind it, in the
+    // socket well before the deadline.
+    let mut bytes = Vec::new();
+    for i in 0..MESSAGES {
+        let payload = vec![i as u8; MESSAGE];
+        bytes.extend(frame(true, raw_peer::BINARY, &payload, Some([1, 2, 3, 4])));
+    }
+    bytes.extend(frame(
+        true,
+        raw_peer::PONG,
+        &ping.payload,
+        Some([5, 6, 7, 8]),
+    ));
+    peer.write_all(&bytes).await.unwrap();
+
+    // The driver runs only now, late: past the pong deadline (a busy runtime).
+    tokio::time::advance(TIMEOUT + Duration::from_millis(1)).await;
+
+    // The next frame the peer gets is the next ping, not a close 1011.
+    let next = read_frame(&mut peer).await;
+    assert_eq!(
+        next.opcode,
+        raw_peer::PING,
+        "expected the next ping, got {next:?} (close code {:?}); {:?}",
+        (next.opcode == raw_peer::CLOSE).then(|| next.close_code()),
+        conn.disconnect(),
+    );
+    assert!(conn.disconnect().is_none(), "{:?}", conn.disconnect());
+    let stats = conn.stats();
+    assert_eq!(stats.pongs_received, 1, "{stats:?}");
+    assert_eq!(stats.pings_missed, 0, "{stats:?}");
+    // Its round trip is the time the driver took to come round to it.
+    assert_eq!(conn.latency(), TIMEOUT + Duration::from_millis(1));
+    assert_eq!(stats.messages_received, MESSAGES as u64, "{stats:?}");
+}
+
+/// Reading on past a spent budget is bounded: a peer that floods faster than one poll
+/// reads, and never answers, still misses its ping soon after the deadline, not only once
+/// the flood stops (under an endless one, never); and the close 1011 reaches it while it
+/// floods, though every poll's budget goes on reading.
+#[tokio::test(start_paused = true)]
+async fn flood_without_a_pong_is_closed_while_it_floods() {
+    // 2 MiB messages: the 32 of the flood fit in the inbound queue, nobody reading it.
+    const FLOOD: usize = 64 << 20;
+    const CHUNK: usize = 2 << 20;
+    support::trace();
+    let socket = SocketConfig::default();
+    // Twice what one poll reads: refilled by the flood between two polls of the driver.
+    let (server_io, peer) = tokio::io::duplex(1 << 20);
+    let server =
+        WebSocketStream::from_raw_socket(server_io, Role::Server, Some(socket.websocket_config()))
+            .await;
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(INTERVAL, TIMEOUT))
+        .build()
+        .unwrap();
+    let conn = supervisor.supervise(server);
+    let (mut from_driver, mut to_driver) = tokio::io::split(peer);
+    let ping = read_frame(&mut from_driver).await;
+    assert_eq!(ping.opcode, raw_peer::PING, "{ping:?}");
+
+    // The peer's reader: every frame until the close.
+    let closed = Arc::new(AtomicBool::new(false));
+    let reader = tokio::spawn({
+        let closed = closed.clone();
+        async move {
+            loop {
+                let frame = read_frame(&mut from_driver).await;
+                if frame.opcode == raw_peer::CLOSE {
+                    closed.store(true, Ordering::Release);
+                    return frame;
+                }
+            }
+        }
+    });
+    // Floods until the close comes (or the flood is spent).
+    let flood = tokio::spawn({
+        let chunk = frame(true, raw_peer::BINARY, &[7; CHUNK], Some([1, 2, 3, 4]));
+        async move {
+            let mut written = 0;
+            while written < FLOOD && !closed.load(Ordering::Acquire) {
+                to_driver.write_all(&chunk).await.unwrap();
+                written += chunk.len();
+            }
+            written
+        }
+    });
+    tokio::time::advance(TIMEOUT + Duration::from_millis(1)).await;
+    let written = support::within("the flood", flood).await.unwrap();
+    // Judged after at most 16 polls of 512 KiB past the deadline, and the close written
+    // at once: not after the flood.
+    assert!(
+        written < FLOOD / 2,
+        "closed after {written} bytes of the flood"
+    );
+    assert_eq!(conn.stats().pings_missed, 1);
+    let close = support::within("the close", reader).await.unwrap();
+    assert_eq!(close.close_code(), 1011);
+}
+
+/// The next frame the supervisor sent (unmasked, unfragmented).
+async fn read_frame(peer: &mut (impl AsyncRead + Unpin)) -> raw_peer::Frame {
+    support::within("a frame from the supervisor", async {
+        let mut head = [0u8; 2];
+        peer.read_exact(&mut head).await.unwrap();
+        assert_eq!(head[1] & 0x80, 0, "a server's frame is unmasked");
+        let len = match head[1] & 0x7F {
+            126 => usize::from(peer.read_u16().await.unwrap()),
+            127 => usize::try_from(peer.read_u64().await.unwrap()).unwrap(),
+            n => usize::from(n),
+        };
+        let mut payload = vec![0; len];
+        peer.read_exact(&mut payload).await.unwrap();
+        raw_peer::Frame {
+            opcode: head[0] & 0x0F,
+            payload,
+        }
+    })
+    .await
+}
