@@ -69,6 +69,7 @@ pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
 pub(crate) use suggest::nearest;
+pub(crate) use validate::{Validate, Validator};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -77,7 +78,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::Result;
-use validate::{Validate, Validator};
 
 /// The whole ws-health configuration.
 ///

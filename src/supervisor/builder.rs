@@ -107,7 +107,16 @@ impl SupervisorBuilder {
         self
     }
 
-    /// Sets the inbound and outbound queue sizes.
+    /// Sets the inbound and outbound queue sizes, in messages; [`build`](Self::build)
+    /// refuses a size of 0, as loading a configuration does.
+    ///
+    /// ```
+    /// use ws_health::config::Queues;
+    ///
+    /// let none = Queues { inbound: 0, outbound: 64 };
+    /// let err = ws_health::Supervisor::builder().with_queues(none).build().unwrap_err();
+    /// assert!(err.to_string().contains("`queues.inbound`"), "{err}");
+    /// ```
     pub fn with_queues(mut self, queues: Queues) -> Self {
         self.queues = queues;
         self
@@ -126,7 +135,7 @@ impl SupervisorBuilder {
     ///
     /// # Errors
     /// A zero interval or timeout, a duplicate or reserved check name, an invalid close code
-    /// or reason, or a custom action that is named but not registered.
+    /// or reason, a custom action that is named but not registered, or a queue of size 0.
     pub fn build(self) -> Result<Supervisor> {
         let mut checks = Vec::with_capacity(self.checks.len() + 1);
         checks.push(self.ping);

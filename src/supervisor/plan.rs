@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::check::{HealthCheck, PingCheck};
-use crate::config::Queues;
+use crate::config::{Queues, Validate, Validator};
 use crate::policy::{Action, CustomAction, Policy, Rule, Transition};
 use crate::{CheckSettings, Config, Error, Result, Status};
 
@@ -122,6 +122,9 @@ impl Plan {
             }
         }
         self.policy.validate()?;
+        let mut queues = Validator::in_code(&["queues"]);
+        self.queues.report(&mut queues);
+        queues.into_result()?;
         let policy = &self.policy;
         let lists = [
             ("policy.on_degraded".to_owned(), Some(&policy.on_degraded)),

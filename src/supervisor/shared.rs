@@ -121,8 +121,9 @@ impl Shared {
             health: HealthCell::new(Health::healthy("connected")),
             polling_check: AtomicUsize::new(NOT_POLLING),
             handles: AtomicUsize::new(0),
-            inbound_capacity: queues.inbound.max(1),
-            outbound_capacity: queues.outbound.max(1),
+            // Nonzero: `Plan::validate` refuses an empty queue.
+            inbound_capacity: queues.inbound,
+            outbound_capacity: queues.outbound,
             max_message_size,
         }
     }
