@@ -93,7 +93,8 @@ pub(crate) fn check_sendable(message: &Message) -> Result<()> {
             "a raw Frame may not be sent: send Text or Binary messages",
         )),
         Message::Close(frame) => requested_close(frame.as_ref()).map(drop),
-        Message::Text(_) | Message::Binary(_) | Message::Ping(_) => Ok(()),
+        Message::Ping(payload) => check_ping_payload(payload),
+        Message::Text(_) | Message::Binary(_) => Ok(()),
     }
 }
 

@@ -45,6 +45,8 @@ async fn hub_sees_both_sides_and_closes_all() {
 
     client.close();
     assert!(hub.close_all(1001, "going away").unwrap() >= 1);
+    // Every connection is closing now: a second call starts no close.
+    assert_eq!(hub.close_all(1001, "going away").unwrap(), 0);
     tokio::time::timeout(Duration::from_secs(5), hub.wait_empty())
         .await
         .expect("connections outlived close_all");

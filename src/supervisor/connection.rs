@@ -189,16 +189,22 @@ impl Sender {
 
     /// Starts the close handshake with `code` and `reason`; the supervisor sends queued
     /// messages first, then the close frame, and drops TCP after the policy's close timeout
-    /// if the peer does not answer. Await [`closed`](Sender::closed) for the end.
+    /// if the peer does not answer. Await [`closed`](Sender::closed) for the end. On a
+    /// connection already closing or closed it does nothing: the first close stands.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`] for a code that may not be sent (1005, 1006, 1015, …) or
     /// a reason over 123 bytes.
     pub fn close(&self, code: u16, reason: &str) -> Result<()> {
+        self.start_close(code, reason).map(drop)
+    }
+
+    /// As [`close`](Sender::close); true if this call started the close.
+    pub(crate) fn start_close(&self, code: u16, reason: &str) -> Result<bool> {
         let frame = frame::close_frame(code, reason)?;
-        self.shared.request_close(|| frame);
+        let started = self.shared.request_close(|| frame);
         self.shared.wake_driver();
-        Ok(())
+        Ok(started)
     }
 
     /// Waits until the connection has ended, and says how.

@@ -174,15 +174,18 @@ impl Shared {
     }
 
     /// Records a close request, unless one was made or the connection ended.
-    pub(crate) fn request_close(&self, frame: impl FnOnce() -> CloseFrame) {
+    /// True if this started the close; false if one had started, or the connection ended.
+    pub(crate) fn request_close(&self, frame: impl FnOnce() -> CloseFrame) -> bool {
         let mut inner = self.lock();
-        if inner.ended.is_none() && inner.close_request.is_none() {
-            inner.close_request = Some(Box::new(frame()));
-            self.signal(&inner, signal::CLOSE, true);
-            drop(inner);
-            // A `send` waiting for room fails now: the connection takes no more data.
-            self.changed.notify_waiters();
+        if inner.ended.is_some() || inner.close_request.is_some() {
+            return false;
         }
+        inner.close_request = Some(Box::new(frame()));
+        self.signal(&inner, signal::CLOSE, true);
+        drop(inner);
+        // A `send` waiting for room fails now: the connection takes no more data.
+        self.changed.notify_waiters();
+        true
     }
 
     /// The `Connection` was dropped: nobody can read the inbound queue any more, so what it

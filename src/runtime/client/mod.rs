@@ -80,8 +80,13 @@ type HandshakeHeaders = Arc<
 ///     .connect()?;
 /// let mut events = client.events();
 /// tokio::spawn(async move {
-///     while let Ok(event) = events.recv().await {
-///         println!("{event:?}");
+///     use tokio::sync::broadcast::error::RecvError;
+///     loop {
+///         match events.recv().await {
+///             Ok(event) => println!("{event:?}"),
+///             Err(RecvError::Lagged(missed)) => println!("{missed} events missed"),
+///             Err(RecvError::Closed) => break,
+///         }
 ///     }
 /// });
 /// while let Some(message) = client.recv().await {

@@ -167,7 +167,7 @@ impl Hub {
     }
 
     /// Starts closing every live connection with `code` and `reason` (e.g. 1001 "going
-    /// away"); returns how many were asked. Await [`wait_empty`](Hub::wait_empty) for the
+    /// away"); returns how many it started to close (not those already closing). Await [`wait_empty`](Hub::wait_empty) for the
     /// end, under a timeout of your choosing.
     ///
     /// # Errors
@@ -183,8 +183,9 @@ impl Hub {
             .map(|e| e.sender.clone())
             .collect();
         let mut asked = 0;
-        for sender in live.iter().filter_map(WeakSender::upgrade) {
-            if sender.close(code, reason).is_ok() {
+        // Not one no handle holds: that one is closing already (1000).
+        for sender in live.iter().filter_map(WeakSender::upgrade_held) {
+            if sender.start_close(code, reason)? {
                 asked += 1;
             }
         }
