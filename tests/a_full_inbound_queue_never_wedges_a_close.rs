@@ -2,7 +2,8 @@
 //! not closing: the application's own close with unread messages completes at the peer's
 //! reply, and a `Sender` kept after the `Connection` (the only receiver) was dropped sees
 //! the peer's close. Both waited forever or for the close timeout, unclean. And a `send`
-//! waiting for room stops waiting when the close starts, as its docs say.
+//! waiting for room stops waiting when the close starts, as its docs say. What the close
+//! drops past the full queue is counted in `Disconnect::undelivered`.
 
 mod support;
 
@@ -67,6 +68,12 @@ async fn own_close_with_unread_messages_completes_at_the_peers_reply() {
         "{:?}",
         Instant::now() - closed
     );
+    // The eight behind the full queue were read and dropped: counted, not lost silently.
+    assert_eq!(end.undelivered, 8, "{end}");
+    assert!(
+        end.to_string().contains("8 received message(s) dropped"),
+        "{end}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -77,6 +84,8 @@ async fn a_sender_kept_after_the_connection_sees_the_peers_close() {
     peer.close(1000, "bye");
     let end = support::within("the end", sender.closed()).await;
     assert_eq!((end.initiator, end.code), (Initiator::Peer, 1000), "{end}");
+    // Nobody could read them: not counted.
+    assert_eq!(end.undelivered, 0, "{end}");
 }
 
 #[tokio::test(start_paused = true)]

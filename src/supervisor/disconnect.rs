@@ -43,6 +43,11 @@ pub struct Disconnect {
     /// Zero after an orderly close by the application. A message the transport had taken
     /// but not yet written when it failed dies with it, uncounted, as with tungstenite alone.
     pub unsent: usize,
+    /// Messages the peer sent that never reached the application: they arrived while the
+    /// connection was closing, with the inbound queue full (reading goes on then, so that
+    /// the close completes). Not counted: what arrives once the application has dropped its
+    /// `Connection`, which nobody could read.
+    pub undelivered: usize,
 }
 
 impl Disconnect {
@@ -54,6 +59,7 @@ impl Disconnect {
             reconnect: false,
             clean: false,
             unsent: 0,
+            undelivered: 0,
         }
     }
 }
@@ -75,6 +81,9 @@ impl fmt::Display for Disconnect {
         }
         if self.unsent > 0 {
             write!(f, " with {} message(s) unsent", self.unsent)?;
+        }
+        if self.undelivered > 0 {
+            write!(f, "; {} received message(s) dropped", self.undelivered)?;
         }
         Ok(())
     }

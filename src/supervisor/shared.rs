@@ -283,6 +283,12 @@ impl Shared {
                 "connection ended with queued messages unsent"
             );
         }
+        if end.undelivered > 0 {
+            tracing::warn!(
+                undelivered = end.undelivered,
+                "connection ended with received messages dropped: the inbound queue was full"
+            );
+        }
         crate::metrics::closed(end);
         // The observer before the wake-ups: a task woken by the end finds the connection
         // gone from the hub (one polled meanwhile on another thread may see the end first).

@@ -77,12 +77,13 @@ pub(crate) fn initiator_name(initiator: Initiator) -> &'static str {
 }
 
 pub(crate) fn serialize_disconnect<S: Serializer>(d: &Disconnect, s: S) -> Result<S::Ok, S::Error> {
-    let mut out = s.serialize_struct("Disconnect", 6)?;
+    let mut out = s.serialize_struct("Disconnect", 7)?;
     out.serialize_field("by", initiator_name(d.initiator))?;
     out.serialize_field("code", &d.code)?;
     out.serialize_field("reason", &d.reason)?;
     out.serialize_field("clean", &d.clean)?;
     out.serialize_field("reconnect", &d.reconnect)?;
     out.serialize_field("unsent", &d.unsent)?;
+    out.serialize_field("undelivered", &d.undelivered)?;
     out.end()
 }

@@ -144,6 +144,7 @@ impl<S: Transport> Driver<S> {
                         deadline: later(now, self.plan.policy.close_timeout),
                         frame: None,
                         after_data: false,
+                        undelivered: 0,
                     }));
                     self.shared.request_close(|| {
                         frame.unwrap_or_else(|| CloseFrame {
@@ -199,6 +200,9 @@ impl<S: Transport> Driver<S> {
         }
         if inner.inbound.len() >= self.shared.inbound_capacity {
             drop(inner);
+            if let Some(closing) = &mut self.closing {
+                closing.undelivered += 1;
+            }
             debug!("message dropped: the inbound queue is full while closing");
             return;
         }
