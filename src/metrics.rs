@@ -8,7 +8,7 @@
 //! |---|---|---|---|
 //! | `ws_health_connections` | gauge | `status` | live supervised connections by status |
 //! | `ws_health_connections_opened_total` | counter | | connections supervised |
-//! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
+//! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who (`policy`, `application`, `peer`, `network`, `protocol`) and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
 //! | `ws_health_connections_refused_total` | counter | `answer` | connections over `server.max_connections`: handed to the refusal (`503`: an upgrade request is answered HTTP 503, any other request the 400 the handshake gives it, a peer that sends nothing in time no answer), or dropped unanswered while 256 refusals are in progress (`none`) |
 //! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `handshake_failed` (TLS, or a request that is no WebSocket upgrade: answered 400, 405, 426 or 431, unless the application's HTTP fallback answered it), `handshake_refused` (the application's handshake hook refused it, or it or the connection state factory panicked: answered 500), `handshake_hook_timeout` (`with_handshake_async`'s hook did not answer within `server.handshake_timeout`: answered 503), `handshake_timeout` (the peer did not complete its part within `server.handshake_timeout`; a slowloris shows here), `worker_handoff` (moving the socket to a worker's runtime, or registering it there, failed: logged at warn). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
 //! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
@@ -82,6 +82,7 @@ pub(crate) fn closed(end: &Disconnect) {
             Initiator::Application => "application",
             Initiator::Peer => "peer",
             Initiator::Network => "network",
+            Initiator::Protocol => "protocol",
         };
         ::metrics::counter!(
             "ws_health_connections_closed_total",

@@ -14,6 +14,11 @@ pub enum Initiator {
     Peer,
     /// The transport failed or ended without a close frame.
     Network,
+    /// The peer broke the protocol or a limit, and ws-health failed the connection with the
+    /// code RFC 6455 gives for it: 1009 for a message over `socket.max_message_size`, 1007
+    /// for a text message that is not UTF-8, 1002 for a malformed frame. Python
+    /// `websockets` does the same; tungstenite alone drops TCP without a close frame.
+    Protocol,
 }
 
 /// How a supervised connection ended: returned by
@@ -71,6 +76,7 @@ impl fmt::Display for Disconnect {
             Initiator::Application => "application",
             Initiator::Peer => "peer",
             Initiator::Network => "network",
+            Initiator::Protocol => "protocol",
         };
         write!(f, "closed by {by} with {}", self.code)?;
         if !self.reason.is_empty() {

@@ -71,6 +71,7 @@ pub(crate) fn initiator_name(initiator: Initiator) -> &'static str {
         Initiator::Application => "application",
         Initiator::Peer => "peer",
         Initiator::Network => "network",
+        Initiator::Protocol => "protocol",
         #[allow(unreachable_patterns)]
         _ => "unknown",
     }

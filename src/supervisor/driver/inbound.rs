@@ -21,7 +21,7 @@ const MAX_STARVED: u8 = 16;
 impl<S: Transport> Driver<S> {
     pub(super) fn read(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
         let mut progress = false;
-        while !self.transport_done {
+        while !self.transport_done && !self.read_failed {
             // Paused only while someone can still drain the queue and no close is under way:
             // with the `Connection` gone, or closing, reading goes on, so that the close
             // handshake completes and pings are answered (see `deliver` for the data).
@@ -47,7 +47,12 @@ impl<S: Transport> Driver<S> {
                 }
                 Poll::Ready(Some(Err(err))) => {
                     progress = true;
-                    self.transport_failed(&err);
+                    match broken_rule(&err) {
+                        Some((code, reason)) if self.closing.is_none() => {
+                            self.fail(code, reason, &err, now);
+                        }
+                        _ => self.transport_failed(&err),
+                    }
                 }
                 Poll::Ready(None) => {
                     progress = true;
@@ -214,6 +219,19 @@ impl<S: Transport> Driver<S> {
         self.shared.recv_waker.wake();
     }
 
+    /// _Fails the WebSocket Connection_ (RFC 6455 §7.1.7) for a frame that broke the protocol
+    /// or a limit: a close frame with `code`, then TCP is dropped once it is out. Nothing
+    /// more can be read (the stream is out of step with its frames), so no reply is awaited.
+    fn fail(&mut self, code: u16, reason: &'static str, err: &dyn std::error::Error, now: Instant) {
+        info!(code, error = %err, "the peer broke the protocol; failing the connection");
+        self.read_failed = true;
+        let frame = CloseFrame {
+            code: code.into(),
+            reason: reason.into(),
+        };
+        self.begin_close(frame, Initiator::Protocol, false, now);
+    }
+
     pub(super) fn transport_failed(&mut self, err: &dyn std::error::Error) {
         self.transport_done = true;
         if self.outcome.is_none() {
@@ -224,5 +242,19 @@ impl<S: Transport> Driver<S> {
                 err.to_string(),
             )));
         }
+    }
+}
+
+/// The close code and reason for a received frame that broke the protocol or a limit
+/// (RFC 6455 §7.4.1), if `err` is tungstenite's error for one; `None` for a failure of the
+/// transport itself, which ends the connection without a close frame.
+fn broken_rule(err: &(dyn std::error::Error + 'static)) -> Option<(u16, &'static str)> {
+    use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
+    match err.downcast_ref::<Error>()? {
+        Error::Capacity(_) => Some((1009, "message too big")),
+        Error::Utf8(_) => Some((1007, "invalid UTF-8")),
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        Error::Protocol(_) | Error::AttackAttempt => Some((1002, "protocol error")),
+        _ => None,
     }
 }

@@ -120,6 +120,9 @@ struct Driver<S> {
     outcome: Option<Box<Disconnect>>,
     /// The transport is finished: the stream ended or failed, or a write failed.
     transport_done: bool,
+    /// The peer broke the protocol: nothing more can be read, our close frame goes out and
+    /// the connection ends (see `fail`).
+    read_failed: bool,
     /// The connection's place in the `ws_health_connections` gauge.
     gauge: ConnectionGauge,
 }
@@ -176,6 +179,7 @@ impl<S: Transport> Driver<S> {
             closing: None,
             outcome: None,
             transport_done: false,
+            read_failed: false,
             gauge,
         }
     }
@@ -235,6 +239,10 @@ impl<S: Transport> Driver<S> {
             return self.outcome.as_deref().cloned();
         }
         let closing = self.closing.as_ref()?;
+        // Failed (`fail`): no reply can be read, so it ends once our close frame is out.
+        if self.read_failed && closing.frame.is_none() && !self.flush_needed {
+            return self.outcome.as_deref().cloned();
+        }
         if now >= closing.deadline {
             debug!("close handshake timed out; dropping the connection");
             return self.outcome.as_deref().cloned();
