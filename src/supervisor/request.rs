@@ -1,8 +1,10 @@
-//! [`Sender::request`]: the application's counterpart of `CheckContext::request`.
+//! The application's round trips: [`Sender::request`] and [`Sender::ping`], counterparts of
+//! `CheckContext::request` and `CheckContext::ping`.
 
 use std::future::poll_fn;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::Shared;
@@ -94,6 +96,54 @@ impl Sender {
             // The driver, on its own task, may have delivered it since the last poll.
             None => self.shared.forget_expect(ticket).ok_or_else(timed_out),
         }
+    }
+}
+
+impl Sender {
+    /// Sends a ping now and waits for its pong; returns the round trip, measured from the
+    /// moment the ping was flushed to the socket (Python `websockets`' `await ws.ping()`).
+    /// It counts in [`stats`](Sender::stats) and [`latency`](Sender::latency) as the
+    /// supervisor's own pings do, and its pong, or any later one, answers it.
+    ///
+    /// It has no timeout of its own: wrap it in `tokio::time::timeout`. A peer that stops
+    /// answering is closed by the ping check, which ends this wait with `Closed`. Dropping
+    /// the future forgets the ping.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ws_health::Connection) -> ws_health::Result<()> {
+    /// let rtt = conn.ping().await?;
+    /// println!("round trip {rtt:?}");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::Closed`] once the connection is closing or closed, or if it ends before
+    /// the pong.
+    pub async fn ping(&self) -> Result<Duration> {
+        // Its payload is its ticket: unique among the connection's pings in flight.
+        let ticket = self
+            .shared
+            .submit_ping_for(None, |t| Bytes::copy_from_slice(&t.to_be_bytes()))
+            .map_err(|_| Error::closed())?;
+        let forget = ForgetPingOnDrop {
+            shared: &self.shared,
+            ticket,
+        };
+        let rtt = poll_fn(|cx| self.shared.pong_for(ticket, Some(cx.waker()))).await;
+        std::mem::forget(forget);
+        rtt.map_err(|_| Error::closed())
+    }
+}
+
+/// Forgets an application's ping when its future is dropped before the pong.
+struct ForgetPingOnDrop<'a> {
+    shared: &'a Shared,
+    ticket: Ticket,
+}
+
+impl Drop for ForgetPingOnDrop<'_> {
+    fn drop(&mut self) {
+        Probe::cancel(self.shared, self.ticket);
     }
 }
 

@@ -322,7 +322,9 @@ impl Shared {
         payload: impl FnOnce(Ticket) -> Bytes,
     ) -> Result<Ticket, ProbeError> {
         let mut inner = self.lock();
-        if inner.ended.is_some() {
+        // Nor while closing, unless from a check the driver polls, which it cancels then: a
+        // ping could follow our close frame, which nothing may.
+        if inner.ended.is_some() || (check.is_none() && inner.close_request.is_some()) {
             return Err(ProbeError::Closed);
         }
         let ticket = Shared::ticket(&mut inner);

@@ -1,0 +1,63 @@
+//! `Sender::ping` is Python `websockets`' `await ws.ping()`: a ping now, and its round trip
+//! once the pong comes, measured from the flush; it counts in the stats and the latency.
+//! While closing it fails at once (a ping may not follow our close frame), and a ping whose
+//! pong never comes fails when the connection ends.
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use support::mock_transport;
+use ws_health::{CheckSettings, Supervisor};
+
+#[tokio::test(start_paused = true)]
+async fn the_application_pings_and_gets_the_round_trip() {
+    // The supervisor's own pings are far apart: only the application's go out.
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(
+            Duration::from_secs(3600),
+            Duration::from_secs(60),
+        ))
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(Duration::from_millis(30));
+    let conn = supervisor.supervise(transport);
+
+    let rtt = support::within("the pong", conn.ping()).await.unwrap();
+    assert_eq!(rtt, Duration::from_millis(30));
+    assert_eq!(conn.latency(), rtt);
+    let stats = conn.stats();
+    assert_eq!(
+        (stats.pings_sent, stats.pongs_received),
+        (1, 1),
+        "{stats:?}"
+    );
+
+    // Two at once: each gets its own pong.
+    let (a, b) = tokio::join!(conn.ping(), conn.ping());
+    assert_eq!((a.unwrap(), b.unwrap()), (rtt, rtt));
+
+    // One the peer never answers fails when the connection ends.
+    peer.stop_answering_pings();
+    let unanswered = tokio::spawn({
+        let sender = conn.sender();
+        async move { sender.ping().await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    conn.close(1000, "").unwrap();
+    let refused = conn
+        .ping()
+        .now_or_never()
+        .expect("refused at once, not queued");
+    assert!(refused.unwrap_err().is_closed(), "a ping while closing");
+    peer.close(1000, "");
+    let err = support::within("the end", unanswered)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.is_closed(), "{err}");
+    let end = conn.closed().await;
+    assert!(end.clean, "{end}");
+}
