@@ -21,7 +21,7 @@ async fn the_application_pings_and_gets_the_round_trip() {
         ))
         .build()
         .unwrap();
-    let (transport, mut peer) = mock_transport::pair();
+    let (transport, peer) = mock_transport::pair();
     peer.answer_pings_after(Duration::from_millis(30));
     let conn = supervisor.supervise(transport);
 
