@@ -44,7 +44,7 @@ async fn the_server_builder_refuses_a_write_buffer_below_max_message_size() {
 
 #[tokio::test]
 async fn the_client_builder_refuses_a_write_buffer_below_max_message_size() {
-    let err = Client::builder("ws://127.0.0.1:9")
+    let err = Client::builder(format!("ws://{}", support::runtime::closed_port()))
         .with_socket_config(buffer_below_the_message_size())
         .connect()
         .expect_err("an 8 MiB write buffer for 16 MiB messages was accepted");
@@ -80,7 +80,7 @@ async fn a_supervisor_that_lets_the_application_send_more_is_refused_too() {
             "with_max_message_size",
         ],
     );
-    let err = Client::builder("ws://127.0.0.1:9")
+    let err = Client::builder(format!("ws://{}", support::runtime::closed_port()))
         .with_socket_config(socket.clone())
         .connect()
         .expect_err("a 2 MiB write buffer for 16 MiB sends was accepted");

@@ -62,13 +62,8 @@ fn cli_bad_flags_exit_with_2() {
 /// out before the flags applied.
 #[test]
 fn cli_flags_risky_values_warn_naming_the_flag() {
-    let out = run(&[
-        "probe",
-        "ws://127.0.0.1:1",
-        "--once",
-        "--ping-timeout",
-        "60s",
-    ]);
+    let url = format!("ws://{}", support::runtime::closed_port());
+    let out = run(&["probe", &url, "--once", "--ping-timeout", "60s"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("`ping.timeout` = \"1m\": longer than `interval` (20s)"),
@@ -84,19 +79,15 @@ fn cli_flags_risky_values_warn_naming_the_flag() {
 /// a file) that the flag replaces stops nothing.
 #[test]
 fn cli_bind_flag_overrides_a_bad_configured_address() {
-    use std::io::{BufRead, BufReader};
-    let mut serve = support::cli::command()
-        .env("WS_HEALTH_SERVER__BIND", "::1")
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let _ = serve.kill();
-    let _ = serve.wait();
+    use support::process::{line_within, Guard};
+    let mut serve = Guard::spawn(
+        support::cli::command()
+            .env("WS_HEALTH_SERVER__BIND", "::1")
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null()),
+    );
+    let stdout = serve.stdout.take().unwrap();
+    let (first, _) = line_within(stdout, support::cli::PATIENCE, |_| true);
     assert!(first.starts_with("listening on 127.0.0.1:"), "{first:?}");
 }

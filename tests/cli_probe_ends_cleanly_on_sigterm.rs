@@ -5,51 +5,36 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::Duration;
 
-use support::cli::{command, Serve};
+use support::cli::{command, Serve, PATIENCE};
+use support::process::{line_within, Guard};
 
 #[test]
 fn cli_probe_ends_cleanly_on_sigterm() {
-    let serve = Serve::start(&[]);
-    let mut probe = command()
-        .args(["probe", &format!("ws://{}", serve.addr)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Connected: its handlers are in place before it connects.
-    let mut lines = BufReader::new(probe.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
+    let mut serve = Serve::start(&[]);
+    let mut probe = Guard::spawn(
+        command()
+            .args(["probe", &format!("ws://{}", serve.addr)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    // Connected: its handlers are in place before it connects. Its stdout stays open.
+    let stdout = probe.stdout.take().unwrap();
+    let (first, _stdout) = line_within(stdout, PATIENCE, |_| true);
     assert!(first.starts_with("connected to "), "{first:?}");
     let pid = probe.id().to_string();
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status();
     assert!(killed.unwrap().success());
-    let (exited, exit) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = exited.send(probe.wait());
-    });
-    let status = exit.recv_timeout(Duration::from_secs(10)).expect("no exit");
-    assert!(status.unwrap().success());
+    let status = probe.wait_within("probe", PATIENCE);
+    assert!(status.success(), "{status:?}");
     // And it closed its connection: the server printed the close (it reads the probe's
     // close frame before the probe exits, or at the latest sees the connection end).
-    let mut serve = serve;
     let stdout = serve.child.stdout.take().unwrap();
-    let (found, close) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let end = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find(|line| line.contains(" closed by ") || line.contains(" lost"));
-        let _ = found.send(end);
+    let (close, _stdout) = line_within(stdout, PATIENCE, |line| {
+        line.contains(" closed by ") || line.contains(" lost")
     });
-    let close = close
-        .recv_timeout(Duration::from_secs(10))
-        .expect("no close printed");
-    let close = close.expect("the server's stdout ended");
     assert!(close.contains("closed by peer with 1000"), "{close}");
 }

@@ -37,9 +37,11 @@ fn cli_probe_once_fails_fast_against_a_peer_that_never_answers() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
     assert_eq!(line["ok"], false);
     assert_eq!(line["error"], "no pong within the ping timeout (500ms)");
-    // From the open: the 500 ms timeout and the exit; 2.5 s and more with the old wait.
+    // From the open: the 500 ms timeout and the exit; 2.5 s and more with the old wait (the
+    // timeout, then 2 s for the close), which timers never cut short. Under 2.3 s: 1.8 s
+    // for the process's exit on a loaded machine.
     assert!(
-        took < Duration::from_millis(1800),
+        took < Duration::from_millis(2300),
         "exited {took:?} after the open"
     );
 }

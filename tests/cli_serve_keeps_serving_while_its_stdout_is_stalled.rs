@@ -16,7 +16,7 @@ const CONNECTIONS: usize = 3000;
 #[test]
 fn cli_serve_keeps_serving_while_its_stdout_is_stalled() {
     // One thread: a blocked print would stop every connection.
-    let serve = Serve::start(&["--threads", "1"]);
+    let mut serve = Serve::start(&["--threads", "1"]);
     let url = format!("ws://{}", serve.addr);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -30,9 +30,12 @@ fn cli_serve_keeps_serving_while_its_stdout_is_stalled() {
             let _ = ws.close(None).await;
         }
         // Still served: an echo comes back.
-        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
-            .await
-            .unwrap();
+        let (mut ws, _) = support::within(
+            "a connection",
+            tokio_tungstenite::connect_async(url.as_str()),
+        )
+        .await
+        .unwrap();
         ws.send(Message::text("still there?")).await.unwrap();
         let echoed = support::within("the echo", ws.next()).await;
         assert_eq!(echoed.unwrap().unwrap(), Message::text("still there?"));
@@ -44,13 +47,9 @@ fn cli_serve_keeps_serving_while_its_stdout_is_stalled() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let (exited, exit) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut serve = serve;
-        let _ = exited.send(serve.child.wait());
-    });
-    let status = exit
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .expect("serve did not exit on SIGTERM with its stdout stalled");
-    assert!(status.unwrap().success());
+    let status = serve.wait_within(support::cli::PATIENCE);
+    assert!(
+        status.success(),
+        "serve did not exit cleanly on SIGTERM: {status:?}"
+    );
 }

@@ -5,25 +5,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ExitStatus, Stdio};
-use std::time::Duration;
+use std::io::Read;
+use std::process::Stdio;
 
 use futures_util::{SinkExt, StreamExt};
-use support::cli::{command, Serve};
+use support::cli::{command, command_for, Serve, PATIENCE};
+use support::process::{line_within, Guard};
 use tokio_tungstenite::tungstenite::Message;
-
-/// Waits for `child` to exit, failing after 10 s.
-fn exit_of(child: Child) -> ExitStatus {
-    let (exited, exit) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut child = child;
-        let _ = exited.send(child.wait());
-    });
-    exit.recv_timeout(Duration::from_secs(10))
-        .expect("no exit within 10 s")
-        .unwrap()
-}
 
 /// Connects, has a message echoed, and closes: two events for `serve` to print.
 async fn echo_once(url: &str) {
@@ -45,22 +33,18 @@ fn cli_stops_printing_when_its_reader_goes() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
 
     // probe: its first line read, then its reader gone.
-    let mut probe = command()
-        .args(["probe", &url, "--ping-interval", "100ms"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut probe = Guard::spawn(
+        command()
+            .args(["probe", &url, "--ping-interval", "100ms"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     // Its first lines, up to the connection (a slow connect may print "disconnected" first).
-    let mut reader = BufReader::new(probe.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("connected to ") {
-        line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "stdout ended");
-    }
-    drop(reader);
+    let stdout = probe.stdout.take().unwrap();
+    let (_, stdout) = line_within(stdout, PATIENCE, |line| line.starts_with("connected to "));
+    drop(stdout);
     let mut probe_stderr = probe.stderr.take().unwrap();
-    let status = exit_of(probe);
+    let status = probe.wait_within("probe", PATIENCE);
     let mut text = String::new();
     probe_stderr.read_to_string(&mut text).unwrap();
     assert!(status.success(), "{status:?}: {text}");
@@ -76,10 +60,7 @@ fn cli_stops_printing_when_its_reader_goes() {
         .args(["-TERM", &pid])
         .status();
     assert!(killed.unwrap().success());
-    let status = exit_of(std::mem::replace(
-        &mut serve.child,
-        std::process::Command::new("true").spawn().unwrap(),
-    ));
+    let status = serve.wait_within(PATIENCE);
     let text = std::fs::read_to_string(&log).unwrap();
     let _ = std::fs::remove_file(&log);
     assert!(status.success(), "{status:?}: {text}");
@@ -93,19 +74,15 @@ fn cli_stops_printing_when_its_reader_goes() {
 /// (`eprintln!`) panicked: the shutdown note ended the process with 101 and no close.
 #[test]
 fn cli_serve_shuts_down_gracefully_when_stderr_is_gone_too() {
-    let mut child = std::process::Command::new("sh")
-        .args(["-c", "exec \"$0\" serve --bind 127.0.0.1:0 2>&1"])
-        .arg(support::cli::BIN)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    while !first.starts_with("listening on ") {
-        first.clear();
-        assert!(reader.read_line(&mut first).unwrap() > 0, "stdout ended");
-    }
+    let mut child = Guard::spawn(
+        command_for("sh")
+            .args(["-c", "exec \"$0\" serve --bind 127.0.0.1:0 2>&1"])
+            .arg(support::cli::BIN)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped()),
+    );
+    let stdout = child.stdout.take().unwrap();
+    let (first, reader) = line_within(stdout, PATIENCE, |line| line.starts_with("listening on "));
     let url = format!(
         "ws://{}",
         first.trim().strip_prefix("listening on ").unwrap()
@@ -114,7 +91,9 @@ fn cli_serve_shuts_down_gracefully_when_stderr_is_gone_too() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut kept = runtime.block_on(async {
         echo_once(&url).await; // events it cannot print, and its note about them
-        let (ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        let (ws, _) = support::within("a connection", tokio_tungstenite::connect_async(&url))
+            .await
+            .unwrap();
         ws
     });
     let pid = child.id().to_string();
@@ -128,6 +107,6 @@ fn cli_serve_shuts_down_gracefully_when_stderr_is_gone_too() {
         // Our answer to the close goes out as the stream is read on to its end.
         support::within("the end", async { while kept.next().await.is_some() {} }).await;
     });
-    let status = exit_of(child);
+    let status = child.wait_within("serve", PATIENCE);
     assert!(status.success(), "{status:?}");
 }

@@ -30,7 +30,9 @@ async fn client_answers_pings_while_the_application_is_busy() {
         .with_supervisor(support::runtime::quiet_supervisor())
         .connect()
         .unwrap();
-    let server_side = conns.recv().await.unwrap();
+    let server_side = support::within("the connection", conns.recv())
+        .await
+        .unwrap();
 
     // The application's thread is busy (blocked, not a runtime worker) for two ping timeouts:
     // thirty ping intervals.
@@ -38,8 +40,18 @@ async fn client_answers_pings_while_the_application_is_busy() {
 
     assert_eq!(server_side.health().status(), Status::Healthy);
     assert!(server_side.disconnect().is_none());
-    let stats = server_side.stats();
-    assert!(stats.pongs_received >= 3, "{stats:?}");
+    // Pongs the server's driver has not read yet (it too may lag on a loaded machine) are
+    // waited for; a client that answered none leaves the count at zero.
+    let stats = support::within("three pongs", async {
+        loop {
+            let stats = server_side.stats();
+            if stats.pongs_received >= 3 {
+                return stats;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
     assert_eq!(stats.pings_missed, 0, "{stats:?}");
     server.shutdown().await;
 }

@@ -48,7 +48,9 @@ async fn client_backs_off_longer_from_a_server_that_closes_at_once() {
         .collect();
 
     let mut announced = Vec::new();
-    let mut last_accept = accepted.recv().await.unwrap();
+    let mut last_accept = support::within("the first connection", accepted.recv())
+        .await
+        .unwrap();
     while announced.len() < RETRIES as usize {
         let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
             .await
@@ -61,7 +63,9 @@ async fn client_backs_off_longer_from_a_server_that_closes_at_once() {
                 "the backoff was reset"
             );
             assert!(delay <= backoff.cap(attempt - 1));
-            let next_accept = accepted.recv().await.unwrap();
+            let next_accept = support::within("the retry's connection", accepted.recv())
+                .await
+                .unwrap();
             let gap = next_accept - last_accept;
             assert!(
                 gap >= delay,

@@ -39,7 +39,7 @@ async fn client_cuts_off_an_on_connect_hook_at_the_connect_timeout() {
         .connect()
         .unwrap();
     let mut events = client.events();
-    let started = hooked.recv().await.unwrap();
+    let started = support::within("the hook", hooked.recv()).await.unwrap();
 
     let (disconnect, at) = support::within("the hook to be cut off", async {
         loop {
@@ -70,13 +70,15 @@ async fn client_cuts_off_an_on_connect_hook_at_the_connect_timeout() {
     );
     assert!(
         matches!(
-            events.recv().await.unwrap(),
+            support::within("the retry", events.recv()).await.unwrap(),
             ClientEvent::Reconnecting { attempt: 1, .. }
         ),
         "no retry after the hook timed out"
     );
     // The retry runs the hook again.
-    hooked.recv().await.unwrap();
+    support::within("the hook again", hooked.recv())
+        .await
+        .unwrap();
     client.close();
     server.shutdown().await;
 }

@@ -1,23 +1,82 @@
 //! `ClientBuilder::with_connection_state`: each connection the client makes (one per
-//! reconnect) gets state of its own, made from the server's address, which its checks and
-//! the application (`Sender::state`, the on-connect hook included) share.
+//! reconnect) gets state of its own, made from the server's address, which its checks
+//! (`CheckContext::state`) and the application (`Sender::state`, the on-connect hook
+//! included) share.
 
 mod support;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ws_health::runtime::{Client, ClientEvent};
+use ws_health::{async_trait, CheckContext, CheckSettings, Health, HealthCheck, Supervisor};
+
+/// One connection's state.
+struct Session {
+    server: SocketAddr,
+}
+
+/// Where each connection's check found its state: connection id and address.
+type Seen = Arc<Mutex<Vec<(u64, usize)>>>;
+
+struct RecordsState(Seen);
+
+#[async_trait]
+impl HealthCheck for RecordsState {
+    async fn check(&self, ctx: &CheckContext) -> Health {
+        let Some(session) = ctx.state::<Session>() else {
+            return Health::unhealthy("no state");
+        };
+        let at = session as *const Session as usize;
+        self.0.lock().unwrap().push((ctx.connection_id(), at));
+        Health::healthy("state seen")
+    }
+}
+
+/// Where the check of connection `id` found its state, once it has run.
+async fn seen_by_the_check(seen: &Seen, id: u64) -> usize {
+    support::within("the check to run on the connection", async {
+        loop {
+            let found = seen.lock().unwrap().iter().find(|(c, _)| *c == id).copied();
+            if let Some((_, at)) = found {
+                return at;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+}
 
 #[tokio::test]
 async fn client_gives_each_connection_state_for_its_checks() {
     let server = support::runtime::echo_server().await;
+    let seen = Seen::default();
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(
+            Duration::from_secs(30),
+            Duration::from_secs(30),
+        ))
+        .with_check(
+            "state",
+            RecordsState(seen.clone()),
+            CheckSettings {
+                initial_delay: Some(Duration::ZERO),
+                ..CheckSettings::every(Duration::from_millis(20), Duration::from_secs(1))
+            },
+        )
+        .build()
+        .unwrap();
     let (hooked_tx, mut hooked) = tokio::sync::mpsc::unbounded_channel();
     let client = Client::builder(format!("ws://{}", server.local_addr()))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_connection_state(|server: SocketAddr| Arc::new(server))
+        .with_supervisor(supervisor)
+        .with_client_config(support::runtime::client_config(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+        .with_connection_state(|server: SocketAddr| Arc::new(Session { server }))
         .with_on_connect(move |sender| {
-            let _ = hooked_tx.send(sender.state::<SocketAddr>().map(|s| *s));
+            let _ = hooked_tx.send((sender.id(), sender.state::<Session>()));
             async { Ok(()) }
         })
         .connect()
@@ -27,14 +86,36 @@ async fn client_gives_each_connection_state_for_its_checks() {
         matches!(e, ClientEvent::Connected { .. })
     })
     .await;
-    let seen = support::within("the hook", hooked.recv()).await.unwrap();
-    assert_eq!(seen, Some(server.local_addr()));
+    let (first_id, first) = support::within("the hook", hooked.recv()).await.unwrap();
+    let first = first.expect("the hook sees the state");
+    assert_eq!(first.server, server.local_addr());
     let sender = client.sender().expect("connected");
-    assert_eq!(
-        sender.state::<SocketAddr>().as_deref(),
-        Some(&server.local_addr())
-    );
+    assert!(Arc::ptr_eq(&sender.state::<Session>().unwrap(), &first));
     assert!(sender.state::<String>().is_none(), "another type is none");
+    assert_eq!(
+        seen_by_the_check(&seen, first_id).await,
+        Arc::as_ptr(&first) as usize,
+        "the check saw other state than the application"
+    );
+
+    // The server closes the connection; the client reconnects.
+    assert_eq!(server.hub().close_all(1012, "restart").unwrap(), 1);
+    let (second_id, second) = support::within("the hook again", hooked.recv())
+        .await
+        .unwrap();
+    let second = second.expect("the hook sees the state");
+    assert_ne!(second_id, first_id, "not a new connection");
+    assert_eq!(second.server, server.local_addr());
+    // Both are held: distinct state lives at distinct addresses.
+    assert!(
+        !Arc::ptr_eq(&first, &second),
+        "the new connection kept the old one's state"
+    );
+    assert_eq!(
+        seen_by_the_check(&seen, second_id).await,
+        Arc::as_ptr(&second) as usize,
+        "the new connection's check saw other state than its application"
+    );
     client.close();
     server.shutdown().await;
 }

@@ -31,7 +31,7 @@ async fn hub_follows_a_connection_from_open_through_status_changes_to_close() {
         id,
         side,
         peer: addr,
-    } = events.recv().await.unwrap()
+    } = support::within("the open", events.recv()).await.unwrap()
     else {
         panic!("expected an open first")
     };
@@ -66,12 +66,15 @@ async fn hub_follows_a_connection_from_open_through_status_changes_to_close() {
     assert!(json["latency"].is_string());
 
     // Silence: the ping check fails, the hub hears Unhealthy, then the close.
-    let change = loop {
-        match events.recv().await.unwrap() {
-            e @ HubEvent::StatusChanged { .. } => break e,
-            _ => continue,
+    let change = support::within("the status change", async {
+        loop {
+            match events.recv().await.unwrap() {
+                e @ HubEvent::StatusChanged { .. } => break e,
+                _ => continue,
+            }
         }
-    };
+    })
+    .await;
     let HubEvent::StatusChanged {
         id: changed,
         from,

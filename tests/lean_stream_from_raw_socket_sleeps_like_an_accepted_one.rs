@@ -42,6 +42,7 @@ async fn lean_stream_from_raw_socket_sleeps_like_an_accepted_one() {
         .unwrap()
         .unwrap();
     assert_eq!(hello, Message::text("hello"));
+    assert!(!server.is_asleep(), "asleep right after a data message");
     server.send(hello).await.unwrap();
     assert_eq!(
         support::next_message(&mut client, "the echo").await,

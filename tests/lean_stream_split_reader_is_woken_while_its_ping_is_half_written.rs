@@ -108,7 +108,7 @@ async fn lean_stream_split_reader_is_woken_while_its_ping_is_half_written() {
         "tokio-tungstenite lost the reader's wake-up"
     );
 
-    // LeanStream: the reader is never woken.
+    // LeanStream: delivered too (an older one never woke the reader).
     let (server, client) = pair().await;
     let (ws, peer) = tokio::join!(LeanStream::accept(server), client_handshake(client));
     let ws = ws.unwrap();

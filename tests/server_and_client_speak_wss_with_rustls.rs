@@ -33,7 +33,9 @@ async fn server_and_client_speak_wss_with_rustls() {
         .expect("no echo over wss");
     assert_eq!(echoed, Some(Message::text("over tls")));
     assert!(matches!(
-        events.recv().await.unwrap(),
+        support::within("the connected event", events.recv())
+            .await
+            .unwrap(),
         ClientEvent::Connected { .. }
     ));
 

@@ -22,10 +22,11 @@ async fn server_refuses_connections_over_the_limit_with_503() {
         .await
         .unwrap();
     let url = format!("ws://{}", server.local_addr());
-    let (mut a, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    let (mut b, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let connect = || support::within("a connection", tokio_tungstenite::connect_async(&url));
+    let (mut a, _) = connect().await.unwrap();
+    let (mut b, _) = connect().await.unwrap();
 
-    match tokio_tungstenite::connect_async(&url).await {
+    match connect().await {
         Err(tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 503);
             assert!(response.headers().contains_key("retry-after"));
@@ -36,14 +37,17 @@ async fn server_refuses_connections_over_the_limit_with_503() {
     for ws in [&mut a, &mut b] {
         ws.send(Message::text("still here")).await.unwrap();
         assert_eq!(
-            ws.next().await.unwrap().unwrap(),
+            support::next_message(ws, "the echo").await,
             Message::text("still here")
         );
     }
 
     // Room again once one leaves.
     a.close(None).await.unwrap();
-    while a.next().await.is_some() {}
+    support::within("the end of the stream", async {
+        while a.next().await.is_some() {}
+    })
+    .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while server.connections() > 1 {
         assert!(
@@ -52,8 +56,11 @@ async fn server_refuses_connections_over_the_limit_with_503() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (mut c, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut c, _) = connect().await.unwrap();
     c.send(Message::text("welcome")).await.unwrap();
-    assert_eq!(c.next().await.unwrap().unwrap(), Message::text("welcome"));
+    assert_eq!(
+        support::next_message(&mut c, "the echo").await,
+        Message::text("welcome")
+    );
     server.shutdown().await;
 }

@@ -1,10 +1,14 @@
 //! Runs the built `ws-health` binary.
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ws-health");
+
+/// How long a child may take to print its first line, or to exit when told to.
+pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// `ws-health serve` on a free loopback port, killed on drop.
 pub struct Serve {
@@ -20,24 +24,33 @@ impl Serve {
     /// As [`start`](Serve::start), its stderr going to `stderr` (a file: a pipe nobody
     /// reads would stall it).
     pub fn start_with_stderr(extra: &[&str], stderr: impl Into<Stdio>) -> Serve {
-        let mut child = command()
+        let child = command()
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()
             .expect("the ws-health binary runs");
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let addr = first
+        // Killed on drop from here on, however the first line fails to come.
+        let mut serve = Serve {
+            child,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        };
+        let stdout = serve.child.stdout.take().unwrap();
+        let (first, stdout) = super::process::line_within(stdout, PATIENCE, |_| true);
+        serve.child.stdout = Some(stdout);
+        serve.addr = first
             .trim()
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
             .parse()
             .unwrap();
-        Serve { child, addr }
+        serve
+    }
+
+    /// Waits for the server to exit (after a signal); fails after `limit`, killing it.
+    pub fn wait_within(&mut self, limit: Duration) -> ExitStatus {
+        super::process::wait_within(&mut self.child, "ws-health serve", limit)
     }
 }
 
@@ -53,15 +66,32 @@ impl Drop for Serve {
 pub fn run(args: &[&str]) -> Output {
     let mut command = command();
     command.args(args);
-    super::process::output_within(command, std::time::Duration::from_secs(30))
+    super::process::output_within(command, PATIENCE)
 }
 
-/// `ws-health` with none of the environment's `WS_HEALTH_*` variables.
+/// `ws-health`, as [`command_for`] runs it.
 pub fn command() -> Command {
-    let mut command = Command::new(BIN);
+    command_for(BIN)
+}
+
+/// `program` with none of the environment's `WS_HEALTH_*` variables; on Linux, killed when
+/// the thread that spawns it ends (a test killed at a CI timeout leaves no server behind).
+pub fn command_for(program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(program);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("WS_HEALTH_") {
             command.env_remove(key);
+        }
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl(2) only, between fork and exec, as `python.rs` does.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
         }
     }
     command
