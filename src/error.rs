@@ -13,9 +13,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A value given to the library is invalid: a ping payload over 125 bytes, a close reason
-    /// over 123 bytes, a close code that may not be sent, a zero interval.
+    /// over 123 bytes, a close code that may not be sent, a zero interval; also a
+    /// configuration table given to a builder in code (`with_policy`, `with_client_config`,
+    /// …) that fails validation.
     InvalidInput,
-    /// The configuration could not be loaded or failed validation.
+    /// A configuration could not be loaded (its files, the environment, TLS certificate and
+    /// key files), or a whole [`Config`](crate::Config) failed validation
+    /// ([`Config::validate`](crate::Config::validate), a reload).
     Config,
     /// The connection is closed (or closing); nothing more can be sent.
     Closed,

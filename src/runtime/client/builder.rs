@@ -79,7 +79,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Takes the `[client]` and `[socket]` tables of `config`.
+    /// Takes the `[client]` and `[socket]` tables of `config`. The supervisor reads its own
+    /// tables ([`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)).
     pub fn with_config(self, config: &Config) -> Self {
         self.with_client_config(config.client.clone())
             .with_socket_config(config.socket.clone())
