@@ -1,7 +1,8 @@
 //! A client that never calls `recv` (a publisher) does not keep every connection it ever
 //! had: a connection `recv` never took is dropped, with its unread messages, once a newer
 //! one is handed over, so memory stays bounded however often it reconnects. When `recv`
-//! is called at last, it starts from the newest connection.
+//! is called at last, it starts from the newest connection. Each drop is reported with a
+//! `ClientEvent::UnreadDropped`.
 
 mod support;
 
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use ws_health::runtime::{Client, Server};
+use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::supervisor::WeakSender;
 use ws_health::tungstenite::Message;
 use ws_health::Connection;
@@ -49,6 +50,7 @@ async fn client_that_never_calls_recv_keeps_no_past_connection() {
         })
         .connect()
         .unwrap();
+    let mut events = client.events();
 
     let mut weak = Vec::new();
     while weak.len() < CONNECTIONS {
@@ -66,6 +68,19 @@ async fn client_that_never_calls_recv_keeps_no_past_connection() {
         .map(WeakSender::id)
         .collect();
     assert_eq!(alive, Vec::<u64>::new(), "past connections kept alive");
+    // Each drop was told, with its connection and count: a feed knows to resynchronise.
+    let mut dropped = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let ClientEvent::UnreadDropped { id, unread } = event {
+            assert_eq!(unread, 1, "connection {id}");
+            dropped.push(id);
+        }
+    }
+    let expected: Vec<u64> = weak[..CONNECTIONS - 2].iter().map(WeakSender::id).collect();
+    assert!(
+        dropped.starts_with(&expected),
+        "UnreadDropped for {dropped:?}, expected {expected:?} first"
+    );
 
     let first = support::within("a message", client.recv()).await.unwrap();
     let n: usize = first.to_text().unwrap().parse().unwrap();

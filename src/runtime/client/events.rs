@@ -43,6 +43,15 @@ pub enum ClientEvent {
         #[serde(serialize_with = "serialize_disconnect")]
         disconnect: Disconnect,
     },
+    /// The messages of an ended connection that [`recv`](super::Client::recv) never reached
+    /// were dropped, as a newer connection took its place (the client keeps one connection
+    /// for `recv`): a feed that must not miss messages resynchronises here.
+    UnreadDropped {
+        /// The ended connection's id.
+        id: u64,
+        /// How many messages were dropped.
+        unread: usize,
+    },
     /// A connection attempt failed (refused, timed out, TLS or HTTP error).
     ConnectFailed {
         /// What went wrong.

@@ -88,11 +88,12 @@ impl Shared {
     pub(super) fn hand_over(&self, conn: Connection) {
         let old = crate::sync::lock(&self.waiting).replace(conn);
         if let Some(old) = old.filter(|old| old.unread() > 0) {
+            let (id, unread) = (old.id(), old.unread());
             warn!(
-                id = old.id(),
-                unread = old.unread(),
-                "dropped the unread messages of a connection recv never took"
+                id,
+                unread, "dropped the unread messages of a connection recv never took"
             );
+            let _ = self.events.send(ClientEvent::UnreadDropped { id, unread });
         }
         self.handed_over.notify_waiters();
     }
