@@ -27,7 +27,7 @@ fn cli_serve_keeps_serving_while_its_stdout_is_stalled() {
             )
             .await
             .unwrap();
-            let _ = ws.close(None).await;
+            let _ = support::within("a close", ws.close(None)).await;
         }
         // Still served: an echo comes back.
         let (mut ws, _) = support::within(

@@ -41,7 +41,7 @@ fn cli_serve_prints_the_closes_of_its_shutdown() {
                 .map(|mut ws| async move { while let Some(Ok(_)) = ws.next().await {} }),
         ),
     ));
-    let status = serve.child.wait().unwrap();
+    let status = serve.wait_within(support::cli::PATIENCE);
     assert!(status.success(), "{status:?}");
     let mut out = String::new();
     serve
