@@ -57,6 +57,12 @@ async fn a_close_message_closes_as_close_does() {
     assert_eq!(close_of(&peer.recv().await.unwrap()), (4001, "bye".into()));
     let err = conn.send(Message::text("after")).await.unwrap_err();
     assert!(err.is_closed(), "{err}");
+    // A second Close is refused as any message is once closing: its code never goes out.
+    let again = close(4002, "");
+    match conn.try_send(again.clone()) {
+        Err(TrySendError::Closed(back)) => assert_eq!(back, again),
+        other => panic!("{other:?}"),
+    }
 
     peer.close(4001, "");
     let end = conn.closed().await;

@@ -148,6 +148,11 @@ impl CheckContext {
     }
 
     /// Queues an application message, in order with the application's own messages.
+    ///
+    /// # Errors
+    /// [`ProbeError::Closed`] once the connection is closing or closed;
+    /// [`ProbeError::Invalid`] for a message over the size limit, a Close (a check closes
+    /// through its result and the policy), a Pong, a raw Frame or a Ping over 125 bytes.
     pub fn send(&self, message: Message) -> Result<(), ProbeError> {
         self.probe.send(message)
     }

@@ -13,8 +13,8 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::{signal, Shared};
-use super::Disconnect;
-use crate::{frame, Error, ErrorKind, Health, Result, Stats};
+use super::{Disconnect, TrySendError};
+use crate::{frame, Health, Result, Stats};
 
 /// A supervised connection, as the application sees it: receive with
 /// [`recv`](Connection::recv) or as a [`Stream`], send through [`Sender`]s (this type derefs
@@ -140,8 +140,8 @@ impl Sender {
     /// A [`Message::Close`] starts the close, as [`try_send`](Sender::try_send) says.
     ///
     /// # Errors
-    /// [`ErrorKind::Closed`] once the connection is closing or closed;
-    /// [`ErrorKind::InvalidInput`] for a message over the size limit, a Pong, a raw Frame,
+    /// [`ErrorKind::Closed`](crate::ErrorKind::Closed) once the connection is closing or closed;
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a message over the size limit, a Pong, a raw Frame,
     /// or a Close that [`close`](Sender::close) would refuse.
     pub async fn send(&self, message: Message) -> Result<()> {
         let mut message = message;
@@ -161,7 +161,8 @@ impl Sender {
     /// Queues a message if there is room, without waiting.
     ///
     /// A [`Message::Close`] is not queued: it starts the close as [`close`](Sender::close)
-    /// does, with its frame's code and reason, or 1000 without a frame.
+    /// does, with its frame's code and reason, or 1000 without a frame; unlike `close`, it
+    /// fails with `Closed` on a connection already closing, as any message does.
     ///
     /// # Errors
     /// The message comes back inside the error: never silently dropped.
@@ -171,14 +172,15 @@ impl Sender {
         let Message::Close(frame) = &message else {
             return self.shared.push_outbound(message, true);
         };
-        match frame::requested_close(frame.as_ref()) {
-            Ok(frame) => {
-                self.shared.request_close(|| frame);
-                self.shared.wake_driver();
-                Ok(())
-            }
-            Err(_) => Err(TrySendError::Invalid(message)),
+        let Ok(frame) = frame::requested_close(frame.as_ref()) else {
+            return Err(TrySendError::Invalid(message));
+        };
+        if !self.shared.request_close(|| frame) {
+            // As any message: the connection is closing, or closed, already.
+            return Err(TrySendError::Closed(message));
         }
+        self.shared.wake_driver();
+        Ok(())
     }
 
     /// Queues a message past the outbound queue's capacity: for the runtime's client, whose
@@ -193,7 +195,7 @@ impl Sender {
     /// connection already closing or closed it does nothing: the first close stands.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidInput`] for a code that may not be sent (1005, 1006, 1015, …) or
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a code that may not be sent (1005, 1006, 1015, …) or
     /// a reason over 123 bytes.
     pub fn close(&self, code: u16, reason: &str) -> Result<()> {
         self.start_close(code, reason).map(drop)
@@ -335,64 +337,5 @@ impl WeakSender {
 impl fmt::Debug for WeakSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WeakSender").field("id", &self.id).finish()
-    }
-}
-
-/// Why [`Sender::try_send`] gave the message back.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum TrySendError {
-    /// The outbound queue is full; try again later or use [`Sender::send`].
-    Full(Message),
-    /// The connection is closing or closed.
-    Closed(Message),
-    /// The message is larger than the largest the transport accepts
-    /// (`socket.max_message_size`); it would end the connection.
-    TooLarge(Message),
-    /// The application may not send this message: a Pong or a raw Frame, which would go
-    /// around the supervisor, or a Close with a code that may not be sent or a reason over
-    /// 123 bytes (or a Close where only data may go: a check's message, a request).
-    Invalid(Message),
-}
-
-impl TrySendError {
-    /// The message that was not sent.
-    pub fn into_message(self) -> Message {
-        match self {
-            TrySendError::Full(m)
-            | TrySendError::Closed(m)
-            | TrySendError::TooLarge(m)
-            | TrySendError::Invalid(m) => m,
-        }
-    }
-}
-
-impl fmt::Display for TrySendError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrySendError::Full(_) => f.write_str("outbound queue is full"),
-            TrySendError::Closed(_) => f.write_str("the connection is closed"),
-            TrySendError::TooLarge(m) => write!(
-                f,
-                "message of {} bytes is larger than the limit (socket.max_message_size)",
-                m.len()
-            ),
-            TrySendError::Invalid(m) => match frame::check_sendable(m) {
-                Err(err) => fmt::Display::fmt(&err, f),
-                Ok(()) => f.write_str("a Close may not be sent here: close with Sender::close"),
-            },
-        }
-    }
-}
-
-impl std::error::Error for TrySendError {}
-
-impl From<TrySendError> for Error {
-    fn from(err: TrySendError) -> Self {
-        match err {
-            TrySendError::Full(_) => Error::new(ErrorKind::QueueFull, "outbound queue is full"),
-            TrySendError::Closed(_) => Error::closed(),
-            TrySendError::TooLarge(_) | TrySendError::Invalid(_) => Error::invalid(err.to_string()),
-        }
     }
 }

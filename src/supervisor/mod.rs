@@ -23,11 +23,13 @@ mod plan;
 mod probe;
 mod request;
 mod shared;
+mod try_send_error;
 
 pub use builder::SupervisorBuilder;
-pub use connection::{Connection, Sender, TrySendError, WeakSender};
+pub use connection::{Connection, Sender, WeakSender};
 pub use disconnect::{Disconnect, Initiator};
 pub use observer::{ConnectionInfo, Observer};
+pub use try_send_error::TrySendError;
 
 use std::any::Any;
 use std::fmt;

@@ -51,7 +51,8 @@ impl Sender {
     /// # Errors
     /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when no answer came in time;
     /// [`ErrorKind::Closed`] once the connection is closing or closed;
-    /// [`ErrorKind::InvalidInput`] for a message over the size limit.
+    /// [`ErrorKind::InvalidInput`] for a message over the size limit, a Close, a Pong, a raw
+    /// Frame or a Ping over 125 bytes.
     pub async fn request<F>(
         &self,
         message: Message,
@@ -120,10 +121,15 @@ impl Sender {
     /// [`ErrorKind::Closed`] once the connection is closing or closed, or if it ends before
     /// the pong.
     pub async fn ping(&self) -> Result<Duration> {
-        // Its payload is its ticket: unique among the connection's pings in flight.
+        // Its payload is its ticket, unique among the connection's pings in flight, after a
+        // tag byte: 5 bytes, a length no check's ping has (the default check's are 4), so
+        // that no pong can answer both.
         let ticket = self
             .shared
-            .submit_ping_for(None, |t| Bytes::copy_from_slice(&t.to_be_bytes()))
+            .submit_ping_for(None, |t| {
+                let [a, b, c, d] = t.to_be_bytes();
+                Bytes::copy_from_slice(&[b'a', a, b, c, d])
+            })
             .map_err(|_| Error::closed())?;
         let forget = ForgetPingOnDrop {
             shared: &self.shared,

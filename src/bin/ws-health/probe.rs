@@ -216,6 +216,9 @@ fn print_event(event: &ClientEvent, json: bool) -> std::io::Result<()> {
             "reconnecting in {delay:?} (attempt {attempt})"
         )),
         ClientEvent::Stopped { reason } => print(format_args!("stopped: {reason}")),
+        ClientEvent::UnreadDropped { id, unread } => print(format_args!(
+            "dropped {unread} unread message(s) of connection {id}"
+        )),
         _ => Ok(()),
     }
 }

@@ -250,11 +250,58 @@ impl<S: Transport> Driver<S> {
 /// transport itself, which ends the connection without a close frame.
 fn broken_rule(err: &(dyn std::error::Error + 'static)) -> Option<(u16, &'static str)> {
     use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
-    match err.downcast_ref::<Error>()? {
+    // Also behind a transport's own error type that wraps tungstenite's.
+    let tungstenite =
+        std::iter::successors(Some(err), |e| e.source()).find_map(|e| e.downcast_ref::<Error>())?;
+    match tungstenite {
         Error::Capacity(_) => Some((1009, "message too big")),
         Error::Utf8(_) => Some((1007, "invalid UTF-8")),
         Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
         Error::Protocol(_) | Error::AttackAttempt => Some((1002, "protocol error")),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+
+    use super::broken_rule;
+
+    /// A transport's own error, wrapping tungstenite's.
+    #[derive(Debug)]
+    struct Wrapped(Error);
+
+    impl fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "transport: {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_broken_rule_is_found_behind_a_transports_own_error() {
+        let too_big = || {
+            Error::Capacity(CapacityError::MessageTooLong {
+                size: 2,
+                max_size: 1,
+            })
+        };
+        assert_eq!(broken_rule(&too_big()), Some((1009, "message too big")));
+        assert_eq!(
+            broken_rule(&Wrapped(too_big())),
+            Some((1009, "message too big"))
+        );
+        let utf8 = Wrapped(Error::Utf8("bad".into()));
+        assert_eq!(broken_rule(&utf8), Some((1007, "invalid UTF-8")));
+        let io = Wrapped(Error::Io(std::io::ErrorKind::BrokenPipe.into()));
+        assert_eq!(broken_rule(&io), None);
     }
 }

@@ -64,7 +64,10 @@ impl<S: Transport> Driver<S> {
     ) -> Result<(), <S as Transport>::Error> {
         // The signals say whether there is anything to write: a wake-up with nothing queued
         // (most of them) takes no lock.
-        let mut pings_queued = self.shared.signalled(signal::PING);
+        // Nothing may follow a close frame, ours or the peer's (whose frame clears ours):
+        // a ping queued meanwhile stays unsent, and fails at the end.
+        let close_sent = self.closing.as_ref().is_some_and(|c| c.frame.is_none());
+        let mut pings_queued = !close_sent && self.shared.signalled(signal::PING);
         let data_queued = self.shared.signalled(signal::DATA);
         // Pings first: their round trip is what we measure. A ping stays Queued until the
         // transport takes it, so one that never left is reported as never answered.

@@ -1,0 +1,66 @@
+//! [`TrySendError`]: why a message was handed back instead of queued.
+
+use std::fmt;
+
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{frame, Error, ErrorKind};
+
+/// Why [`Sender::try_send`](crate::Sender::try_send) gave the message back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TrySendError {
+    /// The outbound queue is full; try again later or use [`Sender::send`](crate::Sender::send).
+    Full(Message),
+    /// The connection is closing or closed.
+    Closed(Message),
+    /// The message is larger than the largest the transport accepts
+    /// (`socket.max_message_size`); it would end the connection.
+    TooLarge(Message),
+    /// The application may not send this message: a Pong or a raw Frame, which would go
+    /// around the supervisor, or a Close with a code that may not be sent or a reason over
+    /// 123 bytes (or a Close where only data may go: a check's message, a request).
+    Invalid(Message),
+}
+
+impl TrySendError {
+    /// The message that was not sent.
+    pub fn into_message(self) -> Message {
+        match self {
+            TrySendError::Full(m)
+            | TrySendError::Closed(m)
+            | TrySendError::TooLarge(m)
+            | TrySendError::Invalid(m) => m,
+        }
+    }
+}
+
+impl fmt::Display for TrySendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("outbound queue is full"),
+            TrySendError::Closed(_) => f.write_str("the connection is closed"),
+            TrySendError::TooLarge(m) => write!(
+                f,
+                "message of {} bytes is larger than the limit (socket.max_message_size)",
+                m.len()
+            ),
+            TrySendError::Invalid(m) => match frame::check_sendable(m) {
+                Err(err) => fmt::Display::fmt(&err, f),
+                Ok(()) => f.write_str("a Close may not be sent here: close with Sender::close"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for TrySendError {}
+
+impl From<TrySendError> for Error {
+    fn from(err: TrySendError) -> Self {
+        match err {
+            TrySendError::Full(_) => Error::new(ErrorKind::QueueFull, "outbound queue is full"),
+            TrySendError::Closed(_) => Error::closed(),
+            TrySendError::TooLarge(_) | TrySendError::Invalid(_) => Error::invalid(err.to_string()),
+        }
+    }
+}
