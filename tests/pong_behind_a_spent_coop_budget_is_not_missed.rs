@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::raw_peer::{self, frame};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 use ws_health::config::SocketConfig;
-use ws_health::{CheckSettings, Supervisor};
+use ws_health::{CheckSettings, Connection, Supervisor};
 
 const INTERVAL: Duration = Duration::from_secs(2);
 const TIMEOUT: Duration = Duration::from_secs(1);
@@ -27,20 +27,9 @@ const MESSAGE: usize = 96 * 1024;
 
 #[tokio::test(start_paused = true)]
 async fn pong_behind_a_spent_coop_budget_is_not_missed() {
-    support::trace();
-    let socket = SocketConfig::default();
-    assert_eq!(socket.read_buffer_size, 4 * 1024);
     // Room for all the peer writes at once: one write, and the driver takes none of it
     // until the test yields.
-    let (server_io, mut peer) = tokio::io::duplex(4 << 20);
-    let server =
-        WebSocketStream::from_raw_socket(server_io, Role::Server, Some(socket.websocket_config()))
-            .await;
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(CheckSettings::every(INTERVAL, TIMEOUT))
-        .build()
-        .unwrap();
-    let conn = supervisor.supervise(server);
+    let (conn, mut peer) = supervised(4 << 20).await;
 
     // The first ping; the clock stands at the instant it was flushed.
     let ping = read_frame(&mut peer).await;
@@ -91,18 +80,8 @@ async fn flood_without_a_pong_is_closed_while_it_floods() {
     // 2 MiB messages: the 32 of the flood fit in the inbound queue, nobody reading it.
     const FLOOD: usize = 64 << 20;
     const CHUNK: usize = 2 << 20;
-    support::trace();
-    let socket = SocketConfig::default();
     // Twice what one poll reads: refilled by the flood between two polls of the driver.
-    let (server_io, peer) = tokio::io::duplex(1 << 20);
-    let server =
-        WebSocketStream::from_raw_socket(server_io, Role::Server, Some(socket.websocket_config()))
-            .await;
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(CheckSettings::every(INTERVAL, TIMEOUT))
-        .build()
-        .unwrap();
-    let conn = supervisor.supervise(server);
+    let (conn, peer) = supervised(1 << 20).await;
     let (mut from_driver, mut to_driver) = tokio::io::split(peer);
     let ping = read_frame(&mut from_driver).await;
     assert_eq!(ping.opcode, raw_peer::PING, "{ping:?}");
@@ -144,6 +123,23 @@ async fn flood_without_a_pong_is_closed_while_it_floods() {
     assert_eq!(conn.stats().pings_missed, 1);
     let close = support::within("the close", reader).await.unwrap();
     assert_eq!(close.close_code(), 1011);
+}
+
+/// A supervised server connection over a duplex of `capacity` bytes, with the default socket
+/// settings (a 4 KiB read buffer), and the peer's end.
+async fn supervised(capacity: usize) -> (Connection, DuplexStream) {
+    support::trace();
+    let socket = SocketConfig::default();
+    assert_eq!(socket.read_buffer_size, 4 * 1024);
+    let (server_io, peer) = tokio::io::duplex(capacity);
+    let server =
+        WebSocketStream::from_raw_socket(server_io, Role::Server, Some(socket.websocket_config()))
+            .await;
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(INTERVAL, TIMEOUT))
+        .build()
+        .unwrap();
+    (supervisor.supervise(server), peer)
 }
 
 /// The next frame the supervisor sent (unmasked, unfragmented).
