@@ -13,7 +13,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A value given to the library is invalid: a ping payload over 125 bytes, a close reason
-    /// over 123 bytes, a close code that may not be sent, a zero interval; also a
+    /// over 123 bytes, a close code that may not be sent, a zero interval, a message the
+    /// application may not send (a Pong, a raw Frame, a message over
+    /// `socket.max_message_size`, a Close on a `Client`); also a
     /// configuration table given to a builder in code (`with_policy`, `with_client_config`,
     /// …) that fails validation.
     InvalidInput,

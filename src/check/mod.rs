@@ -95,7 +95,8 @@ pub trait HealthCheck: Send + Sync + 'static {
 
     /// The payload of the next ping. Default: [`random_payload`], 4 bytes of a random pool.
     /// Override it to put a sequence number or timestamp on the wire; payloads over 125
-    /// bytes are refused and the run reports Unhealthy.
+    /// bytes are refused and the run reports Unhealthy. Avoid 5-byte payloads that start
+    /// with `b'a'`: [`Sender::ping`](crate::Sender::ping) uses them.
     fn payload(&self) -> Bytes {
         random_payload()
     }

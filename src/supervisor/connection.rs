@@ -20,9 +20,11 @@ use crate::{frame, Health, Result, Stats};
 /// [`recv`](Connection::recv) or as a [`Stream`], send through [`Sender`]s (this type derefs
 /// to one), watch its health and read its stats.
 ///
-/// Only Text and Binary messages reach the application; pings, pongs and the close
-/// handshake are the supervisor's. Dropping the connection and every [`Sender`] closes the
-/// connection with 1000.
+/// Only Text and Binary messages reach [`recv`](Connection::recv); the supervisor answers
+/// pings and runs the close handshake. The application may send a Ping (or measure one with
+/// [`Sender::ping`]) and a Close (as [`Sender::close`] does), never a Pong or a raw Frame.
+/// Dropping the connection frees its unread messages, and what arrives later is dropped;
+/// dropping it and every [`Sender`] closes the connection with 1000.
 pub struct Connection {
     sender: Sender,
 }
@@ -141,8 +143,9 @@ impl Sender {
     ///
     /// # Errors
     /// [`ErrorKind::Closed`](crate::ErrorKind::Closed) once the connection is closing or closed;
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a message over the size limit, a Pong, a raw Frame,
-    /// or a Close that [`close`](Sender::close) would refuse.
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a message over the
+    /// size limit, a Pong, a raw Frame, a Ping over 125 bytes, or a Close that
+    /// [`close`](Sender::close) would refuse.
     pub async fn send(&self, message: Message) -> Result<()> {
         let mut message = message;
         loop {
@@ -167,7 +170,8 @@ impl Sender {
     /// # Errors
     /// The message comes back inside the error: never silently dropped.
     /// [`TrySendError::Invalid`] for a Pong or a raw Frame, which would go around the
-    /// supervisor, and for a Close that [`close`](Sender::close) would refuse.
+    /// supervisor, a Ping over 125 bytes, and a Close that [`close`](Sender::close) would
+    /// refuse.
     pub fn try_send(&self, message: Message) -> std::result::Result<(), TrySendError> {
         let Message::Close(frame) = &message else {
             return self.shared.push_outbound(message, true);

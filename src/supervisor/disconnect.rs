@@ -15,9 +15,10 @@ pub enum Initiator {
     /// The transport failed or ended without a close frame.
     Network,
     /// The peer broke the protocol or a limit, and ws-health failed the connection with the
-    /// code RFC 6455 gives for it: 1009 for a message over `socket.max_message_size`, 1007
-    /// for a text message that is not UTF-8, 1002 for a malformed frame. Python
-    /// `websockets` does the same; tungstenite alone drops TCP without a close frame.
+    /// code RFC 6455 gives for it: 1009 for a message over `socket.max_message_size` or a
+    /// frame over `socket.max_frame_size`, 1007 for text that is not UTF-8, 1002 for a
+    /// malformed frame. Python `websockets` does the same; tungstenite alone drops TCP
+    /// without a close frame.
     Protocol,
 }
 
@@ -40,8 +41,8 @@ pub struct Disconnect {
     pub reason: String,
     /// Whether a policy asked the runtime to reconnect.
     pub reconnect: bool,
-    /// Whether the close handshake completed (false: TCP was dropped at the close timeout or
-    /// the transport failed).
+    /// Whether the close handshake completed (false: TCP was dropped at the close timeout,
+    /// after a protocol failure once our close frame was out, or the transport failed).
     pub clean: bool,
     /// Messages the application queued that were never handed to the transport: the peer
     /// closed first (also while our own close waited behind them), or the transport failed.

@@ -48,6 +48,10 @@ use shared::Shared;
 
 /// Anything that is a `Stream` and `Sink` of WebSocket messages: tokio-tungstenite's
 /// `WebSocketStream` over any I/O, or another stack's socket behind a thin adapter.
+///
+/// A broken frame is failed with its close code (1002, 1007, 1009: `Initiator::Protocol`)
+/// when the read error is, or has in its `source()` chain, a `tungstenite::Error`; any other
+/// read error ends the connection as lost to the network (1006).
 pub trait Transport:
     Stream<Item = Result<Message, <Self as Transport>::Error>>
     + Sink<Message, Error = <Self as Transport>::Error>

@@ -122,8 +122,8 @@ impl Sender {
     /// the pong.
     pub async fn ping(&self) -> Result<Duration> {
         // Its payload is its ticket, unique among the connection's pings in flight, after a
-        // tag byte: 5 bytes, a length no check's ping has (the default check's are 4), so
-        // that no pong can answer both.
+        // tag byte: 5 bytes, a length no built-in check's ping has (the default check's are
+        // 4), so that no pong can answer both.
         let ticket = self
             .shared
             .submit_ping_for(None, |t| {

@@ -18,8 +18,9 @@ pub enum TrySendError {
     /// (`socket.max_message_size`); it would end the connection.
     TooLarge(Message),
     /// The application may not send this message: a Pong or a raw Frame, which would go
-    /// around the supervisor, or a Close with a code that may not be sent or a reason over
-    /// 123 bytes (or a Close where only data may go: a check's message, a request).
+    /// around the supervisor, a Ping over 125 bytes, or a Close with a code that may not be
+    /// sent or a reason over 123 bytes (or a Close where only data may go: a check's
+    /// message, a request).
     Invalid(Message),
 }
 

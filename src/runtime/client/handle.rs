@@ -32,8 +32,9 @@ impl ClientHandle {
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
     /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
     /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
-    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong
-    /// or a raw Frame (close with [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
+    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong,
+    /// a raw Frame or a Ping over 125 bytes (close with
+    /// [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
     pub async fn send(&self, message: Message) -> Result<()> {
         self.check_message(&message)?;
         loop {

@@ -14,6 +14,7 @@
 //! | the application called [`Client::close`] or dropped the client | stops |
 //! | a policy's `reconnect` action | retries, whatever the code |
 //! | the server or our policy closed with a final code (1008, 4000–4999 by default) | stops |
+//! | a close through [`Client::sender`], or one we sent for a broken frame (1002, 1007, 1009) | retries |
 //! | any other close (1000, 1001, 1011, …), 1006, a network error | retries |
 //! | the handshake was answered with HTTP 4xx (but 408, 429; and 401, 403 once with a handshake headers hook, whose next attempt has fresh credentials) | stops |
 //! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries |
@@ -128,8 +129,9 @@ impl Client {
     /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
     /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
     /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
-    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong
-    /// or a raw Frame (close with [`Client::close_with`]; the supervisor answers pings).
+    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong,
+    /// a raw Frame or a Ping over 125 bytes (close with
+    /// [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
     pub async fn send(&self, message: Message) -> Result<()> {
         self.handle.send(message).await
     }
