@@ -45,9 +45,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::Message;
 
-#[cfg(doc)]
-use crate::ErrorKind;
-use crate::{Connection, Health, Result, Sender, Stats};
+use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats};
 use shared::Shared;
 
 type OnConnect =
@@ -240,6 +238,19 @@ impl Client {
     /// The round-trip time of the current connection's last answered ping, if connected.
     pub fn latency(&self) -> Option<Duration> {
         self.stats().map(|s| s.latency)
+    }
+
+    /// Pings the current connection now and returns the round trip (Python `websockets`'
+    /// `await ws.ping()`), as [`Sender::ping`] does: no timeout of its own.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Closed`] while the client has no connection (between two, or closed or
+    /// stopped), and if the connection ends before the pong.
+    pub async fn ping(&self) -> Result<Duration> {
+        let sender = self
+            .sender()
+            .ok_or_else(|| Error::new(ErrorKind::Closed, "the client has no connection to ping"))?;
+        sender.ping().await
     }
 
     /// Stops reconnecting and closes the connection with 1000; see
