@@ -95,13 +95,7 @@ impl CheckContext {
     /// A pong for a later ping answers this one too. Payloads over 125 bytes are refused.
     pub async fn ping(&self, payload: Bytes) -> Result<Duration, ProbeError> {
         let ticket = self.probe.submit_ping(payload)?;
-        let guard = CancelOnDrop {
-            probe: &*self.probe,
-            ticket,
-        };
-        let rtt = poll_fn(|cx| self.probe.poll_pong(ticket, cx)).await;
-        std::mem::forget(guard);
-        rtt
+        await_pong(&*self.probe, ticket).await
     }
 
     /// Sends `message` and waits, at most `timeout`, for the first inbound application
@@ -193,6 +187,15 @@ impl fmt::Debug for CheckContext {
 }
 
 /// Drops the probe's slot when the waiting future is dropped before its answer.
+/// The round trip of ping `ticket`, submitted to `probe`; the ping is forgotten if this
+/// future is dropped first (a check cut off, an application that stopped waiting).
+pub(crate) async fn await_pong(probe: &dyn Probe, ticket: Ticket) -> Result<Duration, ProbeError> {
+    let guard = CancelOnDrop { probe, ticket };
+    let rtt = poll_fn(|cx| probe.poll_pong(ticket, cx)).await;
+    std::mem::forget(guard);
+    rtt
+}
+
 struct CancelOnDrop<'a> {
     probe: &'a dyn Probe,
     ticket: Ticket,

@@ -30,8 +30,8 @@ mod detached;
 mod heartbeat;
 mod ping;
 
+pub(crate) use context::{await_pong, Matcher, Probe, Ticket};
 pub use context::{CheckContext, ProbeError};
-pub(crate) use context::{Matcher, Probe, Ticket};
 pub use heartbeat::Heartbeat;
 pub use ping::{judge_rtt, ping_pong, random_payload, PingCheck};
 pub(crate) use ping::{pooled_payload, unanswered};

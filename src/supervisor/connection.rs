@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use futures_util::Stream;
 use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::{signal, Shared};
@@ -179,11 +180,10 @@ impl Sender {
         let Ok(frame) = frame::requested_close(frame.as_ref()) else {
             return Err(TrySendError::Invalid(message));
         };
-        if !self.shared.request_close(|| frame) {
+        if !self.request_close(frame) {
             // As any message: the connection is closing, or closed, already.
             return Err(TrySendError::Closed(message));
         }
-        self.shared.wake_driver();
         Ok(())
     }
 
@@ -199,18 +199,22 @@ impl Sender {
     /// connection already closing or closed it does nothing: the first close stands.
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a code that may not be sent (1005, 1006, 1015, …) or
-    /// a reason over 123 bytes.
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a code that may not be
+    /// sent (1005, 1006, 1015, …) or a reason over 123 bytes.
     pub fn close(&self, code: u16, reason: &str) -> Result<()> {
         self.start_close(code, reason).map(drop)
     }
 
     /// As [`close`](Sender::close); true if this call started the close.
     pub(crate) fn start_close(&self, code: u16, reason: &str) -> Result<bool> {
-        let frame = frame::close_frame(code, reason)?;
+        Ok(self.request_close(frame::close_frame(code, reason)?))
+    }
+
+    /// Asks the driver to close with `frame`; true if this started the close.
+    fn request_close(&self, frame: CloseFrame) -> bool {
         let started = self.shared.request_close(|| frame);
         self.shared.wake_driver();
-        Ok(started)
+        started
     }
 
     /// Waits until the connection has ended, and says how.

@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::Shared;
 use super::{Sender, TrySendError};
-use crate::check::{Matcher, Probe, Ticket};
+use crate::check::{await_pong, Matcher, Probe, Ticket};
 use crate::{Error, ErrorKind, Result};
 
 impl Sender {
@@ -131,25 +131,9 @@ impl Sender {
                 Bytes::copy_from_slice(&[b'a', a, b, c, d])
             })
             .map_err(|_| Error::closed())?;
-        let forget = ForgetPingOnDrop {
-            shared: &self.shared,
-            ticket,
-        };
-        let rtt = poll_fn(|cx| self.shared.pong_for(ticket, Some(cx.waker()))).await;
-        std::mem::forget(forget);
-        rtt.map_err(|_| Error::closed())
-    }
-}
-
-/// Forgets an application's ping when its future is dropped before the pong.
-struct ForgetPingOnDrop<'a> {
-    shared: &'a Shared,
-    ticket: Ticket,
-}
-
-impl Drop for ForgetPingOnDrop<'_> {
-    fn drop(&mut self) {
-        Probe::cancel(self.shared, self.ticket);
+        await_pong(&*self.shared, ticket)
+            .await
+            .map_err(|_| Error::closed())
     }
 }
 

@@ -156,8 +156,9 @@ impl Client {
     ///
     /// The client keeps one connection for `recv`, the newest it has not started reading:
     /// one that ended before `recv` got to it is dropped with its unread messages (with a
-    /// warning and a [`ClientEvent::UnreadDropped`]) when a newer one is connected, so a client that never calls `recv` keeps
-    /// no past connection. Call it even with no use for the messages: once
+    /// warning and a [`ClientEvent::UnreadDropped`]) when a newer one is connected, so a
+    /// client that never calls `recv` keeps no past connection. Call it even with no use for
+    /// the messages: once
     /// `queues.inbound` of them wait, the connection stops reading, and so stops answering
     /// the server's pings.
     pub async fn recv(&mut self) -> Option<Message> {

@@ -167,8 +167,8 @@ impl Hub {
     }
 
     /// Starts closing every live connection with `code` and `reason` (e.g. 1001 "going
-    /// away"); returns how many it started to close (not those already closing). Await [`wait_empty`](Hub::wait_empty) for the
-    /// end, under a timeout of your choosing.
+    /// away"); returns how many it started to close (not those already closing). Await
+    /// [`wait_empty`](Hub::wait_empty) for the end, under a timeout of your choosing.
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a code that may not
