@@ -5,6 +5,7 @@
 mod support;
 
 use ws_health::runtime::ClientEvent;
+use ws_health::supervisor::TrySendError;
 use ws_health::tungstenite::Message;
 
 #[tokio::test]
@@ -33,10 +34,8 @@ async fn client_handle_sends_from_another_task() {
     client.stopped().await;
     let err = handle.send(Message::text("late")).await.unwrap_err();
     assert!(err.is_closed(), "{err:?}");
-    assert!(handle
-        .try_send(Message::text("late"))
-        .unwrap_err()
-        .is_closed());
+    let sent = handle.try_send(Message::text("late"));
+    assert!(matches!(sent, Err(TrySendError::Closed(_))), "{sent:?}");
     server.shutdown().await;
 }
 

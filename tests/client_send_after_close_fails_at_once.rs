@@ -4,6 +4,7 @@
 
 mod support;
 
+use ws_health::supervisor::TrySendError;
 use ws_health::tungstenite::Message;
 use ws_health::ErrorKind;
 
@@ -22,7 +23,7 @@ async fn client_send_after_close_fails_at_once() {
     let sent = client.send(Message::text("late")).await;
     assert_eq!(sent.map_err(|e| e.kind()), Err(ErrorKind::Closed));
     let sent = client.try_send(Message::text("late"));
-    assert_eq!(sent.map_err(|e| e.kind()), Err(ErrorKind::Closed));
+    assert!(matches!(sent, Err(TrySendError::Closed(_))), "{sent:?}");
     let sent = handle.send(Message::text("late")).await;
     assert_eq!(sent.map_err(|e| e.kind()), Err(ErrorKind::Closed));
     let connected = client.connected().await;

@@ -6,6 +6,7 @@ mod support;
 use std::time::Duration;
 
 use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::supervisor::TrySendError;
 
 #[tokio::test]
 async fn client_stops_on_a_final_close_code() {
@@ -48,6 +49,6 @@ async fn client_stops_on_a_final_close_code() {
     let err = client
         .try_send(tokio_tungstenite::tungstenite::Message::text("late"))
         .unwrap_err();
-    assert!(err.is_closed(), "{err}");
+    assert!(matches!(err, TrySendError::Closed(_)), "{err}");
     server.shutdown().await;
 }

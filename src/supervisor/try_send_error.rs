@@ -6,7 +6,8 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::{frame, Error, ErrorKind};
 
-/// Why [`Sender::try_send`](crate::Sender::try_send) gave the message back.
+/// Why [`Sender::try_send`](crate::Sender::try_send) or
+/// [`Client::try_send`](crate::Client::try_send) gave the message back.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TrySendError {
@@ -20,7 +21,7 @@ pub enum TrySendError {
     /// The application may not send this message: a Pong or a raw Frame, which would go
     /// around the supervisor, a Ping over 125 bytes, or a Close with a code that may not be
     /// sent or a reason over 123 bytes (or a Close where only data may go: a check's
-    /// message, a request).
+    /// message, a request, a [`Client`](crate::Client)'s queue).
     Invalid(Message),
 }
 
@@ -48,7 +49,10 @@ impl fmt::Display for TrySendError {
             ),
             TrySendError::Invalid(m) => match frame::check_sendable(m) {
                 Err(err) => fmt::Display::fmt(&err, f),
-                Ok(()) => f.write_str("a Close may not be sent here: close with Sender::close"),
+                Ok(()) => f.write_str(
+                    "a Close may not be sent here: close with Sender::close \
+                     (a client with Client::close_with)",
+                ),
             },
         }
     }

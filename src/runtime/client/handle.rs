@@ -8,7 +8,8 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::shared::Link;
-use crate::{Error, ErrorKind, Result, Supervisor};
+use crate::supervisor::TrySendError;
+use crate::{frame, Error, ErrorKind, Result, Supervisor};
 
 /// Queues messages for a [`Client`](super::Client)'s connections, from any task: the
 /// client's own queue, in order with [`Client::send`](super::Client::send), sent after the
@@ -36,15 +37,17 @@ impl ClientHandle {
     /// a raw Frame or a Ping over 125 bytes (close with
     /// [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
     pub async fn send(&self, message: Message) -> Result<()> {
-        self.check_message(&message)?;
+        let message = self.sendable(message).map_err(|err| self.error(err))?;
         loop {
             // Enabled before the look at `is_connected`, so that a loss right after it is seen.
             let changed = self.link.connection_changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            self.check_open()?;
+            if self.link.is_closed() {
+                return Err(self.stopped_error());
+            }
             if !self.is_connected() {
-                return self.enqueue(message);
+                return self.enqueue(message).map_err(|err| self.error(err));
             }
             tokio::select! {
                 permit = self.outbound.reserve() => {
@@ -62,17 +65,48 @@ impl ClientHandle {
     /// Queues a message if there is room, without waiting.
     ///
     /// # Errors
-    /// As [`send`](ClientHandle::send), also when connected and the queue is full.
-    pub fn try_send(&self, message: Message) -> Result<()> {
-        self.check_message(&message)?;
-        self.check_open()?;
+    /// The message comes back inside the error, as from
+    /// [`Sender::try_send`](crate::Sender::try_send): [`TrySendError::Full`] when the queue
+    /// is full (the offline queue while disconnected), [`TrySendError::Closed`] once the
+    /// client has been closed or has stopped ([`Client::stopped`](super::Client::stopped)
+    /// says why), [`TrySendError::TooLarge`] over `socket.max_message_size`, and
+    /// [`TrySendError::Invalid`] for a Close, a Pong, a raw Frame or a Ping over 125 bytes.
+    pub fn try_send(&self, message: Message) -> std::result::Result<(), TrySendError> {
+        let message = self.sendable(message)?;
+        // At once: the client's task may not have seen the close yet, and would take a
+        // message queued meanwhile as sent before it.
+        if self.link.is_closed() {
+            return Err(TrySendError::Closed(message));
+        }
         self.enqueue(message)
     }
 
     /// Queues a message if there is room, without waiting or checking it.
-    fn enqueue(&self, message: Message) -> Result<()> {
+    fn enqueue(&self, message: Message) -> std::result::Result<(), TrySendError> {
         self.outbound.try_send(message).map_err(|err| match err {
-            mpsc::error::TrySendError::Full(_) => Error::new(
+            mpsc::error::TrySendError::Full(message) => TrySendError::Full(message),
+            mpsc::error::TrySendError::Closed(message) => TrySendError::Closed(message),
+        })
+    }
+
+    /// Refused here rather than queued: a connection would refuse it later, after `send`
+    /// returned Ok. A Close is refused too: queued, it would close whichever connection is
+    /// up when it leaves, and the client would connect again.
+    fn sendable(&self, message: Message) -> std::result::Result<Message, TrySendError> {
+        if frame::check_sendable(&message).is_err() || matches!(message, Message::Close(_)) {
+            return Err(TrySendError::Invalid(message));
+        }
+        match self.supervisor.max_message_size() {
+            Some(max) if message.len() > max => Err(TrySendError::TooLarge(message)),
+            _ => Ok(message),
+        }
+    }
+
+    /// `send`'s error for a refusal, with what `try_send`'s cannot say: the queue's size
+    /// and the client's state, or why it stopped.
+    fn error(&self, refused: TrySendError) -> Error {
+        match refused {
+            TrySendError::Full(_) => Error::new(
                 ErrorKind::QueueFull,
                 format!(
                     "the client's queue is full ({} messages) {}; the message was not sent",
@@ -84,37 +118,20 @@ impl ClientHandle {
                     }
                 ),
             ),
-            mpsc::error::TrySendError::Closed(_) => self.stopped_error(),
-        })
-    }
-
-    /// Refuses sends once the application closed the client, at once: its task may not have
-    /// seen the close yet, and would take a message queued meanwhile as sent before it.
-    fn check_open(&self) -> Result<()> {
-        if self.link.is_closed() {
-            return Err(self.stopped_error());
-        }
-        Ok(())
-    }
-
-    /// Refused here rather than queued: a connection would refuse it later, after `send`
-    /// returned Ok. A Close is refused too: queued, it would close whichever connection is
-    /// up when it leaves, and the client would connect again.
-    fn check_message(&self, message: &Message) -> Result<()> {
-        crate::frame::check_sendable(message)?;
-        if matches!(message, Message::Close(_)) {
-            return Err(Error::invalid(
+            TrySendError::TooLarge(message) => {
+                let max = self.supervisor.max_message_size().unwrap_or(usize::MAX);
+                Error::invalid(format!(
+                    "message of {} bytes is larger than the limit of {max} \
+                     (socket.max_message_size); it was not queued",
+                    message.len()
+                ))
+            }
+            TrySendError::Closed(_) => self.stopped_error(),
+            TrySendError::Invalid(Message::Close(_)) => Error::invalid(
                 "a Close is not queued on a client: close the client with Client::close_with, \
                  or only its current connection through Client::sender",
-            ));
-        }
-        match self.supervisor.max_message_size() {
-            Some(max) if message.len() > max => Err(Error::invalid(format!(
-                "message of {} bytes is larger than the limit of {max} \
-                 (socket.max_message_size); it was not queued",
-                message.len()
-            ))),
-            _ => Ok(()),
+            ),
+            refused => refused.into(),
         }
     }
 

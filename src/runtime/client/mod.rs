@@ -45,6 +45,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::supervisor::TrySendError;
 use crate::{Connection, Error, ErrorKind, Health, Result, Sender, Stats};
 use shared::Shared;
 
@@ -137,8 +138,10 @@ impl Client {
     /// Queues a message if there is room, without waiting.
     ///
     /// # Errors
-    /// As [`send`](Client::send), also when connected and the queue is full.
-    pub fn try_send(&self, message: Message) -> Result<()> {
+    /// As [`send`](Client::send), also when connected and the queue is full, but with the
+    /// message handed back inside a [`TrySendError`], as
+    /// [`Sender::try_send`](crate::Sender::try_send) does.
+    pub fn try_send(&self, message: Message) -> std::result::Result<(), TrySendError> {
         self.handle.try_send(message)
     }
 
