@@ -33,6 +33,13 @@ use serde::{Deserialize, Serialize};
 /// The connection-wide policy: the actions taken when the connection's status changes, for
 /// checks that do not name their own, and the close handshake's bound.
 ///
+/// Each list runs once each time the connection reaches its status, for the check whose
+/// result brought it there, unless that check names its own actions for its change, which
+/// run instead. The list is then still owed: it runs for the first check without actions of
+/// its own that fails to the same status while the connection stays there, so that a ping
+/// check set to only log does not keep a revoked session open, nor a session check that only
+/// logs a dead peer.
+///
 /// # Default
 /// Python `websockets`' behaviour: Unhealthy closes with 1011 and the failing check's reason
 /// (for the ping check, "keepalive ping timeout"); Degraded and recovery are logged; the
@@ -41,7 +48,8 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// Actions when the connection becomes Degraded, unless the check that made it so has
-    /// its own for that change (which then run instead).
+    /// its own for its change (which then run instead; a non-critical check's own
+    /// `on_unhealthy` when it fails).
     pub on_degraded: Vec<Action>,
     /// Actions when the connection becomes Unhealthy, unless the check that made it so has
     /// its own (a critical check whose own actions only log leaves the connection open).

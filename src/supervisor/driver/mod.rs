@@ -123,6 +123,9 @@ struct Driver<S> {
     /// The peer broke the protocol: nothing more can be read, our close frame goes out and
     /// the connection ends (see `fail`).
     read_failed: bool,
+    /// The connection reached its worse status through a check whose own actions ran
+    /// instead of the policy's, which the next check to fail there without its own runs.
+    policy_owed: bool,
     /// The connection's place in the `ws_health_connections` gauge.
     gauge: ConnectionGauge,
 }
@@ -180,6 +183,7 @@ impl<S: Transport> Driver<S> {
             outcome: None,
             transport_done: false,
             read_failed: false,
+            policy_owed: false,
             gauge,
         }
     }

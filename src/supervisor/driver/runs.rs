@@ -16,6 +16,7 @@ use super::actions::Changed;
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::error::panic_message;
+use crate::policy::{aggregate, Transition};
 use crate::supervisor::in_flight::PingState;
 use crate::supervisor::shared::{Shared, NOT_POLLING};
 use crate::supervisor::Transport;
@@ -164,6 +165,7 @@ impl<S: Transport> Driver<S> {
         // which a check made critical while failing would never bring (Unhealthy to
         // Unhealthy is no change).
         let health = Health::new(t.to, "configuration reloaded");
+        self.policy_owed = false;
         self.publish(&plan, i, t, &health);
         let actions = plan.reload_actions(&old, i, t);
         self.act(&plan, i, actions, &health, Changed::Connection(t), now);
@@ -340,14 +342,34 @@ impl<S: Transport> Driver<S> {
         }
         // A check's own actions follow its own status, even where the connection stays (held
         // there by another check: a session check's close 1008 is not lost behind a ping that
-        // only logs); otherwise a change of the connection's runs the check's own actions for
-        // it, else the policy's.
+        // only logs); otherwise a change of the connection's runs the policy's. Where a
+        // check's own ran instead, the policy's are still owed to the status the connection
+        // reached: the first check without its own that fails there too gets them (a dead
+        // peer is closed behind a session check that only logs).
         let own = step.check.and_then(|t| Some((plan.own_actions(i, t)?, t)));
         if let Some((actions, t)) = own {
             self.act(&plan, i, actions, &health, Changed::Check(t), now);
+            if let Some(c) = step.connection {
+                self.policy_owed = c.to > c.from;
+            }
         } else if let Some(t) = step.connection {
+            self.policy_owed = false;
             let actions = plan.actions(i, t);
             self.act(&plan, i, actions, &health, Changed::Connection(t), now);
+        } else if let Some(t) = step.check.filter(|t| self.policy_owed && t.to > t.from) {
+            let status = self.engine.status();
+            let critical = planned.settings.rule().critical;
+            if aggregate([(t.to, critical)]) == status {
+                self.policy_owed = false;
+                let actions = plan.actions(
+                    i,
+                    Transition {
+                        from: t.from,
+                        to: status,
+                    },
+                );
+                self.act(&plan, i, actions, &health, Changed::Check(t), now);
+            }
         }
     }
 }
