@@ -2,7 +2,10 @@
 //! completes its handshake (a slowloris) under `handshake_timeout`, one whose request is no
 //! WebSocket upgrade under `handshake_failed`, one the application's handshake hook refused
 //! under `handshake_refused`, an async hook that does not answer in time under
-//! `handshake_hook_timeout`. All are logged at debug only.
+//! `handshake_hook_timeout`, one that closes before its request is whole (a load balancer's
+//! TCP health check) under `no_request`, not `handshake_failed`; with TLS, a failed TLS
+//! handshake under `tls`, but a TCP check on the TLS port under `no_request` too. All are
+//! logged at debug only.
 #![cfg(feature = "metrics")]
 
 mod support;
@@ -41,7 +44,13 @@ fn metrics_count_connections_dropped_before_supervision() {
             .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             .await
             .unwrap();
-        for stream in [&mut silent, &mut plain] {
+        // A TCP health check: connects and closes, and so does half a request.
+        let mut probe = tokio::net::TcpStream::connect(addr).await.unwrap();
+        probe.shutdown().await.unwrap();
+        let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+        half.write_all(b"GET / HTTP/1.1\r\nHo").await.unwrap();
+        half.shutdown().await.unwrap();
+        for stream in [&mut silent, &mut plain, &mut probe, &mut half] {
             let mut rest = Vec::new();
             let read = stream.read_to_end(&mut rest);
             support::within("the server to drop it", read)
@@ -54,6 +63,45 @@ fn metrics_count_connections_dropped_before_supervision() {
     assert_eq!(count("handshake_timeout"), 1.0);
     assert_eq!(count("handshake_failed"), 1.0);
     assert_eq!(count("handshake_refused"), 1.0);
+    assert_eq!(count("no_request"), 2.0);
+}
+
+#[cfg(feature = "rustls")]
+#[test]
+fn a_failed_tls_handshake_is_counted_apart_from_a_tcp_check() {
+    use ws_health::runtime::tls;
+
+    let (dir, cert_pem, key_pem) = support::self_signed_pem("metrics-tls");
+    let recorded = support::metrics::recorded(false, || async {
+        let server = Server::builder(support::runtime::quiet_supervisor())
+            .with_server_config(support::runtime::server_config())
+            .with_tls(tls::acceptor_from_pem(&cert_pem, &key_pem).unwrap())
+            .serve("127.0.0.1:0", support::runtime::echo)
+            .await
+            .unwrap();
+        let addr = server.local_addr();
+        let mut probe = tokio::net::TcpStream::connect(addr).await.unwrap();
+        probe.shutdown().await.unwrap();
+        // Plain HTTP to the TLS port: no ClientHello.
+        let mut plain = tokio::net::TcpStream::connect(addr).await.unwrap();
+        plain
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        for stream in [&mut probe, &mut plain] {
+            let mut rest = Vec::new();
+            let read = stream.read_to_end(&mut rest);
+            support::within("the server to drop it", read)
+                .await
+                .unwrap();
+        }
+        server.shutdown().await;
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    let count = |reason| dropped(&recorded, reason);
+    assert_eq!(count("no_request"), 1.0);
+    assert_eq!(count("tls"), 1.0);
+    assert_eq!(count("handshake_failed"), 0.0);
 }
 
 /// An async handshake hook that does not answer within the handshake timeout is counted

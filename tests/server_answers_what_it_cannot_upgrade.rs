@@ -1,7 +1,8 @@
 //! A request the server cannot upgrade gets an HTTP answer that says why, not a reset: 400
 //! for a plain GET (a browser, a load balancer's probe), bytes that are not HTTP, or data
 //! sent with the request; 405 with `Allow: GET` for another method; 426 with
-//! `Sec-WebSocket-Version: 13` for another protocol version (RFC 6455 4.2.2); 431 for a head
+//! `Sec-WebSocket-Version: 13` for another protocol version (RFC 6455 4.2.2) and the
+//! `Upgrade: websocket` a 426 must carry (RFC 9110 15.5.22); 431 for a head
 //! over 64 KiB. Each answer carries its reason as a plain-text body of the length it
 //! declares (to a `HEAD`, the head alone, even when its head could not be read whole), and
 //! the server closes the connection after it.
@@ -70,12 +71,12 @@ async fn server_answers_what_it_cannot_upgrade() {
         assert_eq!(got, status, "{body}");
         assert!(body.contains(reason), "{status}: {body:?} lacks {reason:?}");
         assert!(head.contains("\r\nconnection: close"), "{head}");
-        let expected = match &status[9..12] {
-            "405" => Some("\r\nallow: GET"),
-            "426" => Some("\r\nsec-websocket-version: 13"),
-            _ => None,
+        let expected: &[&str] = match &status[9..12] {
+            "405" => &["\r\nallow: GET"],
+            "426" => &["\r\nsec-websocket-version: 13", "\r\nupgrade: websocket"],
+            _ => &[],
         };
-        if let Some(header) = expected {
+        for header in expected {
             assert!(head.contains(header), "{head} lacks {header:?}");
         }
     }

@@ -57,8 +57,8 @@ pub(super) async fn upgrade(
             refuse(&mut stream, *answer, head_only).await;
             return None;
         }
-        Ok(Err(Invalid::Unanswerable)) => {
-            dropped(Dropped::HandshakeFailed);
+        Ok(Err(Invalid::Unanswerable(reason))) => {
+            dropped(reason);
             return None;
         }
         Err(_) => return timed_out(),
@@ -150,7 +150,7 @@ pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
             head_only,
             ..
         })) => (stream, *answer, head_only),
-        Ok(Err(Invalid::Unanswerable)) | Err(_) => return,
+        Ok(Err(Invalid::Unanswerable(_))) | Err(_) => return,
     };
     refuse(&mut stream, refusal, head_only).await;
 }
@@ -172,8 +172,9 @@ enum Invalid {
         /// A `HEAD` request: the answer's head alone.
         head_only: bool,
     },
-    /// The peer is gone, or TLS failed: no one to answer.
-    Unanswerable,
+    /// The peer is gone ([`Dropped::NoRequest`]), or TLS failed ([`Dropped::Tls`]): no one
+    /// to answer.
+    Unanswerable(Dropped),
 }
 
 /// TLS if configured, then the upgrade request and the handshake's own answer to it. A
@@ -184,7 +185,13 @@ async fn receive(
 ) -> Result<(ServerStream, Request, Response), Invalid> {
     let mut stream = open(context, tcp).await.map_err(|err| {
         debug!(error = %err, "handshake failed: TLS");
-        Invalid::Unanswerable
+        // A peer that closes before its ClientHello is whole is a TCP check, not a client
+        // that TLS failed (which sends an alert first).
+        Invalid::Unanswerable(if gone(&err) {
+            Dropped::NoRequest
+        } else {
+            Dropped::Tls
+        })
     })?;
     let (request, refusal, head_only) = match read_request(&mut stream).await {
         Ok(request) => match validate(&request) {
@@ -197,7 +204,7 @@ async fn receive(
         Err(BadRequest::Invalid { refusal, head_only }) => (None, refusal, head_only),
         Err(BadRequest::Io(err)) => {
             debug!(error = %err, "handshake failed: no upgrade request");
-            return Err(Invalid::Unanswerable);
+            return Err(Invalid::Unanswerable(Dropped::NoRequest));
         }
     };
     let served = match (request, &context.http_fallback) {
@@ -255,11 +262,13 @@ fn validate(request: &Request) -> Result<Response, Refusal> {
         // RFC 6455 4.2.2: the versions this server speaks, with 426.
         Error::Protocol(ProtocolError::MissingSecWebSocketVersionHeader) => {
             let version = HeaderValue::from_static("13");
+            // RFC 9110 15.5.22: a 426 names the protocol to upgrade to.
             Refusal::new(
                 StatusCode::UPGRADE_REQUIRED,
                 "Sec-WebSocket-Version must be 13",
             )
             .with_header(SEC_WEBSOCKET_VERSION, version)
+            .with_header(header::UPGRADE, HeaderValue::from_static("websocket"))
         }
         err => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
     })
@@ -273,8 +282,14 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let headers = answer.headers_mut();
-    // An HTTP client would otherwise keep the connection for its next request.
-    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    // An HTTP client would otherwise keep the connection for its next request. An `Upgrade`
+    // header (a 426's) goes with an `upgrade` option (RFC 9110 7.8).
+    let connection = if headers.contains_key(header::UPGRADE) {
+        "close, upgrade"
+    } else {
+        "close"
+    };
+    headers.insert(header::CONNECTION, HeaderValue::from_static(connection));
     // The reason may quote the request (its path, a header's name): text, never markup.
     let nosniff = HeaderValue::from_static("nosniff");
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, nosniff);
@@ -292,6 +307,15 @@ where
         std::io::Result::Ok(())
     })
     .await;
+}
+
+/// Whether `err` is the peer closing or resetting the connection.
+fn gone(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    matches!(
+        err.kind(),
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+    )
 }
 
 fn timed_out<T>() -> Option<T> {
