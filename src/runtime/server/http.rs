@@ -77,6 +77,9 @@ async fn read_head<S: AsyncRead + Unpin>(
     loop {
         let before = head.len();
         let room = (MAX_HEAD + 1 - before).min(4096);
+        // Grown by what this read may take, never doubled: a head that stops short holds
+        // at most `MAX_HEAD + 1` bytes until the handshake timeout.
+        head.reserve_exact(room);
         let read = (&mut *stream)
             .take(room as u64)
             .read_buf(head)
@@ -249,6 +252,20 @@ mod tests {
         let (status, why) = refused(read_request(&mut Trickle(head.as_bytes())).await);
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(why.contains("too many small pieces"), "{why}");
+    }
+
+    /// A head that stops at the limit, unfinished, holds no more than the limit while the
+    /// server waits for its next byte: a pending handshake's buffer must not double past it
+    /// (up to `max_connections` of them, for the handshake timeout).
+    #[tokio::test]
+    async fn an_unfinished_head_at_the_limit_holds_no_more_than_the_limit() {
+        let mut bytes = b"GET / HTTP/1.1\r\nCookie: ".to_vec();
+        bytes.resize(MAX_HEAD, b'a');
+        let mut head = Vec::with_capacity(1024);
+        let result = read_head(&mut bytes.as_slice(), &mut head).await;
+        assert!(matches!(result, Err(BadRequest::Io(_))), "{result:?}");
+        assert_eq!(head.len(), MAX_HEAD);
+        assert!(head.capacity() <= MAX_HEAD + 1, "{}", head.capacity());
     }
 
     #[tokio::test]
