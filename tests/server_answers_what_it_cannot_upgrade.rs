@@ -30,10 +30,15 @@ async fn server_answers_what_it_cannot_upgrade() {
                    Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
     let huge = format!("GET / HTTP/1.1\r\nCookie: {}\r\n\r\n", "a".repeat(70_000));
     let version_8 = upgrade.replace("Version: 13", "Version: 8");
+    // RFC 6455 11.3.1: the key may appear only once; the 101 would answer one of two.
+    let two_keys = upgrade.replace(
+        "\r\n\r\n",
+        "\r\nSec-WebSocket-Key: b3RoZXIgc2FtcGxlIG5vbmNl\r\n\r\n",
+    );
     // A masked, empty text frame sent with the request.
     let mut early_frame = upgrade.as_bytes().to_vec();
     early_frame.extend_from_slice(&[0x81, 0x80, 1, 2, 3, 4]);
-    let cases: [(&[u8], &str, &str); 6] = [
+    let cases: [(&[u8], &str, &str); 7] = [
         (
             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
             "HTTP/1.1 400 Bad Request",
@@ -59,6 +64,11 @@ async fn server_answers_what_it_cannot_upgrade() {
             &early_frame,
             "HTTP/1.1 400 Bad Request",
             "data after the upgrade request",
+        ),
+        (
+            two_keys.as_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "Sec-WebSocket-Key more than once",
         ),
         (
             huge.as_bytes(),
@@ -98,10 +108,34 @@ async fn server_answers_what_it_cannot_upgrade() {
         assert_eq!(body, "", "a body in the answer to HEAD: {head}");
     }
 
+    // `Connection` split over two lines is one list (RFC 9110 5.3): upgraded.
+    let split = upgrade.replace(
+        "Connection: Upgrade\r\n",
+        "Connection: keep-alive\r\nConnection: Upgrade\r\n",
+    );
+    assert_eq!(
+        status_of(addr, split.as_bytes()).await,
+        "HTTP/1.1 101 Switching Protocols"
+    );
+
     // The server goes on: an upgrade is still answered 101.
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/"))
         .await
         .unwrap();
     let _ = ws.close(None).await;
     server.shutdown().await;
+}
+
+/// The status line of the answer to `request`, read without waiting for the close (a 101
+/// keeps the connection).
+async fn status_of(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request).await.unwrap();
+    let mut line = String::new();
+    let mut reader = tokio::io::BufReader::new(tcp);
+    support::within("the status line", reader.read_line(&mut line))
+        .await
+        .unwrap();
+    line.trim_end().to_owned()
 }

@@ -15,7 +15,9 @@ use tokio_tungstenite::tungstenite::handshake::server::{
     create_response, ErrorResponse, Request, Response,
 };
 use tokio_tungstenite::tungstenite::http::header::{self, SEC_WEBSOCKET_VERSION};
-use tokio_tungstenite::tungstenite::http::{HeaderValue, Method, StatusCode, Version};
+use tokio_tungstenite::tungstenite::http::{
+    HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version,
+};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tracing::{debug, error};
 
@@ -194,7 +196,7 @@ async fn receive(
         })
     })?;
     let (request, refusal, head_only) = match read_request(&mut stream).await {
-        Ok(request) => match validate(&request) {
+        Ok(mut request) => match validate(&mut request) {
             Ok(response) => return Ok((stream, request, response)),
             Err(refusal) => {
                 let head_only = request.method() == Method::HEAD;
@@ -244,7 +246,22 @@ fn plain(request: &Request) -> bool {
 
 /// The handshake's own answer to an upgrade request, or why it is none: tungstenite's
 /// `create_response`, with the statuses RFC 6455 and HTTP give each reason.
-fn validate(request: &Request) -> Result<Response, Refusal> {
+fn validate(request: &mut Request) -> Result<Response, Refusal> {
+    // RFC 6455 11.3.1, 11.3.5: once each; the answer would otherwise be to one of two.
+    for (name, header) in [
+        ("Sec-WebSocket-Key", header::SEC_WEBSOCKET_KEY),
+        ("Sec-WebSocket-Version", SEC_WEBSOCKET_VERSION),
+    ] {
+        if request.headers().get_all(header).iter().nth(1).is_some() {
+            let why = format!("the upgrade request has {name} more than once");
+            return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
+        }
+    }
+    // A list split over several lines is one list (RFC 9110 5.3); tungstenite reads the
+    // first line only.
+    for header in [header::CONNECTION, header::UPGRADE] {
+        join_lines(request.headers_mut(), header);
+    }
     if request.method() != Method::GET {
         let why = format!("an upgrade is a GET request, not {}", request.method());
         let allow = HeaderValue::from_static("GET");
@@ -307,6 +324,23 @@ where
         std::io::Result::Ok(())
     })
     .await;
+}
+
+/// Joins the lines of a list header into one, comma-separated.
+fn join_lines(headers: &mut HeaderMap, name: HeaderName) {
+    let mut lines = headers.get_all(&name).iter();
+    let (Some(first), Some(_)) = (lines.next(), lines.next()) else {
+        return;
+    };
+    let mut joined = first.as_bytes().to_vec();
+    for line in headers.get_all(&name).iter().skip(1) {
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(line.as_bytes());
+    }
+    // Each part was a valid value; so is their list.
+    if let Ok(value) = HeaderValue::from_bytes(&joined) {
+        headers.insert(name, value);
+    }
 }
 
 /// Whether `err` is the peer closing or resetting the connection.
