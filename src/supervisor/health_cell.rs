@@ -30,13 +30,16 @@ impl HealthCell {
         self.lock().clone()
     }
 
-    /// Replaces the health and tells the watchers, if any.
+    /// Replaces the health and tells the watchers, if any. Only the driver sets it.
     pub(crate) fn set(&self, health: Health) {
-        let mut current = self.lock();
+        // Stored, and the lock let go, before the watchers are told: a watcher holding a
+        // borrow of the channel blocks `send_replace`, and may read the health meanwhile. A
+        // channel made in between starts with this health and is sent it again: no change
+        // is missed.
+        *self.lock() = health.clone();
         if let Some(watch) = self.watch.get() {
-            watch.send_replace(health.clone());
+            watch.send_replace(health);
         }
-        *current = health;
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<Health> {
@@ -52,6 +55,47 @@ impl HealthCell {
 mod tests {
     use super::*;
     use crate::Status;
+
+    /// A watcher that holds a borrow of the channel blocks `set` (tokio's watch), and may
+    /// still read the health meanwhile: `set` must not hold the health's lock while it waits.
+    /// Before, the driver held it, and both threads waited on each other for good.
+    #[test]
+    fn a_watcher_holding_a_borrow_can_still_read_the_health() {
+        use std::sync::{mpsc, Arc, TryLockError};
+        use std::time::{Duration, Instant};
+
+        let cell = Arc::new(HealthCell::new(Health::healthy("connected")));
+        let rx = cell.subscribe();
+        let borrowed = rx.borrow();
+        let setter = {
+            let cell = cell.clone();
+            std::thread::spawn(move || cell.set(Health::degraded("slow")))
+        };
+        // Until the setter has stored the new health, or holds the lock while it waits.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            match cell.current.try_lock() {
+                Err(TryLockError::WouldBlock) => break,
+                Ok(health) if health.status() == Status::Degraded => break,
+                _ => assert!(Instant::now() < until, "the setter never ran"),
+            }
+            std::thread::yield_now();
+        }
+        let (tx, got) = mpsc::channel();
+        let reader = {
+            let cell = cell.clone();
+            std::thread::spawn(move || tx.send(cell.get().status()).unwrap())
+        };
+        let read = got.recv_timeout(Duration::from_secs(2));
+        drop(borrowed);
+        setter.join().unwrap();
+        assert!(
+            read.is_ok(),
+            "get() waited on the setter, which waited on the borrow"
+        );
+        reader.join().unwrap();
+        assert_eq!(rx.borrow().status(), Status::Degraded);
+    }
 
     #[test]
     fn watchers_see_changes_made_after_they_subscribed() {
