@@ -1,6 +1,7 @@
 //! Per-connection statistics: written by the supervisor without locks, read by anyone.
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -93,10 +94,12 @@ impl StatsCell {
     }
 
     /// Records an answered ping. Only the supervisor writes, so load-then-store is exact.
+    /// The pong is counted last, with `Release`: a snapshot that sees it sees its round
+    /// trip (and the ping it answers) too.
     pub(crate) fn record_rtt(&self, rtt: Duration) {
         let r = nanos(rtt);
         self.latency.store(r, Relaxed);
-        let first = self.pongs.fetch_add(1, Relaxed) == 0;
+        let first = self.pongs.load(Relaxed) == 0;
         let (srtt, rttvar) = if first {
             (r, r / 2)
         } else {
@@ -107,6 +110,7 @@ impl StatsCell {
         };
         self.srtt.store(srtt, Relaxed);
         self.rttvar.store(rttvar, Relaxed);
+        self.pongs.fetch_add(1, Release);
     }
 
     pub(crate) fn ping_sent(&self) {
@@ -140,6 +144,8 @@ impl StatsCell {
 
     /// The counters at `now`; the queue lengths, which `Shared` keeps, are left at zero.
     pub(crate) fn snapshot(&self, now: Instant) -> Stats {
+        // First: what it counts happened before what is read after it (see `record_rtt`).
+        let pongs_received = self.pongs.load(Acquire);
         let uptime = now.saturating_duration_since(self.started);
         let last = Duration::from_nanos(self.last_inbound.load(Relaxed));
         let last_message = Duration::from_nanos(self.last_message.load(Relaxed));
@@ -148,7 +154,7 @@ impl StatsCell {
             smoothed_rtt: Duration::from_nanos(self.srtt.load(Relaxed)),
             rtt_variance: Duration::from_nanos(self.rttvar.load(Relaxed)),
             pings_sent: self.pings_sent.load(Relaxed),
-            pongs_received: self.pongs.load(Relaxed),
+            pongs_received,
             pings_missed: self.missed.load(Relaxed),
             messages_received: self.received.load(Relaxed),
             messages_sent: self.sent.load(Relaxed),
@@ -180,5 +186,35 @@ mod tests {
         assert_eq!(s.smoothed_rtt, Duration::from_millis(90)); // 7/8·80 + 1/8·160
         assert_eq!(s.rtt_variance, Duration::from_millis(50)); // 3/4·40 + 1/4·80
         assert_eq!(s.pongs_received, 2);
+    }
+
+    /// Read from another thread while the driver records, a snapshot never counts more
+    /// pongs than pings, nor a pong without its round trip.
+    #[test]
+    fn a_snapshot_taken_while_pongs_are_recorded_is_consistent() {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::Arc;
+
+        let start = Instant::now();
+        let cell = Arc::new(StatsCell::new(start));
+        let stop = Arc::new(AtomicBool::new(false));
+        let driver = {
+            let (cell, stop) = (cell.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Relaxed) {
+                    cell.ping_sent();
+                    cell.record_rtt(Duration::from_millis(1));
+                }
+            })
+        };
+        for _ in 0..200_000 {
+            let s = cell.snapshot(start);
+            assert!(s.pongs_received <= s.pings_sent, "{s:?}");
+            if s.pongs_received > 0 {
+                assert!(!s.latency.is_zero() && !s.smoothed_rtt.is_zero(), "{s:?}");
+            }
+        }
+        stop.store(true, Relaxed);
+        driver.join().unwrap();
     }
 }
