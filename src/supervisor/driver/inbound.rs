@@ -166,8 +166,18 @@ impl<S: Transport> Driver<S> {
 
     /// Hands an application message to a check that expects it, or to the application.
     pub(super) fn deliver(&mut self, message: Message, waker: &Waker, now: Instant) {
+        // Logged once the lock is let go: a subscriber may call back into this connection.
+        if let Some(panic) = self.deliver_locked(message, waker, now) {
+            error!(panic, "a request's matcher panicked: taken as no match");
+        }
+    }
+
+    /// [`deliver`](Driver::deliver) under the connection's lock; the panic of a matcher that
+    /// panicked for the first time.
+    fn deliver_locked(&mut self, message: Message, waker: &Waker, now: Instant) -> Option<String> {
         let mut inner = self.shared.lock();
         let mut expected = None;
+        let mut panicked = None;
         for e in inner.expects.iter_mut().filter(|e| e.answer.is_none()) {
             match catch_unwind(AssertUnwindSafe(|| (e.matcher)(&message))) {
                 Ok(true) => {
@@ -179,8 +189,7 @@ impl<S: Transport> Driver<S> {
                 // a heartbeat it cannot parse, may still take its answer).
                 Err(panic) if !e.panicked => {
                     e.panicked = true;
-                    let panic = panic_message(&*panic);
-                    error!(panic, "a request's matcher panicked: taken as no match");
+                    panicked = Some(panic_message(&*panic).to_owned());
                 }
                 Err(_) => {}
             }
@@ -193,7 +202,7 @@ impl<S: Transport> Driver<S> {
             drop(inner);
             wakers.into_iter().for_each(Waker::wake);
             self.poll_runs = true;
-            return;
+            return panicked;
         }
         // Nobody will read it: the `Connection` is gone. Past a full queue only while closing
         // (see `read`): dropped, to keep a peer that floods during the close from growing the
@@ -201,7 +210,7 @@ impl<S: Transport> Driver<S> {
         if self.shared.unreceived() {
             drop(inner);
             trace!("message dropped: the Connection that would read it is gone");
-            return;
+            return panicked;
         }
         if inner.inbound.len() >= self.shared.inbound_capacity {
             drop(inner);
@@ -209,7 +218,7 @@ impl<S: Transport> Driver<S> {
                 closing.undelivered += 1;
             }
             debug!("message dropped: the inbound queue is full while closing");
-            return;
+            return panicked;
         }
         inner.inbound.push_back(message);
         self.shared.set_inbound_len(&inner);
@@ -217,6 +226,7 @@ impl<S: Transport> Driver<S> {
         self.shared.stats.message_received(now);
         drop(inner);
         self.shared.recv_waker.wake();
+        panicked
     }
 
     /// _Fails the WebSocket Connection_ (RFC 6455 §7.1.7) for a frame that broke the protocol
