@@ -53,7 +53,10 @@ pub struct SocketConfig {
     /// The largest message accepted from the peer, and the largest the application may
     /// send (a larger one is refused by `send` with an error, not dropped).
     pub max_message_size: Option<usize>,
-    /// The largest frame accepted from the peer.
+    /// The largest frame accepted from the peer. `None` (in code only: a file cannot unset
+    /// it) is no limit, for trusted peers alone: tungstenite reserves the length a frame's
+    /// header claims before its payload comes, up to 2⁶³ bytes, and a failed allocation
+    /// aborts the process.
     pub max_frame_size: Option<usize>,
     /// Let an idle connection's WebSocket stream sleep, its buffers released (see
     /// [`LeanStream`](crate::LeanStream)): about 4 KiB less per idle connection with the
