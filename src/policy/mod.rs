@@ -35,10 +35,10 @@ use serde::{Deserialize, Serialize};
 ///
 /// Each list runs once each time the connection reaches its status, for the check whose
 /// result brought it there, unless that check names its own actions for its change, which
-/// run instead. The list is then still owed: it runs for the first check without actions of
-/// its own that fails to the same status while the connection stays there, so that a ping
-/// check set to only log does not keep a revoked session open, nor a session check that only
-/// logs a dead peer.
+/// run instead. `on_degraded` or `on_unhealthy` is then still owed: it runs for the first
+/// check without actions of its own that fails to the same status while the connection stays
+/// there, so that a ping check set to only log does not keep a revoked session open, nor a
+/// session check that only logs a dead peer.
 ///
 /// # Default
 /// Python `websockets`' behaviour: Unhealthy closes with 1011 and the failing check's reason

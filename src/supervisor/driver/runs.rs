@@ -165,7 +165,8 @@ impl<S: Transport> Driver<S> {
         // which a check made critical while failing would never bring (Unhealthy to
         // Unhealthy is no change).
         let health = Health::new(t.to, "configuration reloaded");
-        self.policy_owed = false;
+        // Owed on if the check's own list ran, or was skipped as unchanged, instead.
+        self.policy_owed = t.to > t.from && plan.own_actions(i, t).is_some();
         self.publish(&plan, i, t, &health);
         let actions = plan.reload_actions(&old, i, t);
         self.act(&plan, i, actions, &health, Changed::Connection(t), now);
@@ -342,33 +343,32 @@ impl<S: Transport> Driver<S> {
         }
         // A check's own actions follow its own status, even where the connection stays (held
         // there by another check: a session check's close 1008 is not lost behind a ping that
-        // only logs); otherwise a change of the connection's runs the policy's. Where a
-        // check's own ran instead, the policy's are still owed to the status the connection
-        // reached: the first check without its own that fails there too gets them (a dead
-        // peer is closed behind a session check that only logs).
+        // only logs); otherwise a change of the connection's runs the check's own for it, else
+        // the policy's. The policy's list for a worse status runs once each time the
+        // connection gets there: where a check's own ran instead, it is owed to the first
+        // check that later raises its weight to that status with no own actions for it (a
+        // dead peer is closed behind a session check that only logs).
         let own = step.check.and_then(|t| Some((plan.own_actions(i, t)?, t)));
         if let Some((actions, t)) = own {
             self.act(&plan, i, actions, &health, Changed::Check(t), now);
             if let Some(c) = step.connection {
                 self.policy_owed = c.to > c.from;
             }
-        } else if let Some(t) = step.connection {
-            self.policy_owed = false;
-            let actions = plan.actions(i, t);
-            self.act(&plan, i, actions, &health, Changed::Connection(t), now);
-        } else if let Some(t) = step.check.filter(|t| self.policy_owed && t.to > t.from) {
-            let status = self.engine.status();
+        } else if let Some(c) = step.connection {
+            self.policy_owed = c.to > c.from && plan.own_actions(i, c).is_some();
+            let actions = plan.actions(i, c);
+            self.act(&plan, i, actions, &health, Changed::Connection(c), now);
+        } else if let Some(t) = step.check.filter(|_| self.policy_owed) {
             let critical = planned.settings.rule().critical;
-            if aggregate([(t.to, critical)]) == status {
-                self.policy_owed = false;
-                let actions = plan.actions(
-                    i,
-                    Transition {
-                        from: t.from,
-                        to: status,
-                    },
-                );
-                self.act(&plan, i, actions, &health, Changed::Check(t), now);
+            let weight = Transition {
+                from: aggregate([(t.from, critical)]),
+                to: aggregate([(t.to, critical)]),
+            };
+            let status = self.engine.status();
+            if weight.to == status && weight.from < status {
+                self.policy_owed = plan.own_actions(i, weight).is_some();
+                let actions = plan.actions(i, weight);
+                self.act(&plan, i, actions, &health, Changed::Check(weight), now);
             }
         }
     }
