@@ -285,8 +285,10 @@ async fn a_reload_whose_own_actions_do_not_run_again_leaves_the_policy_owed() {
         conn.health()
     );
 
-    let mut config = ws_health::Config::default();
-    config.ping = CheckSettings::every(ms(100), ms(50));
+    let mut config = ws_health::Config {
+        ping: CheckSettings::every(ms(100), ms(50)),
+        ..ws_health::Config::default()
+    };
     config.checks.insert(
         "session".into(),
         CheckSettings {
