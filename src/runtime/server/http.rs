@@ -77,9 +77,12 @@ async fn read_head<S: AsyncRead + Unpin>(
     loop {
         let before = head.len();
         let room = (MAX_HEAD + 1 - before).min(4096);
-        // Grown by what this read may take, never doubled: a head that stops short holds
-        // at most `MAX_HEAD + 1` bytes until the handshake timeout.
-        head.reserve_exact(room);
+        if head.capacity() - before < room {
+            // Doubled, as a Vec grows, but never past the limit and one byte: a head that
+            // stops short holds at most `MAX_HEAD + 1` bytes until the handshake timeout.
+            let capacity = (before + room).max(2 * head.capacity()).min(MAX_HEAD + 1);
+            head.reserve_exact(capacity - before);
+        }
         let read = (&mut *stream)
             .take(room as u64)
             .read_buf(head)
@@ -98,10 +101,11 @@ async fn read_head<S: AsyncRead + Unpin>(
             let why = "the upgrade request came in too many small pieces";
             return Err(BadRequest::invalid(why));
         }
-        // Parsed after the first read (bytes that are no HTTP are answered at once) and once
-        // the head is whole: not once per line of a head sent in pieces, which would parse
-        // the head so far again each time.
-        if before > 0 && !ends_head(head, before) {
+        // Parsed after the first read and after any that holds a byte no head may (bytes that
+        // are no HTTP are answered at once), and once the head is whole: not once per line of
+        // a head sent in pieces, which would parse the head so far again each time.
+        let new = &head[before..];
+        if before > 0 && !ends_head(head, before) && !new.iter().any(|&b| never_in_head(b)) {
             continue;
         }
         if let Some((size, request)) = parse(head)? {
@@ -120,6 +124,11 @@ async fn read_head<S: AsyncRead + Unpin>(
 fn ends_head(head: &[u8], from: usize) -> bool {
     let tail = &head[from.saturating_sub(2)..];
     tail.windows(2).any(|w| w == b"\n\n") || tail.windows(3).any(|w| w == b"\n\r\n")
+}
+
+/// A control character other than tab, CR and LF, which no request line or header holds.
+fn never_in_head(byte: u8) -> bool {
+    (byte < 0x20 && !matches!(byte, b'\t' | b'\r' | b'\n')) || byte == 0x7f
 }
 
 #[cfg(test)]
@@ -297,9 +306,13 @@ mod tests {
                 _: &mut Context<'_>,
                 buf: &mut ReadBuf<'_>,
             ) -> Poll<std::io::Result<()>> {
-                if !self.0.is_empty() {
-                    let line = self.0.remove(0);
-                    buf.put_slice(&line);
+                if let Some(line) = self.0.first_mut() {
+                    let n = line.len().min(buf.remaining());
+                    buf.put_slice(&line[..n]);
+                    line.drain(..n);
+                    if line.is_empty() {
+                        self.0.remove(0);
+                    }
                 }
                 Poll::Ready(Ok(()))
             }
@@ -311,6 +324,56 @@ mod tests {
         let request = read_request(&mut Lines(lines)).await.unwrap();
         assert_eq!(request.headers().len(), 100);
         assert_eq!(PARSES.with(std::cell::Cell::get), 2);
+    }
+
+    /// Every end of a head httparse takes is found, however the reads split it.
+    #[test]
+    fn the_end_of_a_head_is_found_however_it_is_split() {
+        for end in ["\r\n\r\n", "\n\n", "\r\n\n", "\n\r\n"] {
+            let head = format!("GET / HTTP/1.1\r\nHost: x{end}");
+            let head = head.as_bytes();
+            let first_possible = head.len() - end.len() + 1;
+            for split in 1..head.len() {
+                // The last read is `head[split..]`: it ends the head if it holds the end's
+                // last byte, which it always does.
+                assert!(ends_head(head, split), "{end:?} split at {split}");
+                // A read that stops before the end's last byte does not.
+                if split >= first_possible {
+                    assert!(
+                        !ends_head(&head[..split], split - 1),
+                        "{end:?} up to {split}"
+                    );
+                }
+            }
+        }
+        assert!(!ends_head(b"GET / HTTP/1.1\r\nHost: x\r\n", 5));
+    }
+
+    /// Junk after a head's first line is refused when it comes, not at the timeout.
+    #[tokio::test]
+    async fn junk_after_the_first_line_is_refused_when_it_comes() {
+        struct Lines(Vec<&'static [u8]>);
+        impl AsyncRead for Lines {
+            fn poll_read(
+                mut self: Pin<&mut Self>,
+                _: &mut Context<'_>,
+                buf: &mut ReadBuf<'_>,
+            ) -> Poll<std::io::Result<()>> {
+                match self.0.is_empty() {
+                    true => Poll::Pending, // a peer that waits for the answer
+                    false => {
+                        let line = self.0.remove(0);
+                        buf.put_slice(line);
+                        Poll::Ready(Ok(()))
+                    }
+                }
+            }
+        }
+        let mut peer = Lines(vec![b"GET / HTTP/1.1\r\n", b"\x16\x03\x01\x02\x00"]);
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), read_request(&mut peer));
+        let (status, why) = refused(read.await.expect("waited for more"));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(why.contains("not an HTTP request"), "{why}");
     }
 
     #[tokio::test]

@@ -258,10 +258,8 @@ fn validate(request: &mut Request) -> Result<Response, Refusal> {
         }
     }
     // A list split over several lines is one list (RFC 9110 5.3); tungstenite reads the
-    // first line only.
-    for header in [header::CONNECTION, header::UPGRADE] {
-        join_lines(request.headers_mut(), header);
-    }
+    // first line only. Not `Upgrade`, which tungstenite takes only as "websocket" alone.
+    join_lines(request.headers_mut(), header::CONNECTION);
     if request.method() != Method::GET {
         let why = format!("an upgrade is a GET request, not {}", request.method());
         let allow = HeaderValue::from_static("GET");
