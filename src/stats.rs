@@ -207,6 +207,12 @@ mod tests {
                 }
             })
         };
+        // The writer under way first: on a busy machine the reads could end before it runs.
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while cell.snapshot(start).pongs_received < 1000 {
+            assert!(std::time::Instant::now() < until, "the writer never ran");
+            std::thread::yield_now();
+        }
         for _ in 0..200_000 {
             let s = cell.snapshot(start);
             assert!(s.pongs_received <= s.pings_sent, "{s:?}");

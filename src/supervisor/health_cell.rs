@@ -32,14 +32,18 @@ impl HealthCell {
 
     /// Replaces the health and tells the watchers, if any. Only the driver sets it.
     pub(crate) fn set(&self, health: Health) {
-        // Stored, and the lock let go, before the watchers are told: a watcher holding a
-        // borrow of the channel blocks `send_replace`, and may read the health meanwhile. A
-        // channel made in between starts with this health and is sent it again: no change
-        // is missed.
-        *self.lock() = health.clone();
-        if let Some(watch) = self.watch.get() {
-            watch.send_replace(health);
-        }
+        let mut current = self.lock();
+        // Looked at under the lock, which `subscribe` makes the channel under: unwatched (most
+        // connections), the health is moved in, not cloned.
+        let Some(watch) = self.watch.get() else {
+            *current = health;
+            return;
+        };
+        *current = health.clone();
+        // The lock let go before the watchers are told: a watcher holding a borrow of the
+        // channel blocks `send_replace`, and may read the health meanwhile.
+        drop(current);
+        watch.send_replace(health);
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<Health> {

@@ -11,9 +11,11 @@ use crate::{frame, Error, ErrorKind};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TrySendError {
-    /// The outbound queue is full; try again later or use [`Sender::send`](crate::Sender::send).
+    /// The outbound queue is full (a client's own queue: its offline queue while it is
+    /// disconnected); try again later or use [`Sender::send`](crate::Sender::send).
     Full(Message),
-    /// The connection is closing or closed.
+    /// The connection is closing or closed (a client's: it was closed or has stopped;
+    /// [`Client::stopped`](crate::Client::stopped) says why).
     Closed(Message),
     /// The message is larger than the largest the transport accepts
     /// (`socket.max_message_size`); it would end the connection.
@@ -41,7 +43,7 @@ impl fmt::Display for TrySendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TrySendError::Full(_) => f.write_str("outbound queue is full"),
-            TrySendError::Closed(_) => f.write_str("the connection is closed"),
+            TrySendError::Closed(_) => f.write_str("the connection (or client) is closed"),
             TrySendError::TooLarge(m) => write!(
                 f,
                 "message of {} bytes is larger than the limit (socket.max_message_size)",

@@ -167,17 +167,17 @@ impl<S: Transport> Driver<S> {
     /// Hands an application message to a check that expects it, or to the application.
     pub(super) fn deliver(&mut self, message: Message, waker: &Waker, now: Instant) {
         // Logged once the lock is let go: a subscriber may call back into this connection.
-        if let Some(panic) = self.deliver_locked(message, waker, now) {
+        for panic in self.deliver_locked(message, waker, now) {
             error!(panic, "a request's matcher panicked: taken as no match");
         }
     }
 
-    /// [`deliver`](Driver::deliver) under the connection's lock; the panic of a matcher that
-    /// panicked for the first time.
-    fn deliver_locked(&mut self, message: Message, waker: &Waker, now: Instant) -> Option<String> {
+    /// [`deliver`](Driver::deliver) under the connection's lock; the panics of the matchers
+    /// that panicked for the first time (none allocates nothing).
+    fn deliver_locked(&mut self, message: Message, waker: &Waker, now: Instant) -> Vec<String> {
         let mut inner = self.shared.lock();
         let mut expected = None;
-        let mut panicked = None;
+        let mut panicked = Vec::new();
         for e in inner.expects.iter_mut().filter(|e| e.answer.is_none()) {
             match catch_unwind(AssertUnwindSafe(|| (e.matcher)(&message))) {
                 Ok(true) => {
@@ -189,7 +189,7 @@ impl<S: Transport> Driver<S> {
                 // a heartbeat it cannot parse, may still take its answer).
                 Err(panic) if !e.panicked => {
                     e.panicked = true;
-                    panicked = Some(panic_message(&*panic).to_owned());
+                    panicked.push(panic_message(&*panic).to_owned());
                 }
                 Err(_) => {}
             }
