@@ -56,8 +56,10 @@ impl Probe for Shared {
             return Poll::Ready(Err(ProbeError::Closed));
         };
         if inner.expects[i].answer.is_some() {
-            let answer = inner.expects.remove(i).answer;
-            return Poll::Ready(answer.ok_or(ProbeError::Closed));
+            let expectation = inner.expects.remove(i);
+            // The matcher is the application's, dropped outside the lock (see `end`).
+            drop(inner);
+            return Poll::Ready(expectation.answer.ok_or(ProbeError::Closed));
         }
         if inner.ended.is_some() {
             return Poll::Ready(Err(ProbeError::Closed));
@@ -84,7 +86,10 @@ impl Probe for Shared {
         if !inner.pings.iter().any(|p| p.state == PingState::Queued) {
             self.signal(&inner, signal::PING, false);
         }
-        inner.expects.retain(|e| e.ticket != ticket);
+        let forgotten = inner.expects.iter().position(|e| e.ticket == ticket);
+        let forgotten = forgotten.map(|i| inner.expects.remove(i));
+        drop(inner);
+        drop(forgotten); // its matcher outside the lock (see `end`)
     }
 }
 
@@ -94,7 +99,9 @@ impl Shared {
     pub(crate) fn forget_expect(&self, ticket: Ticket) -> Option<Message> {
         let mut inner = self.lock();
         let i = inner.expects.iter().position(|e| e.ticket == ticket)?;
-        inner.expects.remove(i).answer
+        let expectation = inner.expects.remove(i);
+        drop(inner); // its matcher outside the lock (see `end`)
+        expectation.answer
     }
 
     /// Registers `matcher` for check `check`, or for the application (`None`: its

@@ -254,6 +254,10 @@ impl Shared {
     /// probe, wakes the receiver, the waiters and the observer. False if it had ended.
     pub(crate) fn end(&self, end: &mut Disconnect) -> bool {
         let mut wakers = Wakers::new();
+        // Requests' matchers are the application's closures: what they capture may reach
+        // this connection when dropped (a guard that logs through its `Sender`), so they are
+        // dropped outside the lock.
+        let unanswered: Vec<Expectation>;
         {
             let mut inner = self.lock();
             if inner.ended.is_some() {
@@ -274,8 +278,10 @@ impl Shared {
             inner.pings.clear();
             // An answer already matched is still its waiter's: the peer's last word before
             // it closed (an error reply, say) is not lost to the end.
-            inner.expects.retain(|e| e.answer.is_some());
+            let expects = std::mem::take(&mut inner.expects);
+            (inner.expects, unanswered) = expects.into_iter().partition(|e| e.answer.is_some());
         }
+        drop(unanswered);
         // Outside the lock: a subscriber or a recorder may call back into this connection.
         if end.unsent > 0 {
             tracing::warn!(

@@ -1,0 +1,91 @@
+//! A request's matcher is the application's closure, and what it captures is dropped with
+//! it: a guard whose `Drop` reaches the same connection (its `Sender`, to log or to close)
+//! must not find the connection's lock held. Before, the matcher was dropped under it when
+//! its answer came, when its request timed out and when the connection ended, and the
+//! thread deadlocked against itself.
+
+mod support;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use support::{mock_transport, ms};
+use ws_health::tungstenite::Message;
+use ws_health::{Sender, Supervisor};
+
+/// Reads the connection's end when dropped, as a guard that logs it would.
+struct CallsBackOnDrop(Sender);
+
+impl Drop for CallsBackOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.disconnect();
+    }
+}
+
+/// How the request ends.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    Answered,
+    TimedOut,
+    ConnectionEnded,
+}
+
+/// Runs one request to its `ending` on a thread of its own: a deadlock fails the test
+/// instead of hanging it.
+fn request_ending(ending: Ending) {
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (transport, mut peer) = mock_transport::pair();
+            let conn = Supervisor::new().supervise(transport);
+            let guard = CallsBackOnDrop(conn.sender());
+            let sender = conn.sender();
+            let request = tokio::spawn(async move {
+                let matcher = move |m: &Message| {
+                    let _ = &guard;
+                    m.to_text().is_ok_and(|t| t == "ack")
+                };
+                sender
+                    .request(Message::text("subscribe"), ms(1000), matcher)
+                    .await
+            });
+            assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+            match ending {
+                Ending::Answered => peer.text("ack"),
+                Ending::TimedOut => {}
+                Ending::ConnectionEnded => peer.end(),
+            }
+            let answer = request.await.expect("the request panicked");
+            match ending {
+                Ending::Answered => assert_eq!(answer.unwrap(), Message::text("ack")),
+                Ending::TimedOut => assert!(answer.unwrap_err().is_timeout()),
+                Ending::ConnectionEnded => assert!(answer.unwrap_err().is_closed()),
+            }
+            drop(conn);
+        });
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("{ending:?}: deadlocked (or panicked: see the output)"));
+}
+
+#[test]
+fn when_its_answer_comes() {
+    request_ending(Ending::Answered);
+}
+
+#[test]
+fn when_its_request_times_out() {
+    request_ending(Ending::TimedOut);
+}
+
+#[test]
+fn when_the_connection_ends() {
+    request_ending(Ending::ConnectionEnded);
+}
