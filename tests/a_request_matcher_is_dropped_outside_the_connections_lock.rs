@@ -6,9 +6,6 @@
 
 mod support;
 
-use std::sync::mpsc;
-use std::time::Duration;
-
 use support::{mock_transport, ms};
 use ws_health::tungstenite::Message;
 use ws_health::{Sender, Supervisor};
@@ -30,49 +27,36 @@ enum Ending {
     ConnectionEnded,
 }
 
-/// Runs one request to its `ending` on a thread of its own: a deadlock fails the test
-/// instead of hanging it.
+/// Runs one request to its `ending`, watched: a deadlock fails the test.
 fn request_ending(ending: Ending) {
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let (transport, mut peer) = mock_transport::pair();
-            let conn = Supervisor::new().supervise(transport);
-            let guard = CallsBackOnDrop(conn.sender());
-            let sender = conn.sender();
-            let request = tokio::spawn(async move {
-                let matcher = move |m: &Message| {
-                    let _ = &guard;
-                    m.to_text().is_ok_and(|t| t == "ack")
-                };
-                sender
-                    .request(Message::text("subscribe"), ms(1000), matcher)
-                    .await
-            });
-            assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
-            match ending {
-                Ending::Answered => peer.text("ack"),
-                Ending::TimedOut => {}
-                Ending::ConnectionEnded => peer.end(),
-            }
-            let answer = request.await.expect("the request panicked");
-            match ending {
-                Ending::Answered => assert_eq!(answer.unwrap(), Message::text("ack")),
-                Ending::TimedOut => assert!(answer.unwrap_err().is_timeout()),
-                Ending::ConnectionEnded => assert!(answer.unwrap_err().is_closed()),
-            }
-            drop(conn);
+    support::on_a_watched_thread(move || async move {
+        let (transport, mut peer) = mock_transport::pair();
+        let conn = Supervisor::new().supervise(transport);
+        let guard = CallsBackOnDrop(conn.sender());
+        let sender = conn.sender();
+        let request = tokio::spawn(async move {
+            let matcher = move |m: &Message| {
+                let _ = &guard;
+                m.to_text().is_ok_and(|t| t == "ack")
+            };
+            sender
+                .request(Message::text("subscribe"), ms(1000), matcher)
+                .await
         });
-        let _ = done.send(());
+        assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+        match ending {
+            Ending::Answered => peer.text("ack"),
+            Ending::TimedOut => {}
+            Ending::ConnectionEnded => peer.end(),
+        }
+        let answer = request.await.expect("the request panicked");
+        match ending {
+            Ending::Answered => assert_eq!(answer.unwrap(), Message::text("ack")),
+            Ending::TimedOut => assert!(answer.unwrap_err().is_timeout()),
+            Ending::ConnectionEnded => assert!(answer.unwrap_err().is_closed()),
+        }
+        drop(conn);
     });
-    finished
-        .recv_timeout(Duration::from_secs(20))
-        .unwrap_or_else(|_| panic!("{ending:?}: deadlocked (or panicked: see the output)"));
 }
 
 #[test]

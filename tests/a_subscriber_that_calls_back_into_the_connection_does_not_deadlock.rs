@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use support::{mock_transport, ms};
 use tracing::{Event, Subscriber};
@@ -29,41 +28,28 @@ impl<S: Subscriber> Layer<S> for CallsBack {
 
 #[test]
 fn a_subscriber_that_calls_back_into_the_connection_does_not_deadlock() {
-    let (done, finished) = mpsc::channel();
-    // On a thread of its own: a deadlock fails the test instead of hanging it.
-    std::thread::spawn(move || {
+    support::on_a_watched_thread(|| async {
         let slot = Arc::new(Mutex::new(None));
         let subscriber = tracing_subscriber::registry().with(CallsBack(slot.clone()));
         let _guard = tracing::subscriber::set_default(subscriber);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let (transport, mut peer) = mock_transport::pair();
-            let mut conn = Supervisor::new().supervise(transport);
-            *slot.lock().unwrap() = Some(conn.sender());
-            let sender = conn.sender();
-            let request = tokio::spawn(async move {
-                let panics_on_boom = |m: &Message| {
-                    assert!(m.to_text().is_ok_and(|t| t != "boom"), "not JSON");
-                    m.to_text().is_ok_and(|t| t == "ack")
-                };
-                sender
-                    .request(Message::text("subscribe"), ms(1000), panics_on_boom)
-                    .await
-            });
-            assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
-            peer.text("boom");
-            peer.text("ack");
-            let answer = request.await.unwrap();
-            assert_eq!(answer.unwrap(), Message::text("ack"));
-            assert_eq!(conn.recv().await, Some(Message::text("boom")));
+        let (transport, mut peer) = mock_transport::pair();
+        let mut conn = Supervisor::new().supervise(transport);
+        *slot.lock().unwrap() = Some(conn.sender());
+        let sender = conn.sender();
+        let request = tokio::spawn(async move {
+            let panics_on_boom = |m: &Message| {
+                assert!(m.to_text().is_ok_and(|t| t != "boom"), "not JSON");
+                m.to_text().is_ok_and(|t| t == "ack")
+            };
+            sender
+                .request(Message::text("subscribe"), ms(1000), panics_on_boom)
+                .await
         });
-        let _ = done.send(());
+        assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+        peer.text("boom");
+        peer.text("ack");
+        let answer = request.await.unwrap();
+        assert_eq!(answer.unwrap(), Message::text("ack"));
+        assert_eq!(conn.recv().await, Some(Message::text("boom")));
     });
-    finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the driver deadlocked (or the test panicked: see its output)");
 }

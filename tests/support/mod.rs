@@ -79,6 +79,28 @@ pub async fn within<F: std::future::Future>(what: &str, f: F) -> F::Output {
         .unwrap_or_else(|_| panic!("timed out: {what}"))
 }
 
+/// Runs `test` on a thread of its own, on a current-thread runtime with a paused clock, and
+/// fails if it has not finished within 20 s: for a test whose regression is a deadlock,
+/// which would otherwise hang the test run instead of failing it.
+pub fn on_a_watched_thread<F>(test: impl FnOnce() -> F + Send + 'static)
+where
+    F: std::future::Future<Output = ()>,
+{
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        runtime.block_on(test());
+        let _ = done.send(());
+    });
+    finished
+        .recv_timeout(Duration::from_secs(20))
+        .expect("deadlocked (or panicked: see the output above)");
+}
+
 /// The next message of a WebSocket stream, or a panic naming `who` if the stream ends,
 /// fails or hangs.
 pub async fn next_message<S>(ws: &mut S, who: &str) -> ws_health::tungstenite::Message

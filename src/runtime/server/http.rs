@@ -251,6 +251,28 @@ mod tests {
         }
     }
 
+    /// A peer that sends one line per read (what fits of it), then waits for the answer.
+    struct Lines(Vec<Vec<u8>>);
+
+    impl AsyncRead for Lines {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let Some(line) = self.0.first_mut() else {
+                return Poll::Pending; // never woken: a test that reads this far times out
+            };
+            let n = line.len().min(buf.remaining());
+            buf.put_slice(&line[..n]);
+            line.drain(..n);
+            if line.is_empty() {
+                self.0.remove(0);
+            }
+            Poll::Ready(Ok(()))
+        }
+    }
+
     fn refused(result: Result<Request, BadRequest>) -> (StatusCode, String) {
         match result {
             Err(BadRequest::Invalid { refusal, .. }) => {
@@ -298,25 +320,6 @@ mod tests {
     /// cost 16 MB of parsing for one 64 KiB head.
     #[tokio::test]
     async fn a_head_sent_a_line_per_read_is_parsed_once_it_is_whole() {
-        /// A peer that sends one line per read.
-        struct Lines(Vec<Vec<u8>>);
-        impl AsyncRead for Lines {
-            fn poll_read(
-                mut self: Pin<&mut Self>,
-                _: &mut Context<'_>,
-                buf: &mut ReadBuf<'_>,
-            ) -> Poll<std::io::Result<()>> {
-                if let Some(line) = self.0.first_mut() {
-                    let n = line.len().min(buf.remaining());
-                    buf.put_slice(&line[..n]);
-                    line.drain(..n);
-                    if line.is_empty() {
-                        self.0.remove(0);
-                    }
-                }
-                Poll::Ready(Ok(()))
-            }
-        }
         let mut lines = vec![b"GET / HTTP/1.1\r\n".to_vec()];
         lines.extend((0..100).map(|i| format!("X-Pad-{i:03}: {}\r\n", "a".repeat(120)).into()));
         lines.push(b"\r\n".to_vec());
@@ -352,24 +355,10 @@ mod tests {
     /// Junk after a head's first line is refused when it comes, not at the timeout.
     #[tokio::test]
     async fn junk_after_the_first_line_is_refused_when_it_comes() {
-        struct Lines(Vec<&'static [u8]>);
-        impl AsyncRead for Lines {
-            fn poll_read(
-                mut self: Pin<&mut Self>,
-                _: &mut Context<'_>,
-                buf: &mut ReadBuf<'_>,
-            ) -> Poll<std::io::Result<()>> {
-                match self.0.is_empty() {
-                    true => Poll::Pending, // a peer that waits for the answer
-                    false => {
-                        let line = self.0.remove(0);
-                        buf.put_slice(line);
-                        Poll::Ready(Ok(()))
-                    }
-                }
-            }
-        }
-        let mut peer = Lines(vec![b"GET / HTTP/1.1\r\n", b"\x16\x03\x01\x02\x00"]);
+        let mut peer = Lines(vec![
+            b"GET / HTTP/1.1\r\n".to_vec(),
+            b"\x16\x03\x01".to_vec(),
+        ]);
         let read = tokio::time::timeout(std::time::Duration::from_secs(5), read_request(&mut peer));
         let (status, why) = refused(read.await.expect("waited for more"));
         assert_eq!(status, StatusCode::BAD_REQUEST);
