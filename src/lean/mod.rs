@@ -21,7 +21,7 @@
 //! | `open.rs` | its constructors: the server's and the client's handshakes, a stream upgraded elsewhere |
 //! | `tap.rs` | the byte stream under tungstenite: follows each frame read, writes our ping first |
 //! | `control.rs` | the two frames a sleeping stream handles itself: its ping, and the pong |
-//! | `progress.rs` | [`WriteProgress`]: the bytes the socket has taken, for the supervisor |
+//! | `progress.rs` | [`WriteProgress`]: the bytes the socket took; [`Counted`] counts them |
 
 mod control;
 mod open;
@@ -29,5 +29,5 @@ mod progress;
 mod stream;
 mod tap;
 
-pub use progress::WriteProgress;
+pub use progress::{Counted, WriteProgress};
 pub use stream::LeanStream;

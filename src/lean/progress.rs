@@ -1,7 +1,13 @@
-//! [`WriteProgress`]: how many bytes the byte stream under a WebSocket stream has taken.
+//! [`WriteProgress`]: how many bytes the byte stream under a WebSocket stream has taken;
+//! [`Counted`]: a byte stream that counts them, for under TLS.
 
+use std::io;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// A count of the bytes a connection's byte stream (the socket) has taken from its writer,
 /// shared between the stream that counts and the supervisor that reads it.
@@ -35,5 +41,95 @@ impl WriteProgress {
     /// The bytes taken so far.
     pub fn bytes(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A byte stream that counts the bytes it takes into a [`WriteProgress`]: for a layer with
+/// a write buffer of its own between a WebSocket stream and the socket. Over TLS, what the
+/// TLS stream takes is not what the socket took (rustls buffers up to 64 KiB), so the count
+/// [`LeanStream::write_progress`] keeps at the stream it wraps would move while the socket
+/// takes nothing; `TlsStream<Counted<TcpStream>>` counts at the socket. The runtime's server
+/// and client do this.
+///
+/// [`LeanStream::write_progress`]: crate::LeanStream::write_progress
+#[derive(Debug)]
+pub struct Counted<S> {
+    inner: S,
+    progress: WriteProgress,
+}
+
+impl<S> Counted<S> {
+    /// `inner`, counted from zero.
+    pub fn new(inner: S) -> Self {
+        Counted {
+            inner,
+            progress: WriteProgress::new(),
+        }
+    }
+
+    /// The count of the bytes `inner` has taken; every call returns the same count.
+    pub fn progress(&self) -> WriteProgress {
+        self.progress.clone()
+    }
+
+    /// The stream counted.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The stream counted; what is written to it directly is not counted.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    fn taken(&self, written: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if let Poll::Ready(Ok(n)) = written {
+            self.progress.add(n);
+        }
+        written
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.taken(written)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.taken(written)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }

@@ -8,6 +8,10 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+#[cfg(feature = "rustls")]
+use crate::lean::Counted;
+use crate::lean::WriteProgress;
+
 /// An accepted connection's stream, plain or TLS. The server's connections are
 /// `LeanStream<ServerStream>`s.
 #[derive(Debug)]
@@ -15,9 +19,9 @@ use tokio::net::TcpStream;
 pub enum ServerStream {
     /// Plain TCP (`ws://`).
     Plain(TcpStream),
-    /// TLS over TCP (`wss://`).
+    /// TLS over TCP (`wss://`), the bytes the socket takes counted beneath TLS.
     #[cfg(feature = "rustls")]
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Tls(Box<tokio_rustls::server::TlsStream<Counted<TcpStream>>>),
 }
 
 impl ServerStream {
@@ -26,7 +30,17 @@ impl ServerStream {
         match self {
             ServerStream::Plain(s) => s,
             #[cfg(feature = "rustls")]
-            ServerStream::Tls(s) => s.get_ref().0,
+            ServerStream::Tls(s) => s.get_ref().0.get_ref(),
+        }
+    }
+
+    /// The count of the bytes the socket takes, kept beneath TLS; `None` for plain TCP,
+    /// whose [`LeanStream`](crate::LeanStream) counts them as they are written.
+    pub(crate) fn tls_progress(&self) -> Option<WriteProgress> {
+        match self {
+            ServerStream::Plain(_) => None,
+            #[cfg(feature = "rustls")]
+            ServerStream::Tls(s) => Some(s.get_ref().0.progress()),
         }
     }
 }

@@ -10,11 +10,14 @@ use tokio::time::Instant;
 use super::connect::{connect, handshake_request, ClientStream, Failed, Step};
 use super::manager::Manager;
 use crate::error::contain_panics;
+use crate::lean::WriteProgress;
 
 /// What a successful attempt opened: the stream, the server's address, and the state made
 /// for the connection, if the application gives connections state.
 pub(super) struct Opened {
     pub(super) ws: ClientStream,
+    /// The bytes its socket takes.
+    pub(super) progress: WriteProgress,
     pub(super) peer: SocketAddr,
     pub(super) state: Option<Arc<dyn Any + Send + Sync>>,
 }
@@ -48,7 +51,7 @@ impl Manager {
             &mut step,
         );
         let connected = tokio::time::timeout(left, connect).await;
-        let (ws, peer) =
+        let (ws, progress, peer) =
             connected.map_err(|_| Failed::retry(step.timed_out(&self.target, timeout)))??;
         let state = match &self.state {
             Some(make) => Some(
@@ -60,6 +63,11 @@ impl Manager {
             ),
             None => None,
         };
-        Ok(Opened { ws, peer, state })
+        Ok(Opened {
+            ws,
+            progress,
+            peer,
+            state,
+        })
     }
 }

@@ -14,11 +14,13 @@ use super::HandshakeHeaders;
 
 use crate::config::SocketConfig;
 use crate::error::contain_panics;
+use crate::lean::{Counted, WriteProgress};
 use crate::runtime::configure_socket;
 use crate::LeanStream;
 
-/// The client's transport.
-pub(crate) type ClientStream = LeanStream<MaybeTlsStream<TcpStream>>;
+/// The client's transport: the bytes its socket takes counted at the socket, beneath TLS
+/// for `wss://` (rustls takes bytes the socket has not).
+pub(crate) type ClientStream = LeanStream<MaybeTlsStream<Counted<TcpStream>>>;
 
 /// Why an attempt failed, and whether retrying could help.
 #[derive(Debug)]
@@ -128,7 +130,7 @@ pub(crate) async fn connect(
     websocket: WebSocketConfig,
     tls: &Tls,
     step: &mut Step,
-) -> Result<(ClientStream, SocketAddr), Failed> {
+) -> Result<(ClientStream, WriteProgress, SocketAddr), Failed> {
     let address = format!("{}:{}", target.host, target.port);
     *step = Step::Tcp;
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
@@ -143,6 +145,8 @@ pub(crate) async fn connect(
     } else {
         Step::WebSocket
     };
+    let tcp = Counted::new(tcp);
+    let progress = tcp.progress();
     let handshake = async {
         let stream = open(target, tcp, tls).await?;
         *step = Step::WebSocket;
@@ -151,7 +155,7 @@ pub(crate) async fn connect(
     match handshake.await {
         Ok((mut ws, _)) => {
             ws.set_sleep_when_idle(socket.sleep_when_idle);
-            Ok((ws, peer))
+            Ok((ws, progress, peer))
         }
         Err(err) => Err(classify(&address, err, fresh_credentials)),
     }
@@ -162,9 +166,9 @@ pub(crate) async fn connect(
 #[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
 async fn open(
     target: &Target,
-    tcp: TcpStream,
+    tcp: Counted<TcpStream>,
     tls: &Tls,
-) -> Result<MaybeTlsStream<TcpStream>, tungstenite::Error> {
+) -> Result<MaybeTlsStream<Counted<TcpStream>>, tungstenite::Error> {
     #[cfg(feature = "rustls")]
     if target.tls {
         use tokio_tungstenite::tungstenite::error::TlsError;

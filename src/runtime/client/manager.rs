@@ -63,14 +63,15 @@ impl Manager {
             };
             let next = match attempt {
                 Ok(Opened {
-                    mut ws,
+                    ws,
+                    progress,
                     peer,
                     state,
                 }) => {
                     credentials_refused = false;
                     let mut info = ConnectionInfo::new()
                         .with_peer(peer)
-                        .with_write_progress(ws.write_progress());
+                        .with_write_progress(progress);
                     if let Some(observer) = &self.observer {
                         info = info.with_observer(observer.clone());
                     }

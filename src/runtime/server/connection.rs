@@ -81,13 +81,14 @@ async fn supervise(
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
     // state for the whole life of the connection.
     let handshake = Box::pin(upgrade(context, stream, peer));
-    let (mut ws, made) = tokio::select! {
+    let upgraded = tokio::select! {
         upgraded = handshake => upgraded?,
         () = context.stop.wait() => return None,
     };
+    let (ws, made) = (upgraded.ws, upgraded.state);
     let mut info = ConnectionInfo::new()
         .with_peer(peer)
-        .with_write_progress(ws.write_progress())
+        .with_write_progress(upgraded.progress)
         .with_observer(context.observer.clone())
         .with_span(span);
     if let Some(state) = made {

@@ -26,6 +26,7 @@ use super::fallback;
 use super::handshake::{decide, internal_error, Handshake, Refusal, State};
 use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
 use crate::error::panic_message;
+use crate::lean::WriteProgress;
 use crate::metrics::{dropped, Dropped};
 use crate::runtime::ServerStream;
 use crate::supervisor::later::later;
@@ -43,7 +44,7 @@ pub(super) async fn upgrade(
     context: &Context,
     tcp: TcpStream,
     peer: SocketAddr,
-) -> Option<(LeanStream<ServerStream>, Option<State>)> {
+) -> Option<Upgraded> {
     let deadline = later(Instant::now(), context.server.handshake_timeout);
     let (mut stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok(received)) => received,
@@ -114,13 +115,22 @@ fn state(
     }
 }
 
+/// An upgraded connection, for the supervisor.
+pub(super) struct Upgraded {
+    pub(super) ws: LeanStream<ServerStream>,
+    /// The state the hook or the state factory made.
+    pub(super) state: Option<State>,
+    /// The bytes its socket takes (beneath TLS, if any).
+    pub(super) progress: WriteProgress,
+}
+
 /// Writes the `101` answer and takes the stream over.
 async fn answer(
     context: &Context,
     mut stream: ServerStream,
     (response, state): (Response, Option<State>),
     deadline: Instant,
-) -> Option<(LeanStream<ServerStream>, Option<State>)> {
+) -> Option<Upgraded> {
     let mut answer = response.map(|()| None);
     match timeout_at(deadline, write_answer(&mut stream, &mut answer, false)).await {
         Ok(Ok(())) => {}
@@ -132,9 +142,16 @@ async fn answer(
         Err(_) => return timed_out(),
     }
     let config = Some(context.websocket);
+    let tls_progress = stream.tls_progress();
     let mut ws = LeanStream::from_raw_socket(stream, Role::Server, config).await;
     ws.set_sleep_when_idle(context.socket.sleep_when_idle);
-    Some((ws, state))
+    // Over TLS, counted beneath it: rustls takes bytes the socket has not.
+    let progress = tls_progress.unwrap_or_else(|| ws.write_progress());
+    Some(Upgraded {
+        ws,
+        state,
+        progress,
+    })
 }
 
 /// Answers an upgrade request over the connection limit with 503 and `Retry-After` (or the
@@ -360,6 +377,7 @@ fn timed_out<T>() -> Option<T> {
 async fn open(context: &Context, stream: TcpStream) -> std::io::Result<ServerStream> {
     #[cfg(feature = "rustls")]
     if let Some(tls) = &context.tls {
+        let stream = crate::lean::Counted::new(stream);
         return Ok(ServerStream::Tls(Box::new(tls.accept(stream).await?)));
     }
     let _ = context;
