@@ -82,6 +82,10 @@ pub(crate) struct ProbeArgs {
     /// private CA, a self-signed server; feature `rustls`).
     #[arg(long, value_name = "FILE")]
     pub(crate) tls_ca: Option<PathBuf>,
+    /// Give up after N failed attempts in a row, exit 1 (overrides client.max_retries;
+    /// default: retry for ever).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_retries: Option<u32>,
     #[command(flatten)]
     pub(crate) config: ConfigArgs,
 }

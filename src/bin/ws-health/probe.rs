@@ -1,7 +1,10 @@
 //! `ws-health probe URL`: connect, keep the connection alive, print its round-trip time.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
+use futures_util::future::OptionFuture;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use ws_health::runtime::{Client, ClientEvent};
@@ -15,6 +18,9 @@ pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
     let mut config = args.config.load(None)?;
     // The first ping right after connecting, not one interval later.
     config.ping.initial_delay = Some(Duration::ZERO);
+    if let Some(retries) = args.max_retries {
+        config.client.max_retries = Some(retries);
+    }
     if args.once {
         // One answer in time decides: no retry, and no jitter to push the ping past it.
         config.client.max_retries = Some(0);
@@ -131,16 +137,28 @@ async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), F
     let mut tick = tokio::time::interval(config.ping.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await; // the first tick is immediate: let the first ping go out first
+                       // Each connection's first status line as soon as a ping is answered, not an interval
+                       // (20 s by default) later.
+    let mut first = first_pong(client);
     let outcome = loop {
         let printed = tokio::select! {
             _ = tick.tick() => print_status(client, json),
+            Some(_) = &mut first => {
+                first = None.into();
+                print_status(client, json)
+            }
             Some(_) = client.recv() => Ok(()),
             event = events.recv() => match event {
                 Ok(ClientEvent::Stopped { reason }) => {
                     let _ = print_event(&ClientEvent::Stopped { reason: reason.clone() }, json);
                     return Err(Failure::failed(format!("stopped: {reason}")));
                 }
-                Ok(event) => print_event(&event, json),
+                Ok(event) => {
+                    if matches!(event, ClientEvent::Connected { .. }) {
+                        first = first_pong(client);
+                    }
+                    print_event(&event, json)
+                }
                 Err(RecvError::Lagged(_)) => Ok(()),
                 Err(RecvError::Closed) => return Err(Failure::failed("the client ended")),
             },
@@ -154,6 +172,14 @@ async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), F
     client.close();
     let _ = tokio::time::timeout(Duration::from_secs(2), client.stopped()).await;
     outcome
+}
+
+type Pong = Pin<Box<dyn Future<Output = ws_health::Result<Duration>> + Send>>;
+
+/// The round trip of a ping sent now on the client's connection, if it has one.
+fn first_pong(client: &Client) -> OptionFuture<Pong> {
+    let pong = |sender: ws_health::Sender| Box::pin(async move { sender.ping().await }) as Pong;
+    client.sender().map(pong).into()
 }
 
 fn print_status(client: &Client, json: bool) -> std::io::Result<()> {
