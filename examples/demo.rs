@@ -183,11 +183,14 @@ pub fn summarize(reports: &[Report]) -> bool {
     {
         let statuses: Vec<_> = statuses.iter().map(|s| s.as_str()).collect();
         let (pongs, pings) = (s.pongs_received, s.pings_sent);
-        let (rtt, srtt) = (s.latency, s.smoothed_rtt);
+        // No round trip before the first pong: "-", not zero.
+        let shown = |d: Duration| match pongs {
+            0 => "-".to_owned(),
+            _ => format!("{d:.1?}"),
+        };
+        let (rtt, srtt) = (shown(s.latency), shown(s.smoothed_rtt));
         let statuses = statuses.join(">");
-        println!(
-            "{client:<10} {statuses:<18} {rtt:>8.1?} {srtt:>9.1?} {pongs:>7}/{pings:<5} {end}"
-        );
+        println!("{client:<10} {statuses:<18} {rtt:>8} {srtt:>9} {pongs:>7}/{pings:<5} {end}");
     }
     reports.len() == expected.len()
         && (reports.iter()).all(|r| expected.contains(&(&*r.client, r.end.code)))

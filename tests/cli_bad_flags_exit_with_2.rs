@@ -49,6 +49,11 @@ fn cli_bad_flags_exit_with_2() {
         "/nonexistent/x.toml (named by --config)",
     );
     fails_with_2(&["probe", "http://example.invalid", "--once"], "ws://");
+    // No scheme at all: the message shows the URL to write.
+    fails_with_2(
+        &["probe", "127.0.0.1:8765", "--once"],
+        "no scheme: write ws://127.0.0.1:8765",
+    );
     fails_with_2(
         &["serve", "--bind", "127.0.0.1"],
         "`server.bind` = \"127.0.0.1\": must be an address to listen on, host:port, such as \

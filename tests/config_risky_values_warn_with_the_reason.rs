@@ -178,3 +178,20 @@ fn a_checks_ping_table_warns_pointing_at_ping() {
         );
     });
 }
+
+/// A warning about a value nobody set names the defaults as its source, and the key set
+/// that made it risky with its own.
+#[test]
+fn a_default_made_risky_by_another_key_is_named_as_the_default() {
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_PING__INTERVAL", "1s");
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(config.is_ok());
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        let w = warned[0];
+        assert_eq!(w.field("key"), "ping.timeout");
+        assert!(w.field("source").contains("built-in defaults"), "{w:?}");
+        assert!(w.message.contains("WS_HEALTH_PING__INTERVAL"), "{w:?}");
+    });
+}

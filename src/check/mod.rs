@@ -23,7 +23,17 @@
 //!         }
 //!     }
 //! }
+//!
+//! // In place of the built-in ping check, with its settings (`[ping]`), not beside it:
+//! // `with_check` would add a second ping check.
+//! let supervisor = ws_health::Supervisor::builder().with_ping(SlowPongIsDegraded).build()?;
+//! # drop(supervisor);
+//! # Ok::<_, ws_health::Error>(())
 //! ```
+//!
+//! A business check implements [`HealthCheck::check`] and is added beside the ping with
+//! [`with_check`](crate::supervisor::SupervisorBuilder::with_check); a type that implements
+//! nothing else is a second ping check.
 
 mod context;
 mod detached;

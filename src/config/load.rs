@@ -90,6 +90,21 @@ impl Provider for Config {
     }
 }
 
+/// [`Config::default()`], the first source of [`Config::figment`] and [`ConfigLoader`],
+/// named as the defaults in errors and warnings (a `Config` given in code is a "ws-health
+/// Config").
+pub(super) struct Defaults;
+
+impl Provider for Defaults {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("built-in defaults").interpolater(|_: &Profile, keys: &[&str]| dotted(keys))
+    }
+
+    fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        Config::default().data()
+    }
+}
+
 fn extract(figment: &Figment) -> Result<Config> {
     // A source that failed to read (a missing named file, bad TOML) comes first: without
     // it, the profiles it defines are missing too.

@@ -8,6 +8,7 @@ use figment::{Figment, Metadata, Profile, Provider};
 
 use super::env::EnvVars;
 use super::file::TomlFile;
+use super::load::Defaults;
 use super::profile::check_selected;
 use super::{BuiltinProfiles, Config};
 use crate::{Result, Supervisor};
@@ -95,7 +96,7 @@ impl ConfigLoader {
                 .map_or(Profile::Default, |name| Profile::new(&name)),
         };
         tracing::debug!(file = %file.path().display(), %profile, "loading configuration");
-        Figment::from(Config::default())
+        Figment::from(Defaults)
             .merge(BuiltinProfiles)
             .merge(file)
             .merge(EnvVars)

@@ -55,8 +55,13 @@ impl Default for SupervisorBuilder {
 }
 
 impl SupervisorBuilder {
-    /// Takes the ping settings, policy and queue sizes from `config`. User checks read their
-    /// own tables with [`Config::check`].
+    /// Takes the ping settings, policy, queue sizes and send limit from `config`. User
+    /// checks read their own tables with [`Config::check`].
+    ///
+    /// Each `with_*` call sets what it names, and a later call wins: call `with_config`
+    /// first and adjust after it (`with_ping_settings`, `with_policy`, `with_queues` before
+    /// it are replaced by the configuration's). [`with_ping`](Self::with_ping) keeps the
+    /// settings, whichever comes first.
     pub fn with_config(mut self, config: &Config) -> Self {
         self.ping.settings = config.ping.clone();
         self.policy = config.policy.clone();

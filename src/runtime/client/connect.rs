@@ -63,12 +63,12 @@ impl Target {
         let tls = match uri.scheme_str() {
             Some("ws") => false,
             Some("wss") => true,
-            other => {
+            Some(other) => {
                 return Err(format!(
-                    "{uri}: the scheme must be ws:// or wss://, not {:?}",
-                    other.unwrap_or("")
+                    "{uri}: the scheme must be ws:// or wss://, not {other:?}"
                 ))
             }
+            None => return Err(format!("{uri}: no scheme: write ws://{uri} (or wss://)")),
         };
         if tls && !cfg!(feature = "rustls") {
             return Err(format!("{uri}: wss:// needs ws-health's `rustls` feature"));
