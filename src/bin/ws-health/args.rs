@@ -13,7 +13,7 @@ use crate::Failure;
 
 /// Keeps WebSocket connections honest: a supervised echo server and a keepalive probe.
 #[derive(Debug, Parser)]
-#[command(name = "ws-health", version, about)]
+#[command(name = "ws-health", version)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
