@@ -195,3 +195,23 @@ fn a_default_made_risky_by_another_key_is_named_as_the_default() {
         assert!(w.message.contains("WS_HEALTH_PING__INTERVAL"), "{w:?}");
     });
 }
+
+/// A key a file does not set, in a table it does, is the default's: the warning does not
+/// name the file's key for it, which the file does not have.
+#[test]
+fn a_default_key_in_a_table_from_a_file_is_named_as_the_default() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", "[checks.session]\ninterval = \"1s\"")
+            .unwrap();
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(config.is_ok());
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        let w = warned[0];
+        assert_eq!(w.field("key"), "checks.session.timeout");
+        let source = w.field("source");
+        assert!(source.starts_with("from the defaults (its table"), "{w:?}");
+        assert!(source.contains("key `checks.session`)"), "{w:?}");
+        assert!(!source.contains("key `checks.session.timeout`"), "{w:?}");
+    });
+}

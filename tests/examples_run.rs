@@ -33,6 +33,35 @@ mod feed_client;
 #[path = "../examples/authenticated_server.rs"]
 mod authenticated_server;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../examples/configured.rs"]
+mod configured;
+
+/// The same code closes a silent client with 1011 under the default profile and keeps it,
+/// Unhealthy, under `development`, whose policy only logs; the check's table sets its
+/// interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_acts_on_a_silent_client_by_profile() {
+    trace();
+    let dir =
+        std::env::temp_dir().join(format!("ws-health-configured-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ws-health.toml");
+    std::fs::write(&file, configured::CONFIG).unwrap();
+    let default = configured::run(&file, "default").await.unwrap();
+    let development = configured::run(&file, "development").await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        default.session_interval,
+        Duration::from_secs(1),
+        "{default:?}"
+    );
+    assert!(default.unhealthy, "{default:?}");
+    assert_eq!(default.closed_with, Some(1011), "{default:?}");
+    assert!(development.unhealthy, "{development:?}");
+    assert_eq!(development.closed_with, None, "{development:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_check_closes_a_revoked_session_with_1008() {
     trace();

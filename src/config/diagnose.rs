@@ -37,7 +37,7 @@ pub(crate) fn sources(figment: &Figment, problem: &Problem) -> String {
     let mut out = locate(figment, &problem.path);
     for path in &problem.related {
         let theirs = provider(figment, path);
-        if let (Some((own, _)), Some((theirs, _))) = (&own, &theirs) {
+        if let (Some((own, ..)), Some((theirs, ..))) = (&own, &theirs) {
             if same(own, theirs) {
                 continue; // the same file, the same defaults
             }
@@ -54,26 +54,31 @@ fn message(context: &str, lines: &[String]) -> String {
     }
 }
 
-/// Where the value at `path` came from: the source of the deepest value figment has on
-/// the way there.
+/// Where the value at `path` came from: its source; for a key no source has (a field of a
+/// table only some of whose keys a file sets), the defaults, and where its table came from.
 pub(crate) fn locate(figment: &Figment, path: &[String]) -> String {
     match provider(figment, path) {
-        Some((md, profile)) => origin(md, &profile, path),
+        Some((md, profile, found)) if found == path.len() => origin(md, &profile, path),
+        Some((md, profile, found)) => {
+            let table = origin(md, &profile, &path[..found]);
+            format!("from the defaults (its table {table})")
+        }
         None => "source unknown".into(),
     }
 }
 
-/// The provider the value at `path` came from, and the profile it was read in.
-fn provider<'a>(figment: &'a Figment, path: &[String]) -> Option<(&'a Metadata, Profile)> {
+/// The provider the value at `path`, or the deepest one on the way there, came from; the
+/// profile it was read in; and how many keys of `path` that value is at.
+fn provider<'a>(figment: &'a Figment, path: &[String]) -> Option<(&'a Metadata, Profile, usize)> {
     let root = figment.find_value("").ok()?;
-    let value = (0..=path.len())
+    let (found, value) = (0..=path.len())
         .rev()
-        .find_map(|n| find(&root, &path[..n]))
-        .unwrap_or(&root);
+        .find_map(|n| Some((n, find(&root, &path[..n])?)))
+        .unwrap_or((0, &root));
     let tag = value.tag();
     // A tag knows default, global or custom; a custom profile's name is the selected one.
     let profile = tag.profile().unwrap_or_else(|| figment.profile().clone());
-    Some((figment.get_metadata(tag)?, profile))
+    Some((figment.get_metadata(tag)?, profile, found))
 }
 
 /// `from TOML file ws-health.toml, key `staging.ping.interval``, or
