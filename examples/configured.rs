@@ -3,15 +3,19 @@
 //!
 //! The file (written to a temporary directory here; `ws-health.toml` in a service's working
 //! directory, or `WS_HEALTH_CONFIG`) sets a fast ping for every profile, a `[checks.session]`
-//! table for the application's own check, and a `development` profile in which a timeout is
-//! only logged (a debugger pausing the client answers no ping). A silent client connects
-//! under each profile: under `default` it is closed with 1011, under `development` it is
-//! kept, Unhealthy. `WS_HEALTH_*` variables override the file (`WS_HEALTH_PING__TIMEOUT=1s`).
+//! table for the application's own check, and a `development` profile in which a timeout
+//! pages the developer (a custom action) instead of closing: a debugger pausing the client
+//! answers no ping. A silent client connects under each profile: under `default` it is
+//! closed with 1011, under `development` it is kept, Unhealthy, and the page is sent.
+//! `WS_HEALTH_*` variables override the file (`WS_HEALTH_PING__TIMEOUT=1s`).
 //!
 //! Run with `cargo run --example configured`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use ws_health::policy::ActionEvent;
 use ws_health::runtime::{HubEvent, Server};
 use ws_health::{async_trait, CheckContext, ConfigLoader, Connection, Health, HealthCheck};
 use ws_health::{Status, Supervisor};
@@ -30,7 +34,7 @@ interval = "1s"
 timeout = "1s"
 
 [development.policy]        # WS_HEALTH_PROFILE=development
-on_unhealthy = [{ action = "log", level = "warn" }]
+on_unhealthy = [{ action = "custom", name = "page" }, { action = "log", level = "warn" }]
 "#;
 
 /// The application's own check: always valid here; its table sets when it runs.
@@ -51,8 +55,10 @@ pub struct Outcome {
     pub session_interval: Duration,
     /// Whether the silent client's connection became Unhealthy.
     pub unhealthy: bool,
-    /// The close code, if the server closed it within a second of that.
+    /// The close code, if the server closed it within two seconds of that.
     pub closed_with: Option<u16>,
+    /// Pages sent by the `page` custom action.
+    pub pages: usize,
 }
 
 /// Loads the file under `profile`, serves, and connects a client that never answers a ping.
@@ -61,9 +67,19 @@ pub async fn run(file: &std::path::Path, profile: &'static str) -> ws_health::Re
         .with_file(file)
         .with_profile(profile)
         .load()?;
+    let pages = Arc::new(AtomicUsize::new(0));
+    let paged = pages.clone();
     let supervisor = Supervisor::builder()
         .with_config(&config)
         .with_check("session", Session, config.check("session"))
+        // Registered whatever the profile: a name in a policy must be.
+        .with_custom_action("page", move |event: &ActionEvent<'_>| {
+            println!(
+                "  page: {} on connection {}",
+                event.health, event.connection_id
+            );
+            paged.fetch_add(1, Ordering::Relaxed);
+        })
         .build()?;
     let server = Server::builder(supervisor)
         .serve("127.0.0.1:0", |mut conn: Connection| async move {
@@ -77,8 +93,8 @@ pub async fn run(file: &std::path::Path, profile: &'static str) -> ws_health::Re
     let (silent, _) = tokio_tungstenite::connect_async(&url)
         .await
         .map_err(ws_health::Error::other)?;
-    // Unhealthy after the first unanswered ping (200 ms); then two seconds to see what the
-    // policy does about it (the close takes `close_timeout`, 500 ms, unanswered).
+    // Unhealthy once the first ping goes unanswered (about 400 ms); then two seconds to see
+    // what the policy does about it (a close takes `close_timeout`, 500 ms, unanswered).
     let became_unhealthy = async {
         while let Ok(event) = events.recv().await {
             if let HubEvent::StatusChanged { to, .. } = event {
@@ -108,6 +124,7 @@ pub async fn run(file: &std::path::Path, profile: &'static str) -> ws_health::Re
         session_interval: config.check("session").interval,
         unhealthy,
         closed_with,
+        pages: pages.load(Ordering::Relaxed),
     })
 }
 
@@ -124,7 +141,7 @@ async fn main() -> ws_health::Result<()> {
     let file = dir.join("ws-health.toml");
     std::fs::write(&file, CONFIG).map_err(ws_health::Error::other)?;
     let mut all_as_expected = true;
-    for (profile, expected) in [("default", Some(1011)), ("development", None)] {
+    for (profile, closed, pages) in [("default", Some(1011), 0), ("development", None, 1)] {
         let outcome = run(&file, profile).await;
         let outcome = outcome.inspect_err(|_| drop(std::fs::remove_dir_all(&dir)))?;
         let end = match outcome.closed_with {
@@ -135,7 +152,8 @@ async fn main() -> ws_health::Result<()> {
             "profile {:<12} session checked every {:?}; silent client unhealthy: {}, {end}",
             outcome.profile, outcome.session_interval, outcome.unhealthy
         );
-        all_as_expected &= outcome.unhealthy && outcome.closed_with == expected;
+        all_as_expected &=
+            outcome.unhealthy && outcome.closed_with == closed && outcome.pages == pages;
     }
     let _ = std::fs::remove_dir_all(&dir);
     if !all_as_expected {

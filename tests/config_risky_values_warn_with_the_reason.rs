@@ -196,22 +196,38 @@ fn a_default_made_risky_by_another_key_is_named_as_the_default() {
     });
 }
 
-/// A key a file does not set, in a table it does, is the default's: the warning does not
-/// name the file's key for it, which the file does not have.
+/// A key a file or the environment does not set, in a table it does, is the default's: the
+/// warning does not name a source for it that does not have it, and names the key that was
+/// set with its own source.
 #[test]
-fn a_default_key_in_a_table_from_a_file_is_named_as_the_default() {
-    jail(|jail| {
-        jail.create_file("ws-health.toml", "[checks.session]\ninterval = \"1s\"")
-            .unwrap();
-        let (config, events) = capture(|| Config::from(Config::figment()));
-        assert!(config.is_ok());
-        let warned = warnings(&events);
-        assert_eq!(warned.len(), 1, "{events:?}");
-        let w = warned[0];
-        assert_eq!(w.field("key"), "checks.session.timeout");
-        let source = w.field("source");
-        assert!(source.starts_with("from the defaults (its table"), "{w:?}");
-        assert!(source.contains("key `checks.session`)"), "{w:?}");
-        assert!(!source.contains("key `checks.session.timeout`"), "{w:?}");
-    });
+fn a_default_key_in_a_table_set_elsewhere_is_named_as_the_default() {
+    for (file, env) in [
+        (Some("[checks.session]\ninterval = \"1s\""), None),
+        (None, Some(("WS_HEALTH_CHECKS__SESSION__INTERVAL", "1s"))),
+    ] {
+        jail(|jail| {
+            if let Some(file) = file {
+                jail.create_file("ws-health.toml", file).unwrap();
+            }
+            if let Some((name, value)) = env {
+                jail.set_env(name, value);
+            }
+            let (config, events) = capture(|| Config::from(Config::figment()));
+            assert!(config.is_ok());
+            let warned = warnings(&events);
+            assert_eq!(warned.len(), 1, "{events:?}");
+            let w = warned[0];
+            assert_eq!(w.field("key"), "checks.session.timeout");
+            let source = w.field("source");
+            assert!(source.starts_with("from the defaults; "), "{w:?}");
+            let set_by = match env {
+                Some(_) => {
+                    "`checks.session.interval` from environment variable \
+                            `WS_HEALTH_CHECKS__SESSION__INTERVAL`"
+                }
+                None => "`checks.session.interval` from TOML file",
+            };
+            assert!(source.contains(set_by), "{w:?}");
+        });
+    }
 }

@@ -38,7 +38,8 @@ mod authenticated_server;
 mod configured;
 
 /// The same code closes a silent client with 1011 under the default profile and keeps it,
-/// Unhealthy, under `development`, whose policy only logs; the check's table sets its
+/// Unhealthy, under the file's `development` profile, whose policy pages instead (a custom
+/// action the built-in `development` profile does not have); the check's table sets its
 /// interval.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configured_acts_on_a_silent_client_by_profile() {
@@ -58,8 +59,10 @@ async fn configured_acts_on_a_silent_client_by_profile() {
     );
     assert!(default.unhealthy, "{default:?}");
     assert_eq!(default.closed_with, Some(1011), "{default:?}");
+    assert_eq!(default.pages, 0, "{default:?}");
     assert!(development.unhealthy, "{development:?}");
     assert_eq!(development.closed_with, None, "{development:?}");
+    assert_eq!(development.pages, 1, "{development:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

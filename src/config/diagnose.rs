@@ -37,8 +37,10 @@ pub(crate) fn sources(figment: &Figment, problem: &Problem) -> String {
     let mut out = locate(figment, &problem.path);
     for path in &problem.related {
         let theirs = provider(figment, path);
-        if let (Some((own, ..)), Some((theirs, ..))) = (&own, &theirs) {
-            if same(own, theirs) {
+        let whole = |found: usize, path: &[String]| found == path.len();
+        if let (Some((own, _, a)), Some((theirs, _, b))) = (&own, &theirs) {
+            // Keys no source has are the defaults', wherever their table came from.
+            if whole(*a, &problem.path) && whole(*b, path) && same(own, theirs) {
                 continue; // the same file, the same defaults
             }
         }
@@ -55,14 +57,12 @@ fn message(context: &str, lines: &[String]) -> String {
 }
 
 /// Where the value at `path` came from: its source; for a key no source has (a field of a
-/// table only some of whose keys a file sets), the defaults, and where its table came from.
+/// table only some of whose keys a file or the environment sets), the defaults: figment
+/// tags a table with the last source merged into it, which may not have set this key.
 pub(crate) fn locate(figment: &Figment, path: &[String]) -> String {
     match provider(figment, path) {
         Some((md, profile, found)) if found == path.len() => origin(md, &profile, path),
-        Some((md, profile, found)) => {
-            let table = origin(md, &profile, &path[..found]);
-            format!("from the defaults (its table {table})")
-        }
+        Some(_) => "from the defaults".into(),
         None => "source unknown".into(),
     }
 }

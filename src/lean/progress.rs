@@ -19,7 +19,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// ping only once the socket stops taking bytes: none between the flush's stall and the
 /// ping's deadline, or between two deadlines; without one, when the ping is not out by its
 /// deadline. [`LeanStream::write_progress`] gives one that the stream keeps up to date (the
-/// runtime's server and client use it); a transport of your own can count with
+/// runtime's plain-TCP server uses it), [`Counted`] one kept beneath a TLS stream (the
+/// runtime's TLS server and its client); a transport of your own can count with
 /// [`add`](Self::add).
 ///
 /// [`ConnectionInfo::with_write_progress`]: crate::supervisor::ConnectionInfo::with_write_progress

@@ -24,7 +24,8 @@ use super::WriteProgress;
 /// sleeps).
 ///
 /// Supervised by hand, it gives the supervisor its [write progress](Self::write_progress),
-/// as the runtime's server and client do:
+/// as the runtime's server does over plain TCP (over TLS, count beneath TLS with
+/// [`Counted`](crate::lean::Counted)):
 ///
 /// ```no_run
 /// # async fn run(tcp: tokio::net::TcpStream) -> Result<(), ws_health::Error> {
@@ -111,7 +112,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
     /// to the supervisor with
     /// [`ConnectionInfo::with_write_progress`](crate::supervisor::ConnectionInfo::with_write_progress),
     /// so that a ping waiting behind a large message on a slow link is not taken for a dead
-    /// peer. Every call returns the same count.
+    /// peer. Every call returns the same count. Over TLS it counts what the TLS stream takes,
+    /// rustls's own buffer included: count beneath TLS with [`Counted`](crate::lean::Counted)
+    /// instead.
     pub fn write_progress(&mut self) -> WriteProgress {
         let tap = match &mut self.state {
             State::Awake(ws) => ws.get_mut(),

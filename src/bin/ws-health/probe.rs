@@ -136,16 +136,22 @@ async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), F
     let mut stop = shutdown_signal();
     let mut tick = tokio::time::interval(config.ping.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await; // the first tick is immediate: let the first ping go out first
-                       // Each connection's first status line as soon as a ping is answered, not an interval
-                       // (20 s by default) later.
+    // The first tick is immediate: let the first ping go out first.
+    tick.tick().await;
+    // Each connection's first status line as soon as a ping is answered, not an interval
+    // (20 s by default) later.
     let mut first = first_pong(client);
     let outcome = loop {
         let printed = tokio::select! {
             _ = tick.tick() => print_status(client, json),
-            Some(_) = &mut first => {
+            // `Some(_)`, not `Some(Ok(_))`: a branch that does not match would poll the
+            // finished future again.
+            Some(answered) = &mut first => {
                 first = None.into();
-                print_status(client, json)
+                match answered {
+                    Ok(_) => print_status(client, json),
+                    Err(_) => Ok(()), // ended first: its events say so
+                }
             }
             Some(_) = client.recv() => Ok(()),
             event = events.recv() => match event {
