@@ -226,5 +226,9 @@ async fn main() -> Result<(), BoxError> {
     if outcome.alice_closed != Some((1008, "session revoked".into())) {
         return Err("expected the revoked session to be closed with 1008".into());
     }
+    if !matches!(outcome.unknown_token, Ok((401, _))) || outcome.bob_echo != "bob: still here" {
+        return Err("expected an unknown token refused with 401, and bob served on".into());
+    }
+    println!("\nauthenticated_server: all as expected (401, then 1008 for the revoked session)");
     Ok(())
 }

@@ -192,5 +192,12 @@ async fn main() -> Result<(), BoxError> {
     if outcome.received.iter().any(|m| m == SUBSCRIBED) {
         return Err("an acknowledgement reached the application".into());
     }
+    let fresh = outcome.tokens.len() >= 2 && outcome.tokens[0] != outcome.tokens[1];
+    if !fresh || outcome.reused_token != Ok(401) {
+        return Err("expected a fresh token per attempt, and a reused one refused".into());
+    }
+    println!(
+        "\nfeed_client: all as expected (a fresh token per attempt, ticks across the restart)"
+    );
     Ok(())
 }
