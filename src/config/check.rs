@@ -23,7 +23,8 @@ use crate::{Error, Result};
 pub struct CheckSettings {
     /// Whether the check runs at all.
     pub enabled: bool,
-    /// Time between the starts of two runs.
+    /// Time between the starts of two runs; at least 1 ms (tokio's timers tick in
+    /// milliseconds).
     #[serde(with = "humantime_serde")]
     pub interval: Duration,
     /// How long one run may take; a run still going then is cut off and counts as failed
@@ -63,7 +64,9 @@ pub struct CheckSettings {
     /// This check's own actions when it becomes Degraded, whether or not the connection's
     /// status moves (another check may hold it there already). A check with no own actions
     /// for its change that moves the connection runs its own for the connection's change (this
-    /// list when it makes the connection Degraded), else the policy's.
+    /// list when it makes the connection Degraded), else the policy's. While the policy's list
+    /// is owed (an earlier check's own ran instead), a check whose weight rises to the
+    /// connection's status runs this list for that rise if set, else the policy's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_degraded: Option<Vec<Action>>,
     /// This check's own actions when it becomes Unhealthy (a non-critical check too, though it

@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 /// Each list runs once each time the connection reaches its status, for the check whose
 /// result brought it there, unless that check names its own actions for its change, which
 /// run instead. `on_degraded` or `on_unhealthy` is then still owed: it runs for the first
-/// check without actions of its own that fails to the same status while the connection stays
-/// there, so that a ping check set to only log does not keep a revoked session open, nor a
+/// check without actions of its own whose weight rises to that status (a non-critical check
+/// weighs Degraded at most) while the connection stays there, so that a ping check set to only log does not keep a revoked session open, nor a
 /// session check that only logs a dead peer.
 ///
 /// # Default
@@ -52,7 +52,8 @@ pub struct Policy {
     /// `on_unhealthy` when it fails).
     pub on_degraded: Vec<Action>,
     /// Actions when the connection becomes Unhealthy, unless the check that made it so has
-    /// its own (a critical check whose own actions only log leaves the connection open).
+    /// its own (a critical check whose own actions only log leaves the connection open until
+    /// a check without its own fails there: the list is owed to it).
     pub on_unhealthy: Vec<Action>,
     /// Actions when the connection's status improves (to Healthy, or from Unhealthy to
     /// Degraded), unless the check that improved it has its own.

@@ -59,9 +59,9 @@ impl SupervisorBuilder {
     /// checks read their own tables with [`Config::check`].
     ///
     /// Each `with_*` call sets what it names, and a later call wins: call `with_config`
-    /// first and adjust after it (`with_ping_settings`, `with_policy`, `with_queues` before
-    /// it are replaced by the configuration's). [`with_ping`](Self::with_ping) keeps the
-    /// settings, whichever comes first.
+    /// first and adjust after it (`with_ping_settings`, `with_policy`, `with_queues`,
+    /// `with_max_message_size` before it are replaced by the configuration's).
+    /// [`with_ping`](Self::with_ping) keeps the settings, whichever comes first.
     pub fn with_config(mut self, config: &Config) -> Self {
         self.ping.settings = config.ping.clone();
         self.policy = config.policy.clone();

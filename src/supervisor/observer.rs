@@ -132,8 +132,9 @@ impl ConnectionInfo {
     /// The count of bytes the connection's socket takes, so that a ping waiting behind our
     /// own large message on a slow link is missed only once the socket stops taking bytes,
     /// not merely because it is not out by its deadline (see [`WriteProgress`]). The
-    /// runtime's server and client give their `LeanStream`'s; a `LeanStream` you supervise
-    /// yourself needs it given here.
+    /// runtime gives its `LeanStream`'s over plain TCP, and a [`Counted`](crate::lean::Counted)
+    /// count beneath TLS and on the client; a `LeanStream` you supervise yourself needs it
+    /// given here.
     pub fn with_write_progress(mut self, progress: WriteProgress) -> Self {
         self.write_progress = Some(progress);
         self

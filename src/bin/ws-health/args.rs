@@ -82,8 +82,8 @@ pub(crate) struct ProbeArgs {
     /// private CA, a self-signed server; feature `rustls`).
     #[arg(long, value_name = "FILE")]
     pub(crate) tls_ca: Option<PathBuf>,
-    /// Give up after N failed retries in a row (N + 1 attempts), exit 1 (overrides
-    /// client.max_retries; default: retry for ever).
+    /// Give up after N failed retries in a row (N + 1 attempts at the start, N after a lost
+    /// connection), exit 1 (overrides client.max_retries; default: retry for ever).
     #[arg(long, value_name = "N")]
     pub(crate) max_retries: Option<u32>,
     #[command(flatten)]

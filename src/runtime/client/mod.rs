@@ -148,7 +148,7 @@ impl Client {
     /// A cloneable handle that queues messages as [`send`](Client::send) does, in the same
     /// queue and order, for tasks other than the one that receives. It does not keep the
     /// client running: once the client is closed, dropped or stopped, its sends fail with
-    /// [`ErrorKind::Closed`].
+    /// [`ErrorKind::Closed`] (`try_send` with [`TrySendError::Closed`]).
     pub fn handle(&self) -> ClientHandle {
         self.handle.clone()
     }
