@@ -186,7 +186,6 @@ impl fmt::Debug for CheckContext {
     }
 }
 
-/// Drops the probe's slot when the waiting future is dropped before its answer.
 /// The round trip of ping `ticket`, submitted to `probe`; the ping is forgotten if this
 /// future is dropped first (a check cut off, an application that stopped waiting).
 pub(crate) async fn await_pong(probe: &dyn Probe, ticket: Ticket) -> Result<Duration, ProbeError> {
@@ -196,6 +195,7 @@ pub(crate) async fn await_pong(probe: &dyn Probe, ticket: Ticket) -> Result<Dura
     rtt
 }
 
+/// Drops the probe's slot when the waiting future is dropped before its answer.
 struct CancelOnDrop<'a> {
     probe: &'a dyn Probe,
     ticket: Ticket,

@@ -43,6 +43,13 @@ impl WriteProgress {
     pub fn bytes(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+
+    /// Counts what a write reports taken, if it took any.
+    pub(super) fn taken(&self, written: &Poll<io::Result<usize>>) {
+        if let Poll::Ready(Ok(n)) = written {
+            self.add(*n);
+        }
+    }
 }
 
 /// A byte stream that counts the bytes it takes into a [`WriteProgress`]: for a layer with
@@ -82,13 +89,6 @@ impl<S> Counted<S> {
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
-
-    fn taken(&self, written: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
-        if let Poll::Ready(Ok(n)) = written {
-            self.progress.add(n);
-        }
-        written
-    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
@@ -109,7 +109,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.taken(written)
+        this.progress.taken(&written);
+        written
     }
 
     fn poll_write_vectored(
@@ -119,7 +120,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.taken(written)
+        this.progress.taken(&written);
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

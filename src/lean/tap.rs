@@ -41,8 +41,8 @@ impl<S> Tap<S> {
     }
 
     fn taken(&self, written: &Poll<io::Result<usize>>) {
-        if let (Some(progress), Poll::Ready(Ok(n))) = (&self.progress, written) {
-            progress.add(*n);
+        if let Some(progress) = &self.progress {
+            progress.taken(written);
         }
     }
 }

@@ -9,7 +9,7 @@ use tracing::{debug, warn};
 
 use super::{later, Closing, Driver};
 use crate::error::panic_message;
-use crate::policy::{Action, ActionEvent, LogLevel, Transition};
+use crate::policy::{aggregate, Action, ActionEvent, LogLevel, Step, Transition};
 use crate::supervisor::observer::call_observer;
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;
@@ -61,6 +61,60 @@ impl<S: Transport> Driver<S> {
             });
         }
         self.gauge.status_changed(name, t.to);
+    }
+
+    /// Runs the actions due for check `i`'s result `health`, which made `step`.
+    ///
+    /// A check's own actions follow its own status, even where the connection stays (held
+    /// there by another check: a session check's close 1008 is not lost behind a ping that
+    /// only logs); otherwise a change of the connection's runs the check's own for it, else
+    /// the policy's. The policy's list for a worse status runs once each time the connection
+    /// gets there: where a check's own ran instead, it is owed to the first check that later
+    /// raises its weight to that status with no own actions for it (a dead peer is closed
+    /// behind a session check that only logs).
+    pub(super) fn act_on(
+        &mut self,
+        plan: &Plan,
+        i: usize,
+        step: Step,
+        health: &Health,
+        now: Instant,
+    ) {
+        let own = step.check.and_then(|t| Some((plan.own_actions(i, t)?, t)));
+        if let Some((actions, t)) = own {
+            self.act(plan, i, actions, health, Changed::Check(t), now);
+            if let Some(c) = step.connection {
+                self.policy_owed = c.to > c.from;
+            }
+        } else if let Some(c) = step.connection {
+            self.policy_owed = c.to > c.from && plan.own_actions(i, c).is_some();
+            self.act(
+                plan,
+                i,
+                plan.actions(i, c),
+                health,
+                Changed::Connection(c),
+                now,
+            );
+        } else if let Some(t) = step.check.filter(|_| self.policy_owed) {
+            let critical = plan.checks[i].settings.rule().critical;
+            let weight = Transition {
+                from: aggregate([(t.from, critical)]),
+                to: aggregate([(t.to, critical)]),
+            };
+            let status = self.engine.status();
+            if weight.to == status && weight.from < status {
+                self.policy_owed = plan.own_actions(i, weight).is_some();
+                self.act(
+                    plan,
+                    i,
+                    plan.actions(i, weight),
+                    health,
+                    Changed::Check(weight),
+                    now,
+                );
+            }
+        }
     }
 
     /// Runs `actions` for check `i`'s result `health`, which brought the change `changed`.

@@ -16,7 +16,6 @@ use super::actions::Changed;
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::error::panic_message;
-use crate::policy::{aggregate, Transition};
 use crate::supervisor::in_flight::PingState;
 use crate::supervisor::shared::{Shared, NOT_POLLING};
 use crate::supervisor::Transport;
@@ -341,36 +340,7 @@ impl<S: Transport> Driver<S> {
         if let Some(t) = step.connection {
             self.publish(&plan, i, t, &health);
         }
-        // A check's own actions follow its own status, even where the connection stays (held
-        // there by another check: a session check's close 1008 is not lost behind a ping that
-        // only logs); otherwise a change of the connection's runs the check's own for it, else
-        // the policy's. The policy's list for a worse status runs once each time the
-        // connection gets there: where a check's own ran instead, it is owed to the first
-        // check that later raises its weight to that status with no own actions for it (a
-        // dead peer is closed behind a session check that only logs).
-        let own = step.check.and_then(|t| Some((plan.own_actions(i, t)?, t)));
-        if let Some((actions, t)) = own {
-            self.act(&plan, i, actions, &health, Changed::Check(t), now);
-            if let Some(c) = step.connection {
-                self.policy_owed = c.to > c.from;
-            }
-        } else if let Some(c) = step.connection {
-            self.policy_owed = c.to > c.from && plan.own_actions(i, c).is_some();
-            let actions = plan.actions(i, c);
-            self.act(&plan, i, actions, &health, Changed::Connection(c), now);
-        } else if let Some(t) = step.check.filter(|_| self.policy_owed) {
-            let critical = planned.settings.rule().critical;
-            let weight = Transition {
-                from: aggregate([(t.from, critical)]),
-                to: aggregate([(t.to, critical)]),
-            };
-            let status = self.engine.status();
-            if weight.to == status && weight.from < status {
-                self.policy_owed = plan.own_actions(i, weight).is_some();
-                let actions = plan.actions(i, weight);
-                self.act(&plan, i, actions, &health, Changed::Check(weight), now);
-            }
-        }
+        self.act_on(&plan, i, step, &health, now);
     }
 }
 
