@@ -1,8 +1,13 @@
 //! When a check recovers but another still holds the connection down, the published reason
 //! says both: what changed, and which check the connection is still Degraded for. Before, it
 //! read "ping: pong received" on a Degraded connection, naming only the check that was fine.
+//! The reason follows such a change even where the status stays: it used to keep naming a
+//! check that had recovered, for as long as another held the connection there.
 
 mod support;
+
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 
 use support::mock_transport;
 use support::ms;
@@ -56,4 +61,61 @@ async fn status_reason_names_the_check_that_still_holds_it() {
     let now = health.borrow_and_update().clone();
     assert_eq!(now.status(), Status::Degraded, "{now}");
     assert_eq!(now.reason(), "ping: pong received; feed still degraded");
+}
+
+/// Reports the status it is set to.
+struct Scripted(Arc<AtomicU8>);
+
+#[async_trait]
+impl HealthCheck for Scripted {
+    async fn check(&self, _: &CheckContext) -> Health {
+        match self.0.load(Ordering::Relaxed) {
+            0 => Health::healthy("fine"),
+            1 => Health::degraded("slow"),
+            _ => Health::unhealthy("stale"),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_reason_follows_the_check_that_holds_the_status_though_it_stays() {
+    let (a, b) = (Arc::new(AtomicU8::new(0)), Arc::new(AtomicU8::new(0)));
+    let lenient = CheckSettings {
+        critical: false, // Unhealthy weighs Degraded
+        ..CheckSettings::every(ms(100), ms(50))
+    };
+    let supervisor = Supervisor::builder()
+        .with_check(
+            "a",
+            Scripted(a.clone()),
+            CheckSettings::every(ms(100), ms(50)),
+        )
+        .with_check("b", Scripted(b.clone()), lenient)
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let after_two_runs = || tokio::time::sleep(ms(250));
+
+    a.store(1, Ordering::Relaxed);
+    after_two_runs().await;
+    assert_eq!(conn.health().to_string(), "degraded: a: slow");
+
+    b.store(2, Ordering::Relaxed);
+    after_two_runs().await;
+    let health = conn.health();
+    assert_eq!(health.status(), Status::Degraded);
+    assert_eq!(health.reason(), "b: stale; a still degraded");
+
+    a.store(0, Ordering::Relaxed);
+    after_two_runs().await;
+    let health = conn.health();
+    assert_eq!(health.status(), Status::Degraded);
+    assert_eq!(
+        health.reason(),
+        "a: fine; b still degraded",
+        "names the check that holds it"
+    );
+    assert_eq!(conn.disconnect(), None);
 }

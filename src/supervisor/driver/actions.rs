@@ -14,7 +14,7 @@ use crate::supervisor::observer::call_observer;
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;
 use crate::supervisor::{Disconnect, Initiator, Transport};
-use crate::{frame, Health};
+use crate::{frame, Health, Status};
 
 impl<S: Transport> Driver<S> {
     /// Close requests from the application, and the application going away.
@@ -42,16 +42,7 @@ impl<S: Transport> Driver<S> {
 
     /// Publishes the connection's new status, which check `i`'s result `health` brought.
     pub(super) fn publish(&mut self, plan: &Plan, i: usize, t: Transition, health: &Health) {
-        let name = &*plan.checks[i].name;
-        let mut reason = format!("{name}: {}", health.reason());
-        // Improved, but held where it is by another check: say which.
-        if let Some(held) = self.engine.holder().filter(|&j| j != i) {
-            let _ = write!(reason, "; {} still {}", plan.checks[held].name, t.to);
-        }
-        let mut status = Health::new(t.to, reason);
-        if let Some(rtt) = health.rtt() {
-            status = status.with_rtt(rtt);
-        }
+        let status = self.connection_health(plan, i, health);
         // Set before the observer hears of it: a hub subscriber that looks the connection up
         // on the event reads the new status.
         self.shared.health.set(status.clone());
@@ -60,7 +51,32 @@ impl<S: Transport> Driver<S> {
                 observer.status_changed(self.shared.id, t.from, &status);
             });
         }
-        self.gauge.status_changed(name, t.to);
+        self.gauge.status_changed(&plan.checks[i].name, t.to);
+    }
+
+    /// Restates why the connection is where it is after check `i`'s status changed and the
+    /// connection's did not: else its reason would go on naming a check that recovered while
+    /// another holds it there. A change of reason only: no observer event, no action.
+    pub(super) fn restate(&mut self, plan: &Plan, i: usize, health: &Health) {
+        if self.engine.status() != Status::Healthy {
+            let status = self.connection_health(plan, i, health);
+            self.shared.health.set(status);
+        }
+    }
+
+    /// The connection's health after check `i`'s result `health`: that check and its reason,
+    /// and the check that holds the connection's status if another.
+    fn connection_health(&self, plan: &Plan, i: usize, health: &Health) -> Health {
+        let status = self.engine.status();
+        let mut reason = format!("{}: {}", plan.checks[i].name, health.reason());
+        if let Some(held) = self.engine.holder().filter(|&j| j != i) {
+            let _ = write!(reason, "; {} still {status}", plan.checks[held].name);
+        }
+        let mut out = Health::new(status, reason);
+        if let Some(rtt) = health.rtt() {
+            out = out.with_rtt(rtt);
+        }
+        out
     }
 
     /// Runs the actions due for check `i`'s result `health`, which made `step`.

@@ -85,10 +85,8 @@ impl<S: Transport> Driver<S> {
         let mut progress = false;
         if std::mem::take(&mut self.poll_runs) {
             for i in 0..self.slots.len() {
-                if let Some(health) = self.poll_run(i, cx) {
+                if self.take_result(i, cx, now) {
                     progress = true;
-                    let run = self.slots[i].run.take().expect("polled a running check");
-                    self.complete(i, run, health, now);
                     if self.closing.is_some() {
                         return true;
                     }
@@ -103,7 +101,12 @@ impl<S: Transport> Driver<S> {
             match &slot.run {
                 Some(run) if now >= run.deadline => {
                     progress = true;
-                    self.time_out(i, now);
+                    // An answer ready at the deadline wins, as with `tokio::time::timeout`:
+                    // it may have come since the polls above (from another thread, or from
+                    // a run cut off just before this one).
+                    if !self.take_result(i, cx, now) {
+                        self.time_out(i, now);
+                    }
                     if self.closing.is_some() {
                         return true;
                     }
@@ -213,7 +216,7 @@ impl<S: Transport> Driver<S> {
     }
 
     /// Polls check `i` if it is running; its result if it finished (or panicked).
-    pub(super) fn poll_run(&mut self, i: usize, cx: &mut Context<'_>) -> Option<Health> {
+    fn poll_run(&mut self, i: usize, cx: &mut Context<'_>) -> Option<Health> {
         let run = self.slots[i].run.as_mut()?;
         let future = match &mut run.work {
             Work::Future(future) => future,
@@ -243,6 +246,16 @@ impl<S: Transport> Driver<S> {
                 Some(Health::unhealthy(format!("check panicked: {message}")))
             }
         }
+    }
+
+    /// Polls check `i` if it is running and completes it if it finished; true if it did.
+    fn take_result(&mut self, i: usize, cx: &mut Context<'_>, now: Instant) -> bool {
+        let Some(health) = self.poll_run(i, cx) else {
+            return false;
+        };
+        let run = self.slots[i].run.take().expect("polled a running check");
+        self.complete(i, run, health, now);
+        true
     }
 
     pub(super) fn time_out(&mut self, i: usize, now: Instant) {
@@ -339,6 +352,8 @@ impl<S: Transport> Driver<S> {
         }
         if let Some(t) = step.connection {
             self.publish(&plan, i, t, &health);
+        } else if step.check.is_some() {
+            self.restate(&plan, i, &health);
         }
         self.act_on(&plan, i, step, &health, now);
     }
