@@ -22,8 +22,8 @@ pub struct ConnectionSnapshot {
     pub peer: Option<SocketAddr>,
     /// Its status.
     pub status: Status,
-    /// Why: the check that last moved it and its reason ("connected" at first), and the
-    /// check that holds it there if another ("ping: pong received; feed still degraded").
+    /// Why: the check whose status last changed and its reason ("connected" at first), and
+    /// the check that holds it there if another ("ping: pong received; feed still degraded").
     pub reason: String,
     /// The round-trip time of the last answered ping; zero before the first.
     #[serde(with = "humantime_serde")]
