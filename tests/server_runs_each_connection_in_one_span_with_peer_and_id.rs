@@ -4,27 +4,10 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use futures_util::{SinkExt, StreamExt};
+use support::logs::Captured;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::MaybeTlsStream;
-
-/// What the subscriber printed.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Serves one echo through a server with the subscriber filtered by `filter`; what it printed
 /// and the client's address (the server's peer).
@@ -34,13 +17,7 @@ async fn served_once(filter: &str) -> (String, std::net::SocketAddr) {
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _one = ONE_AT_A_TIME.lock().await;
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = captured.install(filter);
 
     let server = support::runtime::echo_server().await;
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", server.local_addr()))
@@ -56,8 +33,7 @@ async fn served_once(filter: &str) -> (String, std::net::SocketAddr) {
     let client = tokio::spawn(async move { while ws.next().await.is_some() {} });
     server.shutdown().await;
     client.await.unwrap();
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    (text, peer)
+    (captured.text(), peer)
 }
 
 fn driver_started(text: &str) -> &str {

@@ -37,8 +37,9 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Delays between attempts.
     pub backoff: Backoff,
-    /// How long a connection must stay Healthy, counted from the end of its on-connect hook,
-    /// before the backoff starts again from `backoff.initial`.
+    /// How long a connection must stay Healthy, counted from the end of its on-connect hook
+    /// to the last frame heard from the peer, before the backoff starts again from
+    /// `backoff.initial`. A peer never heard (it answered no ping) never makes it stable.
     #[serde(with = "humantime_serde")]
     pub stable_after: Duration,
     /// Close codes (sent by the server, or by our own policy) after which the client stops

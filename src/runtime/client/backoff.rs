@@ -30,7 +30,9 @@ pub fn full_jitter(backoff: &Backoff, attempt: u32, rng: &mut impl Rng) -> Durat
 /// The reconnect state of one client: retries since the last stable connection (the
 /// backoff's exponent), retries since an attempt last succeeded (for `max_retries`), and
 /// whether the current connection has been Healthy for `stable_after` without a break,
-/// counted from [`connected`](Reconnect::connected): once its on-connect hook succeeded.
+/// counted from [`connected`](Reconnect::connected) (once its on-connect hook succeeded) to
+/// the last time the peer was heard: a connection is presumed Healthy until its first check
+/// says otherwise, and a peer that never answers is not evidence of a stable one.
 #[derive(Debug)]
 pub(crate) struct Reconnect {
     backoff: Backoff,
@@ -67,23 +69,25 @@ impl Reconnect {
         self.stable = false;
     }
 
-    /// The connection's status changed at `now`; ignored for one never `connected`.
-    pub(crate) fn health(&mut self, healthy: bool, now: Instant) {
+    /// The connection's status changed at `now`, the peer last heard at `heard`; ignored for
+    /// one never `connected`.
+    pub(crate) fn health(&mut self, healthy: bool, now: Instant, heard: Instant) {
         if !self.open {
             return;
         }
         if healthy {
             self.healthy_since.get_or_insert(now);
         } else {
-            self.note_stable(now);
+            self.note_stable(heard);
             self.healthy_since = None;
         }
     }
 
-    /// The connection ended at `now`. A connection that was Healthy for `stable_after` at
-    /// some point resets the backoff; one that closed sooner does not.
-    pub(crate) fn disconnected(&mut self, now: Instant) {
-        self.note_stable(now);
+    /// The connection ended, the peer last heard at `heard`. A connection that was Healthy
+    /// for `stable_after` at some point, and heard from at the end of it, resets the backoff;
+    /// one that closed sooner, or went silent sooner, does not.
+    pub(crate) fn disconnected(&mut self, heard: Instant) {
+        self.note_stable(heard);
         self.open = false;
         self.healthy_since = None;
         if std::mem::take(&mut self.stable) {
@@ -111,9 +115,9 @@ impl Reconnect {
         (self.attempt, delay)
     }
 
-    fn note_stable(&mut self, now: Instant) {
+    fn note_stable(&mut self, heard: Instant) {
         if let Some(since) = self.healthy_since {
-            if now.saturating_duration_since(since) >= self.stable_after {
+            if heard.saturating_duration_since(since) >= self.stable_after {
                 self.stable = true;
             }
         }
@@ -185,18 +189,20 @@ mod tests {
         // Healthy for 4 s, degraded, healthy again for 4 s: never 5 s in a row, no reset.
         r.connected(Instant::now());
         tokio::time::advance(Duration::from_secs(4)).await;
-        r.health(false, Instant::now());
-        r.health(true, Instant::now());
+        r.health(false, Instant::now(), Instant::now());
+        r.health(true, Instant::now(), Instant::now());
         tokio::time::advance(Duration::from_secs(4)).await;
         r.disconnected(Instant::now());
         assert_eq!(r.next_delay().0, 4);
 
-        // Healthy for 5 s, then lost to a keepalive timeout: that was stable, reset.
+        // Healthy for 5 s, heard until then, then lost to a keepalive timeout: that was
+        // stable, reset.
         r.connected(Instant::now());
         tokio::time::advance(stable_after).await;
-        r.health(false, Instant::now());
+        let heard = Instant::now();
         tokio::time::advance(Duration::from_secs(20)).await;
-        r.disconnected(Instant::now());
+        r.health(false, Instant::now(), heard);
+        r.disconnected(heard);
         let (attempt, delay) = r.next_delay();
         assert_eq!(attempt, 1);
         assert!(delay <= backoff().initial);
@@ -208,11 +214,32 @@ mod tests {
         let mut r = Reconnect::new(backoff(), stable_after, Some(5));
         assert_eq!(r.next_delay().0, 1);
         // Its hook failed: health changes while it closes do not start the clock.
-        r.health(false, Instant::now());
-        r.health(true, Instant::now());
+        r.health(false, Instant::now(), Instant::now());
+        r.health(true, Instant::now(), Instant::now());
         tokio::time::advance(stable_after * 2).await;
         r.disconnected(Instant::now());
         assert_eq!(r.next_delay().0, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connection_presumed_healthy_but_never_heard_from_is_not_stable() {
+        let stable_after = Duration::from_secs(5);
+        let mut r = Reconnect::new(backoff(), stable_after, Some(6));
+        assert_eq!(r.next_delay().0, 1);
+        // Presumed Healthy from the connect; its first ping times out long after
+        // `stable_after`, the peer silent all along.
+        let connected = Instant::now();
+        r.connected(connected);
+        tokio::time::advance(stable_after * 3).await;
+        r.health(false, Instant::now(), connected);
+        r.disconnected(connected);
+        assert_eq!(r.next_delay().0, 2);
+        // Heard for a while, then silent: stable only if heard for `stable_after`.
+        r.connected(Instant::now());
+        let heard = Instant::now() + stable_after - Duration::from_millis(1);
+        tokio::time::advance(stable_after * 3).await;
+        r.disconnected(heard);
+        assert_eq!(r.next_delay().0, 3);
     }
 
     #[test]

@@ -230,7 +230,7 @@ impl ClientBuilder {
         let (events, first_events) = broadcast::channel(EVENT_CAPACITY);
         let (close_tx, close_rx) = watch::channel(None);
         let shared = Arc::new(Shared::new(events));
-        let span = tracing::info_span!("ws_health.client", url = %target.request.uri());
+        let span = tracing::info_span!("ws_health.client", url = %target.loggable());
         let manager = Manager {
             target,
             supervisor: self.supervisor.clone(),

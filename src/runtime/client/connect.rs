@@ -79,7 +79,15 @@ impl Target {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+        // `http` reads a port it cannot parse as no port: 99999 would mean port 80.
+        let port = match uri.port_u16() {
+            Some(port) => port,
+            None if port_text(uri).is_some_and(|p| !p.is_empty()) => {
+                return Err(format!("{uri}: the port must be a number up to 65535"))
+            }
+            None if tls => 443,
+            None => 80,
+        };
         Ok(Target {
             request,
             host,
@@ -87,6 +95,33 @@ impl Target {
             tls,
         })
     }
+}
+
+impl Target {
+    /// The URL to log: scheme, host, port and path, without the user information or the
+    /// query, either of which may carry a credential.
+    pub(crate) fn loggable(&self) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let path = self.request.uri().path();
+        format!("{scheme}://{host}:{}{path}", self.port)
+    }
+}
+
+/// The text after the authority's last `:` outside an IPv6 address, if any.
+fn port_text(uri: &http::Uri) -> Option<&str> {
+    let authority = uri.authority()?.as_str();
+    let host_port = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, rest)| rest);
+    let after_host = host_port
+        .rsplit_once(']')
+        .map_or(host_port, |(_, rest)| rest);
+    after_host.rsplit_once(':').map(|(_, port)| port)
 }
 
 pub(crate) struct Tls {
@@ -292,4 +327,52 @@ fn clone_request(request: &Request) -> Request {
         copy.headers_mut().insert("sec-websocket-key", key);
     }
     copy
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    use super::Target;
+
+    fn target(url: &str) -> Result<Target, String> {
+        Target::new(url.into_client_request().unwrap())
+    }
+
+    #[test]
+    fn a_port_that_is_no_number_up_to_65535_is_refused() {
+        for url in [
+            "ws://127.0.0.1:99999/",
+            "ws://127.0.0.1:65536",
+            "ws://127.0.0.1:abc/",
+            "ws://[::1]:70000/",
+            "ws://user:pw@host:x/",
+        ] {
+            let err = target(url)
+                .err()
+                .unwrap_or_else(|| panic!("{url} accepted"));
+            assert!(
+                err.contains("the port must be a number up to 65535"),
+                "{url}: {err}"
+            );
+        }
+        let port = |url| target(url).unwrap().port;
+        assert_eq!(port("ws://127.0.0.1:9000/"), 9000);
+        assert_eq!(port("ws://[::1]/"), 80);
+        assert_eq!(port("ws://user:pw@host/"), 80);
+        assert_eq!(port("ws://host:/"), 80);
+    }
+
+    #[test]
+    fn the_logged_url_has_no_query_and_no_user_information() {
+        let url = "ws://user:secret@feed.example:8080/stream?access_token=SECRET";
+        assert_eq!(
+            target(url).unwrap().loggable(),
+            "ws://feed.example:8080/stream"
+        );
+        assert_eq!(
+            target("ws://[::1]/x?t=1").unwrap().loggable(),
+            "ws://[::1]:80/x"
+        );
+    }
 }

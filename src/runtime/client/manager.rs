@@ -211,7 +211,7 @@ impl Manager {
             // Stable only counted from here: time spent in a hook that then failed is not.
             reconnect.connected(Instant::now());
         }
-        self.shared.hand_over(conn);
+        self.shared.hand_over(conn, opened && !app_closed);
         // Connected for `send` and `connected()` only once the hook has succeeded: a
         // connection it failed is closing, and so is one the application closed meanwhile.
         if opened && !app_closed && !self.shared.link.is_closed() {
@@ -232,7 +232,7 @@ impl Manager {
                     if changed.is_err() {
                         continue;
                     }
-                    self.health_changed(id, &mut health, reconnect);
+                    self.health_changed(id, &mut health, reconnect, last_heard(&sender));
                 }
                 // Handing a message over waits in this branch, not in its body, so that a
                 // connection backed up by a peer that stopped reading does not keep the loop
@@ -260,12 +260,13 @@ impl Manager {
         end.unsent += unsent;
         // The last change (Unhealthy, before a close by policy) may have been ready together
         // with the end, which the loop takes first.
+        let heard = last_heard(&sender);
         if health.has_changed().unwrap_or(false) {
-            self.health_changed(id, &mut health, reconnect);
+            self.health_changed(id, &mut health, reconnect, heard);
         }
         self.shared.set_connected(false);
         self.shared.set_current(None);
-        reconnect.disconnected(Instant::now());
+        reconnect.disconnected(heard);
         debug!(id, %end, "disconnected");
         self.emit(ClientEvent::Disconnected {
             id,
@@ -329,9 +330,10 @@ impl Manager {
         id: u64,
         health: &mut watch::Receiver<Health>,
         reconnect: &mut Reconnect,
+        heard: Instant,
     ) {
         let now = health.borrow_and_update().clone();
-        reconnect.health(now.status() == Status::Healthy, Instant::now());
+        reconnect.health(now.status() == Status::Healthy, Instant::now(), heard);
         self.emit(ClientEvent::HealthChanged {
             id,
             status: now.status(),
@@ -383,4 +385,11 @@ async fn next_message(
     let message = queue.recv().await?;
     *pending = Some(message.clone());
     Some(message)
+}
+
+/// When the connection's peer was last heard (a frame of any kind), or when it was
+/// supervised if never: the end of the time the connection was seen Healthy.
+fn last_heard(sender: &Sender) -> Instant {
+    let now = Instant::now();
+    now.checked_sub(sender.stats().idle).unwrap_or(now)
 }

@@ -85,9 +85,18 @@ impl Shared {
     /// Offers `conn` to `recv`. The connection offered before, if `recv` never took it, is
     /// dropped with its unread messages: it has ended (the client connects again only
     /// after), and keeping each would grow without bound in a client that never receives.
-    pub(super) fn hand_over(&self, conn: Connection) {
-        let old = crate::sync::lock(&self.waiting).replace(conn);
-        if let Some(old) = old.filter(|old| old.unread() > 0) {
+    /// Unless `conn` never `opened` (its on-connect hook failed, or it closed during the
+    /// hook): that is no newer connection to read, and the one with unread messages stays.
+    pub(super) fn hand_over(&self, conn: Connection, opened: bool) {
+        let dropped = {
+            let mut waiting = crate::sync::lock(&self.waiting);
+            if !opened && waiting.as_ref().is_some_and(|w| w.unread() > 0) {
+                Some(conn)
+            } else {
+                waiting.replace(conn)
+            }
+        };
+        if let Some(old) = dropped.filter(|old| old.unread() > 0) {
             let (id, unread) = (old.id(), old.unread());
             warn!(
                 id,
