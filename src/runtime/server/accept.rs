@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{debug, error, info, warn, Instrument};
 
 use super::connection;
+use super::log_throttle::LogThrottle;
 use super::stop::Stop;
 use super::workers::Workers;
 use super::Handler;
@@ -58,6 +59,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
     let mut tasks = JoinSet::new();
     let mut refusals = Refusals::default();
     let mut failures = 0u32;
+    let mut failure_log = LogThrottle::default();
     loop {
         tokio::select! {
             biased;
@@ -73,7 +75,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
                 Ok((stream, peer)) => {
                     // Eased off one step per success, not reset: under sustained descriptor
                     // pressure each freed descriptor admits one connection, and a reset would
-                    // restart the backoff (and its warning) at 5 ms every time.
+                    // restart the backoff at 5 ms every time.
                     failures = failures.saturating_sub(1);
                     admit(&context, stream, peer, &mut tasks, &mut refusals);
                 }
@@ -87,7 +89,11 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
                     // asked for meanwhile is not kept waiting.
                     let delay = accept_backoff(failures);
                     failures = failures.saturating_add(1);
-                    warn!(error = %err, ?delay, "accept failed; retrying after a pause");
+                    // Once a second at most: each freed descriptor can admit one connection
+                    // and fail the next accept at once.
+                    if let Some(count) = failure_log.occurred(tokio::time::Instant::now()) {
+                        warn!(error = %err, ?delay, count, "accept failed; retrying after a pause");
+                    }
                     tokio::select! {
                         () = context.stop.wait() => break,
                         () = tokio::time::sleep(delay) => {}
@@ -155,13 +161,18 @@ fn admit(
     }
     let limit = context.server.max_connections;
     if context.active.load(Ordering::Relaxed) >= limit {
-        // Logged once as the limit is reached, not per refusal: a flood must not flood the
-        // logs too. Each refusal is counted (`ws_health_connections_refused_total`).
+        // Logged as the limit is reached, not per refusal, and at most once a second for a
+        // server that goes back and forth across it (each ended connection lets one in):
+        // a flood must not flood the logs too. Each refusal is counted
+        // (`ws_health_connections_refused_total`).
         if !std::mem::replace(&mut refusals.at_limit, true) {
-            warn!(
-                limit,
-                "connection limit reached: refusing new connections with HTTP 503"
-            );
+            if let Some(times) = refusals.log.occurred(tokio::time::Instant::now()) {
+                refusals.announced = true;
+                warn!(
+                    limit,
+                    times, "connection limit reached: refusing new connections with HTTP 503"
+                );
+            }
         }
         let answered = refusals.in_progress.load(Ordering::Relaxed) < MAX_REFUSING;
         metrics::refused(answered);
@@ -175,7 +186,8 @@ fn admit(
         tasks.spawn(connection::refuse(context.clone(), stream, slot).instrument(span));
         return;
     }
-    if std::mem::take(&mut refusals.at_limit) {
+    // Said only after a warning that was logged.
+    if std::mem::take(&mut refusals.at_limit) && std::mem::take(&mut refusals.announced) {
         info!(limit, "under the connection limit again: accepting");
     }
     let slot = Slot::take(&context.active);
@@ -249,6 +261,10 @@ impl Socket {
 struct Refusals {
     in_progress: Arc<AtomicUsize>,
     at_limit: bool,
+    /// The warning for reaching the limit: `times` it was reached since the last one.
+    log: LogThrottle,
+    /// That warning was logged for the current stretch at the limit.
+    announced: bool,
 }
 
 /// One unit of a counter, given back on drop.
