@@ -181,3 +181,30 @@ fn every_profile_is_checked_even_when_not_selected() {
         assert!(msg.contains("pnig.interval"), "{msg}");
     });
 }
+
+#[test]
+fn the_default_profile_is_checked_when_another_is_selected() {
+    jail(|jail| {
+        // A bad top-level value that every profile in use overrides.
+        let file = "[ping]\ninterval = \"0s\"\n\n\
+                    [staging.ping]\ninterval = \"5s\"\ntimeout = \"1s\"\n\n\
+                    [development.ping]\ninterval = \"5s\"\ntimeout = \"1s\"\n";
+        jail.create_file("ws-health.toml", file).unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "staging");
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert!(
+            msg.contains("in profile `default` (every profile is checked; `staging` is selected)"),
+            "{msg}"
+        );
+        assert!(msg.contains("`ping.interval` = \"0s\""), "{msg}");
+
+        // Named as the default's, not as a profile's that merely inherits it.
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\ninterval = \"0s\"\n\n[staging.ping]\ninterval = \"5s\"\ntimeout = \"1s\"\n",
+        )
+        .unwrap();
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert!(msg.contains("in profile `default`"), "{msg}");
+    });
+}

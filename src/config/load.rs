@@ -114,10 +114,11 @@ fn extract(figment: &Figment) -> Result<Config> {
     check_selected(figment, None)?;
     let config = checked(figment, "", true)?;
     let selected = figment.profile();
-    for profile in figment
-        .profiles()
-        .filter(|p| p.is_custom() && *p != selected)
-    {
+    // The default first: a bad top-level value is named as its own, not as that of the
+    // first profile that inherits it; checked even where every profile in use overrides it.
+    let default = Profile::Default;
+    let profiles = std::iter::once(&default).chain(figment.profiles().filter(|p| p.is_custom()));
+    for profile in profiles.filter(|p| *p != selected) {
         let context = format!(
             " in profile `{profile}` (every profile is checked; `{selected}` is selected){}",
             looks_like_a_key(profile)
