@@ -77,6 +77,20 @@ async fn own_close_with_unread_messages_completes_at_the_peers_reply() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn what_the_close_dropped_is_counted_when_its_task_is_aborted() {
+    let (conn, mut peer, driver) = full().await;
+    conn.close(1000, "done").unwrap();
+    // Our close frame went out: the eight behind the full queue have been read by then.
+    let close = peer.next_answering_pings().await.expect("a close frame");
+    assert_eq!(close_of(&close), (1000, "done".into()));
+    // No reply: the task is aborted before the close handshake ends (a shutdown timeout).
+    driver.abort();
+    let end = support::within("the end", conn.closed()).await;
+    assert_eq!(end.code, 1006, "{end}");
+    assert_eq!(end.undelivered, 8, "{end}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_sender_kept_after_the_connection_sees_the_peers_close() {
     let (conn, peer, _driver) = full().await;
     let sender = conn.sender();

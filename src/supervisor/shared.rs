@@ -91,6 +91,9 @@ pub(crate) struct Inner {
     pub(crate) ended: Option<Box<Disconnect>>,
     /// The driver stopped reading because the inbound queue is full.
     pub(crate) reading_paused: bool,
+    /// Messages the peer sent past a full inbound queue while closing, dropped. Kept here,
+    /// not in the driver, so that an end without the driver (its task aborted) counts them.
+    pub(crate) undelivered: u32,
 }
 
 impl Shared {
@@ -264,6 +267,7 @@ impl Shared {
                 return false;
             }
             end.unsent = inner.outbound.len();
+            end.undelivered = inner.undelivered as usize;
             // Counted, then dropped: a `Sender` kept after the end must not keep them.
             inner.outbound = Default::default();
             self.set_outbound_len(&inner);

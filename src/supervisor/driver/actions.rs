@@ -213,7 +213,6 @@ impl<S: Transport> Driver<S> {
             deadline: later(now, self.plan.policy.close_timeout),
             frame: Some(frame),
             after_data: initiator == Initiator::Application,
-            undelivered: 0,
         }));
         self.cancel_runs();
     }

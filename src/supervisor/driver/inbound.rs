@@ -149,7 +149,6 @@ impl<S: Transport> Driver<S> {
                         deadline: later(now, self.plan.policy.close_timeout),
                         frame: None,
                         after_data: false,
-                        undelivered: 0,
                     }));
                     self.shared.request_close(|| {
                         frame.unwrap_or_else(|| CloseFrame {
@@ -213,10 +212,8 @@ impl<S: Transport> Driver<S> {
             return panicked;
         }
         if inner.inbound.len() >= self.shared.inbound_capacity {
+            inner.undelivered = inner.undelivered.saturating_add(1);
             drop(inner);
-            if let Some(closing) = &mut self.closing {
-                closing.undelivered += 1;
-            }
             debug!("message dropped: the inbound queue is full while closing");
             return panicked;
         }

@@ -136,8 +136,6 @@ struct Closing {
     frame: Option<CloseFrame>,
     /// Send the application's queued messages before the close frame.
     after_data: bool,
-    /// Messages the peer sent past a full inbound queue while closing, dropped.
-    undelivered: usize,
 }
 
 impl<S: Transport> Driver<S> {
@@ -290,7 +288,6 @@ impl<S> Driver<S> {
     /// Publishes the end to the application; the transport is dropped with `self`.
     fn finish(&mut self, end: &mut Disconnect) {
         self.cancel_runs();
-        end.undelivered = self.closing.as_ref().map_or(0, |c| c.undelivered);
         self.shared.end(end);
         if end.initiator == Initiator::Network {
             info!(%end, "connection lost");
