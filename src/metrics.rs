@@ -16,7 +16,7 @@
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
 //!
 //! The histogram is the only per-ping record; the rest happen on changes. With a recorder
-//! installed it costs one histogram update per pong (see `docs/performance.md`).
+//! installed it costs one histogram update per pong.
 
 use std::time::Duration;
 

@@ -11,7 +11,7 @@ use ws_health::runtime::{Client, ClientEvent};
 use ws_health::{Config, Supervisor};
 
 use crate::args::ProbeArgs;
-use crate::console::{print, shutdown_signal};
+use crate::console::{note, print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
@@ -165,7 +165,10 @@ async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), F
                     }
                     print_event(&event, json)
                 }
-                Err(RecvError::Lagged(_)) => Ok(()),
+                Err(RecvError::Lagged(n)) => {
+                    note(format_args!("ws-health: {n} client events skipped (output too slow)"));
+                    Ok(())
+                }
                 Err(RecvError::Closed) => return Err(Failure::failed("the client ended")),
             },
             () = &mut stop => break Ok(()),
