@@ -215,6 +215,48 @@ fn unknown_actions_are_errors_that_list_the_known_ones() {
 }
 
 #[test]
+fn a_bad_value_inside_an_action_names_its_field() {
+    let msg = file_error("[policy]\non_unhealthy = [{ action = \"close\", code = 70000 }]");
+    assert_names(&msg, &["`policy.on_unhealthy[0].code` = 70000", FILE_KEY]);
+    let msg = file_error("[policy]\non_degraded = [{ action = \"log\", level = \"verbose\" }]");
+    assert_names(
+        &msg,
+        &[
+            "`policy.on_degraded[0].level` = \"verbose\"",
+            "expected one of `trace`",
+        ],
+    );
+    // A key where the action takes none: said so, not an empty list.
+    let msg = file_error("[policy]\non_unhealthy = [{ action = \"reconnect\", code = 1000 }]");
+    assert_names(
+        &msg,
+        &[
+            "`policy.on_unhealthy[0].code` = 1000",
+            "unknown key; this takes no keys",
+        ],
+    );
+}
+
+#[test]
+fn final_close_codes_out_of_range_say_what_is_expected() {
+    let msg = env_error("WS_HEALTH_CLIENT__FINAL_CLOSE_CODES", "[70000]");
+    assert_names(
+        &msg,
+        &[
+            "`client.final_close_codes[0]` = 70000",
+            "close code 70000 is out of range",
+            "WS_HEALTH_CLIENT__FINAL_CLOSE_CODES",
+        ],
+    );
+    let msg = file_error("[client]\nfinal_close_codes = [true]");
+    assert_names(
+        &msg,
+        &["a close code such as 1008, or a range such as \"4000-4999\""],
+    );
+    assert!(!msg.contains("untagged"), "{msg}");
+}
+
+#[test]
 fn close_codes_outside_1000_to_4999_or_reserved_are_errors() {
     for code in [999, 1004, 1005, 1006, 1015, 2000, 5000] {
         let msg = file_error(&format!(

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::validate::{duration, Validate, Validator};
@@ -250,27 +251,42 @@ impl Serialize for CodeRange {
 
 impl<'de> Deserialize<'de> for CodeRange {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Code(u16),
-            Text(String),
-        }
-        let bad = |text: &str| {
-            serde::de::Error::custom(format!(
-                "invalid close code range {text:?}: expected a code such as 1008 or a range \
-                 such as \"4000-4999\""
+        d.deserialize_any(CodeRangeVisitor)
+    }
+}
+
+/// A code or a `"first-last"` text; a visitor rather than an untagged enum, whose error
+/// says only that no variant matched.
+struct CodeRangeVisitor;
+
+impl Visitor<'_> for CodeRangeVisitor {
+    type Value = CodeRange;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a close code such as 1008, or a range such as \"4000-4999\"")
+    }
+
+    fn visit_u64<E: de::Error>(self, code: u64) -> std::result::Result<CodeRange, E> {
+        u16::try_from(code).map(CodeRange::single).map_err(|_| {
+            E::custom(format!(
+                "close code {code} is out of range: codes go up to 65535"
             ))
-        };
-        match Raw::deserialize(d)? {
-            Raw::Code(code) => Ok(CodeRange::single(code)),
-            Raw::Text(text) => {
-                let (a, b) = text.split_once('-').unwrap_or((&text, &text));
-                let start = a.trim().parse().map_err(|_| bad(&text))?;
-                let end = b.trim().parse().map_err(|_| bad(&text))?;
-                Ok(CodeRange::new(start, end))
-            }
+        })
+    }
+
+    fn visit_i64<E: de::Error>(self, code: i64) -> std::result::Result<CodeRange, E> {
+        match u64::try_from(code) {
+            Ok(code) => self.visit_u64(code),
+            Err(_) => Err(E::invalid_value(Unexpected::Signed(code), &self)),
         }
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> std::result::Result<CodeRange, E> {
+        let bad = || E::invalid_value(Unexpected::Str(text), &self);
+        let (a, b) = text.split_once('-').unwrap_or((text, text));
+        let start = a.trim().parse().map_err(|_| bad())?;
+        let end = b.trim().parse().map_err(|_| bad())?;
+        Ok(CodeRange::new(start, end))
     }
 }
 

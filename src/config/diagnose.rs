@@ -95,11 +95,17 @@ pub(crate) fn origin<S: AsRef<str>>(md: &Metadata, profile: &Profile, path: &[S]
 
 fn line(figment: &Figment, e: &figment::Error) -> String {
     let mut path = e.path.clone();
-    // Fields of an internally tagged enum (an action) come without the field in the path.
-    if let Kind::UnknownField(field, _) = &e.kind {
-        if path.last() != Some(field) {
-            path.push(field.clone());
+    // Fields of an internally tagged enum (an action) come without the field in the path:
+    // the unknown key's name, or the one key of the table that holds the bad value.
+    match &e.kind {
+        Kind::UnknownField(field, _) if path.last() != Some(field) => path.push(field.clone()),
+        Kind::InvalidType(actual, _) | Kind::InvalidValue(actual, _) => {
+            path.extend(key_holding(figment, &path, &render_actual(actual)));
         }
+        Kind::UnknownVariant(variant, _) => {
+            path.extend(key_holding(figment, &path, &format!("{variant:?}")));
+        }
+        _ => {}
     }
     let origin = match &e.metadata {
         Some(md) => origin(md, e.profile.as_ref().unwrap_or(&Profile::Default), &path),
@@ -123,6 +129,8 @@ fn line(figment: &Figment, e: &figment::Error) -> String {
 
 fn explain(kind: &Kind, path: &[String]) -> String {
     match kind {
+        // An action that takes no keys besides `action` (reconnect).
+        Kind::UnknownField(_, []) => "unknown key; this takes no keys".into(),
         Kind::UnknownField(field, expected) => format!(
             "unknown key{}; the keys here are {}",
             did_you_mean(field, expected),
@@ -174,6 +182,19 @@ fn list(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The one key of the table at `path` whose value is written `value`, if that is a table.
+fn key_holding(figment: &Figment, path: &[String], value: &str) -> Option<String> {
+    let root = figment.find_value("").ok()?;
+    let Value::Dict(_, dict) = find(&root, path)? else {
+        return None;
+    };
+    let mut holding = dict.iter().filter(|(_, v)| render(v) == value);
+    match (holding.next(), holding.next()) {
+        (Some((key, _)), None) => Some(key.clone()),
+        _ => None,
+    }
 }
 
 fn find<'a>(root: &'a Value, path: &[String]) -> Option<&'a Value> {
