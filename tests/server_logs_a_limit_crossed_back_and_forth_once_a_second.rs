@@ -1,7 +1,9 @@
 //! A server held at its connection limit by clients that retry logs "connection limit
 //! reached" at most once a second, however often an ended connection lets one more in: the
 //! warning and its "under the limit again" used to come for every crossing, two lines per
-//! ended connection, which is the flood the warning was made once to avoid.
+//! ended connection, which is the flood the warning was made once to avoid. A warning held
+//! back comes once the second has passed if the server is still at the limit, so that the
+//! last line never says it is accepting while it refuses.
 
 mod support;
 
@@ -45,6 +47,22 @@ async fn server_logs_a_limit_crossed_back_and_forth_once_a_second() {
         )
         .await;
     }
+    // Still at the limit: the warning held back, if any, comes within a second or so.
+    support::within("a warning after the last crossing", async {
+        loop {
+            match tokio_tungstenite::connect_async(&url).await {
+                Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 503),
+                other => panic!("expected HTTP 503, got {:?}", other.map(|_| ())),
+            }
+            let text = captured.text();
+            let last = |line| text.rfind(line).map_or(-1, |i| i as i64);
+            if last("connection limit reached") > last("under the connection limit again") {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
     let elapsed = start.elapsed();
     drop(held);
     server.shutdown().await;

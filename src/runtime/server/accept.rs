@@ -165,14 +165,21 @@ fn admit(
         // server that goes back and forth across it (each ended connection lets one in):
         // a flood must not flood the logs too. Each refusal is counted
         // (`ws_health_connections_refused_total`).
-        if !std::mem::replace(&mut refusals.at_limit, true) {
-            if let Some(times) = refusals.log.occurred(tokio::time::Instant::now()) {
-                refusals.announced = true;
-                warn!(
-                    limit,
-                    times, "connection limit reached: refusing new connections with HTTP 503"
-                );
-            }
+        let now = tokio::time::Instant::now();
+        let times = if std::mem::replace(&mut refusals.at_limit, true) {
+            // Still at the limit: a warning held back at this stretch's start is due now.
+            (!refusals.announced)
+                .then(|| refusals.log.due(now))
+                .flatten()
+        } else {
+            refusals.log.occurred(now)
+        };
+        if let Some(times) = times {
+            refusals.announced = true;
+            warn!(
+                limit,
+                times, "connection limit reached: refusing new connections with HTTP 503"
+            );
         }
         let answered = refusals.in_progress.load(Ordering::Relaxed) < MAX_REFUSING;
         metrics::refused(answered);

@@ -20,7 +20,13 @@ impl LogThrottle {
     /// occurrences: this one and those held back since the last line.
     pub(super) fn occurred(&mut self, now: Instant) -> Option<u64> {
         self.since = self.since.saturating_add(1);
-        if self.last.is_some_and(|last| now < last + PERIOD) {
+        self.due(now)
+    }
+
+    /// `Some(n)` if a line held back is due at `now`, standing for the `n` occurrences
+    /// counted since the last line: for a condition that lasts past its last occurrence.
+    pub(super) fn due(&mut self, now: Instant) -> Option<u64> {
+        if self.since == 0 || self.last.is_some_and(|last| now < last + PERIOD) {
             return None;
         }
         self.last = Some(now);
@@ -45,5 +51,10 @@ mod tests {
         assert_eq!(throttle.occurred(at(1000)), Some(50));
         // After a quiet spell, at once.
         assert_eq!(throttle.occurred(at(5000)), Some(1));
+        // One held back is due once the second has passed; nothing is due twice.
+        assert_eq!(throttle.occurred(at(5500)), None);
+        assert_eq!(throttle.due(at(5900)), None);
+        assert_eq!(throttle.due(at(6000)), Some(1));
+        assert_eq!(throttle.due(at(9000)), None);
     }
 }
