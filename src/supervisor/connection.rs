@@ -232,9 +232,10 @@ impl Sender {
         self.shared.health.get()
     }
 
-    /// A receiver of the connection's health: woken by each change, it reads the latest
+    /// A receiver of the connection's health: woken by each change of status, and of reason
+    /// where a check's status changed and the connection's did not; it reads the latest
     /// (changes in quick succession may be seen as one, as with any `watch`; an
-    /// [`Observer`](crate::supervisor::Observer) is told of each).
+    /// [`Observer`](crate::supervisor::Observer) is told of each change of status).
     pub fn watch_health(&self) -> watch::Receiver<Health> {
         self.shared.health.subscribe()
     }

@@ -24,7 +24,8 @@ pub enum ClientEvent {
     },
     /// The connection's status changed. Read from the connection's health as the client's
     /// task gets to it: changes in quick succession (a check degrading it and another making
-    /// it unhealthy in one pass) may be reported once, with the latest; the events of a hub
+    /// it unhealthy in one pass) may be reported once, with the latest, and a change and its
+    /// reversal not at all (a new reason for the same status is no change); the events of a hub
     /// the client registers in (`ClientBuilder::with_hub`,
     /// [`Hub::subscribe`](crate::runtime::Hub::subscribe)) carry each.
     HealthChanged {

@@ -165,6 +165,8 @@ impl Manager {
             peer: sender.peer_addr(),
         });
         let mut app_closed = false;
+        // Every connection starts Healthy ("connected").
+        let mut reported = Status::Healthy;
         // The connection refused a message (it is closing): forward nothing more to it.
         let mut refused = false;
         // Messages the client had accepted that the connection refused when the application
@@ -232,7 +234,8 @@ impl Manager {
                     if changed.is_err() {
                         continue;
                     }
-                    self.health_changed(id, &mut health, reconnect, last_heard(&sender));
+                    let heard = last_heard(&sender);
+                    self.health_changed(id, &mut health, &mut reported, reconnect, heard);
                 }
                 // Handing a message over waits in this branch, not in its body, so that a
                 // connection backed up by a peer that stopped reading does not keep the loop
@@ -262,7 +265,7 @@ impl Manager {
         // with the end, which the loop takes first.
         let heard = last_heard(&sender);
         if health.has_changed().unwrap_or(false) {
-            self.health_changed(id, &mut health, reconnect, heard);
+            self.health_changed(id, &mut health, &mut reported, reconnect, heard);
         }
         self.shared.set_connected(false);
         self.shared.set_current(None);
@@ -324,15 +327,21 @@ impl Manager {
         count
     }
 
-    /// Tells the backoff and the application that the connection's health changed.
+    /// Tells the backoff and the application that the connection's status changed from the
+    /// one `reported` last; a new reason for the same status (see `Driver::restate`) is not
+    /// a change, as for the hub's observer.
     fn health_changed(
         &self,
         id: u64,
         health: &mut watch::Receiver<Health>,
+        reported: &mut Status,
         reconnect: &mut Reconnect,
         heard: Instant,
     ) {
         let now = health.borrow_and_update().clone();
+        if std::mem::replace(reported, now.status()) == now.status() {
+            return;
+        }
         reconnect.health(now.status() == Status::Healthy, Instant::now(), heard);
         self.emit(ClientEvent::HealthChanged {
             id,
