@@ -60,22 +60,30 @@ impl Target {
     /// Reads scheme, host and port from the request's URI.
     pub(crate) fn new(request: Request) -> Result<Target, String> {
         let uri = request.uri();
+        // Errors are logged and printed: the URL without its credentials.
+        let shown = shown(uri);
         let tls = match uri.scheme_str() {
             Some("ws") => false,
             Some("wss") => true,
             Some(other) => {
                 return Err(format!(
-                    "{uri}: the scheme must be ws:// or wss://, not {other:?}"
+                    "{shown}: the scheme must be ws:// or wss://, not {other:?}"
                 ))
             }
-            None => return Err(format!("{uri}: no scheme: write ws://{uri} (or wss://)")),
+            None => {
+                return Err(format!(
+                    "{shown}: no scheme: write ws://{shown} (or wss://)"
+                ))
+            }
         };
         if tls && !cfg!(feature = "rustls") {
-            return Err(format!("{uri}: wss:// needs ws-health's `rustls` feature"));
+            return Err(format!(
+                "{shown}: wss:// needs ws-health's `rustls` feature"
+            ));
         }
         let host = uri
             .host()
-            .ok_or_else(|| format!("{uri}: no host"))?
+            .ok_or_else(|| format!("{shown}: no host"))?
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
@@ -83,7 +91,7 @@ impl Target {
         let port = match uri.port_u16() {
             Some(port) => port,
             None if port_text(uri).is_some_and(|p| !p.is_empty()) => {
-                return Err(format!("{uri}: the port must be a number up to 65535"))
+                return Err(format!("{shown}: the port must be a number up to 65535"))
             }
             None if tls => 443,
             None => 80,
@@ -110,6 +118,25 @@ impl Target {
         let path = self.request.uri().path();
         format!("{scheme}://{host}:{}{path}", self.port)
     }
+}
+
+/// `uri` without its user information and query, which may carry credentials.
+fn shown(uri: &http::Uri) -> String {
+    let mut out = String::new();
+    if let Some(scheme) = uri.scheme_str() {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    if let Some(authority) = uri.authority() {
+        let authority = authority.as_str();
+        out.push_str(
+            authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host),
+        );
+    }
+    out.push_str(uri.path());
+    out
 }
 
 /// The text after the authority's last `:` outside an IPv6 address, if any.
@@ -356,6 +383,13 @@ mod tests {
                 "{url}: {err}"
             );
         }
+        let err = target("ws://user:PASSWORD@host:99999/x?token=SECRET")
+            .err()
+            .unwrap();
+        assert!(
+            !err.contains("PASSWORD") && !err.contains("SECRET"),
+            "{err}"
+        );
         let port = |url| target(url).unwrap().port;
         assert_eq!(port("ws://127.0.0.1:9000/"), 9000);
         assert_eq!(port("ws://[::1]/"), 80);
