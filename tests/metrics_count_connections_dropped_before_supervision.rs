@@ -4,8 +4,9 @@
 //! under `handshake_refused`, an async hook that does not answer in time under
 //! `handshake_hook_timeout`, one that closes before its request is whole (a load balancer's
 //! TCP health check) under `no_request`, not `handshake_failed`; with TLS, a failed TLS
-//! handshake under `tls`, but a TCP check on the TLS port under `no_request` too. All are
-//! logged at debug only.
+//! handshake under `tls`, but a TCP check on the TLS port under `no_request` too; one still
+//! in its handshake when the server shuts down under `shutdown`. All are logged at debug
+//! only.
 #![cfg(feature = "metrics")]
 
 mod support;
@@ -64,6 +65,32 @@ fn metrics_count_connections_dropped_before_supervision() {
     assert_eq!(count("handshake_failed"), 1.0);
     assert_eq!(count("handshake_refused"), 1.0);
     assert_eq!(count("no_request"), 2.0);
+}
+
+/// A handshake in progress when the server shuts down is dropped, and counted as such: the
+/// accepted connections add up to those opened, dropped and refused.
+#[test]
+fn a_handshake_cut_off_by_the_shutdown_is_counted() {
+    let recorded = support::metrics::recorded(false, || async {
+        let (entered, hook_entered) = tokio::sync::mpsc::unbounded_channel();
+        let server = Server::builder(support::runtime::quiet_supervisor())
+            .with_server_config(support::runtime::server_config())
+            .with_handshake_async(move |_| {
+                let _ = entered.send(());
+                std::future::pending()
+            })
+            .serve("127.0.0.1:0", support::runtime::echo)
+            .await
+            .unwrap();
+        let url = format!("ws://{}", server.local_addr());
+        let client = tokio::spawn(async move { tokio_tungstenite::connect_async(url).await });
+        let mut hook_entered = hook_entered;
+        support::within("the handshake hook", hook_entered.recv()).await;
+        server.shutdown().await;
+        let answered = support::within("the client's end", client).await.unwrap();
+        assert!(answered.is_err(), "upgraded during the shutdown");
+    });
+    assert_eq!(dropped(&recorded, "shutdown"), 1.0);
 }
 
 #[cfg(feature = "rustls")]

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
-use tracing::warn;
+use tracing::{debug, warn};
 
 use super::accept::{Context, Slot, Socket};
 use super::upgrade::{refuse_over_limit, upgrade};
 use crate::error::contain_panics;
-use crate::metrics;
+use crate::metrics::{self, Dropped};
 use crate::supervisor::ConnectionInfo;
 use crate::supervisor::WeakSender;
 use crate::sync::lock;
@@ -74,7 +74,7 @@ async fn supervise(
         Ok(stream) => stream,
         Err(err) => {
             warn!(error = %err, "dropping connection: a worker could not register it");
-            metrics::dropped(metrics::Dropped::WorkerHandoff);
+            metrics::dropped(Dropped::WorkerHandoff);
             return None;
         }
     };
@@ -83,7 +83,11 @@ async fn supervise(
     let handshake = Box::pin(upgrade(context, stream, peer));
     let upgraded = tokio::select! {
         upgraded = handshake => upgraded?,
-        () = context.stop.wait() => return None,
+        () = context.stop.wait() => {
+            debug!(%peer, "handshake dropped by the shutdown");
+            metrics::dropped(Dropped::Shutdown);
+            return None;
+        }
     };
     let (ws, made) = (upgraded.ws, upgraded.state);
     let mut info = ConnectionInfo::new()
