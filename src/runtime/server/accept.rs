@@ -80,8 +80,8 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
                     admit(&context, stream, peer, &mut tasks, &mut refusals);
                 }
                 // A client that reset before it was accepted: its problem, not a shortage.
-                Err(err) if err.kind() == std::io::ErrorKind::ConnectionAborted => {
-                    debug!(error = %err, "connection aborted before accept");
+                Err(err) if of_one_connection(&err) => {
+                    debug!(error = %err, "connection failed before accept");
                 }
                 Err(err) => {
                     // EMFILE, ENFILE, ENOBUFS...: the listener is fine; back off so that a
@@ -291,6 +291,17 @@ impl Drop for Slot {
 }
 
 /// The pause after `failures` accept errors in a row: 5 ms doubling to 1 s.
+/// An error of the one connection being accepted, not of the listener or the process: a
+/// reset before the accept, or a network error Linux's accept(2) passes on from the new
+/// connection, which its man page says to retry at once, as EAGAIN.
+fn of_one_connection(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        err.kind(),
+        ConnectionAborted | ConnectionReset | NetworkDown | NetworkUnreachable | HostUnreachable
+    )
+}
+
 pub(super) fn accept_backoff(failures: u32) -> Duration {
     let ms = 5u64.saturating_mul(1 << failures.min(8));
     Duration::from_millis(ms.min(1000))
@@ -299,6 +310,26 @@ pub(super) fn accept_backoff(failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_connection_is_not_a_shortage() {
+        use std::io::{Error, ErrorKind};
+        for kind in [
+            ErrorKind::ConnectionAborted,
+            ErrorKind::NetworkDown,
+            ErrorKind::HostUnreachable,
+        ] {
+            assert!(of_one_connection(&Error::from(kind)), "{kind:?}");
+        }
+        // EMFILE, ENFILE, ENOBUFS (Linux's numbers): the process or the system is short.
+        #[cfg(target_os = "linux")]
+        for errno in [24, 23, 105] {
+            assert!(
+                !of_one_connection(&Error::from_raw_os_error(errno)),
+                "{errno}"
+            );
+        }
+    }
 
     #[test]
     fn accept_backoff_doubles_to_one_second() {
