@@ -7,6 +7,7 @@ mod args;
 mod console;
 mod probe;
 mod serve;
+mod supervisor;
 mod tls;
 
 use std::process::ExitCode;

@@ -8,7 +8,7 @@ use futures_util::future::OptionFuture;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use ws_health::runtime::{Client, ClientEvent};
-use ws_health::{Config, Supervisor};
+use ws_health::Config;
 
 use crate::args::ProbeArgs;
 use crate::console::{note, print, shutdown_signal};
@@ -27,10 +27,7 @@ pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
         config.ping.enabled = true;
         config.ping.jitter = Duration::ZERO;
     }
-    let supervisor = Supervisor::builder()
-        .with_config(&config)
-        .build()
-        .map_err(Failure::usage)?;
+    let supervisor = crate::supervisor::build(&config)?;
     let builder = Client::builder(args.url.as_str())
         .with_supervisor(supervisor)
         .with_config(&config);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use ws_health::config::ServerConfig;
 use ws_health::runtime::{Hub, HubEvent, Server};
-use ws_health::{Connection, Supervisor};
+use ws_health::Connection;
 
 use crate::args::ServeArgs;
 use crate::console::{note, print, shutdown_signal};
@@ -17,10 +17,7 @@ pub(crate) async fn run(args: ServeArgs, threads: Option<u16>) -> Result<(), Fai
     let mut config = args.config.load(args.bind.as_deref())?;
     config.server.workers = workers(threads, config.server.workers);
     let bind = config.server.bind.clone();
-    let supervisor = Supervisor::builder()
-        .with_config(&config)
-        .build()
-        .map_err(Failure::usage)?;
+    let supervisor = crate::supervisor::build(&config)?;
     let hub = Hub::new();
     let mut events = hub.subscribe();
     // The echo handler never blocks its thread, so it can share the driver's task: one task
