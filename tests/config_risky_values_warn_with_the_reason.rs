@@ -37,6 +37,35 @@ fn a_timeout_longer_than_the_interval_warns() {
 }
 
 #[test]
+fn a_jitter_as_long_as_the_interval_warns() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\ninterval = \"10s\"\ntimeout = \"5s\"\njitter = \"1y\"",
+        )
+        .unwrap();
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(config.is_ok(), "accepted");
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        let w = warned[0];
+        assert_eq!(w.field("key"), "ping.jitter");
+        assert!(w.message.contains("at least `interval` (10s)"), "{w:?}");
+        assert!(w.message.contains("a dead peer may go unnoticed"), "{w:?}");
+
+        // Under the interval: quiet.
+        jail.create_file(
+            "ws-health.toml",
+            "[ping]\ninterval = \"10s\"\ntimeout = \"5s\"\njitter = \"9s\"",
+        )
+        .unwrap();
+        let (config, events) = capture(|| Config::from(Config::figment()));
+        assert!(config.is_ok());
+        assert!(warnings(&events).is_empty(), "{events:?}");
+    });
+}
+
+#[test]
 fn a_user_check_timeout_longer_than_its_interval_warns_from_the_environment() {
     jail(|jail| {
         jail.set_env("WS_HEALTH_CHECKS__FEED__TIMEOUT", "2m");

@@ -204,6 +204,19 @@ impl Validate for CheckSettings {
                 ),
             );
         }
+        if self.enabled && self.jitter >= self.interval && !self.interval.is_zero() {
+            v.warn_against(
+                "jitter",
+                &["interval"],
+                duration(self.jitter),
+                format!(
+                    "at least `interval` ({}): each run may start this much late, past the \
+                     next one's time, so a dead peer may go unnoticed for `interval` + \
+                     `jitter` + `timeout`",
+                    duration(self.interval).trim_matches('"')
+                ),
+            );
+        }
         if self.enabled && self.timeout > self.interval && !self.interval.is_zero() {
             v.warn_against(
                 "timeout",
