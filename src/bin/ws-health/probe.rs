@@ -126,12 +126,16 @@ fn millis(d: Duration) -> f64 {
     (d.as_micros() as f64) / 1000.0
 }
 
-/// Keeps the connection, prints a line per ping interval and per event, until Ctrl-C or
-/// SIGTERM, the client stops for good, or stdout's reader goes away.
+/// Status lines come no more often than this, whatever the ping interval: a terminal is
+/// read by a person, and a 1 ms interval printed a thousand lines a second.
+const STATUS_EVERY_AT_MOST: Duration = Duration::from_secs(1);
+
+/// Keeps the connection, prints a line per ping interval (at most one a second) and per
+/// event, until Ctrl-C or SIGTERM, the client stops for good, or stdout's reader goes away.
 async fn watch(client: &mut Client, config: &Config, json: bool) -> Result<(), Failure> {
     let mut events = client.events();
     let mut stop = shutdown_signal();
-    let mut tick = tokio::time::interval(config.ping.interval);
+    let mut tick = tokio::time::interval(config.ping.interval.max(STATUS_EVERY_AT_MOST));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate: let the first ping go out first.
     tick.tick().await;
