@@ -67,6 +67,24 @@ fn unknown_keys_suggest_the_nearest_known_key() {
 }
 
 #[test]
+fn a_nested_key_written_with_one_underscore_is_pointed_at() {
+    // A variable with `_` where `__` belongs.
+    let msg = env_error("WS_HEALTH_PING_INTERVAL", "5s");
+    assert_names(
+        &msg,
+        &[
+            "`ping_interval`",
+            "did you mean `ping.interval`, which a variable sets as `WS_HEALTH_PING__INTERVAL`?",
+        ],
+    );
+    let msg = env_error("WS_HEALTH_CLIENT__BACKOFF_MAX", "5s");
+    assert_names(&msg, &["`WS_HEALTH_CLIENT__BACKOFF__MAX`"]);
+    // In a file, the dotted key.
+    let msg = file_error("ping_interval = \"5s\"");
+    assert_names(&msg, &["did you mean `ping.interval`?", FILE_KEY]);
+}
+
+#[test]
 fn zero_intervals_and_timeouts_are_errors_that_point_at_enabled_false() {
     let msg = file_error("[ping]\ninterval = \"0s\"");
     assert_names(&msg, &["`ping.interval` = \"0s\"", "greater than zero"]);

@@ -9,6 +9,7 @@ use figment::error::{Actual, Kind};
 use figment::value::Value;
 use figment::{Figment, Metadata, Profile, Source};
 
+use super::env;
 use super::suggest::nearest;
 use super::validate::{dotted, Problem};
 use crate::Error;
@@ -111,7 +112,17 @@ fn line(figment: &Figment, e: &figment::Error) -> String {
         Some(md) => origin(md, e.profile.as_ref().unwrap_or(&Profile::Default), &path),
         None => locate(figment, &path),
     };
-    let what = explain(&e.kind, &path);
+    let what = match (&e.kind, nested_meant(&path)) {
+        (Kind::UnknownField(..), Some(meant)) => {
+            let in_a_variable = e.metadata.as_ref().is_some_and(|md| md.name == env::NAME);
+            let var = match in_a_variable {
+                true => format!(", which a variable sets as `{}`", env::var_name(&meant)),
+                false => String::new(),
+            };
+            format!("unknown key; did you mean `{}`{var}?", dotted(&meant))
+        }
+        _ => explain(&e.kind, &path),
+    };
     if path.is_empty() {
         return format!("{what} ({origin})");
     }
@@ -182,6 +193,18 @@ fn list(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `ping_interval` meant as `ping.interval`: a nested key written with one `_` where a `.`
+/// belongs (in a variable's name, `__`).
+fn nested_meant(path: &[String]) -> Option<Vec<String>> {
+    let (field, table) = path.split_last()?;
+    let defaults = Value::serialize(crate::Config::default()).ok()?;
+    field.match_indices('_').find_map(|(i, _)| {
+        let mut meant = table.to_vec();
+        meant.extend([field[..i].to_owned(), field[i + 1..].to_owned()]);
+        find(&defaults, &meant).map(|_| meant)
+    })
 }
 
 /// The one key of the table at `path` whose value is written `value`, if that is a table.

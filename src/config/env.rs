@@ -11,6 +11,9 @@ use super::Config;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EnvVars;
 
+/// The provider's name, in messages: "from environment variable `WS_HEALTH_…`".
+pub(crate) const NAME: &str = "environment variable";
+
 /// The prefixed variable that sets `keys`: `["ping", "interval"]` → `WS_HEALTH_PING__INTERVAL`.
 /// Array indices are not part of a variable's name: a variable sets a whole array.
 pub(crate) fn var_name<S: AsRef<str>>(keys: &[S]) -> String {
@@ -25,8 +28,7 @@ pub(crate) fn var_name<S: AsRef<str>>(keys: &[S]) -> String {
 
 impl Provider for EnvVars {
     fn metadata(&self) -> Metadata {
-        Metadata::named("environment variable")
-            .interpolater(|_: &Profile, keys: &[&str]| var_name(keys))
+        Metadata::named(NAME).interpolater(|_: &Profile, keys: &[&str]| var_name(keys))
     }
 
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
