@@ -46,9 +46,9 @@ impl Manager {
             request,
             fresh_credentials,
             &self.socket,
-            self.websocket,
             &self.tls,
             &mut step,
+            left,
         );
         let connected = tokio::time::timeout(left, connect).await;
         let (ws, progress, peer) =

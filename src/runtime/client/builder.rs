@@ -234,7 +234,6 @@ impl ClientBuilder {
         let manager = Manager {
             target,
             supervisor: self.supervisor.clone(),
-            websocket: self.socket.websocket_config(),
             socket: self.socket,
             tls: Tls {
                 #[cfg(feature = "rustls")]

@@ -1,5 +1,6 @@
 //! One connection attempt: TCP with the socket options, TLS for `wss://`, the handshake.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -7,7 +8,6 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
 use tokio_tungstenite::tungstenite::http::{self, HeaderMap};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::MaybeTlsStream;
 
 use super::HandshakeHeaders;
@@ -96,6 +96,14 @@ impl Target {
             None if tls => 443,
             None => 80,
         };
+        // Refused now, not after a connect: retrying would never make it a valid name.
+        #[cfg(feature = "rustls")]
+        if tls && rustls::pki_types::ServerName::try_from(host.as_str()).is_err() {
+            return Err(format!(
+                "{shown}: {host:?} is neither a DNS name nor an IP address, which wss:// needs \
+                 to check the server's certificate"
+            ));
+        }
         Ok(Target {
             request,
             host,
@@ -110,13 +118,16 @@ impl Target {
     /// query, either of which may carry a credential.
     pub(crate) fn loggable(&self) -> String {
         let scheme = if self.tls { "wss" } else { "ws" };
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
         let path = self.request.uri().path();
-        format!("{scheme}://{host}:{}{path}", self.port)
+        format!("{scheme}://{}{path}", self.address())
+    }
+
+    /// `host:port`, an IPv6 address in brackets.
+    pub(crate) fn address(&self) -> String {
+        match self.host.contains(':') {
+            true => format!("[{}]:{}", self.host, self.port),
+            false => format!("{}:{}", self.host, self.port),
+        }
     }
 }
 
@@ -168,7 +179,7 @@ pub(crate) enum Step {
 impl Step {
     /// The error of an attempt cut off at this step by a `timeout` of `connect_timeout`.
     pub(crate) fn timed_out(self, target: &Target, timeout: Duration) -> String {
-        let address = format!("{}:{}", target.host, target.port);
+        let address = target.address();
         let within = format!("within the connect timeout ({timeout:?})");
         match self {
             Step::Tcp => format!("no connection to {address} {within}"),
@@ -182,22 +193,29 @@ impl Step {
     }
 }
 
-/// Connects, sets the socket options, and performs the TLS and WebSocket handshakes with
-/// `request` (from [`handshake_request`]), keeping `step` at the one under way.
+/// Connects (each address given a share of what is `left` of the connect timeout), sets the
+/// socket options, and performs the TLS and WebSocket handshakes with `request` (from
+/// [`handshake_request`]) and `socket`'s buffers, keeping `step` at the one under way.
 pub(crate) async fn connect(
     target: &Target,
     request: Request,
     fresh_credentials: bool,
     socket: &SocketConfig,
-    websocket: WebSocketConfig,
     tls: &Tls,
     step: &mut Step,
+    left: Duration,
 ) -> Result<(ClientStream, WriteProgress, SocketAddr), Failed> {
-    let address = format!("{}:{}", target.host, target.port);
+    let address = target.address();
     *step = Step::Tcp;
-    let tcp = TcpStream::connect((target.host.as_str(), target.port))
+    let fail = |e| Failed::retry(format!("could not connect to {address}: {e}"));
+    let host = (target.host.as_str(), target.port);
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(host)
         .await
-        .map_err(|e| Failed::retry(format!("could not connect to {address}: {e}")))?;
+        .map_err(|e| fail(e.to_string()))?
+        .collect();
+    let tcp = connect_each(&addrs, left, TcpStream::connect)
+        .await
+        .map_err(fail)?;
     configure_socket(&tcp, socket).map_err(|e| Failed::retry(format!("{address}: {e}")))?;
     let peer = tcp
         .peer_addr()
@@ -212,7 +230,7 @@ pub(crate) async fn connect(
     let handshake = async {
         let stream = open(target, tcp, tls).await?;
         *step = Step::WebSocket;
-        LeanStream::client_with_config(request, stream, Some(websocket)).await
+        LeanStream::client_with_config(request, stream, Some(socket.websocket_config())).await
     };
     match handshake.await {
         Ok((mut ws, _)) => {
@@ -220,6 +238,42 @@ pub(crate) async fn connect(
             Ok((ws, progress, peer))
         }
         Err(err) => Err(classify(&address, err, fresh_credentials)),
+    }
+}
+
+/// Connects to the first of `addrs` that answers, in order, each given an equal share of
+/// what is `left` of the connect timeout among those not yet tried (the last one all of it):
+/// tokio's own `connect` waits on each in turn for as long as the kernel retries, about two
+/// minutes, so one address that drops packets (a broken IPv6 route, a dead member of a DNS
+/// round robin) took the whole timeout of every attempt, and the next was never tried.
+pub(crate) async fn connect_each<T, F, Fut>(
+    addrs: &[SocketAddr],
+    left: Duration,
+    connect: F,
+) -> Result<T, String>
+where
+    F: Fn(SocketAddr) -> Fut,
+    Fut: Future<Output = std::io::Result<T>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut errors = Vec::new();
+    for (i, &addr) in addrs.iter().enumerate() {
+        let untried = u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
+        let share = left.saturating_sub(started.elapsed()) / untried;
+        let connected = match untried {
+            1 => Ok(connect(addr).await), // the attempt's own timeout bounds the last
+            _ => tokio::time::timeout(share, connect(addr)).await,
+        };
+        match connected {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(e)) if addrs.len() == 1 => return Err(e.to_string()),
+            Ok(Err(e)) => errors.push(format!("{addr}: {e}")),
+            Err(_) => errors.push(format!("{addr}: no answer within {share:?}")),
+        }
+    }
+    match errors.is_empty() {
+        true => Err("the name has no address".into()),
+        false => Err(errors.join("; ")),
     }
 }
 
@@ -395,6 +449,66 @@ mod tests {
         assert_eq!(port("ws://[::1]/"), 80);
         assert_eq!(port("ws://user:pw@host/"), 80);
         assert_eq!(port("ws://host:/"), 80);
+    }
+
+    #[test]
+    fn an_ipv6_address_is_written_in_brackets() {
+        let t = target("ws://[::1]:9000/").unwrap();
+        assert_eq!(t.address(), "[::1]:9000");
+        let message = super::Step::Tcp.timed_out(&t, std::time::Duration::from_secs(1));
+        assert!(message.contains("[::1]:9000"), "{message}");
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn a_wss_host_no_certificate_can_name_is_refused_at_once() {
+        let err = target("wss://127.1:8443/").err().unwrap();
+        assert!(
+            err.contains("neither a DNS name nor an IP address"),
+            "{err}"
+        );
+        target("wss://[::1]:8443/").unwrap();
+        target("wss://feed.example./").unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_address_that_never_answers_leaves_time_for_the_next() {
+        use std::net::SocketAddr;
+        use std::time::Duration;
+        use tokio::time::Instant;
+
+        let dead: SocketAddr = "[2001:db8::1]:443".parse().unwrap();
+        let live: SocketAddr = "127.0.0.1:443".parse().unwrap();
+        let connect = |addr: SocketAddr| async move {
+            if addr == dead {
+                std::future::pending::<()>().await; // SYNs dropped
+            }
+            Ok(addr)
+        };
+        let started = Instant::now();
+        let got = super::connect_each(&[dead, live], Duration::from_secs(4), connect).await;
+        assert_eq!(got, Ok(live));
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(2),
+            "half of the time left"
+        );
+
+        // All fail: each named with what went wrong.
+        let refused = |addr: SocketAddr| async move {
+            if addr == dead {
+                std::future::pending::<()>().await;
+            }
+            Err::<(), _>(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+        };
+        let err = super::connect_each(&[dead, live], Duration::from_secs(4), refused)
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("[2001:db8::1]:443: no answer within 2s"),
+            "{err}"
+        );
+        assert!(err.contains("127.0.0.1:443: connection refused"), "{err}");
     }
 
     #[test]

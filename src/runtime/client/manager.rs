@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{debug, info, warn};
 
@@ -25,7 +24,6 @@ pub(super) struct Manager {
     pub(super) supervisor: Supervisor,
     pub(super) client: ClientConfig,
     pub(super) socket: SocketConfig,
-    pub(super) websocket: WebSocketConfig,
     pub(super) tls: Tls,
     pub(super) observer: Option<Arc<dyn Observer>>,
     pub(super) on_connect: Option<OnConnect>,
