@@ -51,6 +51,26 @@ async fn server_and_client_speak_wss_with_rustls() {
         other_key.display().to_string(),
     );
     assert!(err.contains(&cert_name) && err.contains(&key_name), "{err}");
+    // The certificate given as the key, an encrypted key, an empty file: each said plainly.
+    let err = tls::acceptor_from_pem(&cert_pem, &cert_pem).err().unwrap();
+    assert!(
+        err.to_string()
+            .contains("are the certificate and the key swapped?"),
+        "{err}"
+    );
+    let encrypted = other_dir.join("encrypted.pem");
+    std::fs::write(
+        &encrypted,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQwwDgQI\n\
+         -----END ENCRYPTED PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let err = tls::acceptor_from_pem(&cert_pem, &encrypted).err().unwrap();
+    assert!(err.to_string().contains("the key is encrypted"), "{err}");
+    let empty = other_dir.join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let err = tls::acceptor_from_pem(&cert_pem, &empty).err().unwrap();
+    assert!(err.to_string().contains("no private key"), "{err}");
     let _ = std::fs::remove_dir_all(&other_dir);
     let _ = std::fs::remove_dir_all(&dir);
     client.close();

@@ -39,8 +39,7 @@ pub fn acceptor_from_pem(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Resul
         )));
     }
     let (cert_path, key_path) = (cert.display(), key.display());
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| tls_error(format!("TLS private key {key_path}: {e}")))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| key_error(key, &e))?;
     let config = rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error(format!("TLS: {e}")))?
@@ -53,6 +52,25 @@ pub fn acceptor_from_pem(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Resul
             ))
         })?;
     Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Why `path` gave no private key, in terms an operator can act on: rustls skips sections it
+/// does not read, so an encrypted key or a certificate in its place is "no items found".
+fn key_error(path: &Path, e: &rustls::pki_types::pem::Error) -> Error {
+    use rustls::pki_types::pem::Error as Pem;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let why = if text.contains("ENCRYPTED") {
+        "the key is encrypted, which rustls cannot read: decrypt it first \
+         (`openssl pkey -in KEY -out PLAIN_KEY`)"
+            .to_owned()
+    } else if matches!(e, Pem::NoItemsFound) && text.contains("BEGIN CERTIFICATE") {
+        "no private key, only a certificate: are the certificate and the key swapped?".into()
+    } else if matches!(e, Pem::NoItemsFound) {
+        "no private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) in the file".into()
+    } else {
+        e.to_string()
+    };
+    tls_error(format!("TLS private key {}: {why}", path.display()))
 }
 
 /// A client TLS configuration that trusts the webpki roots plus the PEM certificates in
