@@ -64,6 +64,11 @@ async fn observer_that_panics_is_contained() {
     );
 
     conn.close(1000, "done").unwrap();
+    // The peer answers our close once it has it.
+    let mut peer = peer;
+    support::within("our close", peer.next_answering_pings())
+        .await
+        .expect("a close frame");
     peer.close(1000, "done");
     let end = support::within("the end", conn.closed()).await;
     assert_eq!((end.initiator, end.code), (Initiator::Application, 1000));

@@ -132,17 +132,26 @@ impl<S: Transport> Driver<S> {
             Message::Ping(_) => self.flush_needed = true,
             Message::Close(frame) => {
                 self.flush_needed = true;
+                let (code, reason) = match &frame {
+                    Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
+                    None => (1005, String::new()),
+                };
                 // Ours crossed it: nothing may follow a received close (RFC 6455 §5.5.1;
                 // tungstenite refuses it and answers the close itself), so the data that waits
                 // is left unsent, and counted so, and our frame, if not yet out, stays unsent.
                 if let Some(closing) = &mut self.closing {
                     closing.after_data = false;
-                    closing.frame = None;
+                    // Ours never left: the peer closed, with its code (a client must see a
+                    // server's final code, not its own close that crossed it).
+                    if closing.frame.take().is_some() {
+                        info!(
+                            code,
+                            reason, "peer closed the connection before our close left"
+                        );
+                        self.outcome =
+                            Some(Box::new(Disconnect::new(Initiator::Peer, code, reason)));
+                    }
                 } else {
-                    let (code, reason) = match &frame {
-                        Some(f) => (u16::from(f.code), f.reason.as_str().to_owned()),
-                        None => (1005, String::new()),
-                    };
                     info!(code, reason, "peer closed the connection");
                     self.outcome = Some(Box::new(Disconnect::new(Initiator::Peer, code, reason)));
                     self.closing = Some(Box::new(Closing {
