@@ -290,18 +290,25 @@ impl Drop for Slot {
     }
 }
 
-/// The pause after `failures` accept errors in a row: 5 ms doubling to 1 s.
 /// An error of the one connection being accepted, not of the listener or the process: a
 /// reset before the accept, or a network error Linux's accept(2) passes on from the new
 /// connection, which its man page says to retry at once, as EAGAIN.
 fn of_one_connection(err: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
+    #[cfg(target_os = "linux")]
+    if let Some(
+        libc::EPROTO | libc::ENOPROTOOPT | libc::EHOSTDOWN | libc::ENONET | libc::EOPNOTSUPP,
+    ) = err.raw_os_error()
+    {
+        return true;
+    }
     matches!(
         err.kind(),
         ConnectionAborted | ConnectionReset | NetworkDown | NetworkUnreachable | HostUnreachable
     )
 }
 
+/// The pause after `failures` accept errors in a row: 5 ms doubling to 1 s.
 pub(super) fn accept_backoff(failures: u32) -> Duration {
     let ms = 5u64.saturating_mul(1 << failures.min(8));
     Duration::from_millis(ms.min(1000))
@@ -321,9 +328,11 @@ mod tests {
         ] {
             assert!(of_one_connection(&Error::from(kind)), "{kind:?}");
         }
-        // EMFILE, ENFILE, ENOBUFS (Linux's numbers): the process or the system is short.
         #[cfg(target_os = "linux")]
-        for errno in [24, 23, 105] {
+        assert!(of_one_connection(&Error::from_raw_os_error(libc::EPROTO)));
+        // The process or the system is short: back off.
+        #[cfg(target_os = "linux")]
+        for errno in [libc::EMFILE, libc::ENFILE, libc::ENOBUFS] {
             assert!(
                 !of_one_connection(&Error::from_raw_os_error(errno)),
                 "{errno}"
