@@ -1,12 +1,14 @@
-//! The peer's close read while ours has not left yet (the application or the policy asked to
-//! close in the same moment) ends the connection as the peer's, with its code: ours is never
-//! sent. It used to end as ours, so a reconnecting client whose on-connect hook failed as
-//! the server closed with a final code (4001, say) retried forever, never seeing that code.
+//! The peer's close read while the application's has not left yet ends the connection as the
+//! peer's, with its code: ours is never sent. It used to end as ours, so a reconnecting
+//! client whose on-connect hook failed as the server closed with a final code (4001, say)
+//! retried forever, never seeing that code. A policy's close keeps its outcome: its code and
+//! its `reconnect` are the policy's decision.
 
 mod support;
 
-use support::mock_transport;
-use ws_health::{Initiator, Supervisor};
+use support::{mock_transport, ms, policy_closing_within};
+use ws_health::policy::Action;
+use ws_health::{CheckSettings, Initiator, Supervisor};
 
 #[tokio::test(start_paused = true)]
 async fn a_peers_close_read_before_ours_left_ends_as_the_peers() {
@@ -21,4 +23,25 @@ async fn a_peers_close_read_before_ours_left_ends_as_the_peers() {
         (Initiator::Peer, 4001, "session revoked"),
         "{end}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_policys_reconnect_is_kept_when_the_peers_close_crosses_it() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            on_unhealthy: Some(vec![Action::Reconnect]),
+            ..CheckSettings::every(ms(100), ms(50))
+        })
+        .with_policy(policy_closing_within(ms(300)))
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    // Nothing leaves: the ping is missed, and the policy's close waits to be written.
+    peer.hold_writes();
+    let conn = supervisor.supervise(transport);
+    tokio::time::sleep(ms(200)).await;
+    peer.close(4001, "session revoked");
+    let end = support::within("the end", conn.closed()).await;
+    assert_eq!(end.initiator, Initiator::Policy, "{end}");
+    assert!(end.reconnect, "{end}");
 }

@@ -196,7 +196,8 @@ impl Sender {
     /// Starts the close handshake with `code` and `reason`; the supervisor sends queued
     /// messages first, then the close frame, and drops TCP after the policy's close timeout
     /// if the peer does not answer. Await [`closed`](Sender::closed) for the end. On a
-    /// connection already closing or closed it does nothing: the first close stands.
+    /// connection already closing or closed it does nothing: the first close stands (unless
+    /// the peer's close is read before ours left: the end is then the peer's).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a code that may not be

@@ -10,8 +10,8 @@ pub enum Initiator {
     Policy,
     /// The application closed it, or dropped every handle to it.
     Application,
-    /// The peer sent a close frame; also when ours was asked for but had not left yet as the
-    /// peer's was read (ours is then never sent, and the code is the peer's).
+    /// The peer sent a close frame; also when the application's close had not left yet as
+    /// the peer's was read (it is then never sent, and the code is the peer's).
     Peer,
     /// The transport failed or ended without a close frame.
     Network,

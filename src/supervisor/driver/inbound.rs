@@ -141,9 +141,13 @@ impl<S: Transport> Driver<S> {
                 // is left unsent, and counted so, and our frame, if not yet out, stays unsent.
                 if let Some(closing) = &mut self.closing {
                     closing.after_data = false;
-                    // Ours never left: the peer closed, with its code (a client must see a
-                    // server's final code, not its own close that crossed it).
-                    if closing.frame.take().is_some() {
+                    // The application's close never left: the peer closed, with its code (a
+                    // client must see a server's final code, not its own close that crossed
+                    // it). A policy's close keeps its outcome: its code and `reconnect` are
+                    // the policy's decision.
+                    let ours_unsent = closing.frame.take().is_some();
+                    let application = |o: &Disconnect| o.initiator == Initiator::Application;
+                    if ours_unsent && self.outcome.as_deref().is_some_and(application) {
                         info!(
                             code,
                             reason, "peer closed the connection before our close left"
