@@ -208,11 +208,13 @@ pub(crate) async fn connect(
     let address = target.address();
     *step = Step::Tcp;
     let fail = |e| Failed::retry(format!("could not connect to {address}: {e}"));
+    let looked_up = tokio::time::Instant::now();
     let host = (target.host.as_str(), target.port);
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(host)
         .await
         .map_err(|e| fail(e.to_string()))?
         .collect();
+    let left = left.saturating_sub(looked_up.elapsed());
     let tcp = connect_each(&addrs, left, TcpStream::connect)
         .await
         .map_err(fail)?;
