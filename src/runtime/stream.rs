@@ -45,6 +45,43 @@ impl ServerStream {
     }
 }
 
+/// A TLS connection's end says so to the peer: a `close_notify`, which a TLS peer reads as
+/// a clean end of the stream (without it, rustls and tokio-tungstenite report an unexpected
+/// end, and Java logs a possible truncation attack). Best effort, without waiting: written
+/// only if the socket takes it now (24 bytes; a full send buffer is a peer that reads
+/// nothing anyway), after whatever the session still held.
+impl Drop for ServerStream {
+    fn drop(&mut self) {
+        #[cfg(feature = "rustls")]
+        if let ServerStream::Tls(tls) = self {
+            let (tcp, session) = tls.get_mut();
+            session.send_close_notify();
+            let mut socket = NonBlocking(tcp.get_ref());
+            while session.wants_write() {
+                match session.write_tls(&mut socket) {
+                    Ok(n) if n > 0 => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+/// The socket as a `std::io::Write` that never waits: `WouldBlock` when it is full.
+#[cfg(feature = "rustls")]
+struct NonBlocking<'a>(&'a TcpStream);
+
+#[cfg(feature = "rustls")]
+impl io::Write for NonBlocking<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.try_write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 macro_rules! each {
     ($self:ident, $s:ident => $e:expr) => {
         match $self.get_mut() {

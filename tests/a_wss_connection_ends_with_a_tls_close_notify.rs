@@ -1,0 +1,58 @@
+//! A wss connection the server ends sends a TLS `close_notify` before closing TCP, so that a
+//! peer reading on after the WebSocket close sees a clean end of its TLS stream. Before, the
+//! TLS stream was dropped without one: rustls reported "peer closed connection without
+//! sending TLS close_notify", and Java clients log a possible truncation attack.
+#![cfg(feature = "rustls")]
+
+mod support;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use ws_health::runtime::tls::{self, rustls, tokio_rustls};
+use ws_health::runtime::Server;
+
+#[tokio::test]
+async fn a_wss_connection_ends_with_a_tls_close_notify() {
+    support::trace();
+    let (dir, cert_pem, key_pem) = support::self_signed_pem("close-notify");
+    let server = Server::builder(support::runtime::quiet_supervisor())
+        .with_server_config(support::runtime::server_config())
+        .with_tls(tls::acceptor_from_pem(&cert_pem, &key_pem).unwrap())
+        .serve("127.0.0.1:0", support::runtime::echo)
+        .await
+        .unwrap();
+    let tcp = TcpStream::connect(server.local_addr()).await.unwrap();
+    let connector =
+        tokio_rustls::TlsConnector::from(tls::client_config_with_roots(&cert_pem).unwrap());
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls_stream = connector.connect(name, tcp).await.unwrap();
+    let url = format!("wss://localhost:{}", server.local_addr().port());
+    let (mut ws, _) = tokio_tungstenite::client_async(url, tls_stream)
+        .await
+        .unwrap();
+    ws.send(Message::text("hi")).await.unwrap();
+    assert_eq!(
+        support::next_message(&mut ws, "the echo").await,
+        Message::text("hi")
+    );
+
+    // Our close, the server's reply; then the stream ends.
+    ws.close(None).await.unwrap();
+    support::within("the close reply", async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+    // Read on beneath the WebSocket: a clean TLS end is Ok(0), not an unexpected EOF.
+    let mut tls_stream = ws.into_inner();
+    let mut rest = Vec::new();
+    let read = support::within(
+        "the end of the TLS stream",
+        tls_stream.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(read.is_ok(), "{read:?}");
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
