@@ -29,6 +29,7 @@ pub use client::{Client, ClientBuilder, ClientEvent, ClientHandle};
 pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};
 pub use server::{serve, serve_with_config, Accepted, Handshake, Refusal, Server, ServerBuilder};
 pub use socket::configure_socket;
+pub(crate) use stream::ClientIo;
 pub use stream::ServerStream;
 
 /// Makes each connection's state for its checks from the peer's address

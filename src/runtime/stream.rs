@@ -1,5 +1,5 @@
-//! The byte stream under a server-side WebSocket: plain TCP or, with the `rustls` feature,
-//! TLS over TCP.
+//! The byte streams under the runtime's WebSockets: plain TCP or, with the `rustls` feature,
+//! TLS over TCP, for the server ([`ServerStream`]) and the client.
 
 use std::io;
 use std::pin::Pin;
@@ -8,9 +8,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-#[cfg(feature = "rustls")]
-use crate::lean::Counted;
-use crate::lean::WriteProgress;
+use crate::lean::{Counted, WriteProgress};
 
 /// An accepted connection's stream, plain or TLS. The server's connections are
 /// `LeanStream<ServerStream>`s.
@@ -45,24 +43,28 @@ impl ServerStream {
     }
 }
 
+/// A client connection's stream, plain or TLS, the bytes the socket takes counted beneath
+/// TLS: as tokio-tungstenite's `MaybeTlsStream`, with the `close_notify` as it ends.
+#[derive(Debug)]
+pub(crate) enum ClientIo {
+    Plain(Counted<TcpStream>),
+    #[cfg(feature = "rustls")]
+    Tls(Box<tokio_rustls::client::TlsStream<Counted<TcpStream>>>),
+}
+
 /// A TLS connection's end says so to the peer: a `close_notify`, which a TLS peer reads as
 /// a clean end of the stream (without it, rustls and tokio-tungstenite report an unexpected
 /// end, and Java logs a possible truncation attack). Best effort, without waiting: written
 /// only if the socket takes it now (24 bytes; a full send buffer is a peer that reads
 /// nothing anyway), after whatever the session still held.
-impl Drop for ServerStream {
-    fn drop(&mut self) {
-        #[cfg(feature = "rustls")]
-        if let ServerStream::Tls(tls) = self {
-            let (tcp, session) = tls.get_mut();
-            session.send_close_notify();
-            let mut socket = NonBlocking(tcp.get_ref());
-            while session.wants_write() {
-                match session.write_tls(&mut socket) {
-                    Ok(n) if n > 0 => {}
-                    _ => break,
-                }
-            }
+#[cfg(feature = "rustls")]
+fn close_notify<D>(session: &mut rustls::ConnectionCommon<D>, tcp: &TcpStream) {
+    session.send_close_notify();
+    let mut socket = NonBlocking(tcp);
+    while session.wants_write() {
+        match session.write_tls(&mut socket) {
+            Ok(n) if n > 0 => {}
+            _ => break,
         }
     }
 }
@@ -82,15 +84,37 @@ impl io::Write for NonBlocking<'_> {
     }
 }
 
+impl Drop for ServerStream {
+    fn drop(&mut self) {
+        #[cfg(feature = "rustls")]
+        if let ServerStream::Tls(tls) = self {
+            let (tcp, session) = tls.get_mut();
+            close_notify(session, tcp.get_ref());
+        }
+    }
+}
+
+impl Drop for ClientIo {
+    fn drop(&mut self) {
+        #[cfg(feature = "rustls")]
+        if let ClientIo::Tls(tls) = self {
+            let (tcp, session) = tls.get_mut();
+            close_notify(session, tcp.get_ref());
+        }
+    }
+}
+
+/// `$e` with `$s`, the stream of `$self`'s variant, pinned: a match, not a trait object, so
+/// that each read and write of a connection is a direct call.
 macro_rules! each {
-    ($self:ident, $s:ident => $e:expr) => {
+    ($stream:ident, $self:ident, $s:ident => $e:expr) => {
         match $self.get_mut() {
-            ServerStream::Plain($s) => {
+            $stream::Plain($s) => {
                 let $s = Pin::new($s);
                 $e
             }
             #[cfg(feature = "rustls")]
-            ServerStream::Tls($s) => {
+            $stream::Tls($s) => {
                 let $s = Pin::new(&mut **$s);
                 $e
             }
@@ -98,46 +122,55 @@ macro_rules! each {
     };
 }
 
-impl AsyncRead for ServerStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        each!(self, s => s.poll_read(cx, buf))
-    }
-}
-
-impl AsyncWrite for ServerStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        each!(self, s => s.poll_write(cx, buf))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        each!(self, s => s.poll_write_vectored(cx, bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            ServerStream::Plain(s) => s.is_write_vectored(),
-            #[cfg(feature = "rustls")]
-            ServerStream::Tls(s) => s.is_write_vectored(),
+/// `AsyncRead` and `AsyncWrite` for an enum of a `Plain` stream and a boxed `Tls` one, each
+/// call passed to the variant's stream.
+macro_rules! byte_stream {
+    ($stream:ident) => {
+        impl AsyncRead for $stream {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                each!($stream, self, s => s.poll_read(cx, buf))
+            }
         }
-    }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        each!(self, s => s.poll_flush(cx))
-    }
+        impl AsyncWrite for $stream {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                each!($stream, self, s => s.poll_write(cx, buf))
+            }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        each!(self, s => s.poll_shutdown(cx))
-    }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                each!($stream, self, s => s.poll_write_vectored(cx, bufs))
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                match self {
+                    $stream::Plain(s) => s.is_write_vectored(),
+                    #[cfg(feature = "rustls")]
+                    $stream::Tls(s) => s.is_write_vectored(),
+                }
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                each!($stream, self, s => s.poll_flush(cx))
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                each!($stream, self, s => s.poll_shutdown(cx))
+            }
+        }
+    };
 }
+
+byte_stream!(ServerStream);
+byte_stream!(ClientIo);

@@ -8,7 +8,6 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
 use tokio_tungstenite::tungstenite::http::{self, HeaderMap};
-use tokio_tungstenite::MaybeTlsStream;
 
 use super::HandshakeHeaders;
 
@@ -16,11 +15,12 @@ use crate::config::SocketConfig;
 use crate::error::contain_panics;
 use crate::lean::{Counted, WriteProgress};
 use crate::runtime::configure_socket;
+use crate::runtime::ClientIo;
 use crate::LeanStream;
 
 /// The client's transport: the bytes its socket takes counted at the socket, beneath TLS
 /// for `wss://` (rustls takes bytes the socket has not).
-pub(crate) type ClientStream = LeanStream<MaybeTlsStream<Counted<TcpStream>>>;
+pub(crate) type ClientStream = LeanStream<ClientIo>;
 
 /// Why an attempt failed, and whether retrying could help.
 #[derive(Debug)]
@@ -286,7 +286,7 @@ async fn open(
     target: &Target,
     tcp: Counted<TcpStream>,
     tls: &Tls,
-) -> Result<MaybeTlsStream<Counted<TcpStream>>, tungstenite::Error> {
+) -> Result<ClientIo, tungstenite::Error> {
     #[cfg(feature = "rustls")]
     if target.tls {
         use tokio_tungstenite::tungstenite::error::TlsError;
@@ -299,10 +299,10 @@ async fn open(
         let stream = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await?;
-        return Ok(MaybeTlsStream::Rustls(stream));
+        return Ok(ClientIo::Tls(Box::new(stream)));
     }
     let _ = (target, tls);
-    Ok(MaybeTlsStream::Plain(tcp))
+    Ok(ClientIo::Plain(tcp))
 }
 
 /// 4xx answers (but 408 and 429) and invalid requests will not change by retrying.
