@@ -7,25 +7,9 @@ mod support;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
-use support::ms;
+use support::{ms, Scripted};
 use ws_health::runtime::ClientEvent;
-use ws_health::{
-    async_trait, CheckContext, CheckSettings, Health, HealthCheck, Status, Supervisor,
-};
-
-/// Reports the status it is set to.
-struct Scripted(Arc<AtomicU8>);
-
-#[async_trait]
-impl HealthCheck for Scripted {
-    async fn check(&self, _: &CheckContext) -> Health {
-        match self.0.load(Ordering::Relaxed) {
-            0 => Health::healthy("fine"),
-            1 => Health::degraded("slow"),
-            _ => Health::unhealthy("stale"),
-        }
-    }
-}
+use ws_health::{CheckSettings, Status, Supervisor};
 
 #[tokio::test]
 async fn client_reports_a_change_of_status_not_a_new_reason() {

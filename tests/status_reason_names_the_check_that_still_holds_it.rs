@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use support::mock_transport;
-use support::ms;
+use support::{ms, Scripted};
 use ws_health::policy::{Action, LogLevel};
 use ws_health::{
     async_trait, CheckContext, CheckSettings, Health, HealthCheck, Status, Supervisor,
@@ -61,20 +61,6 @@ async fn status_reason_names_the_check_that_still_holds_it() {
     let now = health.borrow_and_update().clone();
     assert_eq!(now.status(), Status::Degraded, "{now}");
     assert_eq!(now.reason(), "ping: pong received; feed still degraded");
-}
-
-/// Reports the status it is set to.
-struct Scripted(Arc<AtomicU8>);
-
-#[async_trait]
-impl HealthCheck for Scripted {
-    async fn check(&self, _: &CheckContext) -> Health {
-        match self.0.load(Ordering::Relaxed) {
-            0 => Health::healthy("fine"),
-            1 => Health::degraded("slow"),
-            _ => Health::unhealthy("stale"),
-        }
-    }
 }
 
 #[tokio::test(start_paused = true)]

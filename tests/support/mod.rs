@@ -207,6 +207,21 @@ impl ws_health::policy::CustomAction for Recorder {
     }
 }
 
+/// A check that reports the status it is set to: 0 Healthy "fine", 1 Degraded "slow", any
+/// other Unhealthy "stale".
+pub struct Scripted(pub Arc<std::sync::atomic::AtomicU8>);
+
+#[async_trait]
+impl HealthCheck for Scripted {
+    async fn check(&self, _: &CheckContext) -> Health {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => Health::healthy("fine"),
+            1 => Health::degraded("slow"),
+            _ => Health::unhealthy("stale"),
+        }
+    }
+}
+
 /// A check that records when it runs; always healthy.
 pub struct Steady(pub Arc<Mutex<Vec<Instant>>>);
 
