@@ -350,6 +350,20 @@ fn values_the_kernel_or_tokio_would_refuse_at_run_time_are_errors() {
             "kernel's range",
         ],
     );
+    // Timeouts under tokio's millisecond tick are met at once: every attempt would fail.
+    for (var, key) in [
+        (
+            "WS_HEALTH_CLIENT__CONNECT_TIMEOUT",
+            "client.connect_timeout",
+        ),
+        (
+            "WS_HEALTH_SERVER__HANDSHAKE_TIMEOUT",
+            "server.handshake_timeout",
+        ),
+    ] {
+        let msg = env_error(var, "1ns");
+        assert_names(&msg, &[&format!("`{key}`"), "must be at least 1ms", var]);
+    }
 }
 
 #[test]

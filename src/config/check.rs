@@ -162,16 +162,9 @@ impl CheckSettings {
 impl Validate for CheckSettings {
     fn report(&self, v: &mut Validator) {
         let hint = " (to turn the check off, set `enabled = false`)";
-        v.positive("interval", self.interval, hint);
-        if !self.interval.is_zero() && self.interval < Duration::from_millis(1) {
-            // Shorter, a check that completes at once would be due again in the same poll,
-            // and started again, forever.
-            v.error(
-                "interval",
-                duration(self.interval),
-                "must be at least 1ms: tokio's timers tick in milliseconds",
-            );
-        }
+        // Shorter than 1 ms, a check that completes at once would be due again in the same
+        // poll, and started again, forever.
+        v.millisecond_or_more("interval", self.interval, hint);
         v.positive("timeout", self.timeout, hint);
         if let Some(delay) = self.initial_delay {
             v.bounded("initial_delay", delay, "");

@@ -93,7 +93,7 @@ impl ClientConfig {
 
 impl Validate for ClientConfig {
     fn report(&self, v: &mut Validator) {
-        v.positive("connect_timeout", self.connect_timeout, "");
+        v.millisecond_or_more("connect_timeout", self.connect_timeout, "");
         v.bounded("stable_after", self.stable_after, "");
         v.nonzero("offline_queue", self.offline_queue as u64);
         if self.offline_queue > MAX_OFFLINE_QUEUE {

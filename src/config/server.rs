@@ -107,7 +107,7 @@ impl Validate for ServerConfig {
         if let Err(reason) = check_bind(&self.bind) {
             v.error("bind", format!("{:?}", self.bind), reason);
         }
-        v.positive("handshake_timeout", self.handshake_timeout, "");
+        v.millisecond_or_more("handshake_timeout", self.handshake_timeout, "");
         v.bounded("shutdown_timeout", self.shutdown_timeout, "");
         v.nonzero("max_connections", self.max_connections as u64);
         if self.workers > Self::MAX_WORKERS {

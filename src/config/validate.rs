@@ -180,6 +180,19 @@ impl Validator {
         self.warnings.push(problem);
     }
 
+    /// Requires a duration of at least a millisecond, the resolution of tokio's timers: a
+    /// shorter one is met at once, every time. And [`positive`](Self::positive).
+    pub(crate) fn millisecond_or_more(&mut self, key: &str, value: Duration, hint: &str) {
+        self.positive(key, value, hint);
+        if !value.is_zero() && value < Duration::from_millis(1) {
+            self.error(
+                key,
+                duration(value),
+                "must be at least 1ms: tokio's timers tick in milliseconds",
+            );
+        }
+    }
+
     /// Requires a duration to be greater than zero, and [`bounded`](Self::bounded).
     pub(crate) fn positive(&mut self, key: &str, value: Duration, hint: &str) {
         if value.is_zero() {
