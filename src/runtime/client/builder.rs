@@ -9,9 +9,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tracing::Instrument;
 
-use super::connect::{Target, Tls};
+use super::connect::Tls;
 use super::manager::Manager;
 use super::shared::Shared;
+use super::target::Target;
 use super::{Client, ClientHandle, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::runtime::{Hub, Side};

@@ -10,8 +10,9 @@ use tracing::{debug, info, warn};
 
 use super::attempt::Opened;
 use super::backoff::Reconnect;
-use super::connect::{Failed, Target, Tls};
+use super::connect::{Failed, Tls};
 use super::shared::Shared;
+use super::target::Target;
 use super::{ClientEvent, HandshakeHeaders, OnConnect};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::contain_panics;
@@ -232,8 +233,7 @@ impl Manager {
                     if changed.is_err() {
                         continue;
                     }
-                    let heard = last_heard(&sender);
-                    self.health_changed(id, &mut health, &mut reported, reconnect, heard);
+                    self.health_changed(&sender, &mut health, &mut reported, reconnect);
                 }
                 // Handing a message over waits in this branch, not in its body, so that a
                 // connection backed up by a peer that stopped reading does not keep the loop
@@ -261,13 +261,12 @@ impl Manager {
         end.unsent += unsent;
         // The last change (Unhealthy, before a close by policy) may have been ready together
         // with the end, which the loop takes first.
-        let heard = last_heard(&sender);
         if health.has_changed().unwrap_or(false) {
-            self.health_changed(id, &mut health, &mut reported, reconnect, heard);
+            self.health_changed(&sender, &mut health, &mut reported, reconnect);
         }
         self.shared.set_connected(false);
         self.shared.set_current(None);
-        reconnect.disconnected(heard);
+        reconnect.disconnected(last_heard(&sender));
         debug!(id, %end, "disconnected");
         self.emit(ClientEvent::Disconnected {
             id,
@@ -330,19 +329,19 @@ impl Manager {
     /// a change, as for the hub's observer.
     fn health_changed(
         &self,
-        id: u64,
+        sender: &Sender,
         health: &mut watch::Receiver<Health>,
         reported: &mut Status,
         reconnect: &mut Reconnect,
-        heard: Instant,
     ) {
         let now = health.borrow_and_update().clone();
         if std::mem::replace(reported, now.status()) == now.status() {
             return;
         }
-        reconnect.health(now.status() == Status::Healthy, Instant::now(), heard);
+        let healthy = now.status() == Status::Healthy;
+        reconnect.health(healthy, Instant::now(), last_heard(sender));
         self.emit(ClientEvent::HealthChanged {
-            id,
+            id: sender.id(),
             status: now.status(),
             reason: now.reason().to_owned(),
         });

@@ -28,6 +28,7 @@ mod events; // ClientEvent
 mod handle; // ClientHandle: sending from other tasks
 mod manager; // the client's task: connect, hand over, forward, reconnect
 mod shared; // what the task and the handles share
+mod target; // the URL: scheme, host, port; shown without credentials
 
 pub use backoff::full_jitter;
 pub use builder::ClientBuilder;
