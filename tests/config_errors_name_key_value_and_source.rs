@@ -82,6 +82,16 @@ fn a_nested_key_written_with_one_underscore_is_pointed_at() {
     // In a file, the dotted key.
     let msg = file_error("ping_interval = \"5s\"");
     assert_names(&msg, &["did you mean `ping.interval`?", FILE_KEY]);
+    // A dotted key quoted whole is one key.
+    let msg = file_error("\"ping.interval\" = \"5s\"");
+    assert_names(
+        &msg,
+        &[
+            "`\"ping.interval\"` = \"5s\"",
+            "did you mean `ping.interval`, unquoted?",
+            "key `\"ping.interval\"`",
+        ],
+    );
 }
 
 #[test]
@@ -205,6 +215,42 @@ fn unparsable_durations_are_errors_that_show_the_expected_form() {
             "WS_HEALTH_CHECKS__FEED__JITTER",
         ],
     );
+}
+
+#[test]
+fn a_table_written_as_an_array_of_tables_is_pointed_at() {
+    for (toml, table) in [
+        ("[[ping]]\ninterval = \"5s\"", "ping"),
+        ("[[checks.feed]]\ninterval = \"5s\"", "checks.feed"),
+        ("[[socket.keepalive]]\nidle = \"5s\"", "socket.keepalive"),
+        ("[[policy]]\non_unhealthy = []", "policy"),
+    ] {
+        let msg = file_error(toml);
+        let hint = format!("`{table}` is a table: write `[{table}]`, not `[[{table}]]`");
+        assert_names(&msg, &[&hint, FILE_KEY]);
+    }
+    // An array that belongs there keeps the element's own message.
+    let msg = file_error("[client]\nfinal_close_codes = [{ code = 4000 }]");
+    assert_names(&msg, &["`client.final_close_codes[0]`"]);
+    assert!(!msg.contains("is a table"), "{msg}");
+}
+
+#[test]
+fn an_unparsable_duration_says_what_in_it_is_wrong() {
+    let msg = file_error("[ping]\ninterval = \"1 fortnight\"");
+    assert_names(
+        &msg,
+        &["unknown time unit \"fortnight\"", "supported units: ns"],
+    );
+
+    let msg = file_error("[ping]\ninterval = \"99999999999999999999y\"");
+    assert_names(
+        &msg,
+        &["`ping.interval` = \"99999999999999999999y\"", "too large"],
+    );
+
+    let msg = env_error("WS_HEALTH_PING__TIMEOUT", "5 s s");
+    assert_names(&msg, &["expected number at 4", "WS_HEALTH_PING__TIMEOUT"]);
 }
 
 #[test]

@@ -112,7 +112,17 @@ fn line(figment: &Figment, e: &figment::Error) -> String {
         Some(md) => origin(md, e.profile.as_ref().unwrap_or(&Profile::Default), &path),
         None => locate(figment, &path),
     };
+    if let (Kind::InvalidType(Actual::Map, _), Some(table)) =
+        (&e.kind, table_written_as_array(&path))
+    {
+        let key = dotted(table);
+        return format!("`{key}` is a table: write `[{key}]`, not `[[{key}]]` ({origin})");
+    }
     let what = match (&e.kind, nested_meant(&path)) {
+        (Kind::UnknownField(field, _), Some(meant)) if field.contains('.') => format!(
+            "unknown key: quoted, its dots are part of one key; did you mean `{}`, unquoted?",
+            dotted(&meant)
+        ),
         (Kind::UnknownField(..), Some(meant)) => {
             let in_a_variable = e.metadata.as_ref().is_some_and(|md| md.name == env::NAME);
             let var = match in_a_variable {
@@ -173,6 +183,11 @@ fn explain(kind: &Kind, path: &[String]) -> String {
                         "; a duration cannot be negative (to turn a check off, set \
                          `enabled = false`)",
                     );
+                } else if let Actual::Str(text) = actual {
+                    // What in it is wrong: an unknown unit, a number too large, …
+                    if let Err(err) = humantime_serde::re::humantime::parse_duration(text) {
+                        what.push_str(&format!(": {err}"));
+                    }
                 }
             }
             what
@@ -196,15 +211,32 @@ fn list(names: &[&str]) -> String {
 }
 
 /// `ping_interval` meant as `ping.interval`: a nested key written with one `_` where a `.`
-/// belongs (in a variable's name, `__`).
+/// belongs (in a variable's name, `__`), or quoted, dots and all (`"ping.interval"`).
 fn nested_meant(path: &[String]) -> Option<Vec<String>> {
     let (field, table) = path.split_last()?;
     let defaults = Value::serialize(crate::Config::default()).ok()?;
+    if field.contains('.') {
+        let mut meant = table.to_vec();
+        meant.extend(field.split('.').map(str::to_owned));
+        return find(&defaults, &meant).map(|_| meant);
+    }
     field.match_indices('_').find_map(|(i, _)| {
         let mut meant = table.to_vec();
         meant.extend([field[..i].to_owned(), field[i + 1..].to_owned()]);
         find(&defaults, &meant).map(|_| meant)
     })
+}
+
+/// `[[ping]]` written for `[ping]`: the path of the table. serde reads a struct from an
+/// array too, field by field, so the error names the wrong thing ("`ping[0]` = map: expected
+/// a boolean", for the first field, `enabled`).
+fn table_written_as_array(path: &[String]) -> Option<&[String]> {
+    let (index, table) = path.split_last()?;
+    index.parse::<usize>().ok()?;
+    let a_check = matches!(table, [checks, _] if checks == "checks");
+    let defaults = Value::serialize(crate::Config::default()).ok()?;
+    let a_table = matches!(find(&defaults, table), Some(Value::Dict(..)));
+    (a_check || a_table).then_some(table)
 }
 
 /// The one key of the table at `path` whose value is written `value`, if that is a table.

@@ -54,18 +54,23 @@ pub(crate) fn duration(d: std::time::Duration) -> String {
     format!("\"{}\"", humantime_serde::re::humantime::format_duration(d))
 }
 
-/// `["policy", "on_unhealthy", "0", "code"]` as `policy.on_unhealthy[0].code`.
+/// `["policy", "on_unhealthy", "0", "code"]` as `policy.on_unhealthy[0].code`; a key that
+/// TOML must quote is quoted: `checks."feed.v2"`.
 pub(crate) fn dotted<S: AsRef<str>>(path: &[S]) -> String {
     let mut key = String::new();
     for segment in path {
         let segment = segment.as_ref();
         if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
             key.push_str(&format!("[{segment}]"));
-        } else {
-            if !key.is_empty() {
-                key.push('.');
-            }
-            key.push_str(segment);
+            continue;
+        }
+        if !key.is_empty() {
+            key.push('.');
+        }
+        let bare = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        match !segment.is_empty() && segment.bytes().all(bare) {
+            true => key.push_str(segment),
+            false => key.push_str(&format!("{segment:?}")),
         }
     }
     key
@@ -358,6 +363,10 @@ mod tests {
             "policy.on_unhealthy[0].code"
         );
         assert_eq!(dotted(&["ping"]), "ping");
+        assert_eq!(
+            dotted(&["checks", "feed.v2", "timeout"]),
+            r#"checks."feed.v2".timeout"#
+        );
     }
 
     #[test]
