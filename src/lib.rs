@@ -4,8 +4,8 @@
 //! # Overview
 //!
 //! The layers, each a module, in the order a result flows through them. `check` and `policy`
-//! import neither each other nor the layers that use them; the supervisor imports both, the
-//! runtime all three:
+//! import neither each other nor the layers that use them; the supervisor imports both, and
+//! the runtime the supervisor:
 //!
 //! | layer | module | what it decides |
 //! |---|---|---|
@@ -14,10 +14,11 @@
 //! | policy | [`policy`] | what to do about results: a pure state machine |
 //! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
-//! Under the supervisor lies the wire: any `Stream` + `Sink` of messages, by default a
+//! Under the supervisor lies the wire: any `Stream` + `Sink` of messages; the runtime's is a
 //! [`LeanStream`] ([`lean`]), which releases tungstenite's buffers while its connection is
 //! idle. [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut
-//! across them. The library emits `tracing` spans (`ws_health.connection{id}`, one per
+//! across them; [`Health`] and [`Status`] (`health.rs`), [`frame`] (RFC 6455's limits) and
+//! [`Error`] (`error.rs`) sit at the bottom. The command-line tool is in `src/bin/ws-health/`. The library emits `tracing` spans (`ws_health.connection{id}`, one per
 //! connection; `ws_health.server`, `ws_health.client`, `ws_health.refused`, and `check{name}`
 //! at trace) and events (transitions and actions at info/warn, per-ping detail at trace) and
 //! never installs a subscriber.
