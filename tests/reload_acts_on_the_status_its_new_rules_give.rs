@@ -226,3 +226,87 @@ async fn a_check_disabled_by_a_reload_runs_no_own_actions() {
         "a disabled check's own action ran: {events:?}"
     );
 }
+
+/// A dry run turned into enforcement: a connection Unhealthy under a policy that only logs is
+/// closed by the reload that gives the policy its close, though its status does not change
+/// (Unhealthy to Unhealthy at the next result is no change, which runs nothing).
+#[tokio::test(start_paused = true)]
+async fn new_actions_for_the_status_the_connection_is_in_run_at_the_reload() {
+    use ws_health::policy::{Action, LogLevel, Policy};
+    let log_only = Policy {
+        on_unhealthy: vec![Action::Log {
+            level: LogLevel::Warn,
+        }],
+        ..Policy::default()
+    };
+    let mut dry_run = config(feed(true, true));
+    dry_run.policy = log_only;
+    let supervisor = Supervisor::builder()
+        .with_config(&dry_run)
+        .with_check("feed", Feed, feed(true, true))
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    health.changed().await.unwrap();
+    assert_eq!(health.borrow().status(), Status::Unhealthy);
+
+    // The same policy again changes nothing: the connection stays, through later results.
+    supervisor.reload(&dry_run).unwrap();
+    tokio::time::sleep(ms(2500)).await;
+    assert_eq!(conn.disconnect(), None);
+
+    let enforced = config(feed(true, true));
+    supervisor.reload(&enforced).unwrap();
+    // Before the feed check's next run: the reload itself closes.
+    let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
+        .await
+        .expect("no close at the reload")
+        .expect("a close frame");
+    assert_eq!(close_of(&close), (1011, "feed: feed stale".into()));
+}
+
+/// The policy's list owed since a check's own list ran in its place (a check that only
+/// records) runs at the reload that raises another failing check's weight to the connection's
+/// status, as it would at that check's result.
+#[tokio::test(start_paused = true)]
+async fn the_policys_owed_list_runs_for_a_check_a_reload_makes_critical() {
+    use ws_health::policy::Action;
+    let recorder = support::Recorder::default();
+    let recording = CheckSettings {
+        on_unhealthy: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        ..feed(true, true)
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("session", Feed, recording.clone())
+        .with_check("feed", Feed, feed(false, true))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    // Unhealthy by `session` (its own list ran), then `feed` failed behind it.
+    while !health.borrow_and_update().reason().starts_with("feed:") {
+        health.changed().await.unwrap();
+    }
+    assert_eq!(health.borrow().status(), Status::Unhealthy);
+    assert_eq!(recorder.events().len(), 1);
+    assert_eq!(conn.disconnect(), None);
+
+    let mut made_critical = config(feed(true, true));
+    made_critical.checks.insert("session".into(), recording);
+    supervisor.reload(&made_critical).unwrap();
+    let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
+        .await
+        .expect("no close at the reload")
+        .expect("a close frame");
+    assert_eq!(close_of(&close).0, 1011);
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
+}

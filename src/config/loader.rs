@@ -137,8 +137,8 @@ impl ConfigLoader {
 
     /// Reads the configuration again and applies it to `supervisor` and its live
     /// connections (see [`Supervisor::reload`]): new timings from each check's next run,
-    /// new thresholds and actions from the next result, a status they change from the next
-    /// wake-up; no connection is dropped for the reload itself. Returns the configuration
+    /// new thresholds and actions from the next result, a status they change, and actions
+    /// they owe the status a connection stays at, from the next wake-up; no connection is dropped for the reload itself. Returns the configuration
     /// applied, for the application's own use.
     ///
     /// Checks registered with settings that have no `[checks.<name>]` table keep them.

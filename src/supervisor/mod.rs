@@ -211,7 +211,9 @@ impl Supervisor {
     /// the cycle), with its new jitter; a new timeout applies to runs started from now, new
     /// thresholds and actions from the next result. A status the
     /// new rules give the results already seen (a failing check made critical, a degraded
-    /// one disabled) is acted on now. No connection is dropped for the reload itself. A configuration that fails
+    /// one disabled) is acted on now, and so are actions the new rules owe the status the
+    /// connection stays at (a policy that only logged, now closing; the policy's list owed
+    /// to a failing check made critical). No connection is dropped for the reload itself. A configuration that fails
     /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
     /// stays as built, with a warning if `config` asks for another than the default.
     pub fn reload(&self, config: &Config) -> Result<()> {

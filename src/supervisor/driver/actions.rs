@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use smallvec::SmallVec;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tracing::{debug, warn};
@@ -131,6 +132,61 @@ impl<S: Transport> Driver<S> {
                 );
             }
         }
+    }
+
+    /// Each check's weight in the connection's status under `plan`'s rules.
+    pub(super) fn weights(&self, plan: &Plan) -> SmallVec<[Status; 2]> {
+        let rules = plan.checks.iter().map(|c| c.settings.rule().critical);
+        let statuses = (0..plan.checks.len()).map(|j| self.engine.check_status(j));
+        statuses.zip(rules).map(|s| aggregate([s])).collect()
+    }
+
+    /// After a reload from `old` (whose weights were `was`) that left the connection's status
+    /// where it was, the actions the new rules owe it there, at once: no result would bring
+    /// them, as Unhealthy to Unhealthy is no change. The policy's list if it was owed and a
+    /// check's weight rose to the status (a failing check made critical behind one whose own
+    /// list only logged), else the list due at the status if it changed (a dry run's log
+    /// turned into a close).
+    pub(super) fn act_on_same_status(
+        &mut self,
+        plan: &Plan,
+        old: &Plan,
+        was: &[Status],
+        now: Instant,
+    ) {
+        let status = self.engine.status();
+        if status == Status::Healthy {
+            return;
+        }
+        let rose = self
+            .weights(plan)
+            .into_iter()
+            .zip(was)
+            .position(|(now, &was)| now == status && was < status);
+        let (i, changed) = match (rose, self.engine.holder()) {
+            (Some(i), _) if self.policy_owed => {
+                let weight = Transition {
+                    from: was[i],
+                    to: status,
+                };
+                (i, Changed::Check(weight))
+            }
+            (_, Some(i)) => {
+                let t = Transition {
+                    from: status,
+                    to: status,
+                };
+                if plan.actions(i, t) == old.actions(i, t) {
+                    return;
+                }
+                (i, Changed::Connection(t))
+            }
+            (_, None) => return,
+        };
+        let t = changed.transition();
+        let health = self.shared.health.get();
+        self.policy_owed = plan.own_actions(i, t).is_some();
+        self.act(plan, i, plan.actions(i, t), &health, changed, now);
     }
 
     /// Runs `actions` for check `i`'s result `health`, which brought the change `changed`.

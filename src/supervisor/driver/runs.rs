@@ -160,8 +160,10 @@ impl<S: Transport> Driver<S> {
             slot.first_delayed = false;
             slot.next_due = later(slot.grid, jitter(new.jitter)).max(now);
         }
+        let weights = self.weights(&old);
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
-            return false;
+            self.act_on_same_status(&plan, &old, &weights, now);
+            return self.closing.is_some();
         };
         // New rules over the results already seen: acted on now, not at the next result,
         // which a check made critical while failing would never bring (Unhealthy to
