@@ -17,6 +17,8 @@ pub(crate) struct PlannedCheck {
     pub(crate) name: Arc<str>,
     pub(crate) check: Arc<dyn HealthCheck>,
     pub(crate) settings: CheckSettings,
+    /// The settings it was registered with, which a reload without its table gives it.
+    registered: CheckSettings,
     /// The check is the built-in [`PingCheck`], which the driver runs inline: no boxed
     /// future per run, so a ping cycle allocates nothing.
     pub(crate) inline_ping: bool,
@@ -27,6 +29,7 @@ impl PlannedCheck {
         PlannedCheck {
             name,
             check: Arc::new(check),
+            registered: settings.clone(),
             settings,
             inline_ping: is_builtin_ping::<C>(),
         }
@@ -196,8 +199,10 @@ impl Plan {
         }
     }
 
-    /// This plan with the timings, policy and queue sizes of `config`; the checks stay, and
-    /// so does the send limit: it is the transport's, built with the old `[socket]`.
+    /// This plan with the timings, policy and queue sizes of `config`, as `with_config` takes
+    /// them, and each check's table (one without a table gets the settings it was registered
+    /// with); the checks stay, and so does the send limit: it is the transport's, built with
+    /// the old `[socket]`.
     pub(crate) fn reconfigured(&self, config: &Config) -> Result<Plan> {
         let mut plan = self.clone();
         plan.policy = config.policy.clone();
@@ -205,12 +210,51 @@ impl Plan {
         for check in &mut plan.checks {
             if &*check.name == PING {
                 check.settings = config.ping.clone();
-            } else if let Some(settings) = config.checks.get(&*check.name) {
-                check.settings = settings.clone();
+            } else {
+                let table = config.checks.get(&*check.name);
+                check.settings = table.unwrap_or(&check.registered).clone();
             }
         }
         plan.validate()?;
         plan.warn_unread_tables(config.checks.keys());
         Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::policy::Policy;
+
+    fn plan(feed: CheckSettings) -> Plan {
+        Plan {
+            checks: vec![PlannedCheck::new("feed".into(), PingCheck, feed)],
+            policy: Policy::default(),
+            custom: HashMap::new(),
+            queues: Queues::default(),
+            max_message_size: None,
+        }
+    }
+
+    /// A reload gives a check its table, and one without a table the settings it was
+    /// registered with: deleting a table undoes it, not the last reload's.
+    #[test]
+    fn a_check_without_a_table_gets_the_settings_it_was_registered_with() {
+        let secs = Duration::from_secs;
+        let registered = CheckSettings::every(secs(1), secs(1));
+        let plan = plan(registered.clone());
+        let mut config = Config::default();
+        let off = CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        };
+        config.checks.insert("feed".into(), off.clone());
+        let reloaded = plan.reconfigured(&config).unwrap();
+        assert_eq!(reloaded.checks[0].settings, off);
+
+        let reloaded = reloaded.reconfigured(&Config::default()).unwrap();
+        assert_eq!(reloaded.checks[0].settings, registered);
     }
 }
