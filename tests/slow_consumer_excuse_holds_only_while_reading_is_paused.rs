@@ -101,3 +101,53 @@ async fn a_hung_check_that_reads_nothing_is_not_excused_by_a_full_queue() {
     assert_eq!(judged.status(), Status::Unhealthy, "{judged}");
     assert_eq!(judged.reason(), "session: timed out after 400ms");
 }
+
+/// An excused run is no evidence either way: the peer's misses on either side of it are
+/// consecutive. With a failure threshold of 2, a silent peer whose application fell behind
+/// once between its two misses is Unhealthy at the second (it used to start counting again).
+#[tokio::test(start_paused = true)]
+async fn an_excused_run_does_not_break_a_run_of_misses() {
+    let (interval, timeout) = (ms(1000), ms(400));
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            failure_threshold: 2,
+            ..every(interval, timeout)
+        })
+        .with_queues(QUEUES)
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair(); // it never answers a ping
+    let start = Instant::now();
+    let mut conn = supervisor.supervise(transport);
+
+    // The second run finds the queue full at its deadline: excused, Degraded.
+    for i in 0..3 {
+        peer.send_after(2 * interval + ms(10), Message::text(format!("burst {i}")));
+    }
+    tokio::time::sleep_until(start + 2 * interval + timeout + ms(50)).await;
+    assert_eq!(
+        conn.health().status(),
+        Status::Degraded,
+        "{}",
+        conn.health()
+    );
+    for _ in 0..3 {
+        assert!(conn.recv().await.is_some());
+    }
+
+    let mut health = conn.watch_health();
+    let changed = tokio::time::timeout(2 * interval, health.changed()).await;
+    changed
+        .expect("the third run's miss changed nothing")
+        .unwrap();
+    assert_eq!(health.borrow().status(), Status::Unhealthy);
+    assert_eq!(Instant::now() - start, 3 * interval + timeout);
+    assert_eq!(conn.stats().pings_missed, 2);
+    let close = loop {
+        match peer.recv().await {
+            Some(message) if message.is_ping() => continue,
+            other => break other.expect("a close frame"),
+        }
+    };
+    assert_eq!(mock_transport::close_of(&close).0, 1011);
+}

@@ -159,3 +159,31 @@ fn reload_owes_a_change_of_status_to_the_check_that_moved_it() {
     assert_eq!(engine.reload([strict, strict, strict]), None);
     assert_eq!(engine.check_status(2), Healthy);
 }
+
+/// A run excused (its answer sat unread behind the application) neither counts as a failure
+/// nor breaks a run of them: the failures around it are consecutive, and an Unhealthy check
+/// does not recover by it. It makes a Healthy check Degraded.
+#[test]
+fn an_excused_run_degrades_without_touching_the_counts() {
+    let mut engine = PolicyEngine::new([rule(2, 1, true)]);
+    engine.observe(0, Unhealthy);
+    let step = engine.excuse(0);
+    assert_eq!(
+        step.check,
+        Some(Transition {
+            from: Healthy,
+            to: Degraded
+        })
+    );
+    engine.observe(0, Unhealthy);
+    assert_eq!(
+        engine.check_status(0),
+        Unhealthy,
+        "the two failures were consecutive"
+    );
+
+    assert_eq!(engine.excuse(0), Step::default());
+    assert_eq!(engine.check_status(0), Unhealthy, "recovered by an excuse");
+    engine.observe(0, Healthy);
+    assert_eq!(engine.check_status(0), Healthy);
+}

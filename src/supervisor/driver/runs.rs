@@ -330,15 +330,17 @@ impl<S: Transport> Driver<S> {
         } else {
             Health::unhealthy(format!("timed out after {allowed:?}"))
         };
-        self.finish_run(i, health, now);
+        self.finish_run(i, health, stalled, now);
     }
 
     pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
         drop_run(run, &self.plan.checks[i].name);
-        self.finish_run(i, health, now);
+        self.finish_run(i, health, false, now);
     }
 
-    pub(super) fn finish_run(&mut self, i: usize, health: Health, now: Instant) {
+    /// Feeds check `i`'s result `health` to the policy, or its excuse (`excused`: a run that
+    /// could not conclude, whose answer may sit unread behind the application), and acts.
+    fn finish_run(&mut self, i: usize, health: Health, excused: bool, now: Instant) {
         let plan = self.plan.clone();
         let planned = &plan.checks[i];
         let slot = &mut self.slots[i];
@@ -348,7 +350,10 @@ impl<S: Transport> Driver<S> {
         slot.next_due = later(slot.grid, jitter(planned.settings.jitter));
         slot.first_delayed = false;
         trace!(check = &*planned.name, %health, "check finished");
-        let step = self.engine.observe(i, health.status());
+        let step = match excused {
+            true => self.engine.excuse(i),
+            false => self.engine.observe(i, health.status()),
+        };
         if let Some(t) = step.check {
             debug!(check = &*planned.name, from = %t.from, to = %t.to, %health, "check status changed");
         }
