@@ -108,10 +108,41 @@ pub struct ActionEvent<'a> {
     /// That check's result.
     pub health: &'a Health,
     /// The status before: the check's when its own actions run for its own change, the
-    /// connection's when actions run for the connection's change.
+    /// connection's when actions run for the connection's change; and when the policy's list
+    /// runs owed (a check's own list ran in its place when the connection got there), the
+    /// weight in the connection's status of the check that rose to it: Healthy to Degraded
+    /// for a non-critical check that failed, whose `health` says Unhealthy.
     pub from: Status,
     /// The status now, the check's or the connection's as `from`.
     pub to: Status,
+}
+
+impl<'a> ActionEvent<'a> {
+    /// An event as the supervisor makes it, for running a [`CustomAction`] in a unit test.
+    ///
+    /// ```
+    /// use ws_health::policy::{ActionEvent, CustomAction};
+    /// use ws_health::{Health, Status};
+    ///
+    /// let page = |event: &ActionEvent<'_>| assert_eq!(event.to, Status::Unhealthy);
+    /// let health = Health::unhealthy("keepalive ping timeout");
+    /// page.run(&ActionEvent::new(7, "ping", &health, Status::Healthy, Status::Unhealthy));
+    /// ```
+    pub fn new(
+        connection_id: u64,
+        check: &'a str,
+        health: &'a Health,
+        from: Status,
+        to: Status,
+    ) -> Self {
+        ActionEvent {
+            connection_id,
+            check,
+            health,
+            from,
+            to,
+        }
+    }
 }
 
 /// An action of your own, registered by name on the supervisor builder and named in a

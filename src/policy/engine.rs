@@ -119,6 +119,10 @@ impl PolicyEngine {
     /// made critical, a degraded one disabled), with the check it is owed to: the first whose
     /// weight in the aggregate moved the same way. Its actions are due, as after a result.
     ///
+    /// # Panics
+    /// If `rules` has fewer entries than the engine has checks: a check is disabled with
+    /// `None`, not removed (removing one would leave a change owed to no check).
+    ///
     /// ```
     /// use ws_health::policy::{PolicyEngine, Rule, Transition};
     /// use ws_health::Status::*;
@@ -146,6 +150,10 @@ impl PolicyEngine {
             };
             self.checks.push(state);
         }
+        assert!(
+            old.next().is_none(),
+            "PolicyEngine::reload: fewer rules than checks; disable a check with `None`"
+        );
         let from = self.status;
         self.status = self.aggregate();
         let t = Transition {

@@ -187,3 +187,11 @@ fn an_excused_run_degrades_without_touching_the_counts() {
     engine.observe(0, Healthy);
     assert_eq!(engine.check_status(0), Healthy);
 }
+
+#[test]
+#[should_panic(expected = "fewer rules than checks")]
+fn a_reload_cannot_remove_a_check() {
+    let mut engine = PolicyEngine::new([rule(1, 1, true)]);
+    engine.observe(0, Unhealthy);
+    engine.reload([]);
+}
