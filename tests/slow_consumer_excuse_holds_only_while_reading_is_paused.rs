@@ -151,3 +151,54 @@ async fn an_excused_run_does_not_break_a_run_of_misses() {
     };
     assert_eq!(mock_transport::close_of(&close).0, 1011);
 }
+
+/// Asks with a 100 ms timeout of its own, and calls a timeout Degraded.
+struct Asks;
+
+#[async_trait]
+impl HealthCheck for Asks {
+    async fn check(&self, ctx: &CheckContext) -> Health {
+        let asked = ctx.request(Message::text("ping?"), ms(100), |m| m.is_text());
+        match asked.await {
+            Ok(_) => Health::healthy("answered"),
+            Err(ws_health::check::ProbeError::Timeout(_)) => Health::degraded("no answer"),
+            Err(err) => Health::unhealthy(err.to_string()),
+        }
+    }
+}
+
+/// A request whose own timeout passed while reading was paused waits on only while it stays
+/// paused: once the application caught up and reading found no answer, it times out then, as
+/// its check expects, rather than at the run's timeout (where it used to be judged Unhealthy).
+#[tokio::test(start_paused = true)]
+async fn a_request_excused_by_a_pause_times_out_once_reading_resumed() {
+    let interval = ms(1000);
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        })
+        .with_check("asks", Asks, every(interval, ms(900)))
+        .with_queues(Queues {
+            inbound: 1,
+            outbound: 16,
+        })
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    let start = Instant::now();
+    let mut conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+
+    // Binary: not the answer. It fills the queue 10 ms into the run, and the application
+    // takes it 150 ms in, past the request's timeout.
+    peer.send_after(interval + ms(10), Message::binary(vec![1]));
+    tokio::time::sleep_until(start + interval + ms(150)).await;
+    assert!(conn.recv().await.is_some_and(|m| m.is_binary()));
+
+    health.changed().await.unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert_eq!(judged.reason(), "asks: no answer");
+    assert_eq!(judged.status(), Status::Degraded);
+    assert_eq!(Instant::now() - start, interval + ms(150));
+}

@@ -110,8 +110,9 @@ impl CheckContext {
     ///
     /// If the supervisor has stopped reading when `timeout` passes, because the application
     /// left the inbound queue full, the answer may be sitting unread: then `timeout` does
-    /// not fail the request, and the check's own timeout reports a slow consumer (Degraded)
-    /// if reading is still paused then, instead of blaming the peer.
+    /// not fail the request while reading stays paused. Once reading resumes and finds no
+    /// answer, it fails with [`ProbeError::Timeout`]; if reading is still paused at the
+    /// check's own timeout, that reports a slow consumer (Degraded) instead of blaming the peer.
     pub async fn request<F>(
         &self,
         message: Message,
@@ -132,8 +133,17 @@ impl CheckContext {
                 .await
             {
                 Ok(answer) => answer,
+                // The answer may sit unread: waited for while reading stays paused. Once
+                // reading resumed and found none (the driver polls every run then), it is
+                // the timeout it would have been.
                 Err(_) if self.probe.reading_paused() => {
-                    poll_fn(|cx| self.probe.poll_expect(ticket, cx)).await
+                    poll_fn(|cx| match self.probe.poll_expect(ticket, cx) {
+                        Poll::Pending if !self.probe.reading_paused() => {
+                            Poll::Ready(Err(ProbeError::Timeout(timeout)))
+                        }
+                        answer => answer,
+                    })
+                    .await
                 }
                 Err(_) => Err(ProbeError::Timeout(timeout)),
             };

@@ -37,6 +37,9 @@ impl<S: Transport> Driver<S> {
             if self.stalled {
                 self.stalled = false;
                 self.shared.set_reading_paused(false);
+                // A request whose timeout passed during the pause looks again after this
+                // read pass: an answer not found in it is a timeout.
+                self.poll_runs = true;
             }
             match self.ws.poll_next_unpin(cx) {
                 Poll::Pending => break,
