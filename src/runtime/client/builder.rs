@@ -161,7 +161,10 @@ impl ClientBuilder {
     /// application receives from the new connection: re-subscribe, resume, authenticate
     /// (await the server's answer with [`Sender::request`]).
     /// An error or a panic closes the connection with 1011 and counts as a failed attempt;
-    /// [`Error::other`] makes one from the application's own error.
+    /// [`Error::other`] makes one from the application's own error. The connection was open,
+    /// so its events are [`Connected`](super::ClientEvent::Connected) and then
+    /// [`Disconnected`](super::ClientEvent::Disconnected), whose reason names the hook's
+    /// error, not `ConnectFailed`.
     ///
     /// The hook is part of the attempt: it has what is left of `client.connect_timeout`
     /// after the handshakes, and one still running then is dropped (1011, a failed attempt

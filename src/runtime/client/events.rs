@@ -36,7 +36,8 @@ pub enum ClientEvent {
         /// Why: the check that moved it and its reason.
         reason: String,
     },
-    /// The connection ended.
+    /// The connection ended (an on-connect hook that failed ends it too: its error is the
+    /// reason).
     Disconnected {
         /// The connection's id.
         id: u64,
