@@ -18,7 +18,7 @@ use args::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, matches!(cli.command, Command::Probe(_)));
     // serve spreads its connections over runtimes of its own (server.workers): its main
     // thread only accepts and prints.
     let mut builder = match (&cli.command, cli.threads) {
@@ -77,11 +77,13 @@ fn fail(code: u8, message: String) -> ExitCode {
 
 /// Logs to stderr; `RUST_LOG` overrides the level set by `-v`. A log line stderr cannot
 /// take is dropped: its reader may have gone (`2>&1 | head -1`), and tracing-subscriber's
-/// note about it would panic there (`eprint!`).
-fn init_logging(verbose: u8) {
-    let level = match verbose {
-        0 => "warn,ws_health=info",
-        1 => "info,ws_health=debug",
+/// note about it would panic there (`eprint!`). `probe` prints its client's events on
+/// stdout: without `-v`, the client's log lines, which say the same, are left out.
+fn init_logging(verbose: u8, probe: bool) {
+    let level = match (verbose, probe) {
+        (0, true) => "warn,ws_health=info,ws_health::runtime::client=error",
+        (0, false) => "warn,ws_health=info",
+        (1, _) => "info,ws_health=debug",
         _ => "debug,ws_health=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
