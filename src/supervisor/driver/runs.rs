@@ -341,6 +341,12 @@ impl<S: Transport> Driver<S> {
     /// Feeds check `i`'s result `health` to the policy, or its excuse (`excused`: a run that
     /// could not conclude, whose answer may sit unread behind the application), and acts.
     fn finish_run(&mut self, i: usize, health: Health, excused: bool, now: Instant) {
+        // A close the application asked for since this pass took its requests (from another
+        // thread, or an observer or action on this one) goes first: a result it made (a
+        // check's message refused as the connection closes) is not the peer's.
+        if self.take_requests(now) {
+            return;
+        }
         let plan = self.plan.clone();
         let planned = &plan.checks[i];
         let slot = &mut self.slots[i];

@@ -1,0 +1,76 @@
+//! The application's close, asked for while the driver is running checks (from another
+//! thread, or as here from a custom action on the driver's own task), is the one that goes
+//! out. A check run after it whose message was refused (the connection is closing) is not
+//! the peer's failure: it used to make the connection Unhealthy and close it with the
+//! policy's 1011, dropping the application's close and what it had queued before it.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use support::mock_transport::{self, close_of};
+use support::ms;
+use ws_health::check::Heartbeat;
+use ws_health::policy::{Action, ActionEvent};
+use ws_health::tungstenite::Message;
+use ws_health::{
+    async_trait, CheckContext, CheckSettings, Health, HealthCheck, Initiator, Sender, Supervisor,
+};
+
+/// Degraded at once.
+struct Slow;
+
+#[async_trait]
+impl HealthCheck for Slow {
+    async fn check(&self, _: &CheckContext) -> Health {
+        Health::degraded("feed slow")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_close_asked_for_while_checks_run_is_the_applications() {
+    let slot: Arc<Mutex<Option<Sender>>> = Arc::default();
+    let closer = slot.clone();
+    let close_4000 = move |_: &ActionEvent<'_>| {
+        if let Some(sender) = closer.lock().unwrap().as_ref() {
+            sender.close(4000, "feed too slow").unwrap();
+        }
+    };
+    let every = |settings: CheckSettings| CheckSettings {
+        slack: ms(0),
+        ..settings
+    };
+    let feed = CheckSettings {
+        on_degraded: Some(vec![Action::Custom {
+            name: "close".into(),
+        }]),
+        ..every(CheckSettings::every(ms(1000), ms(500)))
+    };
+    let heartbeat = Heartbeat::new(Message::text("ping?"), |m: &Message| m.is_text());
+    let supervisor = Supervisor::builder()
+        .with_check("feed", Slow, feed)
+        .with_check(
+            "heartbeat",
+            heartbeat,
+            every(CheckSettings::every(ms(1000), ms(500))),
+        )
+        .with_custom_action("close", close_4000)
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    *slot.lock().unwrap() = Some(conn.sender());
+
+    let close = loop {
+        match peer.recv().await.expect("a close frame") {
+            m if m.is_close() => break m,
+            _ => {}
+        }
+    };
+    assert_eq!(close_of(&close), (4000, "feed too slow".into()));
+    peer.close(4000, "");
+    let end = conn.closed().await;
+    assert_eq!(end.initiator, Initiator::Application, "{end}");
+    assert_eq!(end.code, 4000, "{end}");
+}
