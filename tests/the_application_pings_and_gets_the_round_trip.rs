@@ -61,3 +61,31 @@ async fn the_application_pings_and_gets_the_round_trip() {
     let end = conn.closed().await;
     assert!(end.clean, "{end}");
 }
+
+/// A pong read in the same pass as the end (the peer answers, then goes) answers its ping:
+/// the round trip is in the stats, and `ping` returns it rather than `Closed`.
+#[tokio::test(start_paused = true)]
+async fn a_pong_read_with_the_end_still_answers_its_ping() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(
+            Duration::from_secs(3600),
+            Duration::from_secs(60),
+        ))
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    let conn = supervisor.supervise(transport);
+    let ping = tokio::spawn({
+        let sender = conn.sender();
+        async move { sender.ping().await }
+    });
+    let sent = peer.recv().await.expect("the ping");
+    assert!(sent.is_ping());
+    // Both wait for the driver's next poll.
+    peer.pong(sent.into_data());
+    peer.end();
+
+    let answered = support::within("the ping", ping).await.unwrap();
+    assert_eq!(answered.expect("the pong came"), Duration::ZERO);
+    assert_eq!(conn.stats().pongs_received, 1);
+}

@@ -279,9 +279,9 @@ impl Shared {
             for slot in slots.chain(expects.iter_mut().map(|e| &mut e.waker)) {
                 take_waker(slot, None, &mut wakers);
             }
-            inner.pings.clear();
-            // An answer already matched is still its waiter's: the peer's last word before
-            // it closed (an error reply, say) is not lost to the end.
+            // An answer already matched is still its waiter's: a pong read with the end, the
+            // peer's last word before it closed (an error reply, say), is not lost to it.
+            inner.pings.retain(|p| matches!(p.state, PingState::Answered(_)));
             let expects = std::mem::take(&mut inner.expects);
             (inner.expects, unanswered) = expects.into_iter().partition(|e| e.answer.is_some());
         }
