@@ -73,3 +73,39 @@ fn when_its_request_times_out() {
 fn when_the_connection_ends() {
     request_ending(Ending::ConnectionEnded);
 }
+
+/// Panics when dropped.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("a capture's drop panicked");
+    }
+}
+
+/// A matcher whose capture panics when the end drops it does not keep the end from the
+/// connection's waiters: `closed` and the request return. Before, the panic unwound out of
+/// the end before its wake-ups, and the end was not published again.
+#[tokio::test(start_paused = true)]
+async fn a_matcher_whose_drop_panics_at_the_end_keeps_no_waiter_waiting() {
+    let (transport, mut peer) = mock_transport::pair();
+    let conn = Supervisor::new().supervise(transport);
+    let sender = conn.sender();
+    let request = tokio::spawn(async move {
+        let capture = PanicsOnDrop;
+        let matcher = move |m: &Message| {
+            let _ = &capture;
+            m.to_text().is_ok_and(|t| t == "ack")
+        };
+        sender
+            .request(Message::text("subscribe"), ms(60_000), matcher)
+            .await
+    });
+    assert_eq!(peer.recv().await, Some(Message::text("subscribe")));
+    peer.end();
+
+    let end = support::within("the end", conn.closed()).await;
+    assert_eq!(end.code, 1006, "{end}");
+    let answer = support::within("the request", request).await.unwrap();
+    assert!(answer.unwrap_err().is_closed());
+}

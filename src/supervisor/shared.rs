@@ -7,6 +7,7 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// `polling_check` when the driver is not polling a check.
@@ -281,11 +282,22 @@ impl Shared {
             }
             // An answer already matched is still its waiter's: a pong read with the end, the
             // peer's last word before it closed (an error reply, say), is not lost to it.
-            inner.pings.retain(|p| matches!(p.state, PingState::Answered(_)));
+            inner
+                .pings
+                .retain(|p| matches!(p.state, PingState::Answered(_)));
             let expects = std::mem::take(&mut inner.expects);
             (inner.expects, unanswered) = expects.into_iter().partition(|e| e.answer.is_some());
         }
-        drop(unanswered);
+        // The application's code, which must not keep the waiters from their wake-ups: the
+        // matchers' captures, and below the metrics recorder and the observer.
+        let dropped = catch_unwind(AssertUnwindSafe(move || drop(unanswered)));
+        if let Err(panic) = dropped {
+            let panic = crate::error::panic_message(&*panic);
+            tracing::warn!(
+                panic,
+                "a request's matcher panicked when dropped at the end"
+            );
+        }
         // Outside the lock: a subscriber or a recorder may call back into this connection.
         if end.unsent > 0 {
             tracing::warn!(
@@ -299,7 +311,10 @@ impl Shared {
                 "connection ended with received messages dropped: the inbound queue was full"
             );
         }
-        crate::metrics::closed(end);
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| crate::metrics::closed(end))) {
+            let panic = crate::error::panic_message(&*panic);
+            tracing::warn!(panic, "the metrics recorder panicked at a connection's end");
+        }
         // The observer before the wake-ups: a task woken by the end finds the connection
         // gone from the hub (one polled meanwhile on another thread may see the end first).
         if let Some(observer) = &self.observer {
