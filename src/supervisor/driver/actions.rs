@@ -269,6 +269,7 @@ impl<S: Transport> Driver<S> {
             deadline: later(now, self.plan.policy.close_timeout),
             frame: Some(frame),
             after_data: initiator == Initiator::Application,
+            peer_closed: false,
         }));
         self.cancel_runs();
     }

@@ -60,8 +60,11 @@ impl<S: Transport> Driver<S> {
                 Poll::Ready(None) => {
                     progress = true;
                     self.transport_done = true;
+                    // Clean only once both close frames went: a transport of one's own may end
+                    // its stream after ours without the peer's (tungstenite fails it).
+                    let peer_closed = self.closing.as_ref().is_some_and(|c| c.peer_closed);
                     match &mut self.outcome {
-                        Some(outcome) => outcome.clean = true,
+                        Some(outcome) => outcome.clean = peer_closed,
                         None => {
                             self.outcome = Some(Box::new(Disconnect::new(
                                 Initiator::Network,
@@ -144,6 +147,7 @@ impl<S: Transport> Driver<S> {
                 // is left unsent, and counted so, and our frame, if not yet out, stays unsent.
                 if let Some(closing) = &mut self.closing {
                     closing.after_data = false;
+                    closing.peer_closed = true;
                     // The application's close never left: the peer closed, with its code (a
                     // client must see a server's final code, not its own close that crossed
                     // it). A policy's close keeps its outcome: its code and `reconnect` are
@@ -165,6 +169,7 @@ impl<S: Transport> Driver<S> {
                         deadline: later(now, self.plan.policy.close_timeout),
                         frame: None,
                         after_data: false,
+                        peer_closed: true,
                     }));
                     self.shared.request_close(|| {
                         frame.unwrap_or_else(|| CloseFrame {

@@ -136,6 +136,8 @@ struct Closing {
     frame: Option<CloseFrame>,
     /// Send the application's queued messages before the close frame.
     after_data: bool,
+    /// The peer's close frame was read: the stream's end then completes the handshake.
+    peer_closed: bool,
 }
 
 impl<S: Transport> Driver<S> {
