@@ -70,3 +70,42 @@ async fn connections_start_their_pings_at_different_windows() {
     }
     assert!(firsts.len() > 1, "every connection began with {firsts:?}");
 }
+
+/// The application's pings and requests between the check's do not move its windows: the
+/// check's pings still take consecutive windows. They used to follow a ticket counter that
+/// the application's round trips share, so windows could repeat within far fewer pings.
+#[tokio::test(start_paused = true)]
+async fn the_applications_round_trips_leave_the_checks_windows_consecutive() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(ms(100), ms(50)))
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    let conn = supervisor.supervise(transport);
+
+    let mut checks = Vec::new();
+    while checks.len() < 5 {
+        let app_ping = tokio::spawn({
+            let sender = conn.sender();
+            async move { sender.ping().await }
+        });
+        // The application's (5 bytes) and the check's (4), in either order, each answered.
+        let mut answered = 0;
+        while answered < 2 {
+            match peer.recv().await {
+                Some(Message::Ping(payload)) => {
+                    peer.send(Message::Pong(payload.clone()));
+                    answered += 1;
+                    if payload.len() == 4 {
+                        checks.push(payload);
+                    }
+                }
+                other => panic!("expected a ping, got {other:?}"),
+            }
+        }
+        app_ping.await.unwrap().unwrap();
+    }
+    for pair in checks.windows(2) {
+        assert_eq!(pair[1][..3], pair[0][1..], "not the next window: {pair:?}");
+    }
+}

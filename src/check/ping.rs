@@ -65,7 +65,7 @@ pub fn random_payload() -> Bytes {
 
 /// The `index`-th 4-byte window of the pool. The pool is circular (its first 3 bytes repeat
 /// after its end), so that every window, the last included, overlaps the next by 3 bytes,
-/// and a wrapping `u32` ticket runs through the windows without a seam.
+/// and a wrapping `u16` counter runs through the windows without a seam.
 pub(crate) fn pooled_payload(index: u16) -> Bytes {
     const WINDOWS: usize = 1 << 16;
     static POOL: OnceLock<&'static [u8]> = OnceLock::new();

@@ -110,8 +110,8 @@ impl Shared {
             state: info.state,
             peer: info.peer,
             observer: info.observer,
-            // A random first ticket: the built-in ping's payloads, windows of a process-wide
-            // pool taken in ticket order, then differ from connection to connection.
+            // A random first ticket: `Sender::ping`'s payloads, which carry it, differ from
+            // connection to connection.
             inner: Mutex::new(Inner {
                 next_ticket: rand::random(),
                 ..Inner::default()

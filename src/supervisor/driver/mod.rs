@@ -115,6 +115,9 @@ struct Driver<S> {
     /// Polls in a row ended after `read`, before a passed deadline was judged, because
     /// tokio's cooperative budget ran out (see `read_starved`).
     starved: u8,
+    /// The payload pool's window of the built-in ping's next ping: taken in turn, from a
+    /// random one per connection, so that a connection's pings repeat none within 65,536.
+    next_window: u16,
     closing: Option<Box<Closing>>,
     /// How the connection is ending; set by the first close or failure.
     outcome: Option<Box<Disconnect>>,
@@ -179,6 +182,7 @@ impl<S: Transport> Driver<S> {
             poll_runs: false,
             stalled: false,
             starved: 0,
+            next_window: rand::random(),
             closing: None,
             outcome: None,
             transport_done: false,

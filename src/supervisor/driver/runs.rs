@@ -180,11 +180,11 @@ impl<S: Transport> Driver<S> {
     pub(super) fn start(&mut self, i: usize, now: Instant) {
         let planned = &self.plan.checks[i];
         let work = if planned.inline_ping {
-            // Tickets are consecutive per connection: so are the pool's windows (a ticket's
-            // low 16 bits, which wrap with it).
+            let window = self.next_window;
+            self.next_window = window.wrapping_add(1);
             match self
                 .shared
-                .submit_ping_for(Some(i), |t| pooled_payload(t as u16))
+                .submit_ping_for(Some(i), |_| pooled_payload(window))
             {
                 Ok(ticket) => Work::Ping(InlinePing {
                     shared: self.shared.clone(),
