@@ -13,6 +13,9 @@ use super::shared::Inner;
 use crate::check::{Matcher, Ticket};
 use crate::stats::StatsCell;
 
+/// The most orphaned pings kept (see [`Inner::forget_ping`]).
+const MAX_ORPHANS: usize = 4;
+
 pub(crate) struct PendingPing {
     pub(crate) ticket: Ticket,
     pub(crate) check: Option<usize>,
@@ -110,7 +113,9 @@ impl Inner {
     }
 
     /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
-    /// ping still awaited.
+    /// ping still awaited; and all but the latest [`MAX_ORPHANS`], whose pongs answer the
+    /// earlier pings as well (a `Sender::ping`, which has no timeout, awaited behind a peer
+    /// that answers none would otherwise keep one more each interval, for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
         self.pings.retain(|p| {
@@ -119,6 +124,13 @@ impl Inner {
             }
             awaited |= p.on_wire();
             true
+        });
+        let mut surplus = self.pings.iter().filter(|p| p.orphaned).count();
+        surplus = surplus.saturating_sub(MAX_ORPHANS);
+        self.pings.retain(|p| {
+            let drop = p.orphaned && surplus > 0;
+            surplus -= usize::from(drop);
+            !drop
         });
     }
 
@@ -197,5 +209,37 @@ mod tests {
         // The flushed one was counted at its flush (not here); the other one now.
         assert_eq!(seen.pings_sent, 1);
         assert_eq!(seen.pongs_received, 2);
+    }
+
+    /// Behind a ping awaited for good, orphans do not pile up: the latest are kept, and the
+    /// latest one's pong still answers the awaited ping.
+    #[test]
+    fn orphans_behind_an_awaited_ping_are_bounded() {
+        let start = Instant::now();
+        let mut inner = Inner::default();
+        for ticket in 0..20u32 {
+            inner.pings.push(PendingPing {
+                ticket,
+                check: Some(0),
+                payload: Bytes::from(ticket.to_be_bytes().to_vec()),
+                state: PingState::Flushed(start),
+                waker: None,
+                orphaned: false,
+                missed: false,
+            });
+            if ticket > 0 {
+                inner.forget_ping(ticket);
+            }
+        }
+        assert_eq!(inner.pings.len(), 1 + MAX_ORPHANS);
+        let stats = StatsCell::new(start);
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        let latest = 19u32.to_be_bytes();
+        let now = start + Duration::from_millis(5);
+        assert!(inner.answer_pong(&latest, now, &stats, Waker::noop(), &mut wakers, &mut rtts));
+        assert_eq!(
+            inner.pings[0].state,
+            PingState::Answered(Duration::from_millis(5))
+        );
     }
 }
