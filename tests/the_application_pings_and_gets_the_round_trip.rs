@@ -89,3 +89,27 @@ async fn a_pong_read_with_the_end_still_answers_its_ping() {
     assert_eq!(answered.expect("the pong came"), Duration::ZERO);
     assert_eq!(conn.stats().pongs_received, 1);
 }
+
+/// A ping given up on while its flush was pending still counts as sent once the flush
+/// completes: `pings_sent` counts the pings flushed to the socket, waited for or not.
+#[tokio::test(start_paused = true)]
+async fn a_ping_given_up_before_its_flush_counts_as_sent_once_flushed() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(
+            Duration::from_secs(3600),
+            Duration::from_secs(60),
+        ))
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    let conn = supervisor.supervise(transport);
+    peer.hold_flushes();
+    let given_up = tokio::time::timeout(Duration::from_millis(10), conn.ping()).await;
+    assert!(given_up.is_err(), "answered: {given_up:?}");
+    assert_eq!(conn.stats().pings_sent, 0);
+
+    peer.release_flushes();
+    // Flushed, and counted, in the driver's poll that handed it over.
+    assert!(peer.recv().await.is_some_and(|m| m.is_ping()));
+    assert_eq!(conn.stats().pings_sent, 1);
+}

@@ -118,20 +118,32 @@ impl Inner {
     /// that answers none would otherwise keep one more each interval, for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
-        self.pings.retain(|p| {
-            if p.orphaned {
-                return awaited && p.on_wire();
+        self.retain_pings(|p| match p.orphaned {
+            true => awaited && p.on_wire(),
+            false => {
+                awaited |= p.on_wire();
+                true
             }
-            awaited |= p.on_wire();
-            true
         });
-        let mut surplus = self.pings.iter().filter(|p| p.orphaned).count();
-        surplus = surplus.saturating_sub(MAX_ORPHANS);
-        self.pings.retain(|p| {
+        let orphans = self.pings.iter().filter(|p| p.orphaned).count();
+        let mut surplus = orphans.saturating_sub(MAX_ORPHANS);
+        self.retain_pings(|p| {
             let drop = p.orphaned && surplus > 0;
             surplus -= usize::from(drop);
             !drop
         });
+    }
+
+    /// Keeps the pings `keep` accepts; counts those dropped while their flush is pending,
+    /// which `pings_sent` counts once it completes.
+    fn retain_pings(&mut self, mut keep: impl FnMut(&PendingPing) -> bool) {
+        let mut unflushed = 0;
+        self.pings.retain(|p| {
+            let kept = keep(p);
+            unflushed += u32::from(!kept && matches!(p.state, PingState::Written(_)));
+            kept
+        });
+        self.forgotten_unflushed = self.forgotten_unflushed.saturating_add(unflushed);
     }
 
     /// Matches a pong to the ping it answers, which answers every earlier ping too

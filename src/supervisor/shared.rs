@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     /// Messages the peer sent past a full inbound queue while closing, dropped. Kept here,
     /// not in the driver, so that an end without the driver (its task aborted) counts them.
     pub(crate) undelivered: u32,
+    /// Pings forgotten while their flush was pending: counted sent once it completes.
+    pub(crate) forgotten_unflushed: u32,
 }
 
 impl Shared {

@@ -32,6 +32,9 @@ impl<S: Transport> Driver<S> {
                     self.flush_stalled_at = None;
                     if std::mem::take(&mut self.pings_unflushed) {
                         let mut inner = self.shared.lock();
+                        for _ in 0..std::mem::take(&mut inner.forgotten_unflushed) {
+                            self.shared.stats.ping_sent();
+                        }
                         for ping in &mut inner.pings {
                             if let PingState::Written(_) = ping.state {
                                 ping.state = PingState::Flushed(now);
