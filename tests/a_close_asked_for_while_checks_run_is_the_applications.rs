@@ -74,3 +74,46 @@ async fn a_close_asked_for_while_checks_run_is_the_applications() {
     assert_eq!(end.initiator, Initiator::Application, "{end}");
     assert_eq!(end.code, 4000, "{end}");
 }
+
+/// So does one asked for by an action of the list that then closes by policy: the policy's
+/// close no longer takes its place (the application's `close` had returned Ok).
+#[tokio::test(start_paused = true)]
+async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications() {
+    let slot: Arc<Mutex<Option<Sender>>> = Arc::default();
+    let closer = slot.clone();
+    let close_4000 = move |_: &ActionEvent<'_>| {
+        if let Some(sender) = closer.lock().unwrap().as_ref() {
+            sender.close(4000, "feed too slow").unwrap();
+        }
+    };
+    let feed = CheckSettings {
+        on_degraded: Some(vec![
+            Action::Custom {
+                name: "close".into(),
+            },
+            Action::Close {
+                code: 1013,
+                reason: None,
+            },
+        ]),
+        slack: ms(0),
+        ..CheckSettings::every(ms(1000), ms(500))
+    };
+    let supervisor = Supervisor::builder()
+        .with_check("feed", Slow, feed)
+        .with_custom_action("close", close_4000)
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    *slot.lock().unwrap() = Some(conn.sender());
+
+    let close = loop {
+        match peer.recv().await.expect("a close frame") {
+            m if m.is_close() => break m,
+            _ => {}
+        }
+    };
+    assert_eq!(close_of(&close), (4000, "feed too slow".into()));
+}

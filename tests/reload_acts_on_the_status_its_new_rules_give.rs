@@ -310,3 +310,93 @@ async fn the_policys_owed_list_runs_for_a_check_a_reload_makes_critical() {
     assert_eq!(close_of(&close).0, 1011);
     assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
 }
+
+/// A reload runs only what the list due at the connection's status gained: an action it had
+/// already ran when the connection got there and does not run again.
+#[tokio::test(start_paused = true)]
+async fn a_reload_runs_only_the_actions_the_list_gained() {
+    use ws_health::policy::{Action, Policy};
+    let recorder = support::Recorder::default();
+    let record = Action::Custom {
+        name: "record".into(),
+    };
+    let recording = |also: Option<Action>| {
+        let mut config = config(feed(true, true));
+        config.policy = Policy {
+            on_unhealthy: [Some(record.clone()), also].into_iter().flatten().collect(),
+            ..Policy::default()
+        };
+        config
+    };
+    let supervisor = Supervisor::builder()
+        .with_config(&recording(None))
+        .with_check("feed", Feed, feed(true, true))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    health.changed().await.unwrap();
+    assert_eq!(recorder.events().len(), 1);
+
+    let close = Action::Close {
+        code: 4000,
+        reason: None,
+    };
+    supervisor.reload(&recording(Some(close))).unwrap();
+    let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
+        .await
+        .expect("no close at the reload")
+        .expect("a close frame");
+    assert_eq!(close_of(&close).0, 4000);
+    assert_eq!(
+        recorder.events().len(),
+        1,
+        "ran again: {:?}",
+        recorder.events()
+    );
+}
+
+/// A check with its own list for the status, which ran when it failed, is not the one the
+/// policy's list is owed to when a reload raises its weight: its own list does not run again,
+/// and the policy's (a close) stays owed.
+#[tokio::test(start_paused = true)]
+async fn the_policys_owed_list_is_not_run_for_a_check_with_its_own() {
+    use ws_health::policy::Action;
+    let recorder = support::Recorder::default();
+    let own = |critical| CheckSettings {
+        on_unhealthy: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        ..feed(critical, true)
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("session", Feed, own(true))
+        .with_check("feed", Feed, own(false))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    while !health.borrow_and_update().reason().starts_with("feed:") {
+        health.changed().await.unwrap();
+    }
+    assert_eq!(recorder.events().len(), 2, "{:?}", recorder.events());
+
+    let mut made_critical = config(own(true));
+    made_critical.checks.insert("session".into(), own(true));
+    supervisor.reload(&made_critical).unwrap();
+    let closed = tokio::time::timeout(ms(400), conn.closed()).await;
+    assert!(closed.is_err(), "the policy's close ran: {closed:?}");
+    assert_eq!(
+        recorder.events().len(),
+        2,
+        "ran again: {:?}",
+        recorder.events()
+    );
+}

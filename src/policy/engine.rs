@@ -219,15 +219,14 @@ impl PolicyEngine {
 
     /// A run of check `index` that could not conclude through no fault of the peer (its
     /// answer may sit unread behind an application that is not reading): the check is at
-    /// least Degraded, and its counts stay, so the failures on either side are consecutive
-    /// and an Unhealthy check does not recover by it.
+    /// least Degraded, and its counts stay, so the results on either side are consecutive
+    /// (failures, and successes) and an Unhealthy check does not recover by it.
     ///
     /// # Panics
     /// If `index` is not a check of this engine.
     pub fn excuse(&mut self, index: usize) -> Step {
         let check = &mut self.checks[index];
         let before = check.effective;
-        check.oks = 0;
         check.effective = before.max(Status::Degraded);
         self.step(index, before)
     }

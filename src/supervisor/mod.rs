@@ -212,8 +212,8 @@ impl Supervisor {
     /// thresholds and actions from the next result. A status the
     /// new rules give the results already seen (a failing check made critical, a degraded
     /// one disabled) is acted on now, and so are actions the new rules owe the status the
-    /// connection stays at (a policy that only logged, now closing; the policy's list owed
-    /// to a failing check made critical). No connection is dropped for the reload itself. A configuration that fails
+    /// connection stays at (those its list gained: a policy that only logged, now closing;
+    /// the policy's list owed to a failing check made critical). No connection is dropped for the reload itself. A configuration that fails
     /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
     /// stays as built, with a warning if `config` asks for another than the default.
     ///

@@ -74,8 +74,9 @@ pub fn command() -> Command {
     command_for(BIN)
 }
 
-/// `program` with none of the environment's `WS_HEALTH_*` variables; on Linux, killed when
-/// the thread that spawns it ends (a test killed at a CI timeout leaves no server behind).
+/// `program` with none of the environment's `WS_HEALTH_*` variables nor `RUST_LOG`; on
+/// Linux, killed when the thread that spawns it ends (a test killed at a CI timeout leaves no
+/// server behind).
 pub fn command_for(program: impl AsRef<OsStr>) -> Command {
     let mut command = Command::new(program);
     for (key, _) in std::env::vars_os() {
@@ -83,6 +84,8 @@ pub fn command_for(program: impl AsRef<OsStr>) -> Command {
             command.env_remove(key);
         }
     }
+    // The log filter is the command's own (`-v`): tests read its stderr.
+    command.env_remove("RUST_LOG");
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;

@@ -195,3 +195,18 @@ fn a_reload_cannot_remove_a_check() {
     engine.observe(0, Unhealthy);
     engine.reload([]);
 }
+
+/// Nor does an excuse break a run of successes.
+#[test]
+fn an_excused_run_keeps_a_run_of_successes() {
+    let mut engine = PolicyEngine::new([rule(1, 2, true)]);
+    engine.observe(0, Healthy);
+    engine.excuse(0);
+    assert_eq!(engine.check_status(0), Degraded);
+    engine.observe(0, Healthy);
+    assert_eq!(
+        engine.check_status(0),
+        Healthy,
+        "the two successes were consecutive"
+    );
+}

@@ -144,9 +144,10 @@ impl<S: Transport> Driver<S> {
     /// After a reload from `old` (whose weights were `was`) that left the connection's status
     /// where it was, the actions the new rules owe it there, at once: no result would bring
     /// them, as Unhealthy to Unhealthy is no change. The policy's list if it was owed and a
-    /// check's weight rose to the status (a failing check made critical behind one whose own
-    /// list only logged), else the list due at the status if it changed (a dry run's log
-    /// turned into a close).
+    /// check with no own list for it rose to the status (a failing check made critical
+    /// behind one whose own list only logged); else the actions the list due at the status
+    /// (the holding check's own, else the policy's) gained (a dry run's log turned into a
+    /// close), not those it had already.
     pub(super) fn act_on_same_status(
         &mut self,
         plan: &Plan,
@@ -163,30 +164,35 @@ impl<S: Transport> Driver<S> {
             .into_iter()
             .zip(was)
             .position(|(now, &was)| now == status && was < status);
-        let (i, changed) = match (rose, self.engine.holder()) {
-            (Some(i), _) if self.policy_owed => {
-                let weight = Transition {
-                    from: was[i],
-                    to: status,
-                };
-                (i, Changed::Check(weight))
-            }
-            (_, Some(i)) => {
-                let t = Transition {
-                    from: status,
-                    to: status,
-                };
-                if plan.actions(i, t) == old.actions(i, t) {
-                    return;
-                }
-                (i, Changed::Connection(t))
-            }
-            (_, None) => return,
-        };
-        let t = changed.transition();
         let health = self.shared.health.get();
-        self.policy_owed = plan.own_actions(i, t).is_some();
-        self.act(plan, i, plan.actions(i, t), &health, changed, now);
+        if let Some(i) = rose.filter(|_| self.policy_owed) {
+            let weight = Transition {
+                from: was[i],
+                to: status,
+            };
+            // A check with its own list ran it when it failed; the policy's stays owed.
+            if plan.own_actions(i, weight).is_none() {
+                self.policy_owed = false;
+                let actions = plan.actions(i, weight);
+                self.act(plan, i, actions, &health, Changed::Check(weight), now);
+            }
+            return;
+        }
+        let Some(i) = self.engine.holder() else {
+            return;
+        };
+        let t = Transition {
+            from: status,
+            to: status,
+        };
+        let had = old.actions(i, t);
+        let gained: Vec<Action> = plan
+            .actions(i, t)
+            .iter()
+            .filter(|a| !had.contains(a))
+            .cloned()
+            .collect();
+        self.act(plan, i, &gained, &health, Changed::Connection(t), now);
     }
 
     /// Runs `actions` for check `i`'s result `health`, which brought the change `changed`.
@@ -204,6 +210,9 @@ impl<S: Transport> Driver<S> {
         for action in actions {
             match action {
                 Action::Log { level } => log_transition(*level, name, t, health, changed),
+                // The application's close, asked for by an earlier action of this list or
+                // an observer, goes first (see `finish_run`).
+                Action::Close { .. } | Action::Reconnect if self.take_requests(now) => return,
                 Action::Close { code, reason } => {
                     let reason = reason
                         .as_deref()

@@ -261,6 +261,10 @@ impl<S: Transport> Driver<S> {
     }
 
     pub(super) fn time_out(&mut self, i: usize, now: Instant) {
+        // Before a miss is counted: the run is cut off by the close (see `finish_run`).
+        if self.take_requests(now) {
+            return;
+        }
         let timeout = self.plan.checks[i].settings.timeout;
         let (ping, expecting) = {
             let inner = self.shared.lock();
