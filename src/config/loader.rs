@@ -141,8 +141,8 @@ impl ConfigLoader {
     /// they owe the status a connection stays at, from the next wake-up; no connection is dropped for the reload itself. Returns the configuration
     /// applied, for the application's own use.
     ///
-    /// A check gets its `[checks.<name>]` table; one without a table, the settings it was
-    /// registered with. `[ping]` and `[policy]` replace the ping's settings and the policy
+    /// A check gets its `[checks.<name>]` table; one without a table, the defaults if it was
+    /// registered with its table's settings, else the settings it was registered with. `[ping]` and `[policy]` replace the ping's settings and the policy
     /// as [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config) does,
     /// adjustments made in code after it included.
     /// Queue sizes apply to connections made after the reload; `[socket]` (the send limit

@@ -1,6 +1,6 @@
 //! Building a [`Supervisor`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -35,9 +35,9 @@ pub struct SupervisorBuilder {
     custom: HashMap<String, Arc<dyn CustomAction>>,
     queues: Queues,
     max_message_size: Option<usize>,
-    /// The names of the configuration's `[checks.*]` tables, to warn about those no check
-    /// registered reads.
-    configured: Vec<String>,
+    /// The configuration's `[checks.*]` tables: to warn about those no check registered
+    /// reads, and to tell a check registered with its table's settings.
+    configured: BTreeMap<String, CheckSettings>,
 }
 
 impl Default for SupervisorBuilder {
@@ -49,7 +49,7 @@ impl Default for SupervisorBuilder {
             custom: HashMap::new(),
             queues: Queues::default(),
             max_message_size: SocketConfig::default().max_message_size,
-            configured: Vec::new(),
+            configured: BTreeMap::new(),
         }
     }
 }
@@ -67,7 +67,7 @@ impl SupervisorBuilder {
         self.policy = config.policy.clone();
         self.queues = config.queues;
         self.max_message_size = config.socket.max_message_size;
-        self.configured = config.checks.keys().cloned().collect();
+        self.configured = config.checks.clone();
         self
     }
 
@@ -144,7 +144,14 @@ impl SupervisorBuilder {
     pub fn build(self) -> Result<Supervisor> {
         let mut checks = Vec::with_capacity(self.checks.len() + 1);
         checks.push(self.ping);
-        checks.extend(self.checks);
+        for mut check in self.checks {
+            // Registered with `config.check(name)`: a reload that finds the table gone gives
+            // what `config.check(name)` would, the defaults.
+            if self.configured.get(&*check.name) == Some(&check.settings) {
+                check.registered = CheckSettings::default();
+            }
+            checks.push(check);
+        }
         let plan = Plan {
             checks,
             policy: self.policy,
@@ -153,7 +160,7 @@ impl SupervisorBuilder {
             max_message_size: self.max_message_size,
         };
         plan.validate()?;
-        plan.warn_unread_tables(&self.configured);
+        plan.warn_unread_tables(self.configured.keys());
         Ok(Supervisor::from_plan(plan))
     }
 }

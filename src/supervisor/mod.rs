@@ -217,8 +217,9 @@ impl Supervisor {
     /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
     /// stays as built, with a warning if `config` asks for another than the default.
     ///
-    /// Each check gets its `[checks.<name>]` table, one without a table the settings it was
-    /// registered with; the ping's settings, the policy and the queue sizes are `config`'s,
+    /// Each check gets its `[checks.<name>]` table; one without a table, the defaults if it
+    /// was registered with its table's settings (`config.check(name)`), else the settings it
+    /// was registered with; the ping's settings, the policy and the queue sizes are `config`'s,
     /// as [`SupervisorBuilder::with_config`] takes them (code adjustments made after it are
     /// replaced: make them to `config`).
     pub fn reload(&self, config: &Config) -> Result<()> {

@@ -17,8 +17,9 @@ pub(crate) struct PlannedCheck {
     pub(crate) name: Arc<str>,
     pub(crate) check: Arc<dyn HealthCheck>,
     pub(crate) settings: CheckSettings,
-    /// The settings it was registered with, which a reload without its table gives it.
-    registered: CheckSettings,
+    /// What a reload without its table gives it: the settings it was registered with, or the
+    /// defaults if those were its table's (`config.check(name)`).
+    pub(crate) registered: CheckSettings,
     /// The check is the built-in [`PingCheck`], which the driver runs inline: no boxed
     /// future per run, so a ping cycle allocates nothing.
     pub(crate) inline_ping: bool,
@@ -236,6 +237,31 @@ mod tests {
             queues: Queues::default(),
             max_message_size: None,
         }
+    }
+
+    /// A check registered with its table's settings (`config.check(name)`) gets the
+    /// defaults, as `config.check(name)` would, when a reload finds the table gone; one
+    /// registered with settings of its own keeps them.
+    #[test]
+    fn a_check_registered_from_its_table_gets_the_defaults_when_it_goes() {
+        let secs = Duration::from_secs;
+        let mut config = Config::default();
+        let off = CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        };
+        config.checks.insert("feed".into(), off.clone());
+        let own = CheckSettings::every(secs(1), secs(1));
+        let supervisor = crate::Supervisor::builder()
+            .with_config(&config)
+            .with_check("feed", PingCheck, config.check("feed"))
+            .with_check("own", PingCheck, own.clone())
+            .build()
+            .unwrap();
+        supervisor.reload(&Config::default()).unwrap();
+        let plan = supervisor.plan.borrow();
+        assert_eq!(plan.checks[1].settings, CheckSettings::default());
+        assert_eq!(plan.checks[2].settings, own);
     }
 
     /// A reload gives a check its table, and one without a table the settings it was
