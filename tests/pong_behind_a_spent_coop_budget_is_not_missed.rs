@@ -1,9 +1,10 @@
 //! tokio gives a task 128 I/O operations per poll (its cooperative budget); past them a
 //! socket reads `Pending` even with bytes waiting. A driver that runs late (a busy runtime)
 //! and finds more data than that ahead of the pong must read on before it judges the pong
-//! deadline that passed meanwhile: the pong was in the socket in time. Over an in-memory
-//! duplex (which spends the budget as a socket does) with the default 4 KiB read buffer, so
-//! that one poll reads at most 512 KiB; on a paused clock.
+//! deadline that passed meanwhile: the pong was in the socket in time; so must a request
+//! whose timeout passed while reading was paused. Over an in-memory duplex (which spends the
+//! budget as a socket does) with the default 4 KiB read buffer, so that one poll reads at
+//! most 512 KiB; on a paused clock.
 
 mod support;
 
@@ -16,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 use ws_health::config::SocketConfig;
+use ws_health::tungstenite::Message;
 use ws_health::{CheckSettings, Connection, Supervisor};
 
 const INTERVAL: Duration = Duration::from_secs(2);
@@ -161,4 +163,73 @@ async fn read_frame(peer: &mut (impl AsyncRead + Unpin)) -> raw_peer::Frame {
         }
     })
     .await
+}
+
+/// Asks with a 100 ms timeout of its own; records how each run ended.
+struct Asks(Arc<std::sync::Mutex<Vec<&'static str>>>);
+
+#[ws_health::async_trait]
+impl ws_health::HealthCheck for Asks {
+    async fn check(&self, ctx: &ws_health::CheckContext) -> ws_health::Health {
+        let asked = ctx.request(Message::text("ping?"), Duration::from_millis(100), |m| {
+            m.is_text()
+        });
+        let outcome = match asked.await {
+            Ok(_) => "answered",
+            Err(ws_health::check::ProbeError::Timeout(_)) => "timed out",
+            Err(_) => "failed",
+        };
+        self.0.lock().unwrap().push(outcome);
+        ws_health::Health::healthy(outcome)
+    }
+}
+
+/// A request whose timeout passed while reading was paused is not judged on a read pass that
+/// tokio's budget cut short after the application caught up: its answer, behind more data
+/// than one poll reads, is found by the next. It used to time out at the first.
+#[tokio::test(start_paused = true)]
+async fn a_request_waits_for_the_read_pass_a_spent_budget_cut_short() {
+    let outcomes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (server_io, mut peer) = tokio::io::duplex(4 << 20);
+    let socket = SocketConfig::default();
+    let server =
+        WebSocketStream::from_raw_socket(server_io, Role::Server, Some(socket.websocket_config()))
+            .await;
+    let no_ping = CheckSettings {
+        enabled: false,
+        ..CheckSettings::default()
+    };
+    let asks = CheckSettings {
+        slack: Duration::ZERO,
+        ..CheckSettings::every(Duration::from_secs(1), Duration::from_millis(900))
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(no_ping)
+        .with_check("asks", Asks(outcomes.clone()), asks)
+        .with_queues(ws_health::config::Queues {
+            inbound: 16,
+            outbound: 16,
+        })
+        .build()
+        .unwrap();
+    let start = tokio::time::Instant::now();
+    let mut conn = supervisor.supervise(server);
+
+    // 16 messages fill the queue, nobody reading it; 8 more (192 reads of 4 KiB, more than
+    // one poll's 128) and the answer wait behind them.
+    let message = frame(true, raw_peer::BINARY, &[7; MESSAGE], Some([1, 2, 3, 4]));
+    let mut bytes = message.repeat(24);
+    bytes.extend(frame(true, raw_peer::TEXT, b"pong!", Some([1, 2, 3, 4])));
+    peer.write_all(&bytes).await.unwrap();
+
+    // The request goes out at 1 s; its timeout passes at 1.1 s with reading paused. The
+    // application takes the 16 at 1.2 s.
+    let request = read_frame(&mut peer).await;
+    assert_eq!(request.payload, b"ping?");
+    tokio::time::sleep_until(start + Duration::from_millis(1200)).await;
+    for _ in 0..16 {
+        assert!(conn.recv().await.is_some());
+    }
+    tokio::time::sleep_until(start + Duration::from_millis(1950)).await;
+    assert_eq!(*outcomes.lock().unwrap(), ["answered"]);
 }

@@ -29,18 +29,15 @@ impl<S: Transport> Driver<S> {
             if full && self.closing.is_none() && !self.shared.unreceived() {
                 if !self.stalled {
                     self.stalled = true;
-                    self.shared.set_reading_paused(true);
+                    if !self.pause_published {
+                        self.pause_published = true;
+                        self.shared.set_reading_paused(true);
+                    }
                     debug!("inbound queue full: reading paused until the application catches up");
                 }
                 break;
             }
-            if self.stalled {
-                self.stalled = false;
-                self.shared.set_reading_paused(false);
-                // A request whose timeout passed during the pause looks again after this
-                // read pass: an answer not found in it is a timeout.
-                self.poll_runs = true;
-            }
+            self.stalled = false;
             match self.ws.poll_next_unpin(cx) {
                 Poll::Pending => break,
                 Poll::Ready(Some(Ok(message))) => {
@@ -75,6 +72,16 @@ impl<S: Transport> Driver<S> {
                     }
                 }
             }
+        }
+        // A request whose timeout passed during the pause (`CheckContext::request`) is told
+        // it ended once a pass has read all there was since: not one cut short by tokio's
+        // budget, past which the transport reads `Pending` with the answer maybe behind.
+        let read_all =
+            || self.transport_done || self.read_failed || tokio::task::coop::has_budget_remaining();
+        if self.pause_published && !self.stalled && read_all() {
+            self.pause_published = false;
+            self.shared.set_reading_paused(false);
+            self.poll_runs = true; // it looks again: an answer not found is a timeout
         }
         progress
     }

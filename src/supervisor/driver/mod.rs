@@ -112,6 +112,9 @@ struct Driver<S> {
     poll_runs: bool,
     /// The inbound queue is full: reading is paused.
     stalled: bool,
+    /// Requests were told reading is paused (`Shared::reading_paused`): from the stall to the
+    /// end of the first read pass after it that was not cut short.
+    pause_published: bool,
     /// Polls in a row ended after `read`, before a passed deadline was judged, because
     /// tokio's cooperative budget ran out (see `read_starved`).
     starved: u8,
@@ -181,6 +184,7 @@ impl<S: Transport> Driver<S> {
             flush_stalled_at: None,
             poll_runs: false,
             stalled: false,
+            pause_published: false,
             starved: 0,
             next_window: rand::random(),
             closing: None,
