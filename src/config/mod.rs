@@ -69,7 +69,7 @@ pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
 pub(crate) use suggest::nearest;
-pub(crate) use validate::{Validate, Validator};
+pub(crate) use validate::{dotted, Validate, Validator};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -49,6 +49,22 @@ impl Display for Problem {
     }
 }
 
+/// `text` as a TOML basic string: quoted, with `"`, `\` and control characters escaped.
+fn quote(text: &str, out: &mut String) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// A duration as written in TOML: `"1m 30s"`.
 pub(crate) fn duration(d: std::time::Duration) -> String {
     format!("\"{}\"", humantime_serde::re::humantime::format_duration(d))
@@ -70,7 +86,7 @@ pub(crate) fn dotted<S: AsRef<str>>(path: &[S]) -> String {
         let bare = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
         match !segment.is_empty() && segment.bytes().all(bare) {
             true => key.push_str(segment),
-            false => key.push_str(&format!("{segment:?}")),
+            false => quote(segment, &mut key),
         }
     }
     key
@@ -367,6 +383,7 @@ mod tests {
             dotted(&["checks", "feed.v2", "timeout"]),
             r#"checks."feed.v2".timeout"#
         );
+        assert_eq!(dotted(&["checks", "a\"b\u{1b}"]), r#"checks."a\"b\u001B""#);
     }
 
     #[test]

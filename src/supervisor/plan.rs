@@ -141,7 +141,7 @@ impl Plan {
             // The ping check's table is `[ping]`; the others', `[checks.NAME]`.
             let table = match &*c.name {
                 PING => PING.to_owned(),
-                name => format!("checks.{name}"),
+                name => crate::config::dotted(&["checks", name]),
             };
             [
                 (format!("{table}.on_degraded"), s.on_degraded.as_ref()),
@@ -192,10 +192,11 @@ impl Plan {
                 Some(name) => format!(" (did you mean `{name}`?)"),
                 None => String::new(),
             };
+            let key = crate::config::dotted(&["checks", table]);
             tracing::warn!(
-                key = %format!("checks.{table}"),
+                key,
                 registered = ?user_checks().collect::<Vec<_>>(),
-                "`checks.{table}` configures no registered check, so it is ignored{hint}"
+                "`{key}` configures no registered check, so it is ignored{hint}"
             );
         }
     }
