@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::validate::{duration, Validate, Validator};
+use super::validate::{Validate, Validator};
+use super::written::duration;
 use crate::policy::{Action, Rule};
 use crate::{Error, Result};
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::validate::{duration, Validate, Validator};
+use super::validate::{Validate, Validator};
+use super::written::duration;
 use crate::Result;
 
 /// tokio's bound on a channel's capacity (`mpsc::channel` panics above it).

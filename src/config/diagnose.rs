@@ -11,7 +11,8 @@ use figment::{Figment, Metadata, Profile, Source};
 
 use super::env;
 use super::suggest::nearest;
-use super::validate::{dotted, Problem};
+use super::validate::Problem;
+use super::written::dotted;
 use crate::Error;
 
 /// A figment extraction error as a ws-health error, keeping figment's as the source.

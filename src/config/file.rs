@@ -6,7 +6,7 @@ use figment::providers::{Format, Toml};
 use figment::value::{Dict, Map, Value};
 use figment::{Metadata, Profile, Provider, Source};
 
-use super::validate::dotted;
+use super::written::dotted;
 use super::Config;
 
 /// A TOML file whose top-level configuration keys (`[ping]`, `[policy]`, …) belong to the

@@ -8,7 +8,8 @@ use super::diagnose;
 use super::file::config_keys;
 use super::profile::check_selected;
 use super::suggest::nearest;
-use super::validate::{dotted, Validate, Validator};
+use super::validate::{Validate, Validator};
+use super::written::dotted;
 use super::{Config, ConfigLoader};
 use crate::Result;
 

@@ -6,6 +6,14 @@
 //! so an application can embed it in its own figment. The complete reference (every key,
 //! its type, default and meaning) is `docs/configuration.md`.
 //!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | [`Config`], the whole configuration |
+//! | `check.rs`, `queues.rs`, `socket.rs`, `server.rs`, `client.rs` | one table each, its validation next to it |
+//! | `load.rs`, `file.rs`, `env.rs`, `profile.rs` | the sources and profiles, and loading |
+//! | `loader.rs` | [`ConfigLoader`]: the sources remembered, for a reload |
+//! | `validate.rs`, `diagnose.rs`, `written.rs`, `suggest.rs` | checked values, and messages that name key, value and source |
+//!
 //! # Sources
 //!
 //! Later sources override earlier ones, key by key, within a profile; a selected profile
@@ -59,6 +67,7 @@ mod server;
 mod socket;
 mod suggest;
 mod validate;
+mod written;
 
 pub use check::CheckSettings;
 pub use client::{Backoff, ClientConfig, CodeRange};
@@ -69,7 +78,8 @@ pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
 pub(crate) use suggest::nearest;
-pub(crate) use validate::{dotted, Validate, Validator};
+pub(crate) use validate::{Validate, Validator};
+pub(crate) use written::dotted;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use figment::value::{Dict, Map};
 use figment::{Figment, Metadata, Profile, Provider};
 
 use super::suggest::nearest;
-use super::validate::dotted;
+use super::written::dotted;
 use super::Config;
 use crate::{Error, Result};
 

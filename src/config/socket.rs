@@ -5,7 +5,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::validate::{duration, Validate, Validator};
+use super::validate::{Validate, Validator};
+use super::written::duration;
 use crate::Result;
 
 /// TCP keepalive's idle time and interval, in the seconds the kernel accepts (Linux's
