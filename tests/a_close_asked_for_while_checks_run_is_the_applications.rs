@@ -76,9 +76,11 @@ async fn a_close_asked_for_while_checks_run_is_the_applications() {
 }
 
 /// So does one asked for by an action of the list that then closes by policy: the policy's
-/// close no longer takes its place (the application's `close` had returned Ok).
+/// close no longer takes its place (the application's `close` had returned Ok), and the
+/// list's other actions still run.
 #[tokio::test(start_paused = true)]
 async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications() {
+    let recorder = support::Recorder::default();
     let slot: Arc<Mutex<Option<Sender>>> = Arc::default();
     let closer = slot.clone();
     let close_4000 = move |_: &ActionEvent<'_>| {
@@ -95,6 +97,9 @@ async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications(
                 code: 1013,
                 reason: None,
             },
+            Action::Custom {
+                name: "record".into(),
+            },
         ]),
         slack: ms(0),
         ..CheckSettings::every(ms(1000), ms(500))
@@ -102,6 +107,7 @@ async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications(
     let supervisor = Supervisor::builder()
         .with_check("feed", Slow, feed)
         .with_custom_action("close", close_4000)
+        .with_custom_action("record", recorder.clone())
         .build()
         .unwrap();
     let (transport, mut peer) = mock_transport::pair();
@@ -116,4 +122,5 @@ async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications(
         }
     };
     assert_eq!(close_of(&close), (4000, "feed too slow".into()));
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
 }

@@ -400,3 +400,53 @@ async fn the_policys_owed_list_is_not_run_for_a_check_with_its_own() {
         recorder.events()
     );
 }
+
+/// The owed list goes to the first check that rose with no own list for it, not merely the
+/// first that rose: a check with its own list made critical beside one without does not
+/// keep the policy's close from the other.
+#[tokio::test(start_paused = true)]
+async fn the_policys_owed_list_goes_to_a_check_without_its_own_beside_one_with() {
+    use ws_health::policy::Action;
+    let recorder = support::Recorder::default();
+    let own = |critical| CheckSettings {
+        on_unhealthy: Some(vec![Action::Custom {
+            name: "record".into(),
+        }]),
+        ..feed(critical, true)
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("session", Feed, own(true))
+        .with_check("feed_a", Feed, own(false))
+        .with_check("feed_b", Feed, feed(false, true))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    while !health.borrow_and_update().reason().starts_with("feed_b:") {
+        health.changed().await.unwrap();
+    }
+    assert_eq!(recorder.events().len(), 2, "{:?}", recorder.events());
+
+    let mut all_critical = config(feed(true, true));
+    all_critical.checks.insert("session".into(), own(true));
+    all_critical.checks.insert("feed_a".into(), own(true));
+    all_critical
+        .checks
+        .insert("feed_b".into(), feed(true, true));
+    supervisor.reload(&all_critical).unwrap();
+    let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
+        .await
+        .expect("no close at the reload")
+        .expect("a close frame");
+    assert_eq!(close_of(&close).0, 1011);
+    assert_eq!(
+        recorder.events().len(),
+        2,
+        "ran again: {:?}",
+        recorder.events()
+    );
+}

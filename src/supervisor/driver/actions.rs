@@ -159,23 +159,24 @@ impl<S: Transport> Driver<S> {
         if status == Status::Healthy {
             return;
         }
+        let health = self.shared.health.get();
+        // Owed to the first check that rose to the status with no own list for the rise (one
+        // with its own ran it when it failed).
+        let weight = |i: usize| Transition {
+            from: was[i],
+            to: status,
+        };
         let rose = self
             .weights(plan)
             .into_iter()
-            .zip(was)
-            .position(|(now, &was)| now == status && was < status);
-        let health = self.shared.health.get();
+            .enumerate()
+            .position(|(i, now)| {
+                now == status && was[i] < status && plan.own_actions(i, weight(i)).is_none()
+            });
         if let Some(i) = rose.filter(|_| self.policy_owed) {
-            let weight = Transition {
-                from: was[i],
-                to: status,
-            };
-            // A check with its own list ran it when it failed; the policy's stays owed.
-            if plan.own_actions(i, weight).is_none() {
-                self.policy_owed = false;
-                let actions = plan.actions(i, weight);
-                self.act(plan, i, actions, &health, Changed::Check(weight), now);
-            }
+            self.policy_owed = false;
+            let actions = plan.actions(i, weight(i));
+            self.act(plan, i, actions, &health, Changed::Check(weight(i)), now);
             return;
         }
         let Some(i) = self.engine.holder() else {
@@ -192,6 +193,10 @@ impl<S: Transport> Driver<S> {
             .filter(|a| !had.contains(a))
             .cloned()
             .collect();
+        // The policy's list, if that is the one due, has run now.
+        if plan.own_actions(i, t).is_none() {
+            self.policy_owed = false;
+        }
         self.act(plan, i, &gained, &health, Changed::Connection(t), now);
     }
 
@@ -212,7 +217,7 @@ impl<S: Transport> Driver<S> {
                 Action::Log { level } => log_transition(*level, name, t, health, changed),
                 // The application's close, asked for by an earlier action of this list or
                 // an observer, goes first (see `finish_run`).
-                Action::Close { .. } | Action::Reconnect if self.take_requests(now) => return,
+                Action::Close { .. } | Action::Reconnect if self.take_requests(now) => continue,
                 Action::Close { code, reason } => {
                     let reason = reason
                         .as_deref()
