@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use support::mock_transport::{self, close_of};
 use support::ms;
 use ws_health::check::Heartbeat;
-use ws_health::policy::{Action, ActionEvent};
+use ws_health::policy::{Action, ActionEvent, CustomAction};
 use ws_health::tungstenite::Message;
 use ws_health::{
     async_trait, CheckContext, CheckSettings, Health, HealthCheck, Initiator, Sender, Supervisor,
@@ -27,15 +27,29 @@ impl HealthCheck for Slow {
     }
 }
 
+/// A custom action that closes the connection in `slot` with 4000, as its application would.
+fn closes_with_4000(slot: &Arc<Mutex<Option<Sender>>>) -> impl CustomAction {
+    let slot = slot.clone();
+    move |_: &ActionEvent<'_>| {
+        if let Some(sender) = slot.lock().unwrap().as_ref() {
+            sender.close(4000, "feed too slow").unwrap();
+        }
+    }
+}
+
+/// The first close frame the peer gets.
+async fn first_close(peer: &mut mock_transport::MockPeer) -> Message {
+    loop {
+        match peer.recv().await.expect("a close frame") {
+            m if m.is_close() => return m,
+            _ => {}
+        }
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_close_asked_for_while_checks_run_is_the_applications() {
     let slot: Arc<Mutex<Option<Sender>>> = Arc::default();
-    let closer = slot.clone();
-    let close_4000 = move |_: &ActionEvent<'_>| {
-        if let Some(sender) = closer.lock().unwrap().as_ref() {
-            sender.close(4000, "feed too slow").unwrap();
-        }
-    };
     let every = |settings: CheckSettings| CheckSettings {
         slack: ms(0),
         ..settings
@@ -54,7 +68,7 @@ async fn a_close_asked_for_while_checks_run_is_the_applications() {
             heartbeat,
             every(CheckSettings::every(ms(1000), ms(500))),
         )
-        .with_custom_action("close", close_4000)
+        .with_custom_action("close", closes_with_4000(&slot))
         .build()
         .unwrap();
     let (transport, mut peer) = mock_transport::pair();
@@ -62,13 +76,10 @@ async fn a_close_asked_for_while_checks_run_is_the_applications() {
     let conn = supervisor.supervise(transport);
     *slot.lock().unwrap() = Some(conn.sender());
 
-    let close = loop {
-        match peer.recv().await.expect("a close frame") {
-            m if m.is_close() => break m,
-            _ => {}
-        }
-    };
-    assert_eq!(close_of(&close), (4000, "feed too slow".into()));
+    assert_eq!(
+        close_of(&first_close(&mut peer).await),
+        (4000, "feed too slow".into())
+    );
     peer.close(4000, "");
     let end = conn.closed().await;
     assert_eq!(end.initiator, Initiator::Application, "{end}");
@@ -82,12 +93,6 @@ async fn a_close_asked_for_while_checks_run_is_the_applications() {
 async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications() {
     let recorder = support::Recorder::default();
     let slot: Arc<Mutex<Option<Sender>>> = Arc::default();
-    let closer = slot.clone();
-    let close_4000 = move |_: &ActionEvent<'_>| {
-        if let Some(sender) = closer.lock().unwrap().as_ref() {
-            sender.close(4000, "feed too slow").unwrap();
-        }
-    };
     let feed = CheckSettings {
         on_degraded: Some(vec![
             Action::Custom {
@@ -106,7 +111,7 @@ async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications(
     };
     let supervisor = Supervisor::builder()
         .with_check("feed", Slow, feed)
-        .with_custom_action("close", close_4000)
+        .with_custom_action("close", closes_with_4000(&slot))
         .with_custom_action("record", recorder.clone())
         .build()
         .unwrap();
@@ -115,12 +120,9 @@ async fn a_close_asked_for_by_an_earlier_action_of_the_list_is_the_applications(
     let conn = supervisor.supervise(transport);
     *slot.lock().unwrap() = Some(conn.sender());
 
-    let close = loop {
-        match peer.recv().await.expect("a close frame") {
-            m if m.is_close() => break m,
-            _ => {}
-        }
-    };
-    assert_eq!(close_of(&close), (4000, "feed too slow".into()));
+    assert_eq!(
+        close_of(&first_close(&mut peer).await),
+        (4000, "feed too slow".into())
+    );
     assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
 }

@@ -70,6 +70,27 @@ async fn changed(health: &mut tokio::sync::watch::Receiver<Health>) {
         .unwrap();
 }
 
+/// A `feed` check whose own `on_unhealthy` is the "record" custom action.
+fn recording(critical: bool) -> CheckSettings {
+    CheckSettings {
+        on_unhealthy: Some(vec![ws_health::policy::Action::Custom {
+            name: "record".into(),
+        }]),
+        ..feed(critical, true)
+    }
+}
+
+/// Waits until the connection's reason names `check`: it has run and failed.
+async fn failed(health: &mut tokio::sync::watch::Receiver<Health>, check: &str) {
+    while !health
+        .borrow_and_update()
+        .reason()
+        .starts_with(&format!("{check}:"))
+    {
+        health.changed().await.unwrap();
+    }
+}
+
 fn config(feed: CheckSettings) -> Config {
     let mut config = Config {
         ping: ping(),
@@ -157,19 +178,12 @@ async fn run_in_flight_of_a_check_disabled_has_no_result() {
 /// not the policy's close either (the check's own actions stand in for the policy's).
 #[tokio::test(start_paused = true)]
 async fn a_reload_does_not_run_a_checks_own_actions_again() {
-    use ws_health::policy::Action;
     let recorder = support::Recorder::default();
-    let own = |critical| CheckSettings {
-        on_unhealthy: Some(vec![Action::Custom {
-            name: "record".into(),
-        }]),
-        ..feed(critical, true)
-    };
-    let (supervisor, conn, _peer) = degraded_with(own(false), &recorder).await;
+    let (supervisor, conn, _peer) = degraded_with(recording(false), &recorder).await;
     let mut health = conn.watch_health();
     assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
 
-    supervisor.reload(&config(own(true))).unwrap();
+    supervisor.reload(&config(recording(true))).unwrap();
     changed(&mut health).await;
     assert_eq!(health.borrow().status(), Status::Unhealthy);
     let events = recorder.events();
@@ -273,17 +287,10 @@ async fn new_actions_for_the_status_the_connection_is_in_run_at_the_reload() {
 /// status, as it would at that check's result.
 #[tokio::test(start_paused = true)]
 async fn the_policys_owed_list_runs_for_a_check_a_reload_makes_critical() {
-    use ws_health::policy::Action;
     let recorder = support::Recorder::default();
-    let recording = CheckSettings {
-        on_unhealthy: Some(vec![Action::Custom {
-            name: "record".into(),
-        }]),
-        ..feed(true, true)
-    };
     let supervisor = Supervisor::builder()
         .with_ping_settings(ping())
-        .with_check("session", Feed, recording.clone())
+        .with_check("session", Feed, recording(true))
         .with_check("feed", Feed, feed(false, true))
         .with_custom_action("record", recorder.clone())
         .build()
@@ -293,15 +300,15 @@ async fn the_policys_owed_list_runs_for_a_check_a_reload_makes_critical() {
     let conn = supervisor.supervise(transport);
     let mut health = conn.watch_health();
     // Unhealthy by `session` (its own list ran), then `feed` failed behind it.
-    while !health.borrow_and_update().reason().starts_with("feed:") {
-        health.changed().await.unwrap();
-    }
+    failed(&mut health, "feed").await;
     assert_eq!(health.borrow().status(), Status::Unhealthy);
     assert_eq!(recorder.events().len(), 1);
     assert_eq!(conn.disconnect(), None);
 
     let mut made_critical = config(feed(true, true));
-    made_critical.checks.insert("session".into(), recording);
+    made_critical
+        .checks
+        .insert("session".into(), recording(true));
     supervisor.reload(&made_critical).unwrap();
     let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
         .await
@@ -364,18 +371,11 @@ async fn a_reload_runs_only_the_actions_the_list_gained() {
 /// and the policy's (a close) stays owed.
 #[tokio::test(start_paused = true)]
 async fn the_policys_owed_list_is_not_run_for_a_check_with_its_own() {
-    use ws_health::policy::Action;
     let recorder = support::Recorder::default();
-    let own = |critical| CheckSettings {
-        on_unhealthy: Some(vec![Action::Custom {
-            name: "record".into(),
-        }]),
-        ..feed(critical, true)
-    };
     let supervisor = Supervisor::builder()
         .with_ping_settings(ping())
-        .with_check("session", Feed, own(true))
-        .with_check("feed", Feed, own(false))
+        .with_check("session", Feed, recording(true))
+        .with_check("feed", Feed, recording(false))
         .with_custom_action("record", recorder.clone())
         .build()
         .unwrap();
@@ -383,13 +383,13 @@ async fn the_policys_owed_list_is_not_run_for_a_check_with_its_own() {
     peer.answer_pings_after(ms(1));
     let conn = supervisor.supervise(transport);
     let mut health = conn.watch_health();
-    while !health.borrow_and_update().reason().starts_with("feed:") {
-        health.changed().await.unwrap();
-    }
+    failed(&mut health, "feed").await;
     assert_eq!(recorder.events().len(), 2, "{:?}", recorder.events());
 
-    let mut made_critical = config(own(true));
-    made_critical.checks.insert("session".into(), own(true));
+    let mut made_critical = config(recording(true));
+    made_critical
+        .checks
+        .insert("session".into(), recording(true));
     supervisor.reload(&made_critical).unwrap();
     let closed = tokio::time::timeout(ms(400), conn.closed()).await;
     assert!(closed.is_err(), "the policy's close ran: {closed:?}");
@@ -406,18 +406,11 @@ async fn the_policys_owed_list_is_not_run_for_a_check_with_its_own() {
 /// keep the policy's close from the other.
 #[tokio::test(start_paused = true)]
 async fn the_policys_owed_list_goes_to_a_check_without_its_own_beside_one_with() {
-    use ws_health::policy::Action;
     let recorder = support::Recorder::default();
-    let own = |critical| CheckSettings {
-        on_unhealthy: Some(vec![Action::Custom {
-            name: "record".into(),
-        }]),
-        ..feed(critical, true)
-    };
     let supervisor = Supervisor::builder()
         .with_ping_settings(ping())
-        .with_check("session", Feed, own(true))
-        .with_check("feed_a", Feed, own(false))
+        .with_check("session", Feed, recording(true))
+        .with_check("feed_a", Feed, recording(false))
         .with_check("feed_b", Feed, feed(false, true))
         .with_custom_action("record", recorder.clone())
         .build()
@@ -426,14 +419,14 @@ async fn the_policys_owed_list_goes_to_a_check_without_its_own_beside_one_with()
     peer.answer_pings_after(ms(1));
     let conn = supervisor.supervise(transport);
     let mut health = conn.watch_health();
-    while !health.borrow_and_update().reason().starts_with("feed_b:") {
-        health.changed().await.unwrap();
-    }
+    failed(&mut health, "feed_b").await;
     assert_eq!(recorder.events().len(), 2, "{:?}", recorder.events());
 
     let mut all_critical = config(feed(true, true));
-    all_critical.checks.insert("session".into(), own(true));
-    all_critical.checks.insert("feed_a".into(), own(true));
+    all_critical
+        .checks
+        .insert("session".into(), recording(true));
+    all_critical.checks.insert("feed_a".into(), recording(true));
     all_critical
         .checks
         .insert("feed_b".into(), feed(true, true));
