@@ -235,6 +235,23 @@ fn a_table_written_as_an_array_of_tables_is_pointed_at() {
     assert!(!msg.contains("is a table"), "{msg}");
 }
 
+/// A variable whose array does not parse arrives as text: the message shows how an array
+/// is written in one.
+#[test]
+fn an_array_in_a_variable_that_does_not_parse_shows_the_form() {
+    let msg = env_error("WS_HEALTH_CLIENT__FINAL_CLOSE_CODES", "[4001, 4002");
+    assert_names(
+        &msg,
+        &[
+            "`client.final_close_codes` = \"[4001, 4002\"",
+            "expected a sequence",
+            "did not parse as an array",
+            "`[4001, \"4100-4199\"]`",
+            "WS_HEALTH_CLIENT__FINAL_CLOSE_CODES",
+        ],
+    );
+}
+
 #[test]
 fn an_unparsable_duration_says_what_in_it_is_wrong() {
     let msg = file_error("[ping]\ninterval = \"1 fortnight\"");

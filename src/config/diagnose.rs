@@ -119,13 +119,13 @@ fn line(figment: &Figment, e: &figment::Error) -> String {
         let key = dotted(table);
         return format!("`{key}` is a table: write `[{key}]`, not `[[{key}]]` ({origin})");
     }
-    let what = match (&e.kind, nested_meant(&path)) {
+    let in_a_variable = e.metadata.as_ref().is_some_and(|md| md.name == env::NAME);
+    let mut what = match (&e.kind, nested_meant(&path)) {
         (Kind::UnknownField(field, _), Some(meant)) if field.contains('.') => format!(
             "unknown key: quoted, its dots are part of one key; did you mean `{}`, unquoted?",
             dotted(&meant)
         ),
         (Kind::UnknownField(..), Some(meant)) => {
-            let in_a_variable = e.metadata.as_ref().is_some_and(|md| md.name == env::NAME);
             let var = match in_a_variable {
                 true => format!(", which a variable sets as `{}`", env::var_name(&meant)),
                 false => String::new(),
@@ -134,6 +134,15 @@ fn line(figment: &Figment, e: &figment::Error) -> String {
         }
         _ => explain(&e.kind, &path),
     };
+    // figment reads a variable's value as an array only if it parses as one; else as text.
+    if let (true, Kind::InvalidType(Actual::Str(_), expected)) = (in_a_variable, &e.kind) {
+        if expected.contains("sequence") {
+            what.push_str(
+                "; the variable did not parse as an array, so it was read as text (an array \
+                 is written `[a, b]`, strings quoted: `[4001, \"4100-4199\"]`)",
+            );
+        }
+    }
     if path.is_empty() {
         return format!("{what} ({origin})");
     }
