@@ -235,6 +235,19 @@ fn a_table_written_as_an_array_of_tables_is_pointed_at() {
     assert!(!msg.contains("is a table"), "{msg}");
 }
 
+/// A variable is named as it is set: figment reads names whatever their case.
+#[test]
+fn a_variable_is_named_as_it_is_set() {
+    let msg = env_error("ws_health_ping__interval", "-5s");
+    assert_names(
+        &msg,
+        &[
+            "`ping.interval` = \"-5s\"",
+            "environment variable `ws_health_ping__interval`",
+        ],
+    );
+}
+
 /// A variable whose array does not parse arrives as text: the message shows how an array
 /// is written in one.
 #[test]

@@ -26,9 +26,19 @@ pub(crate) fn var_name<S: AsRef<str>>(keys: &[S]) -> String {
     format!("{}{}", Config::ENV_PREFIX, keys.join("__"))
 }
 
+/// The variable that set `keys`, as it is set: figment reads names whatever their case
+/// (`ws_health_ping__interval`), so a message names the one the user wrote.
+fn set_name(keys: &[&str]) -> String {
+    let name = var_name(keys);
+    std::env::vars_os()
+        .filter_map(|(var, _)| var.into_string().ok())
+        .find(|var| var.eq_ignore_ascii_case(&name))
+        .unwrap_or(name)
+}
+
 impl Provider for EnvVars {
     fn metadata(&self) -> Metadata {
-        Metadata::named(NAME).interpolater(|_: &Profile, keys: &[&str]| var_name(keys))
+        Metadata::named(NAME).interpolater(|_: &Profile, keys: &[&str]| set_name(keys))
     }
 
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
