@@ -235,6 +235,16 @@ fn a_table_written_as_an_array_of_tables_is_pointed_at() {
     assert!(!msg.contains("is a table"), "{msg}");
 }
 
+/// A key written under `[default]` is named as written.
+#[test]
+fn a_key_under_default_is_named_as_written() {
+    let msg = file_error("[default.policy]\non_unhealthy = 5");
+    assert_names(&msg, &["key `default.policy.on_unhealthy`"]);
+    let msg = file_error("[policy]\non_unhealthy = 5");
+    assert_names(&msg, &["key `policy.on_unhealthy`"]);
+    assert!(!msg.contains("default."), "{msg}");
+}
+
 /// A variable is named as it is set: figment reads names whatever their case.
 #[test]
 fn a_variable_is_named_as_it_is_set() {

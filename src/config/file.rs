@@ -47,10 +47,12 @@ impl TomlFile {
 
 impl Provider for TomlFile {
     fn metadata(&self) -> Metadata {
+        let path = self.path.clone();
         Metadata::named("TOML file")
             .source(Source::File(self.absolute()))
-            .interpolater(|profile: &Profile, keys: &[&str]| {
-                if *profile == Profile::Default {
+            .interpolater(move |profile: &Profile, keys: &[&str]| {
+                let written_under_default = || under_default(&path, keys.first().copied());
+                if *profile == Profile::Default && !written_under_default() {
                     dotted(keys)
                 } else {
                     format!("{profile}.{}", dotted(keys))
@@ -76,6 +78,19 @@ impl Provider for TomlFile {
         let dict: Dict = Toml::from_str(&text).map_err(|e| e.to_string())?;
         Ok(split_profiles(dict)?)
     }
+}
+
+/// Whether the file writes the table `key` of the default profile under `[default]`
+/// (`[default.policy]`), not at the top level: read again, for a message only.
+fn under_default(path: &Path, key: Option<&str>) -> bool {
+    let Some(key) = key else {
+        return false;
+    };
+    let Ok(mut data) = Toml::file_exact(path).data() else {
+        return false;
+    };
+    let top = data.remove(&Profile::Default).unwrap_or_default();
+    matches!(top.get("default"), Some(Value::Dict(_, tables)) if tables.contains_key(key))
 }
 
 /// The top-level keys of [`Config`]: `ping`, `checks`, `policy`, …
