@@ -195,6 +195,20 @@ where
         .map_err(panicked)
 }
 
+/// Runs an application's code that returns nothing (a capture's `Drop`, a metrics recorder),
+/// its panic caught and logged at error with `what`: it would unwind out of the caller's
+/// work half done.
+pub(crate) fn contain_panic(what: &'static str, call: impl FnOnce()) {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(call)) {
+        tracing::error!(
+            what,
+            panic = panic_message(&*panic),
+            "application code panicked"
+        );
+    }
+}
+
 /// What a caught panic says, for logs and reasons.
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     panic

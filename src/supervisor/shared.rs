@@ -7,7 +7,6 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// `polling_check` when the driver is not polling a check.
@@ -292,14 +291,7 @@ impl Shared {
         }
         // The application's code, which must not keep the waiters from their wake-ups: the
         // matchers' captures, and below the metrics recorder and the observer.
-        let dropped = catch_unwind(AssertUnwindSafe(move || drop(unanswered)));
-        if let Err(panic) = dropped {
-            let panic = crate::error::panic_message(&*panic);
-            tracing::warn!(
-                panic,
-                "a request's matcher panicked when dropped at the end"
-            );
-        }
+        crate::error::contain_panic("a request's matcher, dropped", move || drop(unanswered));
         // Outside the lock: a subscriber or a recorder may call back into this connection.
         if end.unsent > 0 {
             tracing::warn!(
@@ -313,10 +305,7 @@ impl Shared {
                 "connection ended with received messages dropped: the inbound queue was full"
             );
         }
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| crate::metrics::closed(end))) {
-            let panic = crate::error::panic_message(&*panic);
-            tracing::warn!(panic, "the metrics recorder panicked at a connection's end");
-        }
+        crate::error::contain_panic("the metrics recorder", || crate::metrics::closed(end));
         // The observer before the wake-ups: a task woken by the end finds the connection
         // gone from the hub (one polled meanwhile on another thread may see the end first).
         if let Some(observer) = &self.observer {

@@ -215,9 +215,6 @@ impl<S: Transport> Driver<S> {
         for action in actions {
             match action {
                 Action::Log { level } => log_transition(*level, name, t, health, changed),
-                // The application's close, asked for by an earlier action of this list or
-                // an observer, goes first (see `finish_run`).
-                Action::Close { .. } | Action::Reconnect if self.take_requests(now) => continue,
                 Action::Close { code, reason } => {
                     let reason = reason
                         .as_deref()
@@ -251,6 +248,11 @@ impl<S: Transport> Driver<S> {
     }
 
     pub(super) fn policy_close(&mut self, code: u16, reason: &str, reconnect: bool, now: Instant) {
+        // The application's close, asked for by an earlier action of the list or an observer,
+        // goes first (see `complete`).
+        if self.take_requests(now) {
+            return;
+        }
         match frame::close_frame(code, reason) {
             Ok(frame) => self.begin_close(frame, Initiator::Policy, reconnect, now),
             // Validated when the plan was built; kept as a fallback, never a panic.

@@ -261,7 +261,7 @@ impl<S: Transport> Driver<S> {
     }
 
     pub(super) fn time_out(&mut self, i: usize, now: Instant) {
-        // Before a miss is counted: the run is cut off by the close (see `finish_run`).
+        // Before a miss is counted: the run is cut off by the close (see `complete`).
         if self.take_requests(now) {
             return;
         }
@@ -339,18 +339,18 @@ impl<S: Transport> Driver<S> {
 
     pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
         drop_run(run, &self.plan.checks[i].name);
-        self.finish_run(i, health, false, now);
-    }
-
-    /// Feeds check `i`'s result `health` to the policy, or its excuse (`excused`: a run that
-    /// could not conclude, whose answer may sit unread behind the application), and acts.
-    fn finish_run(&mut self, i: usize, health: Health, excused: bool, now: Instant) {
         // A close the application asked for since this pass took its requests (from another
         // thread, or an observer or action on this one) goes first: a result it made (a
         // check's message refused as the connection closes) is not the peer's.
         if self.take_requests(now) {
             return;
         }
+        self.finish_run(i, health, false, now);
+    }
+
+    /// Feeds check `i`'s result `health` to the policy, or its excuse (`excused`: a run that
+    /// could not conclude, whose answer may sit unread behind the application), and acts.
+    fn finish_run(&mut self, i: usize, health: Health, excused: bool, now: Instant) {
         let plan = self.plan.clone();
         let planned = &plan.checks[i];
         let slot = &mut self.slots[i];
