@@ -3,7 +3,6 @@
 use std::fmt::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use smallvec::SmallVec;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tracing::{debug, warn};
@@ -132,72 +131,6 @@ impl<S: Transport> Driver<S> {
                 );
             }
         }
-    }
-
-    /// Each check's weight in the connection's status under `plan`'s rules.
-    pub(super) fn weights(&self, plan: &Plan) -> SmallVec<[Status; 2]> {
-        let rules = plan.checks.iter().map(|c| c.settings.rule().critical);
-        let statuses = (0..plan.checks.len()).map(|j| self.engine.check_status(j));
-        statuses.zip(rules).map(|s| aggregate([s])).collect()
-    }
-
-    /// After a reload from `old` (whose weights were `was`) that left the connection's status
-    /// where it was, the actions the new rules owe it there, at once: no result would bring
-    /// them, as Unhealthy to Unhealthy is no change. The policy's list if it was owed and a
-    /// check with no own list for it rose to the status (a failing check made critical
-    /// behind one whose own list only logged); else the actions the list due at the status
-    /// (the holding check's own, else the policy's) gained (a dry run's log turned into a
-    /// close), not those it had already.
-    pub(super) fn act_on_same_status(
-        &mut self,
-        plan: &Plan,
-        old: &Plan,
-        was: &[Status],
-        now: Instant,
-    ) {
-        let status = self.engine.status();
-        if status == Status::Healthy {
-            return;
-        }
-        let health = self.shared.health.get();
-        // Owed to the first check that rose to the status with no own list for the rise (one
-        // with its own ran it when it failed).
-        let weight = |i: usize| Transition {
-            from: was[i],
-            to: status,
-        };
-        let rose = self
-            .weights(plan)
-            .into_iter()
-            .enumerate()
-            .position(|(i, now)| {
-                now == status && was[i] < status && plan.own_actions(i, weight(i)).is_none()
-            });
-        if let Some(i) = rose.filter(|_| self.policy_owed) {
-            self.policy_owed = false;
-            let actions = plan.actions(i, weight(i));
-            self.act(plan, i, actions, &health, Changed::Check(weight(i)), now);
-            return;
-        }
-        let Some(i) = self.engine.holder() else {
-            return;
-        };
-        let t = Transition {
-            from: status,
-            to: status,
-        };
-        let had = old.actions(i, t);
-        let gained: Vec<Action> = plan
-            .actions(i, t)
-            .iter()
-            .filter(|a| !had.contains(a))
-            .cloned()
-            .collect();
-        // The policy's list, if that is the one due, has run now.
-        if plan.own_actions(i, t).is_none() {
-            self.policy_owed = false;
-        }
-        self.act(plan, i, &gained, &health, Changed::Connection(t), now);
     }
 
     /// Runs `actions` for check `i`'s result `health`, which brought the change `changed`.

@@ -9,6 +9,7 @@
 mod actions;
 mod inbound;
 mod outbound;
+mod reload;
 mod runs;
 mod slack;
 

@@ -12,7 +12,6 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, trace, warn, Instrument};
 
-use super::actions::Changed;
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::error::panic_message;
@@ -119,62 +118,6 @@ impl<S: Transport> Driver<S> {
             }
         }
         progress
-    }
-
-    /// Takes the new plan; true if the status it changed closes the connection.
-    fn reload(&mut self, now: Instant) -> bool {
-        let old = std::mem::replace(&mut self.plan, self.plan_rx.borrow_and_update().clone());
-        debug!("configuration reloaded");
-        let plan = self.plan.clone();
-        // A disabled check's run in flight ends without a result now: finished below, it
-        // would be judged by the rule of a check that no longer counts.
-        for (slot, planned) in self.slots.iter_mut().zip(&plan.checks) {
-            if let Some(run) = slot.run.take_if(|_| !planned.settings.enabled) {
-                drop_run(run, &planned.name);
-            }
-        }
-        // A check waiting for its next run moves onto the new spacing: its next grid point is
-        // the first at or after now in the new interval counted from its last one, so that a
-        // reload from a minute to two seconds is not waited out at the minute, and each
-        // connection keeps its own place in the cycle (connections do not ping in step). A
-        // jitter-only change redraws the jitter. A check enabled again runs at the next
-        // point of its grid, not at once. A first run after an explicit initial delay keeps
-        // its time (the new settings' delay is for connections opened later); a run in flight
-        // keeps its deadline.
-        for ((slot, planned), was) in self.slots.iter_mut().zip(&plan.checks).zip(&old.checks) {
-            let (new, was) = (&planned.settings, &was.settings);
-            let enabled_again = new.enabled && !was.enabled;
-            if slot.run.is_some() || (slot.first_delayed && !enabled_again) {
-                continue;
-            }
-            if new.interval != was.interval && !slot.first_delayed {
-                let last = slot.grid.checked_sub(was.interval).unwrap_or(now);
-                slot.grid = next_point(last, new.interval, now);
-            } else if !enabled_again && new.jitter == was.jitter {
-                continue;
-            }
-            // Its grid went on while it was off: from the first point at or after now.
-            if enabled_again && slot.grid < now {
-                slot.grid = next_point(slot.grid, new.interval, now);
-            }
-            slot.first_delayed = false;
-            slot.next_due = later(slot.grid, jitter(new.jitter)).max(now);
-        }
-        let weights = self.weights(&old);
-        let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
-            self.act_on_same_status(&plan, &old, &weights, now);
-            return self.closing.is_some();
-        };
-        // New rules over the results already seen: acted on now, not at the next result,
-        // which a check made critical while failing would never bring (Unhealthy to
-        // Unhealthy is no change).
-        let health = Health::new(t.to, "configuration reloaded");
-        // Owed on if the check's own list ran, or was skipped as unchanged, instead.
-        self.policy_owed = t.to > t.from && plan.own_actions(i, t).is_some();
-        self.publish(&plan, i, t, &health);
-        let actions = plan.reload_actions(&old, i, t);
-        self.act(&plan, i, actions, &health, Changed::Connection(t), now);
-        self.closing.is_some()
     }
 
     pub(super) fn start(&mut self, i: usize, now: Instant) {
@@ -388,7 +331,7 @@ impl<S> Driver<S> {
 
 /// Drops a run, its future and probes with it, containing a panic there (a guard's `Drop`
 /// in a check cut off) as one in its poll: it would end the driver, and the connection.
-fn drop_run(run: Run, check: &str) {
+pub(super) fn drop_run(run: Run, check: &str) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(run))) {
         warn!(
             check,
@@ -399,7 +342,7 @@ fn drop_run(run: Run, check: &str) {
 }
 
 /// The first point at or after `now` of a grid of `interval` through `last`.
-fn next_point(last: Instant, interval: Duration, now: Instant) -> Instant {
+pub(super) fn next_point(last: Instant, interval: Duration, now: Instant) -> Instant {
     let Some(behind) = now.checked_duration_since(last) else {
         return later(last, interval);
     };
