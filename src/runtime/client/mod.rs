@@ -16,7 +16,7 @@
 //! | the server or our policy closed with a final code (1008, 4000–4999 by default) | stops |
 //! | a close through [`Client::sender`], or one we sent for a broken frame (1002, 1007, 1009) | retries |
 //! | any other close (1000, 1001, 1011, …), 1006, a network error | retries |
-//! | the handshake was answered with HTTP 4xx (but 408, 429; and 401, 403 once with a handshake headers hook, whose next attempt has fresh credentials) | stops |
+//! | the handshake was answered with an HTTP status other than 5xx, 408 and 429: a 4xx (but 401, 403 once with a handshake headers hook, whose next attempt has fresh credentials), or a 3xx, which tungstenite does not follow | stops |
 //! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries |
 //! | `max_retries` retries in a row failed (an opened connection starts the count again) | stops |
 
