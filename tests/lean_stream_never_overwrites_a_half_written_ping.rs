@@ -2,8 +2,9 @@
 //! to sleep, must not let a new ping replace the old one's rest. Awake, tokio-tungstenite's
 //! `poll_ready` is Ready at once without draining the `Tap`, and the Sink contract allows
 //! other calls (here reads, which put the stream back to sleep) between `poll_ready` and
-//! `start_send`: the next small ping, taken while asleep, must go behind the old rest, or
-//! the peer gets the first bytes of one frame followed by another frame.
+//! `start_send`: the next small ping must go behind the old rest, or the peer gets the first
+//! bytes of one frame followed by another frame. (The stream now stays awake while the rest
+//! is unsent; it used to fall asleep here and take the next ping inline.)
 
 mod support;
 
@@ -54,13 +55,9 @@ async fn lean_stream_never_overwrites_a_half_written_ping() {
         Pin::new(&mut ws).poll_ready(&mut cx),
         Poll::Ready(Ok(()))
     ));
-    // Reading on: the second pong, then nothing; the stream falls asleep.
+    // Reading on: the second pong, then nothing, where the stream may fall asleep.
     assert!(matches!(ws.next().await, Some(Ok(Message::Pong(_)))));
     assert!(ws.next().now_or_never().is_none());
-    assert!(
-        ws.is_asleep(),
-        "asleep again, the old ping still half written"
-    );
 
     // The message the `poll_ready` above made room for.
     Pin::new(&mut ws)

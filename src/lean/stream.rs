@@ -137,6 +137,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
             || self.ending
             || self.unflushed
             || !ws.get_ref().flushed // an automatic pong may not have left
+            // A split writer may be parked on our ping's rest in tungstenite's waker proxies,
+            // which the next tungstenite's would take the byte stream's slots from.
+            || !ws.get_ref().out.remaining().is_empty()
             || self.data_since_ping
             || !self.quiet
             || !ws.get_ref().boundary.is_idle()
