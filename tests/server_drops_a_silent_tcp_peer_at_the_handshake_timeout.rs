@@ -22,10 +22,11 @@ async fn server_drops_a_silent_tcp_peer_at_the_handshake_timeout() {
         .serve("127.0.0.1:0", support::runtime::echo)
         .await
         .unwrap();
+    // Before the connect: the server may accept, and start its timer, before it returns.
+    let opened = Instant::now();
     let mut silent = tokio::net::TcpStream::connect(server.local_addr())
         .await
         .unwrap();
-    let opened = Instant::now();
     let mut buf = [0u8; 64];
     let read = tokio::time::timeout(Duration::from_secs(5), silent.read(&mut buf))
         .await

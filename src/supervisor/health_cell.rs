@@ -90,7 +90,7 @@ mod tests {
             let cell = cell.clone();
             std::thread::spawn(move || tx.send(cell.get().status()).unwrap())
         };
-        let read = got.recv_timeout(Duration::from_secs(2));
+        let read = got.recv_timeout(Duration::from_secs(10));
         drop(borrowed);
         setter.join().unwrap();
         assert!(
