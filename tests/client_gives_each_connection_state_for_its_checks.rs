@@ -6,9 +6,10 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use ws_health::runtime::{Client, ClientEvent};
 use ws_health::{async_trait, CheckContext, CheckSettings, Health, HealthCheck, Supervisor};
 
@@ -17,10 +18,10 @@ struct Session {
     server: SocketAddr,
 }
 
-/// Where each connection's check found its state: connection id and address.
-type Seen = Arc<Mutex<Vec<(u64, usize)>>>;
+/// Where each connection's check found its state, one per run: connection id and address.
+type Seen = mpsc::UnboundedReceiver<(u64, usize)>;
 
-struct RecordsState(Seen);
+struct RecordsState(mpsc::UnboundedSender<(u64, usize)>);
 
 #[async_trait]
 impl HealthCheck for RecordsState {
@@ -29,20 +30,19 @@ impl HealthCheck for RecordsState {
             return Health::unhealthy("no state");
         };
         let at = session as *const Session as usize;
-        self.0.lock().unwrap().push((ctx.connection_id(), at));
+        let _ = self.0.send((ctx.connection_id(), at));
         Health::healthy("state seen")
     }
 }
 
 /// Where the check of connection `id` found its state, once it has run.
-async fn seen_by_the_check(seen: &Seen, id: u64) -> usize {
+async fn seen_by_the_check(seen: &mut Seen, id: u64) -> usize {
     support::within("the check to run on the connection", async {
         loop {
-            let found = seen.lock().unwrap().iter().find(|(c, _)| *c == id).copied();
-            if let Some((_, at)) = found {
+            let (c, at) = seen.recv().await.expect("the check outlives the client");
+            if c == id {
                 return at;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await
@@ -51,7 +51,7 @@ async fn seen_by_the_check(seen: &Seen, id: u64) -> usize {
 #[tokio::test]
 async fn client_gives_each_connection_state_for_its_checks() {
     let server = support::runtime::echo_server().await;
-    let seen = Seen::default();
+    let (records, mut seen) = mpsc::unbounded_channel();
     let supervisor = Supervisor::builder()
         .with_ping_settings(CheckSettings::every(
             Duration::from_secs(30),
@@ -59,7 +59,7 @@ async fn client_gives_each_connection_state_for_its_checks() {
         ))
         .with_check(
             "state",
-            RecordsState(seen.clone()),
+            RecordsState(records),
             CheckSettings {
                 initial_delay: Some(Duration::ZERO),
                 ..CheckSettings::every(Duration::from_millis(20), Duration::from_secs(1))
@@ -93,7 +93,7 @@ async fn client_gives_each_connection_state_for_its_checks() {
     assert!(Arc::ptr_eq(&sender.state::<Session>().unwrap(), &first));
     assert!(sender.state::<String>().is_none(), "another type is none");
     assert_eq!(
-        seen_by_the_check(&seen, first_id).await,
+        seen_by_the_check(&mut seen, first_id).await,
         Arc::as_ptr(&first) as usize,
         "the check saw other state than the application"
     );
@@ -112,7 +112,7 @@ async fn client_gives_each_connection_state_for_its_checks() {
         "the new connection kept the old one's state"
     );
     assert_eq!(
-        seen_by_the_check(&seen, second_id).await,
+        seen_by_the_check(&mut seen, second_id).await,
         Arc::as_ptr(&second) as usize,
         "the new connection's check saw other state than its application"
     );

@@ -8,8 +8,21 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use support::{ms, Scripted};
+use tokio::sync::watch;
 use ws_health::runtime::ClientEvent;
-use ws_health::{CheckSettings, Status, Supervisor};
+use ws_health::{CheckSettings, Health, Status, Supervisor};
+
+/// Waits for the connection's reason to start with `prefix`. The health watch wakes on a new
+/// reason, where the client's events (what this test checks) do not.
+async fn reason_starts(health: &mut watch::Receiver<Health>, prefix: &str) {
+    support::within(
+        "the reason",
+        health.wait_for(|h| h.reason().starts_with(prefix)),
+    )
+    .await
+    .map(drop)
+    .expect("the connection ended");
+}
 
 #[tokio::test]
 async fn client_reports_a_change_of_status_not_a_new_reason() {
@@ -38,24 +51,15 @@ async fn client_reports_a_change_of_status_not_a_new_reason() {
     support::within("connected", client.connected())
         .await
         .unwrap();
-    let reason_starts = |prefix: &'static str| {
-        let client = &client;
-        support::within("the reason", async move {
-            while !client
-                .health()
-                .is_some_and(|h| h.reason().starts_with(prefix))
-            {
-                tokio::time::sleep(ms(5)).await;
-            }
-        })
-    };
+    // Watched before the checks are scripted, so that no change can be missed.
+    let mut health = client.sender().expect("connected").watch_health();
 
     a.store(1, Ordering::Relaxed); // Degraded: a change
-    reason_starts("a: slow").await;
+    reason_starts(&mut health, "a: slow").await;
     b.store(2, Ordering::Relaxed); // still Degraded: a new reason
-    reason_starts("b: stale").await;
+    reason_starts(&mut health, "b: stale").await;
     a.store(0, Ordering::Relaxed); // still Degraded, held by b: a new reason
-    reason_starts("a: fine; b still degraded").await;
+    reason_starts(&mut health, "a: fine; b still degraded").await;
     b.store(0, Ordering::Relaxed); // Healthy: a change
 
     // Every event up to the last change, in the order the client's task emitted them.

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use ws_health::runtime::{Client, Hub, Server, Side};
+use ws_health::runtime::{Client, Hub, HubEvent, Server, Side};
 use ws_health::tungstenite::Message;
 
 /// An echo server whose connections a new hub follows.
@@ -24,20 +24,23 @@ async fn echo_server_with_hub() -> (Hub, Server) {
 async fn hub_sees_both_sides_and_closes_all() {
     support::trace();
     let (hub, server) = echo_server_with_hub().await;
+    // Subscribed before the connect, so that neither open can be missed.
+    let mut events = hub.subscribe();
     let client = Client::builder(format!("ws://{}", server.local_addr()))
         .with_supervisor(support::runtime::quiet_supervisor())
         .with_hub(hub.clone())
         .connect()
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while hub.len() < 2 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "hub has {}",
-            hub.len()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    support::within("both sides to open", async {
+        let mut opened = 0;
+        while opened < 2 {
+            if let HubEvent::Opened { .. } = events.recv().await.unwrap() {
+                opened += 1;
+            }
+        }
+    })
+    .await;
+    assert_eq!(hub.len(), 2, "hub has {}", hub.len());
     let mut sides: Vec<_> = hub.snapshot().iter().map(|s| s.side).collect();
     sides.sort_by_key(|s| *s == Side::Client);
     assert_eq!(sides, [Side::Server, Side::Client]);
@@ -60,16 +63,22 @@ async fn hub_sees_both_sides_and_closes_all() {
 async fn hub_closes_one_connection_by_its_id() {
     support::trace();
     let (hub, server) = echo_server_with_hub().await;
+    // Subscribed before the connect, so that the server side's open cannot be missed.
+    let mut events = hub.subscribe();
     let revoked = support::runtime::quick_client(&server).connect().unwrap();
     support::within("the first client", revoked.connected())
         .await
         .unwrap();
     let id = support::within("its server side", async {
         loop {
-            if let Some(s) = hub.snapshot().into_iter().find(|s| s.side == Side::Server) {
-                return s.id;
+            if let HubEvent::Opened {
+                id,
+                side: Side::Server,
+                ..
+            } = events.recv().await.unwrap()
+            {
+                return id;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })
     .await;

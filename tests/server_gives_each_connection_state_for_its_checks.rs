@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
-use ws_health::runtime::Server;
+use ws_health::runtime::{HubEvent, Server};
 use ws_health::{async_trait, CheckContext, CheckSettings, Health, HealthCheck, Supervisor};
 
 /// The peer's address, and its user once logged in.
@@ -75,20 +75,22 @@ async fn server_gives_each_connection_state_for_its_checks() {
         )
         .await
         .unwrap();
+    // Subscribed before the connect, so that no status change can be missed.
+    let mut events = server.hub().subscribe();
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}", server.local_addr()))
         .await
         .unwrap();
     ws.send(Message::text("ada")).await.unwrap();
     let welcome = support::within("the welcome", ws.next()).await;
     assert_eq!(welcome.unwrap().unwrap(), Message::text("welcome"));
-    let hub = server.hub().clone();
+    // The connection goes Degraded (not logged in yet), then Healthy with the login's reason.
     support::within("the session check to see the login", async {
         loop {
-            let live = hub.snapshot();
-            if live.iter().any(|c| c.reason.contains("logged in as ada")) {
-                break;
+            if let HubEvent::StatusChanged { reason, .. } = events.recv().await.unwrap() {
+                if reason.contains("logged in as ada") {
+                    break;
+                }
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
