@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use support::{mock_transport, ms};
 use tokio::time::Instant;
 use ws_health::config::Queues;
@@ -192,6 +193,55 @@ async fn a_request_excused_by_a_pause_times_out_once_reading_resumed() {
 
     // Binary: not the answer. It fills the queue 10 ms into the run, and the application
     // takes it 150 ms in, past the request's timeout.
+    peer.send_after(interval + ms(10), Message::binary(vec![1]));
+    tokio::time::sleep_until(start + interval + ms(150)).await;
+    assert!(conn.recv().await.is_some_and(|m| m.is_binary()));
+
+    health.changed().await.unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert_eq!(judged.reason(), "asks: no answer");
+    assert_eq!(judged.status(), Status::Degraded);
+    assert_eq!(Instant::now() - start, interval + ms(150));
+}
+
+/// As [`Asks`], awaited inside a combinator that polls only what was woken.
+struct AsksInside;
+
+#[async_trait]
+impl HealthCheck for AsksInside {
+    async fn check(&self, ctx: &CheckContext) -> Health {
+        let asked = ctx.request(Message::text("ping?"), ms(100), |m| m.is_text());
+        let mut inside: FuturesUnordered<_> = [asked].into_iter().collect();
+        match inside.next().await {
+            Some(Ok(_)) => Health::healthy("answered"),
+            Some(Err(ws_health::check::ProbeError::Timeout(_))) => Health::degraded("no answer"),
+            other => Health::unhealthy(format!("{other:?}")),
+        }
+    }
+}
+
+/// The same, for a request inside `FuturesUnordered`: resuming wakes it, as its answer
+/// would. Before, nothing did until the run's timeout, which judged it Unhealthy.
+#[tokio::test(start_paused = true)]
+async fn a_request_inside_a_combinator_times_out_once_reading_resumed() {
+    let interval = ms(1000);
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        })
+        .with_check("asks", AsksInside, every(interval, ms(900)))
+        .with_queues(Queues {
+            inbound: 1,
+            outbound: 16,
+        })
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    let start = Instant::now();
+    let mut conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+
     peer.send_after(interval + ms(10), Message::binary(vec![1]));
     tokio::time::sleep_until(start + interval + ms(150)).await;
     assert!(conn.recv().await.is_some_and(|m| m.is_binary()));

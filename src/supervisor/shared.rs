@@ -324,10 +324,27 @@ impl Shared {
         inner.next_ticket
     }
 
-    /// Records that reading paused (the inbound queue is full) or resumed: while it is
-    /// paused, an answer a check awaits may be sitting unread.
-    pub(crate) fn set_reading_paused(&self, paused: bool) {
-        self.lock().reading_paused = paused;
+    /// Records that reading paused (the inbound queue is full): while it is paused, an
+    /// answer a check awaits may be sitting unread.
+    pub(crate) fn pause_reading(&self) {
+        self.lock().reading_paused = true;
+    }
+
+    /// Records that reading resumed, and wakes the requests awaited where the driver does
+    /// not poll them (see [`take_waker`]): one whose timeout passed meanwhile now ends.
+    pub(crate) fn resume_reading(&self, driver: &Waker) {
+        let mut wakers = Wakers::new();
+        let mut inner = self.lock();
+        inner.reading_paused = false;
+        for e in &mut inner.expects {
+            take_waker(
+                &mut e.waker,
+                e.check.is_some().then_some(driver),
+                &mut wakers,
+            );
+        }
+        drop(inner);
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     /// Queues a ping on behalf of check `check` (None: not from a check the driver polls),

@@ -31,7 +31,7 @@ impl<S: Transport> Driver<S> {
                     self.stalled = true;
                     if !self.pause_published {
                         self.pause_published = true;
-                        self.shared.set_reading_paused(true);
+                        self.shared.pause_reading();
                     }
                     debug!("inbound queue full: reading paused until the application catches up");
                 }
@@ -80,7 +80,7 @@ impl<S: Transport> Driver<S> {
             || self.transport_done || self.read_failed || tokio::task::coop::has_budget_remaining();
         if self.pause_published && !self.stalled && read_all() {
             self.pause_published = false;
-            self.shared.set_reading_paused(false);
+            self.shared.resume_reading(cx.waker());
             self.poll_runs = true; // it looks again: an answer not found is a timeout
         }
         progress
