@@ -31,7 +31,7 @@ impl PongTable {
                 state: PingState::Flushed(now),
                 waker: None,
                 orphaned: false,
-                missed: false,
+                uncounted: false,
             })
             .collect();
         PongTable {

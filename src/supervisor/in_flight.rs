@@ -28,9 +28,9 @@ pub(crate) struct PendingPing {
     /// earlier ping still awaited: kept, with no owner, so that its pong, which answers that
     /// earlier ping too, is not taken for unsolicited.
     pub(crate) orphaned: bool,
-    /// Counted in `pings_missed` (its check timed out): a late pong for it is not also a
-    /// pong received, nor a latency sample.
-    pub(crate) missed: bool,
+    /// Its pong is not a pong received, nor a latency sample: it was counted in
+    /// `pings_missed` (its check timed out), or it is not ours ([`Inner::foreign_ping`]).
+    pub(crate) uncounted: bool,
 }
 
 impl PendingPing {
@@ -97,7 +97,7 @@ impl Inner {
     /// Marks check `check`'s latest ping as counted missed.
     pub(crate) fn mark_missed(&mut self, check: usize) {
         if let Some(ping) = self.pings.iter_mut().rfind(|p| p.check == Some(check)) {
-            ping.missed = true;
+            ping.uncounted = true;
         }
     }
 
@@ -109,6 +109,26 @@ impl Inner {
             ping.check = None;
             ping.waker = None;
         }
+        self.drop_orphans();
+    }
+
+    /// Keeps a ping the application wrote as a message of its own, as an orphan, while a
+    /// ping of ours on the wire before it is awaited: a peer may answer only the latest ping
+    /// (RFC 6455 §5.5.3), and this one's pong then answers ours. Not counted as sent.
+    pub(crate) fn foreign_ping(&mut self, ticket: Ticket, payload: Bytes, now: Instant) {
+        if !self.pings.iter().any(|p| !p.orphaned && p.on_wire()) {
+            return;
+        }
+        self.pings.push(PendingPing {
+            ticket,
+            check: None,
+            payload,
+            // Flushed, not Written: the flush counts Written pings as sent.
+            state: PingState::Flushed(now),
+            waker: None,
+            orphaned: true,
+            uncounted: true,
+        });
         self.drop_orphans();
     }
 
@@ -178,7 +198,7 @@ impl Inner {
                 ping.state = PingState::Answered(rtt);
                 let polled_by_driver = ping.check.is_some().then_some(driver);
                 take_waker(&mut ping.waker, polled_by_driver, wakers);
-                if !ping.missed {
+                if !ping.uncounted {
                     stats.record_rtt(rtt);
                     rtts.push(rtt);
                 }
@@ -207,7 +227,7 @@ mod tests {
             state,
             waker: None,
             orphaned: false,
-            missed: false,
+            uncounted: false,
         };
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));
@@ -237,7 +257,7 @@ mod tests {
                 state: PingState::Flushed(start),
                 waker: None,
                 orphaned: false,
-                missed: false,
+                uncounted: false,
             });
             if ticket > 0 {
                 inner.forget_ping(ticket);

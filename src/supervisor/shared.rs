@@ -371,7 +371,7 @@ impl Shared {
             state: PingState::Queued,
             waker: None,
             orphaned: false,
-            missed: false,
+            uncounted: false,
         });
         self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,

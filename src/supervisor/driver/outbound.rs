@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::Driver;
 use crate::supervisor::in_flight::PingState;
-use crate::supervisor::shared::signal;
+use crate::supervisor::shared::{signal, Shared};
 use crate::supervisor::Transport;
 
 /// Data messages handed to the transport per pass, so one busy connection cannot starve
@@ -114,6 +114,10 @@ impl<S: Transport> Driver<S> {
                     let mut inner = self.shared.lock();
                     let was_full = inner.outbound.len() >= self.shared.outbound_capacity;
                     let message = inner.outbound.pop_front();
+                    if let Some(Message::Ping(payload)) = &message {
+                        let ticket = Shared::ticket(&mut inner);
+                        inner.foreign_ping(ticket, payload.clone(), now);
+                    }
                     self.shared.set_outbound_len(&inner);
                     if inner.outbound.is_empty() {
                         self.shared.signal(&inner, signal::DATA, false);
