@@ -71,3 +71,39 @@ async fn the_applications_own_ping_alone_counts_for_nothing() {
     );
     assert_eq!(stats.latency, Duration::ZERO);
 }
+
+/// An application that reuses its payload: the pong of its ping written before ours must not
+/// answer ours, though a ping with the same payload went out after ours. The second is not
+/// kept while the first awaits its pong, which one the pong answered being unknowable.
+#[tokio::test(start_paused = true)]
+async fn a_reused_payload_does_not_answer_a_ping_of_ours_written_between() {
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            slack: Duration::ZERO,
+            ..CheckSettings::every(ms(1000), ms(500))
+        })
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    let (transport, mut peer) = mock_transport::pair();
+    let conn = supervisor.supervise(transport);
+
+    // The application's ping at 0.5 s, the keepalive's at 1 s, the application's again.
+    sleep_until(start + ms(500)).await;
+    conn.send(Message::Ping("x".into())).await.unwrap();
+    assert_eq!(peer.recv().await, Some(Message::Ping("x".into())));
+    assert!(peer.recv().await.is_some_and(|m| m.is_ping()));
+    conn.send(Message::Ping("x".into())).await.unwrap();
+    assert_eq!(peer.recv().await, Some(Message::Ping("x".into())));
+    // The peer answers the first of the application's pings only, then nothing.
+    sleep_until(start + ms(1100)).await;
+    peer.pong("x");
+    sleep_until(start + ms(1600)).await;
+
+    let stats = conn.stats();
+    assert_eq!(
+        stats.pings_missed, 1,
+        "the keepalive's went unanswered: {stats:?}"
+    );
+    assert_eq!(stats.pongs_received, 0, "{stats:?}");
+}

@@ -55,9 +55,11 @@ async fn lean_stream_never_overwrites_a_half_written_ping() {
         Pin::new(&mut ws).poll_ready(&mut cx),
         Poll::Ready(Ok(()))
     ));
-    // Reading on: the second pong, then nothing, where the stream may fall asleep.
+    // Reading on: the second pong, then nothing, where an idle stream falls asleep; not
+    // this one, whose old ping is still half written.
     assert!(matches!(ws.next().await, Some(Ok(Message::Pong(_)))));
     assert!(ws.next().now_or_never().is_none());
+    assert!(!ws.is_asleep(), "asleep, the old ping still half written");
 
     // The message the `poll_ready` above made room for.
     Pin::new(&mut ws)

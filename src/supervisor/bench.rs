@@ -32,6 +32,7 @@ impl PongTable {
                 waker: None,
                 orphaned: false,
                 uncounted: false,
+                foreign: false,
             })
             .collect();
         PongTable {

@@ -24,8 +24,10 @@ use crate::{frame, Health, Result, Stats};
 /// Only Text and Binary messages reach [`recv`](Connection::recv); the supervisor answers
 /// pings and runs the close handshake. The application may send a Ping (or measure one with
 /// [`Sender::ping`]) and a Close (as [`Sender::close`] does), never a Pong or a raw Frame. A
-/// Ping sent as a message is in order with the data, and not in the [`Stats`]; its pong
-/// answers the supervisor's pings sent before it (a peer may answer only the latest).
+/// Ping sent as a message is in order with the data and counted as a message sent, not as a
+/// ping (nor its pong, nor a latency sample) in the [`Stats`]; its pong answers the
+/// supervisor's pings written before it (a peer may answer only the latest), unless an
+/// earlier Ping of the application's with the same payload still awaits its own.
 /// Dropping the connection frees its unread messages, and what arrives later is dropped;
 /// dropping it and every [`Sender`] closes the connection with 1000.
 pub struct Connection {

@@ -31,6 +31,8 @@ pub(crate) struct PendingPing {
     /// Its pong is not a pong received, nor a latency sample: it was counted in
     /// `pings_missed` (its check timed out), or it is not ours ([`Inner::foreign_ping`]).
     pub(crate) uncounted: bool,
+    /// Not ours: the application's own, written as a message ([`Inner::foreign_ping`]).
+    pub(crate) foreign: bool,
 }
 
 impl PendingPing {
@@ -112,14 +114,28 @@ impl Inner {
         self.drop_orphans();
     }
 
-    /// Keeps a ping the application wrote as a message of its own, as an orphan, while a
-    /// ping of ours on the wire before it is awaited: a peer may answer only the latest ping
-    /// (RFC 6455 §5.5.3), and this one's pong then answers ours. Not counted as sent.
+    /// Keeps a ping the application wrote as a message of its own, as an orphan until it is
+    /// answered: a peer may answer only the latest ping (RFC 6455 §5.5.3), and its pong then
+    /// answers ours written before it. Not counted as sent. Not kept while one with the same
+    /// payload awaits its pong (applications reuse payloads): which of the two a pong
+    /// answered could not be told, and an earlier one's pong must not answer a ping of ours
+    /// written after it.
     pub(crate) fn foreign_ping(&mut self, ticket: Ticket, payload: Bytes, now: Instant) {
-        if !self.pings.iter().any(|p| !p.orphaned && p.on_wire()) {
+        if self
+            .pings
+            .iter()
+            .any(|p| p.foreign && p.on_wire() && p.payload == payload)
+        {
             return;
         }
-        self.pings.push(PendingPing {
+        // In wire order: before our pings not yet written (queued from another thread
+        // while this pass wrote).
+        let at = self
+            .pings
+            .iter()
+            .position(|p| p.state == PingState::Queued)
+            .unwrap_or(self.pings.len());
+        let ping = PendingPing {
             ticket,
             check: None,
             payload,
@@ -128,18 +144,21 @@ impl Inner {
             waker: None,
             orphaned: true,
             uncounted: true,
-        });
+            foreign: true,
+        };
+        self.pings.insert(at, ping);
         self.drop_orphans();
     }
 
     /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
-    /// ping still awaited; and all but the latest [`MAX_ORPHANS`], whose pongs answer the
-    /// earlier pings as well (a `Sender::ping`, which has no timeout, awaited behind a peer
-    /// that answers none would otherwise keep one more each interval, for good).
+    /// ping still awaited (the application's own are kept until answered, see
+    /// [`foreign_ping`](Self::foreign_ping)); and all but the latest [`MAX_ORPHANS`], whose
+    /// pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout, awaited
+    /// behind a peer that answers none would otherwise keep one more each interval, for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
         self.retain_pings(|p| match p.orphaned {
-            true => awaited && p.on_wire(),
+            true => (awaited || p.foreign) && p.on_wire(),
             false => {
                 awaited |= p.on_wire();
                 true
@@ -228,6 +247,7 @@ mod tests {
             waker: None,
             orphaned: false,
             uncounted: false,
+            foreign: false,
         };
         inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
         inner.pings.push(ping(2, b"two", PingState::Written(start)));
@@ -258,6 +278,7 @@ mod tests {
                 waker: None,
                 orphaned: false,
                 uncounted: false,
+                foreign: false,
             });
             if ticket > 0 {
                 inner.forget_ping(ticket);
@@ -273,5 +294,34 @@ mod tests {
             inner.pings[0].state,
             PingState::Answered(Duration::from_millis(5))
         );
+    }
+
+    /// The application's ping goes in wire order, before ours not yet written (queued from
+    /// another thread meanwhile): its pong answers ours written before it, not those after.
+    #[test]
+    fn the_applications_ping_answers_only_what_was_written_before_it() {
+        let start = Instant::now();
+        let mut inner = Inner::default();
+        let ours = |ticket: u32, state| PendingPing {
+            ticket,
+            check: Some(0),
+            payload: Bytes::from(ticket.to_be_bytes().to_vec()),
+            state,
+            waker: None,
+            orphaned: false,
+            uncounted: false,
+            foreign: false,
+        };
+        inner.pings.push(ours(1, PingState::Flushed(start)));
+        inner.pings.push(ours(2, PingState::Queued));
+        inner.foreign_ping(3, Bytes::from_static(b"app"), start);
+        let stats = StatsCell::new(start);
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        let now = start + Duration::from_millis(5);
+        assert!(inner.answer_pong(b"app", now, &stats, Waker::noop(), &mut wakers, &mut rtts));
+        let states: Vec<_> = inner.pings.iter().map(|p| p.state).collect();
+        let answered = PingState::Answered(Duration::from_millis(5));
+        assert_eq!(states, [answered, PingState::Queued]);
+        assert_eq!(rtts.len(), 1, "the application's own is no sample");
     }
 }

@@ -372,6 +372,7 @@ impl Shared {
             waker: None,
             orphaned: false,
             uncounted: false,
+            foreign: false,
         });
         self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,
