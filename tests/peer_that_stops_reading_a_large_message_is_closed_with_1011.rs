@@ -60,3 +60,58 @@ async fn peer_that_stops_reading_a_large_message_is_closed_with_1011() {
     );
     assert_eq!(conn.stats().pings_missed, 1);
 }
+
+/// A peer that floods an echo server and reads nothing: the echoes fill the socket's buffers
+/// and the outbound queue, the handler waits to send, the inbound queue fills and reading
+/// pauses. Our ping never leaves, so no pong can be sitting unread: a miss, not a slow
+/// consumer. It used to be excused as one for good, Degraded, the connection and its queued
+/// messages held until the peer went away.
+#[tokio::test]
+async fn peer_that_floods_an_echo_server_and_reads_nothing_is_closed_with_1011() {
+    let (opened, mut connections) = mpsc::unbounded_channel();
+    let supervisor = ws_health::Supervisor::builder()
+        .with_ping_settings(ws_health::CheckSettings::every(INTERVAL, TIMEOUT))
+        .with_queues(ws_health::config::Queues {
+            inbound: 2,
+            outbound: 2,
+        })
+        .with_policy(ws_health::policy::Policy {
+            close_timeout: CLOSE_TIMEOUT,
+            ..ws_health::policy::Policy::default()
+        })
+        .build()
+        .unwrap();
+    let server = Server::builder(supervisor)
+        .with_server_config(support::runtime::server_config())
+        .serve("127.0.0.1:0", move |conn: Connection| {
+            let _ = opened.send(conn.sender());
+            support::runtime::echo(conn)
+        })
+        .await
+        .unwrap();
+    let mut peer = support::RawPeer::connect(server.local_addr())
+        .await
+        .into_stream();
+    let conn = support::within("the connection", connections.recv())
+        .await
+        .expect("the server's connection");
+    // 1 MiB messages until the server stops taking them; it ends with the connection.
+    let _flood = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let message = support::raw_peer::frame(
+            true,
+            support::raw_peer::BINARY,
+            &vec![7; 1 << 20],
+            Some([1, 2, 3, 4]),
+        );
+        while peer.write_all(&message).await.is_ok() {}
+    });
+
+    let end = support::within("the close", conn.closed()).await;
+    assert_eq!(
+        (end.initiator, end.code, end.reason.as_str()),
+        (Initiator::Policy, 1011, "keepalive ping timeout"),
+        "{end:?}"
+    );
+    assert!(conn.stats().pings_missed >= 1, "{:?}", conn.stats());
+}

@@ -252,3 +252,32 @@ async fn a_request_inside_a_combinator_times_out_once_reading_resumed() {
     assert_eq!(judged.status(), Status::Degraded);
     assert_eq!(Instant::now() - start, interval + ms(150));
 }
+
+/// A peer that floods and reads nothing: the application's queue is full (its handler
+/// would be stuck sending to that peer), and our ping never leaves, as the socket takes no
+/// byte. No answer can be sitting unread: a miss, not a slow consumer. It used to be excused
+/// for good, Degraded, the connection held open.
+#[tokio::test(start_paused = true)]
+async fn a_ping_that_never_left_is_not_excused() {
+    let (interval, timeout) = (ms(1000), ms(400));
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(every(interval, timeout))
+        .with_queues(QUEUES)
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    let start = Instant::now();
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+
+    for i in 0..3 {
+        peer.send_after(ms(10), Message::text(format!("flood {i}")));
+    }
+    peer.hold_flushes();
+    health.changed().await.unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert_eq!(Instant::now() - start, interval + timeout);
+    assert_eq!(judged.status(), Status::Unhealthy, "{judged}");
+    assert_eq!(judged.reason(), "ping: keepalive ping timeout");
+    assert_eq!(conn.stats().pings_missed, 1);
+}

@@ -127,6 +127,11 @@ impl RawPeer {
             .unwrap();
     }
 
+    /// The socket, for a peer that writes on where a write may fail (`send` panics then).
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
+
     /// Writes `bytes` as they are: frames built with [`frame`], or any part of them.
     pub async fn write_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.unwrap();

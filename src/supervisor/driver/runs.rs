@@ -244,8 +244,12 @@ impl<S: Transport> Driver<S> {
             }
         }
         // Excused only while its answer may be sitting unread: reading is paused now (reading
-        // came first in this pass) and the run was waiting on the peer.
-        let stalled = self.stalled && (ping.is_some() || expecting);
+        // came first in this pass) and the run was waiting on the peer. Not for a ping that
+        // never left (its flush stalled, the socket taking nothing: see above): there is no
+        // answer, and a peer that floods while it reads nothing must not pass for a slow
+        // application, whose handler its unread echoes keep stuck.
+        let unsent = matches!(ping, Some(PingState::Queued | PingState::Written(_)));
+        let stalled = self.stalled && !unsent && (ping.is_some() || expecting);
         if ping.is_some() && !stalled {
             // Before the run is dropped, which orphans or forgets the ping.
             self.shared.lock().mark_missed(i);
