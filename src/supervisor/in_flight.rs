@@ -119,13 +119,18 @@ impl Inner {
     /// answers ours written before it. Not counted as sent. Not kept while one with the same
     /// payload awaits its pong (applications reuse payloads): which of the two a pong
     /// answered could not be told, and an earlier one's pong must not answer a ping of ours
-    /// written after it.
+    /// written after it. Nor past [`MAX_ORPHANS`] of them: one dropped for room would
+    /// reopen that doubt, while one not kept only leaves its pong unused.
     pub(crate) fn foreign_ping(&mut self, ticket: Ticket, payload: Bytes, now: Instant) {
-        if self
-            .pings
-            .iter()
-            .any(|p| p.foreign && p.on_wire() && p.payload == payload)
-        {
+        let awaiting = self.pings.iter().filter(|p| p.foreign && p.on_wire());
+        let mut held = 0;
+        for p in awaiting {
+            if p.payload == payload {
+                return;
+            }
+            held += 1;
+        }
+        if held >= MAX_ORPHANS {
             return;
         }
         // In wire order: before our pings not yet written (queued from another thread
@@ -152,8 +157,8 @@ impl Inner {
 
     /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
     /// ping still awaited (the application's own are kept until answered, see
-    /// [`foreign_ping`](Self::foreign_ping)); and all but the latest [`MAX_ORPHANS`], whose
-    /// pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout, awaited
+    /// [`foreign_ping`](Self::foreign_ping)); and all but the latest [`MAX_ORPHANS`] of ours,
+    /// whose pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout, awaited
     /// behind a peer that answers none would otherwise keep one more each interval, for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
@@ -164,10 +169,16 @@ impl Inner {
                 true
             }
         });
-        let orphans = self.pings.iter().filter(|p| p.orphaned).count();
-        let mut surplus = orphans.saturating_sub(MAX_ORPHANS);
+        // The application's own are bounded as they come (`foreign_ping`).
+        let ours = |p: &PendingPing| p.orphaned && !p.foreign;
+        let mut surplus = self
+            .pings
+            .iter()
+            .filter(|p| ours(p))
+            .count()
+            .saturating_sub(MAX_ORPHANS);
         self.retain_pings(|p| {
-            let drop = p.orphaned && surplus > 0;
+            let drop = ours(p) && surplus > 0;
             surplus -= usize::from(drop);
             !drop
         });
@@ -323,5 +334,38 @@ mod tests {
         let answered = PingState::Answered(Duration::from_millis(5));
         assert_eq!(states, [answered, PingState::Queued]);
         assert_eq!(rtts.len(), 1, "the application's own is no sample");
+    }
+
+    /// The application's pings awaiting their pongs are bounded as they come, never by
+    /// dropping one whose pong may still come: a later one with its payload would be kept,
+    /// and the earlier one's pong would answer ours written between them.
+    #[test]
+    fn the_applications_pings_are_bounded_as_they_come() {
+        let start = Instant::now();
+        let mut inner = Inner::default();
+        for (ticket, payload) in [b"x", b"a", b"b", b"c", b"d"].into_iter().enumerate() {
+            inner.foreign_ping(ticket as Ticket, Bytes::from_static(payload), start);
+        }
+        let held: Vec<_> = inner.pings.iter().map(|p| p.payload.clone()).collect();
+        assert_eq!(held, [&b"x"[..], b"a", b"b", b"c"]);
+        inner.pings.push(PendingPing {
+            ticket: 9,
+            check: Some(0),
+            payload: Bytes::from_static(b"ours"),
+            state: PingState::Flushed(start),
+            waker: None,
+            orphaned: false,
+            uncounted: false,
+            foreign: false,
+        });
+        inner.foreign_ping(10, Bytes::from_static(b"x"), start);
+        assert_eq!(inner.pings.len(), 5, "a second x is not kept");
+        let stats = StatsCell::new(start);
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        assert!(inner.answer_pong(b"x", start, &stats, Waker::noop(), &mut wakers, &mut rtts));
+        assert_eq!(
+            inner.pings.last().map(|p| p.state),
+            Some(PingState::Flushed(start))
+        );
     }
 }

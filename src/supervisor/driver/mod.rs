@@ -167,6 +167,7 @@ impl<S: Transport> Driver<S> {
                     grid,
                     run: None,
                     first_delayed: c.settings.initial_delay.is_some(),
+                    unsent_excused: false,
                 }
             })
             .collect();

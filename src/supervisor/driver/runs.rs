@@ -32,6 +32,9 @@ pub(super) struct Slot {
     /// The next run is the first, timed by an explicit `initial_delay`: a reload keeps its
     /// time (it lies on no interval's grid).
     pub(super) first_delayed: bool,
+    /// The last run timed out paused with its ping never sent (see `time_out`): the next
+    /// such run is a miss.
+    pub(super) unsent_excused: bool,
 }
 
 pub(super) struct Run {
@@ -244,12 +247,17 @@ impl<S: Transport> Driver<S> {
             }
         }
         // Excused only while its answer may be sitting unread: reading is paused now (reading
-        // came first in this pass) and the run was waiting on the peer. Not for a ping that
-        // never left (its flush stalled, the socket taking nothing: see above): there is no
-        // answer, and a peer that floods while it reads nothing must not pass for a slow
-        // application, whose handler its unread echoes keep stuck.
-        let unsent = matches!(ping, Some(PingState::Queued | PingState::Written(_)));
-        let stalled = self.stalled && !unsent && (ping.is_some() || expecting);
+        // came first in this pass) and the run was waiting on the peer. A ping that never
+        // left (the socket took no byte for the timeout: see above) has no answer: both
+        // directions are stuck. Once that is the peer's doing, a flood it does not read whose
+        // echoes keep the handler from taking messages; once ours, a peer that reads only
+        // after its upload, which our pause holds. Excused once, a miss the next run in a row.
+        let unsent = self.write_progress.is_some()
+            && matches!(ping, Some(PingState::Queued | PingState::Written(_)));
+        let paused = self.stalled && (ping.is_some() || expecting);
+        let slot = &mut self.slots[i];
+        let first_unsent = !std::mem::replace(&mut slot.unsent_excused, paused && unsent);
+        let stalled = paused && (!unsent || first_unsent);
         if ping.is_some() && !stalled {
             // Before the run is dropped, which orphans or forgets the ping.
             self.shared.lock().mark_missed(i);
@@ -286,6 +294,7 @@ impl<S: Transport> Driver<S> {
 
     pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
         drop_run(run, &self.plan.checks[i].name);
+        self.slots[i].unsent_excused = false;
         // A close the application asked for since this pass took its requests (from another
         // thread, or an observer or action on this one) goes first: a result it made (a
         // check's message refused as the connection closes) is not the peer's.
