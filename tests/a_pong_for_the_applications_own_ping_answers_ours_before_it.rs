@@ -12,15 +12,20 @@ use tokio::time::{sleep_until, Instant};
 use ws_health::tungstenite::Message;
 use ws_health::{CheckSettings, Supervisor};
 
-#[tokio::test(start_paused = true)]
-async fn a_pong_for_the_applications_own_ping_answers_ours_before_it() {
-    let supervisor = Supervisor::builder()
+/// The keepalive's ping every second, a pong due within 500 ms; no timer slack.
+fn pinging_every_second() -> Supervisor {
+    Supervisor::builder()
         .with_ping_settings(CheckSettings {
             slack: Duration::ZERO,
             ..CheckSettings::every(ms(1000), ms(500))
         })
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pong_for_the_applications_own_ping_answers_ours_before_it() {
+    let supervisor = pinging_every_second();
     let start = Instant::now();
     let (transport, mut peer) = mock_transport::pair();
     let conn = supervisor.supervise(transport);
@@ -77,13 +82,7 @@ async fn the_applications_own_ping_alone_counts_for_nothing() {
 /// kept while the first awaits its pong, which one the pong answered being unknowable.
 #[tokio::test(start_paused = true)]
 async fn a_reused_payload_does_not_answer_a_ping_of_ours_written_between() {
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(CheckSettings {
-            slack: Duration::ZERO,
-            ..CheckSettings::every(ms(1000), ms(500))
-        })
-        .build()
-        .unwrap();
+    let supervisor = pinging_every_second();
     let start = Instant::now();
     let (transport, mut peer) = mock_transport::pair();
     let conn = supervisor.supervise(transport);

@@ -175,35 +175,14 @@ impl HealthCheck for Asks {
 /// its check expects, rather than at the run's timeout (where it used to be judged Unhealthy).
 #[tokio::test(start_paused = true)]
 async fn a_request_excused_by_a_pause_times_out_once_reading_resumed() {
-    let interval = ms(1000);
-    let supervisor = Supervisor::builder()
-        .with_ping_settings(CheckSettings {
-            enabled: false,
-            ..CheckSettings::default()
-        })
-        .with_check("asks", Asks, every(interval, ms(900)))
-        .with_queues(Queues {
-            inbound: 1,
-            outbound: 16,
-        })
-        .build()
-        .unwrap();
-    let (transport, peer) = mock_transport::pair();
-    let start = Instant::now();
-    let mut conn = supervisor.supervise(transport);
-    let mut health = conn.watch_health();
+    times_out_once_reading_resumed(Asks).await;
+}
 
-    // Binary: not the answer. It fills the queue 10 ms into the run, and the application
-    // takes it 150 ms in, past the request's timeout.
-    peer.send_after(interval + ms(10), Message::binary(vec![1]));
-    tokio::time::sleep_until(start + interval + ms(150)).await;
-    assert!(conn.recv().await.is_some_and(|m| m.is_binary()));
-
-    health.changed().await.unwrap();
-    let judged = health.borrow_and_update().clone();
-    assert_eq!(judged.reason(), "asks: no answer");
-    assert_eq!(judged.status(), Status::Degraded);
-    assert_eq!(Instant::now() - start, interval + ms(150));
+/// The same, for a request inside `FuturesUnordered`: resuming wakes it, as its answer
+/// would. Before, nothing did until the run's timeout, which judged it Unhealthy.
+#[tokio::test(start_paused = true)]
+async fn a_request_inside_a_combinator_times_out_once_reading_resumed() {
+    times_out_once_reading_resumed(AsksInside).await;
 }
 
 /// As [`Asks`], awaited inside a combinator that polls only what was woken.
@@ -222,17 +201,16 @@ impl HealthCheck for AsksInside {
     }
 }
 
-/// The same, for a request inside `FuturesUnordered`: resuming wakes it, as its answer
-/// would. Before, nothing did until the run's timeout, which judged it Unhealthy.
-#[tokio::test(start_paused = true)]
-async fn a_request_inside_a_combinator_times_out_once_reading_resumed() {
+/// `check`, asking with a 100 ms timeout of its own and calling a timeout Degraded, is
+/// judged when the application takes the message that filled the queue, 150 ms into the run.
+async fn times_out_once_reading_resumed(check: impl HealthCheck) {
     let interval = ms(1000);
     let supervisor = Supervisor::builder()
         .with_ping_settings(CheckSettings {
             enabled: false,
             ..CheckSettings::default()
         })
-        .with_check("asks", AsksInside, every(interval, ms(900)))
+        .with_check("asks", check, every(interval, ms(900)))
         .with_queues(Queues {
             inbound: 1,
             outbound: 16,
@@ -244,6 +222,8 @@ async fn a_request_inside_a_combinator_times_out_once_reading_resumed() {
     let mut conn = supervisor.supervise(transport);
     let mut health = conn.watch_health();
 
+    // Binary: not the answer. It fills the queue 10 ms into the run, and the application
+    // takes it 150 ms in, past the request's timeout.
     peer.send_after(interval + ms(10), Message::binary(vec![1]));
     tokio::time::sleep_until(start + interval + ms(150)).await;
     assert!(conn.recv().await.is_some_and(|m| m.is_binary()));
