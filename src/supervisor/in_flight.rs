@@ -158,8 +158,9 @@ impl Inner {
     /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
     /// ping still awaited (the application's own are kept until answered, see
     /// [`foreign_ping`](Self::foreign_ping)); and all but the latest [`MAX_ORPHANS`] of ours,
-    /// whose pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout, awaited
-    /// behind a peer that answers none would otherwise keep one more each interval, for good).
+    /// whose pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout,
+    /// awaited behind a peer that answers none would otherwise keep one more each interval,
+    /// for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
         self.retain_pings(|p| match p.orphaned {
