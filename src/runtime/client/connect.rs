@@ -193,7 +193,7 @@ async fn open(
     Ok(ClientIo::Plain(tcp))
 }
 
-/// 4xx answers (but 408 and 429) and invalid requests will not change by retrying.
+/// 4xx answers (but 408 and 429) and invalid URLs will not change by retrying.
 /// So are 401 and 403 unless `fresh_credentials`: each attempt then presents credentials
 /// made afresh (`with_handshake_headers`), and a token that expired on the way is replaced
 /// (the manager retries such a refusal once, not twice in a row).
@@ -224,9 +224,12 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
                 Failed::stop(error)
             }
         }
-        err @ (tungstenite::Error::Url(_) | tungstenite::Error::HttpFormat(_)) => {
-            Failed::stop(format!("{address}: {err}"))
-        }
+        err @ tungstenite::Error::Url(_) => Failed::stop(format!("{address}: {err}")),
+        // The request is checked before the first attempt: this one is the answer's (a
+        // status such as 099, a header name `http` refuses), as broken as any other.
+        tungstenite::Error::HttpFormat(err) => Failed::retry(format!(
+            "{address} answered with a malformed HTTP head: {err}"
+        )),
         err => Failed::retry(format!("{address}: handshake failed: {err}")),
     }
 }

@@ -1,0 +1,61 @@
+//! A server whose answer to the handshake has a status the `http` crate refuses (`099`) is
+//! retried as any other broken answer (a banner, a missing `Upgrade`). tungstenite reports it
+//! as an HTTP format error, which the client took for an invalid request of its own and
+//! stopped on for good.
+
+mod support;
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use ws_health::runtime::{Client, ClientEvent};
+
+#[tokio::test]
+async fn client_retries_a_server_that_answers_a_malformed_status_line() {
+    support::trace();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && tcp.read(&mut byte).await.unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let _ = tcp.write_all(b"HTTP/1.1 099 Weird\r\n\r\n").await;
+            });
+        }
+    });
+
+    let client = Client::builder(format!("ws://{addr}"))
+        .with_supervisor(support::runtime::quiet_supervisor())
+        .with_client_config(support::runtime::client_config(
+            Duration::from_millis(10),
+            Duration::from_millis(10),
+        ))
+        .connect()
+        .unwrap();
+    let mut events = client.events();
+    let (failed, next) = support::within("the first attempt's outcome", async {
+        let mut failed = None;
+        loop {
+            match events.recv().await.unwrap() {
+                ClientEvent::ConnectFailed { error } => failed = Some(error),
+                next @ (ClientEvent::Reconnecting { .. } | ClientEvent::Stopped { .. }) => {
+                    break (failed, next)
+                }
+                _ => {}
+            }
+        }
+    })
+    .await;
+    let failed = failed.expect("a failed attempt");
+    assert!(failed.contains("status"), "{failed}");
+    assert!(
+        matches!(next, ClientEvent::Reconnecting { attempt: 1, .. }),
+        "{next:?} after {failed}"
+    );
+}
