@@ -97,7 +97,24 @@ async fn once(client: &mut Client, url: &str, config: &Config, json: bool) -> Re
             let _ = tokio::time::timeout(Duration::from_secs(2), client.stopped()).await;
             return Ok(());
         }
-        Ok(None) => "the connection closed before the first pong".to_owned(),
+        Ok(None) => {
+            // How it ended (a final code, a protocol error), once the client has said so.
+            let ended = tokio::time::timeout(Duration::from_secs(1), async {
+                loop {
+                    match events.recv().await {
+                        Ok(ClientEvent::Disconnected { disconnect, .. }) => break Some(disconnect),
+                        Ok(ClientEvent::Stopped { .. }) | Err(RecvError::Closed) => break None,
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    }
+                }
+            });
+            match ended.await {
+                Ok(Some(disconnect)) => {
+                    format!("the connection closed before the first pong: {disconnect}")
+                }
+                _ => "the connection closed before the first pong".to_owned(),
+            }
+        }
         // No wait for the close: a peer that answers no ping will not answer it either.
         Err(_) => format!("no pong within the ping timeout ({timeout:?})"),
     };
