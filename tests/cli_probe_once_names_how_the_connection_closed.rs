@@ -5,7 +5,6 @@
 
 mod support;
 
-use futures_util::SinkExt;
 use support::cli::run;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
