@@ -20,8 +20,7 @@ impl PongTable {
     /// A table with these pings in flight, flushed now, oldest first.
     pub fn with_in_flight(payloads: &[Bytes]) -> Self {
         let now = Instant::now();
-        let mut inner = Inner::default();
-        inner.pings = payloads
+        let pings = payloads
             .iter()
             .enumerate()
             .map(|(i, payload)| PendingPing {
@@ -36,7 +35,10 @@ impl PongTable {
             })
             .collect();
         PongTable {
-            inner,
+            inner: Inner {
+                pings,
+                ..Inner::default()
+            },
             stats: StatsCell::new(now),
         }
     }

@@ -96,6 +96,12 @@ pub(crate) fn take_waker(slot: &mut Option<Waker>, driver: Option<&Waker>, waker
 }
 
 impl Inner {
+    /// A new ticket for a probe.
+    pub(crate) fn ticket(&mut self) -> Ticket {
+        self.next_ticket = self.next_ticket.wrapping_add(1);
+        self.next_ticket
+    }
+
     /// Marks check `check`'s latest ping as counted missed.
     pub(crate) fn mark_missed(&mut self, check: usize) {
         if let Some(ping) = self.pings.iter_mut().rfind(|p| p.check == Some(check)) {

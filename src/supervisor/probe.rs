@@ -1,5 +1,7 @@
-//! The checks' side of a connection: [`Probe`], implemented by the connection's [`Shared`]
-//! state, so that `check::CheckContext` reaches the wire without knowing the supervisor.
+//! Probing a connection: [`Probe`], the checks' side, implemented by the connection's
+//! [`Shared`] state, so that `check::CheckContext` reaches the wire without knowing the
+//! supervisor; and the pings, expectations and reading pause behind it and `Sender`'s own
+//! probes.
 
 use std::any::Any;
 use std::sync::atomic::Ordering;
@@ -9,11 +11,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::in_flight::{register, Expectation, PingState};
+use super::in_flight::{register, take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::shared::{signal, Inner, Shared, NOT_POLLING};
 use super::TrySendError;
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
-use crate::Stats;
+use crate::{frame, Stats};
 
 impl Probe for Shared {
     fn connection_id(&self) -> u64 {
@@ -124,7 +126,7 @@ impl Shared {
         check: Option<usize>,
         matcher: Matcher,
     ) -> Ticket {
-        let ticket = Shared::ticket(inner);
+        let ticket = inner.ticket();
         inner.expects.push(Expectation {
             ticket,
             check,
@@ -160,5 +162,65 @@ impl Shared {
                 Poll::Pending
             }
         }
+    }
+
+    /// Records that reading paused (the inbound queue is full): while it is paused, an
+    /// answer a check awaits may be sitting unread.
+    pub(crate) fn pause_reading(&self) {
+        self.lock().reading_paused = true;
+    }
+
+    /// Records that reading resumed, and wakes the requests awaited where the driver does
+    /// not poll them (see [`take_waker`]): one whose timeout passed meanwhile now ends.
+    pub(crate) fn resume_reading(&self, driver: &Waker) {
+        let mut wakers = Wakers::new();
+        let mut inner = self.lock();
+        inner.reading_paused = false;
+        for e in &mut inner.expects {
+            take_waker(
+                &mut e.waker,
+                e.check.is_some().then_some(driver),
+                &mut wakers,
+            );
+        }
+        drop(inner);
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Queues a ping on behalf of check `check` (None: not from a check the driver polls),
+    /// carrying `payload(ticket)`.
+    pub(crate) fn submit_ping_for(
+        &self,
+        check: Option<usize>,
+        payload: impl FnOnce(Ticket) -> Bytes,
+    ) -> Result<Ticket, ProbeError> {
+        let mut inner = self.lock();
+        // Nor while closing, unless from a check the driver polls, which it cancels then: a
+        // ping could follow our close frame, which nothing may.
+        if inner.ended.is_some() || (check.is_none() && inner.close_request.is_some()) {
+            return Err(ProbeError::Closed);
+        }
+        let ticket = inner.ticket();
+        let payload = frame::ping_payload(payload(ticket)).map_err(ProbeError::Invalid)?;
+        // Past the inline one, grow one slot at a time, not four at once.
+        inner.pings.reserve_exact(1);
+        inner.pings.push(PendingPing {
+            ticket,
+            check,
+            payload,
+            state: PingState::Queued,
+            waker: None,
+            orphaned: false,
+            uncounted: false,
+            foreign: false,
+        });
+        self.signal(&inner, signal::PING, true);
+        // Submitted from a check the driver is polling: it sends the ping before it sleeps,
+        // so no wake-up is needed.
+        if check.is_none() {
+            drop(inner);
+            self.wake_driver();
+        }
+        Ok(ticket)
     }
 }

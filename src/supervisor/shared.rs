@@ -28,7 +28,6 @@ pub(crate) mod signal {
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 
-use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use smallvec::SmallVec;
 use tokio::sync::Notify;
@@ -40,10 +39,10 @@ use super::health_cell::HealthCell;
 use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::observer::call_observer;
 use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
-use crate::check::{ProbeError, Ticket};
+use crate::check::Ticket;
 use crate::config::Queues;
 use crate::stats::StatsCell;
-use crate::{frame, Health, Stats};
+use crate::{Health, Stats};
 
 pub(crate) struct Shared {
     pub(crate) id: u64,
@@ -87,7 +86,7 @@ pub(crate) struct Inner {
     /// Usually one ping is in flight: inline, so matching its pong touches no other block.
     pub(crate) pings: SmallVec<[PendingPing; 1]>,
     pub(crate) expects: Vec<Expectation>,
-    next_ticket: Ticket,
+    pub(crate) next_ticket: Ticket,
     pub(crate) ended: Option<Box<Disconnect>>,
     /// The driver stopped reading because the inbound queue is full.
     pub(crate) reading_paused: bool,
@@ -317,71 +316,6 @@ impl Shared {
         // A waker holds its task: a handle kept after the end must not keep the driver's.
         drop(self.driver.take());
         true
-    }
-
-    pub(crate) fn ticket(inner: &mut Inner) -> Ticket {
-        inner.next_ticket = inner.next_ticket.wrapping_add(1);
-        inner.next_ticket
-    }
-
-    /// Records that reading paused (the inbound queue is full): while it is paused, an
-    /// answer a check awaits may be sitting unread.
-    pub(crate) fn pause_reading(&self) {
-        self.lock().reading_paused = true;
-    }
-
-    /// Records that reading resumed, and wakes the requests awaited where the driver does
-    /// not poll them (see [`take_waker`]): one whose timeout passed meanwhile now ends.
-    pub(crate) fn resume_reading(&self, driver: &Waker) {
-        let mut wakers = Wakers::new();
-        let mut inner = self.lock();
-        inner.reading_paused = false;
-        for e in &mut inner.expects {
-            take_waker(
-                &mut e.waker,
-                e.check.is_some().then_some(driver),
-                &mut wakers,
-            );
-        }
-        drop(inner);
-        wakers.into_iter().for_each(Waker::wake);
-    }
-
-    /// Queues a ping on behalf of check `check` (None: not from a check the driver polls),
-    /// carrying `payload(ticket)`.
-    pub(crate) fn submit_ping_for(
-        &self,
-        check: Option<usize>,
-        payload: impl FnOnce(Ticket) -> Bytes,
-    ) -> Result<Ticket, ProbeError> {
-        let mut inner = self.lock();
-        // Nor while closing, unless from a check the driver polls, which it cancels then: a
-        // ping could follow our close frame, which nothing may.
-        if inner.ended.is_some() || (check.is_none() && inner.close_request.is_some()) {
-            return Err(ProbeError::Closed);
-        }
-        let ticket = Shared::ticket(&mut inner);
-        let payload = frame::ping_payload(payload(ticket)).map_err(ProbeError::Invalid)?;
-        // Past the inline one, grow one slot at a time, not four at once.
-        inner.pings.reserve_exact(1);
-        inner.pings.push(PendingPing {
-            ticket,
-            check,
-            payload,
-            state: PingState::Queued,
-            waker: None,
-            orphaned: false,
-            uncounted: false,
-            foreign: false,
-        });
-        self.signal(&inner, signal::PING, true);
-        // Submitted from a check the driver is polling: it sends the ping before it sleeps,
-        // so no wake-up is needed.
-        if check.is_none() {
-            drop(inner);
-            self.wake_driver();
-        }
-        Ok(ticket)
     }
 
     /// Queues a message from the application or a check.

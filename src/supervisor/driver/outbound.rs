@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::Driver;
 use crate::supervisor::in_flight::PingState;
-use crate::supervisor::shared::{signal, Shared};
+use crate::supervisor::shared::signal;
 use crate::supervisor::Transport;
 
 /// Data messages handed to the transport per pass, so one busy connection cannot starve
@@ -115,7 +115,7 @@ impl<S: Transport> Driver<S> {
                     let was_full = inner.outbound.len() >= self.shared.outbound_capacity;
                     let message = inner.outbound.pop_front();
                     if let Some(Message::Ping(payload)) = &message {
-                        let ticket = Shared::ticket(&mut inner);
+                        let ticket = inner.ticket();
                         inner.foreign_ping(ticket, payload.clone(), now);
                     }
                     self.shared.set_outbound_len(&inner);

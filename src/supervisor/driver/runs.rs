@@ -226,7 +226,8 @@ impl<S: Transport> Driver<S> {
         // byte since the flush stalled or since this run's last look: a peer that drains
         // slowly (a large message on a slow link) gets another timeout for as long as it
         // keeps draining.
-        if let Some(PingState::Queued | PingState::Written(_)) = ping {
+        let unsent = matches!(ping, Some(PingState::Queued | PingState::Written(_)));
+        if unsent {
             if let Some(progress) = &self.write_progress {
                 let bytes = progress.bytes();
                 if run.bytes_seen.or(self.flush_stalled_at) != Some(bytes) {
@@ -247,18 +248,17 @@ impl<S: Transport> Driver<S> {
             }
         }
         // Excused only while its answer may be sitting unread: reading is paused now (reading
-        // came first in this pass) and the run was waiting on the peer. A ping that never
-        // left (the socket took no byte for the timeout: see above) has no answer: both
-        // directions are stuck. Once that is the peer's doing, a flood it does not read whose
-        // echoes keep the handler from taking messages; once ours, a peer that reads only
-        // after its upload, which our pause holds. Excused once, a miss the next run in a row.
-        let unsent = self.write_progress.is_some()
-            && matches!(ping, Some(PingState::Queued | PingState::Written(_)));
+        // came first in this pass) and the run was waiting on the peer. A ping still unsent
+        // here with the socket's bytes counted never left (see above): both directions are
+        // stuck, by the peer (a flood it does not read, whose echoes keep the handler from
+        // taking messages) or by us (a peer that reads only after its upload, which our pause
+        // holds). Excused once, a miss the next run in a row.
+        let stuck = unsent && self.write_progress.is_some();
         let paused = self.stalled && (ping.is_some() || expecting);
-        let slot = &mut self.slots[i];
-        let first_unsent = !std::mem::replace(&mut slot.unsent_excused, paused && unsent);
-        let stalled = paused && (!unsent || first_unsent);
-        if ping.is_some() && !stalled {
+        let first_stuck = !std::mem::replace(&mut self.slots[i].unsent_excused, paused && stuck);
+        let stalled = paused && (!stuck || first_stuck);
+        let missed = ping.is_some() && !stalled;
+        if missed {
             // Before the run is dropped, which orphans or forgets the ping.
             self.shared.lock().mark_missed(i);
         }
@@ -273,7 +273,7 @@ impl<S: Transport> Driver<S> {
             && (ping.is_some() || expecting)
             && self.shared.stats.frame_since(started);
         // A pong the slow consumer left unread is not the peer's miss.
-        if ping.is_some() && !stalled {
+        if missed {
             self.shared.stats.ping_missed();
             crate::metrics::ping_missed();
         }
