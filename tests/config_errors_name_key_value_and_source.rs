@@ -318,6 +318,48 @@ fn unknown_actions_are_errors_that_list_the_known_ones() {
     );
 }
 
+/// Actions are a list of tables; one action on its own (a name, or a table without its
+/// brackets) is the likeliest slip, and the message shows the form.
+#[test]
+fn actions_not_written_as_a_list_show_the_form() {
+    for (toml, key, value) in [
+        (
+            "[policy]\non_unhealthy = \"close\"",
+            "policy.on_unhealthy",
+            "\"close\"",
+        ),
+        (
+            "[checks.feed]\non_degraded = { action = \"log\" }",
+            "checks.feed.on_degraded",
+            "",
+        ),
+        (
+            "[ping]\non_recovered = \"log\"",
+            "ping.on_recovered",
+            "\"log\"",
+        ),
+    ] {
+        let msg = file_error(toml);
+        assert_names(
+            &msg,
+            &[
+                &format!("`{key}` = {value}"),
+                "expected a list of actions",
+                "[{ action = \"close\", code = 1011 }]",
+                FILE_KEY,
+            ],
+        );
+    }
+    let msg = env_error("WS_HEALTH_POLICY__ON_UNHEALTHY", "close");
+    assert_names(
+        &msg,
+        &[
+            "expected a list of actions",
+            "WS_HEALTH_POLICY__ON_UNHEALTHY",
+        ],
+    );
+}
+
 #[test]
 fn a_bad_value_inside_an_action_names_its_field() {
     let msg = file_error("[policy]\non_unhealthy = [{ action = \"close\", code = 70000 }]");

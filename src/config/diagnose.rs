@@ -178,6 +178,12 @@ fn explain(kind: &Kind, path: &[String]) -> String {
                 list(expected)
             )
         }
+        // One action on its own, where a list of them belongs.
+        Kind::InvalidType(_, expected) if expected.contains("sequence") && is_actions(path) => {
+            "expected a list of actions, like `[{ action = \"close\", code = 1011 }]` or \
+             `[{ action = \"log\" }]`"
+                .into()
+        }
         Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
             let mut what = format!("expected {expected}");
             if expected.contains("duration") {
@@ -204,6 +210,13 @@ fn explain(kind: &Kind, path: &[String]) -> String {
         }
         other => other.to_string(),
     }
+}
+
+fn is_actions(path: &[String]) -> bool {
+    matches!(
+        path.last().map(String::as_str),
+        Some("on_degraded" | "on_unhealthy" | "on_recovered")
+    )
 }
 
 fn did_you_mean(word: &str, expected: &[&str]) -> String {
