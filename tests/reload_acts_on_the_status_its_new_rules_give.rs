@@ -443,3 +443,83 @@ async fn the_policys_owed_list_goes_to_a_check_without_its_own_beside_one_with()
         recorder.events()
     );
 }
+
+/// A reload that raises two failing checks at once, the first with its own list (which ran
+/// when it failed), runs the policy's list for the second, which has none, as the second's
+/// result would have had they risen one after the other. Before, the policy's close stayed
+/// owed to a check that had already risen, and the connection stayed open, Unhealthy.
+#[tokio::test(start_paused = true)]
+async fn a_reload_that_raises_two_checks_runs_the_policys_list_for_the_one_without_its_own() {
+    let recorder = support::Recorder::default();
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(ping())
+        .with_check("session", Feed, recording(false))
+        .with_check("feed", Feed, feed(false, true))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    failed(&mut health, "feed").await;
+    assert_eq!(health.borrow().status(), Status::Degraded);
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
+
+    let mut both_critical = config(feed(true, true));
+    both_critical
+        .checks
+        .insert("session".into(), recording(true));
+    supervisor.reload(&both_critical).unwrap();
+    let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
+        .await
+        .expect("no close at the reload")
+        .expect("a close frame");
+    assert_eq!(close_of(&close), (1011, "configuration reloaded".into()));
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
+}
+
+/// A dry run turned into enforcement behind a check whose own list only records: `auth`
+/// (registered first) holds the connection at Unhealthy with its own list, and `feed`, with
+/// none, failed behind it under a policy that only logs. The reload that gives the policy its
+/// close closes: the list due for `feed` gained it. Before, only the first check at the
+/// status was asked what its list gained.
+#[tokio::test(start_paused = true)]
+async fn a_dry_run_turned_into_enforcement_closes_behind_a_check_with_its_own_list() {
+    use ws_health::policy::{Action, LogLevel, Policy};
+    let recorder = support::Recorder::default();
+    let mut enforced = config(feed(true, true));
+    enforced.checks.insert("auth".into(), recording(true));
+    let dry_run = Config {
+        policy: Policy {
+            on_unhealthy: vec![Action::Log {
+                level: LogLevel::Warn,
+            }],
+            ..Policy::default()
+        },
+        ..enforced.clone()
+    };
+    let supervisor = Supervisor::builder()
+        .with_config(&dry_run)
+        .with_check("auth", Feed, recording(true))
+        .with_check("feed", Feed, feed(true, true))
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, mut peer) = mock_transport::pair();
+    peer.answer_pings_after(ms(1));
+    let conn = supervisor.supervise(transport);
+    let mut health = conn.watch_health();
+    failed(&mut health, "feed").await;
+    assert_eq!(health.borrow().status(), Status::Unhealthy);
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
+    assert_eq!(conn.disconnect(), None);
+
+    supervisor.reload(&enforced).unwrap();
+    let close = tokio::time::timeout(ms(400), peer.next_answering_pings())
+        .await
+        .expect("no close at the reload")
+        .expect("a close frame");
+    assert_eq!(close_of(&close).0, 1011);
+    assert_eq!(recorder.events().len(), 1, "{:?}", recorder.events());
+}

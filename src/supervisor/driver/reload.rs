@@ -67,6 +67,8 @@ impl<S: Transport> Driver<S> {
         self.publish(&plan, i, t, &health);
         let actions = plan.reload_actions(&old, i, t);
         self.act(&plan, i, actions, &health, Changed::Connection(t), now);
+        // Another check that rose with it, with no own list, is owed the policy's now.
+        self.pay_owed(&plan, &weights, &health, now);
         self.closing.is_some()
     }
 
@@ -81,17 +83,52 @@ impl<S: Transport> Driver<S> {
     /// where it was, the actions the new rules owe it there, at once: no result would bring
     /// them, as Unhealthy to Unhealthy is no change. The policy's list if it was owed and a
     /// check with no own list for it rose to the status (a failing check made critical
-    /// behind one whose own list only logged); else the actions the list due at the status
-    /// (the holding check's own, else the policy's) gained (a dry run's log turned into a
-    /// close), not those it had already.
+    /// behind one whose own list only logged); else what the lists due at the status gained
+    /// (a dry run's log turned into a close), each check there asked for its own (or the
+    /// policy's), not only the first: not the actions they had already.
     fn act_on_same_status(&mut self, plan: &Plan, old: &Plan, was: &[Status], now: Instant) {
         let status = self.engine.status();
         if status == Status::Healthy {
             return;
         }
         let health = self.shared.health.get();
-        // Owed to the first check that rose to the status with no own list for the rise (one
-        // with its own ran it when it failed).
+        if self.pay_owed(plan, was, &health, now) {
+            return;
+        }
+        let t = Transition {
+            from: status,
+            to: status,
+        };
+        let (mut gained, mut first) = (Vec::<Action>::new(), None);
+        for (i, weight) in self.weights(plan).into_iter().enumerate() {
+            if weight != status {
+                continue;
+            }
+            // The policy's list, if that is one due, has run now.
+            if plan.own_actions(i, t).is_none() {
+                self.policy_owed = false;
+            }
+            let had = old.actions(i, t);
+            for action in plan.actions(i, t) {
+                if !had.contains(action) && !gained.contains(action) {
+                    gained.push(action.clone());
+                    first.get_or_insert(i);
+                }
+            }
+        }
+        if let Some(i) = first {
+            self.act(plan, i, &gained, &health, Changed::Connection(t), now);
+        }
+    }
+
+    /// The policy's list, if it is owed, for the first check that rose to the connection's
+    /// status (from its weight in `was`) with no own list for the rise (one with its own ran
+    /// it when it failed); true if it ran.
+    fn pay_owed(&mut self, plan: &Plan, was: &[Status], health: &Health, now: Instant) -> bool {
+        let status = self.engine.status();
+        if !self.policy_owed || self.closing.is_some() {
+            return false;
+        }
         let weight = |i: usize| Transition {
             from: was[i],
             to: status,
@@ -103,30 +140,12 @@ impl<S: Transport> Driver<S> {
             .position(|(i, now)| {
                 now == status && was[i] < status && plan.own_actions(i, weight(i)).is_none()
             });
-        if let Some(i) = rose.filter(|_| self.policy_owed) {
-            self.policy_owed = false;
-            let actions = plan.actions(i, weight(i));
-            self.act(plan, i, actions, &health, Changed::Check(weight(i)), now);
-            return;
-        }
-        let Some(i) = self.engine.holder() else {
-            return;
+        let Some(i) = rose else {
+            return false;
         };
-        let t = Transition {
-            from: status,
-            to: status,
-        };
-        let had = old.actions(i, t);
-        let gained: Vec<Action> = plan
-            .actions(i, t)
-            .iter()
-            .filter(|a| !had.contains(a))
-            .cloned()
-            .collect();
-        // The policy's list, if that is the one due, has run now.
-        if plan.own_actions(i, t).is_none() {
-            self.policy_owed = false;
-        }
-        self.act(plan, i, &gained, &health, Changed::Connection(t), now);
+        self.policy_owed = false;
+        let actions = plan.actions(i, weight(i));
+        self.act(plan, i, actions, health, Changed::Check(weight(i)), now);
+        true
     }
 }
