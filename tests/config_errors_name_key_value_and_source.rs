@@ -360,6 +360,36 @@ fn actions_not_written_as_a_list_show_the_form() {
     );
 }
 
+/// A list closes the connection once, at its first close or reconnect: a second would never
+/// run (a client asked to reconnect after a final close code would stop for good instead).
+#[test]
+fn a_second_close_in_one_list_is_an_error_naming_both() {
+    let msg = file_error(
+        "[policy]\non_unhealthy = [{ action = \"close\", code = 4000 }, { action = \"log\" }, \
+         { action = \"reconnect\" }]",
+    );
+    assert_names(
+        &msg,
+        &[
+            "`policy.on_unhealthy[2]` = reconnect",
+            "a second close in one list never runs",
+            "[0] (close 4000)",
+            FILE_KEY,
+        ],
+    );
+    let msg = env_error(
+        "WS_HEALTH_CHECKS__FEED__ON_DEGRADED",
+        "[{ action = \"reconnect\" }, { action = \"close\", code = 1000 }]",
+    );
+    assert_names(
+        &msg,
+        &[
+            "`checks.feed.on_degraded[1]` = close 1000",
+            "WS_HEALTH_CHECKS__FEED__ON_DEGRADED",
+        ],
+    );
+}
+
 #[test]
 fn a_bad_value_inside_an_action_names_its_field() {
     let msg = file_error("[policy]\non_unhealthy = [{ action = \"close\", code = 70000 }]");

@@ -275,9 +275,35 @@ impl Validate for Policy {
 
 impl Validate for [Action] {
     fn report(&self, v: &mut Validator) {
+        let closes = |a: &&Action| matches!(a, Action::Close { .. } | Action::Reconnect);
+        let mut first_close = None;
         for (i, action) in self.iter().enumerate() {
             v.table(i, action);
+            if !closes(&action) {
+                continue;
+            }
+            // The connection closes at the first: a second would never run.
+            match first_close {
+                None => first_close = Some(i),
+                Some(first) => v.error(
+                    &i.to_string(),
+                    closing(action),
+                    format!(
+                        "a second close in one list never runs: the connection closes at the \
+                         first, [{first}] ({}); keep one",
+                        closing(&self[first])
+                    ),
+                ),
+            }
         }
+    }
+}
+
+/// A close or reconnect as a list shows it in a message.
+fn closing(action: &Action) -> String {
+    match action {
+        Action::Close { code, .. } => format!("close {code}"),
+        _ => "reconnect".into(),
     }
 }
 
