@@ -37,10 +37,14 @@ async fn server_answers_what_it_cannot_upgrade() {
         "\r\nSec-WebSocket-Key: b3RoZXIgc2FtcGxlIG5vbmNl\r\n\r\n",
     );
     let two_versions = upgrade.replace("\r\n\r\n", "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    // RFC 9112 3.2: exactly one Host; with two, a hook routing on one could be fooled by a
+    // proxy routing on the other.
+    let no_host = upgrade.replace("Host: x\r\n", "");
+    let two_hosts = upgrade.replace("Host: x\r\n", "Host: tenant-a\r\nHost: tenant-b\r\n");
     // A masked, empty text frame sent with the request.
     let mut early_frame = upgrade.as_bytes().to_vec();
     early_frame.extend_from_slice(&[0x81, 0x80, 1, 2, 3, 4]);
-    let cases: [(&[u8], &str, &str); 8] = [
+    let cases: [(&[u8], &str, &str); 10] = [
         (
             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
             "HTTP/1.1 400 Bad Request",
@@ -76,6 +80,16 @@ async fn server_answers_what_it_cannot_upgrade() {
             two_versions.as_bytes(),
             "HTTP/1.1 400 Bad Request",
             "Sec-WebSocket-Version more than once",
+        ),
+        (
+            no_host.as_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "no Host header",
+        ),
+        (
+            two_hosts.as_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "Host more than once",
         ),
         (
             huge.as_bytes(),

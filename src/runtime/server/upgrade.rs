@@ -264,10 +264,12 @@ fn plain(request: &Request) -> bool {
 /// The handshake's own answer to an upgrade request, or why it is none: tungstenite's
 /// `create_response`, with the statuses RFC 6455 and HTTP give each reason.
 fn validate(request: &mut Request) -> Result<Response, Refusal> {
-    // RFC 6455 11.3.1, 11.3.5: once each; the answer would otherwise be to one of two.
+    // RFC 6455 11.3.1, 11.3.5: once each; the answer would otherwise be to one of two. RFC
+    // 9112 3.2: one Host, which a hook may route on (a proxy could route on another).
     for (name, header) in [
         ("Sec-WebSocket-Key", header::SEC_WEBSOCKET_KEY),
         ("Sec-WebSocket-Version", SEC_WEBSOCKET_VERSION),
+        ("Host", header::HOST),
     ] {
         if request.headers().get_all(header).iter().nth(1).is_some() {
             let why = format!("the upgrade request has {name} more than once");
@@ -289,6 +291,11 @@ fn validate(request: &mut Request) -> Result<Response, Refusal> {
             StatusCode::BAD_REQUEST,
             "an upgrade needs HTTP/1.1",
         ));
+    }
+    // RFC 9112 3.2 (and RFC 6455 4.1): every HTTP/1.1 request names its Host.
+    if !request.headers().contains_key(header::HOST) {
+        let why = "the upgrade request has no Host header";
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
     }
     create_response(request).map_err(|err| match err {
         // RFC 6455 4.2.2: the versions this server speaks, with 426.
