@@ -41,10 +41,13 @@ async fn server_answers_what_it_cannot_upgrade() {
     // proxy routing on the other.
     let no_host = upgrade.replace("Host: x\r\n", "");
     let two_hosts = upgrade.replace("Host: x\r\n", "Host: tenant-a\r\nHost: tenant-b\r\n");
+    // RFC 9112 3.2.3, 3.2.4: CONNECT's and OPTIONS' forms; a hook would see no path.
+    let asterisk = upgrade.replace("GET / ", "GET * ");
+    let authority = upgrade.replace("GET / ", "GET example.com:443 ");
     // A masked, empty text frame sent with the request.
     let mut early_frame = upgrade.as_bytes().to_vec();
     early_frame.extend_from_slice(&[0x81, 0x80, 1, 2, 3, 4]);
-    let cases: [(&[u8], &str, &str); 10] = [
+    let cases: [(&[u8], &str, &str); 12] = [
         (
             b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
             "HTTP/1.1 400 Bad Request",
@@ -90,6 +93,16 @@ async fn server_answers_what_it_cannot_upgrade() {
             two_hosts.as_bytes(),
             "HTTP/1.1 400 Bad Request",
             "Host more than once",
+        ),
+        (
+            asterisk.as_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "target is a path, like /chat, not *",
+        ),
+        (
+            authority.as_bytes(),
+            "HTTP/1.1 400 Bad Request",
+            "not example.com:443",
         ),
         (
             huge.as_bytes(),

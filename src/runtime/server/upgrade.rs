@@ -292,6 +292,13 @@ fn validate(request: &mut Request) -> Result<Response, Refusal> {
             "an upgrade needs HTTP/1.1",
         ));
     }
+    // RFC 9112 3.2.3, 3.2.4: the authority and asterisk forms are CONNECT's and OPTIONS';
+    // a GET names a path (or an absolute URI), which the hook routes on.
+    let target = request.uri();
+    if target.scheme().is_none() && !target.path().starts_with('/') {
+        let why = format!("an upgrade request's target is a path, like /chat, not {target}");
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
+    }
     // RFC 9112 3.2 (and RFC 6455 4.1): every HTTP/1.1 request names its Host.
     if !request.headers().contains_key(header::HOST) {
         let why = "the upgrade request has no Host header";
