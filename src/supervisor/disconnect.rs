@@ -42,8 +42,9 @@ pub struct Disconnect {
     pub reason: String,
     /// Whether a policy asked the runtime to reconnect.
     pub reconnect: bool,
-    /// Whether the close handshake completed (false: TCP was dropped at the close timeout,
-    /// after a protocol failure once our close frame was out, or the transport failed).
+    /// Whether the close handshake completed: both close frames went, whatever ended TCP
+    /// after them (false: TCP was dropped at the close timeout, after a protocol failure once
+    /// our close frame was out, or the transport failed before both went).
     pub clean: bool,
     /// Messages the application queued that were never handed to the transport: the peer
     /// closed first (also while our own close waited behind them), or the transport failed.

@@ -66,7 +66,7 @@ impl<S: Transport> Driver<S> {
                             self.outcome = Some(Box::new(Disconnect::new(
                                 Initiator::Network,
                                 1006,
-                                "stream ended without a close frame",
+                                ENDED_WITHOUT_CLOSE,
                             )))
                         }
                     }
@@ -267,17 +267,43 @@ impl<S: Transport> Driver<S> {
         self.begin_close(frame, Initiator::Protocol, false, now);
     }
 
-    pub(super) fn transport_failed(&mut self, err: &dyn std::error::Error) {
+    pub(super) fn transport_failed(&mut self, err: &(dyn std::error::Error + 'static)) {
         self.transport_done = true;
-        if self.outcome.is_none() {
-            debug!(error = %err, "transport failed");
-            self.outcome = Some(Box::new(Disconnect::new(
-                Initiator::Network,
-                1006,
-                err.to_string(),
-            )));
+        // Both close frames went: the close handshake completed, whatever ended TCP after it
+        // (a wss:// server that leaves without a TLS close_notify fails a client's stream).
+        let completed = !self.flush_needed
+            && (self.closing.as_ref()).is_some_and(|c| c.peer_closed && c.frame.is_none());
+        match &mut self.outcome {
+            Some(outcome) => outcome.clean |= completed,
+            None => {
+                debug!(error = %err, "transport failed");
+                // tungstenite calls an end of the stream without a close frame a "reset".
+                let reason = match ended_without_close(err) {
+                    true => ENDED_WITHOUT_CLOSE.to_owned(),
+                    false => err.to_string(),
+                };
+                self.outcome = Some(Box::new(Disconnect::new(Initiator::Network, 1006, reason)));
+            }
         }
     }
+}
+
+const ENDED_WITHOUT_CLOSE: &str = "stream ended without a close frame";
+
+/// tungstenite's error, also behind a transport's own error type that wraps it.
+fn tungstenite_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a tokio_tungstenite::tungstenite::Error> {
+    std::iter::successors(Some(err), |e| e.source()).find_map(|e| e.downcast_ref())
+}
+
+/// Whether `err` is tungstenite's for a stream that ended without a close frame.
+fn ended_without_close(err: &(dyn std::error::Error + 'static)) -> bool {
+    use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
+    matches!(
+        tungstenite_error(err),
+        Some(Error::Protocol(ProtocolError::ResetWithoutClosingHandshake))
+    )
 }
 
 /// The close code and reason for a received frame that broke the protocol or a limit
@@ -285,10 +311,7 @@ impl<S: Transport> Driver<S> {
 /// transport itself, which ends the connection without a close frame.
 fn broken_rule(err: &(dyn std::error::Error + 'static)) -> Option<(u16, &'static str)> {
     use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
-    // Also behind a transport's own error type that wraps tungstenite's.
-    let tungstenite =
-        std::iter::successors(Some(err), |e| e.source()).find_map(|e| e.downcast_ref::<Error>())?;
-    match tungstenite {
+    match tungstenite_error(err)? {
         Error::Capacity(_) => Some((1009, "message too big")),
         Error::Utf8(_) => Some((1007, "invalid UTF-8")),
         Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
