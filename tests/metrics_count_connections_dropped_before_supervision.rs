@@ -93,6 +93,37 @@ fn a_handshake_cut_off_by_the_shutdown_is_counted() {
     assert_eq!(dropped(&recorded, "shutdown"), 1.0);
 }
 
+/// A refusal is counted once, as it is decided: a shutdown while its answer lingers (the
+/// server reads on until the peer closes, for a second at most) only cuts that short. It was
+/// counted again under `shutdown`.
+#[test]
+fn a_refusal_lingering_at_the_shutdown_is_counted_once() {
+    let recorded = support::metrics::recorded(false, || async {
+        let server = Server::builder(support::runtime::quiet_supervisor())
+            .with_server_config(support::runtime::server_config())
+            .serve("127.0.0.1:0", support::runtime::echo)
+            .await
+            .unwrap();
+        // Not an upgrade: answered 400, and the socket kept open.
+        let mut plain = tokio::net::TcpStream::connect(server.local_addr())
+            .await
+            .unwrap();
+        plain
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 12];
+        support::within("the answer", plain.read_exact(&mut answer))
+            .await
+            .unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 400");
+        server.shutdown().await;
+        drop(plain);
+    });
+    assert_eq!(dropped(&recorded, "handshake_failed"), 1.0);
+    assert_eq!(dropped(&recorded, "shutdown"), 0.0);
+}
+
 #[cfg(feature = "rustls")]
 #[test]
 fn a_failed_tls_handshake_is_counted_apart_from_a_tcp_check() {

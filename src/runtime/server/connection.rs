@@ -82,10 +82,23 @@ async fn supervise(
     // state for the whole life of the connection.
     let handshake = Box::pin(upgrade(context, stream, peer));
     let upgraded = tokio::select! {
-        upgraded = handshake => upgraded?,
+        upgraded = handshake => upgraded,
         () = context.stop.wait() => {
             debug!(%peer, "handshake dropped by the shutdown");
             metrics::dropped(Dropped::Shutdown);
+            return None;
+        }
+    };
+    let upgraded = match upgraded {
+        Ok(upgraded) => upgraded,
+        Err(refused) => {
+            // Counted already: a shutdown only cuts the answer's linger short.
+            if let Some(refused) = refused {
+                tokio::select! {
+                    () = refused.answer() => {}
+                    () = context.stop.wait() => {}
+                }
+            }
             return None;
         }
     };

@@ -37,19 +37,19 @@ use crate::LeanStream;
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
 /// Upgrades `tcp`: the stream, and the state the hook or the state factory made (`None`:
-/// neither made one). `None` if it was not upgraded: logged at debug and counted (before any
-/// answer is written, so that a peer slow to close is not counted as slow to upgrade), and
-/// answered where there was someone to answer.
+/// neither made one). An error if it was not upgraded: logged at debug and counted (before
+/// any answer is written, so that a peer slow to close is not counted as slow to upgrade),
+/// with the answer still to be written where there is someone to answer.
 pub(super) async fn upgrade(
     context: &Context,
     tcp: TcpStream,
     peer: SocketAddr,
-) -> Option<Upgraded> {
+) -> Result<Upgraded, Option<Box<Refused>>> {
     let deadline = later(Instant::now(), context.server.handshake_timeout);
-    let (mut stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
+    let (stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok(received)) => received,
         Ok(Err(Invalid::Answer {
-            mut stream,
+            stream,
             answer,
             served,
             head_only,
@@ -57,14 +57,13 @@ pub(super) async fn upgrade(
             if !served {
                 dropped(Dropped::HandshakeFailed);
             }
-            refuse(&mut stream, *answer, head_only).await;
-            return None;
+            return Err(Refused::new(stream, *answer, head_only));
         }
         Ok(Err(Invalid::Unanswerable(reason))) => {
             dropped(reason);
-            return None;
+            return Err(None);
         }
-        Err(_) => return timed_out(),
+        Err(_) => return Err(timed_out()),
     };
     let decided = match &context.handshake {
         None => Ok((response, None)),
@@ -76,21 +75,47 @@ pub(super) async fn upgrade(
                     debug!("the handshake hook did not answer within the handshake timeout; answering 503");
                     dropped(Dropped::HandshakeHookTimeout);
                     let busy = busy("the server could not decide on the upgrade in time");
-                    refuse(&mut stream, busy.into_response(), false).await;
-                    return None;
+                    return Err(Refused::new(stream, busy.into_response(), false));
                 }
             }
         }
     };
     let refusal =
         match decided.and_then(|(response, made)| Ok((response, state(context, peer, made)?))) {
-            Ok(accepted) => return answer(context, stream, accepted, deadline).await,
+            Ok(accepted) => {
+                return answer(context, stream, accepted, deadline)
+                    .await
+                    .ok_or(None)
+            }
             Err(refusal) => refusal,
         };
     debug!(status = %refusal.status(), "upgrade refused");
     dropped(Dropped::HandshakeRefused);
-    refuse(&mut stream, refusal.into_response(), false).await;
-    None
+    Err(Refused::new(stream, refusal.into_response(), false))
+}
+
+/// A refusal decided and counted, its answer still to be written: by the caller, outside
+/// the handshake, so that a shutdown that cuts the answer's linger short does not count the
+/// connection a second time.
+pub(super) struct Refused {
+    stream: ServerStream,
+    answer: ErrorResponse,
+    head_only: bool,
+}
+
+impl Refused {
+    fn new(stream: ServerStream, answer: ErrorResponse, head_only: bool) -> Option<Box<Self>> {
+        Some(Box::new(Refused {
+            stream,
+            answer,
+            head_only,
+        }))
+    }
+
+    /// Writes the answer and ends the stream, within [`REFUSAL_LINGER`].
+    pub(super) async fn answer(mut self: Box<Self>) {
+        refuse(&mut self.stream, self.answer, self.head_only).await;
+    }
 }
 
 /// The connection's state: the one the hook made, else the one `with_connection_state`
