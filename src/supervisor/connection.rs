@@ -332,6 +332,13 @@ impl WeakSender {
         shared.try_open_handle().then_some(Sender { shared })
     }
 
+    /// The connection's health and stats, if its state still exists, read without a handle:
+    /// a look must not hold open (even for a moment) a connection no handle holds.
+    pub(crate) fn health_and_stats(&self) -> Option<(Health, Stats)> {
+        let shared = self.shared.upgrade()?;
+        Some((shared.health.get(), shared.stats()))
+    }
+
     /// Whether a [`Connection`] or [`Sender`] still holds the connection open.
     pub(crate) fn held(&self) -> bool {
         self.shared

@@ -48,11 +48,9 @@ impl ConnectionSnapshot {
         side: Side,
         peer: Option<SocketAddr>,
     ) -> Option<ConnectionSnapshot> {
-        let sender = weak.upgrade()?;
-        let health = sender.health();
-        let stats = sender.stats();
+        let (health, stats) = weak.health_and_stats()?;
         Some(ConnectionSnapshot {
-            id: sender.id(),
+            id: weak.id(),
             side,
             peer,
             status: health.status(),
