@@ -16,12 +16,69 @@
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
 //!
 //! The histogram is the only per-ping record; the rest happen on changes. With a recorder
-//! installed it costs one histogram update per pong.
+//! installed it costs one histogram update per pong. [`describe`] gives the recorder each
+//! metric's description and unit (Prometheus' `# HELP`).
 
 use std::time::Duration;
 
 use crate::supervisor::{Disconnect, Initiator};
 use crate::Status;
+
+/// Describes every metric of the table above to the installed recorder: its description
+/// and unit, which a Prometheus exporter shows as `# HELP` and in the metric's name. Call it
+/// once, after installing the recorder (each recorder keeps what it was told). Without the
+/// feature it does nothing.
+///
+/// ```
+/// // metrics_exporter_prometheus::PrometheusBuilder::new().install()?; then:
+/// ws_health::metrics::describe();
+/// ```
+pub fn describe() {
+    #[cfg(feature = "metrics")]
+    {
+        use ::metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+        describe_gauge!(
+            "ws_health_connections",
+            Unit::Count,
+            "Live supervised connections, by status."
+        );
+        describe_counter!(
+            "ws_health_connections_opened_total",
+            Unit::Count,
+            "Connections supervised."
+        );
+        describe_counter!(
+            "ws_health_connections_closed_total",
+            Unit::Count,
+            "Connections ended, by who ended them and close code."
+        );
+        describe_counter!(
+            "ws_health_connections_refused_total",
+            Unit::Count,
+            "Connections over server.max_connections, by the answer they got."
+        );
+        describe_counter!(
+            "ws_health_connections_dropped_total",
+            Unit::Count,
+            "Accepted connections dropped before supervision, by reason."
+        );
+        describe_counter!(
+            "ws_health_status_changes_total",
+            Unit::Count,
+            "Connection status changes, by the check that caused them and the new status."
+        );
+        describe_counter!(
+            "ws_health_pings_missed_total",
+            Unit::Count,
+            "Pings unanswered within their timeout."
+        );
+        describe_histogram!(
+            "ws_health_rtt_seconds",
+            Unit::Seconds,
+            "Round-trip time of every answered ping."
+        );
+    }
+}
 
 /// Holds a connection's place in the `ws_health_connections` gauge; leaves it when dropped,
 /// however the connection's task ends.
