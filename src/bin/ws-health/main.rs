@@ -78,10 +78,13 @@ fn fail(code: u8, message: String) -> ExitCode {
 /// Logs to stderr; `RUST_LOG` overrides the level set by `-v`. A log line stderr cannot
 /// take is dropped: its reader may have gone (`2>&1 | head -1`), and tracing-subscriber's
 /// note about it would panic there (`eprint!`). `probe` prints its client's events on
-/// stdout: without `-v`, the client's log lines, which say the same, are left out.
+/// stdout: without `-v`, the log lines of its client and of its connection's supervisor,
+/// which say the same (a status change, how the connection ended), are left out.
 fn init_logging(verbose: u8, probe: bool) {
     let level = match (verbose, probe) {
-        (0, true) => "warn,ws_health=info,ws_health::runtime::client=error",
+        (0, true) => {
+            "warn,ws_health=info,ws_health::runtime::client=error,ws_health::supervisor=error"
+        }
         (0, false) => "warn,ws_health=info",
         (1, _) => "info,ws_health=debug",
         _ => "debug,ws_health=trace",
