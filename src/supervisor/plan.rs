@@ -81,8 +81,9 @@ impl Plan {
 
     /// The actions due when a reload from `old` moved the connection through `transition`,
     /// owed to check `index`: none if the check had the same own actions for that change
-    /// before (they follow its status, which the reload did not change, and ran when it
-    /// changed); else those of [`actions`](Plan::actions), the check's new own or the policy's.
+    /// before (they follow its status, which the reload did not change: they ran when it
+    /// changed, or are not due); else those of [`actions`](Plan::actions), the check's new own
+    /// or the policy's.
     pub(crate) fn reload_actions(
         &self,
         old: &Plan,
