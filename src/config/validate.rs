@@ -275,11 +275,10 @@ impl Validate for Policy {
 
 impl Validate for [Action] {
     fn report(&self, v: &mut Validator) {
-        let closes = |a: &&Action| matches!(a, Action::Close { .. } | Action::Reconnect);
         let mut first_close = None;
         for (i, action) in self.iter().enumerate() {
             v.table(i, action);
-            if !closes(&action) {
+            if !matches!(action, Action::Close { .. } | Action::Reconnect) {
                 continue;
             }
             // The connection closes at the first: a second would never run.
