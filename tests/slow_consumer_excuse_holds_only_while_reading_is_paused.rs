@@ -283,3 +283,49 @@ async fn a_ping_that_never_left_is_excused_once_only() {
         assert_eq!(conn.stats().pings_missed, 1);
     }
 }
+
+/// As a ping that never left, a heartbeat's request whose message never left (written, its
+/// flush stalled, the socket taking no byte) while reading is paused: excused once, a miss
+/// the next run in a row. It used to be excused for good: requests were not followed to the
+/// wire.
+#[tokio::test(start_paused = true)]
+async fn a_heartbeat_that_never_left_is_excused_once_only() {
+    let (interval, timeout) = (ms(1000), ms(400));
+    let heartbeat = ws_health::check::Heartbeat::new(Message::text("ping?"), |m: &Message| {
+        m.to_text().is_ok_and(|t| t == "pong!")
+    });
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        })
+        .with_check("heartbeat", heartbeat, every(interval, timeout))
+        .with_queues(QUEUES)
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    let info = ConnectionInfo::new().with_write_progress(WriteProgress::new()); // never moves
+    let start = Instant::now();
+    let (conn, driver) = supervisor.attach_with(transport, info);
+    tokio::spawn(driver);
+    let mut health = conn.watch_health();
+    for i in 0..3 {
+        peer.send_after(ms(10), Message::text(format!("flood {i}")));
+    }
+    peer.hold_flushes();
+
+    health.changed().await.unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert_eq!(Instant::now() - start, interval + timeout);
+    assert_eq!(judged.status(), Status::Degraded, "{judged}");
+    assert!(judged.reason().contains("slow consumer"), "{judged}");
+    let next = tokio::time::timeout(2 * interval, health.changed()).await;
+    next.expect("the second run changed nothing").unwrap();
+    let judged = health.borrow_and_update().clone();
+    assert_eq!(Instant::now() - start, 2 * interval + timeout);
+    assert_eq!(judged.status(), Status::Unhealthy, "{judged}");
+    assert!(
+        judged.reason().starts_with("heartbeat: timed out"),
+        "{judged}"
+    );
+}

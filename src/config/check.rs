@@ -30,9 +30,10 @@ pub struct CheckSettings {
     pub interval: Duration,
     /// How long one run may take; a run still going then is cut off and counts as failed
     /// (for the ping check: "keepalive ping timeout"); a result ready then counts. Exceptions
-    /// for a ping behind our own writes: while it waits, each deadline is moved by another
+    /// for a ping behind our own writes, and for the message a check's request (a
+    /// `Heartbeat`'s) awaits the answer to: while it waits, each deadline is moved by another
     /// `timeout` as long as the socket keeps taking bytes, and once it left the socket late
-    /// (or was sent late in the run), its pong gets a full `timeout` counted from the flush,
+    /// (or was sent late in the run), its answer gets a full `timeout` counted from the flush,
     /// once.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,

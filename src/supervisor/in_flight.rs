@@ -63,6 +63,10 @@ pub(crate) struct Expectation {
     pub(crate) waker: Option<Waker>,
     /// Its matcher panicked once (logged then, not at each message after).
     pub(crate) panicked: bool,
+    /// The check's message it awaits the answer to: its place in the outbound queue's order
+    /// and how far it got (`Queued`, `Written`, `Flushed`), so that a request stuck behind
+    /// our own writes is judged as a ping is (`driver::runs::time_out`).
+    pub(crate) message: Option<(u32, PingState)>,
 }
 
 /// Keeps `waker` in `slot` for a probe's answer, cloning only when it changed.
@@ -100,6 +104,26 @@ impl Inner {
     pub(crate) fn ticket(&mut self) -> Ticket {
         self.next_ticket = self.next_ticket.wrapping_add(1);
         self.next_ticket
+    }
+
+    /// Marks the request whose message was the `place`-th taken from the outbound queue as
+    /// handed to the transport at `now`; true if there was one.
+    pub(crate) fn written(&mut self, place: u32, now: Instant) -> bool {
+        let queued = Some((place, PingState::Queued));
+        let Some(expectation) = self.expects.iter_mut().find(|e| e.message == queued) else {
+            return false;
+        };
+        expectation.message = Some((place, PingState::Written(now)));
+        true
+    }
+
+    /// Marks the requests whose messages were handed to the transport as flushed at `now`.
+    pub(crate) fn flushed(&mut self, now: Instant) {
+        for (_, state) in self.expects.iter_mut().filter_map(|e| e.message.as_mut()) {
+            if let PingState::Written(_) = state {
+                *state = PingState::Flushed(now);
+            }
+        }
     }
 
     /// Marks check `check`'s latest ping as counted missed.

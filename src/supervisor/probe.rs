@@ -76,10 +76,23 @@ impl Probe for Shared {
 
     fn send(&self, message: Message) -> Result<(), ProbeError> {
         // A check's messages are few and time-critical: they are not refused for a full queue.
-        self.push_outbound(message, false).map_err(|err| match err {
-            TrySendError::TooLarge(_) | TrySendError::Invalid(_) => ProbeError::Invalid(err.into()),
-            _ => ProbeError::Closed,
-        })
+        // The first sent after an expectation of the check is the one it awaits the answer to.
+        let polling = self.polling_check.load(Ordering::Relaxed);
+        let awaited = |inner: &mut Inner| {
+            let place = (inner.outbound_taken).wrapping_add(inner.outbound.len() as u32 - 1);
+            let unsent = (inner.expects.iter_mut().rev())
+                .find(|e| e.check == Some(polling) && e.message.is_none());
+            if let Some(expectation) = unsent {
+                expectation.message = Some((place, PingState::Queued));
+            }
+        };
+        self.push_outbound_with(message, false, awaited)
+            .map_err(|err| match err {
+                TrySendError::TooLarge(_) | TrySendError::Invalid(_) => {
+                    ProbeError::Invalid(err.into())
+                }
+                _ => ProbeError::Closed,
+            })
     }
 
     fn cancel(&self, ticket: Ticket) {
@@ -134,6 +147,7 @@ impl Shared {
             answer: None,
             waker: None,
             panicked: false,
+            message: None,
         });
         ticket
     }

@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub(crate) undelivered: u32,
     /// Pings forgotten while their flush was pending: counted sent once it completes.
     pub(crate) forgotten_unflushed: u32,
+    /// Messages taken from `outbound` so far (wrapping): the place of the next one taken.
+    pub(crate) outbound_taken: u32,
 }
 
 impl Shared {

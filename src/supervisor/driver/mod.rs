@@ -104,6 +104,8 @@ struct Driver<S> {
     flush_needed: bool,
     /// A ping was handed to the transport and not yet flushed.
     pings_unflushed: bool,
+    /// A check's request message was handed to the transport since the last flush.
+    requests_unflushed: bool,
     /// The bytes the socket has taken, if the transport counts them.
     write_progress: Option<WriteProgress>,
     /// The `write_progress` count when the pending flush stalled; `None` once flushed. Read
@@ -182,6 +184,7 @@ impl<S: Transport> Driver<S> {
             timer_at: None,
             flush_needed: false,
             pings_unflushed: false,
+            requests_unflushed: false,
             write_progress,
             flush_stalled_at: None,
             poll_runs: false,

@@ -30,6 +30,9 @@ impl<S: Transport> Driver<S> {
                 Poll::Ready(Ok(())) => {
                     self.flush_needed = false;
                     self.flush_stalled_at = None;
+                    if std::mem::take(&mut self.requests_unflushed) {
+                        self.shared.lock().flushed(now);
+                    }
                     if std::mem::take(&mut self.pings_unflushed) {
                         let mut inner = self.shared.lock();
                         for _ in 0..std::mem::take(&mut inner.forgotten_unflushed) {
@@ -117,6 +120,11 @@ impl<S: Transport> Driver<S> {
                     if let Some(Message::Ping(payload)) = &message {
                         let ticket = inner.ticket();
                         inner.foreign_ping(ticket, payload.clone(), now);
+                    }
+                    let place = inner.outbound_taken;
+                    inner.outbound_taken = place.wrapping_add(1);
+                    if !inner.expects.is_empty() && inner.written(place, now) {
+                        self.requests_unflushed = true;
                     }
                     self.shared.set_outbound_len(&inner);
                     if inner.outbound.is_empty() {

@@ -212,21 +212,28 @@ impl<S: Transport> Driver<S> {
             return;
         }
         let timeout = self.plan.checks[i].settings.timeout;
-        let (ping, expecting) = {
+        let (ping, request, expecting) = {
             let inner = self.shared.lock();
             let ping = inner.pings.iter().filter(|p| p.check == Some(i)).last();
-            let expecting = inner.expects.iter().any(|e| e.check == Some(i));
-            (ping.map(|p| p.state), expecting)
+            let mine = || inner.expects.iter().filter(|e| e.check == Some(i));
+            let request = mine().filter_map(|e| e.message).last();
+            (
+                ping.map(|p| p.state),
+                request.map(|(_, s)| s),
+                mine().next().is_some(),
+            )
         };
         let run = self.slots[i]
             .run
             .as_mut()
             .expect("timed out a running check");
-        // A ping still behind our own writes is the peer's miss only if the socket took no
-        // byte since the flush stalled or since this run's last look: a peer that drains
-        // slowly (a large message on a slow link) gets another timeout for as long as it
-        // keeps draining.
-        let unsent = matches!(ping, Some(PingState::Queued | PingState::Written(_)));
+        // A ping (or a request's message, a heartbeat) still behind our own writes is the
+        // peer's miss only if the socket took no byte since the flush stalled or since this
+        // run's last look: a peer that drains slowly (a large message on a slow link) gets
+        // another timeout for as long as it keeps draining.
+        let states = [ping, request];
+        let unsent =
+            (states.iter()).any(|s| matches!(s, Some(PingState::Queued | PingState::Written(_))));
         if unsent {
             if let Some(progress) = &self.write_progress {
                 let bytes = progress.bytes();
@@ -237,9 +244,13 @@ impl<S: Transport> Driver<S> {
                 }
             }
         }
-        // The pong deadline runs from the flush: a ping that waited behind our own backed-up
-        // writes gets its full timeout once, counted from when it left.
-        if let Some(PingState::Flushed(sent)) = ping {
+        // The answer's deadline runs from the flush: a ping (or request) that waited behind
+        // our own backed-up writes gets its full timeout once, counted from when it left.
+        let flushed = states.iter().filter_map(|s| match s {
+            Some(PingState::Flushed(sent)) => Some(*sent),
+            _ => None,
+        });
+        if let Some(sent) = flushed.max() {
             let deadline = later(sent, timeout);
             if !run.extended && deadline > now {
                 run.extended = true;
