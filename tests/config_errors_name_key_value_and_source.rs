@@ -491,6 +491,25 @@ fn values_that_would_make_the_runtime_panic_are_errors() {
             FILE_KEY,
         ],
     );
+    // tungstenite reserves what a frame's header claims: with this, a peer claiming 2⁵⁰
+    // bytes aborted the process (a chaos run), where the default answers 1009.
+    let msg = file_error("[socket]\nmax_frame_size = 9223372036854775807");
+    assert_names(
+        &msg,
+        &[
+            "`socket.max_frame_size` = 9223372036854775807",
+            "1 GiB",
+            FILE_KEY,
+        ],
+    );
+    let msg = file_error("[socket]\nmax_frame_size = 1073741825");
+    assert_names(&msg, &["`socket.max_frame_size` = 1073741825"]);
+    jail(|jail| {
+        let limit = "[socket]\nmax_frame_size = 1073741824\nmax_message_size = 1073741824\n\
+                     max_write_buffer_size = 2147483648";
+        jail.create_file("ws-health.toml", limit).unwrap();
+        Config::from(Config::figment()).expect("1 GiB is the limit, not past it");
+    });
 }
 
 #[test]

@@ -20,6 +20,10 @@ pub(crate) const FRAME_HEADER: usize = 14;
 /// The largest `read_buffer_size`: allocated for every awake connection, a larger one is a
 /// typo (1 TiB would abort the process at the first connection), not a tuning.
 const MAX_READ_BUFFER: usize = 64 << 20;
+/// The largest `max_frame_size`: tungstenite reserves the length a frame's header claims
+/// before its payload comes, so that a larger limit lets one peer make the process ask for
+/// more memory than there is, which aborts it.
+const MAX_FRAME: usize = 1 << 30;
 
 /// TCP and WebSocket buffer settings: the `[socket]` table.
 ///
@@ -54,10 +58,10 @@ pub struct SocketConfig {
     /// The largest message accepted from the peer, and the largest the application may
     /// send (a larger one is refused by `send` with an error, not dropped).
     pub max_message_size: Option<usize>,
-    /// The largest frame accepted from the peer. `None` (in code only: a file cannot unset
-    /// it) is no limit, for trusted peers alone: tungstenite reserves the length a frame's
-    /// header claims before its payload comes, up to 2⁶³ bytes, and a failed allocation
-    /// aborts the process.
+    /// The largest frame accepted from the peer, at most 1 GiB. `None` (in code only: a file
+    /// cannot unset it) is no limit, for trusted peers alone: tungstenite reserves the length
+    /// a frame's header claims before its payload comes, up to 2⁶³ bytes, and a failed
+    /// allocation aborts the process.
     pub max_frame_size: Option<usize>,
     /// Let an idle connection's WebSocket stream sleep, its buffers released (see
     /// [`LeanStream`](crate::LeanStream)): about 4 KiB less per idle connection with the
@@ -194,6 +198,16 @@ impl Validate for SocketConfig {
             if size == Some(0) {
                 v.error(key, 0, "must be greater than zero");
             }
+        }
+        if let Some(size) = self.max_frame_size.filter(|&size| size > MAX_FRAME) {
+            v.error(
+                "max_frame_size",
+                size,
+                "must be from 1 to 1073741824 (1 GiB): tungstenite reserves the length a \
+                 frame's header claims before its payload comes, and with a larger limit one \
+                 peer can make the process ask for more memory than there is, which aborts it \
+                 (no limit at all is `None`, in code, for trusted peers only)",
+            );
         }
     }
 }
