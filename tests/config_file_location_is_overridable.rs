@@ -80,3 +80,28 @@ fn a_toml_syntax_error_names_the_file_and_line() {
         assert!(std::error::Error::source(&err).is_some());
     });
 }
+
+/// A named file that is no regular file, or too large to be a configuration, is an error
+/// naming it: `/dev/zero` was read until memory ran out, and a FIFO blocked the load until a
+/// writer came (found by a chaos run of the configuration).
+#[test]
+fn a_device_a_fifo_or_a_huge_file_is_an_error_naming_it() {
+    jail(|jail| {
+        let status = std::process::Command::new("mkfifo")
+            .arg(jail.directory().join("fifo.toml"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        jail.create_file("huge.toml", &"# padding\n".repeat(1_700_000))
+            .unwrap();
+        for (path, why) in [
+            ("/dev/zero", "not a regular file"),
+            ("fifo.toml", "not a regular file"),
+            ("huge.toml", "over 16 MiB"),
+        ] {
+            let err = ConfigLoader::new().with_file(path).load().unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(path) && msg.contains(why), "{msg}");
+        }
+    });
+}

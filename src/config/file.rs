@@ -61,7 +61,7 @@ impl Provider for TomlFile {
     }
 
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
-        let text = match std::fs::read_to_string(&self.path) {
+        let text = match read(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.named_by.is_none() => {
                 return Ok(Map::new())
@@ -78,6 +78,27 @@ impl Provider for TomlFile {
         let dict: Dict = Toml::from_str(&text).map_err(|e| e.to_string())?;
         Ok(split_profiles(dict)?)
     }
+}
+
+/// The most a configuration file may hold: a larger one is no configuration (`/dev/zero`
+/// would otherwise be read until memory runs out).
+const MAX_FILE: u64 = 16 << 20;
+
+/// The file's text, if it is a regular file of at most [`MAX_FILE`] bytes: a FIFO would
+/// block the load until a writer came, a device never end.
+fn read(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::other("not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE {
+        return Err(Error::other("over 16 MiB, too large for a configuration"));
+    }
+    Ok(text)
 }
 
 /// Whether the file writes the table `key` of the default profile under `[default]`
