@@ -245,6 +245,22 @@ fn a_key_under_default_is_named_as_written() {
     assert!(!msg.contains("default."), "{msg}");
 }
 
+/// A variable whose key has an empty part (a typo in its underscores) is an error naming it:
+/// figment skipped it, and the key kept its default in silence.
+#[test]
+fn a_variable_with_an_empty_key_part_is_an_error_naming_it() {
+    for name in [
+        "WS_HEALTH_PING____INTERVAL",
+        "WS_HEALTH_PING__INTERVAL__",
+        "WS_HEALTH___PING",
+        "WS_HEALTH_",
+        "ws_health_ping____interval",
+    ] {
+        let msg = env_error(name, "0s");
+        assert_names(&msg, &[&format!("`{name}`"), "a part of its key is empty"]);
+    }
+}
+
 /// A variable is named as it is set: figment reads names whatever their case.
 #[test]
 fn a_variable_is_named_as_it_is_set() {

@@ -89,6 +89,8 @@ pub(crate) fn origin<S: AsRef<str>>(md: &Metadata, profile: &Profile, path: &[S]
     let key = md.interpolate(profile, path);
     match &md.source {
         Some(source) if path.is_empty() => format!("in {} {source}", md.name),
+        // Of no one key: a variable's name that is no key at all.
+        None if path.is_empty() => format!("among the {}s", md.name),
         Some(source @ Source::File(_)) => format!("from {} {source}, key `{key}`", md.name),
         Some(source) => format!("from {} at {source}, key `{key}`", md.name),
         None => format!("from {} `{key}`", md.name),

@@ -42,6 +42,17 @@ impl Provider for EnvVars {
     }
 
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
+        // figment skips a name with an empty part: a typo would leave its default in silence.
+        if let Some(name) = std::env::vars_os()
+            .filter_map(|(var, _)| var.into_string().ok())
+            .find(|var| has_an_empty_part(var))
+        {
+            return Err(format!(
+                "{NAME} `{name}`: a part of its key is empty (parts are joined by two \
+                 underscores: `WS_HEALTH_PING__INTERVAL`)"
+            )
+            .into());
+        }
         let not_keys = [Config::PROFILE_ENV, Config::FILE_ENV]
             .map(|var| var.strip_prefix(Config::ENV_PREFIX).unwrap_or(var));
         Env::prefixed(Config::ENV_PREFIX)
@@ -50,6 +61,19 @@ impl Provider for EnvVars {
             .global()
             .data()
     }
+}
+
+/// Whether `var` is one of ours whose key has an empty part: `WS_HEALTH_PING____INTERVAL`,
+/// `WS_HEALTH_PING__`, `WS_HEALTH_`.
+fn has_an_empty_part(var: &str) -> bool {
+    let prefix = Config::ENV_PREFIX;
+    let Some(key) = var
+        .get(..prefix.len())
+        .filter(|p| p.eq_ignore_ascii_case(prefix))
+    else {
+        return false;
+    };
+    var[key.len()..].split("__").any(str::is_empty)
 }
 
 #[cfg(test)]
