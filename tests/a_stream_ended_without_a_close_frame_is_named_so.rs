@@ -6,7 +6,7 @@
 
 mod support;
 
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::Client;
 use ws_health::Initiator;
 
 #[tokio::test]
@@ -24,14 +24,7 @@ async fn a_stream_ended_without_a_close_frame_is_named_so() {
         .connect()
         .unwrap();
     let mut events = client.events();
-    let disconnect = support::within("the disconnect", async {
-        loop {
-            if let ClientEvent::Disconnected { disconnect, .. } = events.recv().await.unwrap() {
-                break disconnect;
-            }
-        }
-    })
-    .await;
+    let disconnect = support::runtime::next_disconnect(&mut events).await;
     support::within("the server", server).await.unwrap();
     assert_eq!(
         (

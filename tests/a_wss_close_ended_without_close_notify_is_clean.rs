@@ -11,7 +11,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use ws_health::runtime::tls;
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::Client;
 use ws_health::Initiator;
 
 #[tokio::test]
@@ -45,14 +45,7 @@ async fn a_wss_close_ended_without_close_notify_is_clean() {
         .connect()
         .unwrap();
     let mut events = client.events();
-    let disconnect = support::within("the disconnect", async {
-        loop {
-            if let ClientEvent::Disconnected { disconnect, .. } = events.recv().await.unwrap() {
-                break disconnect;
-            }
-        }
-    })
-    .await;
+    let disconnect = support::runtime::next_disconnect(&mut events).await;
     assert!(support::within("the server", server).await.unwrap());
     assert_eq!(
         (

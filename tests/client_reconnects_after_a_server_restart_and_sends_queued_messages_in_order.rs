@@ -51,13 +51,7 @@ async fn client_reconnects_after_a_server_restart_and_sends_queued_messages_in_o
     assert_eq!(seen.recv().await.unwrap(), "before");
 
     server.shutdown().await;
-    let ClientEvent::Disconnected { disconnect, .. } = next_event(&mut events, |e| {
-        matches!(e, ClientEvent::Disconnected { .. })
-    })
-    .await
-    else {
-        unreachable!()
-    };
+    let disconnect = support::runtime::next_disconnect(&mut events).await;
     assert_eq!(disconnect.code, 1001);
     assert!(!client.is_connected());
     for i in 1..=5 {

@@ -60,13 +60,7 @@ async fn client_reconnects_once_a_pulled_cable_is_plugged_back() {
     }
     let pulled = Instant::now();
     cable.pull();
-    let ClientEvent::Disconnected { disconnect, .. } = next_event(&mut events, |e| {
-        matches!(e, ClientEvent::Disconnected { .. })
-    })
-    .await
-    else {
-        unreachable!()
-    };
+    let disconnect = support::runtime::next_disconnect(&mut events).await;
     let took = pulled.elapsed();
     assert_eq!(
         (

@@ -55,13 +55,7 @@ async fn sends_then(finish: impl FnOnce(Client)) {
         .unwrap_err();
     assert_eq!((end.initiator, end.code), (Initiator::Peer, 1000), "{end}");
 
-    let ClientEvent::Disconnected { disconnect, .. } = next_event(&mut events, |e| {
-        matches!(e, ClientEvent::Disconnected { .. })
-    })
-    .await
-    else {
-        unreachable!()
-    };
+    let disconnect = support::runtime::next_disconnect(&mut events).await;
     assert_eq!(disconnect.unsent, 0, "{disconnect}");
     let ClientEvent::Stopped { reason } =
         next_event(&mut events, |e| matches!(e, ClientEvent::Stopped { .. })).await

@@ -104,6 +104,16 @@ pub async fn next_client_event(
     .await
 }
 
+/// How the client's next connection to end ended, skipping the other events.
+pub async fn next_disconnect(
+    events: &mut broadcast::Receiver<ClientEvent>,
+) -> ws_health::Disconnect {
+    match next_client_event(events, |e| matches!(e, ClientEvent::Disconnected { .. })).await {
+        ClientEvent::Disconnected { disconnect, .. } => disconnect,
+        _ => unreachable!("picked a Disconnected"),
+    }
+}
+
 /// A loopback address that refuses connections: a port bound, never listened on, and kept
 /// for the rest of the process, so that no other test can take it meanwhile.
 pub fn closed_port() -> SocketAddr {
