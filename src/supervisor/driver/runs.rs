@@ -15,7 +15,7 @@ use tracing::{debug, trace, warn, Instrument};
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
 use crate::error::panic_message;
-use crate::supervisor::in_flight::PingState;
+use crate::supervisor::in_flight::{PendingPing, PingState};
 use crate::supervisor::shared::{Shared, NOT_POLLING};
 use crate::supervisor::Transport;
 use crate::Health;
@@ -214,7 +214,12 @@ impl<S: Transport> Driver<S> {
         let timeout = self.plan.checks[i].settings.timeout;
         let (ping, request, expecting) = {
             let inner = self.shared.lock();
-            let ping = inner.pings.iter().filter(|p| p.check == Some(i)).last();
+            // An answered ping the run did not take (it waits on something else) is no miss.
+            let awaited = |p: &&PendingPing| !matches!(p.state, PingState::Answered(_));
+            let ping = (inner.pings.iter())
+                .filter(|p| p.check == Some(i))
+                .filter(awaited)
+                .last();
             let mine = || inner.expects.iter().filter(|e| e.check == Some(i));
             let request = mine().filter_map(|e| e.message).last();
             (
