@@ -16,7 +16,9 @@ impl CheckContext {
     /// [`stats`](CheckContext::stats) and [`state`](CheckContext::state) return what is
     /// given here, and every probe ([`ping`](CheckContext::ping),
     /// [`request`](CheckContext::request), [`send`](CheckContext::send)) fails with
-    /// [`ProbeError::Closed`], as on a connection that has ended.
+    /// [`ProbeError::Closed`], as on a connection that has ended; a message no connection
+    /// may send (a Pong, a Close, a Ping over 125 bytes) gets [`ProbeError::Invalid`] first,
+    /// as there.
     ///
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
@@ -94,8 +96,16 @@ impl Probe for Detached {
         false
     }
 
-    fn send(&self, _: Message) -> Result<(), ProbeError> {
-        Err(ProbeError::Closed)
+    fn send(&self, message: Message) -> Result<(), ProbeError> {
+        // What a live connection refuses before it looks at its state (a Pong, a raw Frame, a
+        // Close, a Ping over 125 bytes) is refused here too, so that a test sees it.
+        match crate::frame::check_sendable(&message) {
+            Err(err) => Err(ProbeError::Invalid(err)),
+            Ok(()) if message.is_close() => Err(ProbeError::Invalid(crate::Error::invalid(
+                "a Close may not be sent here: close with Sender::close",
+            ))),
+            Ok(()) => Err(ProbeError::Closed),
+        }
     }
 
     fn cancel(&self, _: Ticket) {}
@@ -126,5 +136,24 @@ mod tests {
             ctx.send(Message::text("x")),
             Err(ProbeError::Closed)
         ));
+    }
+
+    /// What a live connection refuses as invalid, ended or not, a detached context refuses
+    /// the same way: a check's test that takes `Closed` for harmless must not pass where the
+    /// real connection says `Invalid` at every run.
+    #[test]
+    fn a_detached_context_refuses_what_a_connection_refuses() {
+        let ctx = CheckContext::detached("sender", Stats::default(), None);
+        for message in [
+            Message::Pong(Default::default()),
+            Message::Ping(vec![0; 126].into()),
+            Message::Close(None),
+        ] {
+            let sent = ctx.send(message.clone());
+            assert!(
+                matches!(sent, Err(ProbeError::Invalid(_))),
+                "{message:?}: {sent:?}"
+            );
+        }
     }
 }
