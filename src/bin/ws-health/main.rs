@@ -82,8 +82,11 @@ fn fail(code: u8, message: String) -> ExitCode {
 /// which say the same (a status change, how the connection ended), are left out.
 fn init_logging(verbose: u8, probe: bool) {
     let level = match (verbose, probe) {
+        // Not `ws_health::supervisor`: this binary's own module of that name logs the
+        // custom actions it stands in for.
         (0, true) => {
-            "warn,ws_health=info,ws_health::runtime::client=error,ws_health::supervisor=error"
+            "warn,ws_health=info,ws_health::runtime::client=error,\
+             ws_health::supervisor::driver=error"
         }
         (0, false) => "warn,ws_health=info",
         (1, _) => "info,ws_health=debug",
