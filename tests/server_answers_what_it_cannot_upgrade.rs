@@ -154,6 +154,12 @@ async fn server_answers_what_it_cannot_upgrade() {
         status_of(addr, split.as_bytes()).await,
         "HTTP/1.1 101 Switching Protocols"
     );
+    // A tab beside a list's comma is whitespace too (RFC 9110 5.6.3): upgraded.
+    let tab = upgrade.replace("Connection: Upgrade", "Connection: keep-alive,\tUpgrade");
+    assert_eq!(
+        status_of(addr, tab.as_bytes()).await,
+        "HTTP/1.1 101 Switching Protocols"
+    );
     // `Upgrade: websocket` twice is upgraded, as tungstenite does (it reads the first).
     let twice = upgrade.replace(
         "Upgrade: websocket\r\n",

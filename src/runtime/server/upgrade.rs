@@ -380,17 +380,20 @@ where
     .await;
 }
 
-/// Joins the lines of a list header into one, comma-separated.
+/// Joins the lines of a list header into one, comma-separated, with its tabs as spaces
+/// (RFC 9110 5.6.3: whitespace around a comma may be either; tungstenite splits at spaces).
 fn join_lines(headers: &mut HeaderMap, name: HeaderName) {
-    let mut lines = headers.get_all(&name).iter();
-    let (Some(first), Some(_)) = (lines.next(), lines.next()) else {
+    let lines: Vec<&[u8]> = headers
+        .get_all(&name)
+        .iter()
+        .map(|v| v.as_bytes())
+        .collect();
+    if lines.len() < 2 && !lines.iter().any(|line| line.contains(&b'\t')) {
         return;
-    };
-    let mut joined = first.as_bytes().to_vec();
-    for line in headers.get_all(&name).iter().skip(1) {
-        joined.extend_from_slice(b", ");
-        joined.extend_from_slice(line.as_bytes());
     }
+    let joined: Vec<u8> = (lines.join(&b", "[..]).into_iter())
+        .map(|b| if b == b'\t' { b' ' } else { b })
+        .collect();
     // Each part was a valid value; so is their list.
     if let Ok(value) = HeaderValue::from_bytes(&joined) {
         headers.insert(name, value);
