@@ -8,6 +8,7 @@ mod fd_limit; // the open-file limit against max_connections
 mod handshake; // the application's handshake hook: Handshake, Accepted, Refusal
 mod http; // reading the upgrade request's head, writing answers
 mod log_throttle; // one warning a second for a condition that repeats
+mod request; // what an upgrade request must hold, and its 101 answer
 mod stop; // the shutdown signal
 mod upgrade; // the opening handshake: TLS, request, hook, answer, LeanStream
 mod workers; // worker runtimes, one per core

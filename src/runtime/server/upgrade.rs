@@ -1,7 +1,8 @@
 //! The server's opening handshake, within the handshake timeout: TLS, the upgrade request,
 //! the application's hook, the answer. Done here rather than by tungstenite, whose callback
 //! is synchronous, so that the hook may await; the request is held to what tungstenite
-//! accepts, and answered as it would be (its `create_response`, `write_response`).
+//! accepts (`request.rs`), and answered as it would be (its `create_response`,
+//! `write_response`).
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -10,14 +11,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{timeout, timeout_at, Instant};
-use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
-use tokio_tungstenite::tungstenite::handshake::server::{
-    create_response, ErrorResponse, Request, Response,
-};
-use tokio_tungstenite::tungstenite::http::header::{self, SEC_WEBSOCKET_VERSION};
-use tokio_tungstenite::tungstenite::http::{
-    HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version,
-};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::header;
+use tokio_tungstenite::tungstenite::http::{HeaderValue, Method, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::Role;
 use tracing::{debug, error};
 
@@ -25,6 +21,7 @@ use super::accept::Context;
 use super::fallback;
 use super::handshake::{decide, internal_error, Handshake, Refusal, State};
 use super::http::{read_request, write_answer, BadRequest, MAX_HEAD};
+use super::request::validate;
 use crate::error::panic_message;
 use crate::lean::WriteProgress;
 use crate::metrics::{dropped, Dropped};
@@ -286,65 +283,6 @@ fn plain(request: &Request) -> bool {
         && !headers.contains_key(header::SEC_WEBSOCKET_KEY)
 }
 
-/// The handshake's own answer to an upgrade request, or why it is none: tungstenite's
-/// `create_response`, with the statuses RFC 6455 and HTTP give each reason.
-fn validate(request: &mut Request) -> Result<Response, Refusal> {
-    // RFC 6455 11.3.1, 11.3.5: once each; the answer would otherwise be to one of two. RFC
-    // 9112 3.2: one Host, which a hook may route on (a proxy could route on another).
-    for (name, header) in [
-        ("Sec-WebSocket-Key", header::SEC_WEBSOCKET_KEY),
-        ("Sec-WebSocket-Version", SEC_WEBSOCKET_VERSION),
-        ("Host", header::HOST),
-    ] {
-        if request.headers().get_all(header).iter().nth(1).is_some() {
-            let why = format!("the upgrade request has {name} more than once");
-            return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
-        }
-    }
-    // A list split over several lines is one list (RFC 9110 5.3); tungstenite reads the
-    // first line only. Not `Upgrade`, which tungstenite takes only as "websocket" alone.
-    join_lines(request.headers_mut(), header::CONNECTION);
-    if request.method() != Method::GET {
-        let why = format!("an upgrade is a GET request, not {}", request.method());
-        let allow = HeaderValue::from_static("GET");
-        return Err(
-            Refusal::new(StatusCode::METHOD_NOT_ALLOWED, why).with_header(header::ALLOW, allow)
-        );
-    }
-    if request.version() != Version::HTTP_11 {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "an upgrade needs HTTP/1.1",
-        ));
-    }
-    // RFC 9112 3.2.3, 3.2.4: the authority and asterisk forms are CONNECT's and OPTIONS';
-    // a GET names a path (or an absolute URI), which the hook routes on.
-    let target = request.uri();
-    if target.scheme().is_none() && !target.path().starts_with('/') {
-        let why = format!("an upgrade request's target is a path, like /chat, not {target}");
-        return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
-    }
-    // RFC 9112 3.2 (and RFC 6455 4.1): every HTTP/1.1 request names its Host.
-    if !request.headers().contains_key(header::HOST) {
-        let why = "the upgrade request has no Host header";
-        return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
-    }
-    create_response(request).map_err(|err| match err {
-        // RFC 6455 4.2.2: the versions this server speaks, with 426.
-        Error::Protocol(ProtocolError::MissingSecWebSocketVersionHeader) => {
-            let version = HeaderValue::from_static("13");
-            // RFC 9110 15.5.22: a 426 names the protocol to upgrade to.
-            Refusal::new(
-                StatusCode::UPGRADE_REQUIRED,
-                "Sec-WebSocket-Version must be 13",
-            )
-            .with_header(SEC_WEBSOCKET_VERSION, version)
-            .with_header(header::UPGRADE, HeaderValue::from_static("websocket"))
-        }
-        err => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
-    })
-}
-
 /// Writes `answer` and ends the stream, within [`REFUSAL_LINGER`]. What the peer sent past
 /// the head is read and dropped until it closes: closed with unread data, the socket would
 /// reset, and the reset could reach the peer before the answer it had not yet read.
@@ -378,26 +316,6 @@ where
         std::io::Result::Ok(())
     })
     .await;
-}
-
-/// Joins the lines of a list header into one, comma-separated, with its tabs as spaces
-/// (RFC 9110 5.6.3: whitespace around a comma may be either; tungstenite splits at spaces).
-fn join_lines(headers: &mut HeaderMap, name: HeaderName) {
-    let lines: Vec<&[u8]> = headers
-        .get_all(&name)
-        .iter()
-        .map(|v| v.as_bytes())
-        .collect();
-    if lines.len() < 2 && !lines.iter().any(|line| line.contains(&b'\t')) {
-        return;
-    }
-    let joined: Vec<u8> = (lines.join(&b", "[..]).into_iter())
-        .map(|b| if b == b'\t' { b' ' } else { b })
-        .collect();
-    // Each part was a valid value; so is their list.
-    if let Ok(value) = HeaderValue::from_bytes(&joined) {
-        headers.insert(name, value);
-    }
 }
 
 /// Whether `err` is the peer closing or resetting the connection.
