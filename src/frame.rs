@@ -29,7 +29,7 @@ pub fn check_ping_payload(payload: &[u8]) -> Result<()> {
 /// Checks that `code` may be sent on the wire: 1000–1003, 1007–1013 or 3000–4999. The
 /// reserved codes 1005, 1006 and 1015 only ever describe a close locally.
 pub fn check_close_code(code: u16) -> Result<()> {
-    if CloseCode::from(code).is_allowed() && code != 1004 {
+    if may_send_close_code(code) {
         Ok(())
     } else {
         Err(Error::invalid(format!(
@@ -37,6 +37,11 @@ pub fn check_close_code(code: u16) -> Result<()> {
              (1004, 1005, 1006 and 1015 are reserved)"
         )))
     }
+}
+
+/// Whether `code` may be sent on the wire (see [`check_close_code`]).
+pub(crate) fn may_send_close_code(code: u16) -> bool {
+    CloseCode::from(code).is_allowed() && code != 1004
 }
 
 /// Checks that `reason` fits in a close frame.

@@ -261,6 +261,35 @@ fn a_variable_with_an_empty_key_part_is_an_error_naming_it() {
     }
 }
 
+/// Two variables for one key, their names differing only in case: figment took one value and
+/// named the other variable. Which one wins is the environment's order, so it is an error.
+#[test]
+fn two_variables_for_one_key_are_an_error_naming_both() {
+    jail(|jail| {
+        jail.set_env("WS_HEALTH_PING__INTERVAL", "5s");
+        jail.set_env("ws_health_ping__interval", "7s");
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert_names(
+            &msg,
+            &[
+                "`WS_HEALTH_PING__INTERVAL`",
+                "`ws_health_ping__interval`",
+                "both set",
+            ],
+        );
+    });
+}
+
+/// `WS_HEALTH_PROFILE` and `WS_HEALTH_CONFIG` have no keys under them: a variable that nests
+/// one is named as set, not as the selector it starts with.
+#[test]
+fn a_variable_under_the_profile_or_file_selector_is_named_as_set() {
+    for name in ["WS_HEALTH_PROFILE__PING__INTERVAL", "ws_health_config__x"] {
+        let msg = env_error(name, "5s");
+        assert_names(&msg, &[&format!("`{name}`"), "has no keys under it"]);
+    }
+}
+
 /// A variable is named as it is set: figment reads names whatever their case.
 #[test]
 fn a_variable_is_named_as_it_is_set() {
@@ -465,6 +494,38 @@ fn close_codes_outside_1000_to_4999_or_reserved_are_errors() {
         "[{action=\"close\",code=1006}]",
     );
     assert_names(&msg, &["= 1006", "WS_HEALTH_POLICY__ON_UNHEALTHY"]);
+}
+
+/// A final code no close can carry would never stop the client: an error, not a silent no-op.
+#[test]
+fn final_close_codes_no_close_carries_are_errors() {
+    for (code, shown) in [
+        ("1006", "1006"),
+        ("1015", "1015"),
+        ("999", "999"),
+        ("\"1016-2999\"", "\"1016-2999\""),
+        ("\"5000-65535\"", "\"5000-65535\""),
+    ] {
+        let msg = file_error(&format!("[client]\nfinal_close_codes = [1008, {code}]"));
+        assert_names(
+            &msg,
+            &[
+                &format!("`client.final_close_codes[1]` = {shown}"),
+                "no close carries",
+                "1000-1003, 1007-1013 or 3000-4999",
+                FILE_KEY,
+            ],
+        );
+    }
+    // 1005 is a close without a code; a range need only hold one code a close carries.
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "[client]\nfinal_close_codes = [1005, \"1004-1007\", \"2000-3000\"]",
+        )
+        .unwrap();
+        Config::from(Config::figment()).unwrap();
+    });
 }
 
 #[test]

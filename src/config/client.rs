@@ -46,7 +46,8 @@ pub struct ClientConfig {
     pub stable_after: Duration,
     /// Close codes (sent by the server, or by our own policy) after which the client stops
     /// instead of reconnecting, unless the policy asked to reconnect. Single codes or
-    /// `"first-last"` ranges.
+    /// `"first-last"` ranges; 1005 is a close frame without a code. A code or range no close
+    /// carries (1006, 1015, 1016–2999, …) is refused: it would never stop the client.
     pub final_close_codes: Vec<CodeRange>,
     /// Messages sent while disconnected that wait for the next connection; beyond it,
     /// `send` returns a queue-full error.
@@ -106,17 +107,37 @@ impl Validate for ClientConfig {
         }
         v.scope("final_close_codes", |v| {
             for (i, range) in self.final_close_codes.iter().enumerate() {
+                let shown = if range.start == range.end {
+                    range.to_string()
+                } else {
+                    format!("\"{range}\"")
+                };
                 if range.start > range.end {
                     v.error(
                         &i.to_string(),
-                        format!("\"{range}\""),
+                        shown,
                         "an empty range: the first code is after the last",
+                    );
+                } else if !(range.start..=range.end).any(can_end_a_connection) {
+                    v.error(
+                        &i.to_string(),
+                        shown,
+                        "no close carries it, so it would never stop the client: a peer or a \
+                         policy closes with 1000-1003, 1007-1013 or 3000-4999, and 1005 stands \
+                         for a close without a code; a connection lost without a close (1006) \
+                         is always retried",
                     );
                 }
             }
         });
         v.table("backoff", &self.backoff);
     }
+}
+
+/// Whether a close can end with `code`: one a peer or a policy may send, or 1005 for a close
+/// frame without a code.
+fn can_end_a_connection(code: u16) -> bool {
+    code == 1005 || crate::frame::may_send_close_code(code)
 }
 
 /// Exponential backoff with full jitter: the delay before attempt *n* (counting from 0) is

@@ -42,17 +42,7 @@ impl Provider for EnvVars {
     }
 
     fn data(&self) -> figment::Result<Map<Profile, Dict>> {
-        // figment skips a name with an empty part: a typo would leave its default in silence.
-        if let Some(name) = std::env::vars_os()
-            .filter_map(|(var, _)| var.into_string().ok())
-            .find(|var| has_an_empty_part(var))
-        {
-            return Err(format!(
-                "{NAME} `{name}`: a part of its key is empty (parts are joined by two \
-                 underscores: `WS_HEALTH_PING__INTERVAL`)"
-            )
-            .into());
-        }
+        check_names(&ours()).map_err(figment::Error::from)?;
         let not_keys = [Config::PROFILE_ENV, Config::FILE_ENV]
             .map(|var| var.strip_prefix(Config::ENV_PREFIX).unwrap_or(var));
         Env::prefixed(Config::ENV_PREFIX)
@@ -63,17 +53,51 @@ impl Provider for EnvVars {
     }
 }
 
-/// Whether `var` is one of ours whose key has an empty part: `WS_HEALTH_PING____INTERVAL`,
-/// `WS_HEALTH_PING__`, `WS_HEALTH_`.
-fn has_an_empty_part(var: &str) -> bool {
+/// The variables named `WS_HEALTH_*` in any case, as figment reads them.
+fn ours() -> Vec<String> {
     let prefix = Config::ENV_PREFIX;
-    let Some(key) = var
-        .get(..prefix.len())
-        .filter(|p| p.eq_ignore_ascii_case(prefix))
-    else {
-        return false;
-    };
-    var[key.len()..].split("__").any(str::is_empty)
+    std::env::vars_os()
+        .filter_map(|(var, _)| var.into_string().ok())
+        .filter(|var| {
+            var.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        })
+        .collect()
+}
+
+/// Refuses the names figment would read wrongly, or not at all, in silence.
+fn check_names(ours: &[String]) -> Result<(), String> {
+    let selectors = [Config::PROFILE_ENV, Config::FILE_ENV];
+    for (i, var) in ours.iter().enumerate() {
+        let key = &var[Config::ENV_PREFIX.len()..];
+        // figment skips a name with an empty part: a typo would leave its default in silence.
+        if key.split("__").any(str::is_empty) {
+            return Err(format!(
+                "{NAME} `{var}`: a part of its key is empty (parts are joined by two \
+                 underscores: `WS_HEALTH_PING__INTERVAL`)"
+            ));
+        }
+        // figment reads `WS_HEALTH_PROFILE__X` as a key `profile.x`, named for the selector.
+        if let Some(selector) = selectors.iter().find(|s| {
+            var.get(..s.len())
+                .is_some_and(|v| v.eq_ignore_ascii_case(s))
+                && var[s.len()..].starts_with("__")
+        }) {
+            return Err(format!(
+                "{NAME} `{var}`: `{selector}` has no keys under it (it names the profile or \
+                 the file to read); a variable sets a key of every profile: \
+                 `WS_HEALTH_PING__INTERVAL`"
+            ));
+        }
+        // figment keeps one value and names the other variable; which one is up to the order.
+        if let Some(first) = ours[..i].iter().find(|o| o.eq_ignore_ascii_case(var)) {
+            return Err(format!(
+                "{NAME}s `{first}` and `{var}` both set one key (names are read whatever \
+                 their case): unset one"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
