@@ -43,6 +43,7 @@ impl<S: Transport> Driver<S> {
     /// Publishes the connection's new status, which check `i`'s result `health` brought.
     pub(super) fn publish(&mut self, plan: &Plan, i: usize, t: Transition, health: &Health) {
         let status = self.connection_health(plan, i, health);
+        self.reason_of = u16::try_from(i).unwrap_or(u16::MAX);
         // Set before the observer hears of it: a hub subscriber that looks the connection up
         // on the event reads the new status.
         self.shared.health.set(status.clone());
@@ -60,6 +61,7 @@ impl<S: Transport> Driver<S> {
     pub(super) fn restate(&mut self, plan: &Plan, i: usize, health: &Health) {
         if self.engine.status() != Status::Healthy {
             let status = self.connection_health(plan, i, health);
+            self.reason_of = u16::try_from(i).unwrap_or(u16::MAX);
             self.shared.health.set(status);
         }
     }

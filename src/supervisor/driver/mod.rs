@@ -135,6 +135,9 @@ struct Driver<S> {
     /// The connection reached its worse status through a check whose own actions ran
     /// instead of the policy's, which the next check to fail there without its own runs.
     policy_owed: bool,
+    /// The check the published reason is about (see `publish`): a reload that disables it
+    /// restates the reason.
+    reason_of: u16,
     /// The connection's place in the `ws_health_connections` gauge.
     gauge: ConnectionGauge,
 }
@@ -197,6 +200,7 @@ impl<S: Transport> Driver<S> {
             transport_done: false,
             read_failed: false,
             policy_owed: false,
+            reason_of: 0,
             gauge,
         }
     }

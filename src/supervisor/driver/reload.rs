@@ -54,8 +54,10 @@ impl<S: Transport> Driver<S> {
             slot.next_due = later(slot.grid, jitter(new.jitter)).max(now);
         }
         let weights = self.weights(&old);
+        let holder = self.engine.holder();
         let Some((i, t)) = self.engine.reload(plan.reload_rules()) else {
             self.act_on_same_status(&plan, &old, &weights, now);
+            self.restate_if_disabled(&plan, holder);
             return self.closing.is_some();
         };
         // New rules over the results already seen: acted on now, not at the next result,
@@ -70,6 +72,21 @@ impl<S: Transport> Driver<S> {
         // Another check that rose with it, with no own list, is owed the policy's now.
         self.pay_owed(&plan, &weights, &health, now);
         self.closing.is_some()
+    }
+
+    /// After a reload that left the connection's status where it was: if the published
+    /// reason names a check the reload disabled (as the check it is about, or as the one
+    /// that held the status, `was_holder`), it names the check that holds it now instead.
+    fn restate_if_disabled(&mut self, plan: &Plan, was_holder: Option<usize>) {
+        let Some(holder) = self.engine.holder().filter(|_| self.closing.is_none()) else {
+            return;
+        };
+        let enabled = |i: usize| plan.checks.get(i).is_some_and(|c| c.settings.enabled);
+        if enabled(usize::from(self.reason_of)) && was_holder.is_none_or(enabled) {
+            return;
+        }
+        let health = Health::new(self.engine.status(), "configuration reloaded");
+        self.restate(plan, holder, &health);
     }
 
     /// Each check's weight in the connection's status under `plan`'s rules.
