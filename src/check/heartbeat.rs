@@ -30,6 +30,14 @@ type Matches = dyn Fn(u64, &Message) -> bool + Send + Sync;
 /// [`numbered`](Heartbeat::numbered): each run's request carries a fresh id and only the
 /// answer with that id counts; a late answer to an earlier id reaches the application.
 ///
+/// The matcher runs on the connection's driver for each inbound application message while a
+/// run waits, holding the connection's state: keep it quick, and do not call the
+/// connection's handles (`Sender::send`, `close`) from it, which would deadlock. A matcher
+/// that panics is logged (once a run) and taken as no match. A heartbeat sends no WebSocket
+/// ping, so [`HealthCheck::payload`] and [`HealthCheck::judge`] have no effect on it; its run
+/// is Healthy when answered, with the time from its start to the answer as its round-trip
+/// time.
+///
 /// ```
 /// use ws_health::check::Heartbeat;
 /// use ws_health::tungstenite::Message;

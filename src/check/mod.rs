@@ -107,12 +107,21 @@ pub trait HealthCheck: Send + Sync + 'static {
     /// Override it to put a sequence number or timestamp on the wire; payloads over 125
     /// bytes are refused and the run reports Unhealthy. Avoid 5-byte payloads that start
     /// with `b'a'`: [`Sender::ping`](crate::Sender::ping) uses them.
+    ///
+    /// A pong is matched to its ping by payload, so keep payloads distinct from one ping to
+    /// the next: with a constant payload, a late pong to a ping that was cut off passes for
+    /// the answer to the next one. Only the built-in [`PingCheck`] takes the pool's windows
+    /// in turn (no repeat within 65,536 pings of a connection); a check that overrides any
+    /// method and keeps this default draws them at random, a repeat 1 in 65,536 per pair.
     fn payload(&self) -> Bytes {
         random_payload()
     }
 
     /// Judges a measured round-trip time. Default: [`judge_rtt`], healthy whatever the RTT.
     /// Override it to make a slow pong Degraded (or Unhealthy).
+    ///
+    /// Only [`ping_pong`] calls it (and `payload`): a check whose `check` does not, such as
+    /// a [`Heartbeat`], is not judged by it.
     fn judge(&self, rtt: Duration) -> Health {
         judge_rtt(rtt)
     }
