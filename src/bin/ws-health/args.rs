@@ -33,6 +33,9 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Connect to a WebSocket URL, keep the connection alive and print its round-trip time.
     Probe(ProbeArgs),
+    /// Check the configuration and print it as it takes effect (defaults, profile, file,
+    /// environment, flags merged), as TOML; exit 2 naming what is wrong.
+    Config(ConfigArgs),
 }
 
 /// Where the configuration comes from, and the flags that override it.

@@ -7,6 +7,7 @@ mod args;
 mod console;
 mod probe;
 mod serve;
+mod show_config;
 mod supervisor;
 mod tls;
 
@@ -19,6 +20,9 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
     init_logging(cli.verbose, matches!(cli.command, Command::Probe(_)));
+    if let Command::Config(args) = &cli.command {
+        return exit(show_config::run(args));
+    }
     // serve spreads its connections over runtimes of its own (server.workers): its main
     // thread only accepts and prints.
     let mut builder = match (&cli.command, cli.threads) {
@@ -34,12 +38,16 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(err) => return fail(1, format!("could not start the async runtime: {err}")),
     };
-    let outcome = runtime.block_on(async {
+    exit(runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args, cli.threads).await,
             Command::Probe(args) => probe::run(args).await,
+            Command::Config(_) => unreachable!("run without a runtime"),
         }
-    });
+    }))
+}
+
+fn exit(outcome: Result<(), Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, message }) => fail(code, message),
