@@ -158,7 +158,7 @@ pub use health::{Health, Status};
 pub use lean::LeanStream;
 pub use runtime::{Client, Hub, Server};
 pub use stats::Stats;
-pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor};
+pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor, TrySendError};
 /// The WebSocket library ws-health speaks; use this re-export to match its version.
 pub use tokio_tungstenite::{self, tungstenite};
 

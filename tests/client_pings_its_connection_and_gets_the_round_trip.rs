@@ -1,6 +1,6 @@
 //! `Client::ping` is Python `websockets`' `await ws.ping()` on a reconnecting client: the
-//! round trip of a ping sent now on the current connection, which is then its latency; with
-//! no connection it fails with `Closed` at once. Over real loopback sockets.
+//! round trip of a ping sent now on the current connection, which is then its latency (none
+//! before); with no connection it fails with `Closed` at once. Over real loopback sockets.
 
 mod support;
 
@@ -15,6 +15,8 @@ async fn client_pings_its_connection_and_gets_the_round_trip() {
         .await
         .unwrap();
 
+    // Connected, no ping answered yet (the first is 30 s away): no round trip to tell.
+    assert_eq!(client.latency(), None);
     let rtt = support::within("the pong", client.ping()).await.unwrap();
     assert_eq!(client.latency(), Some(rtt));
     assert_eq!(client.stats().unwrap().pongs_received, 1);

@@ -27,11 +27,11 @@ use crate::{Config, Error, Result, Sender, Supervisor};
 /// ```no_run
 /// # async fn run() -> ws_health::Result<()> {
 /// use ws_health::runtime::{Client, Hub};
-/// use ws_health::{Config, Supervisor};
+/// use ws_health::Config;
 ///
-/// let config = Config::default();
+/// let config = Config::from(Config::figment())?;
+/// // Its supervisor too ([ping], [checks], [policy]), unless given one with `with_supervisor`.
 /// let client = Client::builder("ws://127.0.0.1:8765")
-///     .with_supervisor(Supervisor::builder().with_config(&config).build()?)
 ///     .with_config(&config)
 ///     .with_hub(Hub::new())
 ///     .connect()?;
@@ -41,7 +41,10 @@ use crate::{Config, Error, Result, Sender, Supervisor};
 #[must_use]
 pub struct ClientBuilder {
     target: Result<Target>,
-    supervisor: Supervisor,
+    /// The application's, or one built from a configuration (its error kept for `connect`).
+    supervisor: Result<Supervisor>,
+    /// The application gave the supervisor: `with_config` leaves it.
+    own_supervisor: bool,
     client: ClientConfig,
     socket: SocketConfig,
     hub: Option<Hub>,
@@ -61,7 +64,8 @@ impl ClientBuilder {
             .and_then(|request| Target::new(request).map_err(Error::invalid));
         ClientBuilder {
             target,
-            supervisor: Supervisor::new(),
+            supervisor: Ok(Supervisor::new()),
+            own_supervisor: false,
             client: ClientConfig::default(),
             socket: SocketConfig::default(),
             hub: None,
@@ -74,15 +78,24 @@ impl ClientBuilder {
         }
     }
 
-    /// Supervises every connection with `supervisor` (checks, timings, policy).
+    /// Supervises every connection with `supervisor` (checks, timings, policy), whatever
+    /// [`with_config`](ClientBuilder::with_config) is given, before or after.
     pub fn with_supervisor(mut self, supervisor: Supervisor) -> Self {
-        self.supervisor = supervisor;
+        self.supervisor = Ok(supervisor);
+        self.own_supervisor = true;
         self
     }
 
-    /// Takes the `[client]` and `[socket]` tables of `config`. The supervisor reads its own
-    /// tables ([`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)).
-    pub fn with_config(self, config: &Config) -> Self {
+    /// Takes `config`: its `[client]` and `[socket]` tables, and, unless the application
+    /// gives a supervisor of its own ([`with_supervisor`](ClientBuilder::with_supervisor)),
+    /// a supervisor built from it (`[ping]`, `[checks]`, `[policy]`, `[queues]`), as
+    /// [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)
+    /// builds one. A supervisor that needs more (a check's implementation, a custom action)
+    /// is the application's to build: `connect` fails naming what is missing.
+    pub fn with_config(mut self, config: &Config) -> Self {
+        if !self.own_supervisor {
+            self.supervisor = Supervisor::builder().with_config(config).build();
+        }
         self.with_client_config(config.client.clone())
             .with_socket_config(config.socket.clone())
     }
@@ -228,8 +241,9 @@ impl ClientBuilder {
     /// Outside a tokio runtime.
     pub fn connect(self) -> Result<Client> {
         let target = self.target?;
+        let supervisor = self.supervisor?;
         self.client.validate()?;
-        crate::runtime::socket::validate(&self.socket, &self.supervisor)?;
+        crate::runtime::socket::validate(&self.socket, &supervisor)?;
         let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
         let (events, first_events) = broadcast::channel(EVENT_CAPACITY);
         let (close_tx, close_rx) = watch::channel(None);
@@ -237,7 +251,7 @@ impl ClientBuilder {
         let span = tracing::info_span!("ws_health.client", url = %target.loggable());
         let manager = Manager {
             target,
-            supervisor: self.supervisor.clone(),
+            supervisor: supervisor.clone(),
             socket: self.socket,
             tls: Tls {
                 #[cfg(feature = "rustls")]
@@ -258,7 +272,7 @@ impl ClientBuilder {
             link: shared.link.clone(),
             outbound: outbound_tx,
             offline_queue: self.client.offline_queue,
-            supervisor: self.supervisor,
+            supervisor,
         };
         Ok(Client {
             shared,

@@ -240,9 +240,13 @@ impl Client {
         self.sender().map(|s| s.stats())
     }
 
-    /// The round-trip time of the current connection's last answered ping, if connected.
+    /// The round-trip time of the current connection's last answered ping; `None` while
+    /// disconnected and before the connection's first pong (where [`Stats::latency`] reads
+    /// zero, as Python `websockets`' does).
     pub fn latency(&self) -> Option<Duration> {
-        self.stats().map(|s| s.latency)
+        self.stats()
+            .filter(|s| s.pongs_received > 0)
+            .map(|s| s.latency)
     }
 
     /// Pings the current connection now and returns the round trip (Python `websockets`'
