@@ -13,11 +13,14 @@
 //! - `match_pong/*`: matching a pong to its ping among 1 or 4 in flight, recording the RTT;
 //! - `policy_step`: one `PolicyEngine::observe`;
 //! - `stats_update`: one RTT sample into the connection's lock-free stats;
-//! - `schedule_next_check`: re-arming a connection's timer among 10,000 armed timers.
+//! - `schedule_next_check`: re-arming a connection's timer among 10,000 armed timers;
+//! - `hub_counts/19000`, `hub_snapshot/19000`: a hub's counts per status and its snapshot
+//!   of 19,000 live connections.
 
 mod counting_alloc;
 #[path = "../scale/handwritten_loop.rs"]
 mod handwritten;
+mod hub_views;
 mod memory_transport;
 
 #[allow(dead_code, unreachable_pub, unused_imports)]
@@ -241,5 +244,6 @@ fn main() {
     policy_step(&mut c);
     stats_update(&mut c);
     schedule_next_check(&mut c);
+    hub_views::hub_views(&mut c);
     c.final_summary();
 }

@@ -7,23 +7,23 @@
 
 mod event;
 mod observer;
+mod registry;
 mod snapshot;
 
 pub(crate) use event::serialize_disconnect;
 pub use event::HubEvent;
 pub use snapshot::{ConnectionSnapshot, StatusCounts};
 
-use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
 use crate::supervisor::{Observer, WeakSender};
-use crate::{Result, Sender, Status};
+use crate::{Result, Sender};
 use observer::HubObserver;
+use registry::Registry;
 
 /// Which end of the connection this process is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -57,22 +57,35 @@ pub enum Side {
 /// # drop((conn, json));
 /// # }
 /// ```
+///
+/// # Consistency
+/// [`len`](Hub::len), [`counts`](Hub::counts), [`get`](Hub::get) and
+/// [`snapshot`](Hub::snapshot) each look at the hub once, under its lock: each call sees one
+/// instant, two calls two instants, between which connections may open, change or close. An
+/// event received from [`subscribe`](Hub::subscribe) is already in what they show. A status
+/// change reaches the connection a moment (microseconds) before the hub, and a snapshot,
+/// which lists the connections live at its instant, reads each one's status, reason and
+/// stats from the connection itself: a row may show a status that `counts` does not count
+/// yet, and a connection that ends while the snapshot is taken may be left out. For counts
+/// that agree with a snapshot, count the snapshot:
+///
+/// ```
+/// # let hub = ws_health::runtime::Hub::new();
+/// use ws_health::Status;
+///
+/// let all = hub.snapshot();
+/// let unhealthy = all.iter().filter(|c| c.status == Status::Unhealthy).count();
+/// # assert_eq!(unhealthy, 0);
+/// ```
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<HubInner>,
 }
 
 pub(crate) struct HubInner {
-    conns: Mutex<HashMap<u64, Entry>>,
+    conns: Mutex<Registry>,
     events: broadcast::Sender<HubEvent>,
     emptied: Notify,
-}
-
-struct Entry {
-    sender: WeakSender,
-    peer: Option<SocketAddr>,
-    side: Side,
-    status: Status,
 }
 
 /// Events kept for a subscriber that falls behind before it sees `Lagged`.
@@ -83,7 +96,7 @@ impl Hub {
     pub fn new() -> Self {
         Hub {
             inner: Arc::new(HubInner {
-                conns: Mutex::new(HashMap::new()),
+                conns: Mutex::new(Registry::default()),
                 events: broadcast::Sender::new(EVENT_CAPACITY),
                 emptied: Notify::new(),
             }),
@@ -109,21 +122,20 @@ impl Hub {
         self.len() == 0
     }
 
-    /// Live connections per status.
+    /// Live connections per status: a tally the hub keeps as connections open, change status
+    /// and close, so that counting walks no connection. How it agrees with
+    /// [`snapshot`](Hub::snapshot): [Consistency](Hub#consistency).
     pub fn counts(&self) -> StatusCounts {
-        let mut counts = StatusCounts::default();
-        for entry in self.inner.lock().values() {
-            counts.add(entry.status);
-        }
-        counts
+        self.inner.lock().counts()
     }
 
-    /// A snapshot of every live connection, by id.
+    /// A snapshot of every live connection, by id, read from each of them.
+    /// How it agrees with [`counts`](Hub::counts): [Consistency](Hub#consistency).
     pub fn snapshot(&self) -> Vec<ConnectionSnapshot> {
         let live: Vec<_> = self
             .inner
             .lock()
-            .values()
+            .entries()
             .map(|e| (e.sender.clone(), e.side, e.peer))
             .collect();
         let mut all: Vec<_> = live
@@ -138,7 +150,7 @@ impl Hub {
     pub fn get(&self, id: u64) -> Option<ConnectionSnapshot> {
         let (weak, side, peer) = {
             let conns = self.inner.lock();
-            let e = conns.get(&id)?;
+            let e = conns.get(id)?;
             (e.sender.clone(), e.side, e.peer)
         };
         ConnectionSnapshot::of(&weak, side, peer)
@@ -148,7 +160,7 @@ impl Hub {
     /// follows (a revoked session's), or to send it a message. Hold it only while you use
     /// it: a `Sender` keeps its connection open.
     pub fn sender(&self, id: u64) -> Option<Sender> {
-        let weak = self.inner.lock().get(&id)?.sender.clone();
+        let weak = self.inner.lock().get(id)?.sender.clone();
         // Not one no handle holds any more: that one is closing (1000), and a new handle
         // would put its close off.
         weak.upgrade_held()
@@ -179,7 +191,7 @@ impl Hub {
         let live: Vec<WeakSender> = self
             .inner
             .lock()
-            .values()
+            .entries()
             .map(|e| e.sender.clone())
             .collect();
         let mut asked = 0;
@@ -207,11 +219,15 @@ impl Hub {
 }
 
 impl HubInner {
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Entry>> {
-        // Every critical section is a map operation: a panic cannot leave it half done.
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        // Every critical section is a map operation and its count's: a panic cannot leave
+        // them half done.
         crate::sync::lock(&self.conns)
     }
 }
+
+#[cfg(test)]
+mod tests;
 
 impl Default for Hub {
     fn default() -> Self {

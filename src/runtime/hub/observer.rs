@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use super::{Entry, HubEvent, HubInner, Side};
+use super::registry::Entry;
+use super::{HubEvent, HubInner, Side};
 use crate::supervisor::{Disconnect, Observer};
 use crate::{Health, Sender, Status};
 
@@ -30,13 +31,8 @@ impl Observer for HubObserver {
     }
 
     fn status_changed(&self, id: u64, from: Status, health: &Health) {
-        let peer = {
-            let mut conns = self.hub.lock();
-            let Some(entry) = conns.get_mut(&id) else {
-                return;
-            };
-            entry.status = health.status();
-            entry.peer
+        let Some(peer) = self.hub.lock().set_status(id, health.status()) else {
+            return;
         };
         let _ = self.hub.events.send(HubEvent::StatusChanged {
             id,
@@ -53,7 +49,7 @@ impl Observer for HubObserver {
             let mut conns = self.hub.lock();
             // Sent under the lock (a broadcast send does not block): whoever sees the
             // connection gone (`len`, `wait_empty`) has its Closed event to read.
-            if let Some(entry) = conns.remove(&id) {
+            if let Some(entry) = conns.remove(id) {
                 let _ = self.hub.events.send(HubEvent::Closed {
                     id,
                     side: self.side,

@@ -99,4 +99,12 @@ impl StatusCounts {
             Status::Unhealthy => self.unhealthy += 1,
         }
     }
+
+    pub(super) fn sub(&mut self, status: Status) {
+        match status {
+            Status::Healthy => self.healthy -= 1,
+            Status::Degraded => self.degraded -= 1,
+            Status::Unhealthy => self.unhealthy -= 1,
+        }
+    }
 }
