@@ -17,7 +17,9 @@
 //!
 //! The histogram is the only per-ping record; the rest happen on changes. With a recorder
 //! installed it costs one histogram update per pong. [`describe`] gives the recorder each
-//! metric's description and unit (Prometheus' `# HELP`).
+//! metric's description and unit (Prometheus' `# HELP`). A recorder that panics loses only the
+//! update it panicked in: the panic is caught and logged at error, the connection goes on,
+//! and the `ws_health_connections` gauge is still taken off the status it was put on.
 
 use std::time::Duration;
 
@@ -92,7 +94,7 @@ impl ConnectionGauge {
     pub(crate) fn opened() -> Self {
         #[cfg(feature = "metrics")]
         {
-            ::metrics::counter!("ws_health_connections_opened_total").increment(1);
+            record(|| ::metrics::counter!("ws_health_connections_opened_total").increment(1));
             gauge(Status::Healthy, 1.0);
         }
         ConnectionGauge {
@@ -101,25 +103,31 @@ impl ConnectionGauge {
     }
 
     pub(crate) fn status_changed(&mut self, check: &str, to: Status) {
+        // The status first, and each call into the recorder on its own: one that panics
+        // loses only its own update, and the drop takes off the status the gauge was given.
+        let from = std::mem::replace(&mut self.status, to);
         #[cfg(feature = "metrics")]
         {
-            gauge(self.status, -1.0);
+            gauge(from, -1.0);
             gauge(to, 1.0);
-            ::metrics::counter!(
-                "ws_health_status_changes_total",
-                "check" => check.to_owned(),
-                "to" => to.as_str()
-            )
-            .increment(1);
+            record(|| {
+                ::metrics::counter!(
+                    "ws_health_status_changes_total",
+                    "check" => check.to_owned(),
+                    "to" => to.as_str()
+                )
+                .increment(1)
+            });
         }
         #[cfg(not(feature = "metrics"))]
-        let _ = check;
-        self.status = to;
+        let _ = (check, from);
     }
 }
 
 impl Drop for ConnectionGauge {
     fn drop(&mut self) {
+        // Contained: this drop may run while a panic unwinds the connection's task, where
+        // a second panic would abort the process.
         #[cfg(feature = "metrics")]
         gauge(self.status, -1.0);
     }
@@ -127,7 +135,18 @@ impl Drop for ConnectionGauge {
 
 #[cfg(feature = "metrics")]
 fn gauge(status: Status, delta: f64) {
-    ::metrics::gauge!("ws_health_connections", "status" => status.as_str()).increment(delta);
+    record(|| {
+        ::metrics::gauge!("ws_health_connections", "status" => status.as_str()).increment(delta)
+    });
+}
+
+/// One call into the recorder, the application's code: its panic is caught and logged at
+/// error, so that it neither ends the task it runs on (a connection's, the server's) nor
+/// cuts the gauge's bookkeeping short. Free when the recorder does not panic.
+#[cfg(feature = "metrics")]
+#[inline]
+fn record(call: impl FnOnce()) {
+    crate::error::contain_panic("the metrics recorder", call);
 }
 
 #[inline]
@@ -167,11 +186,13 @@ fn code_label(code: u16) -> String {
 #[inline]
 pub(crate) fn refused(answered: bool) {
     #[cfg(feature = "metrics")]
-    ::metrics::counter!(
-        "ws_health_connections_refused_total",
-        "answer" => if answered { "503" } else { "none" }
-    )
-    .increment(1);
+    record(|| {
+        ::metrics::counter!(
+            "ws_health_connections_refused_total",
+            "answer" => if answered { "503" } else { "none" }
+        )
+        .increment(1)
+    });
     #[cfg(not(feature = "metrics"))]
     let _ = answered;
 }
@@ -201,7 +222,8 @@ pub(crate) enum Dropped {
 #[inline]
 pub(crate) fn dropped(reason: Dropped) {
     #[cfg(feature = "metrics")]
-    ::metrics::counter!(
+    record(|| {
+        ::metrics::counter!(
         "ws_health_connections_dropped_total",
         "reason" => match reason {
             Dropped::SocketOptions => "socket_options",
@@ -215,8 +237,9 @@ pub(crate) fn dropped(reason: Dropped) {
             Dropped::WorkerHandoff => "worker_handoff",
             Dropped::Shutdown => "shutdown",
         }
-    )
-    .increment(1);
+        )
+        .increment(1)
+    });
     #[cfg(not(feature = "metrics"))]
     let _ = reason;
 }
@@ -224,13 +247,13 @@ pub(crate) fn dropped(reason: Dropped) {
 #[inline]
 pub(crate) fn ping_missed() {
     #[cfg(feature = "metrics")]
-    ::metrics::counter!("ws_health_pings_missed_total").increment(1);
+    record(|| ::metrics::counter!("ws_health_pings_missed_total").increment(1));
 }
 
 #[inline]
 pub(crate) fn rtt(rtt: Duration) {
     #[cfg(feature = "metrics")]
-    ::metrics::histogram!("ws_health_rtt_seconds").record(rtt.as_secs_f64());
+    record(|| ::metrics::histogram!("ws_health_rtt_seconds").record(rtt.as_secs_f64()));
     #[cfg(not(feature = "metrics"))]
     let _ = rtt;
 }
