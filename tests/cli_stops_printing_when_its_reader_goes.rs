@@ -39,7 +39,7 @@ fn cli_stops_printing_when_its_reader_goes() {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped()),
     );
-    // Its first lines, up to the connection (a slow connect may print "disconnected" first).
+    // Its first lines, up to the connection.
     let stdout = probe.stdout.take().unwrap();
     let (_, stdout) = line_within(stdout, PATIENCE, |line| line.starts_with("connected to "));
     drop(stdout);

@@ -209,11 +209,12 @@ fn first_pong(client: &Client) -> OptionFuture<Pong> {
     client.sender().map(pong).into()
 }
 
+/// The connection's status line; none while there is no connection, which the client's
+/// events have told ("disconnected: …", "reconnecting in …", "connect failed: …"): a bare
+/// "disconnected" at each tick said it again.
 fn print_status(client: &Client, json: bool) -> std::io::Result<()> {
-    let (health, stats) = match (client.health(), client.stats()) {
-        (Some(h), Some(s)) => (h, s),
-        _ if json => return print(json!({ "event": "status", "connected": false })),
-        _ => return print("disconnected"),
+    let (Some(health), Some(stats)) = (client.health(), client.stats()) else {
+        return Ok(());
     };
     // No round trip before the first pong: none, not zero.
     let answered = stats.pongs_received > 0;
