@@ -15,6 +15,10 @@
 //! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
 //!
+//! Every supervised connection counts, a process's server and client connections alike: a
+//! process that is both (a gateway with upstream clients) reads them together. Tell them
+//! apart with [`Hub::counts`](crate::runtime::Hub::counts), one hub for each side.
+//!
 //! The histogram is the only per-ping record; the rest happen on changes. With a recorder
 //! installed it costs one histogram update per pong. [`describe`] gives the recorder each
 //! metric's description and unit (Prometheus' `# HELP`). A recorder that panics loses only the

@@ -25,6 +25,11 @@ type Matches = dyn Fn(u64, &Message) -> bool + Send + Sync;
 /// runs): the application should ignore stray answers. The run's timeout (its [`CheckSettings`](crate::CheckSettings))
 /// bounds the wait, and a wait that a slow consumer made unreadable is reported Degraded.
 ///
+/// The peer answers in its application's code (for a ws-health [`Client`](crate::Client),
+/// in the loop that reads [`recv`](crate::Client::recv)): nothing answers for it, as
+/// WebSocket pings are answered, so an application that is busy or stuck fails the
+/// heartbeat. That is the point of one: it measures the peer's application, not its socket.
+///
 /// With [`new`](Heartbeat::new) every request is the same message, so an answer that comes
 /// after its run was cut off is taken by the next run as its own. Where that matters, use
 /// [`numbered`](Heartbeat::numbered): each run's request carries a fresh id and only the
