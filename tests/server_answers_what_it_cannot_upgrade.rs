@@ -160,7 +160,7 @@ async fn server_answers_what_it_cannot_upgrade() {
         status_of(addr, tab.as_bytes()).await,
         "HTTP/1.1 101 Switching Protocols"
     );
-    // `Upgrade: websocket` twice is upgraded, as tungstenite does (it reads the first).
+    // `Upgrade: websocket` twice is upgraded: one list, which names it.
     let twice = upgrade.replace(
         "Upgrade: websocket\r\n",
         &"Upgrade: websocket\r\n".repeat(2),

@@ -279,3 +279,24 @@ pub async fn http_exchange(addr: SocketAddr, request: &[u8]) -> (String, String)
     let (head, body) = answer.split_once("\r\n\r\n").expect("a whole head");
     (head.to_owned(), body.to_owned())
 }
+
+/// Sends `request` on a fresh connection to `addr` and reads the head of the answer (with
+/// its blank line), without waiting for a close: a 101 keeps the connection.
+pub async fn upgrade_answer(addr: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(request).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0];
+        let read = within("the answer's head", tcp.read(&mut byte)).await;
+        assert_eq!(
+            read.unwrap(),
+            1,
+            "closed mid-head: {:?}",
+            String::from_utf8_lossy(&head)
+        );
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
+}

@@ -48,7 +48,8 @@ impl Handshake {
     }
 
     /// The HTTP upgrade request: its path, query and headers (`Authorization`, `Cookie`,
-    /// `Sec-WebSocket-Protocol`, …).
+    /// `Sec-WebSocket-Protocol`, …). A `Connection` or `Upgrade` list the peer sent on
+    /// several lines is here as one line, its items comma-separated (RFC 9110 5.3).
     pub fn request(&self) -> &Request {
         &self.request
     }

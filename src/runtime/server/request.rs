@@ -26,8 +26,10 @@ pub(super) fn validate(request: &mut Request) -> Result<Response, Refusal> {
         }
     }
     // A list split over several lines is one list (RFC 9110 5.3); tungstenite reads the
-    // first line only. Not `Upgrade`, which tungstenite takes only as "websocket" alone.
-    join_lines(request.headers_mut(), header::CONNECTION);
+    // first line only.
+    for list in [header::CONNECTION, header::UPGRADE] {
+        join_lines(request.headers_mut(), list);
+    }
     if request.method() != Method::GET {
         let why = format!("an upgrade is a GET request, not {}", request.method());
         let allow = HeaderValue::from_static("GET");
@@ -53,7 +55,7 @@ pub(super) fn validate(request: &mut Request) -> Result<Response, Refusal> {
         let why = "the upgrade request has no Host header";
         return Err(Refusal::new(StatusCode::BAD_REQUEST, why));
     }
-    create_response(request).map_err(|err| match err {
+    respond(request).map_err(|err| match err {
         // RFC 6455 4.2.2: the versions this server speaks, with 426.
         Error::Protocol(ProtocolError::MissingSecWebSocketVersionHeader) => {
             let version = HeaderValue::from_static("13");
@@ -67,6 +69,29 @@ pub(super) fn validate(request: &mut Request) -> Result<Response, Refusal> {
         }
         err => Refusal::new(StatusCode::BAD_REQUEST, err.to_string()),
     })
+}
+
+/// tungstenite's `create_response`, shown `Upgrade: websocket` if the request's `Upgrade`
+/// list holds that token: RFC 6455 4.2.1 asks no more (RFC 9110 7.8 lets a client offer
+/// several protocols), where tungstenite wants `websocket` alone. The request keeps its
+/// own list, for the hook to see what the peer sent.
+fn respond(request: &mut Request) -> tokio_tungstenite::tungstenite::Result<Response> {
+    let offered = request.headers().get(header::UPGRADE).cloned();
+    let Some(offered) = offered.filter(|list| names(list, "websocket") && list != "websocket")
+    else {
+        return create_response(request);
+    };
+    let websocket = HeaderValue::from_static("websocket");
+    request.headers_mut().insert(header::UPGRADE, websocket);
+    let response = create_response(request);
+    request.headers_mut().insert(header::UPGRADE, offered);
+    response
+}
+
+/// Whether the comma-separated `list` holds `token`, in any case (RFC 9110 5.6.1).
+fn names(list: &HeaderValue, token: &str) -> bool {
+    (list.as_bytes().split(|&b| b == b','))
+        .any(|item| item.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// Joins the lines of a list header into one, comma-separated, with its tabs as spaces

@@ -1,8 +1,8 @@
 //! The server's opening handshake, within the handshake timeout: TLS, the upgrade request,
 //! the application's hook, the answer. Done here rather than by tungstenite, whose callback
 //! is synchronous, so that the hook may await; the request is held to what tungstenite
-//! accepts (`request.rs`), and answered as it would be (its `create_response`,
-//! `write_response`).
+//! accepts, its lists read as RFC 9110 reads them (`request.rs`), and answered as it would be
+//! (its `create_response`, `write_response`).
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
