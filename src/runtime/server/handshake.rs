@@ -48,8 +48,9 @@ impl Handshake {
     }
 
     /// The HTTP upgrade request: its path, query and headers (`Authorization`, `Cookie`,
-    /// `Sec-WebSocket-Protocol`, …). A `Connection` or `Upgrade` list the peer sent on
-    /// several lines is here as one line, its items comma-separated (RFC 9110 5.3).
+    /// `Sec-WebSocket-Protocol`, …). A `Connection`, `Upgrade` or `Sec-WebSocket-Protocol`
+    /// list the peer sent on several lines is here as one line, its items comma-separated
+    /// (RFC 9110 5.3): `get` gives every subprotocol offered.
     pub fn request(&self) -> &Request {
         &self.request
     }

@@ -26,8 +26,13 @@ pub(super) fn validate(request: &mut Request) -> Result<Response, Refusal> {
         }
     }
     // A list split over several lines is one list (RFC 9110 5.3); tungstenite reads the
-    // first line only.
-    for list in [header::CONNECTION, header::UPGRADE] {
+    // first line only, and a hook that reads `Sec-WebSocket-Protocol` with `get` would see
+    // only some of the subprotocols offered (RFC 6455 11.3.4 allows several lines).
+    for list in [
+        header::CONNECTION,
+        header::UPGRADE,
+        header::SEC_WEBSOCKET_PROTOCOL,
+    ] {
         join_lines(request.headers_mut(), list);
     }
     if request.method() != Method::GET {
