@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{debug, error, info, warn, Instrument};
 
@@ -91,7 +92,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
                     failures = failures.saturating_add(1);
                     // Once a second at most: each freed descriptor can admit one connection
                     // and fail the next accept at once.
-                    if let Some(count) = failure_log.occurred(tokio::time::Instant::now()) {
+                    if let Some(count) = failure_log.occurred(Instant::now()) {
                         warn!(error = %err, ?delay, count, "accept failed; retrying after a pause");
                     }
                     tokio::select! {
@@ -137,6 +138,9 @@ fn admit(
     tasks: &mut JoinSet<()>,
     refusals: &mut Refusals,
 ) {
+    // The handshake timeout runs from here, not from the task's first poll, which a burst of
+    // accepts or a busy worker can put off.
+    let accepted = Instant::now();
     if let Err(err) = configure_socket(&stream, &context.socket) {
         warn!(%peer, error = %err, "dropping connection");
         metrics::dropped(Dropped::SocketOptions);
@@ -165,7 +169,7 @@ fn admit(
         // server that goes back and forth across it (each ended connection lets one in):
         // a flood must not flood the logs too. Each refusal is counted
         // (`ws_health_connections_refused_total`).
-        let now = tokio::time::Instant::now();
+        let now = Instant::now();
         let times = if std::mem::replace(&mut refusals.at_limit, true) {
             // Still at the limit: a warning held back at this stretch's start is due now.
             (!refusals.announced)
@@ -190,7 +194,7 @@ fn admit(
         debug!(%peer, limit, "over the connection limit; refusing with HTTP 503");
         let slot = Slot::take(&refusals.in_progress);
         let span = tracing::info_span!("ws_health.refused", %peer);
-        tasks.spawn(connection::refuse(context.clone(), stream, slot).instrument(span));
+        tasks.spawn(connection::refuse(context.clone(), stream, slot, accepted).instrument(span));
         return;
     }
     // Said only after a warning that was logged.
@@ -204,11 +208,11 @@ fn admit(
     let driver_span = span.clone();
     if context.handler_in_driver_task {
         spawn(context, stream, tasks, span, move |context, stream| {
-            connection::serve_joined(context, stream, peer, slot, driver_span)
+            connection::serve_joined(context, stream, peer, slot, driver_span, accepted)
         });
     } else {
         spawn(context, stream, tasks, span, move |context, stream| {
-            connection::serve(context, stream, peer, slot, driver_span)
+            connection::serve(context, stream, peer, slot, driver_span, accepted)
         });
     }
 }

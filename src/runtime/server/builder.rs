@@ -207,9 +207,9 @@ impl ServerBuilder {
     /// As [`with_handshake`](ServerBuilder::with_handshake), for a hook that awaits: a
     /// session store, a token introspection endpoint. It takes the [`Handshake`] and accepts
     /// with [`Handshake::accept`] (it owns the handshake across its awaits, hence a shape of
-    /// its own). The handshake timeout (`server.handshake_timeout`, counted from when the
-    /// connection's task starts, at once after the accept on an idle server) bounds it: a hook still running then is dropped and the peer answered
-    /// `503 Service Unavailable` with `Retry-After: 1`, counted in
+    /// its own). The handshake timeout (`server.handshake_timeout`, counted from the accept,
+    /// TLS and the peer's request included) bounds it: a hook still running then is dropped
+    /// and the peer answered `503 Service Unavailable` with `Retry-After: 1`, counted in
     /// `ws_health_connections_dropped_total{reason="handshake_hook_timeout"}`.
     ///
     /// ```no_run

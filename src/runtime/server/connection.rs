@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tracing::{debug, warn};
 
 use super::accept::{Context, Slot, Socket};
@@ -26,8 +27,9 @@ pub(super) async fn serve(
     peer: SocketAddr,
     _slot: Slot,
     span: tracing::Span,
+    accepted: Instant,
 ) {
-    let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
+    let Some((conn, driver)) = supervise(&context, stream, peer, span, accepted).await else {
         return;
     };
     let mut driver = AbortOnDrop {
@@ -51,21 +53,23 @@ pub(super) async fn serve_joined(
     peer: SocketAddr,
     _slot: Slot,
     span: tracing::Span,
+    accepted: Instant,
 ) {
-    let Some((conn, driver)) = supervise(&context, stream, peer, span).await else {
+    let Some((conn, driver)) = supervise(&context, stream, peer, span, accepted).await else {
         return;
     };
     // Dropped at a shutdown past its timeout, the driver ends the connection itself.
     let _ = futures_util::future::join(run_handler(&context, conn), driver).await;
 }
 
-/// The opening handshake under its timeout, then the supervisor takes the connection, its
-/// driver in `span`. `None` if the handshake failed or the server is stopping.
+/// The opening handshake under its timeout (from `accepted`), then the supervisor takes the
+/// connection, its driver in `span`. `None` if the handshake failed or the server is stopping.
 async fn supervise(
     context: &Context,
     stream: Socket,
     peer: SocketAddr,
     span: tracing::Span,
+    accepted: Instant,
 ) -> Option<(
     Connection,
     impl Future<Output = Disconnect> + Send + 'static,
@@ -80,7 +84,7 @@ async fn supervise(
     };
     // Boxed: the handshake's state is large and would otherwise stay part of this task's
     // state for the whole life of the connection.
-    let handshake = Box::pin(upgrade(context, stream, peer));
+    let handshake = Box::pin(upgrade(context, stream, peer, accepted));
     let upgraded = tokio::select! {
         upgraded = handshake => upgraded,
         () = context.stop.wait() => {
@@ -154,11 +158,17 @@ async fn close_at_shutdown(context: &Context, weak: WeakSender) {
     }
 }
 
-/// Answers a connection over the limit with HTTP 503 (within the handshake timeout).
-pub(super) async fn refuse(context: Arc<Context>, stream: TcpStream, _slot: Slot) {
+/// Answers a connection over the limit with HTTP 503 (within the handshake timeout, from
+/// `accepted`).
+pub(super) async fn refuse(
+    context: Arc<Context>,
+    stream: TcpStream,
+    _slot: Slot,
+    accepted: Instant,
+) {
     // A shutdown does not wait for a peer slow to read its refusal.
     tokio::select! {
-        () = refuse_over_limit(&context, stream) => {}
+        () = refuse_over_limit(&context, stream, accepted) => {}
         () = context.stop.wait() => {}
     }
 }

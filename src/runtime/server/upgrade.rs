@@ -33,16 +33,18 @@ use crate::LeanStream;
 /// small, and a connection slot is held meanwhile.
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
-/// Upgrades `tcp`: the stream, and the state the hook or the state factory made (`None`:
-/// neither made one). An error if it was not upgraded: logged at debug and counted (before
-/// any answer is written, so that a peer slow to close is not counted as slow to upgrade),
-/// with the answer still to be written where there is someone to answer.
+/// Upgrades `tcp`, within the handshake timeout from `accepted`: the stream, and the state
+/// the hook or the state factory made (`None`: neither made one). An error if it was not
+/// upgraded: logged at debug and counted (before any answer is written, so that a peer slow
+/// to close is not counted as slow to upgrade), with the answer still to be written where
+/// there is someone to answer.
 pub(super) async fn upgrade(
     context: &Context,
     tcp: TcpStream,
     peer: SocketAddr,
+    accepted: Instant,
 ) -> Result<Upgraded, Option<Box<Refused>>> {
-    let deadline = later(Instant::now(), context.server.handshake_timeout);
+    let deadline = later(accepted, context.server.handshake_timeout);
     let (stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok(received)) => received,
         Ok(Err(Invalid::Answer {
@@ -178,8 +180,8 @@ async fn answer(
 
 /// Answers an upgrade request over the connection limit with 503 and `Retry-After` (or the
 /// 400 any request we cannot upgrade gets).
-pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream) {
-    let deadline = later(Instant::now(), context.server.handshake_timeout);
+pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream, accepted: Instant) {
+    let deadline = later(accepted, context.server.handshake_timeout);
     let (mut stream, refusal, head_only) = match timeout_at(deadline, receive(context, tcp)).await {
         Ok(Ok((stream, ..))) => {
             let full = busy("server at its connection limit");
