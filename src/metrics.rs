@@ -10,7 +10,7 @@
 //! | `ws_health_connections_opened_total` | counter | | connections supervised |
 //! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who (`policy`, `application`, `peer`, `network`, `protocol`) and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
 //! | `ws_health_connections_refused_total` | counter | `answer` | connections over `server.max_connections`, counted as they are accepted, before their request is read: handed to the refusal (`503`: an upgrade request is answered HTTP 503, any other request the 400 the handshake gives it or, if it is plain, the application's HTTP fallback's answer, a peer that sends nothing in time no answer), or dropped unanswered while 256 refusals are in progress (`none`) |
-//! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `no_request` (the peer closed or reset the connection before its request was whole, also during the TLS handshake without a TLS alert: a load balancer's TCP check, a port scan), `tls` (the TLS handshake failed otherwise: an alert, such as a client refusing the certificate, or plain HTTP to a TLS port), `handshake_failed` (a request that is no WebSocket upgrade: answered 400, 405, 426 or 431, unless the application's HTTP fallback answered it; or a `101` the socket would not take), `handshake_refused` (the application's handshake hook refused it, or it or the connection state factory panicked: answered 500), `handshake_hook_timeout` (`with_handshake_async`'s hook did not answer within `server.handshake_timeout`: answered 503), `handshake_timeout` (the peer did not complete its part within `server.handshake_timeout`; a slowloris shows here), `worker_handoff` (moving the socket to a worker's runtime, or registering it there, failed: logged at warn), `shutdown` (the server shut down during the handshake). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
+//! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `no_request` (the peer closed or reset the connection before its request was whole, also during the TLS handshake without a TLS alert: a load balancer's TCP check, a port scan), `tls` (the TLS handshake failed otherwise: an alert, such as a client refusing the certificate, or plain HTTP to a TLS port), `handshake_failed` (a request that is no WebSocket upgrade: answered 400, 405, 426 or 431, unless the application's HTTP fallback answered it; or a `101` the socket would not take), `handshake_refused` (the application's handshake hook refused it, or it or the connection state factory panicked: answered 500), `handshake_hook_timeout` (`with_handshake_async`'s hook did not answer within `server.handshake_timeout`: answered 503), `peer_left` (the peer closed or reset the connection while `with_handshake_async`'s hook decided: the hook was dropped), `handshake_timeout` (the peer did not complete its part within `server.handshake_timeout`; a slowloris shows here), `worker_handoff` (moving the socket to a worker's runtime, or registering it there, failed: logged at warn), `shutdown` (the server shut down during the handshake). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
 //! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
 //! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
 //! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
@@ -217,6 +217,8 @@ pub(crate) enum Dropped {
     HandshakeRefused,
     /// The application's handshake hook did not answer within the handshake timeout.
     HandshakeHookTimeout,
+    /// The peer closed or reset the connection while the handshake hook decided.
+    PeerLeft,
     /// Moving the socket to a worker's runtime, or registering it there, failed.
     WorkerHandoff,
     /// The server shut down during the handshake.
@@ -238,6 +240,7 @@ pub(crate) fn dropped(reason: Dropped) {
             Dropped::HandshakeTimeout => "handshake_timeout",
             Dropped::HandshakeRefused => "handshake_refused",
             Dropped::HandshakeHookTimeout => "handshake_hook_timeout",
+            Dropped::PeerLeft => "peer_left",
             Dropped::WorkerHandoff => "worker_handoff",
             Dropped::Shutdown => "shutdown",
         }

@@ -210,7 +210,9 @@ impl ServerBuilder {
     /// its own). The handshake timeout (`server.handshake_timeout`, counted from the accept,
     /// TLS and the peer's request included) bounds it: a hook still running then is dropped
     /// and the peer answered `503 Service Unavailable` with `Retry-After: 1`, counted in
-    /// `ws_health_connections_dropped_total{reason="handshake_hook_timeout"}`.
+    /// `ws_health_connections_dropped_total{reason="handshake_hook_timeout"}`. A hook whose
+    /// peer leaves (closes, half-closes or resets the connection) is dropped as the socket
+    /// shows it, counted as `peer_left`: it must not rely on running to its end.
     ///
     /// ```no_run
     /// # async fn run() -> ws_health::Result<()> {

@@ -68,7 +68,17 @@ pub(super) async fn upgrade(
         None => Ok((response, None)),
         Some(hook) => {
             let decided = decide(hook, Handshake::new(request, peer), response);
-            match timeout_at(deadline, decided).await {
+            // Biased: a hook that answers at once (any synchronous one) is always heard.
+            let decided = tokio::select! {
+                biased;
+                decided = timeout_at(deadline, decided) => decided,
+                () = left(stream.tcp()) => {
+                    debug!("the peer left while the handshake hook decided; dropping the hook");
+                    dropped(Dropped::PeerLeft);
+                    return Err(None);
+                }
+            };
+            match decided {
                 Ok(decided) => decided,
                 Err(_) => {
                     debug!("the handshake hook did not answer within the handshake timeout; answering 503");
@@ -318,6 +328,18 @@ where
         std::io::Result::Ok(())
     })
     .await;
+}
+
+/// Resolves once the peer has closed or reset the connection (a FIN, half-closing included:
+/// a client that can send no more can send no frame, not even its Close; or a reset), as
+/// seen with nothing unread before it. Never if the peer sent bytes (early frames, a TLS
+/// alert): those are the connection's to read, and what follows them cannot be seen without
+/// reading them.
+async fn left(tcp: &TcpStream) {
+    match tcp.peek(&mut [0]).await {
+        Ok(0) | Err(_) => {}
+        Ok(_) => std::future::pending().await,
+    }
 }
 
 /// Whether `err` is the peer closing or resetting the connection.
