@@ -98,8 +98,10 @@ async fn supervise(
         Err(refused) => {
             // Counted already: a shutdown only cuts the answer's linger short.
             if let Some(refused) = refused {
+                // Boxed: its linger's read buffer (1 KiB) would otherwise be part of every
+                // connection task's state, upgraded or not, for the connection's whole life.
                 tokio::select! {
-                    () = refused.answer() => {}
+                    () = Box::pin(refused.answer()) => {}
                     () = context.stop.wait() => {}
                 }
             }
