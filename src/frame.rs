@@ -103,6 +103,19 @@ pub(crate) fn check_sendable(message: &Message) -> Result<()> {
     }
 }
 
+/// Checks that `message` may be queued for a connection: sendable, and no Close, which goes
+/// through `Sender::close` (a client's `Client::close_with`) rather than the queue.
+pub(crate) fn check_queueable(message: &Message) -> Result<()> {
+    check_sendable(message)?;
+    if message.is_close() {
+        return Err(Error::invalid(
+            "a Close may not be sent here: close with Sender::close \
+             (a client with Client::close_with)",
+        ));
+    }
+    Ok(())
+}
+
 /// A validated ping payload.
 pub(crate) fn ping_payload(payload: Bytes) -> Result<Bytes> {
     check_ping_payload(&payload)?;

@@ -99,13 +99,8 @@ impl Probe for Detached {
     fn send(&self, message: Message) -> Result<(), ProbeError> {
         // What a live connection refuses before it looks at its state (a Pong, a raw Frame, a
         // Close, a Ping over 125 bytes) is refused here too, so that a test sees it.
-        match crate::frame::check_sendable(&message) {
-            Err(err) => Err(ProbeError::Invalid(err)),
-            Ok(()) if message.is_close() => Err(ProbeError::Invalid(crate::Error::invalid(
-                "a Close may not be sent here: close with Sender::close",
-            ))),
-            Ok(()) => Err(ProbeError::Closed),
-        }
+        crate::frame::check_queueable(&message).map_err(ProbeError::Invalid)?;
+        Err(ProbeError::Closed)
     }
 
     fn cancel(&self, _: Ticket) {}

@@ -338,7 +338,7 @@ impl Shared {
         queued: impl FnOnce(&mut Inner),
     ) -> Result<(), TrySendError> {
         // `Sender::try_send` turns a Close into a close; a check or a request may not send one.
-        if matches!(message, Message::Close(_)) || crate::frame::check_sendable(&message).is_err() {
+        if crate::frame::check_queueable(&message).is_err() {
             return Err(TrySendError::Invalid(message));
         }
         let mut inner = self.lock();

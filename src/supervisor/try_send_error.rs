@@ -50,12 +50,9 @@ impl fmt::Display for TrySendError {
                 "message of {} bytes is larger than the limit (socket.max_message_size)",
                 m.len()
             ),
-            TrySendError::Invalid(m) => match frame::check_sendable(m) {
+            TrySendError::Invalid(m) => match frame::check_queueable(m) {
                 Err(err) => fmt::Display::fmt(&err, f),
-                Ok(()) => f.write_str(
-                    "a Close may not be sent here: close with Sender::close \
-                     (a client with Client::close_with)",
-                ),
+                Ok(()) => f.write_str("an invalid message"),
             },
         }
     }

@@ -93,7 +93,7 @@ impl ClientHandle {
     /// returned Ok. A Close is refused too: queued, it would close whichever connection is
     /// up when it leaves, and the client would connect again.
     fn sendable(&self, message: Message) -> std::result::Result<Message, TrySendError> {
-        if frame::check_sendable(&message).is_err() || matches!(message, Message::Close(_)) {
+        if frame::check_queueable(&message).is_err() {
             return Err(TrySendError::Invalid(message));
         }
         match self.supervisor.max_message_size() {
