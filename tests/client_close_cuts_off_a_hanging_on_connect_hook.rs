@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use support::ms;
 use tokio::sync::mpsc;
-use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::runtime::{Client, ClientEvent, Server, StopCause};
 use ws_health::tungstenite::Message;
 use ws_health::{Connection, Initiator};
 
@@ -51,10 +51,7 @@ async fn client_close_cuts_off_a_hanging_on_connect_hook() {
 
     client.close_with(4001, "bye").unwrap();
     let reason = support::within("the client to stop", client.stopped()).await;
-    assert_eq!(
-        reason,
-        "closed by the application; 1 message(s) left in the client's queue unsent"
-    );
+    assert_eq!((&reason.cause, reason.unsent), (&StopCause::Closed, 1));
     let (received, end) = support::within("the server's end", ends.recv())
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 
 mod support;
 
-use ws_health::runtime::ClientEvent;
+use ws_health::runtime::{ClientEvent, StopCause};
 use ws_health::supervisor::TrySendError;
 use ws_health::tungstenite::Message;
 
@@ -61,7 +61,7 @@ async fn a_handle_does_not_keep_a_dropped_client_running() {
         }
     })
     .await;
-    assert_eq!(reason, "closed by the application");
+    assert_eq!(reason.cause, StopCause::Closed, "{reason}");
     let closed = support::within("the events to end", events.recv()).await;
     assert!(closed.is_err(), "{closed:?}");
     assert!(!handle.is_connected());

@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::http::{header, HeaderMap, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use ws_health::config::ClientConfig;
-use ws_health::runtime::{Client, ClientEvent, Refusal};
+use ws_health::runtime::{Client, ClientEvent, Refusal, StopCause};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -151,8 +151,12 @@ async fn a_handshake_header_of_the_protocol_stops_the_client() {
         .connect()
         .unwrap();
     let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        matches!(reason.cause, StopCause::FinalError { status: None, .. }),
+        "{reason}"
+    );
     assert_eq!(
-        reason,
+        reason.to_string(),
         "handshake headers: `sec-websocket-key` belongs to the WebSocket handshake and cannot \
          be set"
     );
@@ -166,7 +170,7 @@ async fn a_stuck_handshake_headers_hook_is_named_at_the_connect_timeout() {
         .unwrap();
     let reason = support::within("the client to stop", client.stopped()).await;
     assert_eq!(
-        reason,
+        reason.to_string(),
         "gave up at the first failure (client.max_retries = 0): the handshake headers hook did \
          not finish within the connect timeout (3s)"
     );
@@ -220,6 +224,17 @@ async fn a_401_is_retried_with_fresh_credentials_and_stops_a_client_without_them
         .unwrap();
     let reason = support::within("the client to stop", client.stopped()).await;
     assert!(
+        matches!(
+            reason.cause,
+            StopCause::FinalError {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{reason}"
+    );
+    let reason = reason.to_string();
+    assert!(
         reason.contains("answered HTTP 401 Unauthorized token expired"),
         "{reason}"
     );
@@ -239,6 +254,17 @@ async fn fresh_credentials_refused_twice_stop_the_client() {
         .connect()
         .unwrap();
     let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        matches!(
+            reason.cause,
+            StopCause::FinalError {
+                status: Some(401),
+                ..
+            }
+        ),
+        "{reason}"
+    );
+    let reason = reason.to_string();
     assert!(
         reason.ends_with("answered HTTP 401 Unauthorized token expired (fresh credentials refused twice in a row)"),
         "{reason}"

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 use ws_health::config::ClientConfig;
-use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::runtime::{Client, ClientEvent, Server, StopCause};
 use ws_health::{Connection, Error};
 
 const MAX_RETRIES: u32 = 2;
@@ -102,6 +102,17 @@ async fn client_max_retries_counts_refused_attempts() {
     let retries = count(&seen, |e| matches!(e, ClientEvent::Reconnecting { .. }));
     assert_eq!((failed, retries), (1 + MAX_RETRIES as usize, 2), "{seen:?}");
     let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        matches!(
+            reason.cause,
+            StopCause::GaveUp {
+                retries: MAX_RETRIES,
+                ..
+            }
+        ),
+        "{reason}"
+    );
+    let reason = reason.to_string();
     let gave_up = format!("gave up after {MAX_RETRIES} failed retries (client.max_retries): ");
     assert!(reason.starts_with(&gave_up), "{reason}");
     assert!(
@@ -126,6 +137,17 @@ async fn client_max_retries_counts_failing_on_connect_hooks() {
     let connected = count(&seen, |e| matches!(e, ClientEvent::Connected { .. }));
     assert_eq!(connected, 1 + MAX_RETRIES as usize, "{seen:?}");
     let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        matches!(
+            reason.cause,
+            StopCause::GaveUp {
+                retries: MAX_RETRIES,
+                ..
+            }
+        ),
+        "{reason}"
+    );
+    let reason = reason.to_string();
     let gave_up = format!("gave up after {MAX_RETRIES} failed retries (client.max_retries): ");
     assert!(reason.starts_with(&gave_up), "{reason}");
     assert!(

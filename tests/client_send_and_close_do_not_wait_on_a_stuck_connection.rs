@@ -18,7 +18,7 @@ use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, oneshot};
 use ws_health::config::{ClientConfig, Queues, SocketConfig};
 use ws_health::policy::Policy;
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::{Client, ClientEvent, StopCause};
 use ws_health::tungstenite::Message;
 use ws_health::{Result, Supervisor};
 
@@ -118,5 +118,5 @@ async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
     client.close();
     // The close frame cannot leave either: the close handshake ends at `close_timeout`.
     let reason = support::within("the client to stop", client.stopped()).await;
-    assert!(reason.contains("closed by the application"), "{reason}");
+    assert_eq!(reason.cause, StopCause::Closed, "{reason}");
 }

@@ -6,7 +6,7 @@ mod support;
 use support::runtime::next_client_event as next_event;
 
 use tokio::sync::mpsc;
-use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::runtime::{Client, ClientEvent, Server, StopCause};
 use ws_health::tungstenite::Message;
 use ws_health::{Connection, Disconnect, Initiator};
 
@@ -62,7 +62,7 @@ async fn sends_then(finish: impl FnOnce(Client)) {
     else {
         unreachable!()
     };
-    assert_eq!(reason, "closed by the application");
+    assert_eq!((&reason.cause, reason.unsent), (&StopCause::Closed, 0));
     server.shutdown().await;
 }
 

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use ws_health::runtime::Client;
+use ws_health::runtime::{Client, StopCause};
 use ws_health::tungstenite::Message;
 
 #[tokio::test]
@@ -24,8 +24,9 @@ async fn client_stopped_while_disconnected_reports_its_unsent_messages() {
     client.close();
 
     let reason = support::within("the client to stop", client.stopped()).await;
+    assert_eq!((&reason.cause, reason.unsent), (&StopCause::Closed, 2));
     assert_eq!(
-        reason,
+        reason.to_string(),
         "closed by the application; 2 message(s) left in the client's queue unsent"
     );
     let err = client.send(Message::text("late")).await.unwrap_err();

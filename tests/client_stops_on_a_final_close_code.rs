@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::runtime::{Client, ClientEvent, Server, StopCause};
 use ws_health::supervisor::TrySendError;
 
 #[tokio::test]
@@ -31,7 +31,12 @@ async fn client_stops_on_a_final_close_code() {
     let reason = tokio::time::timeout(Duration::from_secs(5), client.stopped())
         .await
         .expect("the client kept going");
-    assert!(reason.contains("4003"), "{reason}");
+    let final_code = StopCause::FinalCloseCode {
+        code: 4003,
+        reason: "forbidden".into(),
+    };
+    assert_eq!(reason.cause, final_code, "{reason}");
+    assert_eq!(reason.to_string(), r#"final close code 4003 "forbidden""#);
     let mut seen = Vec::new();
     while let Ok(event) = events.try_recv() {
         seen.push(event);

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use ws_health::config::ClientConfig;
-use ws_health::runtime::Client;
+use ws_health::runtime::{Client, StopCause};
 use ws_health::supervisor::TrySendError;
 use ws_health::tungstenite::Message;
 use ws_health::{Config, Supervisor};
@@ -79,8 +79,9 @@ async fn client_try_send_hands_back_the_message_it_did_not_queue() {
     }
     let reason = support::within("the client to stop", client.stopped()).await;
     // The two it did queue are counted, not lost silently.
+    assert_eq!((&reason.cause, reason.unsent), (&StopCause::Closed, 2));
     assert_eq!(
-        reason,
+        reason.to_string(),
         "closed by the application; 2 message(s) left in the client's queue unsent"
     );
 }

@@ -25,7 +25,7 @@ mod stream;
 #[cfg(feature = "rustls")]
 pub mod tls;
 
-pub use client::{Client, ClientBuilder, ClientEvent, ClientHandle};
+pub use client::{Client, ClientBuilder, ClientEvent, ClientHandle, StopCause, StopReason};
 pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};
 pub use server::{serve, serve_with_config, Accepted, Handshake, Refusal, Server, ServerBuilder};
 pub use socket::configure_socket;

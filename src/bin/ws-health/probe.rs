@@ -54,25 +54,24 @@ async fn once(client: &mut Client, url: &str, config: &Config, json: bool) -> Re
             event = events.recv() => event,
             Some(_) = client.recv() => continue,
         };
-        match event {
+        let ended = match event {
             Ok(ClientEvent::Connected { .. }) => break,
-            Ok(ClientEvent::ConnectFailed { error }) => last_error = Some(error),
-            Ok(ClientEvent::Stopped { reason })
-            | Ok(ClientEvent::Disconnected {
-                disconnect: ws_health::Disconnect { reason, .. },
-                ..
-            }) => {
-                let error = last_error.unwrap_or(reason);
-                report(url, json, None, Some(&error));
-                return Err(Failure::failed(format!("probe of {url} failed: {error}")));
+            Ok(ClientEvent::ConnectFailed { error }) => {
+                last_error = Some(error);
+                continue;
             }
-            Ok(_) | Err(RecvError::Lagged(_)) => {}
+            Ok(ClientEvent::Stopped { reason }) => reason.to_string(),
+            Ok(ClientEvent::Disconnected { disconnect, .. }) => disconnect.reason,
+            Ok(_) | Err(RecvError::Lagged(_)) => continue,
             Err(RecvError::Closed) => {
                 return Err(Failure::failed(format!(
                     "probe of {url} failed: client ended"
                 )))
             }
-        }
+        };
+        let error = last_error.unwrap_or(ended);
+        report(url, json, None, Some(&error));
+        return Err(Failure::failed(format!("probe of {url} failed: {error}")));
     }
     let timeout = config.ping.timeout;
     let answered = tokio::time::timeout(timeout, async {

@@ -28,6 +28,8 @@ pub(crate) type ClientStream = LeanStream<ClientIo>;
 pub(crate) struct Failed {
     pub(crate) error: String,
     pub(crate) is_final: bool,
+    /// The HTTP status that answered the handshake, if that was the failure.
+    pub(crate) status: Option<u16>,
     /// Answered 401 or 403 with credentials made for this attempt: retried once.
     pub(crate) refused_credentials: bool,
 }
@@ -37,6 +39,7 @@ impl Failed {
         Failed {
             error: error.into(),
             is_final: false,
+            status: None,
             refused_credentials: false,
         }
     }
@@ -45,6 +48,7 @@ impl Failed {
         Failed {
             error: error.into(),
             is_final: true,
+            status: None,
             refused_credentials: false,
         }
     }
@@ -213,7 +217,7 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
             let retry = status.is_server_error()
                 || status == http::StatusCode::REQUEST_TIMEOUT
                 || status == http::StatusCode::TOO_MANY_REQUESTS;
-            if retry {
+            let failed = if retry {
                 Failed::retry(error)
             } else if fresh_credentials && refused_credentials {
                 Failed {
@@ -222,6 +226,10 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
                 }
             } else {
                 Failed::stop(error)
+            };
+            Failed {
+                status: Some(status.as_u16()),
+                ..failed
             }
         }
         err @ tungstenite::Error::Url(_) => Failed::stop(format!("{address}: {err}")),

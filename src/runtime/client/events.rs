@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::StopReason;
 use crate::runtime::hub::serialize_disconnect;
 use crate::supervisor::Disconnect;
 use crate::Status;
@@ -71,8 +72,9 @@ pub enum ClientEvent {
     /// The client stopped for good: closed by the application, a final close code, a final
     /// handshake error, or `max_retries`.
     Stopped {
-        /// Why; ends with `"; N message(s) left in the client's queue unsent"` if messages
-        /// still waited in the client's queue (they are dropped, with a warning).
-        reason: String,
+        /// Why, and how many messages were left unsent; serialised as its sentence, which ends
+        /// with `"; N message(s) left in the client's queue unsent"` if messages still waited
+        /// in the client's queue (they are dropped, with a warning).
+        reason: StopReason,
     },
 }

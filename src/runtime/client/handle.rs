@@ -142,7 +142,7 @@ impl ClientHandle {
 
     pub(super) fn stopped_error(&self) -> Error {
         // Its queue is closed just before the reason is recorded.
-        let message = match self.link.stopped.borrow().as_deref() {
+        let message = match self.link.stopped.borrow().as_ref() {
             Some(reason) => format!("the client has stopped: {reason}"),
             None if self.link.is_closed() => "the client was closed".to_owned(),
             None => "the client is stopping".to_owned(),

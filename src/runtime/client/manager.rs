@@ -13,7 +13,7 @@ use super::backoff::Reconnect;
 use super::connect::{Failed, Tls};
 use super::shared::Shared;
 use super::target::Target;
-use super::{ClientEvent, HandshakeHeaders, OnConnect};
+use super::{ClientEvent, HandshakeHeaders, OnConnect, StopCause, StopReason};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::contain_panics;
 use crate::runtime::StateMaker;
@@ -40,7 +40,7 @@ pub(super) struct Manager {
 enum Next {
     /// Try again; what went wrong, for the reason `max_retries` gives when it stops.
     Retry(String),
-    Stop(String),
+    Stop(StopCause),
 }
 
 impl Manager {
@@ -51,14 +51,14 @@ impl Manager {
         let mut pending: Option<Message> = None;
         // The last attempt's fresh credentials were refused (401, 403).
         let mut credentials_refused = false;
-        let reason = loop {
+        let cause = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
             // A clone: the attempt borrows `self`. Either sees the same close request.
             let mut close = self.close.clone();
             let attempt = tokio::select! {
                 attempt = self.attempt(started) => attempt,
-                _ = close.changed() => break "closed by the application".to_owned(),
+                _ = close.changed() => break StopCause::Closed,
             };
             let next = match attempt {
                 Ok(Opened {
@@ -88,6 +88,7 @@ impl Manager {
                 Err(Failed {
                     error,
                     is_final,
+                    status,
                     refused_credentials,
                 }) => {
                     warn!(%error, "connection attempt failed");
@@ -99,28 +100,24 @@ impl Manager {
                     let refused_again = refused_credentials && credentials_refused;
                     credentials_refused = refused_credentials;
                     if refused_again {
-                        Next::Stop(format!(
-                            "{error} (fresh credentials refused twice in a row)"
-                        ))
+                        Next::Stop(StopCause::FinalError {
+                            status,
+                            error: format!("{error} (fresh credentials refused twice in a row)"),
+                        })
                     } else if is_final {
-                        Next::Stop(error)
+                        Next::Stop(StopCause::FinalError { status, error })
                     } else {
                         Next::Retry(error)
                     }
                 }
             };
             let last = match next {
-                Next::Stop(reason) => break reason,
+                Next::Stop(cause) => break cause,
                 Next::Retry(last) => last,
             };
-            if let Some(max) = self.client.max_retries {
-                if reconnect.failed_retries() >= max {
-                    let tried = match max {
-                        0 => "at the first failure (client.max_retries = 0)".to_owned(),
-                        1 => "after 1 failed retry (client.max_retries)".to_owned(),
-                        max => format!("after {max} failed retries (client.max_retries)"),
-                    };
-                    break format!("gave up {tried}: {last}");
+            if let Some(retries) = self.client.max_retries {
+                if reconnect.failed_retries() >= retries {
+                    break StopCause::GaveUp { retries, last };
                 }
             }
             let (attempt, delay) = reconnect.next_delay();
@@ -128,16 +125,19 @@ impl Manager {
             self.emit(ClientEvent::Reconnecting { attempt, delay });
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
-                _ = self.close.changed() => break "closed by the application".to_owned(),
+                _ = self.close.changed() => break StopCause::Closed,
             }
         };
-        let unsent = self.discard_queue(&mut pending);
-        let reason = if unsent > 0 {
-            warn!(unsent, "client stopped with queued messages unsent");
-            format!("{reason}; {unsent} message(s) left in the client's queue unsent")
-        } else {
-            reason
+        let reason = StopReason {
+            cause,
+            unsent: self.discard_queue(&mut pending),
         };
+        if reason.unsent > 0 {
+            warn!(
+                unsent = reason.unsent,
+                "client stopped with queued messages unsent"
+            );
+        }
         info!(%reason, "client stopped");
         self.shared.set_current(None);
         self.emit(ClientEvent::Stopped {
@@ -273,14 +273,17 @@ impl Manager {
             disconnect: end.clone(),
         });
         if app_closed || self.close.borrow().is_some() {
-            return Next::Stop("closed by the application".into());
+            return Next::Stop(StopCause::Closed);
         }
         if end.reconnect {
             return Next::Retry(end.to_string());
         }
         let by_peer_or_policy = matches!(end.initiator, Initiator::Peer | Initiator::Policy);
         if by_peer_or_policy && self.client.is_final(end.code) {
-            return Next::Stop(format!("final close code {} {:?}", end.code, end.reason));
+            return Next::Stop(StopCause::FinalCloseCode {
+                code: end.code,
+                reason: end.reason.to_string(),
+            });
         }
         Next::Retry(end.to_string())
     }
@@ -355,7 +358,7 @@ impl Manager {
 impl Drop for Manager {
     /// `recv` and `stopped` never wait for a task that panicked or was dropped.
     fn drop(&mut self) {
-        self.shared.stop(|| "the client task ended".into());
+        self.shared.stop(|| StopReason::new(StopCause::TaskEnded));
     }
 }
 

@@ -28,12 +28,14 @@ mod events; // ClientEvent
 mod handle; // ClientHandle: sending from other tasks
 mod manager; // the client's task: connect, hand over, forward, reconnect
 mod shared; // what the task and the handles share
+mod stop; // StopReason: why the client stopped for good
 mod target; // the URL: scheme, host, port; shown without credentials
 
 pub use backoff::full_jitter;
 pub use builder::ClientBuilder;
 pub use events::ClientEvent;
 pub use handle::ClientHandle;
+pub use stop::{StopCause, StopReason};
 
 use std::fmt;
 use std::future::Future;
@@ -296,12 +298,12 @@ impl Client {
     }
 
     /// Waits until the client has stopped for good; says why.
-    pub async fn stopped(&self) -> String {
+    pub async fn stopped(&self) -> StopReason {
         let mut stopped = self.shared.link.stopped.subscribe();
         let reason = stopped.wait_for(Option::is_some).await;
-        match reason {
-            Ok(reason) => reason.clone().unwrap_or_default(),
-            Err(_) => "the client task ended".into(),
+        match reason.as_deref() {
+            Ok(Some(reason)) => reason.clone(),
+            _ => StopReason::new(StopCause::TaskEnded),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch, Notify};
 use tracing::warn;
 
-use super::ClientEvent;
+use super::{ClientEvent, StopReason};
 use crate::supervisor::WeakSender;
 use crate::{Connection, Sender};
 
@@ -31,7 +31,7 @@ pub(crate) struct Link {
     /// Set by `Client::close` (or its drop) at once, before the client's task sees it: later
     /// sends fail then, not only once the task has closed the queue.
     closed: AtomicBool,
-    pub(super) stopped: watch::Sender<Option<String>>,
+    pub(super) stopped: watch::Sender<Option<StopReason>>,
     /// Signalled when a connection is handed over or ends, and when the client stops: a
     /// `send` waiting for room stops waiting, `connected` looks again.
     pub(super) connection_changed: Notify,
@@ -126,7 +126,7 @@ impl Shared {
 
     /// Records why the client stopped, unless it had, and wakes `recv`, `send` and
     /// `connected`.
-    pub(super) fn stop(&self, reason: impl FnOnce() -> String) {
+    pub(super) fn stop(&self, reason: impl FnOnce() -> StopReason) {
         // Also when the task was dropped with a connection up (its runtime shut down).
         self.link.connected.store(false, Ordering::Release);
         self.link.stopped.send_if_modified(|stopped| {
