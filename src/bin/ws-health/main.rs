@@ -20,31 +20,41 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
     init_logging(cli.verbose, matches!(cli.command, Command::Probe(_)));
-    if let Command::Config(args) = &cli.command {
-        return exit(show_config::run(args));
+    exit(match cli.command {
+        Command::Config(args) => show_config::run(&args),
+        // serve spreads its connections over runtimes of its own (server.workers): its main
+        // thread only accepts and prints.
+        Command::Serve(args) => block_on(current_thread(), serve::run(args, cli.threads)),
+        Command::Probe(args) => {
+            let builder = match cli.threads {
+                Some(1) => current_thread(),
+                Some(threads) => {
+                    let mut builder = tokio::runtime::Builder::new_multi_thread();
+                    builder.worker_threads(usize::from(threads));
+                    builder
+                }
+                None => tokio::runtime::Builder::new_multi_thread(),
+            };
+            block_on(builder, probe::run(args))
+        }
+    })
+}
+
+fn current_thread() -> tokio::runtime::Builder {
+    tokio::runtime::Builder::new_current_thread()
+}
+
+/// Runs a command on the runtime `builder` makes.
+fn block_on(
+    mut builder: tokio::runtime::Builder,
+    command: impl std::future::Future<Output = Result<(), Failure>>,
+) -> Result<(), Failure> {
+    match builder.enable_all().build() {
+        Ok(runtime) => runtime.block_on(command),
+        Err(err) => Err(Failure::failed(format!(
+            "could not start the async runtime: {err}"
+        ))),
     }
-    // serve spreads its connections over runtimes of its own (server.workers): its main
-    // thread only accepts and prints.
-    let mut builder = match (&cli.command, cli.threads) {
-        (Command::Serve(_), _) | (_, Some(1)) => tokio::runtime::Builder::new_current_thread(),
-        (_, Some(threads)) => {
-            let mut builder = tokio::runtime::Builder::new_multi_thread();
-            builder.worker_threads(usize::from(threads));
-            builder
-        }
-        (_, None) => tokio::runtime::Builder::new_multi_thread(),
-    };
-    let runtime = match builder.enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(err) => return fail(1, format!("could not start the async runtime: {err}")),
-    };
-    exit(runtime.block_on(async {
-        match cli.command {
-            Command::Serve(args) => serve::run(args, cli.threads).await,
-            Command::Probe(args) => probe::run(args).await,
-            Command::Config(_) => unreachable!("run without a runtime"),
-        }
-    }))
 }
 
 fn exit(outcome: Result<(), Failure>) -> ExitCode {
