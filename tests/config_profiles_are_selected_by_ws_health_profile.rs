@@ -208,3 +208,37 @@ fn the_default_profile_is_checked_when_another_is_selected() {
         assert!(msg.contains("in profile `default`"), "{msg}");
     });
 }
+
+/// `with_default_profile` is the application's choice, which `WS_HEALTH_PROFILE` overrides
+/// and `with_profile` beats; an unknown one is named as the loader's.
+#[test]
+fn a_default_profile_in_code_yields_to_the_variable() {
+    jail(|jail| {
+        jail.create_file("ws-health.toml", FILE).unwrap();
+        let loader = ConfigLoader::new().with_default_profile("staging");
+        assert_eq!(
+            loader.load().unwrap().ping.interval,
+            Duration::from_secs(10)
+        );
+
+        jail.set_env("WS_HEALTH_PROFILE", "default");
+        assert_eq!(loader.load().unwrap().ping.interval, Duration::from_secs(5));
+        jail.set_env("WS_HEALTH_PROFILE", "");
+        assert_eq!(
+            loader.load().unwrap().ping.interval,
+            Duration::from_secs(10)
+        );
+        let fixed = loader.clone().with_profile("default");
+        assert_eq!(fixed.load().unwrap().ping.interval, Duration::from_secs(5));
+
+        let err = ConfigLoader::new()
+            .with_default_profile("stagign")
+            .load()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown profile `stagign` (did you mean `staging`?) (from ConfigLoader::with_default_profile)"),
+            "{err}"
+        );
+    });
+}

@@ -43,6 +43,8 @@ pub struct ConfigLoader {
     file: Option<(PathBuf, String)>,
     /// The profile selected, and who selected it (for errors).
     profile: Option<(String, String)>,
+    /// The profile selected while `WS_HEALTH_PROFILE` is unset or empty.
+    default_profile: Option<String>,
 }
 
 impl ConfigLoader {
@@ -79,6 +81,26 @@ impl ConfigLoader {
         self
     }
 
+    /// Selects `profile` unless [`Config::PROFILE_ENV`] names one: the application's choice
+    /// (`production`), which an operator can still override. [`with_profile`](Self::with_profile)
+    /// wins over both.
+    ///
+    /// ```
+    /// # figment::Jail::expect_with(|jail| {
+    /// let loader = ws_health::ConfigLoader::new().with_default_profile("mobile");
+    /// # let run = |loader: &ws_health::ConfigLoader| loader.load().map_err(|e| e.to_string());
+    /// assert_eq!(loader.figment().profile(), "mobile");
+    /// jail.set_env("WS_HEALTH_PROFILE", "datacenter");
+    /// assert_eq!(loader.figment().profile(), "datacenter");
+    /// # run(&loader)?;
+    /// # Ok(())
+    /// # });
+    /// ```
+    pub fn with_default_profile(mut self, profile: impl Into<String>) -> Self {
+        self.default_profile = Some(profile.into());
+        self
+    }
+
     /// The sources, read now, merged in order: defaults, built-in profiles, the file, the
     /// environment; with the profile selected.
     pub fn figment(&self) -> Figment {
@@ -89,11 +111,11 @@ impl ConfigLoader {
             }
             _ => TomlFile::optional(Config::FILE),
         };
-        let profile = match &self.profile {
-            Some((name, _)) => Profile::new(name),
-            None => Env::var(Config::PROFILE_ENV)
-                .filter(|name| !name.is_empty())
-                .map_or(Profile::Default, |name| Profile::new(&name)),
+        let profile = match (&self.profile, env_profile(), &self.default_profile) {
+            (Some((name, _)), _, _) => Profile::new(name),
+            (None, Some(name), _) => Profile::new(&name),
+            (None, None, Some(name)) => Profile::new(name),
+            (None, None, None) => Profile::Default,
         };
         tracing::debug!(file = %file.path().display(), %profile, "loading configuration");
         Figment::from(Defaults)
@@ -129,7 +151,14 @@ impl ConfigLoader {
         // Told here, where who selected the profile is known (`Config::from` checks it again),
         // unless a source failed to read: its profiles are missing then, and `Config::from`
         // names the source's error instead.
-        if let (Some((_, by)), Ok(_)) = (&self.profile, figment.find_value("")) {
+        let by = match (&self.profile, &self.default_profile) {
+            (Some((_, by)), _) => Some(by.as_str()),
+            (None, Some(_)) if env_profile().is_none() => {
+                Some("ConfigLoader::with_default_profile")
+            }
+            _ => None,
+        };
+        if let (Some(by), Ok(_)) = (by, figment.find_value("")) {
             check_selected(&figment, Some(by))?;
         }
         Config::from(figment)
@@ -211,4 +240,9 @@ fn merge(into: &mut Dict, from: Dict) {
             }
         }
     }
+}
+
+/// The profile [`Config::PROFILE_ENV`] names; empty counts as unset.
+fn env_profile() -> Option<String> {
+    Env::var(Config::PROFILE_ENV).filter(|name| !name.is_empty())
 }
