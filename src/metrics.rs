@@ -6,18 +6,20 @@
 //!
 //! | metric | kind | labels | meaning |
 //! |---|---|---|---|
-//! | `ws_health_connections` | gauge | `status` | live supervised connections by status |
-//! | `ws_health_connections_opened_total` | counter | | connections supervised |
-//! | `ws_health_connections_closed_total` | counter | `initiator`, `code` | connections ended, by who (`policy`, `application`, `peer`, `network`, `protocol`) and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
+//! | `ws_health_connections` | gauge | `side`, `status` | live supervised connections by status |
+//! | `ws_health_connections_opened_total` | counter | `side` | connections supervised |
+//! | `ws_health_connections_closed_total` | counter | `side`, `initiator`, `code` | connections ended, by who (`policy`, `application`, `peer`, `network`, `protocol`) and close code (`1000`–`1015` as themselves; `3xxx`, `4xxx` or `other` for the rest, so that peers cannot mint label values) |
 //! | `ws_health_connections_refused_total` | counter | `answer` | connections over `server.max_connections`, counted as they are accepted, before their request is read: handed to the refusal (`503`: an upgrade request is answered HTTP 503, any other request the 400 the handshake gives it or, if it is plain, the application's HTTP fallback's answer, a peer that sends nothing in time no answer), or dropped unanswered while 256 refusals are in progress (`none`) |
 //! | `ws_health_connections_dropped_total` | counter | `reason` | accepted connections dropped before supervision: `socket_options` (an option the OS refused), `filtered` (the accept filter said no, or panicked), `no_request` (the peer closed or reset the connection before its request was whole, also during the TLS handshake without a TLS alert: a load balancer's TCP check, a port scan), `tls` (the TLS handshake failed otherwise: an alert, such as a client refusing the certificate, or plain HTTP to a TLS port), `handshake_failed` (a request that is no WebSocket upgrade: answered 400, 405, 426 or 431, unless the application's HTTP fallback answered it; or a `101` the socket would not take), `handshake_refused` (the application's handshake hook refused it, or it or the connection state factory panicked: answered 500), `handshake_hook_timeout` (`with_handshake_async`'s hook did not answer within `server.handshake_timeout`: answered 503), `peer_left` (the peer closed or reset the connection while `with_handshake_async`'s hook decided: the hook was dropped), `handshake_timeout` (the peer did not complete its part within `server.handshake_timeout`; a slowloris shows here), `worker_handoff` (moving the socket to a worker's runtime, or registering it there, failed: logged at warn), `shutdown` (the server shut down during the handshake). Handshakes and the filter's refusals are logged at debug only, so the count is what an operator watches |
-//! | `ws_health_status_changes_total` | counter | `check`, `to` | connection status changes, by the check that caused them |
-//! | `ws_health_pings_missed_total` | counter | | pings unanswered within their timeout |
-//! | `ws_health_rtt_seconds` | histogram | | round-trip time of every answered ping |
+//! | `ws_health_status_changes_total` | counter | `side`, `check`, `to` | connection status changes, by the check that caused them |
+//! | `ws_health_pings_missed_total` | counter | `side` | pings unanswered within their timeout |
+//! | `ws_health_rtt_seconds` | histogram | `side` | round-trip time of every answered ping |
 //!
-//! Every supervised connection counts, a process's server and client connections alike: a
-//! process that is both (a gateway with upstream clients) reads them together. Tell them
-//! apart with [`Hub::counts`](crate::runtime::Hub::counts), one hub for each side.
+//! Every supervised connection counts, and `side` says which end this process is: `server`
+//! for the runtime's [`Server`](crate::Server), `client` for its [`Client`](crate::Client), and
+//! for a connection supervised directly what
+//! [`ConnectionInfo::with_side`](crate::supervisor::ConnectionInfo::with_side) says, else
+//! `other`. A gateway with upstream clients reads its two sides apart.
 //!
 //! The histogram is the only per-ping record; the rest happen on changes. With a recorder
 //! installed it costs one histogram update per pong. [`describe`] gives the recorder each
@@ -27,7 +29,7 @@
 
 use std::time::Duration;
 
-use crate::supervisor::{Disconnect, Initiator};
+use crate::supervisor::{Disconnect, Initiator, Side};
 use crate::Status;
 
 /// Describes every metric of the table above to the installed recorder: its description
@@ -92,17 +94,24 @@ pub fn describe() {
 pub(crate) struct ConnectionGauge {
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     status: Status,
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    side: &'static str,
 }
 
 impl ConnectionGauge {
-    pub(crate) fn opened() -> Self {
+    pub(crate) fn opened(side: Option<Side>) -> Self {
+        let side = side_label(side);
         #[cfg(feature = "metrics")]
         {
-            record(|| ::metrics::counter!("ws_health_connections_opened_total").increment(1));
-            gauge(Status::Healthy, 1.0);
+            record(|| {
+                ::metrics::counter!("ws_health_connections_opened_total", "side" => side)
+                    .increment(1)
+            });
+            gauge(side, Status::Healthy, 1.0);
         }
         ConnectionGauge {
             status: Status::Healthy,
+            side,
         }
     }
 
@@ -112,11 +121,12 @@ impl ConnectionGauge {
         let from = std::mem::replace(&mut self.status, to);
         #[cfg(feature = "metrics")]
         {
-            gauge(from, -1.0);
-            gauge(to, 1.0);
+            gauge(self.side, from, -1.0);
+            gauge(self.side, to, 1.0);
             record(|| {
                 ::metrics::counter!(
                     "ws_health_status_changes_total",
+                    "side" => self.side,
                     "check" => check.to_owned(),
                     "to" => to.as_str()
                 )
@@ -133,15 +143,25 @@ impl Drop for ConnectionGauge {
         // Contained: this drop may run while a panic unwinds the connection's task, where
         // a second panic would abort the process.
         #[cfg(feature = "metrics")]
-        gauge(self.status, -1.0);
+        gauge(self.side, self.status, -1.0);
     }
 }
 
 #[cfg(feature = "metrics")]
-fn gauge(status: Status, delta: f64) {
+fn gauge(side: &'static str, status: Status, delta: f64) {
     record(|| {
-        ::metrics::gauge!("ws_health_connections", "status" => status.as_str()).increment(delta)
+        ::metrics::gauge!("ws_health_connections", "side" => side, "status" => status.as_str())
+            .increment(delta)
     });
+}
+
+/// The `side` label's value.
+fn side_label(side: Option<Side>) -> &'static str {
+    match side {
+        Some(Side::Server) => "server",
+        Some(Side::Client) => "client",
+        None => "other",
+    }
 }
 
 /// One call into the recorder, the application's code: its panic is caught and logged at
@@ -154,7 +174,7 @@ fn record(call: impl FnOnce()) {
 }
 
 #[inline]
-pub(crate) fn closed(end: &Disconnect) {
+pub(crate) fn closed(side: Option<Side>, end: &Disconnect) {
     #[cfg(feature = "metrics")]
     {
         let initiator = match end.initiator {
@@ -166,13 +186,14 @@ pub(crate) fn closed(end: &Disconnect) {
         };
         ::metrics::counter!(
             "ws_health_connections_closed_total",
+            "side" => side_label(side),
             "initiator" => initiator,
             "code" => code_label(end.code)
         )
         .increment(1);
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = (end, Initiator::Policy);
+    let _ = (side, end, Initiator::Policy);
 }
 
 /// A close code as a label value: the peer chooses it, and each of the 2,000 codes it may
@@ -252,17 +273,36 @@ pub(crate) fn dropped(reason: Dropped) {
 }
 
 #[inline]
-pub(crate) fn ping_missed() {
+pub(crate) fn ping_missed(side: Option<Side>) {
     #[cfg(feature = "metrics")]
-    record(|| ::metrics::counter!("ws_health_pings_missed_total").increment(1));
+    record(|| {
+        ::metrics::counter!("ws_health_pings_missed_total", "side" => side_label(side)).increment(1)
+    });
+    #[cfg(not(feature = "metrics"))]
+    let _ = side;
 }
 
+/// The one record per pong. A literal label in each arm, so that each key is a static one:
+/// a label value known only at run time would make the key, an allocation, on every call.
 #[inline]
-pub(crate) fn rtt(rtt: Duration) {
+pub(crate) fn rtt(side: Option<Side>, rtt: Duration) {
     #[cfg(feature = "metrics")]
-    record(|| ::metrics::histogram!("ws_health_rtt_seconds").record(rtt.as_secs_f64()));
+    record(|| {
+        let seconds = rtt.as_secs_f64();
+        match side {
+            Some(Side::Server) => {
+                ::metrics::histogram!("ws_health_rtt_seconds", "side" => "server").record(seconds)
+            }
+            Some(Side::Client) => {
+                ::metrics::histogram!("ws_health_rtt_seconds", "side" => "client").record(seconds)
+            }
+            None => {
+                ::metrics::histogram!("ws_health_rtt_seconds", "side" => "other").record(seconds)
+            }
+        }
+    });
     #[cfg(not(feature = "metrics"))]
-    let _ = rtt;
+    let _ = (side, rtt);
 }
 
 #[cfg(all(test, feature = "metrics"))]

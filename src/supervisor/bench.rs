@@ -55,7 +55,8 @@ impl PongTable {
             &mut wakers,
             &mut rtts,
         );
-        rtts.into_iter().for_each(crate::metrics::rtt);
+        rtts.into_iter()
+            .for_each(|rtt| crate::metrics::rtt(None, rtt));
         for ping in &mut self.inner.pings {
             ping.state = PingState::Flushed(now);
         }

@@ -28,7 +28,7 @@ mod try_send_error;
 pub use builder::SupervisorBuilder;
 pub use connection::{Connection, Sender, WeakSender};
 pub use disconnect::{Disconnect, Initiator};
-pub use observer::{ConnectionInfo, Observer};
+pub use observer::{ConnectionInfo, Observer, Side};
 pub use try_send_error::TrySendError;
 
 use std::any::Any;

@@ -62,6 +62,17 @@ pub(crate) fn call_observer(event: &'static str, call: impl FnOnce()) {
     }
 }
 
+/// Which end of the connection this process is: in the hub's snapshots and events, and the
+/// `side` label of the [metrics](crate::metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Accepted by a server of this process.
+    Server,
+    /// Opened by a client of this process.
+    Client,
+}
+
 /// What the supervisor knows about a connection beyond its transport: for
 /// [`Supervisor::attach_with`](super::Supervisor::attach_with).
 ///
@@ -81,12 +92,20 @@ pub struct ConnectionInfo {
     pub(crate) observer: Option<Arc<dyn Observer>>,
     pub(crate) span: Option<tracing::Span>,
     pub(crate) write_progress: Option<WriteProgress>,
+    pub(crate) side: Option<Side>,
 }
 
 impl ConnectionInfo {
     /// No peer address, no state, no observer.
     pub fn new() -> Self {
         ConnectionInfo::default()
+    }
+
+    /// Which end this process is, for the `side` label of the [metrics](crate::metrics)
+    /// (`other` without it). The runtime's server and client set it.
+    pub fn with_side(mut self, side: Side) -> Self {
+        self.side = Some(side);
+        self
     }
 
     /// The peer's address, shown by [`Sender::peer_addr`] and given to the observer.
@@ -154,6 +173,7 @@ impl fmt::Debug for ConnectionInfo {
             .field("observer", &self.observer.is_some())
             .field("span", &self.span.is_some())
             .field("write_progress", &self.write_progress)
+            .field("side", &self.side)
             .finish()
     }
 }

@@ -38,7 +38,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::health_cell::HealthCell;
 use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::observer::call_observer;
-use super::{ConnectionInfo, Disconnect, Observer, TrySendError};
+use super::{ConnectionInfo, Disconnect, Observer, Side, TrySendError};
 use crate::check::Ticket;
 use crate::config::Queues;
 use crate::stats::StatsCell;
@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) peer: Option<SocketAddr>,
     /// Told about status changes and the end (the runtime's hub).
     pub(crate) observer: Option<Arc<dyn Observer>>,
+    /// For the metrics' `side` label.
+    pub(crate) side: Option<Side>,
     inner: Mutex<Inner>,
     /// What is in `inner`, readable without the lock ([`signal`] bits): set and cleared
     /// under the lock, so that a wake-up with nothing to do (most of them) takes no lock.
@@ -112,6 +114,7 @@ impl Shared {
             state: info.state,
             peer: info.peer,
             observer: info.observer,
+            side: info.side,
             // A random first ticket: `Sender::ping`'s payloads, which carry it, differ from
             // connection to connection.
             inner: Mutex::new(Inner {
@@ -306,7 +309,9 @@ impl Shared {
                 "connection ended with received messages dropped: the inbound queue was full"
             );
         }
-        crate::error::contain_panic("the metrics recorder", || crate::metrics::closed(end));
+        crate::error::contain_panic("the metrics recorder", || {
+            crate::metrics::closed(self.side, end);
+        });
         // The observer before the wake-ups: a task woken by the end finds the connection
         // gone from the hub (one polled meanwhile on another thread may see the end first).
         if let Some(observer) = &self.observer {

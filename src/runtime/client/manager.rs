@@ -17,7 +17,7 @@ use super::{ClientEvent, HandshakeHeaders, OnConnect, StopCause, StopReason};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::contain_panics;
 use crate::runtime::StateMaker;
-use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer};
+use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer, Side};
 use crate::{Connection, Health, Sender, Status, Supervisor};
 
 pub(super) struct Manager {
@@ -69,6 +69,7 @@ impl Manager {
                 }) => {
                     credentials_refused = false;
                     let mut info = ConnectionInfo::new()
+                        .with_side(Side::Client)
                         .with_peer(peer)
                         .with_write_progress(progress);
                     if let Some(observer) = &self.observer {

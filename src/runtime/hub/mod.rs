@@ -17,23 +17,13 @@ pub use snapshot::{ConnectionSnapshot, StatusCounts};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
+pub use crate::supervisor::Side;
 use crate::supervisor::{Observer, WeakSender};
 use crate::{Result, Sender};
 use observer::HubObserver;
 use registry::Registry;
-
-/// Which end of the connection this process is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    /// Accepted by a server of this process.
-    Server,
-    /// Opened by a client of this process.
-    Client,
-}
 
 /// A registry of live supervised connections: counts per status, a snapshot of each, a
 /// stream of status changes, and close-all for shutdown. Clones share one registry.

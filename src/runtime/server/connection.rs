@@ -14,8 +14,8 @@ use super::accept::{Context, Slot, Socket};
 use super::upgrade::{refuse_over_limit, upgrade};
 use crate::error::contain_panics;
 use crate::metrics::{self, Dropped};
-use crate::supervisor::ConnectionInfo;
 use crate::supervisor::WeakSender;
+use crate::supervisor::{ConnectionInfo, Side};
 use crate::sync::lock;
 use crate::{Connection, Disconnect};
 
@@ -110,6 +110,7 @@ async fn supervise(
     };
     let (ws, made) = (upgraded.ws, upgraded.state);
     let mut info = ConnectionInfo::new()
+        .with_side(Side::Server)
         .with_peer(peer)
         .with_write_progress(upgraded.progress)
         .with_observer(context.observer.clone())

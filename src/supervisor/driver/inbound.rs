@@ -133,7 +133,9 @@ impl<S: Transport> Driver<S> {
                     &mut wakers,
                     &mut rtts,
                 );
-                rtts.into_iter().for_each(crate::metrics::rtt);
+                let side = self.shared.side;
+                rtts.into_iter()
+                    .for_each(|rtt| crate::metrics::rtt(side, rtt));
                 wakers.into_iter().for_each(Waker::wake);
                 if answered {
                     self.poll_runs = true;

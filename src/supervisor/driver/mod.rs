@@ -48,7 +48,7 @@ pub(crate) fn run<S: Transport>(
     // The arguments become the driver at the first poll, in place: an async block would keep
     // room for both, the transport twice (about 300 bytes per connection).
     // Counted open now too, so that opens and closes agree for a future dropped unpolled.
-    let gauge = ConnectionGauge::opened();
+    let gauge = ConnectionGauge::opened(shared.side);
     let mut stage = Stage::Start(ws, write_progress, shared, plan, gauge);
     // Listed for reloads until the driver finishes.
     let mut registered = Some(registered);

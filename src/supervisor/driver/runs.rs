@@ -291,7 +291,7 @@ impl<S: Transport> Driver<S> {
         // A pong the slow consumer left unread is not the peer's miss.
         if missed {
             self.shared.stats.ping_missed();
-            crate::metrics::ping_missed();
+            crate::metrics::ping_missed(self.shared.side);
         }
         let health = if stalled {
             Health::degraded(format!(
