@@ -3,7 +3,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::task::{Context, Poll, Waker};
 
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
@@ -51,7 +51,10 @@ impl<S: Transport> Driver<S> {
                         Some((code, reason)) if self.closing.is_none() => {
                             self.fail(code, reason, &err, now);
                         }
-                        _ => self.transport_failed(&err),
+                        _ => {
+                            self.flush_reply(cx);
+                            self.transport_failed(&err);
+                        }
                     }
                 }
                 Poll::Ready(None) => {
@@ -267,6 +270,20 @@ impl<S: Transport> Driver<S> {
             reason: reason.into(),
         };
         self.begin_close(frame, Initiator::Protocol, false, now);
+    }
+
+    /// Before a read error ends a close the peer began: whether our reply went. tungstenite
+    /// writes it itself in the read after the peer's close, and that read may then fail on a
+    /// frame behind the peer's close (a tungstenite peer that read a ping and then closed
+    /// writes the pong it owes behind its close frame), before our own flush could say the
+    /// reply went. A flush with nothing left to write says so.
+    fn flush_reply(&mut self, cx: &mut Context<'_>) {
+        let replying = |c: &Closing| c.peer_closed && c.frame.is_none();
+        if self.flush_needed && self.closing.as_deref().is_some_and(replying) {
+            if let Poll::Ready(Ok(())) = self.ws.poll_flush_unpin(cx) {
+                self.flush_needed = false;
+            }
+        }
     }
 
     pub(super) fn transport_failed(&mut self, err: &(dyn std::error::Error + 'static)) {
