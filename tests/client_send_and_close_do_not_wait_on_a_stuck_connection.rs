@@ -14,6 +14,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, oneshot};
 use ws_health::config::{ClientConfig, Queues, SocketConfig};
@@ -24,8 +25,17 @@ use ws_health::{Result, Supervisor};
 
 const MESSAGE: usize = 8 << 20;
 
-/// A WebSocket server that never reads and drops its one connection when told.
-async fn stuck_server() -> (String, oneshot::Sender<()>) {
+/// What the stuck server does when told.
+#[derive(Clone, Copy)]
+enum Then {
+    /// Drops its one connection.
+    Drop,
+    /// Sends a close with a final code (4001), still reading nothing.
+    CloseWithFinalCode,
+}
+
+/// A WebSocket server that never reads and does `then` when told.
+async fn stuck_server(then: Then) -> (String, oneshot::Sender<()>) {
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(64 << 10).unwrap();
     socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -36,19 +46,29 @@ async fn stuck_server() -> (String, oneshot::Sender<()>) {
         let (stream, _) = listener.accept().await.unwrap();
         let ws = tokio_tungstenite::accept_async(stream).await.unwrap();
         let _ = drop_rx.await;
-        drop((ws, listener)); // unread data: the kernel resets the connection
+        match then {
+            Then::Drop => drop((ws, listener)), // unread data: the kernel resets the connection
+            Then::CloseWithFinalCode => {
+                // Straight to the socket, as a server that reads no more: FIN + close, 4001.
+                let mut tcp = ws.into_inner();
+                tcp.write_all(&[0x88, 0x02, 0x0f, 0xa1]).await.unwrap();
+                std::future::pending::<()>().await;
+            }
+        }
     });
     (url, drop_tx)
 }
 
 /// A connected client whose every queue holds one message, and a task sending eight
 /// messages in turn, each `send`'s result reported as it comes.
-async fn backed_up_client() -> (
+async fn backed_up_client(
+    then: Then,
+) -> (
     Arc<Client>,
     mpsc::UnboundedReceiver<Result<()>>,
     oneshot::Sender<()>,
 ) {
-    let (url, drop_server) = stuck_server().await;
+    let (url, drop_server) = stuck_server(then).await;
     let supervisor = Supervisor::builder()
         .with_queues(Queues {
             inbound: 1,
@@ -101,7 +121,7 @@ async fn backed_up_client() -> (
 #[tokio::test]
 async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
     support::trace();
-    let (_client, mut results, drop_server) = backed_up_client().await;
+    let (_client, mut results, drop_server) = backed_up_client(Then::Drop).await;
     drop_server.send(()).unwrap();
     // The fifth was waiting for room; it and the later ones meet a full offline queue.
     for i in 4..8 {
@@ -114,9 +134,32 @@ async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
 #[tokio::test]
 async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
     support::trace();
-    let (client, _results, _server) = backed_up_client().await;
+    let (client, _results, _server) = backed_up_client(Then::Drop).await;
     client.close();
     // The close frame cannot leave either: the close handshake ends at `close_timeout`.
     let reason = support::within("the client to stop", client.stopped()).await;
     assert_eq!(reason.cause, StopCause::Closed, "{reason}");
+    // Of the four accepted, the first is in tungstenite's buffer, part of it taken by the
+    // socket: written, as far as a connection can tell. The three behind it never were.
+    assert_eq!(reason.unsent, 3, "{reason}");
+}
+
+/// A final close code stops the client; the messages it had accepted and its connection
+/// never wrote count in the stop's `unsent`, not only in the connection's `Disconnected`.
+#[tokio::test]
+async fn a_final_close_counts_what_the_connection_never_wrote_in_the_stop() {
+    support::trace();
+    let (client, _results, close) = backed_up_client(Then::CloseWithFinalCode).await;
+    let mut events = client.events();
+    close.send(()).unwrap();
+    let end = support::runtime::next_disconnect(&mut events).await;
+    let reason = support::within("the client to stop", client.stopped()).await;
+    let final_code = StopCause::FinalCloseCode {
+        code: 4001,
+        reason: String::new(),
+    };
+    assert_eq!(reason.cause, final_code, "{reason}");
+    // The connection's queue held one; the client's task and queue the two others.
+    assert_eq!(end.unsent, 1, "{end}");
+    assert_eq!(reason.unsent, 3, "{reason}; the connection's {end}");
 }

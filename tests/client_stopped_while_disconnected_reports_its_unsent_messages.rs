@@ -27,7 +27,7 @@ async fn client_stopped_while_disconnected_reports_its_unsent_messages() {
     assert_eq!((&reason.cause, reason.unsent), (&StopCause::Closed, 2));
     assert_eq!(
         reason.to_string(),
-        "closed by the application; 2 message(s) left in the client's queue unsent"
+        "closed by the application; 2 message(s) accepted and never sent"
     );
     let err = client.send(Message::text("late")).await.unwrap_err();
     assert!(err.is_closed(), "{err}");

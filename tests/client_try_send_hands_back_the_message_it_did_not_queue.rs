@@ -82,6 +82,6 @@ async fn client_try_send_hands_back_the_message_it_did_not_queue() {
     assert_eq!((&reason.cause, reason.unsent), (&StopCause::Closed, 2));
     assert_eq!(
         reason.to_string(),
-        "closed by the application; 2 message(s) left in the client's queue unsent"
+        "closed by the application; 2 message(s) accepted and never sent"
     );
 }

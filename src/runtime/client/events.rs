@@ -72,9 +72,8 @@ pub enum ClientEvent {
     /// The client stopped for good: closed by the application, a final close code, a final
     /// handshake error, or `max_retries`.
     Stopped {
-        /// Why, and how many messages were left unsent; serialised as its sentence, which ends
-        /// with `"; N message(s) left in the client's queue unsent"` if messages still waited
-        /// in the client's queue (they are dropped, with a warning).
+        /// Why, and how many messages accepted for sending were never written; serialised as
+        /// its sentence, which then ends with `"; N message(s) accepted and never sent"`.
         reason: StopReason,
     },
 }

@@ -40,7 +40,8 @@ pub(super) struct Manager {
 enum Next {
     /// Try again; what went wrong, for the reason `max_retries` gives when it stops.
     Retry(String),
-    Stop(StopCause),
+    /// Stop; `unsent` counts the messages the connection, if any, ended without writing.
+    Stop(StopReason),
 }
 
 impl Manager {
@@ -51,14 +52,14 @@ impl Manager {
         let mut pending: Option<Message> = None;
         // The last attempt's fresh credentials were refused (401, 403).
         let mut credentials_refused = false;
-        let cause = loop {
+        let mut reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
             // A clone: the attempt borrows `self`. Either sees the same close request.
             let mut close = self.close.clone();
             let attempt = tokio::select! {
                 attempt = self.attempt(started) => attempt,
-                _ = close.changed() => break StopCause::Closed,
+                _ = close.changed() => break StopReason::new(StopCause::Closed),
             };
             let next = match attempt {
                 Ok(Opened {
@@ -101,24 +102,24 @@ impl Manager {
                     let refused_again = refused_credentials && credentials_refused;
                     credentials_refused = refused_credentials;
                     if refused_again {
-                        Next::Stop(StopCause::FinalError {
+                        Next::Stop(StopReason::new(StopCause::FinalError {
                             status,
                             error: format!("{error} (fresh credentials refused twice in a row)"),
-                        })
+                        }))
                     } else if is_final {
-                        Next::Stop(StopCause::FinalError { status, error })
+                        Next::Stop(StopReason::new(StopCause::FinalError { status, error }))
                     } else {
                         Next::Retry(error)
                     }
                 }
             };
             let last = match next {
-                Next::Stop(cause) => break cause,
+                Next::Stop(reason) => break reason,
                 Next::Retry(last) => last,
             };
             if let Some(retries) = self.client.max_retries {
                 if reconnect.failed_retries() >= retries {
-                    break StopCause::GaveUp { retries, last };
+                    break StopReason::new(StopCause::GaveUp { retries, last });
                 }
             }
             let (attempt, delay) = reconnect.next_delay();
@@ -126,13 +127,10 @@ impl Manager {
             self.emit(ClientEvent::Reconnecting { attempt, delay });
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
-                _ = self.close.changed() => break StopCause::Closed,
+                _ = self.close.changed() => break StopReason::new(StopCause::Closed),
             }
         };
-        let reason = StopReason {
-            cause,
-            unsent: self.discard_queue(&mut pending),
-        };
+        reason.unsent += self.discard_queue(&mut pending);
         if reason.unsent > 0 {
             warn!(
                 unsent = reason.unsent,
@@ -273,17 +271,24 @@ impl Manager {
             id,
             disconnect: end.clone(),
         });
+        // Lost with the connection, if it is the last: the stop counts them too.
+        let stop = |cause| {
+            Next::Stop(StopReason {
+                cause,
+                unsent: end.unsent,
+            })
+        };
         if app_closed || self.close.borrow().is_some() {
-            return Next::Stop(StopCause::Closed);
+            return stop(StopCause::Closed);
         }
         if end.reconnect {
             return Next::Retry(end.to_string());
         }
         let by_peer_or_policy = matches!(end.initiator, Initiator::Peer | Initiator::Policy);
         if by_peer_or_policy && self.client.is_final(end.code) {
-            return Next::Stop(StopCause::FinalCloseCode {
+            return stop(StopCause::FinalCloseCode {
                 code: end.code,
-                reason: end.reason.to_string(),
+                reason: end.reason.clone(),
             });
         }
         Next::Retry(end.to_string())

@@ -276,8 +276,8 @@ impl Client {
     /// Every message [`send`](Client::send) accepted before goes to the connection, which
     /// writes it before the close frame; if the connection cannot (it was already closing,
     /// or it fails first), its [`Disconnect`](crate::Disconnect) counts the message in
-    /// `unsent`. While disconnected, queued messages cannot go out: the client stops and its
-    /// [`ClientEvent::Stopped`] reason says how many were left. Sends from this call on fail
+    /// `unsent`, and so does the [`StopReason`]. While disconnected, queued messages cannot go
+    /// out: the client stops and its [`StopReason`] counts them. Sends from this call on fail
     /// with [`ErrorKind::Closed`] at once, as does [`connected`](Client::connected), also
     /// before the client's task has seen the close (and through a [`ClientHandle`]).
     ///

@@ -22,7 +22,7 @@ use serde::{Serialize, Serializer};
 ///     _ => {}
 /// }
 /// if stop.unsent > 0 {
-///     eprintln!("{stop}"); // "...; 2 message(s) left in the client's queue unsent"
+///     eprintln!("{stop}"); // "...; 2 message(s) accepted and never sent"
 /// }
 /// # }
 /// ```
@@ -31,8 +31,11 @@ use serde::{Serialize, Serializer};
 pub struct StopReason {
     /// What stopped it.
     pub cause: StopCause,
-    /// Messages the client had accepted (`send`, `try_send`) and never handed to a
-    /// connection, or that its last connection refused as it closed: dropped, with a warning.
+    /// Messages accepted for sending that were never written: left in the client's queue
+    /// (`send`, `try_send`, its handles), or taken by the connection whose end stopped the
+    /// client (a close by the application or with a final code) and not written before it
+    /// ended (that connection's `Disconnected` event counts these too). Dropped, with a
+    /// warning.
     pub unsent: usize,
 }
 
@@ -109,7 +112,7 @@ impl fmt::Display for StopReason {
         write!(f, "{}", self.cause)?;
         match self.unsent {
             0 => Ok(()),
-            n => write!(f, "; {n} message(s) left in the client's queue unsent"),
+            n => write!(f, "; {n} message(s) accepted and never sent"),
         }
     }
 }
@@ -138,7 +141,7 @@ mod tests {
         stop.unsent = 2;
         assert!(stop
             .to_string()
-            .ends_with("refused; 2 message(s) left in the client's queue unsent"));
+            .ends_with("refused; 2 message(s) accepted and never sent"));
         let code = StopCause::FinalCloseCode {
             code: 1008,
             reason: "revoked".into(),
@@ -156,7 +159,7 @@ mod tests {
         let event = super::super::ClientEvent::Stopped { reason };
         assert_eq!(
             serde_json::to_string(&event).unwrap(),
-            r#"{"event":"stopped","reason":"closed by the application; 1 message(s) left in the client's queue unsent"}"#
+            r#"{"event":"stopped","reason":"closed by the application; 1 message(s) accepted and never sent"}"#
         );
     }
 }
