@@ -1,6 +1,8 @@
 //! Actions a policy can take, and the trait for custom ones.
 
+use std::any::Any;
 use std::fmt;
+use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
@@ -98,11 +100,15 @@ pub enum LogLevel {
 }
 
 /// What a [`CustomAction`] is told.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct ActionEvent<'a> {
     /// The connection's id.
     pub connection_id: u64,
+    /// The peer's address, if the connection was given one (the runtime's are).
+    pub peer: Option<SocketAddr>,
+    /// The connection's state for its checks; read with [`state`](Self::state).
+    state: Option<&'a (dyn Any + Send + Sync)>,
     /// The check whose result brought the change.
     pub check: &'a str,
     /// That check's result.
@@ -137,11 +143,60 @@ impl<'a> ActionEvent<'a> {
     ) -> Self {
         ActionEvent {
             connection_id,
+            peer: None,
+            state: None,
             check,
             health,
             from,
             to,
         }
+    }
+
+    /// The event with the peer's address.
+    #[must_use]
+    pub fn with_peer(mut self, peer: Option<SocketAddr>) -> Self {
+        self.peer = peer;
+        self
+    }
+
+    /// The event with the connection's state.
+    #[must_use]
+    pub fn with_state(mut self, state: Option<&'a (dyn Any + Send + Sync)>) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// The connection's state (given to `Supervisor::supervise_with_state`, the server's
+    /// handshake hook or the client's `with_connection_state`), if it is a `T`: the device or
+    /// user an action pages about, without a lookup in the hub.
+    ///
+    /// ```
+    /// use ws_health::policy::ActionEvent;
+    /// use ws_health::{Health, Status};
+    ///
+    /// struct Device(&'static str);
+    /// let health = Health::unhealthy("telemetry stale");
+    /// let device = Device("meter-17");
+    /// let event = ActionEvent::new(7, "telemetry", &health, Status::Healthy, Status::Unhealthy)
+    ///     .with_state(Some(&device));
+    /// assert_eq!(event.state::<Device>().map(|d| d.0), Some("meter-17"));
+    /// ```
+    pub fn state<T: Any>(&self) -> Option<&'a T> {
+        self.state?.downcast_ref::<T>()
+    }
+}
+
+impl fmt::Debug for ActionEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionEvent")
+            .field("connection_id", &self.connection_id)
+            .field("peer", &self.peer)
+            .field("state", &self.state.is_some())
+            .field("check", &self.check)
+            .field("health", &self.health)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .finish()
     }
 }
 

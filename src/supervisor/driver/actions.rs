@@ -161,13 +161,10 @@ impl<S: Transport> Driver<S> {
                     self.policy_close(1011, reason, true, now);
                 }
                 Action::Custom { name: action } => {
-                    let event = ActionEvent {
-                        connection_id: self.shared.id,
-                        check: name,
-                        health,
-                        from: t.from,
-                        to: t.to,
-                    };
+                    let state = self.shared.state.as_deref();
+                    let event = ActionEvent::new(self.shared.id, name, health, t.from, t.to)
+                        .with_peer(self.shared.peer)
+                        .with_state(state);
                     if let Some(custom) = plan.custom.get(action) {
                         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| custom.run(&event))) {
                             warn!(
