@@ -235,7 +235,7 @@ async fn a_401_is_retried_with_fresh_credentials_and_stops_a_client_without_them
     );
     let reason = reason.to_string();
     assert!(
-        reason.contains("answered HTTP 401 Unauthorized token expired"),
+        reason.contains("answered HTTP 401 Unauthorized: token expired"),
         "{reason}"
     );
 }
@@ -266,7 +266,7 @@ async fn fresh_credentials_refused_twice_stop_the_client() {
     );
     let reason = reason.to_string();
     assert!(
-        reason.ends_with("answered HTTP 401 Unauthorized token expired (fresh credentials refused twice in a row)"),
+        reason.ends_with("answered HTTP 401 Unauthorized: token expired (fresh credentials refused twice in a row)"),
         "{reason}"
     );
 }

@@ -210,8 +210,10 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
                 .as_deref()
                 .map(|b| String::from_utf8_lossy(b).into_owned())
                 .unwrap_or_default();
-            let error = format!("{address} answered HTTP {status} {}", body.trim());
-            let error = error.trim_end().to_owned();
+            let error = match body.trim() {
+                "" => format!("{address} answered HTTP {status}"),
+                body => format!("{address} answered HTTP {status}: {body}"),
+            };
             let refused_credentials =
                 status == http::StatusCode::UNAUTHORIZED || status == http::StatusCode::FORBIDDEN;
             let retry = status.is_server_error()
