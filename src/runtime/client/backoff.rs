@@ -107,9 +107,17 @@ impl Reconnect {
         self.failed
     }
 
-    /// The next retry's number (from 1 after a stable connection) and delay.
-    pub(crate) fn next_delay(&mut self) -> (u32, Duration) {
-        let delay = full_jitter(&self.backoff, self.attempt, &mut self.rng);
+    /// The next retry's number (from 1 after a stable connection) and delay: at least what
+    /// the server's `Retry-After` asked, if it did, with up to a quarter more drawn at random
+    /// (the clients it turned away together do not come back in step), within `backoff.max`.
+    pub(crate) fn next_delay(&mut self, retry_after: Option<Duration>) -> (u32, Duration) {
+        let mut delay = full_jitter(&self.backoff, self.attempt, &mut self.rng);
+        if let Some(asked) = retry_after {
+            let spread = u64::try_from((asked / 4).as_nanos()).unwrap_or(u64::MAX);
+            let spread = Duration::from_nanos(self.rng.random_range(0..=spread));
+            let floor = asked.saturating_add(spread).min(self.backoff.max);
+            delay = delay.max(floor);
+        }
         self.attempt = self.attempt.saturating_add(1);
         self.failed = self.failed.saturating_add(1);
         (self.attempt, delay)
@@ -169,7 +177,7 @@ mod tests {
         let mut a = Reconnect::new(backoff(), Duration::from_secs(1), Some(9));
         let mut b = Reconnect::new(backoff(), Duration::from_secs(1), Some(9));
         for _ in 0..10 {
-            assert_eq!(a.next_delay(), b.next_delay());
+            assert_eq!(a.next_delay(None), b.next_delay(None));
         }
     }
 
@@ -177,14 +185,14 @@ mod tests {
     async fn backoff_resets_only_after_a_stable_connection() {
         let stable_after = Duration::from_secs(5);
         let mut r = Reconnect::new(backoff(), stable_after, Some(3));
-        assert_eq!(r.next_delay().0, 1);
-        assert_eq!(r.next_delay().0, 2);
+        assert_eq!(r.next_delay(None).0, 1);
+        assert_eq!(r.next_delay(None).0, 2);
 
         // Accepted and closed at once: no reset, the next retry is the third.
         r.connected(Instant::now());
         tokio::time::advance(Duration::from_millis(50)).await;
         r.disconnected(Instant::now());
-        assert_eq!(r.next_delay().0, 3);
+        assert_eq!(r.next_delay(None).0, 3);
 
         // Healthy for 4 s, degraded, healthy again for 4 s: never 5 s in a row, no reset.
         r.connected(Instant::now());
@@ -193,7 +201,7 @@ mod tests {
         r.health(true, Instant::now(), Instant::now());
         tokio::time::advance(Duration::from_secs(4)).await;
         r.disconnected(Instant::now());
-        assert_eq!(r.next_delay().0, 4);
+        assert_eq!(r.next_delay(None).0, 4);
 
         // Healthy for 5 s, heard until then, then lost to a keepalive timeout: that was
         // stable, reset.
@@ -203,7 +211,7 @@ mod tests {
         tokio::time::advance(Duration::from_secs(20)).await;
         r.health(false, Instant::now(), heard);
         r.disconnected(heard);
-        let (attempt, delay) = r.next_delay();
+        let (attempt, delay) = r.next_delay(None);
         assert_eq!(attempt, 1);
         assert!(delay <= backoff().initial);
     }
@@ -212,20 +220,20 @@ mod tests {
     async fn a_connection_never_counted_as_connected_is_never_stable() {
         let stable_after = Duration::from_secs(5);
         let mut r = Reconnect::new(backoff(), stable_after, Some(5));
-        assert_eq!(r.next_delay().0, 1);
+        assert_eq!(r.next_delay(None).0, 1);
         // Its hook failed: health changes while it closes do not start the clock.
         r.health(false, Instant::now(), Instant::now());
         r.health(true, Instant::now(), Instant::now());
         tokio::time::advance(stable_after * 2).await;
         r.disconnected(Instant::now());
-        assert_eq!(r.next_delay().0, 2);
+        assert_eq!(r.next_delay(None).0, 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_connection_presumed_healthy_but_never_heard_from_is_not_stable() {
         let stable_after = Duration::from_secs(5);
         let mut r = Reconnect::new(backoff(), stable_after, Some(6));
-        assert_eq!(r.next_delay().0, 1);
+        assert_eq!(r.next_delay(None).0, 1);
         // Presumed Healthy from the connect; its first ping times out long after
         // `stable_after`, the peer silent all along.
         let connected = Instant::now();
@@ -233,26 +241,46 @@ mod tests {
         tokio::time::advance(stable_after * 3).await;
         r.health(false, Instant::now(), connected);
         r.disconnected(connected);
-        assert_eq!(r.next_delay().0, 2);
+        assert_eq!(r.next_delay(None).0, 2);
         // Heard for a while, then silent: stable only if heard for `stable_after`.
         r.connected(Instant::now());
         let heard = Instant::now() + stable_after - Duration::from_millis(1);
         tokio::time::advance(stable_after * 3).await;
         r.disconnected(heard);
-        assert_eq!(r.next_delay().0, 3);
+        assert_eq!(r.next_delay(None).0, 3);
     }
 
     #[test]
     fn only_retries_since_the_last_success_count_as_failed() {
         let mut r = Reconnect::new(backoff(), Duration::from_secs(30), Some(4));
-        r.next_delay();
-        r.next_delay();
+        r.next_delay(None);
+        r.next_delay(None);
         assert_eq!(r.failed_retries(), 2);
         // A connection that opened, however short-lived: the count starts again, the
         // backoff's exponent does not.
         r.succeeded();
         assert_eq!(r.failed_retries(), 0);
-        assert_eq!(r.next_delay().0, 3);
+        assert_eq!(r.next_delay(None).0, 3);
         assert_eq!(r.failed_retries(), 1);
+    }
+
+    #[test]
+    fn a_servers_retry_after_is_waited_spread_and_within_the_max() {
+        // backoff(): first delays of at most 100 ms, never over 1 s.
+        let asked = Duration::from_millis(400);
+        let first = |seed| {
+            let mut r = Reconnect::new(backoff(), Duration::from_secs(30), Some(seed));
+            r.next_delay(Some(asked)).1
+        };
+        let delays: Vec<_> = (0..50).map(first).collect();
+        assert!(
+            delays.iter().all(|d| (asked..=asked * 5 / 4).contains(d)),
+            "{delays:?}"
+        );
+        assert!(delays.iter().any(|d| *d != delays[0]), "spread: {delays:?}");
+        let mut r = Reconnect::new(backoff(), Duration::from_secs(30), Some(5));
+        let (_, delay) = r.next_delay(Some(Duration::from_secs(3600)));
+        assert_eq!(delay, Duration::from_secs(1), "backoff.max");
+        assert!(r.next_delay(None).1 <= Duration::from_millis(200));
     }
 }

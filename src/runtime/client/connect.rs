@@ -30,6 +30,8 @@ pub(crate) struct Failed {
     pub(crate) is_final: bool,
     /// The HTTP status that answered the handshake, if that was the failure.
     pub(crate) status: Option<u16>,
+    /// How long the server asked us to wait (`Retry-After` in seconds, with a 503 or 429).
+    pub(crate) retry_after: Option<Duration>,
     /// Answered 401 or 403 with credentials made for this attempt: retried once.
     pub(crate) refused_credentials: bool,
 }
@@ -40,6 +42,7 @@ impl Failed {
             error: error.into(),
             is_final: false,
             status: None,
+            retry_after: None,
             refused_credentials: false,
         }
     }
@@ -49,6 +52,7 @@ impl Failed {
             error: error.into(),
             is_final: true,
             status: None,
+            retry_after: None,
             refused_credentials: false,
         }
     }
@@ -231,6 +235,7 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
             };
             Failed {
                 status: Some(status.as_u16()),
+                retry_after: retry.then(|| retry_after(&response)).flatten(),
                 ..failed
             }
         }
@@ -242,6 +247,13 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
         )),
         err => Failed::retry(format!("{address}: handshake failed: {err}")),
     }
+}
+
+/// A `Retry-After` in seconds (an HTTP date is not read: the backoff applies alone).
+fn retry_after<B>(response: &http::Response<B>) -> Option<Duration> {
+    let value = response.headers().get(http::header::RETRY_AFTER)?;
+    let seconds = value.to_str().ok()?.trim().parse::<u64>().ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 /// The request of one attempt: the client's, with a fresh key and the headers `headers`

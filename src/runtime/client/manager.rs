@@ -52,6 +52,8 @@ impl Manager {
         let mut pending: Option<Message> = None;
         // The last attempt's fresh credentials were refused (401, 403).
         let mut credentials_refused = false;
+        // What the server asked of the next retry (`Retry-After`), if it did.
+        let mut retry_after = None;
         let mut reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
@@ -91,8 +93,10 @@ impl Manager {
                     error,
                     is_final,
                     status,
+                    retry_after: asked,
                     refused_credentials,
                 }) => {
+                    retry_after = asked;
                     warn!(%error, "connection attempt failed");
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
@@ -122,7 +126,7 @@ impl Manager {
                     break StopReason::new(StopCause::GaveUp { retries, last });
                 }
             }
-            let (attempt, delay) = reconnect.next_delay();
+            let (attempt, delay) = reconnect.next_delay(retry_after.take());
             info!(attempt, ?delay, "reconnecting");
             self.emit(ClientEvent::Reconnecting { attempt, delay });
             tokio::select! {
