@@ -179,6 +179,22 @@ fn every_profile_is_checked_even_when_not_selected() {
         let msg = Config::from(Config::figment()).unwrap_err().to_string();
         assert!(msg.contains("did you mean `[ping]`?"), "{msg}");
         assert!(msg.contains("pnig.interval"), "{msg}");
+
+        // So is an application's own table: the error says where such settings go.
+        jail.create_file("ws-health.toml", "[fleet]\nregion = \"eu\"")
+            .unwrap();
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert!(msg.contains("fleet.region"), "{msg}");
+        assert!(
+            msg.contains("an application's own settings belong"),
+            "{msg}"
+        );
+        assert!(msg.contains("`Figment::focus`"), "{msg}");
+        // A profile with one of ws-health's tables is a profile, however bad its keys.
+        jail.create_file("ws-health.toml", "[fleet.ping]\ninterval = \"0s\"")
+            .unwrap();
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert!(!msg.contains("own settings"), "{msg}");
     });
 }
 

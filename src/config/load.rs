@@ -119,10 +119,11 @@ fn extract(figment: &Figment) -> Result<Config> {
     // first profile that inherits it; checked even where every profile in use overrides it.
     let default = Profile::Default;
     let profiles = std::iter::once(&default).chain(figment.profiles().filter(|p| p.is_custom()));
+    let data = figment.data().unwrap_or_default();
     for profile in profiles.filter(|p| *p != selected) {
         let context = format!(
             " in profile `{profile}` (every profile is checked; `{selected}` is selected){}",
-            looks_like_a_key(profile)
+            hint(profile, data.get(profile))
         );
         checked(&figment.clone().select(profile.clone()), &context, false)?;
     }
@@ -153,13 +154,20 @@ fn checked(figment: &Figment, context: &str, warn: bool) -> Result<Config> {
     Ok(config)
 }
 
-/// A hint when a profile's name is a misspelt table: `[pnig]` is read as a profile.
-fn looks_like_a_key(profile: &Profile) -> String {
+/// A hint when a profile is a table that is not one: a misspelt key (`[pnig]`), or the
+/// application's own settings (`[fleet]`), none of whose keys is ws-health's.
+fn hint(profile: &Profile, data: Option<&Dict>) -> String {
     let keys = config_keys();
-    match nearest(profile.as_str().as_str(), keys.iter().map(String::as_str)) {
-        Some(key) => format!(
-            " (a top-level table that is not a key is read as a profile: did you mean `[{key}]`?)"
+    let not_a_key = " (a top-level table that is not a key is read as a profile";
+    if let Some(key) = nearest(profile.as_str().as_str(), keys.iter().map(String::as_str)) {
+        return format!("{not_a_key}: did you mean `[{key}]`?)");
+    }
+    match data {
+        Some(data) if !data.is_empty() && !data.keys().any(|k| keys.contains(k)) => format!(
+            "{not_a_key}: an application's own settings belong in a file of their own, or \
+             ws-health's under a table of the application's file, read with `Figment::focus`: \
+             see \"In an application's own figment\" in docs/configuration.md)"
         ),
-        None => String::new(),
+        _ => String::new(),
     }
 }
