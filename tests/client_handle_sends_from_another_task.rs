@@ -30,7 +30,12 @@ async fn client_handle_sends_from_another_task() {
     sending.await.unwrap();
     assert!(handle.is_connected());
 
+    assert!(!handle.is_closed());
     client.close();
+    assert!(
+        handle.is_closed(),
+        "at once, before the client's task has seen it"
+    );
     client.stopped().await;
     let err = handle.send(Message::text("late")).await.unwrap_err();
     assert!(err.is_closed(), "{err:?}");

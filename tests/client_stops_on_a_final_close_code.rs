@@ -37,6 +37,7 @@ async fn client_stops_on_a_final_close_code() {
     };
     assert_eq!(reason.cause, final_code, "{reason}");
     assert_eq!(reason.to_string(), r#"final close code 4003 "forbidden""#);
+    assert!(client.handle().is_closed(), "stopped without a close");
     let mut seen = Vec::new();
     while let Ok(event) = events.try_recv() {
         seen.push(event);

@@ -140,6 +140,12 @@ impl ClientHandle {
         self.link.connected.load(Ordering::Acquire)
     }
 
+    /// Whether the client was closed (or dropped) or has stopped for good: every send fails
+    /// from then on. A task that holds only a handle stops producing here.
+    pub fn is_closed(&self) -> bool {
+        self.link.is_closed() || self.link.stopped.borrow().is_some()
+    }
+
     pub(super) fn stopped_error(&self) -> Error {
         // Its queue is closed just before the reason is recorded.
         let message = match self.link.stopped.borrow().as_ref() {
