@@ -109,13 +109,16 @@ impl Reconnect {
 
     /// The next retry's number (from 1 after a stable connection) and delay: at least what
     /// the server's `Retry-After` asked, if it did, with up to a quarter more drawn at random
-    /// (the clients it turned away together do not come back in step), within `backoff.max`.
+    /// (the clients it turned away together do not come back in step), within `backoff.max`;
+    /// a wait the cap cuts short is drawn from its last fifth, spread still.
     pub(crate) fn next_delay(&mut self, retry_after: Option<Duration>) -> (u32, Duration) {
         let mut delay = full_jitter(&self.backoff, self.attempt, &mut self.rng);
         if let Some(asked) = retry_after {
-            let spread = u64::try_from((asked / 4).as_nanos()).unwrap_or(u64::MAX);
-            let spread = Duration::from_nanos(self.rng.random_range(0..=spread));
-            let floor = asked.saturating_add(spread).min(self.backoff.max);
+            let max = self.backoff.max;
+            let least = asked.min(max * 4 / 5);
+            let spread = (asked / 4).min(max.saturating_sub(least));
+            let spread = u64::try_from(spread.as_nanos()).unwrap_or(u64::MAX);
+            let floor = least + Duration::from_nanos(self.rng.random_range(0..=spread));
             delay = delay.max(floor);
         }
         self.attempt = self.attempt.saturating_add(1);
@@ -278,9 +281,17 @@ mod tests {
             "{delays:?}"
         );
         assert!(delays.iter().any(|d| *d != delays[0]), "spread: {delays:?}");
+        // More than `backoff.max` (1 s) asked: spread over the cap's last fifth.
+        let capped = |seed| {
+            let mut r = Reconnect::new(backoff(), Duration::from_secs(30), Some(seed));
+            r.next_delay(Some(Duration::from_secs(3600))).1
+        };
+        let delays: Vec<_> = (0..50).map(capped).collect();
+        let last_fifth = Duration::from_millis(800)..=Duration::from_secs(1);
+        assert!(delays.iter().all(|d| last_fifth.contains(d)), "{delays:?}");
+        assert!(delays.iter().any(|d| *d != delays[0]), "spread: {delays:?}");
         let mut r = Reconnect::new(backoff(), Duration::from_secs(30), Some(5));
-        let (_, delay) = r.next_delay(Some(Duration::from_secs(3600)));
-        assert_eq!(delay, Duration::from_secs(1), "backoff.max");
+        r.next_delay(Some(Duration::from_secs(3600)));
         assert!(r.next_delay(None).1 <= Duration::from_millis(200));
     }
 }

@@ -235,7 +235,9 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
             };
             Failed {
                 status: Some(status.as_u16()),
-                retry_after: retry.then(|| retry_after(&response)).flatten(),
+                retry_after: asks_to_wait(status)
+                    .then(|| retry_after(&response))
+                    .flatten(),
                 ..failed
             }
         }
@@ -247,6 +249,11 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
         )),
         err => Failed::retry(format!("{address}: handshake failed: {err}")),
     }
+}
+
+/// The statuses whose `Retry-After` says when to come back (RFC 9110 10.2.3, RFC 6585 4).
+fn asks_to_wait(status: http::StatusCode) -> bool {
+    status == http::StatusCode::SERVICE_UNAVAILABLE || status == http::StatusCode::TOO_MANY_REQUESTS
 }
 
 /// A `Retry-After` in seconds (an HTTP date is not read: the backoff applies alone).
