@@ -63,6 +63,7 @@ async fn stuck_server(then: Then) -> (String, oneshot::Sender<()>) {
 /// messages in turn, each `send`'s result reported as it comes.
 async fn backed_up_client(
     then: Then,
+    max_retries: Option<u32>,
 ) -> (
     Arc<Client>,
     mpsc::UnboundedReceiver<Result<()>>,
@@ -92,6 +93,7 @@ async fn backed_up_client(
         })
         .with_client_config(ClientConfig {
             offline_queue: 1,
+            max_retries,
             ..support::runtime::client_config(Duration::from_secs(60), Duration::from_secs(60))
         })
         .connect()
@@ -121,7 +123,7 @@ async fn backed_up_client(
 #[tokio::test]
 async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
     support::trace();
-    let (_client, mut results, drop_server) = backed_up_client(Then::Drop).await;
+    let (_client, mut results, drop_server) = backed_up_client(Then::Drop, None).await;
     drop_server.send(()).unwrap();
     // The fifth was waiting for room; it and the later ones meet a full offline queue.
     for i in 4..8 {
@@ -134,7 +136,7 @@ async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
 #[tokio::test]
 async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
     support::trace();
-    let (client, _results, _server) = backed_up_client(Then::Drop).await;
+    let (client, _results, _server) = backed_up_client(Then::Drop, None).await;
     client.close();
     // The close frame cannot leave either: the close handshake ends at `close_timeout`.
     let reason = support::within("the client to stop", client.stopped()).await;
@@ -149,7 +151,7 @@ async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
 #[tokio::test]
 async fn a_final_close_counts_what_the_connection_never_wrote_in_the_stop() {
     support::trace();
-    let (client, _results, close) = backed_up_client(Then::CloseWithFinalCode).await;
+    let (client, _results, close) = backed_up_client(Then::CloseWithFinalCode, None).await;
     let mut events = client.events();
     close.send(()).unwrap();
     let end = support::runtime::next_disconnect(&mut events).await;
@@ -160,6 +162,24 @@ async fn a_final_close_counts_what_the_connection_never_wrote_in_the_stop() {
     };
     assert_eq!(reason.cause, final_code, "{reason}");
     // The connection's queue held one; the client's task and queue the two others.
+    assert_eq!(end.unsent, 1, "{end}");
+    assert_eq!(reason.unsent, 3, "{reason}; the connection's {end}");
+}
+
+/// A client that gives up at its first failure stops as its one connection is lost; what
+/// that connection never wrote counts in the stop too, as no retry follows.
+#[tokio::test]
+async fn giving_up_counts_what_the_last_connection_never_wrote_in_the_stop() {
+    support::trace();
+    let (client, _results, drop_server) = backed_up_client(Then::Drop, Some(0)).await;
+    let mut events = client.events();
+    drop_server.send(()).unwrap();
+    let end = support::runtime::next_disconnect(&mut events).await;
+    let reason = support::within("the client to stop", client.stopped()).await;
+    assert!(
+        matches!(reason.cause, StopCause::GaveUp { retries: 0, .. }),
+        "{reason}"
+    );
     assert_eq!(end.unsent, 1, "{end}");
     assert_eq!(reason.unsent, 3, "{reason}; the connection's {end}");
 }

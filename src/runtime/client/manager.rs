@@ -38,8 +38,9 @@ pub(super) struct Manager {
 
 /// How an attempt, or the connection it opened, ended.
 enum Next {
-    /// Try again; what went wrong, for the reason `max_retries` gives when it stops.
-    Retry(String),
+    /// Try again; what went wrong, for the reason `max_retries` gives when it stops, and the
+    /// messages the connection, if any, ended without writing, which that stop counts.
+    Retry { last: String, unsent: usize },
     /// Stop; `unsent` counts the messages the connection, if any, ended without writing.
     Stop(StopReason),
 }
@@ -113,17 +114,21 @@ impl Manager {
                     } else if is_final {
                         Next::Stop(StopReason::new(StopCause::FinalError { status, error }))
                     } else {
-                        Next::Retry(error)
+                        Next::Retry {
+                            last: error,
+                            unsent: 0,
+                        }
                     }
                 }
             };
-            let last = match next {
+            let (last, unsent) = match next {
                 Next::Stop(reason) => break reason,
-                Next::Retry(last) => last,
+                Next::Retry { last, unsent } => (last, unsent),
             };
             if let Some(retries) = self.client.max_retries {
                 if reconnect.failed_retries() >= retries {
-                    break StopReason::new(StopCause::GaveUp { retries, last });
+                    let cause = StopCause::GaveUp { retries, last };
+                    break StopReason { cause, unsent };
                 }
             }
             let (attempt, delay) = reconnect.next_delay(retry_after.take());
@@ -285,8 +290,12 @@ impl Manager {
         if app_closed || self.close.borrow().is_some() {
             return stop(StopCause::Closed);
         }
+        let retry = Next::Retry {
+            last: end.to_string(),
+            unsent: end.unsent,
+        };
         if end.reconnect {
-            return Next::Retry(end.to_string());
+            return retry;
         }
         let by_peer_or_policy = matches!(end.initiator, Initiator::Peer | Initiator::Policy);
         if by_peer_or_policy && self.client.is_final(end.code) {
@@ -295,7 +304,7 @@ impl Manager {
                 reason: end.reason.clone(),
             });
         }
-        Next::Retry(end.to_string())
+        retry
     }
 
     /// The application closed the client: hands everything `send` accepted to the

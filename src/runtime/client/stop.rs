@@ -33,9 +33,10 @@ pub struct StopReason {
     pub cause: StopCause,
     /// Messages accepted for sending that were never written: left in the client's queue
     /// (`send`, `try_send`, its handles), or taken by the connection whose end stopped the
-    /// client (a close by the application or with a final code) and not written before it
-    /// ended (that connection's `Disconnected` event counts these too). Dropped, with a
-    /// warning.
+    /// client (a close by the application, a final code, the loss after which `max_retries`
+    /// gave up) and not written before it ended, those sent on it directly (the on-connect
+    /// hook, `Client::sender`) included; that connection's `Disconnected` event counts these
+    /// too. Dropped, with a warning.
     pub unsent: usize,
 }
 
