@@ -62,9 +62,21 @@ pub fn configure_socket(stream: &TcpStream, config: &SocketConfig) -> Result<()>
 /// Checks `config` as a configuration file is checked, and that its write buffer holds the
 /// largest message `supervisor` lets the application send: `send` accepts such a message,
 /// and tungstenite refusing it mid-write would end the connection with the message lost.
+/// Warns when the two limits differ: the supervisor's bounds what we send, the socket's what
+/// the peer may, and a limit set on the supervisor alone leaves the peer at the default.
 pub(crate) fn validate(config: &SocketConfig, supervisor: &Supervisor) -> Result<()> {
     config.validate()?;
     let largest = supervisor.max_message_size();
+    if largest != config.max_message_size {
+        let shown = |size: Option<usize>| size.map_or_else(|| "none".into(), |s| s.to_string());
+        tracing::warn!(
+            send = %shown(largest),
+            receive = %shown(config.max_message_size),
+            "the supervisor's send limit is not `socket.max_message_size`, which bounds what \
+             the peer may send: set both (`with_socket_config`), or build both from one \
+             configuration (`with_config`)"
+        );
+    }
     // Without a send limit, any message must fit: only an unbounded write buffer holds it.
     let fits = match largest {
         Some(_) => config.max_write_buffer_size > config.write_room(largest),

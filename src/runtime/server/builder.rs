@@ -302,11 +302,12 @@ impl ServerBuilder {
         H: Fn(Connection) -> F + Send + Sync + 'static,
         F: Future<Output = ()> + Send + 'static,
     {
+        // Before binding: a bad setting binds nothing.
         self.validate()?;
         let listener = TcpListener::bind(&addr).await.map_err(|err| {
             Error::new(ErrorKind::Io, format!("could not listen on {addr}: {err}")).with_source(err)
         })?;
-        self.listen(listener, handler)
+        self.listen_validated(listener, handler)
     }
 
     /// Serves on a listener you bound yourself.
@@ -322,6 +323,14 @@ impl ServerBuilder {
         F: Future<Output = ()> + Send + 'static,
     {
         self.validate()?;
+        self.listen_validated(listener, handler)
+    }
+
+    fn listen_validated<H, F>(self, listener: TcpListener, handler: H) -> Result<Server>
+    where
+        H: Fn(Connection) -> F + Send + Sync + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
         super::fd_limit::warn_if_short(self.server.max_connections, self.server.workers);
         let local_addr = listener.local_addr()?;
         let hub = self.hub.unwrap_or_default();
