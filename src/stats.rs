@@ -44,9 +44,12 @@ pub struct Stats {
     /// included.
     #[serde(with = "humantime_serde")]
     pub idle: Duration,
-    /// Time since the last application message (text or binary) reached the application;
-    /// the uptime before the first. Pongs and answers taken by checks do not count: a
-    /// "feed not stale" check reads this.
+    /// Time since the last application message (text or binary) arrived for the
+    /// application, queued for `recv`; the uptime before the first. Pongs and answers taken
+    /// by checks do not count: a "feed not stale" check reads this, and only while
+    /// `inbound_queued` is zero. While messages wait unread it grows whatever the peer sends,
+    /// and once the queue is full reading pauses: the application is slow, not the feed
+    /// (see the example of [`HealthCheck::check`](crate::HealthCheck::check)).
     #[serde(with = "humantime_serde")]
     pub data_idle: Duration,
     /// Messages received and waiting for the application to take them (`recv`).
