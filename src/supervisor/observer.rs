@@ -66,6 +66,7 @@ pub(crate) fn call_observer(event: &'static str, call: impl FnOnce()) {
 /// `side` label of the [metrics](crate::metrics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Side {
     /// Accepted by a server of this process.
     Server,

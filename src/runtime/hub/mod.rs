@@ -39,7 +39,9 @@ use registry::Registry;
 /// use ws_health::Supervisor;
 ///
 /// let hub = Hub::new();
-/// let info = ConnectionInfo::new().with_observer(hub.observer(Side::Server));
+/// let info = ConnectionInfo::new()
+///     .with_side(Side::Server) // the metrics' `side` label
+///     .with_observer(hub.observer(Side::Server));
 /// let (conn, driver) = Supervisor::new().attach_with(ws, info);
 /// tokio::spawn(driver);
 /// println!("{:?}", hub.counts());
