@@ -154,14 +154,25 @@ impl<'a> ActionEvent<'a> {
 
     /// The event with the peer's address.
     #[must_use]
-    pub fn with_peer(mut self, peer: Option<SocketAddr>) -> Self {
-        self.peer = peer;
+    pub fn with_peer(mut self, peer: SocketAddr) -> Self {
+        self.peer = Some(peer);
         self
     }
 
     /// The event with the connection's state.
     #[must_use]
-    pub fn with_state(mut self, state: Option<&'a (dyn Any + Send + Sync)>) -> Self {
+    pub fn with_state<T: Any + Send + Sync>(mut self, state: &'a T) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// The event with what the supervisor knows of the connection.
+    pub(crate) fn with_connection(
+        mut self,
+        peer: Option<SocketAddr>,
+        state: Option<&'a (dyn Any + Send + Sync)>,
+    ) -> Self {
+        self.peer = peer;
         self.state = state;
         self
     }
@@ -178,7 +189,7 @@ impl<'a> ActionEvent<'a> {
     /// let health = Health::unhealthy("telemetry stale");
     /// let device = Device("meter-17");
     /// let event = ActionEvent::new(7, "telemetry", &health, Status::Healthy, Status::Unhealthy)
-    ///     .with_state(Some(&device));
+    ///     .with_state(&device);
     /// assert_eq!(event.state::<Device>().map(|d| d.0), Some("meter-17"));
     /// ```
     pub fn state<T: Any>(&self) -> Option<&'a T> {

@@ -143,7 +143,7 @@ impl ClientHandle {
     /// Whether the client was closed (or dropped) or has stopped for good: every send fails
     /// from then on. A task that holds only a handle stops producing here.
     pub fn is_closed(&self) -> bool {
-        self.link.is_closed() || self.link.stopped.borrow().is_some()
+        self.link.is_closed() || self.outbound.is_closed() || self.link.stopped.borrow().is_some()
     }
 
     pub(super) fn stopped_error(&self) -> Error {

@@ -76,8 +76,17 @@ pub enum StopCause {
 }
 
 impl StopReason {
-    pub(super) fn new(cause: StopCause) -> Self {
+    /// A stop for `cause` with nothing unsent, as the client makes one: for testing an
+    /// application's handling of [`ClientEvent::Stopped`](super::ClientEvent::Stopped).
+    pub fn new(cause: StopCause) -> Self {
         StopReason { cause, unsent: 0 }
+    }
+
+    /// The stop with `unsent` messages never sent.
+    #[must_use]
+    pub fn with_unsent(mut self, unsent: usize) -> Self {
+        self.unsent = unsent;
+        self
     }
 }
 
@@ -134,12 +143,12 @@ mod tests {
             retries: 3,
             last: "refused".into(),
         };
-        let mut stop = StopReason::new(gave_up);
+        let stop = StopReason::new(gave_up);
         assert_eq!(
             stop.to_string(),
             "gave up after 3 failed retries (client.max_retries): refused"
         );
-        stop.unsent = 2;
+        let stop = stop.with_unsent(2);
         assert!(stop
             .to_string()
             .ends_with("refused; 2 message(s) accepted and never sent"));
@@ -155,8 +164,7 @@ mod tests {
 
     #[test]
     fn the_event_serialises_the_sentence() {
-        let mut reason = StopReason::new(StopCause::Closed);
-        reason.unsent = 1;
+        let reason = StopReason::new(StopCause::Closed).with_unsent(1);
         let event = super::super::ClientEvent::Stopped { reason };
         assert_eq!(
             serde_json::to_string(&event).unwrap(),

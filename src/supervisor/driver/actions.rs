@@ -163,8 +163,7 @@ impl<S: Transport> Driver<S> {
                 Action::Custom { name: action } => {
                     let state = self.shared.state.as_deref();
                     let event = ActionEvent::new(self.shared.id, name, health, t.from, t.to)
-                        .with_peer(self.shared.peer)
-                        .with_state(state);
+                        .with_connection(self.shared.peer, state);
                     if let Some(custom) = plan.custom.get(action) {
                         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| custom.run(&event))) {
                             warn!(
