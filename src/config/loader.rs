@@ -22,7 +22,8 @@ use crate::{Result, Supervisor};
 /// # Default
 /// The file [`Config::FILE`] in the working directory (missing is fine) unless
 /// [`Config::FILE_ENV`] names another (which must exist); the profile named by
-/// [`Config::PROFILE_ENV`], else `default`.
+/// [`Config::PROFILE_ENV`], else the one given to
+/// [`with_default_profile`](ConfigLoader::with_default_profile), else `default`.
 ///
 /// ```no_run
 /// use ws_health::{ConfigLoader, Supervisor};
@@ -151,9 +152,10 @@ impl ConfigLoader {
         // Told here, where who selected the profile is known (`Config::from` checks it again),
         // unless a source failed to read: its profiles are missing then, and `Config::from`
         // names the source's error instead.
+        // From the profile `figment` selected, not the variable read again.
         let by = match (&self.profile, &self.default_profile) {
             (Some((_, by)), _) => Some(by.as_str()),
-            (None, Some(_)) if env_profile().is_none() => {
+            (None, Some(name)) if figment.profile() == name.as_str() => {
                 Some("ConfigLoader::with_default_profile")
             }
             _ => None,

@@ -20,8 +20,8 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
     init_logging(cli.verbose, matches!(cli.command, Command::Probe(_)));
-    exit(match cli.command {
-        Command::Config(args) => show_config::run(&args),
+    match cli.command {
+        Command::Config(args) => exit(show_config::run(&args)),
         // serve spreads its connections over runtimes of its own (server.workers): its main
         // thread only accepts and prints.
         Command::Serve(args) => block_on(current_thread(), serve::run(args, cli.threads)),
@@ -37,23 +37,22 @@ fn main() -> ExitCode {
             };
             block_on(builder, probe::run(args))
         }
-    })
+    }
 }
 
 fn current_thread() -> tokio::runtime::Builder {
     tokio::runtime::Builder::new_current_thread()
 }
 
-/// Runs a command on the runtime `builder` makes.
+/// Runs a command on the runtime `builder` makes, and says how it ended before the runtime
+/// is dropped: the drop waits for blocking tasks (a name lookup that hangs).
 fn block_on(
     mut builder: tokio::runtime::Builder,
     command: impl std::future::Future<Output = Result<(), Failure>>,
-) -> Result<(), Failure> {
+) -> ExitCode {
     match builder.enable_all().build() {
-        Ok(runtime) => runtime.block_on(command),
-        Err(err) => Err(Failure::failed(format!(
-            "could not start the async runtime: {err}"
-        ))),
+        Ok(runtime) => exit(runtime.block_on(command)),
+        Err(err) => fail(1, format!("could not start the async runtime: {err}")),
     }
 }
 
