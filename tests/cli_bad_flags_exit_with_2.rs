@@ -61,6 +61,16 @@ fn cli_bad_flags_exit_with_2() {
          flags `--bind`)",
     );
     fails_with_2(&["serve", "--bind", "nonsense"], "host:port");
+    // A CA for a plain URL would be ignored: the URL is likely the mistake.
+    fails_with_2(
+        &[
+            "probe",
+            "ws://127.0.0.1:1",
+            "--tls-ca",
+            "/nonexistent/ca.pem",
+        ],
+        "--tls-ca is for wss:// URLs, and ws://127.0.0.1:1 is not one",
+    );
 }
 
 /// A flag's risky value warns as a file's would, naming the flag: the warnings were worked

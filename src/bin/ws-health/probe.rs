@@ -15,6 +15,16 @@ use crate::console::{note, print, shutdown_signal};
 use crate::Failure;
 
 pub(crate) async fn run(args: ProbeArgs) -> Result<(), Failure> {
+    let secure = args
+        .url
+        .get(..6)
+        .is_some_and(|s| s.eq_ignore_ascii_case("wss://"));
+    if args.tls_ca.is_some() && !secure {
+        return Err(Failure::usage(format!(
+            "--tls-ca is for wss:// URLs, and {} is not one",
+            args.url
+        )));
+    }
     let mut config = args.config.load(None)?;
     // The first ping right after connecting, not one interval later.
     config.ping.initial_delay = Some(Duration::ZERO);

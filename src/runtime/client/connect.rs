@@ -125,17 +125,16 @@ pub(crate) async fn connect(
     };
     let tcp = Counted::new(tcp);
     let progress = tcp.progress();
-    let handshake = async {
-        let stream = open(target, tcp, tls).await?;
-        *step = Step::WebSocket;
-        LeanStream::client_with_config(request, stream, Some(socket.websocket_config())).await
-    };
-    match handshake.await {
+    let stream = open(target, tcp, tls)
+        .await
+        .map_err(|e| Failed::retry(format!("{address}: TLS handshake failed: {e}")))?;
+    *step = Step::WebSocket;
+    match LeanStream::client_with_config(request, stream, Some(socket.websocket_config())).await {
         Ok((mut ws, _)) => {
             ws.set_sleep_when_idle(socket.sleep_when_idle);
             Ok((ws, progress, peer))
         }
-        Err(err) => Err(classify(&address, err, fresh_credentials)),
+        Err(err) => Err(classify(target, err, fresh_credentials)),
     }
 }
 
@@ -178,23 +177,19 @@ where
 /// The byte stream for `target`: TCP, or TLS over it for `wss://` (trusting the webpki roots
 /// unless the builder was given a TLS configuration).
 #[cfg_attr(not(feature = "rustls"), allow(clippy::unused_async))]
-async fn open(
-    target: &Target,
-    tcp: Counted<TcpStream>,
-    tls: &Tls,
-) -> Result<ClientIo, tungstenite::Error> {
+async fn open(target: &Target, tcp: Counted<TcpStream>, tls: &Tls) -> Result<ClientIo, String> {
     #[cfg(feature = "rustls")]
     if target.tls {
-        use tokio_tungstenite::tungstenite::error::TlsError;
         let config = tls
             .config
             .clone()
             .unwrap_or_else(crate::runtime::tls::default_client_config);
         let name = rustls::pki_types::ServerName::try_from(target.host.clone())
-            .map_err(|_| tungstenite::Error::Tls(TlsError::InvalidDnsName))?;
+            .map_err(|_| format!("`{}` is not a name a certificate can have", target.host))?;
         let stream = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
-            .await?;
+            .await
+            .map_err(|e| e.to_string())?;
         return Ok(ClientIo::Tls(Box::new(stream)));
     }
     let _ = (target, tls);
@@ -205,7 +200,8 @@ async fn open(
 /// So are 401 and 403 unless `fresh_credentials`: each attempt then presents credentials
 /// made afresh (`with_handshake_headers`), and a token that expired on the way is replaced
 /// (the manager retries such a refusal once, not twice in a row).
-fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> Failed {
+fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -> Failed {
+    let address = target.address();
     match err {
         tungstenite::Error::Http(response) => {
             let status = response.status();
@@ -247,6 +243,14 @@ fn classify(address: &str, err: tungstenite::Error, fresh_credentials: bool) -> 
         tungstenite::Error::HttpFormat(err) => Failed::retry(format!(
             "{address} answered with a malformed HTTP head: {err}"
         )),
+        // The answer of a TLS server to plain HTTP: an alert, no HTTP status line.
+        err @ tungstenite::Error::Protocol(tungstenite::error::ProtocolError::HttparseError(_))
+            if !target.tls =>
+        {
+            Failed::retry(format!(
+                "{address}: handshake failed: {err} (a TLS server? its URL is wss://)"
+            ))
+        }
         err => Failed::retry(format!("{address}: handshake failed: {err}")),
     }
 }
