@@ -8,20 +8,12 @@ mod support;
 
 use std::time::Duration;
 
-use ws_health::config::ServerConfig;
-use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::runtime::{Client, ClientEvent};
 
 #[tokio::test]
 async fn client_waits_what_a_full_servers_retry_after_asks() {
     support::trace();
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(ServerConfig {
-            max_connections: 1,
-            ..support::runtime::server_config()
-        })
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server_with_limit(1).await;
     let url = format!("ws://{}", server.local_addr());
     let (_kept, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
 

@@ -7,20 +7,11 @@ mod support;
 
 use metrics_util::debugging::DebugValue;
 use tokio_tungstenite::tungstenite;
-use ws_health::config::ServerConfig;
-use ws_health::runtime::Server;
 
 #[test]
 fn metrics_count_refusals_over_the_limit() {
     let recorded = support::metrics::recorded(false, || async {
-        let server = Server::builder(support::runtime::quiet_supervisor())
-            .with_server_config(ServerConfig {
-                max_connections: 1,
-                ..support::runtime::server_config()
-            })
-            .serve("127.0.0.1:0", support::runtime::echo)
-            .await
-            .unwrap();
+        let server = support::runtime::echo_server_with_limit(1).await;
         let url = format!("ws://{}", server.local_addr());
         let (_kept, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
         for _ in 0..3 {

@@ -11,8 +11,6 @@ use std::time::Instant;
 
 use support::logs::Captured;
 use tokio_tungstenite::tungstenite;
-use ws_health::config::ServerConfig;
-use ws_health::runtime::Server;
 
 const CROSSINGS: usize = 20;
 
@@ -21,14 +19,7 @@ const CROSSINGS: usize = 20;
 async fn server_logs_a_limit_crossed_back_and_forth_once_a_second() {
     let captured = Captured::default();
     let _guard = captured.install("ws_health=info");
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(ServerConfig {
-            max_connections: 1,
-            ..support::runtime::server_config()
-        })
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server_with_limit(1).await;
     let url = format!("ws://{}", server.local_addr());
     let start = Instant::now();
     let mut refused = 0;

@@ -7,20 +7,11 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{self, Message};
-use ws_health::config::ServerConfig;
-use ws_health::runtime::Server;
 
 #[tokio::test]
 async fn server_refuses_connections_over_the_limit_with_503() {
     support::trace();
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(ServerConfig {
-            max_connections: 2,
-            ..support::runtime::server_config()
-        })
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::echo_server_with_limit(2).await;
     let url = format!("ws://{}", server.local_addr());
     let connect = || support::within("a connection", tokio_tungstenite::connect_async(&url));
     let (mut a, _) = connect().await.unwrap();

@@ -50,6 +50,18 @@ pub fn client_config(initial: Duration, max: Duration) -> ClientConfig {
     }
 }
 
+/// As [`echo_server`], serving at most `max_connections` at once.
+pub async fn echo_server_with_limit(max_connections: usize) -> Server {
+    Server::builder(quiet_supervisor())
+        .with_server_config(ServerConfig {
+            max_connections,
+            ..server_config()
+        })
+        .serve("127.0.0.1:0", echo)
+        .await
+        .unwrap()
+}
+
 /// An echo server on a free loopback port, pinging rarely, with short timeouts.
 pub async fn echo_server() -> Server {
     Server::builder(quiet_supervisor())
