@@ -94,17 +94,18 @@ pub fn describe() {
 pub(crate) struct ConnectionGauge {
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     status: Status,
+    /// A byte, not the label: the gauge lives in every connection's driver.
     #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
-    side: &'static str,
+    side: Option<Side>,
 }
 
 impl ConnectionGauge {
     pub(crate) fn opened(side: Option<Side>) -> Self {
-        let side = side_label(side);
         #[cfg(feature = "metrics")]
         {
             record(|| {
-                ::metrics::counter!("ws_health_connections_opened_total", "side" => side)
+                let label = side_label(side);
+                ::metrics::counter!("ws_health_connections_opened_total", "side" => label)
                     .increment(1)
             });
             gauge(side, Status::Healthy, 1.0);
@@ -126,7 +127,7 @@ impl ConnectionGauge {
             record(|| {
                 ::metrics::counter!(
                     "ws_health_status_changes_total",
-                    "side" => self.side,
+                    "side" => side_label(self.side),
                     "check" => check.to_owned(),
                     "to" => to.as_str()
                 )
@@ -148,14 +149,16 @@ impl Drop for ConnectionGauge {
 }
 
 #[cfg(feature = "metrics")]
-fn gauge(side: &'static str, status: Status, delta: f64) {
+fn gauge(side: Option<Side>, status: Status, delta: f64) {
     record(|| {
+        let side = side_label(side);
         ::metrics::gauge!("ws_health_connections", "side" => side, "status" => status.as_str())
             .increment(delta)
     });
 }
 
 /// The `side` label's value.
+#[cfg(feature = "metrics")]
 fn side_label(side: Option<Side>) -> &'static str {
     match side {
         Some(Side::Server) => "server",
