@@ -113,32 +113,36 @@ fn extract(figment: &Figment) -> Result<Config> {
         return Err(diagnose::figment_error(figment, e, ""));
     }
     check_selected(figment, None)?;
-    let config = checked(figment, "", true)?;
+    let config = checked(figment, &String::new, true)?;
     let selected = figment.profile();
     // The default first: a bad top-level value is named as its own, not as that of the
     // first profile that inherits it; checked even where every profile in use overrides it.
     let default = Profile::Default;
     let profiles = std::iter::once(&default).chain(figment.profiles().filter(|p| p.is_custom()));
-    let data = figment.data().unwrap_or_default();
     for profile in profiles.filter(|p| *p != selected) {
-        let context = format!(
-            " in profile `{profile}` (every profile is checked; `{selected}` is selected){}",
-            hint(profile, data.get(profile))
-        );
+        // Worked out on an error only: the hint reads the sources again.
+        let context = || {
+            let data = figment.data().unwrap_or_default();
+            format!(
+                " in profile `{profile}` (every profile is checked; `{selected}` is selected){}",
+                hint(profile, data.get(profile))
+            )
+        };
         checked(&figment.clone().select(profile.clone()), &context, false)?;
     }
     Ok(config)
 }
 
-/// Extracts and validates the selected profile, logging warnings if `warn`.
-fn checked(figment: &Figment, context: &str, warn: bool) -> Result<Config> {
+/// Extracts and validates the selected profile, logging warnings if `warn`; an error says
+/// where with `context`.
+fn checked(figment: &Figment, context: &dyn Fn() -> String, warn: bool) -> Result<Config> {
     let config: Config = figment
         .extract()
-        .map_err(|e| diagnose::figment_error(figment, e, context))?;
+        .map_err(|e| diagnose::figment_error(figment, e, &context()))?;
     let mut v = Validator::default();
     config.report(&mut v);
     if !v.errors.is_empty() {
-        return Err(diagnose::problems(figment, &v.errors, context));
+        return Err(diagnose::problems(figment, &v.errors, &context()));
     }
     if warn {
         for w in &v.warnings {

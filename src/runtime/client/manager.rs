@@ -143,7 +143,7 @@ impl Manager {
         if reason.unsent > 0 {
             warn!(
                 unsent = reason.unsent,
-                "client stopped with queued messages unsent"
+                "client stopped with messages accepted and never sent"
             );
         }
         info!(%reason, "client stopped");
