@@ -49,11 +49,8 @@ impl Failed {
 
     fn stop(error: impl Into<String>) -> Self {
         Failed {
-            error: error.into(),
             is_final: true,
-            status: None,
-            retry_after: None,
-            refused_credentials: false,
+            ..Failed::retry(error)
         }
     }
 }

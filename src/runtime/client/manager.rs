@@ -11,6 +11,7 @@ use tracing::{debug, info, warn};
 use super::attempt::Opened;
 use super::backoff::Reconnect;
 use super::connect::{Failed, Tls};
+use super::outbox;
 use super::shared::Shared;
 use super::target::Target;
 use super::{ClientEvent, HandshakeHeaders, OnConnect, StopCause, StopReason};
@@ -139,7 +140,7 @@ impl Manager {
                 _ = self.close.changed() => break StopReason::new(StopCause::Closed),
             }
         };
-        reason.unsent += self.discard_queue(&mut pending);
+        reason.unsent += outbox::discard(&mut self.outbound, &mut pending);
         if reason.unsent > 0 {
             warn!(
                 unsent = reason.unsent,
@@ -231,11 +232,11 @@ impl Manager {
             tokio::select! {
                 biased;
                 end = sender.closed() => break end,
-                // Taken before `next_message`: `close_after_queue` sends the queue first.
+                // Taken before `forward`: `outbox::close_after` sends the queue first.
                 _ = self.close.changed(), if !app_closed => {
                     app_closed = true;
                     let (code, reason) = self.close_request();
-                    unsent = self.close_after_queue(&sender, pending, code, &reason);
+                    unsent = outbox::close_after(&mut self.outbound, pending, &sender, code, &reason);
                 }
                 changed = health.changed() => {
                     if changed.is_err() {
@@ -246,13 +247,13 @@ impl Manager {
                 // Handing a message over waits in this branch, not in its body, so that a
                 // connection backed up by a peer that stopped reading does not keep the loop
                 // from the close, health changes and the end.
-                sent = forward(pending, &mut self.outbound, &sender), if !app_closed && !refused => {
+                sent = outbox::forward(pending, &mut self.outbound, &sender), if !app_closed && !refused => {
                     match sent {
                         Ok(()) => *pending = None,
                         // The client and all its handles are gone.
                         Err(None) => {
                             app_closed = true;
-                            unsent = self.close_after_queue(&sender, pending, 1000, "");
+                            unsent = outbox::close_after(&mut self.outbound, pending, &sender, 1000, "");
                         }
                         // `pending` keeps the message: it waits for the next connection.
                         Err(Some(err)) if err.is_closed() => refused = true,
@@ -307,43 +308,9 @@ impl Manager {
         retry
     }
 
-    /// The application closed the client: hands everything `send` accepted to the
-    /// connection, which writes it before the close frame (past its queue's capacity: the
-    /// client's queue is bounded), and refuses later sends. Returns how many messages the
-    /// connection refused because it was already closing.
-    fn close_after_queue(
-        &mut self,
-        sender: &Sender,
-        pending: &mut Option<Message>,
-        code: u16,
-        reason: &str,
-    ) -> usize {
-        self.outbound.close();
-        let queued = std::iter::from_fn(|| self.outbound.try_recv().ok());
-        let refused = pending
-            .take()
-            .into_iter()
-            .chain(queued)
-            .map(|message| sender.send_unbounded(message))
-            .filter(Result::is_err)
-            .count();
-        let _ = sender.close(code, reason);
-        refused
-    }
-
     /// The close the application asked for; 1000 when it dropped the client.
     fn close_request(&self) -> (u16, String) {
         self.close.borrow().clone().unwrap_or((1000, String::new()))
-    }
-
-    /// Refuses later sends and drops what is still queued; returns how many messages that was.
-    fn discard_queue(&mut self, pending: &mut Option<Message>) -> usize {
-        self.outbound.close();
-        let mut count = usize::from(pending.take().is_some());
-        while self.outbound.try_recv().is_ok() {
-            count += 1;
-        }
-        count
     }
 
     /// Tells the backoff and the application that the connection's status changed from the
@@ -387,32 +354,6 @@ async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
     contain_panics("on-connect hook", || hook(sender))
         .await?
         .map_err(|err| format!("on-connect hook failed: {err}"))
-}
-
-/// Hands the pending message, else the next from the queue, to the connection, waiting for
-/// room in its queue; `Err(None)` once the queue's senders are all gone (the client and its
-/// handles; the client's drop is seen first, through its close request). Cancel-safe: the
-/// message stays in `pending` until the connection took it (or refused it).
-async fn forward(
-    pending: &mut Option<Message>,
-    queue: &mut mpsc::Receiver<Message>,
-    sender: &Sender,
-) -> Result<(), Option<crate::Error>> {
-    let message = next_message(pending, queue).await.ok_or(None)?;
-    sender.send(message).await.map_err(Some)
-}
-
-/// The pending message if there is one, else the next from the queue (cancel-safe).
-async fn next_message(
-    pending: &mut Option<Message>,
-    queue: &mut mpsc::Receiver<Message>,
-) -> Option<Message> {
-    if let Some(message) = pending.clone() {
-        return Some(message);
-    }
-    let message = queue.recv().await?;
-    *pending = Some(message.clone());
-    Some(message)
 }
 
 /// When the connection's peer was last heard (a frame of any kind), or when it was
