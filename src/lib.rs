@@ -15,13 +15,13 @@
 //! | runtime | [`runtime`] | a supervised server, a reconnecting client, the hub |
 //!
 //! Under the supervisor lies the wire: any `Stream` + `Sink` of messages; the runtime's is a
-//! [`LeanStream`] ([`lean`]), which releases tungstenite's buffers while its connection is
-//! idle. [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut
-//! across them; [`Health`] and [`Status`] (`health.rs`), [`frame`] (RFC 6455's limits) and
-//! [`Error`] (`error.rs`) sit at the bottom. The command-line tool is in `src/bin/ws-health/`. The library emits `tracing` spans (`ws_health.connection{id}`, one per
-//! connection; `ws_health.server`, `ws_health.client`, `ws_health.refused`, and `check{name}`
-//! at trace) and events (transitions and actions at info/warn, per-ping detail at trace) and
-//! never installs a subscriber.
+//! [`LeanStream`] ([`lean`]), which releases tungstenite's buffers while its connection is idle.
+//! [`config`] (figment-friendly serde types), [`Stats`], `tracing` and [`metrics`] cut across them;
+//! [`Health`] and [`Status`] (`health.rs`), [`frame`] (RFC 6455's limits) and [`Error`]
+//! (`error.rs`) sit at the bottom. The command-line tool is in `src/bin/ws-health/`. The library
+//! emits `tracing` spans (`ws_health.connection{id}`, one per connection; `ws_health.server`,
+//! `ws_health.client`, `ws_health.refused`, and `check{name}` at trace) and events (transitions and
+//! actions at info/warn, per-ping detail at trace) and never installs a subscriber.
 //!
 //! # Quick start
 //!

@@ -6,11 +6,11 @@
 //! most), each read whole by the server before the next is written; the server pings
 //! (4 bytes, or over 8) between chunks and stretches of quiet.
 //!
-//! Each burst's expected messages are first checked against what a plain tungstenite reads
-//! from the same bytes. After every step the server has handed out every message completed
-//! so far and no other, and the peer has read the server's pings and the pongs to its own,
-//! no more. Each run must have seen the server fall asleep and wake up. The failing seed is printed; rerun
-//! it with `WS_HEALTH_SEED=<seed>`.
+//! Each burst's expected messages are first checked against what a plain tungstenite reads from the
+//! same bytes. After every step the server has handed out every message completed so far and no
+//! other, and the peer has read the server's pings and the pongs to its own, no more. Each run must
+//! have seen the server fall asleep and wake up. The failing seed is printed; rerun it with
+//! `WS_HEALTH_SEED=<seed>`.
 
 mod support;
 

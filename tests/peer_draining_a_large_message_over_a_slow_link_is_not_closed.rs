@@ -2,10 +2,10 @@
 //! takes longer than the ping timeout, while the peer reads every byte (python-websockets
 //! #1005). The runtime's server and client give the supervisor their socket's write progress,
 //! so a ping waiting behind data that keeps draining is not missed: the peer gets the whole
-//! message, no ping is missed and the connection stays open; one test per side. Real TCP through a virtual cable narrowed to
-//! 1 Mbit/s (`support::cable`). Without the write progress this closes with 1011 after about
-//! 1.5 s; without `socket.notsent_lowat` (the kernel then holds more than a second of the
-//! message ahead of a flushed ping) in about one run in four.
+//! message, no ping is missed and the connection stays open; one test per side. Real TCP through a
+//! virtual cable narrowed to 1 Mbit/s (`support::cable`). Without the write progress this closes
+//! with 1011 after about 1.5 s; without `socket.notsent_lowat` (the kernel then holds more than a
+//! second of the message ahead of a flushed ping) in about one run in four.
 
 mod support;
 

@@ -67,8 +67,9 @@ pub fn websocket_config() -> WebSocketConfig {
 }
 
 /// Performs the opening handshake (`accept`, with the shared buffer sizes) on every accepted
-/// connection and runs `serve` on it, on tokio's default multi-thread runtime (or `--current-thread`), until stdin closes or
-/// `max_secs` pass. Prints `LISTENING <port>` once bound.
+/// connection and runs `serve` on it, on tokio's default multi-thread runtime (or
+/// `--current-thread`), until stdin closes or `max_secs` pass. Prints `LISTENING <port>` once
+/// bound.
 ///
 /// A connection's task is as large as its largest await. Inline (the default, as a
 /// hand-written server does it), the handshake's state sizes the task for the connection's

@@ -19,10 +19,10 @@ type Matches = dyn Fn(u64, &Message) -> bool + Send + Sync;
 /// answering a message rather than a WebSocket ping (e.g. `{"op":"ping"}` →
 /// `{"op":"pong"}`).
 ///
-/// Each run sends a request and waits for the first inbound message that answers it, which
-/// goes to the check; every other message reaches the application as usual, and so does an
-/// answer that comes while no run waits for one (a duplicate, or a late answer between
-/// runs): the application should ignore stray answers. The run's timeout (its [`CheckSettings`](crate::CheckSettings))
+/// Each run sends a request and waits for the first inbound message that answers it, which goes to
+/// the check; every other message reaches the application as usual, and so does an answer that
+/// comes while no run waits for one (a duplicate, or a late answer between runs): the application
+/// should ignore stray answers. The run's timeout (its [`CheckSettings`](crate::CheckSettings))
 /// bounds the wait, and a wait that a slow consumer made unreadable is reported Degraded.
 ///
 /// The peer answers in its application's code (for a ws-health [`Client`](crate::Client),

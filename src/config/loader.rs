@@ -166,19 +166,19 @@ impl ConfigLoader {
         Config::from(figment)
     }
 
-    /// Reads the configuration again and applies it to `supervisor` and its live
-    /// connections (see [`Supervisor::reload`]): new timings from each check's next run,
-    /// new thresholds and actions from the next result, a status they change, and actions
-    /// they owe the status a connection stays at, from the next wake-up; no connection is dropped for the reload itself. Returns the configuration
-    /// applied, for the application's own use.
+    /// Reads the configuration again and applies it to `supervisor` and its live connections (see
+    /// [`Supervisor::reload`]): new timings from each check's next run, new thresholds and actions
+    /// from the next result, a status they change, and actions they owe the status a connection
+    /// stays at, from the next wake-up; no connection is dropped for the reload itself. Returns the
+    /// configuration applied, for the application's own use.
     ///
     /// A check gets its `[checks.<name>]` table; one without a table, the defaults if it was
-    /// registered with its table's settings, else the settings it was registered with. `[ping]` and `[policy]` replace the ping's settings and the policy
-    /// as [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config) does,
-    /// adjustments made in code after it included.
-    /// Queue sizes apply to connections made after the reload; `[socket]` (the send limit
-    /// `socket.max_message_size` too), `[server]` and `[client]` are read when a supervisor,
-    /// server or client is built.
+    /// registered with its table's settings, else the settings it was registered with. `[ping]` and
+    /// `[policy]` replace the ping's settings and the policy as
+    /// [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config) does,
+    /// adjustments made in code after it included. Queue sizes apply to connections made after the
+    /// reload; `[socket]` (the send limit `socket.max_message_size` too), `[server]` and `[client]`
+    /// are read when a supervisor, server or client is built.
     ///
     /// # Errors
     /// When the new configuration is invalid, or names a custom action the supervisor does

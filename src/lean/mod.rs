@@ -7,13 +7,13 @@
 //! its own state for the whole life of the connection, which is most of what a connection
 //! costs a server.
 //!
-//! A `LeanStream` puts the tungstenite stream to sleep once tungstenite holds no unread byte
-//! and no half-read message, nothing waits to be flushed (its own last ping included), no
-//! close frame went either way, and a whole ping interval went by without a data message.
-//! Asleep it keeps only the byte stream: it writes small pings itself and reads a pong that
-//! comes alone itself. Anything else (a data message, a ping from the peer, a close, a
-//! partial frame, an unusual pong) wakes the tungstenite stream, rebuilt with the bytes
-//! already read, and tungstenite handles it as it would have. The choices and their limits are in `docs/architecture.md`.
+//! A `LeanStream` puts the tungstenite stream to sleep once tungstenite holds no unread byte and no
+//! half-read message, nothing waits to be flushed (its own last ping included), no close frame went
+//! either way, and a whole ping interval went by without a data message. Asleep it keeps only the
+//! byte stream: it writes small pings itself and reads a pong that comes alone itself. Anything
+//! else (a data message, a ping from the peer, a close, a partial frame, an unusual pong) wakes the
+//! tungstenite stream, rebuilt with the bytes already read, and tungstenite handles it as it would
+//! have. The choices and their limits are in `docs/architecture.md`.
 //!
 //! | file | what it holds |
 //! |---|---|

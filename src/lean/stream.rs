@@ -107,14 +107,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> LeanStream<S> {
         }
     }
 
-    /// A count of the bytes the byte stream under this stream takes from tungstenite from now
-    /// on (a sleeping stream's own small pings aside), kept up to date by the stream. Give it
-    /// to the supervisor with
+    /// A count of the bytes the byte stream under this stream takes from tungstenite from now on (a
+    /// sleeping stream's own small pings aside), kept up to date by the stream. Give it to the
+    /// supervisor with
     /// [`ConnectionInfo::with_write_progress`](crate::supervisor::ConnectionInfo::with_write_progress),
-    /// so that a ping waiting behind a large message on a slow link is not taken for a dead
-    /// peer. Every call returns the same count. Over TLS it counts what the TLS stream takes,
-    /// rustls's own buffer included: count beneath TLS with [`Counted`](crate::lean::Counted)
-    /// instead.
+    /// so that a ping waiting behind a large message on a slow link is not taken for a dead peer.
+    /// Every call returns the same count. Over TLS it counts what the TLS stream takes, rustls's
+    /// own buffer included: count beneath TLS with [`Counted`](crate::lean::Counted) instead.
     pub fn write_progress(&mut self) -> WriteProgress {
         let tap = match &mut self.state {
             State::Awake(ws) => ws.get_mut(),

@@ -33,12 +33,12 @@ use serde::{Deserialize, Serialize};
 /// The connection-wide policy: the actions taken when the connection's status changes, for
 /// checks that do not name their own, and the close handshake's bound.
 ///
-/// Each list runs once each time the connection reaches its status, for the check whose
-/// result brought it there, unless that check names its own actions for its change, which
-/// run instead. `on_degraded` or `on_unhealthy` is then still owed: it runs for the first
-/// check without actions of its own whose weight rises to that status (a non-critical check
-/// weighs Degraded at most) while the connection stays there, so that a ping check set to only log does not keep a revoked session open, nor a
-/// session check that only logs a dead peer.
+/// Each list runs once each time the connection reaches its status, for the check whose result
+/// brought it there, unless that check names its own actions for its change, which run instead.
+/// `on_degraded` or `on_unhealthy` is then still owed: it runs for the first check without actions
+/// of its own whose weight rises to that status (a non-critical check weighs Degraded at most)
+/// while the connection stays there, so that a ping check set to only log does not keep a revoked
+/// session open, nor a session check that only logs a dead peer.
 ///
 /// # Default
 /// Python `websockets`' behaviour: Unhealthy closes with 1011 and the failing check's reason

@@ -127,11 +127,11 @@ impl SupervisorBuilder {
         self
     }
 
-    /// Sets the largest message the application may send; `send` refuses a larger one with
-    /// an error. It bounds sending only: what the peer may send is the transport's limit, the
+    /// Sets the largest message the application may send; `send` refuses a larger one with an
+    /// error. It bounds sending only: what the peer may send is the transport's limit, the
     /// runtime's `socket.max_message_size` (`ServerBuilder::with_socket_config`,
-    /// `ClientBuilder::with_socket_config`), and the runtime's builders warn when the two
-    /// differ. `with_config` sets both from one configuration. `None` lets any size through: the runtime's
+    /// `ClientBuilder::with_socket_config`), and the runtime's builders warn when the two differ.
+    /// `with_config` sets both from one configuration. `None` lets any size through: the runtime's
     /// builders then require an unbounded write buffer (`max_write_buffer_size: usize::MAX`).
     pub fn with_max_message_size(mut self, max: Option<usize>) -> Self {
         self.max_message_size = max;

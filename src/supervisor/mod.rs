@@ -205,17 +205,17 @@ impl Supervisor {
         connection
     }
 
-    /// Applies a new configuration to this supervisor and every live connection, at once
-    /// (each connection's driver is woken): a check waiting for its next run moves to the
-    /// first point from now of its new interval's grid (each connection keeping its place in
-    /// the cycle), with its new jitter; a new timeout applies to runs started from now, new
-    /// thresholds and actions from the next result. A status the
-    /// new rules give the results already seen (a failing check made critical, a degraded
-    /// one disabled) is acted on now, and so are actions the new rules owe the status the
-    /// connection stays at (those its list gained: a policy that only logged, now closing;
-    /// the policy's list owed to a failing check made critical). No connection is dropped for the reload itself. A configuration that fails
-    /// validation is refused and the old one stays. The send limit (`socket.max_message_size`)
-    /// stays as built, with a warning if `config` asks for another than the default.
+    /// Applies a new configuration to this supervisor and every live connection, at once (each
+    /// connection's driver is woken): a check waiting for its next run moves to the first point
+    /// from now of its new interval's grid (each connection keeping its place in the cycle), with
+    /// its new jitter; a new timeout applies to runs started from now, new thresholds and actions
+    /// from the next result. A status the new rules give the results already seen (a failing check
+    /// made critical, a degraded one disabled) is acted on now, and so are actions the new rules
+    /// owe the status the connection stays at (those its list gained: a policy that only logged,
+    /// now closing; the policy's list owed to a failing check made critical). No connection is
+    /// dropped for the reload itself. A configuration that fails validation is refused and the old
+    /// one stays. The send limit (`socket.max_message_size`) stays as built, with a warning if
+    /// `config` asks for another than the default.
     ///
     /// Each check gets its `[checks.<name>]` table; one without a table, the defaults if it
     /// was registered with its table's settings (`config.check(name)`), else the settings it

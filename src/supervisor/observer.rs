@@ -12,11 +12,11 @@ use crate::{Health, Status};
 /// Told about a connection's life by its driver: when it is attached, each time its status
 /// changes, and when it ends.
 ///
-/// The calls run in order, and must not block: `opened` in the call that attaches the
-/// connection, the others on the connection's task (`closed` where the driver future is
-/// dropped, if it is dropped unfinished). Update a map or send on a channel. They cost
-/// nothing when no observer is set, and nothing per ping when one is. Keep a [`WeakSender`](super::WeakSender) (from [`Sender::downgrade`]), not a
-/// [`Sender`]: a `Sender` keeps the connection open.
+/// The calls run in order, and must not block: `opened` in the call that attaches the connection,
+/// the others on the connection's task (`closed` where the driver future is dropped, if it is
+/// dropped unfinished). Update a map or send on a channel. They cost nothing when no observer is
+/// set, and nothing per ping when one is. Keep a [`WeakSender`](super::WeakSender) (from
+/// [`Sender::downgrade`]), not a [`Sender`]: a `Sender` keeps the connection open.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicUsize, Ordering};
@@ -115,7 +115,8 @@ impl ConnectionInfo {
         self
     }
 
-    /// Per-connection state for checks (see [`Supervisor::supervise_with_state`](super::Supervisor::supervise_with_state)).
+    /// Per-connection state for checks (see
+    /// [`Supervisor::supervise_with_state`](super::Supervisor::supervise_with_state)).
     pub fn with_state(mut self, state: Arc<dyn Any + Send + Sync>) -> Self {
         self.state = Some(state);
         self

@@ -65,7 +65,8 @@ impl Plan {
         self.checks.iter().map(|c| c.settings.rule())
     }
 
-    /// Each check's rule, `None` for a disabled one, for [`PolicyEngine::reload`](crate::policy::PolicyEngine::reload).
+    /// Each check's rule, `None` for a disabled one, for
+    /// [`PolicyEngine::reload`](crate::policy::PolicyEngine::reload).
     pub(crate) fn reload_rules(&self) -> impl Iterator<Item = Option<Rule>> + '_ {
         self.checks
             .iter()

@@ -124,14 +124,14 @@ impl ClientBuilder {
     /// a bearer token that expires, a cursor to resume from. They replace the request's
     /// headers of the same names.
     ///
-    /// `make` runs first in an attempt, under `client.connect_timeout`, before the TCP
-    /// connect. An error, a panic or the timeout fails the attempt
-    /// ([`ClientEvent::ConnectFailed`] names it) and the client retries after its backoff,
-    /// as when the server is down. With it, a handshake answered 401 or 403 is retried once
-    /// (without it the client stops): the next attempt presents fresh credentials, in case
-    /// a token expired on its way; refused again, the client stops. A header of the handshake's own (`Connection`,
-    /// `Upgrade`, `Sec-WebSocket-Version`, `Sec-WebSocket-Key`) or a value that is not
-    /// visible ASCII stops the client: no attempt could send it.
+    /// `make` runs first in an attempt, under `client.connect_timeout`, before the TCP connect. An
+    /// error, a panic or the timeout fails the attempt ([`ClientEvent::ConnectFailed`] names it)
+    /// and the client retries after its backoff, as when the server is down. With it, a handshake
+    /// answered 401 or 403 is retried once (without it the client stops): the next attempt presents
+    /// fresh credentials, in case a token expired on its way; refused again, the client stops. A
+    /// header of the handshake's own (`Connection`, `Upgrade`, `Sec-WebSocket-Version`,
+    /// `Sec-WebSocket-Key`) or a value that is not visible ASCII stops the client: no attempt could
+    /// send it.
     ///
     /// ```no_run
     /// # async fn run(tokens: std::sync::Arc<TokenSource>) -> ws_health::Result<()> {

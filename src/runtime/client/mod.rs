@@ -1,11 +1,11 @@
 //! The reconnecting client.
 //!
-//! One task per client connects (the handshake headers, TCP with the `[socket]` options, TLS
-//! for `wss://`, the handshake, then the on-connect hook, all under `connect_timeout`), hands each new
-//! supervised connection to the application, forwards the messages the application
-//! queued, reports [`ClientEvent`]s, and after a connection is lost waits a full-jitter
-//! backoff delay ([`full_jitter`]) and tries again. The backoff resets only after a
-//! connection stayed Healthy for `stable_after`, counted from the end of its on-connect hook.
+//! One task per client connects (the handshake headers, TCP with the `[socket]` options, TLS for
+//! `wss://`, the handshake, then the on-connect hook, all under `connect_timeout`), hands each new
+//! supervised connection to the application, forwards the messages the application queued, reports
+//! [`ClientEvent`]s, and after a connection is lost waits a full-jitter backoff delay
+//! ([`full_jitter`]) and tries again. The backoff resets only after a connection stayed Healthy for
+//! `stable_after`, counted from the end of its on-connect hook.
 //!
 //! When it stops instead of retrying:
 //!

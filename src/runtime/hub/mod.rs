@@ -1,8 +1,8 @@
 //! The hub: a registry of live supervised connections, server and client side.
 //!
 //! The hub follows connections through the supervisor's [`Observer`] hook: it is told when a
-//! connection opens (on the task that supervises it), changes status and ends (on the
-//! connection's own task). The hub holds [`WeakSender`]s and ids, never a `Sender`, so it keeps no connection
+//! connection opens (on the task that supervises it), changes status and ends (on the connection's
+//! own task). The hub holds [`WeakSender`]s and ids, never a `Sender`, so it keeps no connection
 //! open, and it costs no task, no timer and nothing per ping.
 
 mod event;

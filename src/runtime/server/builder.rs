@@ -91,8 +91,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Takes the `[server]` and `[socket]` tables of `config`. The supervisor reads its own
-    /// tables ([`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)).
+    /// Takes the `[server]` and `[socket]` tables of `config`. The supervisor reads its own tables
+    /// ([`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)).
     pub fn with_config(self, config: &Config) -> Self {
         self.with_server_config(config.server.clone())
             .with_socket_config(config.socket.clone())
