@@ -12,18 +12,13 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use ws_health::runtime::tls::{self, rustls, tokio_rustls};
-use ws_health::runtime::{Client, Server};
+use ws_health::runtime::Client;
 
 #[tokio::test]
 async fn a_wss_connection_ends_with_a_tls_close_notify() {
     support::trace();
     let (dir, cert_pem, key_pem) = support::self_signed_pem("close-notify");
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .with_tls(tls::acceptor_from_pem(&cert_pem, &key_pem).unwrap())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::wss_echo_server(&cert_pem, &key_pem).await;
     let tcp = TcpStream::connect(server.local_addr()).await.unwrap();
     let connector =
         tokio_rustls::TlsConnector::from(tls::client_config_with_roots(&cert_pem).unwrap());

@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use ws_health::config::ClientConfig;
-use ws_health::runtime::{tls, Client, Server, StopCause};
+use ws_health::runtime::{Client, StopCause};
 
 async fn last_error(url: String) -> String {
     let client = Client::builder(url)
@@ -32,12 +32,7 @@ async fn last_error(url: String) -> String {
 async fn client_names_a_tls_failure_and_a_plain_url_to_a_tls_server() {
     support::trace();
     let (dir, cert_pem, key_pem) = support::self_signed_pem("tls-failures");
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .with_tls(tls::acceptor_from_pem(&cert_pem, &key_pem).unwrap())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::wss_echo_server(&cert_pem, &key_pem).await;
     let port = server.local_addr().port();
 
     // The webpki roots only: the self-signed certificate is not trusted.

@@ -7,19 +7,14 @@ mod support;
 use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::Message;
-use ws_health::runtime::{tls, Client, ClientEvent, Server};
+use ws_health::runtime::{tls, Client, ClientEvent};
 
 #[tokio::test]
 async fn server_and_client_speak_wss_with_rustls() {
     support::trace();
     let (dir, cert_pem, key_pem) = support::self_signed_pem("tls");
 
-    let server = Server::builder(support::runtime::quiet_supervisor())
-        .with_server_config(support::runtime::server_config())
-        .with_tls(tls::acceptor_from_pem(&cert_pem, &key_pem).unwrap())
-        .serve("127.0.0.1:0", support::runtime::echo)
-        .await
-        .unwrap();
+    let server = support::runtime::wss_echo_server(&cert_pem, &key_pem).await;
     let url = format!("wss://localhost:{}", server.local_addr().port());
     let mut client = Client::builder(url)
         .with_supervisor(support::runtime::quiet_supervisor())

@@ -71,6 +71,18 @@ pub async fn echo_server() -> Server {
         .unwrap()
 }
 
+/// As [`echo_server`], speaking `wss://` with this PEM certificate and key.
+#[cfg(feature = "rustls")]
+pub async fn wss_echo_server(cert_pem: &std::path::Path, key_pem: &std::path::Path) -> Server {
+    let acceptor = ws_health::runtime::tls::acceptor_from_pem(cert_pem, key_pem).unwrap();
+    Server::builder(quiet_supervisor())
+        .with_server_config(server_config())
+        .with_tls(acceptor)
+        .serve("127.0.0.1:0", echo)
+        .await
+        .unwrap()
+}
+
 /// Echoes every message back until the connection ends.
 pub async fn echo(mut conn: Connection) {
     while let Some(message) = conn.recv().await {
