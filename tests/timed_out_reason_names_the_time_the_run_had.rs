@@ -1,6 +1,7 @@
 //! "timed out after T" names the time the run had: its timeout, or longer when the timeout
 //! was extended (a ping of the run's that left late, behind our own writes, gets its full
-//! timeout from when it left). It named the configured timeout in both cases.
+//! timeout from when it left). It named the configured timeout in both cases. On a real
+//! clock the time is named to the millisecond: it read "timed out after 10.009840958s".
 
 mod support;
 
@@ -51,5 +52,39 @@ async fn timed_out_reason_names_the_time_the_run_had() {
     assert_eq!(events.len(), 1, "{events:?}");
     // Extended at 1 s to 0.9 s + 1 s; the pong at 1.2 s; then nothing until 1.9 s.
     assert_eq!(events[0].at - start, ms(1900));
+    assert_eq!(events[0].reason, "timed out after 1.9s");
+}
+
+#[tokio::test(start_paused = true)]
+async fn timed_out_reason_names_the_time_to_the_millisecond() {
+    let recorder = Recorder::default();
+    let settings = CheckSettings {
+        initial_delay: Some(ms(0)),
+        slack: ms(0),
+        ..recorded(ms(10_000), ms(1000))
+    };
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings {
+            enabled: false,
+            ..CheckSettings::default()
+        })
+        .with_check("pings_then_hangs", PingsThenHangs, settings)
+        .with_custom_action("record", recorder.clone())
+        .build()
+        .unwrap();
+    let (transport, peer) = mock_transport::pair();
+    peer.hold_flushes();
+    peer.answer_pings_after(ms(300));
+    let start = Instant::now();
+    let _conn = supervisor.supervise(transport);
+    // The ping leaves at 900.3 ms, as a real clock's instants fall: its run is extended to
+    // 1900.3 ms, which the reason names to the millisecond.
+    sleep_until(start + ms(900)).await;
+    tokio::time::advance(std::time::Duration::from_micros(300)).await;
+    peer.release_flushes();
+    sleep_until(start + ms(3000)).await;
+
+    let events = recorder.events();
+    assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].reason, "timed out after 1.9s");
 }
