@@ -6,7 +6,7 @@ use std::task::Waker;
 use bytes::Bytes;
 use tokio::time::Instant;
 
-use super::in_flight::{PendingPing, PingState, Rtts, Wakers};
+use super::in_flight::{PendingPing, PingState, Pong, Rtts, Wakers};
 use super::shared::Inner;
 use crate::stats::StatsCell;
 
@@ -60,7 +60,7 @@ impl PongTable {
         for ping in &mut self.inner.pings {
             ping.state = PingState::Flushed(now);
         }
-        matched
+        matched != Pong::Unsolicited
     }
 }
 

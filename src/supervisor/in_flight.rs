@@ -84,6 +84,18 @@ pub(crate) type Wakers = SmallVec<[Waker; 4]>;
 /// answer only the latest); inline up to four, which the built-in check never exceeds.
 pub(crate) type Rtts = SmallVec<[Duration; 4]>;
 
+/// What a pong answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pong {
+    /// No ping on the wire.
+    Unsolicited,
+    /// A ping on the wire (and any written before it).
+    Answered,
+    /// Only pings of ours already counted missed (the application's own aside): the longest
+    /// round trip among them.
+    Late(Duration),
+}
+
 /// Takes the waker of the future awaiting a probe's answer into `wakers`. A check's future
 /// polled directly by the driver holds the driver's own waker, and the driver polls its
 /// running checks after every answer anyway: that one is left out (`driver`). A future
@@ -187,14 +199,17 @@ impl Inner {
 
     /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
     /// ping still awaited (the application's own are kept until answered, see
-    /// [`foreign_ping`](Self::foreign_ping)); and all but the latest [`MAX_ORPHANS`] of ours,
+    /// [`foreign_ping`](Self::foreign_ping), and ours counted missed, for their late pong);
+    /// and all but the latest [`MAX_ORPHANS`] of ours,
     /// whose pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout,
     /// awaited behind a peer that answers none would otherwise keep one more each interval,
     /// for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
         self.retain_pings(|p| match p.orphaned {
-            true => (awaited || p.foreign) && p.on_wire(),
+            // One counted missed is kept for its late pong, which tells a timeout shorter than
+            // the round trip from a dead peer.
+            true => (awaited || p.foreign || p.uncounted) && p.on_wire(),
             false => {
                 awaited |= p.on_wire();
                 true
@@ -240,13 +255,16 @@ impl Inner {
         driver: &Waker,
         wakers: &mut Wakers,
         rtts: &mut Rtts,
-    ) -> bool {
+    ) -> Pong {
         let matched = self.pings.iter().position(|p| {
             p.payload == payload && matches!(p.state, PingState::Written(_) | PingState::Flushed(_))
         });
         let Some(i) = matched else {
-            return false;
+            return Pong::Unsolicited;
         };
+        // The longest round trip of ours counted missed, if the pong answered only such pings
+        // (and the application's own).
+        let (mut awaited, mut late) = (false, None::<Duration>);
         for ping in &mut self.pings[..=i] {
             if let PingState::Written(sent) | PingState::Flushed(sent) = ping.state {
                 // Answered while the flush it went out with was still pending (data written
@@ -262,13 +280,19 @@ impl Inner {
                 if !ping.uncounted {
                     stats.record_rtt(rtt);
                     rtts.push(rtt);
+                    awaited = true;
+                } else if !ping.foreign {
+                    late = late.max(Some(rtt));
                 }
             }
         }
         if self.pings.iter().any(|p| p.orphaned) {
             self.drop_orphans();
         }
-        true
+        match late {
+            Some(rtt) if !awaited => Pong::Late(rtt),
+            _ => Pong::Answered,
+        }
     }
 }
 
@@ -297,7 +321,7 @@ mod tests {
         let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
         let answered =
             inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
-        assert!(answered);
+        assert_eq!(answered, Pong::Answered);
         assert_eq!(rtts.len(), 2);
         let seen = stats.snapshot(start + Duration::from_millis(5));
         // The flushed one was counted at its flush (not here); the other one now.
@@ -331,7 +355,10 @@ mod tests {
         let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
         let latest = 19u32.to_be_bytes();
         let now = start + Duration::from_millis(5);
-        assert!(inner.answer_pong(&latest, now, &stats, Waker::noop(), &mut wakers, &mut rtts));
+        assert_eq!(
+            inner.answer_pong(&latest, now, &stats, Waker::noop(), &mut wakers, &mut rtts),
+            Pong::Answered
+        );
         assert_eq!(
             inner.pings[0].state,
             PingState::Answered(Duration::from_millis(5))
@@ -360,7 +387,10 @@ mod tests {
         let stats = StatsCell::new(start);
         let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
         let now = start + Duration::from_millis(5);
-        assert!(inner.answer_pong(b"app", now, &stats, Waker::noop(), &mut wakers, &mut rtts));
+        assert_eq!(
+            inner.answer_pong(b"app", now, &stats, Waker::noop(), &mut wakers, &mut rtts),
+            Pong::Answered
+        );
         let states: Vec<_> = inner.pings.iter().map(|p| p.state).collect();
         let answered = PingState::Answered(Duration::from_millis(5));
         assert_eq!(states, [answered, PingState::Queued]);
@@ -393,7 +423,10 @@ mod tests {
         assert_eq!(inner.pings.len(), 5, "a second x is not kept");
         let stats = StatsCell::new(start);
         let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
-        assert!(inner.answer_pong(b"x", start, &stats, Waker::noop(), &mut wakers, &mut rtts));
+        assert_eq!(
+            inner.answer_pong(b"x", start, &stats, Waker::noop(), &mut wakers, &mut rtts),
+            Pong::Answered
+        );
         assert_eq!(
             inner.pings.last().map(|p| p.state),
             Some(PingState::Flushed(start))

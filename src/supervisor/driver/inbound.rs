@@ -12,7 +12,7 @@ use tracing::{debug, error, info, trace};
 use crate::error::panic_message;
 
 use super::{later, Closing, Driver};
-use crate::supervisor::in_flight::{take_waker, Rtts, Wakers};
+use crate::supervisor::in_flight::{take_waker, Pong, Rtts, Wakers};
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 /// The most polls in a row that `read_starved` ends before a passed deadline is judged.
@@ -140,10 +140,15 @@ impl<S: Transport> Driver<S> {
                 rtts.into_iter()
                     .for_each(|rtt| crate::metrics::rtt(side, rtt));
                 wakers.into_iter().for_each(Waker::wake);
-                if answered {
-                    self.poll_runs = true;
-                } else {
-                    trace!("unsolicited pong ignored");
+                match answered {
+                    Pong::Answered => self.poll_runs = true,
+                    // A timeout shorter than the path's round trip, rather than a dead peer.
+                    Pong::Late(rtt) => info!(
+                        ?rtt,
+                        "a pong came after its ping was counted missed: the round trip \
+                         is longer than the check's timeout"
+                    ),
+                    Pong::Unsolicited => trace!("unsolicited pong ignored"),
                 }
             }
             // tungstenite queued the pong; it leaves with the next read or flush.
