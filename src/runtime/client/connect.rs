@@ -126,13 +126,48 @@ pub(crate) async fn connect(
         .await
         .map_err(|e| Failed::retry(format!("{address}: TLS handshake failed: {e}")))?;
     *step = Step::WebSocket;
+    let offered = extensions(request.headers());
     match LeanStream::client_with_config(request, stream, Some(socket.websocket_config())).await {
-        Ok((mut ws, _)) => {
+        Ok((mut ws, response)) => {
+            if let Some(unoffered) = unoffered_extension(&offered, response.headers()) {
+                // Dropped: the connection is failed before any frame (RFC 6455 4.1).
+                return Err(Failed::retry(format!(
+                    "{address}: handshake failed: the server's 101 accepted the extension \
+                     `{unoffered}` (Sec-WebSocket-Extensions), which the client did not offer \
+                     (RFC 6455 4.1)"
+                )));
+            }
             ws.set_sleep_when_idle(socket.sleep_when_idle);
             Ok((ws, progress, peer))
         }
         Err(err) => Err(classify(target, err, fresh_credentials)),
     }
+}
+
+/// The extension names in `headers`' `Sec-WebSocket-Extensions` lines, parameters left out
+/// (`permessage-deflate; client_max_window_bits` is `permessage-deflate`).
+fn extensions(headers: &HeaderMap) -> Vec<String> {
+    let mut names = Vec::new();
+    for value in headers.get_all(http::header::SEC_WEBSOCKET_EXTENSIONS) {
+        for ext in String::from_utf8_lossy(value.as_bytes()).split(',') {
+            let name = ext.split(';').next().unwrap_or_default().trim();
+            if !name.is_empty() {
+                names.push(name.to_ascii_lowercase());
+            }
+        }
+    }
+    names
+}
+
+/// An extension the server's answer uses that the request did not offer: the client must fail
+/// the connection (RFC 6455 4.1, step 5), as it cannot read the frames the extension would
+/// change. tungstenite implements none and does not check, so a server that answers
+/// `permessage-deflate` unasked sends compressed frames (RSV1 set) that fail every connection
+/// with 1002, reconnect after reconnect.
+fn unoffered_extension(offered: &[String], answer: &HeaderMap) -> Option<String> {
+    extensions(answer)
+        .into_iter()
+        .find(|name| !offered.contains(name))
 }
 
 /// Connects to the first of `addrs` that answers, in order, each given an equal share of
