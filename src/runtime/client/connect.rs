@@ -283,6 +283,12 @@ fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -
                 "{address}: handshake failed: {err} (a TLS server? its URL is wss://)"
             ))
         }
+        // tungstenite's guard on the answer's head, which it names only "Attack attempt".
+        tungstenite::Error::AttackAttempt => Failed::retry(format!(
+            "{address}: handshake failed: the answer's HTTP head is over 64 KiB, or came in \
+             over 512 reads or in over 64 reads of under 128 bytes on average (tungstenite's \
+             limits)"
+        )),
         err => Failed::retry(format!("{address}: handshake failed: {err}")),
     }
 }
