@@ -43,8 +43,10 @@ pub struct Disconnect {
     /// Whether a policy asked the runtime to reconnect.
     pub reconnect: bool,
     /// Whether the close handshake completed: both close frames went, whatever ended TCP
-    /// after them (false: TCP was dropped at the close timeout, after a protocol failure once
-    /// our close frame was out, or the transport failed before both went).
+    /// after them, our own drop of TCP at the close timeout included when only its end had not
+    /// come (a client waits for the server to end it, RFC 6455 7.1.1). False: TCP was dropped
+    /// at the close timeout before both went, after a protocol failure once our close frame
+    /// was out, or the transport failed before both went.
     pub clean: bool,
     /// Messages the application queued that were never handed to the transport: the peer
     /// closed first (also while our own close waited behind them), or the transport failed.

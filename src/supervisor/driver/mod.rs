@@ -265,8 +265,18 @@ impl<S: Transport> Driver<S> {
             return self.outcome.as_deref().cloned();
         }
         if now >= closing.deadline {
-            debug!("close handshake timed out; dropping the connection");
-            return self.outcome.as_deref().cloned();
+            // Both close frames went, and only the end of TCP did not come (a client waits for
+            // the server to end it, RFC 6455 7.1.1, and may end it itself after a while): the
+            // close handshake completed, and the close is clean (RFC 6455 7.1.4).
+            let completed = closing.peer_closed && closing.frame.is_none() && !self.flush_needed;
+            if completed {
+                debug!("both close frames went, TCP not ended by the peer; dropping it");
+            } else {
+                debug!("close handshake timed out; dropping the connection");
+            }
+            let mut outcome = self.outcome.as_deref().cloned()?;
+            outcome.clean |= completed;
+            return Some(outcome);
         }
         None
     }
