@@ -2,7 +2,9 @@
 //! Python `websockets` sends, and the end says so: 1009 for a message over the limit, 1007
 //! for text that is not UTF-8, 1002 for a malformed frame (reserved bits set). tungstenite
 //! alone returns an error, and the connection was dropped without a close frame and
-//! reported as lost to the network. Over real loopback sockets, the peer written by hand.
+//! reported as lost to the network. The reason says what broke the rule, as Python
+//! `websockets`' does (it said only "protocol error"). Over real loopback sockets, the peer
+//! written by hand.
 
 mod support;
 
@@ -28,7 +30,7 @@ async fn a_peer_that_breaks_the_protocol_is_failed_with_its_close_code() {
             "too big",
             broken(raw_peer::BINARY, &[1; 2000], false),
             1009,
-            "message too big",
+            "message too big: 2000 bytes, over 1024",
         ),
         (
             "not UTF-8",
@@ -40,7 +42,7 @@ async fn a_peer_that_breaks_the_protocol_is_failed_with_its_close_code() {
             "reserved bit",
             broken(raw_peer::BINARY, b"x", true),
             1002,
-            "protocol error",
+            "protocol error: Reserved bits are non-zero",
         ),
     ];
     for (case, bytes, code, reason) in cases {
@@ -124,7 +126,7 @@ async fn the_server_fails_a_peer_that_sends_a_message_over_the_limit_with_1009()
         .expect("a close frame");
     assert_eq!(
         (close.close_code(), close.close_reason()),
-        (1009, "message too big".into())
+        (1009, "message too big: 1025 bytes, over 1024".into())
     );
     let end = support::within("the end", ends.recv()).await.unwrap();
     assert_eq!(

@@ -37,7 +37,8 @@ fn masked(fin: bool, opcode: u8, payload: &[u8], rsv: u8) -> Vec<u8> {
     bytes
 }
 
-/// A broken frame, and the close code and reason it must be failed with.
+/// A broken frame, and the close code it must be failed with and its reason's start (the rule
+/// broken; what broke it follows).
 struct Case {
     name: &'static str,
     bytes: Vec<u8>,
@@ -316,11 +317,11 @@ async fn a_sleeping_connection_fails_broken_frames_as_an_awake_one() {
 
     let mut wrong = Vec::new();
     for case in cases() {
-        let expected = (
-            Some((case.code, case.reason.to_owned())),
-            None,
-            Initiator::Protocol,
-        );
+        let closed_so = |close: &Option<(u16, String)>| {
+            close
+                .as_ref()
+                .is_some_and(|(code, reason)| *code == case.code && reason.starts_with(case.reason))
+        };
         let outcomes = [
             ("awake", awake.run(&case).await),
             ("lean", lean.run(&case).await),
@@ -329,9 +330,9 @@ async fn a_sleeping_connection_fails_broken_frames_as_an_awake_one() {
         println!("{}:", case.name);
         for (path, outcome) in &outcomes {
             println!("  {path:6} {outcome:?}");
-            let got = (outcome.close.clone(), outcome.after, outcome.initiator);
+            let ended = (outcome.after, outcome.initiator) == (None, Initiator::Protocol);
             let agrees = *outcome == outcomes[0].1;
-            if got != expected || outcome.code != case.code || !agrees {
+            if !closed_so(&outcome.close) || !ended || outcome.code != case.code || !agrees {
                 wrong.push(format!("{} / {path}: {outcome:?}", case.name));
             }
         }

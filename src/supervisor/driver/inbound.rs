@@ -267,12 +267,12 @@ impl<S: Transport> Driver<S> {
     /// _Fails the WebSocket Connection_ (RFC 6455 §7.1.7) for a frame that broke the protocol
     /// or a limit: a close frame with `code`, then TCP is dropped once it is out. Nothing
     /// more can be read (the stream is out of step with its frames), so no reply is awaited.
-    fn fail(&mut self, code: u16, reason: &'static str, err: &dyn std::error::Error, now: Instant) {
+    fn fail(&mut self, code: u16, reason: String, err: &dyn std::error::Error, now: Instant) {
         info!(code, error = %err, "the peer broke the protocol; failing the connection");
         self.read_failed = true;
         let frame = CloseFrame {
             code: code.into(),
-            reason: reason.into(),
+            reason: crate::frame::truncate_reason(&reason).into(),
         };
         self.begin_close(frame, Initiator::Protocol, false, now);
     }
@@ -332,14 +332,21 @@ fn ended_without_close(err: &(dyn std::error::Error + 'static)) -> bool {
 
 /// The close code and reason for a received frame that broke the protocol or a limit
 /// (RFC 6455 §7.4.1), if `err` is tungstenite's error for one; `None` for a failure of the
-/// transport itself, which ends the connection without a close frame.
-fn broken_rule(err: &(dyn std::error::Error + 'static)) -> Option<(u16, &'static str)> {
-    use tokio_tungstenite::tungstenite::error::{Error, ProtocolError};
+/// transport itself, which ends the connection without a close frame. The reason names the
+/// rule, then what broke it as tungstenite tells (not the bytes of a text that is not UTF-8,
+/// which are the peer's), so that the peer and `Disconnect` see more than "protocol error".
+fn broken_rule(err: &(dyn std::error::Error + 'static)) -> Option<(u16, String)> {
+    use tokio_tungstenite::tungstenite::error::{CapacityError, Error, ProtocolError};
     match tungstenite_error(err)? {
-        Error::Capacity(_) => Some((1009, "message too big")),
-        Error::Utf8(_) => Some((1007, "invalid UTF-8")),
+        Error::Capacity(CapacityError::MessageTooLong { size, max_size }) => Some((
+            1009,
+            format!("message too big: {size} bytes, over {max_size}"),
+        )),
+        Error::Capacity(_) => Some((1009, "message too big".to_owned())),
+        Error::Utf8(_) => Some((1007, "invalid UTF-8".to_owned())),
         Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
-        Error::Protocol(_) | Error::AttackAttempt => Some((1002, "protocol error")),
+        Error::Protocol(broken) => Some((1002, format!("protocol error: {broken}"))),
+        Error::AttackAttempt => Some((1002, "protocol error".to_owned())),
         _ => None,
     }
 }
@@ -376,13 +383,11 @@ mod tests {
                 max_size: 1,
             })
         };
-        assert_eq!(broken_rule(&too_big()), Some((1009, "message too big")));
-        assert_eq!(
-            broken_rule(&Wrapped(too_big())),
-            Some((1009, "message too big"))
-        );
+        let too_big_rule = Some((1009, "message too big: 2 bytes, over 1".to_owned()));
+        assert_eq!(broken_rule(&too_big()), too_big_rule);
+        assert_eq!(broken_rule(&Wrapped(too_big())), too_big_rule);
         let utf8 = Wrapped(Error::Utf8("bad".into()));
-        assert_eq!(broken_rule(&utf8), Some((1007, "invalid UTF-8")));
+        assert_eq!(broken_rule(&utf8), Some((1007, "invalid UTF-8".to_owned())));
         let io = Wrapped(Error::Io(std::io::ErrorKind::BrokenPipe.into()));
         assert_eq!(broken_rule(&io), None);
     }
