@@ -142,12 +142,11 @@ impl<S: Transport> Driver<S> {
                 wakers.into_iter().for_each(Waker::wake);
                 match answered {
                     Pong::Answered => self.poll_runs = true,
-                    // A timeout shorter than the path's round trip, rather than a dead peer.
-                    Pong::Late(rtt) => info!(
-                        ?rtt,
-                        "a pong came after its ping was counted missed: the round trip \
-                         is longer than the check's timeout"
-                    ),
+                    // A timeout shorter than the path's round trip, rather than a dead peer:
+                    // at info when the miss is closing the connection; else it changed
+                    // nothing (a pong that always queues behind data, say).
+                    Pong::Late(rtt) if self.closing.is_some() => info!(?rtt, "{LATE_PONG}"),
+                    Pong::Late(rtt) => debug!(?rtt, "{LATE_PONG}"),
                     Pong::Unsolicited => trace!("unsolicited pong ignored"),
                 }
             }
@@ -313,6 +312,9 @@ impl<S: Transport> Driver<S> {
 }
 
 const ENDED_WITHOUT_CLOSE: &str = "stream ended without a close frame";
+
+const LATE_PONG: &str =
+    "a pong came after its ping was counted missed: the round trip is longer than the timeout";
 
 /// tungstenite's error, also behind a transport's own error type that wraps it.
 fn tungstenite_error<'a>(
