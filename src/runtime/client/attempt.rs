@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::connect::{connect, handshake_request, ClientStream, Failed, Step};
+use super::connect::{connect, ClientStream, Failed, Step};
 use super::manager::Manager;
+use super::request::handshake_request;
 use crate::error::contain_panics;
 use crate::lean::WriteProgress;
 

@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite;
-use tokio_tungstenite::tungstenite::handshake::client::{generate_key, Request};
-use tokio_tungstenite::tungstenite::http::{self, HeaderMap};
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http;
 
+use super::request::{extensions, unoffered_extension};
 use super::target::Target;
-use super::HandshakeHeaders;
 
 use crate::config::SocketConfig;
-use crate::error::contain_panics;
 use crate::lean::{Counted, WriteProgress};
 use crate::runtime::configure_socket;
 use crate::runtime::ClientIo;
@@ -47,7 +46,7 @@ impl Failed {
         }
     }
 
-    fn stop(error: impl Into<String>) -> Self {
+    pub(super) fn stop(error: impl Into<String>) -> Self {
         Failed {
             is_final: true,
             ..Failed::retry(error)
@@ -142,32 +141,6 @@ pub(crate) async fn connect(
         }
         Err(err) => Err(classify(target, err, fresh_credentials)),
     }
-}
-
-/// The extension names in `headers`' `Sec-WebSocket-Extensions` lines, parameters left out
-/// (`permessage-deflate; client_max_window_bits` is `permessage-deflate`).
-fn extensions(headers: &HeaderMap) -> Vec<String> {
-    let mut names = Vec::new();
-    for value in headers.get_all(http::header::SEC_WEBSOCKET_EXTENSIONS) {
-        for ext in String::from_utf8_lossy(value.as_bytes()).split(',') {
-            let name = ext.split(';').next().unwrap_or_default().trim();
-            if !name.is_empty() {
-                names.push(name.to_ascii_lowercase());
-            }
-        }
-    }
-    names
-}
-
-/// An extension the server's answer uses that the request did not offer: the client must fail
-/// the connection (RFC 6455 4.1, step 5), as it cannot read the frames the extension would
-/// change. tungstenite implements none and does not check, so a server that answers
-/// `permessage-deflate` unasked sends compressed frames (RSV1 set) that fail every connection
-/// with 1002, reconnect after reconnect.
-fn unoffered_extension(offered: &[String], answer: &HeaderMap) -> Option<String> {
-    extensions(answer)
-        .into_iter()
-        .find(|name| !offered.contains(name))
 }
 
 /// Connects to the first of `addrs` that answers, in order, each given an equal share of
@@ -303,75 +276,6 @@ fn retry_after<B>(response: &http::Response<B>) -> Option<Duration> {
     let value = response.headers().get(http::header::RETRY_AFTER)?;
     let seconds = value.to_str().ok()?.trim().parse::<u64>().ok()?;
     Some(Duration::from_secs(seconds))
-}
-
-/// The request of one attempt: the client's, with a fresh key and the headers `headers`
-/// makes, if any.
-pub(crate) async fn handshake_request(
-    target: &Target,
-    headers: Option<&HandshakeHeaders>,
-) -> Result<Request, Failed> {
-    let mut request = clone_request(&target.request);
-    if let Some(make) = headers {
-        add_headers(&mut request, make_headers(make).await?)?;
-    }
-    Ok(request)
-}
-
-/// The handshake's own headers, which tungstenite checks or writes as they are.
-const HANDSHAKE_HEADERS: [&str; 4] = [
-    "connection",
-    "upgrade",
-    "sec-websocket-version",
-    "sec-websocket-key",
-];
-
-/// Runs the application's headers hook; its error or panic fails the attempt, to be retried.
-async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
-    match contain_panics("handshake headers hook", || make()).await {
-        Ok(Ok(headers)) => Ok(headers),
-        Ok(Err(err)) => Err(Failed::retry(format!("handshake headers: {err}"))),
-        Err(panicked) => Err(Failed::retry(panicked)),
-    }
-}
-
-/// Puts `headers` in `request`, in place of any of the same names. Headers no attempt could
-/// send fail for good: retrying would open a socket each time for nothing.
-fn add_headers(request: &mut Request, headers: HeaderMap) -> Result<(), Failed> {
-    for (name, value) in &headers {
-        if HANDSHAKE_HEADERS.contains(&name.as_str()) {
-            return Err(Failed::stop(format!(
-                "handshake headers: `{name}` belongs to the WebSocket handshake and cannot be set"
-            )));
-        }
-        // tungstenite writes header values as text.
-        if value.to_str().is_err() {
-            return Err(Failed::stop(format!(
-                "handshake headers: the value of `{name}` is not visible ASCII"
-            )));
-        }
-    }
-    let request = request.headers_mut();
-    for name in headers.keys() {
-        request.remove(name);
-    }
-    for (name, value) in &headers {
-        request.append(name, value.clone());
-    }
-    Ok(())
-}
-
-fn clone_request(request: &Request) -> Request {
-    let mut copy = Request::new(());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    // A fresh key per connection (RFC 6455 §4.1).
-    if let Ok(key) = http::HeaderValue::from_str(&generate_key()) {
-        copy.headers_mut().insert("sec-websocket-key", key);
-    }
-    copy
 }
 
 #[cfg(test)]

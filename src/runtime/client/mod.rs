@@ -28,6 +28,7 @@ mod events; // ClientEvent
 mod handle; // ClientHandle: sending from other tasks
 mod manager; // the client's task: connect, hand over, forward, reconnect
 mod outbox; // the queue of accepted messages: forwarded, handed over at close, dropped
+mod request; // the request of an attempt (fresh key, the headers hook), what its 101 may accept
 mod shared; // what the task and the handles share
 mod stop; // StopReason: why the client stopped for good
 mod target; // the URL: scheme, host, port; shown without credentials
