@@ -25,8 +25,9 @@ pub(crate) struct PendingPing {
     /// [`take_waker`]).
     pub(crate) waker: Option<Waker>,
     /// Its check stopped waiting (cut off, cancelled), but it is on the wire behind an
-    /// earlier ping still awaited: kept, with no owner, so that its pong, which answers that
-    /// earlier ping too, is not taken for unsolicited.
+    /// earlier ping still awaited, or it was counted missed: kept, with no owner, so that its
+    /// pong, which answers that earlier ping too, is not taken for unsolicited, and a late
+    /// pong is told from an unsolicited one.
     pub(crate) orphaned: bool,
     /// Its pong is not a pong received, nor a latency sample: it was counted in
     /// `pings_missed` (its check timed out), or it is not ours ([`Inner::foreign_ping`]).
@@ -38,6 +39,11 @@ pub(crate) struct PendingPing {
 impl PendingPing {
     fn on_wire(&self) -> bool {
         matches!(self.state, PingState::Written(_) | PingState::Flushed(_))
+    }
+
+    /// Ours, counted missed and no longer awaited: kept only for its late pong.
+    fn missed(&self) -> bool {
+        self.orphaned && self.uncounted && !self.foreign
     }
 }
 
@@ -138,6 +144,40 @@ impl Inner {
         }
     }
 
+    /// Queues ping `ticket` of `check` (`None`: the application's `Sender::ping`). A ping of
+    /// ours counted missed with the same payload is forgotten first: a peer may answer only
+    /// the latest ping (RFC 6455 §5.5.3), and the new one's pong must not be taken for the old
+    /// one's late answer, which would leave the new one unanswered, and the next, for good.
+    pub(crate) fn queue_ping(&mut self, ticket: Ticket, check: Option<usize>, payload: Bytes) {
+        self.retain_pings(|p| !(p.missed() && p.payload == payload));
+        // Past the inline one, grow one slot at a time, not four at once.
+        self.pings.reserve_exact(1);
+        self.pings.push(PendingPing {
+            ticket,
+            check,
+            payload,
+            state: PingState::Queued,
+            waker: None,
+            orphaned: false,
+            uncounted: false,
+            foreign: false,
+        });
+    }
+
+    /// Takes ping `i`, answered, off the list.
+    pub(crate) fn remove_ping(&mut self, i: usize) {
+        self.pings.remove(i);
+        self.unspill();
+    }
+
+    /// Moves the list back inline once it fits again: after a stall that kept a few pings (a
+    /// miss, its orphans), a connection does not hold their heap buffer for good.
+    fn unspill(&mut self) {
+        if self.pings.spilled() && self.pings.len() <= self.pings.inline_size() {
+            self.pings.shrink_to_fit();
+        }
+    }
+
     /// Marks check `check`'s latest ping as counted missed.
     pub(crate) fn mark_missed(&mut self, check: usize) {
         if let Some(ping) = self.pings.iter_mut().rfind(|p| p.check == Some(check)) {
@@ -200,16 +240,15 @@ impl Inner {
     /// Drops the orphans no pong can make useful: answered, never sent, or with no earlier
     /// ping still awaited (the application's own are kept until answered, see
     /// [`foreign_ping`](Self::foreign_ping), and ours counted missed, for their late pong);
-    /// and all but the latest [`MAX_ORPHANS`] of ours,
-    /// whose pongs answer the earlier pings as well (a `Sender::ping`, which has no timeout,
-    /// awaited behind a peer that answers none would otherwise keep one more each interval,
-    /// for good).
+    /// and all but the latest [`MAX_ORPHANS`] of ours, whose pongs answer the earlier pings as
+    /// well (a `Sender::ping`, which has no timeout, awaited behind a peer that answers none
+    /// would otherwise keep one more each interval, for good).
     fn drop_orphans(&mut self) {
         let mut awaited = false;
         self.retain_pings(|p| match p.orphaned {
-            // One counted missed is kept for its late pong, which tells a timeout shorter than
-            // the round trip from a dead peer.
-            true => (awaited || p.foreign || p.uncounted) && p.on_wire(),
+            // The application's, and ours counted missed, are kept for their pongs: a late one
+            // tells a timeout shorter than the round trip from a dead peer.
+            true => (awaited || p.uncounted) && p.on_wire(),
             false => {
                 awaited |= p.on_wire();
                 true
@@ -240,13 +279,15 @@ impl Inner {
             kept
         });
         self.forgotten_unflushed = self.forgotten_unflushed.saturating_add(unflushed);
+        self.unspill();
     }
 
     /// Matches a pong to the ping it answers, which answers every earlier ping too
     /// (RFC 6455 §5.5.3): records their round-trip times in `stats`, puts them in `rtts` for
     /// the metrics (recorded by the caller, outside the lock: the recorder is the
     /// application's), and takes the wakers to wake into `wakers` (see [`take_waker`]).
-    /// False for an unsolicited pong.
+    /// Says whether it answered a ping still awaited, only pings counted missed (the
+    /// application's own aside), or none.
     pub(crate) fn answer_pong(
         &mut self,
         payload: &[u8],
@@ -327,6 +368,61 @@ mod tests {
         // The flushed one was counted at its flush (not here); the other one now.
         assert_eq!(seen.pings_sent, 1);
         assert_eq!(seen.pongs_received, 2);
+    }
+
+    /// A ping of ours counted missed, then another with the same payload (a check's constant
+    /// payload): the pong, which a peer may send for the latest ping alone, answers the new
+    /// one, not the old one late. It answered the old one, and left the new one to be missed,
+    /// and every one after it.
+    #[test]
+    fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
+        let start = Instant::now();
+        let stats = StatsCell::new(start);
+        let mut inner = Inner::default();
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        inner.queue_ping(1, Some(0), Bytes::from_static(b"same"));
+        inner.pings[0].state = PingState::Flushed(start);
+        inner.mark_missed(0);
+        inner.forget_ping(1);
+        assert_eq!(inner.pings.len(), 1, "kept for its late pong");
+        let later = start + Duration::from_secs(1);
+        inner.queue_ping(2, Some(0), Bytes::from_static(b"same"));
+        inner.pings.last_mut().unwrap().state = PingState::Flushed(later);
+        let pong = inner.answer_pong(
+            b"same",
+            later,
+            &stats,
+            Waker::noop(),
+            &mut wakers,
+            &mut rtts,
+        );
+        assert_eq!(pong, Pong::Answered);
+        let states: Vec<_> = inner.pings.iter().map(|p| (p.ticket, p.state)).collect();
+        assert_eq!(states, [(2, PingState::Answered(Duration::ZERO))]);
+    }
+
+    /// A pong for a ping counted missed, with no other on the wire: late, with its round
+    /// trip, and no sample; the list it grew to is back inline once it is taken.
+    #[test]
+    fn a_pong_for_a_missed_ping_is_late() {
+        let start = Instant::now();
+        let stats = StatsCell::new(start);
+        let mut inner = Inner::default();
+        let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+        inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
+        inner.pings[0].state = PingState::Flushed(start);
+        inner.mark_missed(0);
+        inner.forget_ping(1);
+        inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
+        assert!(inner.pings.spilled());
+        let later = start + Duration::from_millis(150);
+        let pong = inner.answer_pong(b"one", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+        assert_eq!(pong, Pong::Late(Duration::from_millis(150)));
+        assert!(rtts.is_empty());
+        assert_eq!(stats.snapshot(later).pongs_received, 0);
+        // The late one is dropped as an answered orphan; the queued one fits inline again.
+        assert_eq!(inner.pings.len(), 1);
+        assert!(!inner.pings.spilled());
     }
 
     /// Behind a ping awaited for good, orphans do not pile up: the latest are kept, and the

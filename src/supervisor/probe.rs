@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::in_flight::{register, take_waker, Expectation, PendingPing, PingState, Wakers};
+use super::in_flight::{register, take_waker, Expectation, PingState, Wakers};
 use super::shared::{signal, Inner, Shared, NOT_POLLING};
 use super::TrySendError;
 use crate::check::{Matcher, Probe, ProbeError, Ticket};
@@ -165,7 +165,7 @@ impl Shared {
         };
         match inner.pings[i].state {
             PingState::Answered(rtt) => {
-                inner.pings.remove(i);
+                inner.remove_ping(i);
                 Poll::Ready(Ok(rtt))
             }
             _ if inner.ended.is_some() => Poll::Ready(Err(ProbeError::Closed)),
@@ -216,18 +216,7 @@ impl Shared {
         }
         let ticket = inner.ticket();
         let payload = frame::ping_payload(payload(ticket)).map_err(ProbeError::Invalid)?;
-        // Past the inline one, grow one slot at a time, not four at once.
-        inner.pings.reserve_exact(1);
-        inner.pings.push(PendingPing {
-            ticket,
-            check,
-            payload,
-            state: PingState::Queued,
-            waker: None,
-            orphaned: false,
-            uncounted: false,
-            foreign: false,
-        });
+        inner.queue_ping(ticket, check, payload);
         self.signal(&inner, signal::PING, true);
         // Submitted from a check the driver is polling: it sends the ping before it sleeps,
         // so no wake-up is needed.
