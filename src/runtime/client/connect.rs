@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http;
 
-use super::request::{extensions, unoffered_extension};
+use super::request::extension;
 use super::target::Target;
 
 use crate::config::SocketConfig;
@@ -125,10 +125,9 @@ pub(crate) async fn connect(
         .await
         .map_err(|e| Failed::retry(format!("{address}: TLS handshake failed: {e}")))?;
     *step = Step::WebSocket;
-    let offered = extensions(request.headers());
     match LeanStream::client_with_config(request, stream, Some(socket.websocket_config())).await {
         Ok((mut ws, response)) => {
-            if let Some(unoffered) = unoffered_extension(&offered, response.headers()) {
+            if let Some(unoffered) = extension(response.headers()) {
                 // Dropped: the connection is failed before any frame (RFC 6455 4.1).
                 return Err(Failed::retry(format!(
                     "{address}: handshake failed: the server's 101 accepted the extension \

@@ -44,6 +44,9 @@ async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
 /// send fail for good: retrying would open a socket each time for nothing.
 fn add_headers(request: &mut Request, headers: HeaderMap) -> Result<(), Failed> {
     for (name, value) in &headers {
+        if name == http::header::SEC_WEBSOCKET_EXTENSIONS {
+            return Err(Failed::stop(format!("handshake headers: {NO_EXTENSION}")));
+        }
         if HANDSHAKE_HEADERS.contains(&name.as_str()) {
             return Err(Failed::stop(format!(
                 "handshake headers: `{name}` belongs to the WebSocket handshake and cannot be set"
@@ -79,28 +82,23 @@ fn clone_request(request: &Request) -> Request {
     copy
 }
 
-/// The extension names in `headers`' `Sec-WebSocket-Extensions` lines, parameters left out
-/// (`permessage-deflate; client_max_window_bits` is `permessage-deflate`).
-pub(super) fn extensions(headers: &HeaderMap) -> Vec<String> {
-    let mut names = Vec::new();
-    for value in headers.get_all(http::header::SEC_WEBSOCKET_EXTENSIONS) {
-        for ext in String::from_utf8_lossy(value.as_bytes()).split(',') {
-            let name = ext.split(';').next().unwrap_or_default().trim();
-            if !name.is_empty() {
-                names.push(name.to_ascii_lowercase());
-            }
-        }
-    }
-    names
-}
+/// Why a request may not offer an extension.
+pub(super) const NO_EXTENSION: &str = "`sec-websocket-extensions` cannot be offered: tungstenite \
+     implements no extension, so a server that accepted one would send frames that fail the \
+     connection (1002)";
 
-/// An extension the server's answer uses that the request did not offer: the client must fail
-/// the connection (RFC 6455 4.1, step 5), as it cannot read the frames the extension would
-/// change. tungstenite implements none and does not check, so a server that answers
-/// `permessage-deflate` unasked sends compressed frames (RSV1 set) that fail every connection
-/// with 1002, reconnect after reconnect.
-pub(super) fn unoffered_extension(offered: &[String], answer: &HeaderMap) -> Option<String> {
-    extensions(answer)
-        .into_iter()
-        .find(|name| !offered.contains(name))
+/// The first extension `headers`' `Sec-WebSocket-Extensions` names, parameters left out
+/// (`permessage-deflate; client_max_window_bits` is `permessage-deflate`). In a 101 it fails
+/// the attempt: the client offers none (RFC 6455 4.1, step 5), and tungstenite does not check,
+/// so a server that answered `permessage-deflate` unasked sent compressed frames (RSV1 set)
+/// that failed every connection with 1002, reconnect after reconnect.
+pub(super) fn extension(headers: &HeaderMap) -> Option<String> {
+    let values = headers.get_all(http::header::SEC_WEBSOCKET_EXTENSIONS);
+    values.into_iter().find_map(|value| {
+        let listed = String::from_utf8_lossy(value.as_bytes());
+        let mut names = listed
+            .split(',')
+            .map(|e| e.split(';').next().unwrap_or("").trim());
+        names.find(|name| !name.is_empty()).map(str::to_owned)
+    })
 }

@@ -3,6 +3,9 @@
 
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http;
+use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_EXTENSIONS;
+
+use super::request::NO_EXTENSION;
 
 pub(crate) struct Target {
     pub(crate) request: Request,
@@ -12,11 +15,15 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Reads scheme, host and port from the request's URI.
+    /// Reads scheme, host and port from the request's URI; refuses a request that offers an
+    /// extension.
     pub(crate) fn new(request: Request) -> Result<Target, String> {
         let uri = request.uri();
         // Errors are logged and printed: the URL without its credentials.
         let shown = shown(uri);
+        if request.headers().contains_key(SEC_WEBSOCKET_EXTENSIONS) {
+            return Err(format!("{shown}: {NO_EXTENSION}"));
+        }
         let tls = match uri.scheme_str() {
             Some("ws") => false,
             Some("wss") => true,
