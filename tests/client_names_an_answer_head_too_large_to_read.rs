@@ -46,8 +46,11 @@ async fn client_names_an_answer_head_too_large_to_read() {
     let mut events = client.events();
     let error = support::within("the first attempt's failure", async {
         loop {
+            // Not an attempt the connect timeout cut off first, on a loaded machine.
             if let ClientEvent::ConnectFailed { error } = events.recv().await.unwrap() {
-                break error;
+                if error.contains("handshake failed") {
+                    break error;
+                }
             }
         }
     })

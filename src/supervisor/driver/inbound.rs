@@ -128,7 +128,7 @@ impl<S: Transport> Driver<S> {
                 let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
                 let stats = &self.shared.stats;
                 // The lock is released at the end of this statement, before any wake.
-                let answered = self.shared.lock().answer_pong(
+                let pong = self.shared.lock().answer_pong(
                     &payload,
                     now,
                     stats,
@@ -140,12 +140,13 @@ impl<S: Transport> Driver<S> {
                 rtts.into_iter()
                     .for_each(|rtt| crate::metrics::rtt(side, rtt));
                 wakers.into_iter().for_each(Waker::wake);
-                match answered {
+                match pong {
                     Pong::Answered => self.poll_runs = true,
                     // A timeout shorter than the path's round trip, rather than a dead peer:
-                    // at info when the miss is closing the connection; else it changed
-                    // nothing (a pong that always queues behind data, say).
-                    Pong::Late(rtt) if self.closing.is_some() => info!(?rtt, "{LATE_PONG}"),
+                    // at info while the policy closes the connection (for the miss, as a
+                    // rule); else the miss changed nothing (a pong that always queues behind
+                    // data, say).
+                    Pong::Late(rtt) if self.closing_by_policy() => info!(?rtt, "{LATE_PONG}"),
                     Pong::Late(rtt) => debug!(?rtt, "{LATE_PONG}"),
                     Pong::Unsolicited => trace!("unsolicited pong ignored"),
                 }
@@ -261,6 +262,11 @@ impl<S: Transport> Driver<S> {
         drop(inner);
         self.shared.recv_waker.wake();
         panicked
+    }
+
+    fn closing_by_policy(&self) -> bool {
+        let outcome = self.outcome.as_deref();
+        self.closing.is_some() && outcome.is_some_and(|o| o.initiator == Initiator::Policy)
     }
 
     /// _Fails the WebSocket Connection_ (RFC 6455 §7.1.7) for a frame that broke the protocol

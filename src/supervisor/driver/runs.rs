@@ -280,10 +280,13 @@ impl<S: Transport> Driver<S> {
         }
         let run = self.slots[i].run.take().expect("timed out a running check");
         let started = run.started;
-        // The timeout, or longer if it was extended (a ping behind our own writes), in whole
-        // milliseconds: an extension counts from a flush, at any nanosecond.
-        let allowed = run.deadline.saturating_duration_since(started);
-        let allowed = Duration::from_millis(allowed.as_millis().try_into().unwrap_or(u64::MAX));
+        // The timeout, or longer if it was extended (a ping behind our own writes): then to
+        // the nearest millisecond, as an extension counts from a flush, at any nanosecond.
+        let mut allowed = run.deadline.saturating_duration_since(started);
+        if run.extended || run.bytes_seen.is_some() {
+            let millis = (allowed.as_nanos() + 500_000) / 1_000_000;
+            allowed = Duration::from_millis(millis.try_into().unwrap_or(u64::MAX));
+        }
         drop_run(run, &self.plan.checks[i].name); // cancels its probes
 
         // Only a run that waits on the peer: data says nothing of a backend a check awaits.
