@@ -64,6 +64,10 @@ impl WriteProgress {
 pub struct Counted<S> {
     inner: S,
     progress: WriteProgress,
+    /// The error of the TLS session above, held back while the plaintext it decrypted before
+    /// is read (`runtime::stream`).
+    #[cfg(feature = "rustls")]
+    failure: Option<io::Error>,
 }
 
 impl<S> Counted<S> {
@@ -72,7 +76,27 @@ impl<S> Counted<S> {
         Counted {
             inner,
             progress: WriteProgress::new(),
+            #[cfg(feature = "rustls")]
+            failure: None,
         }
+    }
+
+    /// Holds back `error` of the TLS session above (see `failure`).
+    #[cfg(feature = "rustls")]
+    pub(crate) fn hold_failure(&mut self, error: io::Error) {
+        self.failure = Some(error);
+    }
+
+    /// The error held back, if any, which is then no longer held.
+    #[cfg(feature = "rustls")]
+    pub(crate) fn take_failure(&mut self) -> Option<io::Error> {
+        self.failure.take()
+    }
+
+    /// Whether an error is held back.
+    #[cfg(feature = "rustls")]
+    pub(crate) fn failed(&self) -> bool {
+        self.failure.is_some()
     }
 
     /// The count of the bytes `inner` has taken; every call returns the same count.

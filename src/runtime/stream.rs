@@ -104,6 +104,28 @@ impl Drop for ClientIo {
     }
 }
 
+/// After the TLS session failed (a broken record, a fatal alert): the plaintext it had
+/// decrypted from the records before, then the failure. tokio-rustls reports the failure at
+/// once, and the peer's messages that came in the same read as the broken record were lost,
+/// where over plain TCP the messages before a broken frame are delivered.
+#[cfg(feature = "rustls")]
+fn read_before_failure<D>(
+    tcp: &mut Counted<TcpStream>,
+    session: &mut rustls::ConnectionCommon<D>,
+    buf: &mut ReadBuf<'_>,
+) -> io::Result<()> {
+    use std::io::Read;
+    match session.reader().read(buf.initialize_unfilled()) {
+        Ok(read) if read > 0 => {
+            buf.advance(read);
+            Ok(())
+        }
+        _ => Err(tcp
+            .take_failure()
+            .unwrap_or_else(|| io::Error::other("the TLS session failed"))),
+    }
+}
+
 /// `$e` with `$s`, the stream of `$self`'s variant, pinned: a match, not a trait object, so
 /// that each read and write of a connection is a direct call.
 macro_rules! each {
@@ -132,7 +154,20 @@ macro_rules! byte_stream {
                 cx: &mut Context<'_>,
                 buf: &mut ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
-                each!($stream, self, s => s.poll_read(cx, buf))
+                match self.get_mut() {
+                    $stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+                    #[cfg(feature = "rustls")]
+                    $stream::Tls(tls) => {
+                        if !tls.get_ref().0.failed() {
+                            match Pin::new(&mut **tls).poll_read(cx, buf) {
+                                Poll::Ready(Err(error)) => tls.get_mut().0.hold_failure(error),
+                                read => return read,
+                            }
+                        }
+                        let (tcp, session) = tls.get_mut();
+                        Poll::Ready(read_before_failure(tcp, session, buf))
+                    }
+                }
             }
         }
 
