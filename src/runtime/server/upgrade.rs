@@ -45,7 +45,9 @@ pub(super) async fn upgrade(
     accepted: Instant,
 ) -> Result<Upgraded, Option<Box<Refused>>> {
     let deadline = later(accepted, context.server.handshake_timeout);
-    let (stream, request, response) = match timeout_at(deadline, receive(context, tcp)).await {
+    let mut step = Step::Tls;
+    let received = timeout_at(deadline, receive(context, tcp, &mut step)).await;
+    let (stream, request, response) = match received {
         Ok(Ok(received)) => received,
         Ok(Err(Invalid::Answer {
             stream,
@@ -62,7 +64,7 @@ pub(super) async fn upgrade(
             dropped(reason);
             return Err(None);
         }
-        Err(_) => return Err(timed_out()),
+        Err(_) => return Err(timed_out(context, step)),
     };
     let decided = match &context.handshake {
         None => Ok((response, None)),
@@ -173,7 +175,7 @@ async fn answer(
             dropped(Dropped::HandshakeFailed);
             return None;
         }
-        Err(_) => return timed_out(),
+        Err(_) => return timed_out(context, Step::Answer),
     }
     let config = Some(context.websocket);
     let tls_progress = stream.tls_progress();
@@ -192,7 +194,8 @@ async fn answer(
 /// 400 any request we cannot upgrade gets).
 pub(super) async fn refuse_over_limit(context: &Context, tcp: TcpStream, accepted: Instant) {
     let deadline = later(accepted, context.server.handshake_timeout);
-    let (mut stream, refusal, head_only) = match timeout_at(deadline, receive(context, tcp)).await {
+    let received = timeout_at(deadline, receive(context, tcp, &mut Step::Tls)).await;
+    let (mut stream, refusal, head_only) = match received {
         Ok(Ok((stream, ..))) => {
             let full = busy("server at its connection limit");
             (stream, full.into_response(), false)
@@ -235,6 +238,7 @@ enum Invalid {
 async fn receive(
     context: &Context,
     tcp: TcpStream,
+    step: &mut Step,
 ) -> Result<(ServerStream, Request, Response), Invalid> {
     let mut stream = open(context, tcp).await.map_err(|err| {
         debug!(error = %err, "handshake failed: TLS");
@@ -246,6 +250,7 @@ async fn receive(
             Dropped::Tls
         })
     })?;
+    *step = Step::Request;
     let (request, refusal, head_only) = match read_request(&mut stream).await {
         Ok(mut request) => match validate(&mut request) {
             Ok(response) => return Ok((stream, request, response)),
@@ -351,8 +356,35 @@ fn gone(err: &std::io::Error) -> bool {
     )
 }
 
-fn timed_out<T>() -> Option<T> {
-    debug!("no handshake within the timeout; dropping the connection");
+/// The step of the handshake under way: the one a timeout names.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// The TLS handshake (or, for plain TCP, nothing yet).
+    Tls,
+    /// The upgrade request, not yet whole.
+    Request,
+    /// Writing our `101`, which the peer does not read.
+    Answer,
+}
+
+impl Step {
+    fn waiting_for(self, context: &Context) -> &'static str {
+        let _ = context;
+        match self {
+            #[cfg(feature = "rustls")]
+            Step::Tls if context.tls.is_some() => "the TLS handshake did not finish",
+            Step::Tls | Step::Request => "no complete upgrade request came",
+            Step::Answer => "the peer did not take our 101 answer",
+        }
+    }
+}
+
+fn timed_out<T>(context: &Context, step: Step) -> Option<T> {
+    debug!(
+        timeout = ?context.server.handshake_timeout,
+        "no handshake within the timeout: {}; dropping the connection",
+        step.waiting_for(context),
+    );
     dropped(Dropped::HandshakeTimeout);
     None
 }
