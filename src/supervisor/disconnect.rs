@@ -50,8 +50,11 @@ pub struct Disconnect {
     pub clean: bool,
     /// Messages the application queued that were never handed to the transport: the peer
     /// closed first (also while our own close waited behind them), or the transport failed.
-    /// Zero after an orderly close by the application. A message the transport had taken
-    /// but not yet written when it failed dies with it, uncounted, as with tungstenite alone.
+    /// Zero after an orderly close by the application. Messages the transport had taken but
+    /// not yet written when it failed die with it, uncounted, as with tungstenite alone: up to
+    /// `socket.write_buffer_size` bytes of them (4 KiB by default) and the one being written,
+    /// so tens of small messages, not one, against a peer that stopped reading (24 of 100
+    /// bytes each per connection, 560 with a 64 KiB buffer).
     pub unsent: usize,
     /// Messages the peer sent that never reached the application: they arrived while the
     /// connection was closing, with the inbound queue full (reading goes on then, so that
