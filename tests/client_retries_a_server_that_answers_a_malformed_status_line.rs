@@ -7,28 +7,12 @@ mod support;
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use ws_health::runtime::{Client, ClientEvent};
 
 #[tokio::test]
 async fn client_retries_a_server_that_answers_a_malformed_status_line() {
     support::trace();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (mut tcp, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && tcp.read(&mut byte).await.unwrap_or(0) == 1 {
-                    head.push(byte[0]);
-                }
-                let _ = tcp.write_all(b"HTTP/1.1 099 Weird\r\n\r\n").await;
-            });
-        }
-    });
+    let addr = support::runtime::answering_server(|_| b"HTTP/1.1 099 Weird\r\n\r\n".to_vec()).await;
 
     let client = Client::builder(format!("ws://{addr}"))
         .with_supervisor(support::runtime::quiet_supervisor())

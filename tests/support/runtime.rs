@@ -150,3 +150,46 @@ pub fn closed_port() -> SocketAddr {
     std::mem::forget(socket);
     addr
 }
+
+/// A server on a free loopback port that reads each upgrade request's head, writes what
+/// `answer` makes of it, and holds the connection until the client leaves: a server that
+/// answers the handshake wrongly, for the client's tests.
+pub async fn answering_server<F>(answer: F) -> SocketAddr
+where
+    F: Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answer = std::sync::Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && tcp.read(&mut byte).await.unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let _ = tcp
+                    .write_all(&answer(&String::from_utf8_lossy(&head)))
+                    .await;
+                let _ = tcp.read(&mut byte).await;
+            });
+        }
+    });
+    addr
+}
+
+/// The `Sec-WebSocket-Accept` for the key in a request's `head`.
+pub fn accept_key(head: &str) -> String {
+    let key = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let is_key = name.eq_ignore_ascii_case("sec-websocket-key");
+            is_key.then(|| value.trim().to_owned())
+        })
+        .expect("a Sec-WebSocket-Key");
+    ws_health::tungstenite::handshake::derive_accept_key(key.as_bytes())
+}
