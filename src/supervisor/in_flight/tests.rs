@@ -1,0 +1,190 @@
+//! Unit tests of the pings and requests in flight.
+
+use super::*;
+
+#[test]
+fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
+    let start = Instant::now();
+    let stats = StatsCell::new(start);
+    let mut inner = Inner::default();
+    let ping = |ticket, payload: &'static [u8], state| PendingPing {
+        ticket,
+        check: None,
+        payload: Bytes::from_static(payload),
+        state,
+        waker: None,
+        orphaned: false,
+        uncounted: false,
+        foreign: false,
+    };
+    inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
+    inner.pings.push(ping(2, b"two", PingState::Written(start)));
+    let later = start + Duration::from_millis(5);
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    let answered = inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+    assert_eq!(answered, Pong::Answered);
+    assert_eq!(rtts.len(), 2);
+    let seen = stats.snapshot(start + Duration::from_millis(5));
+    // The flushed one was counted at its flush (not here); the other one now.
+    assert_eq!(seen.pings_sent, 1);
+    assert_eq!(seen.pongs_received, 2);
+}
+
+/// A ping of ours counted missed, then another with the same payload (a check's constant
+/// payload): the pong, which a peer may send for the latest ping alone, answers the new
+/// one, not the old one late. It answered the old one, and left the new one to be missed,
+/// and every one after it.
+#[test]
+fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
+    let start = Instant::now();
+    let stats = StatsCell::new(start);
+    let mut inner = Inner::default();
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    inner.queue_ping(1, Some(0), Bytes::from_static(b"same"));
+    inner.pings[0].state = PingState::Flushed(start);
+    inner.mark_missed(0);
+    inner.forget_ping(1);
+    assert_eq!(inner.pings.len(), 1, "kept for its late pong");
+    let later = start + Duration::from_secs(1);
+    inner.queue_ping(2, Some(0), Bytes::from_static(b"same"));
+    inner.pings.last_mut().unwrap().state = PingState::Flushed(later);
+    let pong = inner.answer_pong(
+        b"same",
+        later,
+        &stats,
+        Waker::noop(),
+        &mut wakers,
+        &mut rtts,
+    );
+    assert_eq!(pong, Pong::Answered);
+    let states: Vec<_> = inner.pings.iter().map(|p| (p.ticket, p.state)).collect();
+    assert_eq!(states, [(2, PingState::Answered(Duration::ZERO))]);
+}
+
+/// A pong for a ping counted missed, with no other on the wire: late, with its round
+/// trip, and no sample; the list it grew to is back inline once it is taken.
+#[test]
+fn a_pong_for_a_missed_ping_is_late() {
+    let start = Instant::now();
+    let stats = StatsCell::new(start);
+    let mut inner = Inner::default();
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
+    inner.pings[0].state = PingState::Flushed(start);
+    inner.mark_missed(0);
+    inner.forget_ping(1);
+    inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
+    assert!(inner.pings.spilled());
+    let later = start + Duration::from_millis(150);
+    let pong = inner.answer_pong(b"one", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+    assert_eq!(pong, Pong::Late(Duration::from_millis(150)));
+    assert!(rtts.is_empty());
+    assert_eq!(stats.snapshot(later).pongs_received, 0);
+    // The late one is dropped as an answered orphan; the queued one fits inline again.
+    assert_eq!(inner.pings.len(), 1);
+    assert!(!inner.pings.spilled());
+}
+
+/// Behind a ping awaited for good, orphans do not pile up: the latest are kept, and the
+/// latest one's pong still answers the awaited ping.
+#[test]
+fn orphans_behind_an_awaited_ping_are_bounded() {
+    let start = Instant::now();
+    let mut inner = Inner::default();
+    for ticket in 0..20u32 {
+        inner.pings.push(PendingPing {
+            ticket,
+            check: Some(0),
+            payload: Bytes::from(ticket.to_be_bytes().to_vec()),
+            state: PingState::Flushed(start),
+            waker: None,
+            orphaned: false,
+            uncounted: false,
+            foreign: false,
+        });
+        if ticket > 0 {
+            inner.forget_ping(ticket);
+        }
+    }
+    assert_eq!(inner.pings.len(), 1 + MAX_ORPHANS);
+    let stats = StatsCell::new(start);
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    let latest = 19u32.to_be_bytes();
+    let now = start + Duration::from_millis(5);
+    assert_eq!(
+        inner.answer_pong(&latest, now, &stats, Waker::noop(), &mut wakers, &mut rtts),
+        Pong::Answered
+    );
+    assert_eq!(
+        inner.pings[0].state,
+        PingState::Answered(Duration::from_millis(5))
+    );
+}
+
+/// The application's ping goes in wire order, before ours not yet written (queued from
+/// another thread meanwhile): its pong answers ours written before it, not those after.
+#[test]
+fn the_applications_ping_answers_only_what_was_written_before_it() {
+    let start = Instant::now();
+    let mut inner = Inner::default();
+    let ours = |ticket: u32, state| PendingPing {
+        ticket,
+        check: Some(0),
+        payload: Bytes::from(ticket.to_be_bytes().to_vec()),
+        state,
+        waker: None,
+        orphaned: false,
+        uncounted: false,
+        foreign: false,
+    };
+    inner.pings.push(ours(1, PingState::Flushed(start)));
+    inner.pings.push(ours(2, PingState::Queued));
+    inner.foreign_ping(3, Bytes::from_static(b"app"), start);
+    let stats = StatsCell::new(start);
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    let now = start + Duration::from_millis(5);
+    assert_eq!(
+        inner.answer_pong(b"app", now, &stats, Waker::noop(), &mut wakers, &mut rtts),
+        Pong::Answered
+    );
+    let states: Vec<_> = inner.pings.iter().map(|p| p.state).collect();
+    let answered = PingState::Answered(Duration::from_millis(5));
+    assert_eq!(states, [answered, PingState::Queued]);
+    assert_eq!(rtts.len(), 1, "the application's own is no sample");
+}
+
+/// The application's pings awaiting their pongs are bounded as they come, never by
+/// dropping one whose pong may still come: a later one with its payload would be kept,
+/// and the earlier one's pong would answer ours written between them.
+#[test]
+fn the_applications_pings_are_bounded_as_they_come() {
+    let start = Instant::now();
+    let mut inner = Inner::default();
+    for (ticket, payload) in [b"x", b"a", b"b", b"c", b"d"].into_iter().enumerate() {
+        inner.foreign_ping(ticket as Ticket, Bytes::from_static(payload), start);
+    }
+    let held: Vec<_> = inner.pings.iter().map(|p| p.payload.clone()).collect();
+    assert_eq!(held, [&b"x"[..], b"a", b"b", b"c"]);
+    inner.pings.push(PendingPing {
+        ticket: 9,
+        check: Some(0),
+        payload: Bytes::from_static(b"ours"),
+        state: PingState::Flushed(start),
+        waker: None,
+        orphaned: false,
+        uncounted: false,
+        foreign: false,
+    });
+    inner.foreign_ping(10, Bytes::from_static(b"x"), start);
+    assert_eq!(inner.pings.len(), 5, "a second x is not kept");
+    let stats = StatsCell::new(start);
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    assert_eq!(
+        inner.answer_pong(b"x", start, &stats, Waker::noop(), &mut wakers, &mut rtts),
+        Pong::Answered
+    );
+    assert_eq!(
+        inner.pings.last().map(|p| p.state),
+        Some(PingState::Flushed(start))
+    );
+}
