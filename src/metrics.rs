@@ -275,42 +275,38 @@ pub(crate) fn dropped(reason: Dropped) {
     let _ = reason;
 }
 
-/// Literal labels, as in [`rtt`]: a fleet whose pongs all come late misses a ping per
-/// connection per interval.
+/// `$metric!($name, "side" => …)` with the side as a literal in each arm, so that each key is
+/// a static one: a label value known only at run time would make the key, an allocation, on
+/// every call.
+#[cfg(feature = "metrics")]
+macro_rules! per_side {
+    ($side:expr, $metric:ident!($name:literal).$call:ident($($arg:expr),*)) => {
+        match $side {
+            Some(Side::Server) => ::metrics::$metric!($name, "side" => "server").$call($($arg),*),
+            Some(Side::Client) => ::metrics::$metric!($name, "side" => "client").$call($($arg),*),
+            None => ::metrics::$metric!($name, "side" => "other").$call($($arg),*),
+        }
+    };
+}
+
+/// A miss per connection per interval where pongs come late: a static key, as for [`rtt`].
 #[inline]
 pub(crate) fn ping_missed(side: Option<Side>) {
     #[cfg(feature = "metrics")]
-    record(|| match side {
-        Some(Side::Server) => {
-            ::metrics::counter!("ws_health_pings_missed_total", "side" => "server").increment(1)
-        }
-        Some(Side::Client) => {
-            ::metrics::counter!("ws_health_pings_missed_total", "side" => "client").increment(1)
-        }
-        None => ::metrics::counter!("ws_health_pings_missed_total", "side" => "other").increment(1),
-    });
+    record(|| per_side!(side, counter!("ws_health_pings_missed_total").increment(1)));
     #[cfg(not(feature = "metrics"))]
     let _ = side;
 }
 
-/// The one record per pong. A literal label in each arm, so that each key is a static one:
-/// a label value known only at run time would make the key, an allocation, on every call.
+/// The one record per pong, with a static key (see `per_side!`).
 #[inline]
 pub(crate) fn rtt(side: Option<Side>, rtt: Duration) {
     #[cfg(feature = "metrics")]
     record(|| {
-        let seconds = rtt.as_secs_f64();
-        match side {
-            Some(Side::Server) => {
-                ::metrics::histogram!("ws_health_rtt_seconds", "side" => "server").record(seconds)
-            }
-            Some(Side::Client) => {
-                ::metrics::histogram!("ws_health_rtt_seconds", "side" => "client").record(seconds)
-            }
-            None => {
-                ::metrics::histogram!("ws_health_rtt_seconds", "side" => "other").record(seconds)
-            }
-        }
+        per_side!(
+            side,
+            histogram!("ws_health_rtt_seconds").record(rtt.as_secs_f64())
+        )
     });
     #[cfg(not(feature = "metrics"))]
     let _ = (side, rtt);
