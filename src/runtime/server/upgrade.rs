@@ -368,12 +368,11 @@ enum Step {
 }
 
 impl Step {
-    fn waiting_for(self, context: &Context) -> &'static str {
-        let _ = context;
+    /// What did not finish. `Tls` passes at once for plain TCP (`open` does not wait).
+    fn waiting_for(self) -> &'static str {
         match self {
-            #[cfg(feature = "rustls")]
-            Step::Tls if context.tls.is_some() => "the TLS handshake did not finish",
-            Step::Tls | Step::Request => "no complete upgrade request came",
+            Step::Tls => "the TLS handshake did not finish",
+            Step::Request => "no complete upgrade request came",
             Step::Answer => "the peer did not take our 101 answer",
         }
     }
@@ -383,7 +382,7 @@ fn timed_out<T>(context: &Context, step: Step) -> Option<T> {
     debug!(
         timeout = ?context.server.handshake_timeout,
         "no handshake within the timeout: {}; dropping the connection",
-        step.waiting_for(context),
+        step.waiting_for(),
     );
     dropped(Dropped::HandshakeTimeout);
     None

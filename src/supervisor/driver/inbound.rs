@@ -264,9 +264,10 @@ impl<S: Transport> Driver<S> {
         panicked
     }
 
+    /// The policy's close is under way (its outcome is set as it begins).
     fn closing_by_policy(&self) -> bool {
         let outcome = self.outcome.as_deref();
-        self.closing.is_some() && outcome.is_some_and(|o| o.initiator == Initiator::Policy)
+        outcome.is_some_and(|o| o.initiator == Initiator::Policy)
     }
 
     /// _Fails the WebSocket Connection_ (RFC 6455 §7.1.7) for a frame that broke the protocol
