@@ -9,6 +9,7 @@
 mod actions;
 mod inbound;
 mod outbound;
+mod read_error;
 mod reload;
 mod runs;
 mod slack;
