@@ -6,9 +6,7 @@
 
 mod support;
 
-use std::time::Duration;
-
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::ClientEvent;
 
 #[tokio::test]
 async fn client_fails_a_handshake_that_accepts_an_extension_it_did_not_offer() {
@@ -24,14 +22,7 @@ async fn client_fails_a_handshake_that_accepts_an_extension_it_did_not_offer() {
     })
     .await;
 
-    let client = Client::builder(format!("ws://{addr}"))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_client_config(support::runtime::client_config(
-            Duration::from_millis(10),
-            Duration::from_millis(10),
-        ))
-        .connect()
-        .unwrap();
+    let client = support::runtime::quick_client_of(addr).connect().unwrap();
     let mut events = client.events();
     let first = support::within("the first attempt's outcome", async {
         loop {

@@ -4,9 +4,7 @@
 
 mod support;
 
-use std::time::Duration;
-
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::ClientEvent;
 
 #[tokio::test]
 async fn client_names_an_answer_head_too_large_to_read() {
@@ -21,14 +19,7 @@ async fn client_names_an_answer_head_too_large_to_read() {
     })
     .await;
 
-    let client = Client::builder(format!("ws://{addr}"))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_client_config(support::runtime::client_config(
-            Duration::from_millis(10),
-            Duration::from_millis(10),
-        ))
-        .connect()
-        .unwrap();
+    let client = support::runtime::quick_client_of(addr).connect().unwrap();
     let mut events = client.events();
     let error = support::within("the first attempt's failure", async {
         loop {

@@ -5,23 +5,14 @@
 
 mod support;
 
-use std::time::Duration;
-
-use ws_health::runtime::{Client, ClientEvent};
+use ws_health::runtime::ClientEvent;
 
 #[tokio::test]
 async fn client_retries_a_server_that_answers_a_malformed_status_line() {
     support::trace();
     let addr = support::runtime::answering_server(|_| b"HTTP/1.1 099 Weird\r\n\r\n".to_vec()).await;
 
-    let client = Client::builder(format!("ws://{addr}"))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_client_config(support::runtime::client_config(
-            Duration::from_millis(10),
-            Duration::from_millis(10),
-        ))
-        .connect()
-        .unwrap();
+    let client = support::runtime::quick_client_of(addr).connect().unwrap();
     let mut events = client.events();
     let (failed, next) = support::within("the first attempt's outcome", async {
         let mut failed = None;

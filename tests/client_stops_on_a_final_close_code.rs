@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use ws_health::runtime::{Client, ClientEvent, Server, StopCause};
+use ws_health::runtime::{ClientEvent, Server, StopCause};
 use ws_health::supervisor::TrySendError;
 
 #[tokio::test]
@@ -19,14 +19,7 @@ async fn client_stops_on_a_final_close_code() {
         })
         .await
         .unwrap();
-    let client = Client::builder(format!("ws://{}", server.local_addr()))
-        .with_supervisor(support::runtime::quiet_supervisor())
-        .with_client_config(support::runtime::client_config(
-            Duration::from_millis(10),
-            Duration::from_millis(10),
-        ))
-        .connect()
-        .unwrap();
+    let client = support::runtime::quick_client(&server).connect().unwrap();
     let mut events = client.events();
     let reason = tokio::time::timeout(Duration::from_secs(5), client.stopped())
         .await

@@ -104,7 +104,12 @@ pub async fn thread_name(mut conn: Connection) {
 
 /// A client of `server` that pings rarely and retries after 10 ms.
 pub fn quick_client(server: &Server) -> ws_health::runtime::ClientBuilder {
-    ws_health::runtime::Client::builder(format!("ws://{}", server.local_addr()))
+    quick_client_of(server.local_addr())
+}
+
+/// As [`quick_client`], of the server at `addr`.
+pub fn quick_client_of(addr: SocketAddr) -> ws_health::runtime::ClientBuilder {
+    ws_health::runtime::Client::builder(format!("ws://{addr}"))
         .with_supervisor(quiet_supervisor())
         .with_client_config(client_config(
             Duration::from_millis(10),
