@@ -29,12 +29,12 @@ impl<S: Transport> Driver<S> {
             .then(|| self.shared.lock().close_request.as_deref().cloned())
             .flatten();
         if let Some(frame) = request {
-            self.begin_close(frame, Initiator::Application, false, now);
+            self.begin_close(frame, Initiator::Application, false, None, now);
             return true;
         }
         if self.shared.abandoned() {
             let frame = frame::close_frame(1000, "").expect("1000 is a valid close code");
-            self.begin_close(frame, Initiator::Application, false, now);
+            self.begin_close(frame, Initiator::Application, false, None, now);
             return true;
         }
         false
@@ -154,11 +154,11 @@ impl<S: Transport> Driver<S> {
                     let reason = reason
                         .as_deref()
                         .unwrap_or_else(|| frame::truncate_reason(health.reason()));
-                    self.policy_close(*code, reason, false, now);
+                    self.policy_close(*code, reason, false, (name, health), now);
                 }
                 Action::Reconnect => {
                     let reason = frame::truncate_reason(health.reason());
-                    self.policy_close(1011, reason, true, now);
+                    self.policy_close(1011, reason, true, (name, health), now);
                 }
                 Action::Custom { name: action } => {
                     let state = self.shared.state.as_deref();
@@ -178,24 +178,35 @@ impl<S: Transport> Driver<S> {
         }
     }
 
-    pub(super) fn policy_close(&mut self, code: u16, reason: &str, reconnect: bool, now: Instant) {
+    /// Closes as check `cause.0`'s result `cause.1` asked, through the policy.
+    pub(super) fn policy_close(
+        &mut self,
+        code: u16,
+        reason: &str,
+        reconnect: bool,
+        cause: (&str, &Health),
+        now: Instant,
+    ) {
         // The application's close, asked for by an earlier action of the list or an observer,
         // goes first (see `complete`).
         if self.take_requests(now) {
             return;
         }
         match frame::close_frame(code, reason) {
-            Ok(frame) => self.begin_close(frame, Initiator::Policy, reconnect, now),
+            Ok(frame) => self.begin_close(frame, Initiator::Policy, reconnect, Some(cause), now),
             // Validated when the plan was built; kept as a fallback, never a panic.
             Err(err) => warn!(%err, "policy close refused"),
         }
     }
 
+    /// Begins the close handshake with `frame`. `cause`: the check and the result that made
+    /// a policy close, which the event names (the frame's reason may be the action's own).
     pub(super) fn begin_close(
         &mut self,
         frame: CloseFrame,
         initiator: Initiator,
         reconnect: bool,
+        cause: Option<(&str, &Health)>,
         now: Instant,
     ) {
         // Closing already, or the stream has ended: the end already has its outcome.
@@ -204,9 +215,10 @@ impl<S: Transport> Driver<S> {
         }
         let code = u16::from(frame.code);
         let reason = frame.reason.as_str().to_owned();
-        match initiator {
-            Initiator::Policy => warn!(code, reason, "closing connection"),
-            _ => debug!(code, reason, "closing connection"),
+        match cause {
+            Some((check, health)) => warn!(code, reason, check, %health, "closing connection"),
+            None if initiator == Initiator::Policy => warn!(code, reason, "closing connection"),
+            None => debug!(code, reason, "closing connection"),
         }
         let mut outcome = Disconnect::new(initiator, code, reason);
         outcome.reconnect = reconnect;

@@ -281,7 +281,7 @@ impl<S: Transport> Driver<S> {
             code: code.into(),
             reason: crate::frame::truncate_reason(&reason).into(),
         };
-        self.begin_close(frame, Initiator::Protocol, false, now);
+        self.begin_close(frame, Initiator::Protocol, false, None, now);
     }
 
     /// Before a read error ends a close the peer began: whether our reply went. tungstenite
