@@ -52,7 +52,8 @@ pub struct CheckSettings {
     /// where the grid's origin depends on which runtime of the process asked first.
     #[serde(with = "humantime_serde")]
     pub slack: Duration,
-    /// Consecutive failures before the check counts as Unhealthy.
+    /// Consecutive failures (Unhealthy results) before the check counts as Unhealthy; a
+    /// Degraded result counts at once.
     pub failure_threshold: u32,
     /// Consecutive successes before it counts as Healthy again.
     pub success_threshold: u32,
