@@ -39,9 +39,14 @@ pub(super) struct Manager {
 
 /// How an attempt, or the connection it opened, ended.
 enum Next {
-    /// Try again; what went wrong, for the reason `max_retries` gives when it stops, and the
-    /// messages the connection, if any, ended without writing, which that stop counts.
-    Retry { last: String, unsent: usize },
+    /// Try again; what went wrong, for the reason `max_retries` gives when it stops, the
+    /// connection that ended, if any (its id), and the messages it ended without writing,
+    /// which that stop counts.
+    Retry {
+        last: String,
+        after: Option<u64>,
+        unsent: usize,
+    },
     /// Stop; `unsent` counts the messages the connection, if any, ended without writing.
     Stop(StopReason),
 }
@@ -117,14 +122,19 @@ impl Manager {
                     } else {
                         Next::Retry {
                             last: error,
+                            after: None,
                             unsent: 0,
                         }
                     }
                 }
             };
-            let (last, unsent) = match next {
+            let (last, after, unsent) = match next {
                 Next::Stop(reason) => break reason,
-                Next::Retry { last, unsent } => (last, unsent),
+                Next::Retry {
+                    last,
+                    after,
+                    unsent,
+                } => (last, after, unsent),
             };
             if let Some(retries) = self.client.max_retries {
                 if reconnect.failed_retries() >= retries {
@@ -133,7 +143,12 @@ impl Manager {
                 }
             }
             let (attempt, delay) = reconnect.next_delay(retry_after.take());
-            info!(attempt, ?delay, "reconnecting");
+            // Which connection ended and how: the client's span names only its URL, which
+            // every client of one feed shares.
+            match after {
+                Some(after) => info!(attempt, ?delay, after, cause = %last, "reconnecting"),
+                None => info!(attempt, ?delay, cause = %last, "reconnecting"),
+            }
             self.emit(ClientEvent::Reconnecting { attempt, delay });
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
@@ -293,6 +308,7 @@ impl Manager {
         }
         let retry = Next::Retry {
             last: end.to_string(),
+            after: Some(id),
             unsent: end.unsent,
         };
         if end.reconnect {
