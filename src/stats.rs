@@ -59,7 +59,11 @@ pub struct Stats {
     /// Messages received and waiting for the application to take them (`recv`).
     pub inbound_queued: usize,
     /// Messages the application sent that wait to be written: the backlog towards a slow
-    /// peer, which a "backlog bounded" check reads.
+    /// peer, which a "backlog bounded" check reads. It grows only once the socket takes no
+    /// more: behind what the kernel holds first (about `socket.notsent_lowat` unsent bytes,
+    /// plus what is in flight), so a peer that stops reading a 1,000 message/s feed of small
+    /// messages on loopback leaves it at 0 for over a second, and a ping or heartbeat with a
+    /// shorter timeout fails first.
     pub outbound_queued: usize,
 }
 
