@@ -183,6 +183,41 @@ fn a_check_table_no_check_reads_warns_at_build_and_reload() {
     });
 }
 
+/// Supervisors built one per client from one file warn of a table no check reads once in the
+/// process, not once each (300 clients logged 1,213 such lines); a reload warns every time.
+/// The table is this test's own: the once is per process.
+#[test]
+fn a_check_table_no_check_reads_warns_once_however_many_supervisors_read_it() {
+    use ws_health::{async_trait, CheckContext, Health, HealthCheck, Supervisor};
+    struct Stock;
+    #[async_trait]
+    impl HealthCheck for Stock {
+        async fn check(&self, _: &CheckContext) -> Health {
+            Health::healthy("fresh")
+        }
+    }
+    jail(|jail| {
+        jail.create_file("ws-health.toml", "[checks.stok]\ntimeout = \"1s\"")
+            .unwrap();
+        let config = Config::from(Config::figment()).unwrap();
+        let build = || {
+            Supervisor::builder()
+                .with_config(&config)
+                .with_check("stock", Stock, config.check("stock"))
+                .build()
+        };
+        let (built, events) = capture(|| (0..3).map(|_| build()).collect::<Vec<_>>());
+        let warned = warnings(&events);
+        assert_eq!(warned.len(), 1, "{events:?}");
+        assert_eq!(warned[0].field("key"), "checks.stok");
+        for supervisor in built {
+            let (reloaded, events) = capture(|| supervisor.unwrap().reload(&config));
+            reloaded.unwrap();
+            assert_eq!(warnings(&events).len(), 1, "{events:?}");
+        }
+    });
+}
+
 /// `[checks.ping]` is never read (the ping check's table is `[ping]`): it warns, pointing
 /// at `[ping]`, with or without checks of the application's.
 #[test]

@@ -162,7 +162,7 @@ impl SupervisorBuilder {
             max_message_size: self.max_message_size,
         };
         plan.validate()?;
-        plan.warn_unread_tables(self.configured.keys());
+        plan.warn_unread_tables(self.configured.keys(), true);
         Ok(Supervisor::from_plan(plan))
     }
 }

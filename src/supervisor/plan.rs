@@ -1,12 +1,13 @@
 //! What a supervisor runs on each connection: checks, their settings, the policy.
 
 use std::any::TypeId;
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use crate::check::{HealthCheck, PingCheck};
 use crate::config::{Queues, Validate, Validator};
 use crate::policy::{Action, CustomAction, Policy, Rule, Transition};
+use crate::sync::lock;
 use crate::{CheckSettings, Config, Error, Result, Status};
 
 /// The name of the built-in ping/pong check.
@@ -178,7 +179,17 @@ impl Plan {
     /// registered checks of its own: without, the tables are another program's (`ws-health
     /// probe` reading an application's file). `[checks.ping]` always: the ping check reads
     /// `[ping]`.
-    pub(crate) fn warn_unread_tables<'a>(&self, configured: impl IntoIterator<Item = &'a String>) {
+    ///
+    /// `once`: at a build, each table is warned of once per process for the same checks, as an
+    /// application that builds a supervisor per client from one file would repeat it for every
+    /// client (1,213 lines for 300 clients). A reload, an operator's act, always warns.
+    pub(crate) fn warn_unread_tables<'a>(
+        &self,
+        configured: impl IntoIterator<Item = &'a String>,
+        once: bool,
+    ) {
+        /// The tables warned of at a build, with the checks then registered.
+        static WARNED: Mutex<BTreeSet<(String, Vec<String>)>> = Mutex::new(BTreeSet::new());
         let user_checks = || self.checks.iter().map(|c| &*c.name).filter(|&n| n != PING);
         let has_user_checks = user_checks().next().is_some();
         for table in configured {
@@ -187,6 +198,10 @@ impl Plan {
                 name => has_user_checks && !user_checks().any(|check| check == name),
             };
             if !unread {
+                continue;
+            }
+            let registered = user_checks().map(str::to_owned).collect();
+            if once && !lock(&WARNED).insert((table.clone(), registered)) {
                 continue;
             }
             let hint = match crate::config::nearest(table, user_checks().chain([PING])) {
@@ -220,7 +235,7 @@ impl Plan {
             }
         }
         plan.validate()?;
-        plan.warn_unread_tables(config.checks.keys());
+        plan.warn_unread_tables(config.checks.keys(), false);
         Ok(plan)
     }
 }
