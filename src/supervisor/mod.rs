@@ -24,6 +24,7 @@ mod probe;
 mod request;
 mod shared;
 mod try_send_error;
+pub(crate) mod unspanned;
 
 pub use builder::SupervisorBuilder;
 pub use connection::{Connection, Sender, WeakSender};

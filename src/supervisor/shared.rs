@@ -38,6 +38,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::health_cell::HealthCell;
 use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::observer::call_observer;
+use super::unspanned::unspanned;
 use super::{ConnectionInfo, Disconnect, Observer, Side, TrySendError};
 use crate::check::Ticket;
 use crate::config::Queues;
@@ -297,14 +298,19 @@ impl Shared {
         // matchers' captures, and below the metrics recorder and the observer.
         crate::error::contain_panic("a request's matcher, dropped", move || drop(unanswered));
         // Outside the lock: a subscriber or a recorder may call back into this connection.
+        let (id, peer) = unspanned(self.id, self.peer);
         if end.unsent > 0 {
             tracing::warn!(
+                id,
+                peer,
                 unsent = end.unsent,
                 "connection ended with queued messages unsent"
             );
         }
         if end.undelivered > 0 {
             tracing::warn!(
+                id,
+                peer,
                 undelivered = end.undelivered,
                 "connection ended with received messages dropped: the inbound queue was full"
             );

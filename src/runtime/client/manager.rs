@@ -18,6 +18,7 @@ use super::{ClientEvent, HandshakeHeaders, OnConnect, StopCause, StopReason};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::contain_panics;
 use crate::runtime::StateMaker;
+use crate::supervisor::unspanned::unspanned_url;
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer, Side};
 use crate::{Connection, Health, Sender, Status, Supervisor};
 
@@ -104,7 +105,8 @@ impl Manager {
                     refused_credentials,
                 }) => {
                     retry_after = asked;
-                    warn!(%error, "connection attempt failed");
+                    let url = unspanned_url(|| self.target.loggable());
+                    warn!(url, %error, "connection attempt failed");
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
                     });
@@ -157,7 +159,9 @@ impl Manager {
         };
         reason.unsent += outbox::discard(&mut self.outbound, &mut pending);
         if reason.unsent > 0 {
+            let url = unspanned_url(|| self.target.loggable());
             warn!(
+                url,
                 unsent = reason.unsent,
                 "client stopped with messages accepted and never sent"
             );
@@ -226,7 +230,8 @@ impl Manager {
                 }
             };
             if let Some(error) = failed {
-                warn!(%error, "closing the connection");
+                let url = unspanned_url(|| self.target.loggable());
+                warn!(url, %error, "closing the connection");
                 let _ = sender.close(1011, crate::frame::truncate_reason(&error));
                 opened = false;
             }
@@ -275,7 +280,8 @@ impl Manager {
                         Err(Some(err)) => {
                             // `Client::send` checks the same limit, which reloads keep: not
                             // expected, but never a silent loss.
-                            warn!(error = %err, "a queued message was dropped");
+                            let url = unspanned_url(|| self.target.loggable());
+                            warn!(url, error = %err, "a queued message was dropped");
                             *pending = None;
                         }
                     }

@@ -1,10 +1,12 @@
 //! Acting on a change of the connection's status, and closing.
 
 use std::fmt::Write;
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tracing::field::DisplayValue;
 use tracing::{debug, warn};
 
 use super::{later, Closing, Driver};
@@ -13,6 +15,7 @@ use crate::policy::{aggregate, Action, ActionEvent, LogLevel, Step, Transition};
 use crate::supervisor::observer::call_observer;
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;
+use crate::supervisor::unspanned::unspanned;
 use crate::supervisor::{Disconnect, Initiator, Transport};
 use crate::{frame, Health, Status};
 
@@ -149,7 +152,10 @@ impl<S: Transport> Driver<S> {
         let name = &*plan.checks[i].name;
         for action in actions {
             match action {
-                Action::Log { level } => log_transition(*level, name, t, health, changed),
+                Action::Log { level } => {
+                    let who = unspanned(self.shared.id, self.shared.peer);
+                    log_transition(*level, name, t, health, changed, who);
+                }
                 Action::Close { code, reason } => {
                     let reason = reason
                         .as_deref()
@@ -166,7 +172,10 @@ impl<S: Transport> Driver<S> {
                         .with_connection(self.shared.peer, state);
                     if let Some(custom) = plan.custom.get(action) {
                         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| custom.run(&event))) {
+                            let (id, peer) = unspanned(self.shared.id, self.shared.peer);
                             warn!(
+                                id,
+                                peer,
                                 action,
                                 panic = panic_message(&*panic),
                                 "custom action panicked"
@@ -215,10 +224,15 @@ impl<S: Transport> Driver<S> {
         }
         let code = u16::from(frame.code);
         let reason = frame.reason.as_str().to_owned();
+        let (id, peer) = unspanned(self.shared.id, self.shared.peer);
         match cause {
-            Some((check, health)) => warn!(code, reason, check, %health, "closing connection"),
-            None if initiator == Initiator::Policy => warn!(code, reason, "closing connection"),
-            None => debug!(code, reason, "closing connection"),
+            Some((check, health)) => {
+                warn!(id, peer, code, reason, check, %health, "closing connection");
+            }
+            None if initiator == Initiator::Policy => {
+                warn!(id, peer, code, reason, "closing connection");
+            }
+            None => debug!(id, peer, code, reason, "closing connection"),
         }
         let mut outcome = Disconnect::new(initiator, code, reason);
         outcome.reconnect = reconnect;
@@ -255,12 +269,13 @@ pub(super) fn log_transition(
     t: Transition,
     health: &Health,
     changed: Changed,
+    (id, peer): (Option<u64>, Option<DisplayValue<SocketAddr>>),
 ) {
     macro_rules! at {
         ($level:expr) => {
             match changed {
-                Changed::Connection(_) => tracing::event!($level, check, from = %t.from, to = %t.to, %health, "connection health changed"),
-                Changed::Check(_) => tracing::event!($level, check, from = %t.from, to = %t.to, %health, "check health changed"),
+                Changed::Connection(_) => tracing::event!($level, id, peer, check, from = %t.from, to = %t.to, %health, "connection health changed"),
+                Changed::Check(_) => tracing::event!($level, id, peer, check, from = %t.from, to = %t.to, %health, "check health changed"),
             }
         };
     }

@@ -17,6 +17,7 @@ use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, T
 use crate::error::panic_message;
 use crate::supervisor::in_flight::{PendingPing, PingState};
 use crate::supervisor::shared::{Shared, NOT_POLLING};
+use crate::supervisor::unspanned::unspanned;
 use crate::supervisor::Transport;
 use crate::Health;
 
@@ -186,7 +187,10 @@ impl<S: Transport> Driver<S> {
             Ok(Poll::Ready(health)) => Some(health),
             Err(panic) => {
                 let message = panic_message(&*panic);
+                let (id, peer) = unspanned(self.shared.id, self.shared.peer);
                 warn!(
+                    id,
+                    peer,
                     check = &*self.plan.checks[i].name,
                     panic = message,
                     "check panicked"
