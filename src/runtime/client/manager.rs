@@ -62,6 +62,10 @@ impl Manager {
         let mut credentials_refused = false;
         // What the server asked of the next retry (`Retry-After`), if it did.
         let mut retry_after = None;
+        // Attempts failed since a connection last opened (or since the start): the first, the
+        // 10th, the 100th, ... are warned of, the others logged at info, so that a fleet of
+        // clients waiting out an outage does not warn on every retry.
+        let mut failures_in_a_row: u32 = 0;
         let mut reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
@@ -79,6 +83,7 @@ impl Manager {
                     state,
                 }) => {
                     credentials_refused = false;
+                    failures_in_a_row = 0;
                     let mut info = ConnectionInfo::new()
                         .with_side(Side::Client)
                         .with_peer(peer)
@@ -105,8 +110,14 @@ impl Manager {
                     refused_credentials,
                 }) => {
                     retry_after = asked;
+                    failures_in_a_row = failures_in_a_row.saturating_add(1);
                     let url = unspanned_url(|| self.target.loggable());
-                    warn!(url, %error, "connection attempt failed");
+                    let failures = failures_in_a_row;
+                    if is_power_of_ten(failures) {
+                        warn!(url, %error, failures, "connection attempt failed");
+                    } else {
+                        info!(url, %error, failures, "connection attempt failed");
+                    }
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
                     });
@@ -166,7 +177,14 @@ impl Manager {
                 "client stopped with messages accepted and never sent"
             );
         }
-        info!(%reason, "client stopped");
+        // A stop the application did not ask for is for good: a final close code or HTTP
+        // status, or `max_retries`; the failed attempt before it may have been at info.
+        if matches!(reason.cause, StopCause::Closed) {
+            info!(%reason, "client stopped");
+        } else {
+            let url = unspanned_url(|| self.target.loggable());
+            warn!(url, %reason, "client stopped");
+        }
         self.shared.set_current(None);
         self.emit(ClientEvent::Stopped {
             reason: reason.clone(),
@@ -383,4 +401,12 @@ async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
 fn last_heard(sender: &Sender) -> Instant {
     let now = Instant::now();
     now.checked_sub(sender.stats().idle).unwrap_or(now)
+}
+
+/// 1, 10, 100, ...: the failures in a row a client warns of.
+fn is_power_of_ten(mut n: u32) -> bool {
+    while n >= 10 && n % 10 == 0 {
+        n /= 10;
+    }
+    n == 1
 }
