@@ -171,6 +171,9 @@ impl<S: Transport> Driver<S> {
                     let event = ActionEvent::new(self.shared.id, name, health, t.from, t.to)
                         .with_connection(self.shared.peer, state);
                     if let Some(custom) = plan.custom.get(action) {
+                        // The action may log nothing itself: this says it ran, and for what.
+                        debug!(action, check = name, from = %t.from, to = %t.to, %health,
+                            "running custom action");
                         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| custom.run(&event))) {
                             let (id, peer) = unspanned(self.shared.id, self.shared.peer);
                             warn!(
