@@ -58,8 +58,9 @@ pub struct Disconnect {
     pub unsent: usize,
     /// Messages the peer sent that never reached the application: they arrived while the
     /// connection was closing, with the inbound queue full (reading goes on then, so that
-    /// the close completes). Not counted: what arrives once the application has dropped its
-    /// `Connection`, which nobody could read.
+    /// the close completes), or after one that was so dropped (what `recv` yields is a prefix
+    /// of what the peer sent, never with a hole). Not counted: what arrives once the
+    /// application has dropped its `Connection`, which nobody could read.
     pub undelivered: usize,
 }
 

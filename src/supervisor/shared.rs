@@ -93,8 +93,9 @@ pub(crate) struct Inner {
     pub(crate) ended: Option<Box<Disconnect>>,
     /// The driver stopped reading because the inbound queue is full.
     pub(crate) reading_paused: bool,
-    /// Messages the peer sent past a full inbound queue while closing, dropped. Kept here,
-    /// not in the driver, so that an end without the driver (its task aborted) counts them.
+    /// Messages the peer sent past a full inbound queue while closing, dropped, and every
+    /// one after the first so dropped. Kept here, not in the driver, so that an end without
+    /// the driver (its task aborted) counts them.
     pub(crate) undelivered: u32,
     /// Pings forgotten while their flush was pending: counted sent once it completes.
     pub(crate) forgotten_unflushed: u32,

@@ -255,10 +255,12 @@ impl<S: Transport> Driver<S> {
             trace!("message dropped: the Connection that would read it is gone");
             return panicked;
         }
-        if inner.inbound.len() >= self.shared.inbound_capacity {
+        // Once one is dropped, every later one is: what `recv` yields stays a prefix of what
+        // the peer sent, with no hole that room made by the application would open behind it.
+        if inner.undelivered > 0 || inner.inbound.len() >= self.shared.inbound_capacity {
             inner.undelivered = inner.undelivered.saturating_add(1);
             drop(inner);
-            debug!("message dropped: the inbound queue is full while closing");
+            debug!("message dropped: the inbound queue was full while closing");
             return panicked;
         }
         inner.inbound.push_back(message);
