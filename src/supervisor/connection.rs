@@ -329,7 +329,8 @@ impl WeakSender {
     /// (1000) a new handle would put off.
     pub(crate) fn upgrade_held(&self) -> Option<Sender> {
         let shared = self.shared.upgrade()?;
-        shared.try_open_handle().then_some(Sender { shared })
+        // Built only once counted: a `Sender` made and refused would drop one handle more.
+        shared.try_open_handle().then(|| Sender { shared })
     }
 
     /// The connection's health and stats, if its state still exists, read without a handle:
