@@ -50,8 +50,8 @@ pub struct Stats {
     /// `inbound_queued` is zero. While messages wait unread it grows whatever the peer sends,
     /// and once the queue is full reading pauses: the application is slow, not the feed
     /// (see the example of [`HealthCheck::check`](crate::HealthCheck::check)). Every
-    /// application message counts, the peer's own heartbeat requests and acknowledgements
-    /// included: a peer that sends `{"op":"ping"}` every second keeps it under a second while
+    /// message queued for `recv` counts, the peer's own heartbeat requests (and the
+    /// acknowledgements no check's `request` takes) included: a peer that sends `{"op":"ping"}` every second keeps it under a second while
     /// its feed is silent, so a staleness check of one kind of message (ticks) keeps the time
     /// of the last one itself, in the connection's state.
     #[serde(with = "humantime_serde")]

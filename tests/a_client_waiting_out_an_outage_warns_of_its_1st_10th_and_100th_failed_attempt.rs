@@ -96,3 +96,34 @@ async fn a_client_stopped_for_good_by_a_final_status_warns() {
         "{text}"
     );
 }
+
+/// An attempt whose on-connect hook fails is a failed attempt (as `max_retries` counts it):
+/// warned of the 1st and 10th time in a row, and the count is not started again by the
+/// socket that opened before the hook failed. Each such attempt was warned of, and a refused
+/// attempt after it counted from 1 again.
+#[tokio::test(flavor = "current_thread")]
+async fn a_failing_on_connect_hook_is_warned_of_as_a_failed_attempt_is() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let captured = Captured::default();
+    let _guard = captured.install("warn");
+    let server = support::runtime::echo_server().await;
+    let client = support::runtime::quick_client(&server)
+        .with_on_connect(|_| async { Err(ws_health::Error::other("subscription refused")) })
+        .connect()
+        .unwrap();
+    let mut events = client.events();
+    for _ in 0..12 {
+        support::runtime::next_client_event(&mut events, |e| {
+            matches!(e, ClientEvent::Disconnected { .. })
+        })
+        .await;
+    }
+    client.close();
+    support::within("the client to stop", client.stopped()).await;
+    let text = captured.text();
+    let warned = lines(&text, "closing the connection");
+    assert_eq!(warned.len(), 2, "{text}");
+    assert!(warned[0].contains("failures=1"), "{text}");
+    assert!(warned[1].contains("failures=10"), "{text}");
+    server.shutdown().await;
+}

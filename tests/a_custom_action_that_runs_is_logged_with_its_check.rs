@@ -33,7 +33,12 @@ async fn a_custom_action_that_runs_is_logged_with_its_check() {
         .lines()
         .find(|l| l.contains("running custom action"))
         .unwrap_or_else(|| panic!("no custom action logged:\n{text}"));
-    for field in ["action=\"page\"", "check=\"ping\"", "from=healthy", "to=unhealthy"] {
+    for field in [
+        "action=\"page\"",
+        "check=\"ping\"",
+        "from=healthy",
+        "to=unhealthy",
+    ] {
         assert!(line.contains(field), "{field} missing: {line}");
     }
     drop(conn);

@@ -114,3 +114,35 @@ async fn a_clients_failed_attempt_names_its_url_at_warn() {
     let line = line(&text, "connection attempt failed");
     assert!(line.contains(&format!("url=ws://{addr}/")), "{line}");
 }
+
+/// The connection's own span decides, not the one the driver is polled in: an application
+/// that runs the driver in a span of its own that the filter keeps (`warn,app=info`) still
+/// gets the connection's id where the filter drops the connection's span. It was asked of
+/// the current span, the application's, and the id was left out.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_driver_polled_in_the_applications_span_still_names_the_connection() {
+    use tracing::Instrument;
+    let _one = ONE_AT_A_TIME.lock().await;
+    let captured = Captured::default();
+    let _guard = captured.install("warn,app=info");
+    let supervisor = Supervisor::builder()
+        .with_ping_settings(CheckSettings::every(
+            Duration::from_millis(100),
+            Duration::from_millis(50),
+        ))
+        .build()
+        .unwrap();
+    // A peer that never answers: closed by the policy at the first ping's timeout.
+    let (silent, _peer) = support::mock_transport::pair();
+    let (conn, driver) = supervisor.attach(silent, None);
+    let id = conn.id();
+    let span = tracing::info_span!(target: "app", "handler", user = "alice");
+    tokio::spawn(driver.instrument(span));
+    // The ping at 100 ms, unanswered at 150 ms: closed by then (a paused clock).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let text = captured.text();
+    let line = line(&text, "closing connection");
+    assert!(line.contains("handler{user=\"alice\"}"), "{line}");
+    assert!(line.contains(&format!(" id={id} ")), "{line}");
+    drop(conn);
+}

@@ -88,8 +88,8 @@ pub trait HealthCheck: Send + Sync + 'static {
     ///     async fn check(&self, ctx: &CheckContext) -> Health {
     ///         let stats = ctx.stats();
     ///         // Pongs do not reset `data_idle`; messages waiting for the application do
-    ///         // not count as staleness (it is slow, not the feed). Any application message
-    ///         // resets it: a feed whose server also sends heartbeats tracks its ticks itself.
+    ///         // not count as staleness (it is slow, not the feed). Any message queued for
+    ///         // `recv` resets it: a feed whose server also sends heartbeats tracks its ticks.
     ///         if stats.data_idle > Duration::from_secs(5) && stats.inbound_queued == 0 {
     ///             Health::unhealthy("feed stale")
     ///         } else if stats.outbound_queued >= 48 {

@@ -190,7 +190,8 @@ impl Supervisor {
             None => tracing::info_span!("ws_health.connection", id),
         };
         let write_progress = info.write_progress.take();
-        let shared = Arc::new(Shared::new(id, info, queues, max_message_size));
+        let span_off = span.is_disabled();
+        let shared = Arc::new(Shared::new(id, info, queues, max_message_size, span_off));
         let connection = Connection::new(shared.clone());
         if let Some(observer) = &shared.observer {
             observer::call_observer("opened", || observer.opened(&connection, shared.peer));

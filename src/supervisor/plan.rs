@@ -200,7 +200,9 @@ impl Plan {
             if !unread {
                 continue;
             }
-            let registered = user_checks().map(str::to_owned).collect();
+            // Sorted: the same checks registered in another order are the same application.
+            let mut registered: Vec<String> = user_checks().map(str::to_owned).collect();
+            registered.sort_unstable();
             if once && !lock(&WARNED).insert((table.clone(), registered)) {
                 continue;
             }

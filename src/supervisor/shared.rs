@@ -38,7 +38,6 @@ use tokio_tungstenite::tungstenite::Message;
 use super::health_cell::HealthCell;
 use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::observer::call_observer;
-use super::unspanned::unspanned;
 use super::{ConnectionInfo, Disconnect, Observer, Side, TrySendError};
 use crate::check::Ticket;
 use crate::config::Queues;
@@ -54,6 +53,9 @@ pub(crate) struct Shared {
     pub(crate) observer: Option<Arc<dyn Observer>>,
     /// For the metrics' `side` label.
     pub(crate) side: Option<Side>,
+    /// The connection's span is off (a filter dropped it): events about the connection name
+    /// it themselves (see `unspanned`).
+    pub(crate) span_off: bool,
     inner: Mutex<Inner>,
     /// What is in `inner`, readable without the lock ([`signal`] bits): set and cleared
     /// under the lock, so that a wake-up with nothing to do (most of them) takes no lock.
@@ -109,6 +111,7 @@ impl Shared {
         info: ConnectionInfo,
         queues: Queues,
         max_message_size: Option<usize>,
+        span_off: bool,
     ) -> Self {
         Shared {
             id,
@@ -117,6 +120,7 @@ impl Shared {
             peer: info.peer,
             observer: info.observer,
             side: info.side,
+            span_off,
             // A random first ticket: `Sender::ping`'s payloads, which carry it, differ from
             // connection to connection.
             inner: Mutex::new(Inner {
@@ -299,7 +303,7 @@ impl Shared {
         // matchers' captures, and below the metrics recorder and the observer.
         crate::error::contain_panic("a request's matcher, dropped", move || drop(unanswered));
         // Outside the lock: a subscriber or a recorder may call back into this connection.
-        let (id, peer) = unspanned(self.id, self.peer);
+        let (id, peer) = self.unspanned();
         if end.unsent > 0 {
             tracing::warn!(
                 id,

@@ -2,29 +2,33 @@
 
 use std::net::SocketAddr;
 
-use tracing::field::DisplayValue;
+use tracing::field::{display, DisplayValue};
 
-/// The connection's `id` and `peer`, as fields of an event about it, only where no span gives
-/// them: a filter that keeps warnings but not the info-level `ws_health.connection` span
-/// (`RUST_LOG=warn`, which saves a span's memory per connection) would print the event with
-/// nothing to tell which connection it is about. With a span recorded, both are `None`, which
-/// records nothing, so the line does not repeat the span's fields.
-pub(crate) fn unspanned(
-    id: u64,
-    peer: Option<SocketAddr>,
-) -> (Option<u64>, Option<DisplayValue<SocketAddr>>) {
-    if tracing::Span::current().is_disabled() {
-        (Some(id), peer.map(tracing::field::display))
-    } else {
-        (None, None)
+use super::shared::Shared;
+
+impl Shared {
+    /// The connection's `id` and `peer`, as fields of an event about it, only where its span
+    /// is off: a filter that keeps warnings but not the info-level `ws_health.connection` span
+    /// (`RUST_LOG=warn`, which saves a span's memory per connection) would print the event
+    /// with nothing to tell which connection it is about. With the span on, both are `None`,
+    /// which records nothing, so the line does not repeat the span's fields. The span's own
+    /// state, taken when it was made, not the current span's: the driver may be polled in a
+    /// span of the application's.
+    pub(crate) fn unspanned(&self) -> (Option<u64>, Option<DisplayValue<SocketAddr>>) {
+        if self.span_off {
+            (Some(self.id), self.peer.map(display))
+        } else {
+            (None, None)
+        }
     }
 }
 
 /// The client's URL (without its query or user information), as a field of an event about
-/// the client, only where the filter dropped its `ws_health.client` span: as
-/// [`unspanned`].
-pub(crate) fn unspanned_url(url: impl FnOnce() -> String) -> Option<DisplayValue<String>> {
-    tracing::Span::current()
-        .is_disabled()
-        .then(|| tracing::field::display(url()))
+/// the client, only where its `ws_health.client` span is off (`span_off`): as
+/// [`Shared::unspanned`].
+pub(crate) fn unspanned_url(
+    span_off: bool,
+    url: impl FnOnce() -> String,
+) -> Option<DisplayValue<String>> {
+    span_off.then(|| display(url()))
 }

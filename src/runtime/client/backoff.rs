@@ -41,6 +41,8 @@ pub(crate) struct Reconnect {
     attempt: u32,
     /// Retries since an attempt last succeeded: all of them failed.
     failed: u32,
+    /// Attempts failed since one last succeeded (or since the start): the first counts too.
+    failures: u32,
     /// Between `connected` and `disconnected`: a connection whose hook failed never is.
     open: bool,
     healthy_since: Option<Instant>,
@@ -55,6 +57,7 @@ impl Reconnect {
             stable_after,
             attempt: 0,
             failed: 0,
+            failures: 0,
             open: false,
             healthy_since: None,
             stable: false,
@@ -100,6 +103,14 @@ impl Reconnect {
     /// waits for a stable connection.
     pub(crate) fn succeeded(&mut self) {
         self.failed = 0;
+        self.failures = 0;
+    }
+
+    /// An attempt failed (refused, timed out, its handshake or on-connect hook failed): the
+    /// attempts failed in a row, this one included, which the client's log thins out.
+    pub(crate) fn attempt_failed(&mut self) -> u32 {
+        self.failures = self.failures.saturating_add(1);
+        self.failures
     }
 
     /// Retries since an attempt last succeeded (or since the start), every one failed.

@@ -266,6 +266,7 @@ impl ClientBuilder {
             outbound: outbound_rx,
             close: close_rx,
             client: self.client.clone(),
+            span_off: span.is_disabled(),
         };
         tokio::spawn(manager.run().instrument(span));
         let handle = ClientHandle {

@@ -36,6 +36,8 @@ pub(super) struct Manager {
     pub(super) shared: Arc<Shared>,
     pub(super) outbound: mpsc::Receiver<Message>,
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
+    /// The client's span is off (a filter dropped it): its warnings name its URL themselves.
+    pub(super) span_off: bool,
 }
 
 /// How an attempt, or the connection it opened, ended.
@@ -62,10 +64,6 @@ impl Manager {
         let mut credentials_refused = false;
         // What the server asked of the next retry (`Retry-After`), if it did.
         let mut retry_after = None;
-        // Attempts failed since a connection last opened (or since the start): the first, the
-        // 10th, the 100th, ... are warned of, the others logged at info, so that a fleet of
-        // clients waiting out an outage does not warn on every retry.
-        let mut failures_in_a_row: u32 = 0;
         let mut reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();
@@ -83,7 +81,6 @@ impl Manager {
                     state,
                 }) => {
                     credentials_refused = false;
-                    failures_in_a_row = 0;
                     let mut info = ConnectionInfo::new()
                         .with_side(Side::Client)
                         .with_peer(peer)
@@ -110,9 +107,8 @@ impl Manager {
                     refused_credentials,
                 }) => {
                     retry_after = asked;
-                    failures_in_a_row = failures_in_a_row.saturating_add(1);
-                    let url = unspanned_url(|| self.target.loggable());
-                    let failures = failures_in_a_row;
+                    let failures = reconnect.attempt_failed();
+                    let url = self.unspanned_url();
                     if is_power_of_ten(failures) {
                         warn!(url, %error, failures, "connection attempt failed");
                     } else {
@@ -158,10 +154,7 @@ impl Manager {
             let (attempt, delay) = reconnect.next_delay(retry_after.take());
             // Which connection ended and how: the client's span names only its URL, which
             // every client of one feed shares.
-            match after {
-                Some(after) => info!(attempt, ?delay, after, cause = %last, "reconnecting"),
-                None => info!(attempt, ?delay, cause = %last, "reconnecting"),
-            }
+            info!(attempt, ?delay, after, cause = %last, "reconnecting");
             self.emit(ClientEvent::Reconnecting { attempt, delay });
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
@@ -170,7 +163,7 @@ impl Manager {
         };
         reason.unsent += outbox::discard(&mut self.outbound, &mut pending);
         if reason.unsent > 0 {
-            let url = unspanned_url(|| self.target.loggable());
+            let url = self.unspanned_url();
             warn!(
                 url,
                 unsent = reason.unsent,
@@ -182,7 +175,7 @@ impl Manager {
         if matches!(reason.cause, StopCause::Closed) {
             info!(%reason, "client stopped");
         } else {
-            let url = unspanned_url(|| self.target.loggable());
+            let url = self.unspanned_url();
             warn!(url, %reason, "client stopped");
         }
         self.shared.set_current(None);
@@ -248,10 +241,18 @@ impl Manager {
                 }
             };
             if let Some(error) = failed {
-                let url = unspanned_url(|| self.target.loggable());
-                warn!(url, %error, "closing the connection");
                 let _ = sender.close(1011, crate::frame::truncate_reason(&error));
                 opened = false;
+                // A failed attempt, thinned out in the log as a refused one is.
+                let failures = reconnect.attempt_failed();
+                let url = self.unspanned_url();
+                if is_power_of_ten(failures) {
+                    warn!(url, %error, failures, "closing the connection");
+                } else {
+                    info!(url, %error, failures, "closing the connection");
+                }
+            } else if !opened {
+                reconnect.attempt_failed();
             }
         }
         if opened {
@@ -259,7 +260,8 @@ impl Manager {
             // Stable only counted from here: time spent in a hook that then failed is not.
             reconnect.connected(Instant::now());
         }
-        self.shared.hand_over(conn, opened && !app_closed);
+        self.shared
+            .hand_over(conn, opened && !app_closed, || self.unspanned_url());
         // Connected for `send` and `connected()` only once the hook has succeeded: a
         // connection it failed is closing, and so is one the application closed meanwhile.
         if opened && !app_closed && !self.shared.link.is_closed() {
@@ -298,7 +300,7 @@ impl Manager {
                         Err(Some(err)) => {
                             // `Client::send` checks the same limit, which reloads keep: not
                             // expected, but never a silent loss.
-                            let url = unspanned_url(|| self.target.loggable());
+                            let url = self.unspanned_url();
                             warn!(url, error = %err, "a queued message was dropped");
                             *pending = None;
                         }
@@ -401,6 +403,13 @@ async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
 fn last_heard(sender: &Sender) -> Instant {
     let now = Instant::now();
     now.checked_sub(sender.stats().idle).unwrap_or(now)
+}
+
+impl Manager {
+    /// The client's URL as a field of its warnings, where its span is off.
+    fn unspanned_url(&self) -> Option<tracing::field::DisplayValue<String>> {
+        unspanned_url(self.span_off, || self.target.loggable())
+    }
 }
 
 /// 1, 10, 100, ...: the failures in a row a client warns of.

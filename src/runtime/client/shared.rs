@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{broadcast, watch, Notify};
+use tracing::field::DisplayValue;
 use tracing::warn;
 
 use super::{ClientEvent, StopReason};
@@ -87,7 +88,13 @@ impl Shared {
     /// after), and keeping each would grow without bound in a client that never receives.
     /// Unless `conn` never `opened` (its on-connect hook failed, or it closed during the
     /// hook): that is no newer connection to read, and the one with unread messages stays.
-    pub(super) fn hand_over(&self, conn: Connection, opened: bool) {
+    /// `url`: the client's, for the warning, where its span is off.
+    pub(super) fn hand_over(
+        &self,
+        conn: Connection,
+        opened: bool,
+        url: impl FnOnce() -> Option<DisplayValue<String>>,
+    ) {
         let dropped = {
             let mut waiting = crate::sync::lock(&self.waiting);
             if !opened && waiting.as_ref().is_some_and(|w| w.unread() > 0) {
@@ -98,9 +105,10 @@ impl Shared {
         };
         if let Some(old) = dropped.filter(|old| old.unread() > 0) {
             let (id, unread) = (old.id(), old.unread());
+            let url = url();
             warn!(
-                id,
-                unread, "dropped the unread messages of a connection recv never took"
+                url,
+                id, unread, "dropped the unread messages of a connection recv never took"
             );
             let _ = self.events.send(ClientEvent::UnreadDropped { id, unread });
         }

@@ -15,7 +15,6 @@ use crate::policy::{aggregate, Action, ActionEvent, LogLevel, Step, Transition};
 use crate::supervisor::observer::call_observer;
 use crate::supervisor::plan::Plan;
 use crate::supervisor::shared::signal;
-use crate::supervisor::unspanned::unspanned;
 use crate::supervisor::{Disconnect, Initiator, Transport};
 use crate::{frame, Health, Status};
 
@@ -153,7 +152,7 @@ impl<S: Transport> Driver<S> {
         for action in actions {
             match action {
                 Action::Log { level } => {
-                    let who = unspanned(self.shared.id, self.shared.peer);
+                    let who = self.shared.unspanned();
                     log_transition(*level, name, t, health, changed, who);
                 }
                 Action::Close { code, reason } => {
@@ -175,7 +174,7 @@ impl<S: Transport> Driver<S> {
                         debug!(action, check = name, from = %t.from, to = %t.to, %health,
                             "running custom action");
                         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| custom.run(&event))) {
-                            let (id, peer) = unspanned(self.shared.id, self.shared.peer);
+                            let (id, peer) = self.shared.unspanned();
                             warn!(
                                 id,
                                 peer,
@@ -207,7 +206,10 @@ impl<S: Transport> Driver<S> {
         match frame::close_frame(code, reason) {
             Ok(frame) => self.begin_close(frame, Initiator::Policy, reconnect, Some(cause), now),
             // Validated when the plan was built; kept as a fallback, never a panic.
-            Err(err) => warn!(%err, "policy close refused"),
+            Err(err) => {
+                let (id, peer) = self.shared.unspanned();
+                warn!(id, peer, %err, "policy close refused");
+            }
         }
     }
 
@@ -227,13 +229,10 @@ impl<S: Transport> Driver<S> {
         }
         let code = u16::from(frame.code);
         let reason = frame.reason.as_str().to_owned();
-        let (id, peer) = unspanned(self.shared.id, self.shared.peer);
+        let (id, peer) = self.shared.unspanned();
         match cause {
             Some((check, health)) => {
                 warn!(id, peer, code, reason, check, %health, "closing connection");
-            }
-            None if initiator == Initiator::Policy => {
-                warn!(id, peer, code, reason, "closing connection");
             }
             None => debug!(id, peer, code, reason, "closing connection"),
         }

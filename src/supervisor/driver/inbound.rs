@@ -14,7 +14,6 @@ use crate::error::panic_message;
 use super::read_error::{broken_rule, ended_without_close, ENDED_WITHOUT_CLOSE};
 use super::{later, Closing, Driver};
 use crate::supervisor::in_flight::{take_waker, Pong, Rtts, Wakers};
-use crate::supervisor::unspanned::unspanned;
 use crate::supervisor::{Disconnect, Initiator, Transport};
 
 /// The most polls in a row that `read_starved` ends before a passed deadline is judged.
@@ -207,7 +206,7 @@ impl<S: Transport> Driver<S> {
     pub(super) fn deliver(&mut self, message: Message, waker: &Waker, now: Instant) {
         // Logged once the lock is let go: a subscriber may call back into this connection.
         for panic in self.deliver_locked(message, waker, now) {
-            let (id, peer) = unspanned(self.shared.id, self.shared.peer);
+            let (id, peer) = self.shared.unspanned();
             error!(
                 id,
                 peer, panic, "a request's matcher panicked: taken as no match"

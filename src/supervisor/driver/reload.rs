@@ -23,7 +23,7 @@ impl<S: Transport> Driver<S> {
         // would be judged by the rule of a check that no longer counts.
         for (slot, planned) in self.slots.iter_mut().zip(&plan.checks) {
             if let Some(run) = slot.run.take_if(|_| !planned.settings.enabled) {
-                drop_run(run, &planned.name);
+                drop_run(run, &planned.name, &self.shared);
             }
         }
         // A check waiting for its next run moves onto the new spacing: its next grid point is

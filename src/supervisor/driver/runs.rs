@@ -17,7 +17,6 @@ use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, T
 use crate::error::panic_message;
 use crate::supervisor::in_flight::{PendingPing, PingState};
 use crate::supervisor::shared::{Shared, NOT_POLLING};
-use crate::supervisor::unspanned::unspanned;
 use crate::supervisor::Transport;
 use crate::Health;
 
@@ -187,7 +186,7 @@ impl<S: Transport> Driver<S> {
             Ok(Poll::Ready(health)) => Some(health),
             Err(panic) => {
                 let message = panic_message(&*panic);
-                let (id, peer) = unspanned(self.shared.id, self.shared.peer);
+                let (id, peer) = self.shared.unspanned();
                 warn!(
                     id,
                     peer,
@@ -291,7 +290,7 @@ impl<S: Transport> Driver<S> {
             let millis = (allowed.as_nanos() + 500_000) / 1_000_000;
             allowed = Duration::from_millis(millis.try_into().unwrap_or(u64::MAX));
         }
-        drop_run(run, &self.plan.checks[i].name); // cancels its probes
+        drop_run(run, &self.plan.checks[i].name, &self.shared); // cancels its probes
 
         // Only a run that waits on the peer: data says nothing of a backend a check awaits.
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
@@ -318,7 +317,7 @@ impl<S: Transport> Driver<S> {
     }
 
     pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
-        drop_run(run, &self.plan.checks[i].name);
+        drop_run(run, &self.plan.checks[i].name, &self.shared);
         self.slots[i].unsent_excused = false;
         // A close the application asked for since this pass took its requests (from another
         // thread, or an observer or action on this one) goes first: a result it made (a
@@ -361,7 +360,7 @@ impl<S> Driver<S> {
     pub(super) fn cancel_runs(&mut self) {
         for (slot, planned) in self.slots.iter_mut().zip(&self.plan.checks) {
             if let Some(run) = slot.run.take() {
-                drop_run(run, &planned.name);
+                drop_run(run, &planned.name, &self.shared);
             }
         }
     }
@@ -369,9 +368,12 @@ impl<S> Driver<S> {
 
 /// Drops a run, its future and probes with it, containing a panic there (a guard's `Drop`
 /// in a check cut off) as one in its poll: it would end the driver, and the connection.
-pub(super) fn drop_run(run: Run, check: &str) {
+pub(super) fn drop_run(run: Run, check: &str, shared: &Shared) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(run))) {
+        let (id, peer) = shared.unspanned();
         warn!(
+            id,
+            peer,
             check,
             panic = panic_message(&*panic),
             "check panicked as its run was dropped"
