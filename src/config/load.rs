@@ -141,6 +141,7 @@ fn checked(figment: &Figment, context: &dyn Fn() -> String, warn: bool) -> Resul
         .map_err(|e| diagnose::figment_error(figment, e, &context()))?;
     let mut v = Validator::default();
     config.report(&mut v);
+    super::validate::beyond_toml_in(&mut v, &config);
     if !v.errors.is_empty() {
         return Err(diagnose::problems(figment, &v.errors, &context()));
     }
