@@ -12,6 +12,7 @@ use super::validate::{Validate, Validator};
 use super::written::dotted;
 use super::{Config, ConfigLoader};
 use crate::Result;
+use serde::Deserialize;
 
 impl Config {
     /// The configuration file read from the working directory by default.
@@ -119,7 +120,11 @@ fn extract(figment: &Figment) -> Result<Config> {
     // first profile that inherits it; checked even where every profile in use overrides it.
     let default = Profile::Default;
     let profiles = std::iter::once(&default).chain(figment.profiles().filter(|p| p.is_custom()));
-    for profile in profiles.filter(|p| *p != selected) {
+    // Figment's `extract` copies every profile's values to read one: thousands of profiles
+    // would take minutes. Each is read from one copy here, and only one found wrong is read
+    // again through figment, for a message that names its sources.
+    let data = figment.data().unwrap_or_default();
+    for profile in profiles.filter(|p| *p != selected && !valid(&data, p)) {
         // Worked out on an error only: the hint reads the sources again.
         let context = || {
             let data = figment.data().unwrap_or_default();
@@ -131,6 +136,25 @@ fn extract(figment: &Figment) -> Result<Config> {
         checked(&figment.clone().select(profile.clone()), &context, false)?;
     }
     Ok(config)
+}
+
+/// Whether `profile` over `default`, under `global`, as figment selects it, is a valid
+/// configuration: a check without figment's messages, for the profiles not selected.
+fn valid(data: &Map<Profile, Dict>, profile: &Profile) -> bool {
+    let mut merged = Dict::new();
+    for p in [&Profile::Default, profile, &Profile::Global] {
+        if let Some(dict) = data.get(p) {
+            super::loader::merge(&mut merged, dict.clone());
+        }
+    }
+    let value = figment::value::Value::from(merged);
+    let Ok(config) = Config::deserialize(&value) else {
+        return false;
+    };
+    let mut v = Validator::default();
+    config.report(&mut v);
+    super::validate::beyond_toml_in(&mut v, &config);
+    v.errors.is_empty()
 }
 
 /// Extracts and validates the selected profile, logging warnings if `warn`; an error says

@@ -232,8 +232,8 @@ impl<P: Provider> Provider for Overriding<P> {
     }
 }
 
-/// `from` over `into`, table by table.
-fn merge(into: &mut Dict, from: Dict) {
+/// `from` over `into`, table by table, as figment merges a profile over another.
+pub(super) fn merge(into: &mut Dict, from: Dict) {
     for (key, value) in from {
         match (into.get_mut(&key), value) {
             (Some(Value::Dict(_, table)), Value::Dict(_, from)) => merge(table, from),
