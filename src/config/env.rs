@@ -28,12 +28,22 @@ pub(crate) fn var_name<S: AsRef<str>>(keys: &[S]) -> String {
 
 /// The variable that set `keys`, as it is set: figment reads names whatever their case
 /// (`ws_health_ping__interval`), so a message names the one the user wrote.
+/// figment also reads `.` as `__` (`WS_HEALTH_PING.INTERVAL`), and a variable nested under a
+/// value (`WS_HEALTH_PING__INTERVAL__X`) as a table in the value's place.
 fn set_name(keys: &[&str]) -> String {
     let name = var_name(keys);
-    std::env::vars_os()
-        .filter_map(|(var, _)| var.into_string().ok())
-        .find(|var| var.eq_ignore_ascii_case(&name))
+    let vars = ours();
+    let nested = format!("{name}__");
+    vars.iter()
+        .find(|var| normal(var) == name)
+        .or_else(|| vars.iter().find(|var| normal(var).starts_with(&nested)))
+        .cloned()
         .unwrap_or(name)
+}
+
+/// A variable's name as figment reads it: case ignored, `.` as `__`.
+fn normal(var: &str) -> String {
+    var.to_ascii_uppercase().replace('.', "__")
 }
 
 impl Provider for EnvVars {
@@ -69,7 +79,8 @@ fn ours() -> Vec<String> {
 fn check_names(ours: &[String]) -> Result<(), String> {
     let selectors = [Config::PROFILE_ENV, Config::FILE_ENV];
     for (i, var) in ours.iter().enumerate() {
-        let key = &var[Config::ENV_PREFIX.len()..];
+        let normal_var = normal(var);
+        let key = &normal_var[Config::ENV_PREFIX.len()..];
         // figment skips a name with an empty part: a typo would leave its default in silence.
         if key.split("__").any(str::is_empty) {
             return Err(format!(
@@ -90,10 +101,10 @@ fn check_names(ours: &[String]) -> Result<(), String> {
             ));
         }
         // figment keeps one value and names the other variable; which one is up to the order.
-        if let Some(first) = ours[..i].iter().find(|o| o.eq_ignore_ascii_case(var)) {
+        if let Some(first) = ours[..i].iter().find(|o| normal(o) == normal_var) {
             return Err(format!(
                 "{NAME}s `{first}` and `{var}` both set one key (names are read whatever \
-                 their case): unset one"
+                 their case, and `.` as `__`): unset one"
             ));
         }
     }
