@@ -184,8 +184,11 @@ impl ConfigLoader {
     /// When the new configuration is invalid, or names a custom action the supervisor does
     /// not have: the supervisor keeps its old configuration, and the error says why.
     pub fn reload(&self, supervisor: &Supervisor) -> Result<Config> {
-        let result = self.load().and_then(|config| {
-            supervisor.reload(&config)?;
+        let figment = self.figment();
+        let result = self.checked(figment.clone()).and_then(|config| {
+            supervisor
+                .reload(&config)
+                .map_err(|e| with_source(&figment, e))?;
             Ok(config)
         });
         match &result {
@@ -241,6 +244,26 @@ pub(super) fn merge(into: &mut Dict, from: Dict) {
                 into.insert(key, value);
             }
         }
+    }
+}
+
+/// `e`, which names a key first (`` `policy.on_unhealthy[0]`: custom action … ``), with where
+/// that key's value came from, as errors of loading say.
+fn with_source(figment: &Figment, e: crate::Error) -> crate::Error {
+    let message = e.to_string();
+    let Some((key, _)) = message.strip_prefix('`').and_then(|m| m.split_once('`')) else {
+        return e;
+    };
+    let path: Vec<String> = key
+        .split(['.', '[', ']'])
+        .filter(|part| !part.is_empty())
+        .map(String::from)
+        .collect();
+    let source = super::diagnose::locate(figment, &path);
+    if source.starts_with("from ") && source != "from the defaults" {
+        crate::Error::new(e.kind(), format!("{message} ({source})"))
+    } else {
+        e
     }
 }
 

@@ -1,0 +1,36 @@
+//! A reload whose file names a custom action the supervisor does not have is refused (the old
+//! configuration kept, as `config_reload_applies_…` checks); the error names the key and, as every other configuration error does,
+//! where the value came from: the file and its key.
+
+mod support;
+
+use support::config::jail;
+use ws_health::{ConfigLoader, Supervisor};
+
+#[test]
+fn reload_refusing_an_unregistered_custom_action_names_its_file_and_key() {
+    jail(|jail| {
+        jail.create_file("app.toml", "[ping]\ninterval = \"7s\"\n")
+            .unwrap();
+        let loader = ConfigLoader::new().with_file("app.toml");
+        let supervisor = Supervisor::builder()
+            .with_config(&loader.load().unwrap())
+            .build()
+            .unwrap();
+        jail.create_file(
+            "app.toml",
+            "[ping]\ninterval = \"9s\"\n\
+             [policy]\non_unhealthy = [{ action = \"custom\", name = \"page\" }]\n",
+        )
+        .unwrap();
+        let msg = loader.reload(&supervisor).unwrap_err().to_string();
+        for part in [
+            "`policy.on_unhealthy[0]`",
+            "`page` is not registered",
+            "app.toml",
+            "key `policy.on_unhealthy[0]`",
+        ] {
+            assert!(msg.contains(part), "`{part}` missing from:\n{msg}");
+        }
+    });
+}
