@@ -720,3 +720,20 @@ fn a_custom_action_not_registered_is_an_error_naming_its_key_and_the_nearest_nam
         assert_names(&err.to_string(), &["`ping.on_degraded[0]`", "`pgae`"]);
     });
 }
+
+#[test]
+fn an_action_written_as_no_name_says_what_an_action_is() {
+    // serde's own words would be "expected variant identifier".
+    let msg = file_error("[policy]\non_unhealthy = [{ action = 5 }]");
+    assert_names(
+        &msg,
+        &["`policy.on_unhealthy[0].action` = 5", "`log`, `close`"],
+    );
+    assert!(!msg.contains("variant identifier"), "{msg}");
+    let msg = file_error("[policy]\non_unhealthy = [[1]]");
+    assert_names(&msg, &["`policy.on_unhealthy[0]", "{ action = \"close\""]);
+    assert!(!msg.contains("variant identifier"), "{msg}");
+    let msg = file_error("[policy]\non_unhealthy = [{ action = \"log\", level = 3 }]");
+    assert_names(&msg, &["`policy.on_unhealthy[0].level` = 3", "`warn`"]);
+    assert!(!msg.contains("variant identifier"), "{msg}");
+}

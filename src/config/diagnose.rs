@@ -186,6 +186,20 @@ fn explain(kind: &Kind, path: &[String]) -> String {
              `[{ action = \"log\" }]`"
                 .into()
         }
+        // A number or a list where a name belongs: serde says "expected variant identifier",
+        // or for a log level "expected string or map".
+        Kind::InvalidType(_, expected)
+            if expected == "variant identifier"
+                || (expected == "string or map" && names_expected(path).is_some()) =>
+        {
+            match names_expected(path) {
+                Some(names) => format!("expected one of {}", list(names)),
+                None if path.iter().any(|p| is_actions(std::slice::from_ref(p))) => {
+                    "expected an action, like `{ action = \"close\", code = 1011 }`".into()
+                }
+                None => "expected a name, written as text".into(),
+            }
+        }
         Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
             let mut what = format!("expected {expected}");
             if expected.contains("duration") {
@@ -211,6 +225,31 @@ fn explain(kind: &Kind, path: &[String]) -> String {
             what
         }
         other => other.to_string(),
+    }
+}
+
+/// The names serde takes at `path`, an action's `action` or `level`, as serde lists them for
+/// an unknown one.
+fn names_expected(path: &[String]) -> Option<&'static [&'static str]> {
+    use serde::Deserialize;
+    let text = |s: &str| Value::from(s.to_owned());
+    let mut probe = figment::value::Dict::new();
+    match path.last()?.as_str() {
+        "action" => {
+            probe.insert("action".into(), text(""));
+        }
+        "level" => {
+            probe.insert("action".into(), text("log"));
+            probe.insert("level".into(), text(""));
+        }
+        _ => return None,
+    }
+    match crate::policy::Action::deserialize(&Value::from(probe)) {
+        Err(e) => match e.kind {
+            Kind::UnknownVariant(_, expected) => Some(expected),
+            _ => None,
+        },
+        Ok(_) => None,
     }
 }
 
