@@ -40,6 +40,19 @@ pub(super) struct Manager {
     pub(super) span_off: bool,
 }
 
+/// Logs the `failures`-th failed attempt in a row: at warn the 1st, 10th, 100th, ... time, at
+/// info the others, so that a fleet waiting out an outage does not warn on every retry.
+macro_rules! failed_attempt {
+    ($manager:expr, $failures:expr, $error:expr, $message:literal) => {{
+        let (failures, url) = ($failures, $manager.unspanned_url());
+        if is_power_of_ten(failures) {
+            warn!(url, error = %$error, failures, $message);
+        } else {
+            info!(url, error = %$error, failures, $message);
+        }
+    }};
+}
+
 /// How an attempt, or the connection it opened, ended.
 enum Next {
     /// Try again; what went wrong, for the reason `max_retries` gives when it stops, the
@@ -108,12 +121,7 @@ impl Manager {
                 }) => {
                     retry_after = asked;
                     let failures = reconnect.attempt_failed();
-                    let url = self.unspanned_url();
-                    if is_power_of_ten(failures) {
-                        warn!(url, %error, failures, "connection attempt failed");
-                    } else {
-                        info!(url, %error, failures, "connection attempt failed");
-                    }
+                    failed_attempt!(self, failures, error, "connection attempt failed");
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
                     });
@@ -245,12 +253,7 @@ impl Manager {
                 opened = false;
                 // A failed attempt, thinned out in the log as a refused one is.
                 let failures = reconnect.attempt_failed();
-                let url = self.unspanned_url();
-                if is_power_of_ten(failures) {
-                    warn!(url, %error, failures, "closing the connection");
-                } else {
-                    info!(url, %error, failures, "closing the connection");
-                }
+                failed_attempt!(self, failures, error, "closing the connection");
             } else if !opened {
                 reconnect.attempt_failed();
             }
