@@ -22,13 +22,3 @@ impl Shared {
         }
     }
 }
-
-/// The client's URL (without its query or user information), as a field of an event about
-/// the client, only where its `ws_health.client` span is off (`span_off`): as
-/// [`Shared::unspanned`].
-pub(crate) fn unspanned_url(
-    span_off: bool,
-    url: impl FnOnce() -> String,
-) -> Option<DisplayValue<String>> {
-    span_off.then(|| display(url()))
-}

@@ -11,6 +11,7 @@ use tracing::{debug, info, warn};
 use super::attempt::Opened;
 use super::backoff::Reconnect;
 use super::connect::{Failed, Tls};
+use super::logs::{failed_attempt, unspanned_url};
 use super::outbox;
 use super::shared::Shared;
 use super::target::Target;
@@ -18,7 +19,6 @@ use super::{ClientEvent, HandshakeHeaders, OnConnect, StopCause, StopReason};
 use crate::config::{ClientConfig, SocketConfig};
 use crate::error::contain_panics;
 use crate::runtime::StateMaker;
-use crate::supervisor::unspanned::unspanned_url;
 use crate::supervisor::{ConnectionInfo, Disconnect, Initiator, Observer, Side};
 use crate::{Connection, Health, Sender, Status, Supervisor};
 
@@ -38,19 +38,6 @@ pub(super) struct Manager {
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
     /// The client's span is off (a filter dropped it): its warnings name its URL themselves.
     pub(super) span_off: bool,
-}
-
-/// Logs the `failures`-th failed attempt in a row: at warn the 1st, 10th, 100th, ... time, at
-/// info the others, so that a fleet waiting out an outage does not warn on every retry.
-macro_rules! failed_attempt {
-    ($manager:expr, $failures:expr, $error:expr, $message:literal) => {{
-        let (failures, url) = ($failures, $manager.unspanned_url());
-        if is_power_of_ten(failures) {
-            warn!(url, error = %$error, failures, $message);
-        } else {
-            info!(url, error = %$error, failures, $message);
-        }
-    }};
 }
 
 /// How an attempt, or the connection it opened, ended.
@@ -121,7 +108,12 @@ impl Manager {
                 }) => {
                     retry_after = asked;
                     let failures = reconnect.attempt_failed();
-                    failed_attempt!(self, failures, error, "connection attempt failed");
+                    failed_attempt(
+                        failures,
+                        self.unspanned_url(),
+                        &error,
+                        "connection attempt failed",
+                    );
                     self.emit(ClientEvent::ConnectFailed {
                         error: error.clone(),
                     });
@@ -253,7 +245,12 @@ impl Manager {
                 opened = false;
                 // A failed attempt, thinned out in the log as a refused one is.
                 let failures = reconnect.attempt_failed();
-                failed_attempt!(self, failures, error, "closing the connection");
+                failed_attempt(
+                    failures,
+                    self.unspanned_url(),
+                    &error,
+                    "closing the connection",
+                );
             } else if !opened {
                 reconnect.attempt_failed();
             }
@@ -381,6 +378,11 @@ impl Manager {
         });
     }
 
+    /// The client's URL as a field of its warnings, where its span is off.
+    fn unspanned_url(&self) -> Option<tracing::field::DisplayValue<String>> {
+        unspanned_url(self.span_off, || self.target.loggable())
+    }
+
     fn emit(&self, event: ClientEvent) {
         let _ = self.shared.events.send(event);
     }
@@ -406,19 +408,4 @@ async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
 fn last_heard(sender: &Sender) -> Instant {
     let now = Instant::now();
     now.checked_sub(sender.stats().idle).unwrap_or(now)
-}
-
-impl Manager {
-    /// The client's URL as a field of its warnings, where its span is off.
-    fn unspanned_url(&self) -> Option<tracing::field::DisplayValue<String>> {
-        unspanned_url(self.span_off, || self.target.loggable())
-    }
-}
-
-/// 1, 10, 100, ...: the failures in a row a client warns of.
-fn is_power_of_ten(mut n: u32) -> bool {
-    while n >= 10 && n % 10 == 0 {
-        n /= 10;
-    }
-    n == 1
 }

@@ -26,6 +26,7 @@ mod builder; // ClientBuilder
 mod connect; // TCP, TLS and the WebSocket handshake
 mod events; // ClientEvent
 mod handle; // ClientHandle: sending from other tasks
+mod logs; // failed attempts thinned out in the log; the URL where the span is off
 mod manager; // the client's task: connect, hand over, forward, reconnect
 mod outbox; // the queue of accepted messages: forwarded, handed over at close, dropped
 mod request; // the request of an attempt (fresh key, the headers hook), what its 101 may accept
