@@ -151,10 +151,16 @@ fn valid(data: &Map<Profile, Dict>, profile: &Profile) -> bool {
     let Ok(config) = Config::deserialize(&value) else {
         return false;
     };
+    problems(&config).errors.is_empty()
+}
+
+/// What is wrong or risky in a loaded configuration: its values against their ranges, and
+/// integers a TOML file could not hold.
+fn problems(config: &Config) -> Validator {
     let mut v = Validator::default();
     config.report(&mut v);
-    super::validate::beyond_toml_in(&mut v, &config);
-    v.errors.is_empty()
+    super::toml_range::report(&mut v, config);
+    v
 }
 
 /// Extracts and validates the selected profile, logging warnings if `warn`; an error says
@@ -163,9 +169,7 @@ fn checked(figment: &Figment, context: &dyn Fn() -> String, warn: bool) -> Resul
     let config: Config = figment
         .extract()
         .map_err(|e| diagnose::figment_error(figment, e, &context()))?;
-    let mut v = Validator::default();
-    config.report(&mut v);
-    super::validate::beyond_toml_in(&mut v, &config);
+    let v = problems(&config);
     if !v.errors.is_empty() {
         return Err(diagnose::problems(figment, &v.errors, &context()));
     }

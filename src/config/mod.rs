@@ -66,6 +66,7 @@ mod queues;
 mod server;
 mod socket;
 mod suggest;
+mod toml_range;
 mod validate;
 mod written;
 
