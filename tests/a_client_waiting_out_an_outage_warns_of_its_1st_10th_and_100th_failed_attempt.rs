@@ -18,16 +18,17 @@ fn lines<'a>(text: &'a str, what: &str) -> Vec<&'a str> {
     text.lines().filter(|l| l.contains(what)).collect()
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_client_waiting_out_an_outage_warns_of_its_1st_10th_and_100th_failed_attempt() {
+/// What `filter` let through of a client's `attempts` failed attempts to a closed port,
+/// closed by the application after them.
+async fn failed_attempts_logged(filter: &str, attempts: usize) -> String {
     let _one = ONE_AT_A_TIME.lock().await;
     let captured = Captured::default();
-    let _guard = captured.install("warn");
+    let _guard = captured.install(filter);
     let client = support::runtime::quick_client_of(support::runtime::closed_port())
         .connect()
         .unwrap();
     let mut events = client.events();
-    for _ in 0..12 {
+    for _ in 0..attempts {
         support::runtime::next_client_event(&mut events, |e| {
             matches!(e, ClientEvent::ConnectFailed { .. })
         })
@@ -35,7 +36,12 @@ async fn a_client_waiting_out_an_outage_warns_of_its_1st_10th_and_100th_failed_a
     }
     client.close();
     support::within("the client to stop", client.stopped()).await;
-    let text = captured.text();
+    captured.text()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_client_waiting_out_an_outage_warns_of_its_1st_10th_and_100th_failed_attempt() {
+    let text = failed_attempts_logged("warn", 12).await;
     let warned = lines(&text, "connection attempt failed");
     assert_eq!(warned.len(), 2, "{text}");
     assert!(warned[0].contains("failures=1"), "{text}");
@@ -46,22 +52,7 @@ async fn a_client_waiting_out_an_outage_warns_of_its_1st_10th_and_100th_failed_a
 
 #[tokio::test(flavor = "current_thread")]
 async fn every_failed_attempt_is_still_logged_at_info() {
-    let _one = ONE_AT_A_TIME.lock().await;
-    let captured = Captured::default();
-    let _guard = captured.install("info");
-    let client = support::runtime::quick_client_of(support::runtime::closed_port())
-        .connect()
-        .unwrap();
-    let mut events = client.events();
-    for _ in 0..3 {
-        support::runtime::next_client_event(&mut events, |e| {
-            matches!(e, ClientEvent::ConnectFailed { .. })
-        })
-        .await;
-    }
-    client.close();
-    support::within("the client to stop", client.stopped()).await;
-    let text = captured.text();
+    let text = failed_attempts_logged("info", 3).await;
     let logged = lines(&text, "connection attempt failed");
     assert!(logged.len() >= 3, "{text}");
     assert!(
