@@ -699,7 +699,11 @@ fn a_custom_action_not_registered_is_an_error_naming_its_key_and_the_nearest_nam
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert_names(
             &err.to_string(),
-            &["`policy.on_unhealthy[1]`", "`pgae`", "did you mean `page`?"],
+            &[
+                "`policy.on_unhealthy[1].name`",
+                "`pgae`",
+                "did you mean `page`?",
+            ],
         );
         assert!(matches!(
             config.policy.on_unhealthy[1],
@@ -717,7 +721,7 @@ fn a_custom_action_not_registered_is_an_error_naming_its_key_and_the_nearest_nam
             .with_config(&config)
             .build()
             .unwrap_err();
-        assert_names(&err.to_string(), &["`ping.on_degraded[0]`", "`pgae`"]);
+        assert_names(&err.to_string(), &["`ping.on_degraded[0].name`", "`pgae`"]);
     });
 }
 

@@ -5,7 +5,7 @@
 mod support;
 
 use support::config::jail;
-use ws_health::{ConfigLoader, Supervisor};
+use ws_health::{ConfigLoader, ErrorKind, Supervisor};
 
 #[test]
 fn reload_refusing_an_unregistered_custom_action_names_its_file_and_key() {
@@ -23,12 +23,15 @@ fn reload_refusing_an_unregistered_custom_action_names_its_file_and_key() {
              [policy]\non_unhealthy = [{ action = \"custom\", name = \"page\" }]\n",
         )
         .unwrap();
-        let msg = loader.reload(&supervisor).unwrap_err().to_string();
+        let err = loader.reload(&supervisor).unwrap_err();
+        // A configuration error, as every other refused reload's (`ErrorKind::Config`).
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let msg = err.to_string();
         for part in [
-            "`policy.on_unhealthy[0]`",
+            "`policy.on_unhealthy[0].name` = \"page\"",
             "`page` is not registered",
             "app.toml",
-            "key `policy.on_unhealthy[0]`",
+            "key `policy.on_unhealthy[0].name`",
         ] {
             assert!(msg.contains(part), "`{part}` missing from:\n{msg}");
         }

@@ -10,7 +10,7 @@ use super::env::EnvVars;
 use super::file::TomlFile;
 use super::load::Defaults;
 use super::profile::check_selected;
-use super::{BuiltinProfiles, Config};
+use super::{diagnose, BuiltinProfiles, Config};
 use crate::{Result, Supervisor};
 
 /// Loads the configuration from ws-health's sources and reloads it on demand.
@@ -186,9 +186,12 @@ impl ConfigLoader {
     pub fn reload(&self, supervisor: &Supervisor) -> Result<Config> {
         let figment = self.figment();
         let result = self.checked(figment.clone()).and_then(|config| {
-            supervisor
-                .reload(&config)
-                .map_err(|e| with_source(&figment, e))?;
+            let unregistered = supervisor.unregistered_actions(&config);
+            if !unregistered.is_empty() {
+                let context = " for this supervisor";
+                return Err(diagnose::problems(&figment, &unregistered, context));
+            }
+            supervisor.reload(&config)?;
             Ok(config)
         });
         match &result {
@@ -244,26 +247,6 @@ pub(super) fn merge(into: &mut Dict, from: Dict) {
                 into.insert(key, value);
             }
         }
-    }
-}
-
-/// `e`, which names a key first (`` `policy.on_unhealthy[0]`: custom action … ``), with where
-/// that key's value came from, as errors of loading say.
-fn with_source(figment: &Figment, e: crate::Error) -> crate::Error {
-    let message = e.to_string();
-    let Some((key, _)) = message.strip_prefix('`').and_then(|m| m.split_once('`')) else {
-        return e;
-    };
-    let path: Vec<String> = key
-        .split(['.', '[', ']'])
-        .filter(|part| !part.is_empty())
-        .map(String::from)
-        .collect();
-    let source = super::diagnose::locate(figment, &path);
-    if source.starts_with("from ") && source != "from the defaults" {
-        crate::Error::new(e.kind(), format!("{message} ({source})"))
-    } else {
-        e
     }
 }
 

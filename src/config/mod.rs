@@ -79,7 +79,7 @@ pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;
 pub use socket::{SocketConfig, TcpKeepalive};
 pub(crate) use suggest::nearest;
-pub(crate) use validate::{Validate, Validator};
+pub(crate) use validate::{Problem, Validate, Validator};
 pub(crate) use written::dotted;
 
 use std::collections::BTreeMap;

@@ -103,6 +103,14 @@ impl Validator {
         self.path.pop();
     }
 
+    /// Runs `f` with keys relative to `path` (keys and array indices) below the current table.
+    pub(crate) fn scope_path<S: Display>(&mut self, path: &[S], f: impl FnOnce(&mut Self)) {
+        let depth = self.path.len();
+        self.path.extend(path.iter().map(ToString::to_string));
+        f(self);
+        self.path.truncate(depth);
+    }
+
     /// Records the outcome of a table validated by a plain `fn validate(&self) -> Result<()>`.
     pub(crate) fn result(&mut self, key: &str, value: impl Display, result: Result<()>) {
         if let Err(e) = result {

@@ -43,6 +43,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::Instrument;
 
+use crate::config::{Problem, Validator};
 use crate::{Config, Result};
 use plan::Plan;
 use shared::Shared;
@@ -205,6 +206,18 @@ impl Supervisor {
         let (connection, driver) = self.attach(ws, state);
         tokio::spawn(driver);
         connection
+    }
+
+    /// The custom actions `config` names that this supervisor does not have, each at its key:
+    /// what [`reload`](Self::reload) would refuse, for
+    /// [`ConfigLoader::reload`](crate::ConfigLoader::reload) to name where they came from.
+    pub(crate) fn unregistered_actions(&self, config: &Config) -> Vec<Problem> {
+        let mut v = Validator::default();
+        self.plan
+            .borrow()
+            .applied(config)
+            .report_unregistered(&mut v);
+        v.errors
     }
 
     /// Applies a new configuration to this supervisor and every live connection, at once (each

@@ -132,46 +132,68 @@ impl Plan {
         let mut queues = Validator::in_code(&["queues"]);
         self.queues.report(&mut queues);
         queues.into_result()?;
+        for (_, actions) in self.action_lists() {
+            actions.iter().try_for_each(Action::validate)?;
+        }
+        let mut unregistered = Validator::in_code(&[]);
+        self.report_unregistered(&mut unregistered);
+        unregistered.into_result()
+    }
+
+    /// Every list of actions with its table's path: the policy's, then each check's own.
+    fn action_lists(&self) -> impl Iterator<Item = (Vec<&str>, &[Action])> {
         let policy = &self.policy;
         let lists = [
-            ("policy.on_degraded".to_owned(), Some(&policy.on_degraded)),
-            ("policy.on_unhealthy".to_owned(), Some(&policy.on_unhealthy)),
-            ("policy.on_recovered".to_owned(), Some(&policy.on_recovered)),
+            ("on_degraded", Some(&policy.on_degraded)),
+            ("on_unhealthy", Some(&policy.on_unhealthy)),
+            ("on_recovered", Some(&policy.on_recovered)),
         ]
-        .into_iter()
-        .chain(self.checks.iter().flat_map(|c| {
+        .map(|(key, list)| (vec!["policy", key], list));
+        let own = self.checks.iter().flat_map(|c| {
             let s = &c.settings;
             // The ping check's table is `[ping]`; the others', `[checks.NAME]`.
             let table = match &*c.name {
-                PING => PING.to_owned(),
-                name => crate::config::dotted(&["checks", name]),
+                PING => vec![PING],
+                name => vec!["checks", name],
             };
             [
-                (format!("{table}.on_degraded"), s.on_degraded.as_ref()),
-                (format!("{table}.on_unhealthy"), s.on_unhealthy.as_ref()),
-                (format!("{table}.on_recovered"), s.on_recovered.as_ref()),
+                ("on_degraded", s.on_degraded.as_ref()),
+                ("on_unhealthy", s.on_unhealthy.as_ref()),
+                ("on_recovered", s.on_recovered.as_ref()),
             ]
-        }));
-        for (key, actions) in lists {
-            for (i, action) in actions.into_iter().flatten().enumerate() {
-                action.validate()?;
+            .map(|(key, list)| ([table.as_slice(), &[key]].concat(), list))
+        });
+        lists
+            .into_iter()
+            .chain(own)
+            .filter_map(|(path, list)| Some((path, list?.as_slice())))
+    }
+
+    /// Reports every custom action the lists name that the supervisor does not have, at its
+    /// key (`policy.on_unhealthy[0].name`), so that a reload can name the file it came from.
+    pub(crate) fn report_unregistered(&self, v: &mut Validator) {
+        let mut known: Vec<_> = self.custom.keys().map(String::as_str).collect();
+        known.sort_unstable();
+        for (path, actions) in self.action_lists() {
+            for (i, action) in actions.iter().enumerate() {
                 let Action::Custom { name } = action else {
                     continue;
                 };
-                if !self.custom.contains_key(name) {
-                    let mut known: Vec<_> = self.custom.keys().map(String::as_str).collect();
-                    known.sort_unstable();
-                    let hint = crate::config::nearest(name, known.iter().copied())
-                        .map(|n| format!("did you mean `{n}`? "))
-                        .unwrap_or_default();
-                    return Err(Error::invalid(format!(
-                        "`{key}[{i}]`: custom action `{name}` is not registered ({hint}registered: \
-                         {known:?}; register it with `SupervisorBuilder::with_custom_action`)"
-                    )));
+                if self.custom.contains_key(name) {
+                    continue;
                 }
+                let hint = crate::config::nearest(name, known.iter().copied())
+                    .map(|n| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                let reason = format!(
+                    "custom action `{name}` is not registered ({hint}registered: {known:?}; \
+                     register it with `SupervisorBuilder::with_custom_action`)"
+                );
+                let index = i.to_string();
+                let at = [path.as_slice(), &[&index]].concat();
+                v.scope_path(&at, |v| v.error("name", format!("{name:?}"), reason));
             }
         }
-        Ok(())
     }
 
     /// Warns about `[checks.NAME]` tables no check reads: a typo (`[checks.fed]` for `feed`)
@@ -225,6 +247,15 @@ impl Plan {
     /// with); the checks stay, and so does the send limit: it is the transport's, built with
     /// the old `[socket]`.
     pub(crate) fn reconfigured(&self, config: &Config) -> Result<Plan> {
+        let plan = self.applied(config);
+        plan.validate()?;
+        plan.warn_unread_tables(config.checks.keys(), false);
+        Ok(plan)
+    }
+
+    /// This plan with `config`'s settings and policy, as [`reconfigured`](Self::reconfigured)
+    /// makes it, unchecked.
+    pub(crate) fn applied(&self, config: &Config) -> Plan {
         let mut plan = self.clone();
         plan.policy = config.policy.clone();
         plan.queues = config.queues;
@@ -236,9 +267,7 @@ impl Plan {
                 check.settings = table.unwrap_or(&check.registered).clone();
             }
         }
-        plan.validate()?;
-        plan.warn_unread_tables(config.checks.keys(), false);
-        Ok(plan)
+        plan
     }
 }
 
