@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use ws_health::config::Backoff;
@@ -44,7 +44,7 @@ async fn client_backs_off_longer_from_a_server_that_closes_at_once() {
     // The delays the pure backoff function gives for this seed, attempt after attempt.
     let mut rng = rand::rngs::StdRng::seed_from_u64(SEED);
     let expected: Vec<Duration> = (0..RETRIES)
-        .map(|attempt| full_jitter(&backoff, attempt, &mut rng))
+        .map(|attempt| full_jitter(&backoff, attempt, rng.random()))
         .collect();
 
     let mut announced = Vec::new();

@@ -10,21 +10,31 @@ use tokio::time::Instant;
 
 use crate::config::Backoff;
 
-/// The delay before retry `attempt` (0 for the first): uniform in `[0, backoff.cap(attempt)]`
-/// ("full jitter"), so clients that lost their server together come back spread out.
+/// The delay before retry `attempt` (0 for the first) for a uniform random `fraction` in
+/// `[0, 1]`: that fraction of `backoff.cap(attempt)` ("full jitter"), so clients that lost their
+/// server together come back spread out. A fraction outside `[0, 1]` is clamped (NaN counts as
+/// 0). The client draws it from its own random source (seeded by
+/// [`with_jitter_seed`](super::ClientBuilder::with_jitter_seed)); taking a number, not a random
+/// generator, keeps the function free of any version of `rand`.
 ///
 /// ```
-/// use rand::SeedableRng;
+/// use std::time::Duration;
 /// use ws_health::config::Backoff;
 /// use ws_health::runtime::client::full_jitter;
 ///
-/// let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-/// let delay = full_jitter(&Backoff::default(), 3, &mut rng);
-/// assert!(delay <= Backoff::default().cap(3));
+/// let backoff = Backoff::default(); // 1 s, doubling, at most 30 s
+/// assert_eq!(full_jitter(&backoff, 3, 0.5), Duration::from_secs(4));
+/// assert_eq!(full_jitter(&backoff, 3, 1.0), backoff.cap(3));
 /// ```
-pub fn full_jitter(backoff: &Backoff, attempt: u32, rng: &mut impl Rng) -> Duration {
-    let cap = u64::try_from(backoff.cap(attempt).as_nanos()).unwrap_or(u64::MAX);
-    Duration::from_nanos(rng.random_range(0..=cap))
+pub fn full_jitter(backoff: &Backoff, attempt: u32, fraction: f64) -> Duration {
+    let cap = backoff.cap(attempt);
+    let fraction = if fraction > 0.0 {
+        fraction.min(1.0)
+    } else {
+        0.0
+    };
+    // A cap near `Duration::MAX` (a backoff built in code) rounds up as f64: keep the cap then.
+    Duration::try_from_secs_f64(cap.as_secs_f64() * fraction).map_or(cap, |d| d.min(cap))
 }
 
 /// The reconnect state of one client: retries since the last stable connection (the
@@ -123,7 +133,7 @@ impl Reconnect {
     /// (the clients it turned away together do not come back in step), within `backoff.max`;
     /// a wait the cap cuts short is drawn from its last fifth, spread still.
     pub(crate) fn next_delay(&mut self, retry_after: Option<Duration>) -> (u32, Duration) {
-        let mut delay = full_jitter(&self.backoff, self.attempt, &mut self.rng);
+        let mut delay = full_jitter(&self.backoff, self.attempt, self.rng.random());
         if let Some(asked) = retry_after {
             let max = self.backoff.max;
             let least = asked.min(max * 4 / 5);
@@ -165,7 +175,7 @@ mod tests {
         for attempt in 0..20 {
             let cap = b.cap(attempt);
             for _ in 0..200 {
-                assert!(full_jitter(&b, attempt, &mut rng) <= cap);
+                assert!(full_jitter(&b, attempt, rng.random()) <= cap);
             }
         }
         assert_eq!(b.cap(0), Duration::from_millis(100));
@@ -177,13 +187,32 @@ mod tests {
     fn full_jitter_spreads_over_the_whole_window() {
         let mut rng = StdRng::seed_from_u64(2);
         let b = backoff();
-        let samples: Vec<_> = (0..2000).map(|_| full_jitter(&b, 3, &mut rng)).collect();
+        let samples: Vec<_> = (0..2000)
+            .map(|_| full_jitter(&b, 3, rng.random()))
+            .collect();
         let cap = b.cap(3);
         let low = samples.iter().filter(|d| **d < cap / 4).count();
         let high = samples.iter().filter(|d| **d > cap * 3 / 4).count();
         // Uniform: about 500 each; far from a burst at one value.
         assert!((350..650).contains(&low), "{low}");
         assert!((350..650).contains(&high), "{high}");
+    }
+
+    /// Out-of-range fractions are clamped, and a cap `as_secs_f64` rounds up past
+    /// `Duration::MAX` is kept, not a panic.
+    #[test]
+    fn full_jitter_clamps_its_fraction_and_keeps_a_huge_cap() {
+        let b = backoff();
+        assert_eq!(full_jitter(&b, 0, -1.0), Duration::ZERO);
+        assert_eq!(full_jitter(&b, 0, f64::NAN), Duration::ZERO);
+        assert_eq!(full_jitter(&b, 0, 7.0), b.cap(0));
+        assert_eq!(full_jitter(&b, 0, 0.25), Duration::from_millis(25));
+        let huge = Backoff {
+            max: Duration::MAX,
+            initial: Duration::MAX,
+            ..b
+        };
+        assert_eq!(full_jitter(&huge, 0, 1.0), Duration::MAX);
     }
 
     #[test]
