@@ -30,6 +30,7 @@ use crate::{frame, Health, Result, Stats};
 /// earlier Ping of the application's with the same payload still awaits its own.
 /// Dropping the connection frees its unread messages, and what arrives later is dropped;
 /// dropping it and every [`Sender`] closes the connection with 1000.
+#[must_use = "dropping the Connection and every Sender closes the connection with 1000"]
 pub struct Connection {
     sender: Sender,
 }

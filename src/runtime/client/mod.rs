@@ -100,6 +100,7 @@ type HandshakeHeaders = Arc<
 /// }
 /// # Ok(()) }
 /// ```
+#[must_use = "dropping the Client closes its connection with 1000 and stops reconnecting"]
 pub struct Client {
     shared: Arc<Shared>,
     handle: ClientHandle,

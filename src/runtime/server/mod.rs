@@ -105,6 +105,7 @@ where
 }
 
 /// A running server: its address, its hub, and the way to stop it.
+#[must_use = "a dropped Server keeps running and cannot be stopped: keep it to call `shutdown`"]
 pub struct Server {
     local_addr: SocketAddr,
     hub: Hub,
