@@ -154,12 +154,16 @@ pub use async_trait::async_trait;
 pub use check::{CheckContext, HealthCheck};
 pub use config::{CheckSettings, Config, ConfigLoader};
 pub use error::{Error, ErrorKind, Result};
+/// The configuration library [`Config::figment`] and [`Config::from`] speak (its
+/// `Figment` and providers); use this re-export to match its version.
+pub use figment;
 pub use health::{Health, Status};
 pub use lean::LeanStream;
 pub use runtime::{Client, Hub, Server};
 pub use stats::Stats;
 pub use supervisor::{Connection, Disconnect, Initiator, Sender, Supervisor, TrySendError};
-/// The WebSocket library ws-health speaks; use this re-export to match its version.
+/// The WebSocket library ws-health speaks; use this re-export to match its version
+/// (`tungstenite::Bytes` is the type of a ping's payload).
 pub use tokio_tungstenite::{self, tungstenite};
 
 /// The README's code, compiled as a doctest so that it stays true.

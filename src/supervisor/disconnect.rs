@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
 /// Who ended a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -23,6 +25,33 @@ pub enum Initiator {
     Protocol,
 }
 
+impl Initiator {
+    /// The lower-case name used in logs and serialized events: `policy`, `application`,
+    /// `peer`, `network` or `protocol`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Initiator::Policy => "policy",
+            Initiator::Application => "application",
+            Initiator::Peer => "peer",
+            Initiator::Network => "network",
+            Initiator::Protocol => "protocol",
+        }
+    }
+}
+
+impl fmt::Display for Initiator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// As its name ([`as_str`](Initiator::as_str)).
+impl Serialize for Initiator {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// How a supervised connection ended: returned by
 /// [`Sender::closed`](crate::Sender::closed).
 ///
@@ -31,6 +60,10 @@ pub enum Initiator {
 /// without a close frame at all. A peer's close with a code no endpoint may send (1005,
 /// 999, 2000, …) reads as 1002 "Protocol violation", from the peer: tungstenite answers it
 /// with that code and does not keep the one the peer sent.
+///
+/// Serialized (in [`HubEvent`](crate::runtime::HubEvent)s and
+/// [`ClientEvent`](crate::runtime::client::ClientEvent)s too) with the initiator as `by`:
+/// `{"by":"peer","code":1000,"reason":"","clean":true,"reconnect":false,"unsent":0,"undelivered":0}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Disconnect {
@@ -62,6 +95,20 @@ pub struct Disconnect {
     /// of what the peer sent, never with a hole). Not counted: what arrives once the
     /// application has dropped its `Connection`, which nobody could read.
     pub undelivered: usize,
+}
+
+impl Serialize for Disconnect {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = s.serialize_struct("Disconnect", 7)?;
+        out.serialize_field("by", &self.initiator)?;
+        out.serialize_field("code", &self.code)?;
+        out.serialize_field("reason", &self.reason)?;
+        out.serialize_field("clean", &self.clean)?;
+        out.serialize_field("reconnect", &self.reconnect)?;
+        out.serialize_field("unsent", &self.unsent)?;
+        out.serialize_field("undelivered", &self.undelivered)?;
+        out.end()
+    }
 }
 
 impl Disconnect {
@@ -101,5 +148,23 @@ impl fmt::Display for Disconnect {
             write!(f, "; {} received message(s) dropped", self.undelivered)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `Disconnect` of its own serializes as it does inside the hub's and client's events.
+    #[test]
+    fn a_disconnect_serializes_with_its_initiator_as_by() {
+        let mut d = Disconnect::new(Initiator::Policy, 1011, "keepalive ping timeout");
+        d.unsent = 2;
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(
+            json,
+            r#"{"by":"policy","code":1011,"reason":"keepalive ping timeout","clean":false,"reconnect":false,"unsent":2,"undelivered":0}"#
+        );
+        assert_eq!(Initiator::Protocol.to_string(), "protocol");
     }
 }

@@ -6,7 +6,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::StopReason;
-use crate::runtime::hub::serialize_disconnect;
 use crate::supervisor::Disconnect;
 use crate::Status;
 
@@ -43,7 +42,6 @@ pub enum ClientEvent {
         /// The connection's id.
         id: u64,
         /// How it ended.
-        #[serde(serialize_with = "serialize_disconnect")]
         disconnect: Disconnect,
     },
     /// The messages of an ended connection that [`recv`](super::Client::recv) never reached
@@ -63,7 +61,9 @@ pub enum ClientEvent {
     /// The client waits `delay` before retry `attempt` (1 for the first retry after a stable
     /// connection).
     Reconnecting {
-        /// Retries since the last stable connection, this one included.
+        /// Retries since the last stable connection, this one included. Counted from 1,
+        /// where [`Backoff::cap`](crate::config::Backoff::cap) counts from 0: `delay` was
+        /// drawn under `backoff.cap(attempt - 1)` (or raised to a `Retry-After`).
         attempt: u32,
         /// The pause before it.
         #[serde(with = "humantime_serde")]

@@ -2,11 +2,10 @@
 
 use std::net::SocketAddr;
 
-use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::Side;
-use crate::supervisor::{Disconnect, Initiator};
+use crate::supervisor::Disconnect;
 use crate::Status;
 
 /// One change in a hub: a connection opened, changed status, or closed. Serialises to JSON
@@ -49,7 +48,6 @@ pub enum HubEvent {
         /// The peer's address, if known.
         peer: Option<SocketAddr>,
         /// How it ended.
-        #[serde(serialize_with = "serialize_disconnect")]
         disconnect: Disconnect,
     },
 }
@@ -63,28 +61,4 @@ impl HubEvent {
             | HubEvent::Closed { id, .. } => *id,
         }
     }
-}
-
-pub(crate) fn initiator_name(initiator: Initiator) -> &'static str {
-    match initiator {
-        Initiator::Policy => "policy",
-        Initiator::Application => "application",
-        Initiator::Peer => "peer",
-        Initiator::Network => "network",
-        Initiator::Protocol => "protocol",
-        #[allow(unreachable_patterns)]
-        _ => "unknown",
-    }
-}
-
-pub(crate) fn serialize_disconnect<S: Serializer>(d: &Disconnect, s: S) -> Result<S::Ok, S::Error> {
-    let mut out = s.serialize_struct("Disconnect", 7)?;
-    out.serialize_field("by", initiator_name(d.initiator))?;
-    out.serialize_field("code", &d.code)?;
-    out.serialize_field("reason", &d.reason)?;
-    out.serialize_field("clean", &d.clean)?;
-    out.serialize_field("reconnect", &d.reconnect)?;
-    out.serialize_field("unsent", &d.unsent)?;
-    out.serialize_field("undelivered", &d.undelivered)?;
-    out.end()
 }

@@ -10,7 +10,6 @@ mod observer;
 mod registry;
 mod snapshot;
 
-pub(crate) use event::serialize_disconnect;
 pub use event::HubEvent;
 pub use snapshot::{ConnectionSnapshot, StatusCounts};
 
