@@ -75,6 +75,20 @@ impl std::error::Error for ProbeError {
     }
 }
 
+/// A probe's failure as the crate's [`Error`], for code shared between a check and the
+/// application ([`Sender::request`](crate::Sender::request) fails the same ways):
+/// [`ErrorKind::Closed`](crate::ErrorKind::Closed), [`ErrorKind::Timeout`](crate::ErrorKind::Timeout),
+/// or the refusal itself.
+impl From<ProbeError> for Error {
+    fn from(err: ProbeError) -> Error {
+        match err {
+            ProbeError::Closed => Error::closed(),
+            ProbeError::Timeout(_) => Error::new(crate::ErrorKind::Timeout, err.to_string()),
+            ProbeError::Invalid(err) => err,
+        }
+    }
+}
+
 /// What a running check can reach: its connection's wire, stats and user state.
 ///
 /// One context is made per run. Everything a check sends goes out through the supervisor's
@@ -214,5 +228,24 @@ struct CancelOnDrop<'a> {
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         self.probe.cancel(self.ticket);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn a_probe_error_becomes_the_error_of_the_same_failure() {
+        assert_eq!(Error::from(ProbeError::Closed).kind(), ErrorKind::Closed);
+        let late = Error::from(ProbeError::Timeout(Duration::from_millis(300)));
+        assert_eq!(late.kind(), ErrorKind::Timeout);
+        assert_eq!(late.to_string(), "no answer within 300ms");
+        let refused = Error::from(ProbeError::Invalid(Error::invalid(
+            "payload over 125 bytes",
+        )));
+        assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+        assert_eq!(refused.to_string(), "payload over 125 bytes");
     }
 }
