@@ -91,7 +91,10 @@ impl ClientBuilder {
     /// a supervisor built from it (`[ping]`, `[checks]`, `[policy]`, `[queues]`), as
     /// [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)
     /// builds one. A supervisor that needs more (a check's implementation, a custom action)
-    /// is the application's to build: `connect` fails naming what is missing.
+    /// is the application's to build: `connect` fails naming what is missing. So is one to
+    /// reload ([`ConfigLoader::reload`](crate::ConfigLoader::reload)): the one built here is
+    /// the client's alone; build it, give a clone to `with_supervisor` and reload the other
+    /// (clones share their configuration).
     pub fn with_config(mut self, config: &Config) -> Self {
         if !self.own_supervisor {
             self.supervisor = Supervisor::builder().with_config(config).build();

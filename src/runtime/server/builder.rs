@@ -91,8 +91,11 @@ impl ServerBuilder {
         self
     }
 
-    /// Takes the `[server]` and `[socket]` tables of `config`. The supervisor reads its own tables
-    /// ([`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)).
+    /// Takes the `[server]` and `[socket]` tables of `config`, and only those: `[ping]`,
+    /// `[checks]`, `[policy]` and `[queues]` are the supervisor's, given to
+    /// [`Server::builder`](crate::Server::builder) and built with
+    /// [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config)
+    /// (unlike a client's `with_config`, which builds one when given none).
     pub fn with_config(self, config: &Config) -> Self {
         self.with_server_config(config.server.clone())
             .with_socket_config(config.socket.clone())
