@@ -176,9 +176,9 @@ impl ConfigLoader {
     /// registered with its table's settings, else the settings it was registered with. `[ping]` and
     /// `[policy]` replace the ping's settings and the policy as
     /// [`SupervisorBuilder::with_config`](crate::supervisor::SupervisorBuilder::with_config) does,
-    /// adjustments made in code after it included. Queue sizes apply to connections made after the
-    /// reload; `[socket]` (the send limit `socket.max_message_size` too), `[server]` and `[client]`
-    /// are read when a supervisor, server or client is built.
+    /// adjustments made in code after it included (with a warning). Queue sizes apply to
+    /// connections made after the reload; `[socket]` (the send limit `socket.max_message_size`
+    /// too), `[server]` and `[client]` are read when a supervisor, server or client is built.
     ///
     /// # Errors
     /// When the new configuration is invalid, or names a custom action the supervisor does

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-use super::plan::{Plan, PlannedCheck, PING};
+use super::plan::{InCode, Plan, PlannedCheck, PING};
 use super::Supervisor;
 use crate::check::{HealthCheck, PingCheck};
 use crate::config::{Queues, SocketConfig};
@@ -38,6 +38,7 @@ pub struct SupervisorBuilder {
     /// The configuration's `[checks.*]` tables: to warn about those no check registered
     /// reads, and to tell a check registered with its table's settings.
     configured: BTreeMap<String, CheckSettings>,
+    in_code: InCode,
 }
 
 impl Default for SupervisorBuilder {
@@ -50,6 +51,7 @@ impl Default for SupervisorBuilder {
             queues: Queues::default(),
             max_message_size: SocketConfig::default().max_message_size,
             configured: BTreeMap::new(),
+            in_code: InCode::default(),
         }
     }
 }
@@ -68,6 +70,7 @@ impl SupervisorBuilder {
         self.queues = config.queues;
         self.max_message_size = config.socket.max_message_size;
         self.configured = config.checks.clone();
+        self.in_code = InCode::default();
         self
     }
 
@@ -81,6 +84,7 @@ impl SupervisorBuilder {
     /// Sets the ping check's timing, thresholds and actions.
     pub fn with_ping_settings(mut self, settings: CheckSettings) -> Self {
         self.ping.settings = settings;
+        self.in_code.ping = true;
         self
     }
 
@@ -99,6 +103,7 @@ impl SupervisorBuilder {
     /// Sets the connection-wide policy.
     pub fn with_policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
+        self.in_code.policy = true;
         self
     }
 
@@ -124,6 +129,7 @@ impl SupervisorBuilder {
     /// ```
     pub fn with_queues(mut self, queues: Queues) -> Self {
         self.queues = queues;
+        self.in_code.queues = true;
         self
     }
 
@@ -160,6 +166,7 @@ impl SupervisorBuilder {
             custom: self.custom,
             queues: self.queues,
             max_message_size: self.max_message_size,
+            in_code: self.in_code,
         };
         plan.validate()?;
         plan.warn_unread_tables(self.configured.keys(), true);

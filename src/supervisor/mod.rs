@@ -236,7 +236,7 @@ impl Supervisor {
     /// was registered with its table's settings (`config.check(name)`), else the settings it
     /// was registered with; the ping's settings, the policy and the queue sizes are `config`'s,
     /// as [`SupervisorBuilder::with_config`] takes them (code adjustments made after it are
-    /// replaced: make them to `config`).
+    /// replaced, with a warning naming each that changes: make them to `config`).
     pub fn reload(&self, config: &Config) -> Result<()> {
         let plan = self.plan.borrow().reconfigured(config)?;
         // Warned only for a value other than the default, which a file without `[socket]`

@@ -55,6 +55,17 @@ pub(crate) struct Plan {
     pub(crate) queues: Queues,
     /// The largest message the application may send (`socket.max_message_size`).
     pub(crate) max_message_size: Option<usize>,
+    pub(crate) in_code: InCode,
+}
+
+/// What the application set in code (`with_ping_settings`, `with_policy`, `with_queues`)
+/// and no configuration has replaced since: a reload replaces it, and warns where that
+/// changes a value, as an adjustment that lasted until the first SIGHUP is easy to miss.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct InCode {
+    pub(crate) ping: bool,
+    pub(crate) policy: bool,
+    pub(crate) queues: bool,
 }
 
 impl Plan {
@@ -250,7 +261,36 @@ impl Plan {
         let plan = self.applied(config);
         plan.validate()?;
         plan.warn_unread_tables(config.checks.keys(), false);
+        self.warn_replaced_in_code(&plan);
         Ok(plan)
+    }
+
+    /// Warns of each value set in code that the reload to `new` replaces with another.
+    fn warn_replaced_in_code(&self, new: &Plan) {
+        let set = self.in_code;
+        let ping = self.ping_settings() != new.ping_settings();
+        let policy = self.policy != new.policy;
+        let queues = self.queues != new.queues;
+        let replaced = [
+            (set.ping && ping, "ping", "with_ping_settings"),
+            (set.policy && policy, "policy", "with_policy"),
+            (set.queues && queues, "queues", "with_queues"),
+        ];
+        for (_, table, method) in replaced.into_iter().filter(|r| r.0) {
+            tracing::warn!(
+                table,
+                "a reload replaced what `SupervisorBuilder::{method}` set in code with the \
+                 configuration's [{table}]; to keep an adjustment across reloads, make it to \
+                 the `Config` and apply that with `Supervisor::reload`"
+            );
+        }
+    }
+
+    fn ping_settings(&self) -> Option<&CheckSettings> {
+        self.checks
+            .iter()
+            .find(|c| &*c.name == PING)
+            .map(|c| &c.settings)
     }
 
     /// This plan with `config`'s settings and policy, as [`reconfigured`](Self::reconfigured)
@@ -267,6 +307,7 @@ impl Plan {
                 check.settings = table.unwrap_or(&check.registered).clone();
             }
         }
+        plan.in_code = InCode::default();
         plan
     }
 }
@@ -285,6 +326,7 @@ mod tests {
             custom: HashMap::new(),
             queues: Queues::default(),
             max_message_size: None,
+            in_code: InCode::default(),
         }
     }
 
