@@ -2,9 +2,9 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tracing::Instrument;
@@ -248,9 +248,8 @@ impl ClientBuilder {
         self.client.validate()?;
         crate::runtime::socket::validate(&self.socket, &supervisor)?;
         let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
-        let (events, first_events) = broadcast::channel(EVENT_CAPACITY);
         let (close_tx, close_rx) = watch::channel(None);
-        let shared = Arc::new(Shared::new(events));
+        let shared = Arc::new(Shared::new());
         let span = tracing::info_span!("ws_health.client", url = %target.loggable());
         let manager = Manager {
             target,
@@ -282,14 +281,10 @@ impl ClientBuilder {
             shared,
             handle,
             current: None,
-            first_events: Mutex::new(Some(first_events)),
             close: close_tx,
         })
     }
 }
-
-/// Events kept for a subscriber that falls behind.
-const EVENT_CAPACITY: usize = 256;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

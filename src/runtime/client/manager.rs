@@ -384,7 +384,7 @@ impl Manager {
     }
 
     fn emit(&self, event: ClientEvent) {
-        let _ = self.shared.events.send(event);
+        self.shared.events.send(event);
     }
 }
 

@@ -24,6 +24,7 @@ mod attempt; // one attempt under connect_timeout: headers hook, connect, state
 mod backoff; // full-jitter delays and when they reset
 mod builder; // ClientBuilder
 mod connect; // TCP, TLS and the WebSocket handshake
+mod event_channel; // the events' channel, made when first asked for; the events before it
 mod events; // ClientEvent
 mod handle; // ClientHandle: sending from other tasks
 mod logs; // failed attempts thinned out in the log; the URL where the span is off
@@ -43,7 +44,7 @@ pub use stop::{StopCause, StopReason};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, watch};
@@ -105,7 +106,6 @@ pub struct Client {
     shared: Arc<Shared>,
     handle: ClientHandle,
     current: Option<Connection>,
-    first_events: Mutex<Option<broadcast::Receiver<ClientEvent>>>,
     close: watch::Sender<Option<(u16, String)>>,
 }
 
@@ -192,9 +192,16 @@ impl Client {
     }
 
     /// The client's events from now on (the first call: from the start).
+    ///
+    /// A receiver that falls 256 events behind gets [`RecvError::Lagged`] with the count it
+    /// missed, then the last 256. So does the first, made late: the client keeps the events
+    /// that come before the first call itself, the last 256 of them, and makes the channel at
+    /// that call. A client nobody asks events of holds only those it had (a connected
+    /// client's `Connected`, say), not the channel's room for 256 (about 20 KiB).
+    ///
+    /// [`RecvError::Lagged`]: tokio::sync::broadcast::error::RecvError::Lagged
     pub fn events(&self) -> broadcast::Receiver<ClientEvent> {
-        let first = crate::sync::lock(&self.first_events).take();
-        first.unwrap_or_else(|| self.shared.events.subscribe())
+        self.shared.events.subscribe()
     }
 
     /// Whether a connection is open and handed to the application.

@@ -4,10 +4,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{watch, Notify};
 use tracing::field::DisplayValue;
 use tracing::warn;
 
+use super::event_channel::EventChannel;
 use super::{ClientEvent, StopReason};
 use crate::supervisor::WeakSender;
 use crate::{Connection, Sender};
@@ -19,7 +20,7 @@ pub(crate) struct Shared {
     /// never see it close) nor an unread connection.
     pub(super) link: Arc<Link>,
     current: Mutex<Option<WeakSender>>,
-    pub(super) events: broadcast::Sender<ClientEvent>,
+    pub(super) events: EventChannel,
     /// The newest connection `recv` has not taken.
     waiting: Mutex<Option<Connection>>,
     /// Signalled when a connection is handed over and when the client stops.
@@ -53,7 +54,7 @@ impl Link {
 }
 
 impl Shared {
-    pub(super) fn new(events: broadcast::Sender<ClientEvent>) -> Self {
+    pub(super) fn new() -> Self {
         Shared {
             link: Arc::new(Link {
                 connected: AtomicBool::new(false),
@@ -62,7 +63,7 @@ impl Shared {
                 connection_changed: Notify::new(),
             }),
             current: Mutex::new(None),
-            events,
+            events: EventChannel::new(),
             waiting: Mutex::new(None),
             handed_over: Notify::new(),
         }
@@ -110,7 +111,7 @@ impl Shared {
                 url,
                 id, unread, "dropped the unread messages of a connection recv never took"
             );
-            let _ = self.events.send(ClientEvent::UnreadDropped { id, unread });
+            self.events.send(ClientEvent::UnreadDropped { id, unread });
         }
         self.handed_over.notify_waiters();
     }
