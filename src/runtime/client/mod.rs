@@ -24,6 +24,7 @@ mod attempt; // one attempt under connect_timeout: headers hook, connect, state
 mod backoff; // full-jitter delays and when they reset
 mod builder; // ClientBuilder
 mod connect; // TCP, TLS and the WebSocket handshake
+mod connection; // one connection: the hook, hand-over, forwarding, health, its end
 mod event_channel; // the events' channel, made when first asked for; the events before it
 mod events; // ClientEvent
 mod handle; // ClientHandle: sending from other tasks
