@@ -68,8 +68,10 @@ impl Manager {
             let started = Instant::now();
             // A clone: the attempt borrows `self`. Either sees the same close request.
             let mut close = self.close.clone();
+            // Boxed: inline, its state (3,840 bytes in a debug build) would size the client's
+            // task for its whole life, connected or waiting to retry, not only while it attempts.
             let attempt = tokio::select! {
-                attempt = self.attempt(started) => attempt,
+                attempt = Box::pin(self.attempt(started)) => attempt,
                 _ = close.changed() => break StopReason::new(StopCause::Closed),
             };
             let next = match attempt {
