@@ -13,6 +13,7 @@ mod read_error;
 mod reload;
 mod runs;
 mod slack;
+mod slot;
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -33,7 +34,8 @@ use super::{Disconnect, Initiator, Transport};
 use crate::lean::WriteProgress;
 use crate::metrics::ConnectionGauge;
 use crate::policy::PolicyEngine;
-use runs::{jitter, Slot};
+use runs::jitter;
+use slot::Slot;
 
 /// Runs the connection to its end.
 pub(crate) fn run<S: Transport>(

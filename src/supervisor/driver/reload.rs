@@ -6,7 +6,8 @@ use tokio::time::Instant;
 use tracing::debug;
 
 use super::actions::Changed;
-use super::runs::{drop_run, jitter, next_point};
+use super::runs::{jitter, next_point};
+use super::slot::drop_run;
 use super::{later, Driver};
 use crate::policy::{aggregate, Action, Transition};
 use crate::supervisor::plan::Plan;

@@ -1,78 +1,22 @@
 //! Check runs: starting them on their grid, polling them, cutting them off, and feeding
 //! their results to the policy engine.
 
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tracing::{debug, trace, warn, Instrument};
 
+use super::slot::{drop_run, InlinePing, Run, Work};
 use super::{later, Driver};
-use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext, Probe, Ticket};
+use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext};
 use crate::error::panic_message;
 use crate::supervisor::in_flight::{PendingPing, PingState};
-use crate::supervisor::shared::{Shared, NOT_POLLING};
+use crate::supervisor::shared::NOT_POLLING;
 use crate::supervisor::Transport;
 use crate::Health;
-
-type CheckFuture = Pin<Box<dyn Future<Output = Health> + Send>>;
-
-pub(super) struct Slot {
-    /// When the next run starts: `grid` plus jitter.
-    pub(super) next_due: Instant,
-    /// The jitter-free start of the next run. Runs keep to this grid, so that a late
-    /// wake-up delays one ping without pushing back every later one.
-    pub(super) grid: Instant,
-    pub(super) run: Option<Run>,
-    /// The next run is the first, timed by an explicit `initial_delay`: a reload keeps its
-    /// time (it lies on no interval's grid).
-    pub(super) first_delayed: bool,
-    /// The last run timed out paused with its ping never sent (see `time_out`): the next
-    /// such run is a miss.
-    pub(super) unsent_excused: bool,
-}
-
-pub(super) struct Run {
-    pub(super) started: Instant,
-    pub(super) work: Work,
-    pub(super) deadline: Instant,
-    /// The deadline was moved once to cover a ping that was flushed late.
-    pub(super) extended: bool,
-    /// The socket's byte count when this run last found its ping stuck behind our writes:
-    /// each run judges the drain since its own look, not since another check's.
-    pub(super) bytes_seen: Option<u64>,
-}
-
-/// What a run is waiting on.
-pub(super) enum Work {
-    /// A check's own future.
-    Future(CheckFuture),
-    /// The built-in [`PingCheck`](crate::check::PingCheck), run inline: the same steps as
-    /// [`ping_pong`](crate::check::ping_pong) without a boxed future per run.
-    Ping(InlinePing),
-}
-
-/// A ping in flight for an inline ping check; forgotten when dropped unanswered (a timeout,
-/// a reload).
-pub(super) struct InlinePing {
-    shared: Arc<Shared>,
-    ticket: Ticket,
-    /// `poll_pong` returned its answer, and with it removed the ping.
-    done: bool,
-}
-
-impl Drop for InlinePing {
-    fn drop(&mut self) {
-        if !self.done {
-            self.shared.cancel(self.ticket);
-        }
-    }
-}
 
 impl<S: Transport> Driver<S> {
     pub(super) fn run_checks(&mut self, cx: &mut Context<'_>, now: Instant) -> bool {
@@ -132,11 +76,7 @@ impl<S: Transport> Driver<S> {
                 .shared
                 .submit_ping_for(Some(i), |_| pooled_payload(window))
             {
-                Ok(ticket) => Work::Ping(InlinePing {
-                    shared: self.shared.clone(),
-                    ticket,
-                    done: false,
-                }),
+                Ok(ticket) => Work::Ping(InlinePing::new(self.shared.clone(), ticket)),
                 // Its 4-byte payload is valid: only an ended connection refuses it, and the
                 // driver starts no run after the end. Reported as `ping_pong` would, anyway.
                 Err(err) => Work::Future(Box::pin(std::future::ready(unanswered(err)))),
@@ -363,21 +303,6 @@ impl<S> Driver<S> {
                 drop_run(run, &planned.name, &self.shared);
             }
         }
-    }
-}
-
-/// Drops a run, its future and probes with it, containing a panic there (a guard's `Drop`
-/// in a check cut off) as one in its poll: it would end the driver, and the connection.
-pub(super) fn drop_run(run: Run, check: &str, shared: &Shared) {
-    if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(run))) {
-        let (id, peer) = shared.unspanned();
-        warn!(
-            id,
-            peer,
-            check,
-            panic = panic_message(&*panic),
-            "check panicked as its run was dropped"
-        );
     }
 }
 
