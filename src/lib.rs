@@ -142,6 +142,7 @@ pub mod config;
 mod error;
 pub mod frame;
 mod health;
+mod in_a_row;
 pub mod lean;
 pub mod metrics;
 pub mod policy;

@@ -4,6 +4,8 @@
 use tracing::field::{display, DisplayValue};
 use tracing::{info, warn};
 
+use crate::in_a_row::is_power_of_ten;
+
 /// The client's URL (without its query or user information), as a field of an event about
 /// the client, only where its `ws_health.client` span is off (`span_off`): a filter that keeps
 /// warnings but not the span (`RUST_LOG=warn`) would print nothing to tell clients apart. With
@@ -28,24 +30,5 @@ pub(super) fn failed_attempt(
         warn!(url, error, failures, "{what}");
     } else {
         info!(url, error, failures, "{what}");
-    }
-}
-
-/// 1, 10, 100, ...: the failures in a row a client warns of.
-fn is_power_of_ten(mut n: u32) -> bool {
-    while n >= 10 && n % 10 == 0 {
-        n /= 10;
-    }
-    n == 1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_power_of_ten;
-
-    #[test]
-    fn warns_of_the_1st_10th_and_100th() {
-        let warned: Vec<u32> = (0..=1000).filter(|&n| is_power_of_ten(n)).collect();
-        assert_eq!(warned, [1, 10, 100, 1000]);
     }
 }
