@@ -176,6 +176,7 @@ impl<S: Transport> Driver<S> {
                     run: None,
                     first_delayed: c.settings.initial_delay.is_some(),
                     unsent_excused: false,
+                    panics: 0,
                 }
             })
             .collect();

@@ -7,7 +7,6 @@ use tracing::debug;
 
 use super::actions::Changed;
 use super::runs::{jitter, next_point};
-use super::slot::drop_run;
 use super::{later, Driver};
 use crate::policy::{aggregate, Action, Transition};
 use crate::supervisor::plan::Plan;
@@ -24,7 +23,7 @@ impl<S: Transport> Driver<S> {
         // would be judged by the rule of a check that no longer counts.
         for (slot, planned) in self.slots.iter_mut().zip(&plan.checks) {
             if let Some(run) = slot.run.take_if(|_| !planned.settings.enabled) {
-                drop_run(run, &planned.name, &self.shared);
+                slot.end_run(run, &planned.name, &self.shared, None);
             }
         }
         // A check waiting for its next run moves onto the new spacing: its next grid point is

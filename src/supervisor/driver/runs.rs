@@ -7,9 +7,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tracing::{debug, trace, warn, Instrument};
+use tracing::{debug, trace, Instrument};
 
-use super::slot::{drop_run, InlinePing, Run, Work};
+use super::slot::{InlinePing, Run, Work};
 use super::{later, Driver};
 use crate::check::{judge_rtt, pooled_payload, unanswered, CheckContext};
 use crate::error::panic_message;
@@ -103,8 +103,8 @@ impl<S: Transport> Driver<S> {
         self.poll_runs = true;
     }
 
-    /// Polls check `i` if it is running; its result if it finished (or panicked).
-    fn poll_run(&mut self, i: usize, cx: &mut Context<'_>) -> Option<Health> {
+    /// Polls check `i` if it is running; its result if it finished, or its panic.
+    fn poll_run(&mut self, i: usize, cx: &mut Context<'_>) -> Option<std::thread::Result<Health>> {
         let run = self.slots[i].run.as_mut()?;
         let future = match &mut run.work {
             Work::Future(future) => future,
@@ -113,7 +113,7 @@ impl<S: Transport> Driver<S> {
                     return None;
                 };
                 ping.done = true;
-                return Some(answer.map_or_else(unanswered, judge_rtt));
+                return Some(Ok(answer.map_or_else(unanswered, judge_rtt)));
             }
         };
         self.shared.polling_check.store(i, Ordering::Relaxed);
@@ -123,29 +123,24 @@ impl<S: Transport> Driver<S> {
             .store(NOT_POLLING, Ordering::Relaxed);
         match polled {
             Ok(Poll::Pending) => None,
-            Ok(Poll::Ready(health)) => Some(health),
-            Err(panic) => {
-                let message = panic_message(&*panic);
-                let (id, peer) = self.shared.unspanned();
-                warn!(
-                    id,
-                    peer,
-                    check = &*self.plan.checks[i].name,
-                    panic = message,
-                    "check panicked"
-                );
-                Some(Health::unhealthy(format!("check panicked: {message}")))
-            }
+            Ok(Poll::Ready(health)) => Some(Ok(health)),
+            Err(panic) => Some(Err(panic)),
         }
     }
 
-    /// Polls check `i` if it is running and completes it if it finished; true if it did.
+    /// Polls check `i` if it is running and completes it if it finished (or panicked); true
+    /// if it did.
     fn take_result(&mut self, i: usize, cx: &mut Context<'_>, now: Instant) -> bool {
-        let Some(health) = self.poll_run(i, cx) else {
+        let Some(polled) = self.poll_run(i, cx) else {
             return false;
         };
         let run = self.slots[i].run.take().expect("polled a running check");
-        self.complete(i, run, health, now);
+        let panic = polled.as_ref().err().map(|p| panic_message(&**p));
+        self.slots[i].end_run(run, &self.plan.checks[i].name, &self.shared, panic);
+        let health = polled.unwrap_or_else(|panic| {
+            Health::unhealthy(format!("check panicked: {}", panic_message(&*panic)))
+        });
+        self.complete(i, health, now);
         true
     }
 
@@ -230,7 +225,8 @@ impl<S: Transport> Driver<S> {
             let millis = (allowed.as_nanos() + 500_000) / 1_000_000;
             allowed = Duration::from_millis(millis.try_into().unwrap_or(u64::MAX));
         }
-        drop_run(run, &self.plan.checks[i].name, &self.shared); // cancels its probes
+        // Cancels its probes.
+        self.slots[i].end_run(run, &self.plan.checks[i].name, &self.shared, None);
 
         // Only a run that waits on the peer: data says nothing of a backend a check awaits.
         let data_seen = self.plan.checks[i].settings.data_counts_as_liveness
@@ -256,8 +252,8 @@ impl<S: Transport> Driver<S> {
         self.finish_run(i, health, stalled, now);
     }
 
-    pub(super) fn complete(&mut self, i: usize, run: Run, health: Health, now: Instant) {
-        drop_run(run, &self.plan.checks[i].name, &self.shared);
+    /// Feeds the result `health` of check `i`'s run, which ended, to the policy.
+    fn complete(&mut self, i: usize, health: Health, now: Instant) {
         self.slots[i].unsent_excused = false;
         // A close the application asked for since this pass took its requests (from another
         // thread, or an observer or action on this one) goes first: a result it made (a
@@ -300,7 +296,7 @@ impl<S> Driver<S> {
     pub(super) fn cancel_runs(&mut self) {
         for (slot, planned) in self.slots.iter_mut().zip(&self.plan.checks) {
             if let Some(run) = slot.run.take() {
-                drop_run(run, &planned.name, &self.shared);
+                slot.end_run(run, &planned.name, &self.shared, None);
             }
         }
     }

@@ -6,10 +6,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use tokio::time::Instant;
-use tracing::warn;
+use tracing::{debug, warn};
 
 use crate::check::{Probe, Ticket};
 use crate::error::panic_message;
+use crate::in_a_row::is_power_of_ten;
 use crate::supervisor::shared::Shared;
 use crate::Health;
 
@@ -29,6 +30,10 @@ pub(super) struct Slot {
     /// The last run timed out paused with its ping never sent (see `time_out`): the next
     /// such run is a miss.
     pub(super) unsent_excused: bool,
+    /// This check's runs in a row that panicked, polled or dropped (see `end_run`): a check
+    /// that panics on every run warns the 1st, 10th, 100th, ... time, not every run. In what
+    /// was the struct's padding.
+    pub(super) panics: u32,
 }
 
 /// A run of a check in flight.
@@ -79,17 +84,38 @@ impl Drop for InlinePing {
     }
 }
 
-/// Drops a run, its future and probes with it, containing a panic there (a guard's `Drop`
-/// in a check cut off) as one in its poll: it would end the driver, and the connection.
-pub(super) fn drop_run(run: Run, check: &str, shared: &Shared) {
-    if let Err(panic) = catch_unwind(AssertUnwindSafe(move || drop(run))) {
-        let (id, peer) = shared.unspanned();
-        warn!(
-            id,
-            peer,
-            check,
-            panic = panic_message(&*panic),
-            "check panicked as its run was dropped"
-        );
+impl Slot {
+    /// Ends `run`, check `check`'s (`polled`: the message of a panic in its last poll): drops
+    /// it, its future and probes with it, containing a panic there (a guard's `Drop` in a
+    /// check cut off) as one in its poll, which would end the driver and the connection.
+    /// Counts the run in `panics` if it panicked either way, and logs each panic; a run that
+    /// ended without one starts the count again.
+    pub(super) fn end_run(&mut self, run: Run, check: &str, shared: &Shared, polled: Option<&str>) {
+        let dropped = catch_unwind(AssertUnwindSafe(move || drop(run))).err();
+        let dropped = dropped.as_deref().map(panic_message);
+        if polled.is_none() && dropped.is_none() {
+            self.panics = 0;
+            return;
+        }
+        self.panics = self.panics.saturating_add(1);
+        if let Some(panic) = polled {
+            log_panic(self.panics, check, shared, panic, "check panicked");
+        }
+        if let Some(panic) = dropped {
+            let what = "check panicked as its run was dropped";
+            log_panic(self.panics, check, shared, panic, what);
+        }
+    }
+}
+
+/// Logs `panic`, check `check`'s, in the `panics`-th of its runs in a row that panicked: at
+/// warn the 1st, 10th, 100th, ... time, at debug the others, so that a check that panics on
+/// every run warns neither on every run nor once and never again. Every panic is logged.
+fn log_panic(panics: u32, check: &str, shared: &Shared, panic: &str, what: &'static str) {
+    let (id, peer) = shared.unspanned();
+    if is_power_of_ten(panics) {
+        warn!(id, peer, check, panic, panics, "{what}");
+    } else {
+        debug!(id, peer, check, panic, panics, "{what}");
     }
 }
