@@ -124,7 +124,7 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `cli` | yes | the `ws-health` binary (`serve`, `probe`) |
+//! | `cli` | yes | the `ws-health` binary (`serve`, `probe`, `config`) |
 //! | `rustls` | no | `wss://` for the client and TLS for the server, with rustls |
 //! | `metrics` | no | counters, gauges and an RTT histogram through the `metrics` facade |
 

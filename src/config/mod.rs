@@ -13,6 +13,7 @@
 //! | `load.rs`, `file.rs`, `env.rs`, `profile.rs` | the sources and profiles, and loading |
 //! | `loader.rs` | [`ConfigLoader`]: the sources remembered, for a reload |
 //! | `validate.rs`, `diagnose.rs`, `written.rs`, `suggest.rs` | checked values, and messages that name key, value and source |
+//! | `toml_range.rs` | integers over what a TOML file holds, which only a variable gives |
 //!
 //! # Sources
 //!
