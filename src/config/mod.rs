@@ -52,8 +52,8 @@
 //!
 //! [`ConfigLoader`] remembers where the configuration comes from and re-reads it on demand;
 //! [`ConfigLoader::reload`] applies it to a [`Supervisor`](crate::Supervisor)'s live
-//! connections from their next check, and keeps the old configuration when the new one is
-//! invalid.
+//! connections at once, idle ones included (a check waiting for its next run is rescheduled
+//! on the new interval), and keeps the old configuration when the new one is invalid.
 
 mod check;
 mod client;
