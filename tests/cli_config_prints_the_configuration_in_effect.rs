@@ -93,3 +93,20 @@ fn cli_config_names_what_is_wrong_and_exits_with_2() {
         assert!(stderr.contains(part), "`{part}` missing from {stderr}");
     }
 }
+
+/// `--threads` sets what `serve` and `probe` run on, over the configuration; `config` cannot
+/// show it (serve takes `server.workers = 0` as one per core), so it refuses the flag rather
+/// than take it in silence (a docs audit helper).
+#[test]
+fn cli_config_refuses_threads_which_it_cannot_show() {
+    let dir = folder("config-threads", "");
+    let out = config(&dir, &["--threads", "3"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--threads does not apply to `ws-health config`"),
+        "{stderr}"
+    );
+}

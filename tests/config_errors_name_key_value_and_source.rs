@@ -741,3 +741,11 @@ fn an_action_written_as_no_name_says_what_an_action_is() {
     assert_names(&msg, &["`policy.on_unhealthy[0].level` = 3", "`warn`"]);
     assert!(!msg.contains("variant identifier"), "{msg}");
 }
+
+/// A float where a count belongs is shown as written, with its decimal point: `64` alone
+/// would read as if 64 were the value at fault (a docs audit helper).
+#[test]
+fn a_float_where_a_count_belongs_is_shown_with_its_decimal_point() {
+    let msg = file_error("[queues]\ninbound = 64.0");
+    assert_names(&msg, &["`queues.inbound` = 64.0", FILE_KEY]);
+}

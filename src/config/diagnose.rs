@@ -351,7 +351,8 @@ fn render_actual(actual: &Actual) -> String {
         Actual::Str(s) => format!("{s:?}"),
         Actual::Unsigned(n) => n.to_string(),
         Actual::Signed(n) => n.to_string(),
-        Actual::Float(f) => f.to_string(),
+        // `64.0`, not `64`: the decimal point is what makes it wrong for a count.
+        Actual::Float(f) => format!("{f:?}"),
         Actual::Bool(b) => b.to_string(),
         other => other.to_string(),
     }

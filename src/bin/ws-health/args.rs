@@ -53,7 +53,7 @@ pub(crate) struct ConfigArgs {
     /// How long to wait for a pong (overrides ping.timeout).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub(crate) ping_timeout: Option<Duration>,
-    /// Print machine-readable JSON lines on stdout.
+    /// Print JSON on stdout: serve and probe a line per event, config the configuration.
     #[arg(long)]
     pub(crate) json: bool,
 }

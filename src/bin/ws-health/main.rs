@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse(); // exits with 2 and clap's message on bad arguments
     init_logging(cli.verbose, matches!(cli.command, Command::Probe(_)));
     match cli.command {
-        Command::Config(args) => exit(show_config::run(&args)),
+        Command::Config(args) => exit(show_config::run(&args, cli.threads)),
         // serve spreads its connections over runtimes of its own (server.workers): its main
         // thread only accepts and prints.
         Command::Serve(args) => block_on(current_thread(), serve::run(args, cli.threads)),

@@ -6,7 +6,15 @@ use crate::Failure;
 
 /// Loads and checks the configuration, custom actions included, as the other commands do,
 /// and prints it: TOML that reads back as the same configuration, or JSON with `--json`.
-pub(crate) fn run(args: &ConfigArgs) -> Result<(), Failure> {
+pub(crate) fn run(args: &ConfigArgs, threads: Option<u16>) -> Result<(), Failure> {
+    // `serve` reads `--threads` after the configuration, and takes `server.workers = 0` as one
+    // per core: no value printed here would mean what the flag does there.
+    if threads.is_some() {
+        return Err(Failure::usage(
+            "--threads does not apply to `ws-health config`: it sets the threads `serve` and \
+             `probe` run on, over the configuration (`server.workers` for serve)",
+        ));
+    }
     let config = args.load(None)?;
     crate::supervisor::build(&config)?;
     let text = if args.json {
