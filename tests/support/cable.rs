@@ -93,6 +93,14 @@ impl Cable {
         tokio::net::TcpListener::from_std(listener).unwrap()
     }
 
+    /// A listener at the far end on `port`, as a server restarted on its own port binds it
+    /// again (std sets `SO_REUSEADDR`, so the old connections' `TIME_WAIT` does not stop it).
+    pub fn listen_at_far_end_on(&self, port: u16) -> std::io::Result<tokio::net::TcpListener> {
+        let listener = self.at_far_end(|| std::net::TcpListener::bind((self.far, port)))?;
+        listener.set_nonblocking(true)?;
+        tokio::net::TcpListener::from_std(listener)
+    }
+
     /// A tokio-tungstenite client at the far end, connected to `addr`, which answers pings as
     /// it is read.
     pub async fn websocket_from_far_end(
@@ -108,6 +116,11 @@ impl Cable {
             .await
             .expect("the far end's handshake");
         ws
+    }
+
+    /// The far end's network namespace, for `ip netns exec`.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
     }
 
     /// Runs `f` on a thread inside the far namespace: sockets it makes stay there.

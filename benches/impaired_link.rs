@@ -1,0 +1,578 @@
+//! ws-health over a bad network: a supervised echo server at the far end of a virtual cable
+//! (`tests/support/cable.rs`: a network namespace and a veth pair) that delays, reorders and
+//! loses packets (`delay_line.py`, through iptables' NFQUEUE: netem where the kernel has no
+//! `sch_netem`), and reconnecting ws-health clients at the near end, both sides supervised by
+//! the same configuration, loaded as an application loads it (`Config::figment()`: defaults,
+//! `ws-health.toml`, `WS_HEALTH_PROFILE`, `WS_HEALTH_*`). Needs root, iproute2, iptables and
+//! `pip install netfilterqueue` (`PYTHON` names the interpreter that has it); the namespace,
+//! the veth pair and the iptables rules are removed at the end.
+//!
+//! ```text
+//! cargo bench --bench impaired_link -- SCENARIO [--conns 200] [--secs 300]
+//!     [--delay 150] [--jitter 50] [--loss 2] [--reorder] [--stall 3] [--down 5]
+//! ```
+//!
+//! `--delay` ± `--jitter` (ms, uniform) and `--loss` (%) apply to each direction, so a round
+//! trip gets the delay twice: the defaults are a round trip of 300 ms ± 100 ms and 2 % loss
+//! each way. Packets keep their order unless `--reorder`. Scenarios:
+//!
+//! - `healthy`: every peer alive for `--secs`; any close by policy is a false one.
+//! - `dead`: after `--secs`, every packet is dropped (loss 100 %) until both sides have found
+//!   it; prints how long each took.
+//! - `stall`: after `--secs`, the link drops everything for `--stall` seconds, then comes back
+//!   as it was; the run goes on for `--secs` more.
+//! - `restart`: after `--secs`, the server shuts down (1001), stays down `--down` seconds, and
+//!   serves again on its port; prints when each client is back.
+//! - `tcp`: the control, no ws-health: plain TCP connections echo 6 bytes every
+//!   `ping.interval`; prints their round trips.
+//!
+//! It prints the link's own round trip (a plain TCP echo), then one summary: closes on each
+//! side by who and why, pings sent and missed, and the round trips sampled from
+//! `Sender::stats().latency` each time a pong came. Run alone (as `cargo bench` does) it
+//! prints its usage and exits.
+
+#[allow(dead_code)]
+#[path = "../tests/support/cable.rs"]
+mod cable;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use ws_health::runtime::{Client, ClientEvent, Server};
+use ws_health::{Config, Connection, Disconnect, Sender, Status, Supervisor};
+
+#[derive(Default)]
+struct Tally {
+    /// Closes seen by each side, by "initiator code reason".
+    closes: BTreeMap<String, usize>,
+    /// Seconds from the cut to Unhealthy, and to the end, of each connection (`dead`).
+    found: Vec<f64>,
+    ended: Vec<f64>,
+    sent: u64,
+    missed: u64,
+}
+
+type Shared = Arc<Mutex<Tally>>;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(scenario) = args.first().filter(|a| !a.starts_with('-')).cloned() else {
+        println!("usage: impaired_link healthy|dead|stall|restart|tcp [--conns N] [--secs S] [--delay MS] [--jitter MS] [--loss PCT] [--reorder] [--stall S] [--down S]");
+        return;
+    };
+    let flag = |name: &str, default: &str| -> String {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let conns: usize = flag("--conns", "200").parse().expect("--conns");
+    let secs: f64 = flag("--secs", "300").parse().expect("--secs");
+    let delay: f64 = flag("--delay", "150").parse().expect("--delay");
+    let jitter: f64 = flag("--jitter", "50").parse().expect("--jitter");
+    let loss: f64 = flag("--loss", "2").parse().expect("--loss");
+    let reorder = args.iter().any(|a| a == "--reorder");
+    let netem = format!(
+        "delay {delay}ms ± {jitter}ms, loss {loss} %, {}",
+        if reorder { "reordered" } else { "in order" }
+    );
+    let stall: f64 = flag("--stall", "3").parse().expect("--stall");
+    let down: f64 = flag("--down", "5").parse().expect("--down");
+    let config = Config::from(Config::figment()).expect("the configuration");
+    println!(
+        "{scenario}: {conns} connections, each way {netem}; ping {:?}/{:?} jitter {:?} N={}, close {:?}",
+        config.ping.interval,
+        config.ping.timeout,
+        config.ping.jitter,
+        config.ping.failure_threshold,
+        config.policy.close_timeout
+    );
+
+    let Some(cable) = cable::Cable::lay(40) else {
+        return;
+    };
+    let link = Link::new(&cable, delay, jitter, loss, reorder);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let link = Mutex::new(link);
+    if scenario == "tcp" {
+        let interval = config.ping.interval;
+        runtime.block_on(plain_tcp(&cable, conns, secs, interval));
+        return;
+    }
+    runtime.block_on(run(
+        &cable, &link, &scenario, conns, secs, stall, down, config,
+    ));
+}
+
+/// The delay lines between the two ends, one at each end: iptables hands every packet that
+/// arrives from the other end to its namespace's line. Delaying arrivals rather than departures
+/// keeps the sender's kernel from seeing its packets still queued (it would cork its next small
+/// writes behind them, as it does behind a netem qdisc on its own interface), as a long
+/// path does. Dropped: the rules are deleted and the lines ended.
+struct Link {
+    /// Each rule's command, and the argument before which `-I` or `-D` goes.
+    rules: Vec<(Vec<String>, usize)>,
+    lines: Vec<std::process::Child>,
+    loss: f64,
+}
+
+impl Link {
+    fn new(cable: &cable::Cable, delay: f64, jitter: f64, loss: f64, reorder: bool) -> Link {
+        let queue = (std::process::id() % 60000).to_string();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/impaired_link/delay_line.py"
+        );
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut link = Link {
+            rules: Vec::new(),
+            lines: Vec::new(),
+            loss,
+        };
+        let in_far_end = ["ip", "netns", "exec", cable.namespace()];
+        for (exec, from) in [(&in_far_end[..0], cable.far), (&in_far_end[..], cable.near)] {
+            let (delay, jitter, loss) = (delay.to_string(), jitter.to_string(), loss.to_string());
+            let command: Vec<&str> = exec.iter().copied().chain([python.as_str()]).collect();
+            let mut line = std::process::Command::new(command[0])
+                .args(&command[1..])
+                .args([script, &queue, &delay, &jitter, &loss])
+                .arg(if reorder { "reorder" } else { "fifo" })
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start a delay line");
+            let mut ready = String::new();
+            let mut out = std::io::BufReader::new(line.stdout.take().unwrap());
+            std::io::BufRead::read_line(&mut out, &mut ready).unwrap();
+            link.lines.push(line);
+            assert_eq!(ready.trim(), "ready", "a delay line did not start");
+            let from = format!("{from}/32");
+            let rule = ["INPUT", "-s", &from, "-j", "NFQUEUE", "--queue-num", &queue];
+            let rule: Vec<String> = exec
+                .iter()
+                .chain(&["iptables"])
+                .chain(&rule)
+                .map(|s| s.to_string())
+                .collect();
+            link.rules.push((rule, exec.len() + 1));
+            let (rule, at) = link.rules.last().unwrap();
+            assert!(iptables(rule, *at, "-I"), "{rule:?}");
+        }
+        link
+    }
+
+    /// Drops `percent` of the packets each way from now on (100: a blackhole).
+    fn set_loss(&mut self, percent: f64) {
+        use std::io::Write;
+        for line in &mut self.lines {
+            let stdin = line.stdin.as_mut().unwrap();
+            writeln!(stdin, "loss {percent}").unwrap();
+            stdin.flush().unwrap();
+        }
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        for (rule, at) in &self.rules {
+            iptables(rule, *at, "-D");
+        }
+        for line in &mut self.lines {
+            let _ = line.kill();
+            let _ = line.wait();
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    cable: &cable::Cable,
+    link: &Mutex<Link>,
+    scenario: &str,
+    conns: usize,
+    secs: f64,
+    stall: f64,
+    down: f64,
+    config: Config,
+) {
+    let tally: Shared = Arc::default();
+    let live: Arc<Mutex<Vec<(Sender, u64)>>> = Arc::default();
+    let cut: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let supervisor = Supervisor::builder().with_config(&config).build().unwrap();
+    let server = serve(cable, 0, &supervisor, &config, &tally, &live, &cut);
+    let port = server.local_addr().port();
+    let url = format!("ws://{}", server.local_addr());
+
+    // The clients, spread over the first second as a fleet would connect.
+    let started = Instant::now();
+    let back: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let restarted: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let mut clients = Vec::new();
+    for i in 0..conns {
+        let client = Client::builder(url.as_str())
+            .with_config(&config)
+            .with_jitter_seed(i as u64)
+            .connect()
+            .expect("client");
+        let client = Arc::new(client);
+        watch_client(&client, &tally, &live, &cut, &back, &restarted);
+        clients.push(client);
+        tokio::time::sleep(Duration::from_secs(1) / conns as u32).await;
+    }
+    sample(&live);
+    println!("the link (TCP, one byte echoed): {}", link_rtt(cable).await);
+
+    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+    let mut server = Some(server);
+    match scenario {
+        "dead" => {
+            *cut.lock().unwrap() = Some(Instant::now());
+            link.lock().unwrap().set_loss(100.0);
+            let bound = config.ping.interval * config.ping.failure_threshold
+                + config.ping.jitter
+                + config.ping.timeout
+                + config.policy.close_timeout
+                + Duration::from_secs(5);
+            let deadline = Instant::now() + bound.max(Duration::from_secs(30)) * 2;
+            while tally.lock().unwrap().ended.len() < 2 * conns && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        "stall" => {
+            let loss = link.lock().unwrap().loss;
+            link.lock().unwrap().set_loss(100.0);
+            tokio::time::sleep(Duration::from_secs_f64(stall)).await;
+            link.lock().unwrap().set_loss(loss);
+            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        }
+        "restart" => {
+            server.take().unwrap().shutdown().await;
+            tokio::time::sleep(Duration::from_secs_f64(down)).await;
+            let listener = cable
+                .listen_at_far_end_on(port)
+                .expect("bind the port again");
+            *restarted.lock().unwrap() = Some(Instant::now());
+            server = Some(listen(listener, &supervisor, &config, &tally, &live, &cut));
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while back.lock().unwrap().len() < conns && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        _ => {}
+    }
+    let hours = conns as f64 * started.elapsed().as_secs_f64() / 3600.0;
+    // Connections still open count here; ended ones were counted as they ended.
+    for (sender, _) in live.lock().unwrap().iter() {
+        if sender.disconnect().is_none() {
+            let stats = sender.stats();
+            let mut t = tally.lock().unwrap();
+            t.sent += stats.pings_sent;
+            t.missed += stats.pings_missed;
+        }
+    }
+    for client in &clients {
+        client.close();
+    }
+    let t = tally.lock().unwrap();
+    println!(
+        "{:.1} connection-hours; pings sent {} missed {} (both sides)",
+        hours, t.sent, t.missed
+    );
+    for (what, n) in &t.closes {
+        println!("  {n:5} × {what}");
+    }
+    let rtts = RTTS.lock().unwrap();
+    println!("  round trip (ms, sampled): {}", quantiles(&rtts));
+    let over = |ms: f64| rtts.iter().filter(|r| **r > ms).count();
+    println!(
+        "  over 1 s: {}, 2 s: {}, 5 s: {}, 10 s: {}, 20 s: {}",
+        over(1e3),
+        over(2e3),
+        over(5e3),
+        over(1e4),
+        over(2e4)
+    );
+    if scenario == "dead" {
+        println!("  found after the cut (s): {}", quantiles(&t.found));
+        println!("  ended after the cut (s): {}", quantiles(&t.ended));
+    }
+    if scenario == "restart" {
+        let back = back.lock().unwrap();
+        println!(
+            "  {} of {conns} back; after the server's return (s): {}",
+            back.len(),
+            quantiles(&back)
+        );
+    }
+    drop((t, rtts));
+    drop(server);
+}
+
+fn serve(
+    cable: &cable::Cable,
+    port: u16,
+    supervisor: &Supervisor,
+    config: &Config,
+    tally: &Shared,
+    live: &Arc<Mutex<Vec<(Sender, u64)>>>,
+    cut: &Arc<Mutex<Option<Instant>>>,
+) -> Server {
+    let listener = cable
+        .listen_at_far_end_on(port)
+        .expect("bind at the far end");
+    listen(listener, supervisor, config, tally, live, cut)
+}
+
+fn listen(
+    listener: tokio::net::TcpListener,
+    supervisor: &Supervisor,
+    config: &Config,
+    tally: &Shared,
+    live: &Arc<Mutex<Vec<(Sender, u64)>>>,
+    cut: &Arc<Mutex<Option<Instant>>>,
+) -> Server {
+    let (tally, live, cut) = (tally.clone(), live.clone(), cut.clone());
+    Server::builder(supervisor.clone())
+        .with_config(config)
+        .listen(listener, move |mut conn: Connection| {
+            let sender = conn.sender();
+            follow("server", sender, &tally, &live, &cut);
+            async move { while conn.recv().await.is_some() {} }
+        })
+        .expect("serve")
+}
+
+/// Records one connection's round trips, how it ends and, after a cut, when it was found.
+fn follow(
+    side: &'static str,
+    sender: Sender,
+    tally: &Shared,
+    live: &Arc<Mutex<Vec<(Sender, u64)>>>,
+    cut: &Arc<Mutex<Option<Instant>>>,
+) {
+    live.lock().unwrap().push((sender.clone(), 0));
+    let (tally, cut) = (tally.clone(), cut.clone());
+    tokio::spawn(async move {
+        let mut health = sender.watch_health();
+        let mut ended = tokio::spawn({
+            let sender = sender.clone();
+            async move { sender.closed().await }
+        });
+        let found = async {
+            loop {
+                if health.borrow_and_update().status() == Status::Unhealthy {
+                    return Instant::now();
+                }
+                if health.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::pin!(found);
+        let mut found_at = None;
+        let end: Disconnect = tokio::select! {
+            at = &mut found => {
+                found_at = Some(at);
+                ended.await.unwrap()
+            }
+            end = &mut ended => end.unwrap(),
+        };
+        let now = Instant::now();
+        let stats = sender.stats();
+        let mut t = tally.lock().unwrap();
+        t.sent += stats.pings_sent;
+        t.missed += stats.pings_missed;
+        let what = format!("{side}: {:?} {} {:?}", end.initiator, end.code, end.reason);
+        *t.closes.entry(what).or_default() += 1;
+        if let Some(cut) = *cut.lock().unwrap() {
+            if let Some(at) = found_at.filter(|at| *at >= cut) {
+                t.found.push((at - cut).as_secs_f64());
+            }
+            if now >= cut {
+                t.ended.push((now - cut).as_secs_f64());
+            }
+        }
+    });
+}
+
+fn watch_client(
+    client: &Arc<Client>,
+    tally: &Shared,
+    live: &Arc<Mutex<Vec<(Sender, u64)>>>,
+    cut: &Arc<Mutex<Option<Instant>>>,
+    back: &Arc<Mutex<Vec<f64>>>,
+    restarted: &Arc<Mutex<Option<Instant>>>,
+) {
+    let mut events = client.events();
+    let (tally, live, cut, back, restarted) = (
+        tally.clone(),
+        live.clone(),
+        cut.clone(),
+        back.clone(),
+        restarted.clone(),
+    );
+    let client = Arc::downgrade(client);
+    tokio::spawn(async move {
+        let mut counted = false;
+        while let Ok(event) = events.recv().await {
+            match event {
+                ClientEvent::Connected { .. } => {
+                    if let Some(sender) = client.upgrade().and_then(|c| c.sender()) {
+                        follow("client", sender, &tally, &live, &cut);
+                    }
+                    if let Some(at) = *restarted.lock().unwrap() {
+                        if !counted {
+                            counted = true;
+                            back.lock().unwrap().push(at.elapsed().as_secs_f64());
+                        }
+                    }
+                }
+                ClientEvent::Stopped { .. } => break,
+                _ => {}
+            }
+        }
+    });
+}
+
+/// The control: `conns` plain TCP connections, each echoing 6 bytes (a ping frame's size)
+/// every `interval` for `secs`, as the ping check would if ws-health added nothing. Prints the
+/// round trips, and how many exceeded 1, 2, 5, 10 and 20 s.
+async fn plain_tcp(cable: &cable::Cable, conns: usize, secs: f64, interval: Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = cable.listen_at_far_end_on(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut frame = [0u8; 6];
+                while tcp.read_exact(&mut frame).await.is_ok() {
+                    if tcp.write_all(&frame).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        tasks.push(tokio::spawn(async move {
+            let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            let mut rtts = Vec::new();
+            let mut frame = [0u8; 6];
+            let mut due = Instant::now() + interval;
+            while due < end {
+                tokio::time::sleep_until(due).await;
+                let sent = Instant::now();
+                tcp.write_all(&frame).await.unwrap();
+                tcp.read_exact(&mut frame).await.unwrap();
+                rtts.push(sent.elapsed().as_secs_f64() * 1000.0);
+                due += interval.max(sent.elapsed());
+            }
+            rtts
+        }));
+        tokio::time::sleep(Duration::from_secs(1) / conns as u32).await;
+    }
+    let mut rtts = Vec::new();
+    for task in tasks {
+        rtts.extend(task.await.unwrap());
+    }
+    let over = |ms: f64| rtts.iter().filter(|r| **r > ms).count();
+    println!(
+        "plain TCP, {conns} connections, a 6-byte echo every {interval:?}: {}",
+        quantiles(&rtts)
+    );
+    println!(
+        "  over 1 s: {}, 2 s: {}, 5 s: {}, 10 s: {}, 20 s: {}",
+        over(1e3),
+        over(2e3),
+        over(5e3),
+        over(1e4),
+        over(2e4)
+    );
+}
+
+/// The cable's own round trip in ms, for comparison with the supervisor's: 100 bytes sent
+/// one at a time over TCP and echoed by the far end (loss included).
+async fn link_rtt(cable: &cable::Cable) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = cable.listen_at_far_end_on(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut byte = [0u8];
+        while tcp.read_exact(&mut byte).await.is_ok() && tcp.write_all(&byte).await.is_ok() {}
+    });
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let mut rtts = Vec::new();
+    let mut byte = [0u8];
+    for _ in 0..100 {
+        let sent = Instant::now();
+        tcp.write_all(&byte).await.unwrap();
+        tcp.read_exact(&mut byte).await.unwrap();
+        rtts.push(sent.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    quantiles(&rtts)
+}
+
+/// Runs `rule` with `op` (`-I`, `-D`) inserted before its argument `at`.
+fn iptables(rule: &[String], at: usize, op: &str) -> bool {
+    std::process::Command::new(&rule[0])
+        .args(&rule[1..at])
+        .arg(op)
+        .args(&rule[at..])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Every 200 ms, one round trip from each connection whose pongs moved since the last look.
+fn sample(live: &Arc<Mutex<Vec<(Sender, u64)>>>) {
+    let live = live.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut live = live.lock().unwrap();
+            live.retain(|(sender, _)| sender.disconnect().is_none());
+            let mut rtts = Vec::new();
+            for (sender, seen) in live.iter_mut() {
+                let stats = sender.stats();
+                if stats.pongs_received > *seen {
+                    *seen = stats.pongs_received;
+                    rtts.push(stats.latency.as_secs_f64() * 1000.0);
+                }
+            }
+            drop(live);
+            RTTS.lock().unwrap().extend(rtts);
+        }
+    });
+}
+
+static RTTS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
+
+fn quantiles(values: &[f64]) -> String {
+    if values.is_empty() {
+        return "none".into();
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    format!(
+        "n={} min {:.2} p50 {:.2} p90 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}",
+        v.len(),
+        v[0],
+        at(0.5),
+        at(0.9),
+        at(0.99),
+        at(0.999),
+        v[v.len() - 1]
+    )
+}
