@@ -11,8 +11,7 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,35 +20,10 @@ use ws_health::runtime::{Client, ClientBuilder};
 use ws_health::tungstenite::http::HeaderMap;
 
 use support::cli::Serve;
-
-/// The bytes allocated and not yet freed, by every thread of this test binary.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-struct Counting;
-
-// SAFETY: forwards to the system allocator, counting sizes on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::heap;
 
 #[global_allocator]
-static HEAP: Counting = Counting;
+static HEAP: heap::Counting = heap::Counting;
 
 const CLIENTS: usize = 200;
 
@@ -137,12 +111,12 @@ async fn heap_per_client(wait: Wait) -> isize {
     let mut clients = Vec::with_capacity(1 + CLIENTS);
     clients.push(wait.client().connect().unwrap());
     wait.until_settled(&clients).await;
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = heap::live();
     for _ in 0..CLIENTS {
         clients.push(wait.client().connect().unwrap());
     }
     wait.until_settled(&clients).await;
-    let per_client = (LIVE.load(Ordering::Relaxed) - before) / CLIENTS as isize;
+    let per_client = (heap::live() - before) / CLIENTS as isize;
     for client in &clients {
         client.close();
     }

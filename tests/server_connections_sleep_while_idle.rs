@@ -6,45 +6,17 @@
 
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
 use tokio::sync::mpsc;
 use ws_health::config::SocketConfig;
 use ws_health::runtime::Server;
 use ws_health::Connection;
 
+use support::heap;
 use support::raw_peer::{PONG, TEXT};
 use support::{ms, RawPeer};
 
-/// The bytes allocated and not yet freed, by every thread of this test binary.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-struct Counting;
-
-// SAFETY: forwards to the system allocator, counting sizes on the side.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static HEAP: Counting = Counting;
+static HEAP: heap::Counting = heap::Counting;
 
 const PEERS: usize = 100;
 
@@ -90,7 +62,7 @@ async fn heap_per_connection(sleeps: bool, peers: Peers, settles_to: Option<isiz
     // counted against the others.
     let mut connected = vec![RawPeer::connect(addr).await];
     support::within("the first handler", handlers.recv()).await;
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = heap::live();
     for _ in 0..PEERS {
         connected.push(RawPeer::connect(addr).await);
     }
@@ -122,7 +94,7 @@ async fn heap_per_connection(sleeps: bool, peers: Peers, settles_to: Option<isiz
             tokio::spawn(async move { while peer.next_answering_pings().await.is_some() {} })
         })
         .collect();
-    let per_connection = || (LIVE.load(Ordering::Relaxed) - before) / PEERS as isize;
+    let per_connection = || (heap::live() - before) / PEERS as isize;
     if let Some(limit) = settles_to {
         // The server reads on after answering: polled until its streams are asleep again.
         let settled = tokio::time::timeout(std::time::Duration::from_secs(10), async {

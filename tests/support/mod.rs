@@ -7,6 +7,7 @@ pub mod cable;
 pub mod cli;
 pub mod config;
 pub mod fed_lean;
+pub mod heap;
 pub mod logs;
 #[cfg(feature = "metrics")]
 pub mod metrics;
