@@ -34,6 +34,10 @@
 #[allow(dead_code)]
 #[path = "../tests/support/cable.rs"]
 mod cable;
+#[path = "impaired_link/control.rs"]
+mod control; // plain TCP over the same cable
+#[path = "impaired_link/link.rs"]
+mod link; // the delay lines and their iptables rules
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -42,6 +46,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::{Config, Connection, Disconnect, Sender, Status, Supervisor};
+
+use control::{link_rtt, plain_tcp};
+use link::Link;
 
 #[derive(Default)]
 struct Tally {
@@ -108,86 +115,6 @@ fn main() {
     runtime.block_on(run(
         &cable, &link, &scenario, conns, secs, stall, down, config,
     ));
-}
-
-/// The delay lines between the two ends, one at each end: iptables hands every packet that
-/// arrives from the other end to its namespace's line. Delaying arrivals rather than departures
-/// keeps the sender's kernel from seeing its packets still queued (it would cork its next small
-/// writes behind them, as it does behind a netem qdisc on its own interface), as a long
-/// path does. Dropped: the rules are deleted and the lines ended.
-struct Link {
-    /// Each rule's command, and the argument before which `-I` or `-D` goes.
-    rules: Vec<(Vec<String>, usize)>,
-    lines: Vec<std::process::Child>,
-    loss: f64,
-}
-
-impl Link {
-    fn new(cable: &cable::Cable, delay: f64, jitter: f64, loss: f64, reorder: bool) -> Link {
-        let queue = (std::process::id() % 60000).to_string();
-        let script = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/benches/impaired_link/delay_line.py"
-        );
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        let mut link = Link {
-            rules: Vec::new(),
-            lines: Vec::new(),
-            loss,
-        };
-        let in_far_end = ["ip", "netns", "exec", cable.namespace()];
-        for (exec, from) in [(&in_far_end[..0], cable.far), (&in_far_end[..], cable.near)] {
-            let (delay, jitter, loss) = (delay.to_string(), jitter.to_string(), loss.to_string());
-            let command: Vec<&str> = exec.iter().copied().chain([python.as_str()]).collect();
-            let mut line = std::process::Command::new(command[0])
-                .args(&command[1..])
-                .args([script, &queue, &delay, &jitter, &loss])
-                .arg(if reorder { "reorder" } else { "fifo" })
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .expect("start a delay line");
-            let mut ready = String::new();
-            let mut out = std::io::BufReader::new(line.stdout.take().unwrap());
-            std::io::BufRead::read_line(&mut out, &mut ready).unwrap();
-            link.lines.push(line);
-            assert_eq!(ready.trim(), "ready", "a delay line did not start");
-            let from = format!("{from}/32");
-            let rule = ["INPUT", "-s", &from, "-j", "NFQUEUE", "--queue-num", &queue];
-            let rule: Vec<String> = exec
-                .iter()
-                .chain(&["iptables"])
-                .chain(&rule)
-                .map(|s| s.to_string())
-                .collect();
-            link.rules.push((rule, exec.len() + 1));
-            let (rule, at) = link.rules.last().unwrap();
-            assert!(iptables(rule, *at, "-I"), "{rule:?}");
-        }
-        link
-    }
-
-    /// Drops `percent` of the packets each way from now on (100: a blackhole).
-    fn set_loss(&mut self, percent: f64) {
-        use std::io::Write;
-        for line in &mut self.lines {
-            let stdin = line.stdin.as_mut().unwrap();
-            writeln!(stdin, "loss {percent}").unwrap();
-            stdin.flush().unwrap();
-        }
-    }
-}
-
-impl Drop for Link {
-    fn drop(&mut self) {
-        for (rule, at) in &self.rules {
-            iptables(rule, *at, "-D");
-        }
-        for line in &mut self.lines {
-            let _ = line.kill();
-            let _ = line.wait();
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -438,100 +365,6 @@ fn watch_client(
             }
         }
     });
-}
-
-/// The control: `conns` plain TCP connections, each echoing 6 bytes (a ping frame's size)
-/// every `interval` for `secs`, as the ping check would if ws-health added nothing. Prints the
-/// round trips, and how many exceeded 1, 2, 5, 10 and 20 s.
-async fn plain_tcp(cable: &cable::Cable, conns: usize, secs: f64, interval: Duration) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = cable.listen_at_far_end_on(0).unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut frame = [0u8; 6];
-                while tcp.read_exact(&mut frame).await.is_ok() {
-                    if tcp.write_all(&frame).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    let end = Instant::now() + Duration::from_secs_f64(secs);
-    let mut tasks = Vec::new();
-    for _ in 0..conns {
-        tasks.push(tokio::spawn(async move {
-            let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-            tcp.set_nodelay(true).unwrap();
-            let mut rtts = Vec::new();
-            let mut frame = [0u8; 6];
-            let mut due = Instant::now() + interval;
-            while due < end {
-                tokio::time::sleep_until(due).await;
-                let sent = Instant::now();
-                tcp.write_all(&frame).await.unwrap();
-                tcp.read_exact(&mut frame).await.unwrap();
-                rtts.push(sent.elapsed().as_secs_f64() * 1000.0);
-                due += interval.max(sent.elapsed());
-            }
-            rtts
-        }));
-        tokio::time::sleep(Duration::from_secs(1) / conns as u32).await;
-    }
-    let mut rtts = Vec::new();
-    for task in tasks {
-        rtts.extend(task.await.unwrap());
-    }
-    let over = |ms: f64| rtts.iter().filter(|r| **r > ms).count();
-    println!(
-        "plain TCP, {conns} connections, a 6-byte echo every {interval:?}: {}",
-        quantiles(&rtts)
-    );
-    println!(
-        "  over 1 s: {}, 2 s: {}, 5 s: {}, 10 s: {}, 20 s: {}",
-        over(1e3),
-        over(2e3),
-        over(5e3),
-        over(1e4),
-        over(2e4)
-    );
-}
-
-/// The cable's own round trip in ms, for comparison with the supervisor's: 100 bytes sent
-/// one at a time over TCP and echoed by the far end (loss included).
-async fn link_rtt(cable: &cable::Cable) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = cable.listen_at_far_end_on(0).unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut tcp, _) = listener.accept().await.unwrap();
-        let mut byte = [0u8];
-        while tcp.read_exact(&mut byte).await.is_ok() && tcp.write_all(&byte).await.is_ok() {}
-    });
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    tcp.set_nodelay(true).unwrap();
-    let mut rtts = Vec::new();
-    let mut byte = [0u8];
-    for _ in 0..100 {
-        let sent = Instant::now();
-        tcp.write_all(&byte).await.unwrap();
-        tcp.read_exact(&mut byte).await.unwrap();
-        rtts.push(sent.elapsed().as_secs_f64() * 1000.0);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    quantiles(&rtts)
-}
-
-/// Runs `rule` with `op` (`-I`, `-D`) inserted before its argument `at`.
-fn iptables(rule: &[String], at: usize, op: &str) -> bool {
-    std::process::Command::new(&rule[0])
-        .args(&rule[1..at])
-        .arg(op)
-        .args(&rule[at..])
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// Every 200 ms, one round trip from each connection whose pongs moved since the last look.
