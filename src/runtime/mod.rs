@@ -27,7 +27,9 @@ pub mod tls;
 
 pub use client::{Client, ClientBuilder, ClientEvent, ClientHandle, StopCause, StopReason};
 pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};
-pub use server::{serve, serve_with_config, Accepted, Handshake, Refusal, Server, ServerBuilder};
+pub use server::{
+    serve, serve_with_config, Accepted, Handshake, Refusal, Server, ServerBuilder, ServerHandle,
+};
 pub use socket::configure_socket;
 pub(crate) use stream::ClientIo;
 pub use stream::ServerStream;

@@ -36,8 +36,8 @@ pub(crate) type Handler = Arc<dyn Fn(Connection) -> BoxFuture + Send + Sync>;
 /// settings: each connection is supervised by `supervisor` and handed to `handler` on its
 /// own task.
 ///
-/// Returns once the listener is bound; the server runs until [`Server::shutdown`]
-/// (dropping the `Server` leaves it running, like a detached task).
+/// Returns once the listener is bound; the server runs until [`Server::shutdown`] or a
+/// [`ServerHandle::shutdown`] (dropping the `Server` leaves it running, like a detached task).
 ///
 /// # Errors
 /// The address cannot be bound.
@@ -105,7 +105,7 @@ where
 }
 
 /// A running server: its address, its hub, and the way to stop it.
-#[must_use = "a dropped Server keeps running and cannot be stopped: keep it to call `shutdown`"]
+#[must_use = "a dropped Server keeps running: keep it, or its `handle()`, to stop it"]
 pub struct Server {
     local_addr: SocketAddr,
     hub: Hub,
@@ -143,10 +143,57 @@ impl Server {
     /// ([`ServerConfig::workers`](crate::config::ServerConfig::workers)).
     pub async fn shutdown(self) {
         self.stop.trigger();
+        self.stopped().await;
+    }
+
+    /// A handle that asks this server to shut down from elsewhere (a signal's task, an admin
+    /// endpoint), while the owner of the `Server` waits with [`stopped`](Self::stopped).
+    ///
+    /// ```no_run
+    /// # async fn run(server: ws_health::Server) {
+    /// let handle = server.handle();
+    /// tokio::spawn(async move {
+    ///     let _ = tokio::signal::ctrl_c().await;
+    ///     handle.shutdown();
+    /// });
+    /// server.stopped().await; // every connection closed with 1001 and dropped
+    /// # }
+    /// ```
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle {
+            stop: self.stop.clone(),
+        }
+    }
+
+    /// Waits for the server to end, without asking it to: returns once a
+    /// [`ServerHandle::shutdown`] has run its course, as [`shutdown`](Self::shutdown) does.
+    pub async fn stopped(self) {
         let _ = self.task.await;
         if let Some(exited) = self.workers_exited {
             exited.wait().await;
         }
+    }
+}
+
+/// Asks a [`Server`] to shut down, from any task: [`Server::handle`]. Cloneable; asking
+/// again, or after the server has ended, does nothing.
+#[derive(Clone)]
+pub struct ServerHandle {
+    stop: Arc<stop::Stop>,
+}
+
+impl ServerHandle {
+    /// Starts the graceful shutdown [`Server::shutdown`] performs (stop accepting, close every
+    /// connection with 1001, drop the rest at the shutdown timeout) and returns at once; the
+    /// `Server`'s owner learns of the end with [`Server::stopped`].
+    pub fn shutdown(&self) {
+        self.stop.trigger();
+    }
+}
+
+impl fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerHandle").finish_non_exhaustive()
     }
 }
 
