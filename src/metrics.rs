@@ -29,7 +29,7 @@
 
 use std::time::Duration;
 
-use crate::supervisor::{Disconnect, Initiator, Side};
+use crate::supervisor::{Disconnect, Side};
 use crate::Status;
 
 /// Describes every metric of the table above to the installed recorder: its description
@@ -180,23 +180,16 @@ fn record(call: impl FnOnce()) {
 pub(crate) fn closed(side: Option<Side>, end: &Disconnect) {
     #[cfg(feature = "metrics")]
     {
-        let initiator = match end.initiator {
-            Initiator::Policy => "policy",
-            Initiator::Application => "application",
-            Initiator::Peer => "peer",
-            Initiator::Network => "network",
-            Initiator::Protocol => "protocol",
-        };
         ::metrics::counter!(
             "ws_health_connections_closed_total",
             "side" => side_label(side),
-            "initiator" => initiator,
+            "initiator" => end.initiator.as_str(),
             "code" => code_label(end.code)
         )
         .increment(1);
     }
     #[cfg(not(feature = "metrics"))]
-    let _ = (side, end, Initiator::Policy);
+    let _ = (side, end);
 }
 
 /// A close code as a label value: the peer chooses it, and each of the 2,000 codes it may

@@ -2,13 +2,16 @@
 //! set in code after `with_config` too (as documented). That is easy to miss until the first
 //! SIGHUP undoes an adjustment, so the reload warns where it replaces a value set in code with
 //! another; once replaced, the configuration's values are no longer code's, and a value set
-//! in code before `with_config` never was.
+//! in code before `with_config`, or set to what the configuration gave, never was. A check
+//! registered with settings of its own is warned of when a reload gives it a table.
 
 mod support;
 
 use std::time::Duration;
 
 use support::logs::Captured;
+use ws_health::check::PingCheck;
+use ws_health::config::Queues;
 use ws_health::policy::{Action, LogLevel, Policy};
 use ws_health::{CheckSettings, Config, Supervisor};
 
@@ -37,6 +40,7 @@ fn a_reload_warns_of_each_value_set_in_code_it_replaces() {
         .with_config(&config)
         .with_policy(lenient_policy())
         .with_ping_settings(fast_ping())
+        .with_check("feed", PingCheck, fast_ping())
         .build()
         .unwrap();
 
@@ -54,9 +58,43 @@ fn a_reload_warns_of_each_value_set_in_code_it_replaces() {
         "queues were not set in code:\n{first}"
     );
 
-    // The configuration's values are now in place: a second reload replaces nothing of code's.
-    let second = warnings_of(|| supervisor.reload(&config).unwrap());
-    assert!(!second.contains("set in code"), "{second}");
+    // The check's own settings stay: the configuration has no `[checks.feed]`.
+    assert!(!first.contains("with_check"), "{first}");
+
+    // A table for the check replaces the settings it was registered with.
+    let mut with_table = config.clone();
+    with_table
+        .checks
+        .insert("feed".into(), CheckSettings::default());
+    let second = warnings_of(|| supervisor.reload(&with_table).unwrap());
+    for part in [
+        "`SupervisorBuilder::with_check` set in code",
+        "[checks.feed]",
+    ] {
+        assert!(second.contains(part), "`{part}` missing from:\n{second}");
+    }
+
+    // The configuration's values are now in place: a reload replaces nothing of code's.
+    let third = warnings_of(|| supervisor.reload(&config).unwrap());
+    assert!(!third.contains("set in code"), "{third}");
+}
+
+#[test]
+fn a_reload_warns_of_queue_sizes_set_in_code() {
+    let config = Config::default();
+    let queues = Queues {
+        inbound: 7,
+        outbound: 9,
+    };
+    let supervisor = Supervisor::builder()
+        .with_config(&config)
+        .with_queues(queues)
+        .build()
+        .unwrap();
+    let logs = warnings_of(|| supervisor.reload(&config).unwrap());
+    for part in ["`SupervisorBuilder::with_queues` set in code", "[queues]"] {
+        assert!(logs.contains(part), "`{part}` missing from:\n{logs}");
+    }
 }
 
 #[test]
@@ -69,7 +107,11 @@ fn no_warning_where_code_set_what_the_configuration_has_or_set_it_before_with_co
         .with_queues(config.queues)
         .build()
         .unwrap();
-    let logs = warnings_of(|| same.reload(&config).unwrap());
+    // ... a reload that changes them replaces the configuration's, not code's.
+    let mut changed = config.clone();
+    changed.queues.inbound = 7;
+    changed.policy = lenient_policy();
+    let logs = warnings_of(|| same.reload(&changed).unwrap());
     assert!(!logs.contains("set in code"), "{logs}");
 
     // Set before `with_config`, which replaced it at the build already.
@@ -78,6 +120,6 @@ fn no_warning_where_code_set_what_the_configuration_has_or_set_it_before_with_co
         .with_config(&config)
         .build()
         .unwrap();
-    let logs = warnings_of(|| before.reload(&config).unwrap());
+    let logs = warnings_of(|| before.reload(&changed).unwrap());
     assert!(!logs.contains("set in code"), "{logs}");
 }

@@ -37,3 +37,21 @@ fn reload_refusing_an_unregistered_custom_action_names_its_file_and_key() {
         }
     });
 }
+
+/// `Supervisor::reload` refuses a whole configuration as loading does: `ErrorKind::Config`,
+/// naming the key (no source: it was given no figment).
+#[test]
+fn supervisor_reload_refuses_with_a_configuration_error() {
+    let supervisor = Supervisor::new();
+    let mut config = ws_health::Config::default();
+    config.policy.on_unhealthy = vec![ws_health::policy::Action::Custom {
+        name: "page".into(),
+    }];
+    let err = supervisor.reload(&config).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(
+        err.to_string()
+            .contains("`policy.on_unhealthy[0].name` = \"page\""),
+        "{err}"
+    );
+}

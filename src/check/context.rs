@@ -77,8 +77,8 @@ impl std::error::Error for ProbeError {
 
 /// A probe's failure as the crate's [`Error`], for code shared between a check and the
 /// application ([`Sender::request`](crate::Sender::request) fails the same ways):
-/// [`ErrorKind::Closed`](crate::ErrorKind::Closed), [`ErrorKind::Timeout`](crate::ErrorKind::Timeout),
-/// or the refusal itself.
+/// [`ErrorKind::Closed`](crate::ErrorKind::Closed),
+/// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), or the refusal itself.
 impl From<ProbeError> for Error {
     fn from(err: ProbeError) -> Error {
         match err {

@@ -166,11 +166,12 @@ impl ConfigLoader {
         Config::from(figment)
     }
 
-    /// Reads the configuration again and applies it to `supervisor` and its live connections (see
-    /// [`Supervisor::reload`]): new timings from each check's next run, new thresholds and actions
-    /// from the next result, a status they change, and actions they owe the status a connection
-    /// stays at, from the next wake-up; no connection is dropped for the reload itself. Returns the
-    /// configuration applied, for the application's own use.
+    /// Reads the configuration again and applies it to `supervisor` and every live connection
+    /// at once, idle ones included (see [`Supervisor::reload`]): a check waiting for its next
+    /// run moves onto its new interval's grid, new timeouts apply to runs started from then, new
+    /// thresholds and actions from the next result; a status they change, and actions they owe
+    /// the status a connection stays at, are acted on at once. No connection is dropped for the
+    /// reload itself. Returns the configuration applied, for the application's own use.
     ///
     /// A check gets its `[checks.<name>]` table; one without a table, the defaults if it was
     /// registered with its table's settings, else the settings it was registered with. `[ping]` and

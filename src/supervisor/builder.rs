@@ -38,7 +38,17 @@ pub struct SupervisorBuilder {
     /// The configuration's `[checks.*]` tables: to warn about those no check registered
     /// reads, and to tell a check registered with its table's settings.
     configured: BTreeMap<String, CheckSettings>,
-    in_code: InCode,
+    /// What `with_config` gave (the defaults before it): what differs at the build was set
+    /// in code, and a reload that replaces it warns.
+    given: Given,
+}
+
+/// The ping settings, policy and queue sizes `with_config` gave.
+#[derive(Default)]
+struct Given {
+    ping: CheckSettings,
+    policy: Policy,
+    queues: Queues,
 }
 
 impl Default for SupervisorBuilder {
@@ -51,7 +61,7 @@ impl Default for SupervisorBuilder {
             queues: Queues::default(),
             max_message_size: SocketConfig::default().max_message_size,
             configured: BTreeMap::new(),
-            in_code: InCode::default(),
+            given: Given::default(),
         }
     }
 }
@@ -70,7 +80,11 @@ impl SupervisorBuilder {
         self.queues = config.queues;
         self.max_message_size = config.socket.max_message_size;
         self.configured = config.checks.clone();
-        self.in_code = InCode::default();
+        self.given = Given {
+            ping: config.ping.clone(),
+            policy: config.policy.clone(),
+            queues: config.queues,
+        };
         self
     }
 
@@ -84,7 +98,6 @@ impl SupervisorBuilder {
     /// Sets the ping check's timing, thresholds and actions.
     pub fn with_ping_settings(mut self, settings: CheckSettings) -> Self {
         self.ping.settings = settings;
-        self.in_code.ping = true;
         self
     }
 
@@ -103,7 +116,6 @@ impl SupervisorBuilder {
     /// Sets the connection-wide policy.
     pub fn with_policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
-        self.in_code.policy = true;
         self
     }
 
@@ -129,7 +141,6 @@ impl SupervisorBuilder {
     /// ```
     pub fn with_queues(mut self, queues: Queues) -> Self {
         self.queues = queues;
-        self.in_code.queues = true;
         self
     }
 
@@ -155,18 +166,25 @@ impl SupervisorBuilder {
         for mut check in self.checks {
             // Registered with `config.check(name)`: a reload that finds the table gone gives
             // what `config.check(name)` would, the defaults.
-            if self.configured.get(&*check.name) == Some(&check.settings) {
+            let table = self.configured.get(&*check.name);
+            if table == Some(&check.settings) {
                 check.registered = CheckSettings::default();
             }
+            check.in_code = check.settings != table.cloned().unwrap_or_default();
             checks.push(check);
         }
+        checks[0].in_code = checks[0].settings != self.given.ping;
+        let in_code = InCode {
+            policy: self.policy != self.given.policy,
+            queues: self.queues != self.given.queues,
+        };
         let plan = Plan {
             checks,
             policy: self.policy,
             custom: self.custom,
             queues: self.queues,
             max_message_size: self.max_message_size,
-            in_code: self.in_code,
+            in_code,
         };
         plan.validate()?;
         plan.warn_unread_tables(self.configured.keys(), true);

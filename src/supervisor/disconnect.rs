@@ -63,7 +63,8 @@ impl Serialize for Initiator {
 ///
 /// Serialized (in [`HubEvent`](crate::runtime::HubEvent)s and
 /// [`ClientEvent`](crate::runtime::client::ClientEvent)s too) with the initiator as `by`:
-/// `{"by":"peer","code":1000,"reason":"","clean":true,"reconnect":false,"unsent":0,"undelivered":0}`.
+/// `{"by":"peer","code":1000,"reason":"","clean":true,"reconnect":false,"unsent":0,`
+/// `"undelivered":0}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Disconnect {
@@ -127,14 +128,7 @@ impl Disconnect {
 
 impl fmt::Display for Disconnect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let by = match self.initiator {
-            Initiator::Policy => "policy",
-            Initiator::Application => "application",
-            Initiator::Peer => "peer",
-            Initiator::Network => "network",
-            Initiator::Protocol => "protocol",
-        };
-        write!(f, "closed by {by} with {}", self.code)?;
+        write!(f, "closed by {} with {}", self.initiator, self.code)?;
         if !self.reason.is_empty() {
             write!(f, " {:?}", self.reason)?;
         }

@@ -238,7 +238,9 @@ impl Supervisor {
     /// as [`SupervisorBuilder::with_config`] takes them (code adjustments made after it are
     /// replaced, with a warning naming each that changes: make them to `config`).
     pub fn reload(&self, config: &Config) -> Result<()> {
-        let plan = self.plan.borrow().reconfigured(config)?;
+        // A whole configuration refused: `ErrorKind::Config`, as loading one is.
+        let plan = self.plan.borrow().reconfigured(config);
+        let plan = plan.map_err(|e| crate::Error::config(e.to_string()))?;
         // Warned only for a value other than the default, which a file without `[socket]`
         // gives: the supervisor's may have been set in code.
         let asked = config.socket.max_message_size;

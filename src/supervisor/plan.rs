@@ -24,6 +24,9 @@ pub(crate) struct PlannedCheck {
     /// The check is the built-in [`PingCheck`], which the driver runs inline: no boxed
     /// future per run, so a ping cycle allocates nothing.
     pub(crate) inline_ping: bool,
+    /// Its settings were given in code, other than its table's (`with_ping_settings`, or
+    /// `with_check` with settings of its own): a reload that replaces them warns.
+    pub(crate) in_code: bool,
 }
 
 impl PlannedCheck {
@@ -34,6 +37,7 @@ impl PlannedCheck {
             registered: settings.clone(),
             settings,
             inline_ping: is_builtin_ping::<C>(),
+            in_code: false,
         }
     }
 }
@@ -58,12 +62,12 @@ pub(crate) struct Plan {
     pub(crate) in_code: InCode,
 }
 
-/// What the application set in code (`with_ping_settings`, `with_policy`, `with_queues`)
-/// and no configuration has replaced since: a reload replaces it, and warns where that
-/// changes a value, as an adjustment that lasted until the first SIGHUP is easy to miss.
+/// Whether the policy and queue sizes are the application's, set in code to other values
+/// than the configuration gave (`with_policy`, `with_queues` after `with_config`): a reload
+/// replaces them, and warns where that changes a value, as an adjustment that lasted until the
+/// first SIGHUP is easy to miss. Each check keeps its own ([`PlannedCheck::in_code`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct InCode {
-    pub(crate) ping: bool,
     pub(crate) policy: bool,
     pub(crate) queues: bool,
 }
@@ -267,30 +271,21 @@ impl Plan {
 
     /// Warns of each value set in code that the reload to `new` replaces with another.
     fn warn_replaced_in_code(&self, new: &Plan) {
-        let set = self.in_code;
-        let ping = self.ping_settings() != new.ping_settings();
-        let policy = self.policy != new.policy;
-        let queues = self.queues != new.queues;
-        let replaced = [
-            (set.ping && ping, "ping", "with_ping_settings"),
-            (set.policy && policy, "policy", "with_policy"),
-            (set.queues && queues, "queues", "with_queues"),
-        ];
-        for (_, table, method) in replaced.into_iter().filter(|r| r.0) {
-            tracing::warn!(
-                table,
-                "a reload replaced what `SupervisorBuilder::{method}` set in code with the \
-                 configuration's [{table}]; to keep an adjustment across reloads, make it to \
-                 the `Config` and apply that with `Supervisor::reload`"
-            );
+        let checks = self.checks.iter().zip(&new.checks);
+        let checks = checks.filter(|(old, new)| old.in_code && old.settings != new.settings);
+        for (check, _) in checks {
+            let (table, method) = match &*check.name {
+                PING => (PING.to_owned(), "with_ping_settings"),
+                name => (format!("checks.{name}"), "with_check"),
+            };
+            warn_replaced(&table, method);
         }
-    }
-
-    fn ping_settings(&self) -> Option<&CheckSettings> {
-        self.checks
-            .iter()
-            .find(|c| &*c.name == PING)
-            .map(|c| &c.settings)
+        if self.in_code.policy && self.policy != new.policy {
+            warn_replaced("policy", "with_policy");
+        }
+        if self.in_code.queues && self.queues != new.queues {
+            warn_replaced("queues", "with_queues");
+        }
     }
 
     /// This plan with `config`'s settings and policy, as [`reconfigured`](Self::reconfigured)
@@ -302,14 +297,27 @@ impl Plan {
         for check in &mut plan.checks {
             if &*check.name == PING {
                 check.settings = config.ping.clone();
+                check.in_code = false;
             } else {
                 let table = config.checks.get(&*check.name);
                 check.settings = table.unwrap_or(&check.registered).clone();
+                // Without a table, the settings given in code (if any) are back.
+                check.in_code = table.is_none() && check.registered != CheckSettings::default();
             }
         }
         plan.in_code = InCode::default();
         plan
     }
+}
+
+/// Warns that a reload replaced what `SupervisorBuilder::{method}` set for `[table]`.
+fn warn_replaced(table: &str, method: &str) {
+    tracing::warn!(
+        table,
+        "a reload replaced what `SupervisorBuilder::{method}` set in code with the \
+         configuration's [{table}]; to keep an adjustment across reloads, make it to the \
+         `Config` and apply that with `Supervisor::reload`"
+    );
 }
 
 #[cfg(test)]

@@ -30,7 +30,8 @@ use crate::{Config, Error, Result, Sender, Supervisor};
 /// use ws_health::Config;
 ///
 /// let config = Config::from(Config::figment())?;
-/// // Its supervisor too ([ping], [checks], [policy]), unless given one with `with_supervisor`.
+/// // Its supervisor too ([ping], [checks], [policy], [queues]), unless given one with
+/// // `with_supervisor`.
 /// let client = Client::builder("ws://127.0.0.1:8765")
 ///     .with_config(&config)
 ///     .with_hub(Hub::new())
