@@ -216,15 +216,7 @@ async fn run(
     }
     let rtts = RTTS.lock().unwrap();
     println!("  round trip (ms, sampled): {}", quantiles(&rtts));
-    let over = |ms: f64| rtts.iter().filter(|r| **r > ms).count();
-    println!(
-        "  over 1 s: {}, 2 s: {}, 5 s: {}, 10 s: {}, 20 s: {}",
-        over(1e3),
-        over(2e3),
-        over(5e3),
-        over(1e4),
-        over(2e4)
-    );
+    println!("  {}", over_seconds(&rtts));
     if scenario == "dead" {
         println!("  found after the cut (s): {}", quantiles(&t.found));
         println!("  ended after the cut (s): {}", quantiles(&t.ended));
@@ -390,6 +382,19 @@ fn sample(live: &Arc<Mutex<Vec<(Sender, u64)>>>) {
 }
 
 static RTTS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
+
+/// How many round trips (in ms) took over 1, 2, 5, 10 and 20 s.
+fn over_seconds(rtts: &[f64]) -> String {
+    let over = |ms: f64| rtts.iter().filter(|r| **r > ms).count();
+    format!(
+        "over 1 s: {}, 2 s: {}, 5 s: {}, 10 s: {}, 20 s: {}",
+        over(1e3),
+        over(2e3),
+        over(5e3),
+        over(1e4),
+        over(2e4)
+    )
+}
 
 fn quantiles(values: &[f64]) -> String {
     if values.is_empty() {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{cable, quantiles};
+use super::{cable, over_seconds, quantiles};
 
 /// The control: `conns` plain TCP connections, each echoing 6 bytes (a ping frame's size)
 /// every `interval` for `secs`, as the ping check would if ws-health added nothing. Prints the
@@ -50,19 +50,11 @@ pub(crate) async fn plain_tcp(cable: &cable::Cable, conns: usize, secs: f64, int
     for task in tasks {
         rtts.extend(task.await.unwrap());
     }
-    let over = |ms: f64| rtts.iter().filter(|r| **r > ms).count();
     println!(
         "plain TCP, {conns} connections, a 6-byte echo every {interval:?}: {}",
         quantiles(&rtts)
     );
-    println!(
-        "  over 1 s: {}, 2 s: {}, 5 s: {}, 10 s: {}, 20 s: {}",
-        over(1e3),
-        over(2e3),
-        over(5e3),
-        over(1e4),
-        over(2e4)
-    );
+    println!("  {}", over_seconds(&rtts));
 }
 
 /// The cable's own round trip in ms, for comparison with the supervisor's: 100 bytes sent
