@@ -33,15 +33,18 @@
 //!
 //! A business check implements [`HealthCheck::check`] and is added beside the ping with
 //! [`with_check`](crate::supervisor::SupervisorBuilder::with_check); a type that implements
-//! nothing else is a second ping check.
+//! nothing else is a second ping check. One that decides from what it can read at once (stats,
+//! the connection's state) can be a closure: [`from_fn`].
 
 mod context;
 mod detached;
+mod from_fn;
 mod heartbeat;
 mod ping;
 
 pub(crate) use context::{await_pong, Matcher, Probe, Ticket};
 pub use context::{CheckContext, ProbeError};
+pub use from_fn::{from_fn, FromFn};
 pub use heartbeat::Heartbeat;
 pub use ping::{judge_rtt, ping_pong, random_payload, PingCheck};
 pub(crate) use ping::{pooled_payload, unanswered};
