@@ -203,11 +203,12 @@ impl<S: Transport> Driver<S> {
         }
         // Excused only while its answer may be sitting unread: reading is paused now (reading
         // came first in this pass) and the run was waiting on the peer. A ping still unsent
-        // here with the socket's bytes counted never left (see above): both directions are
+        // here never left: the socket took no byte since (see above) or, uncounted, it is not
+        // out by its deadline, which is a miss even while reading goes on. Both directions are
         // stuck, by the peer (a flood it does not read, whose echoes keep the handler from
         // taking messages) or by us (a peer that reads only after its upload, which our pause
         // holds). Excused once, a miss the next run in a row.
-        let stuck = unsent && self.write_progress.is_some();
+        let stuck = unsent;
         let paused = self.stalled && (ping.is_some() || expecting);
         let first_stuck = !std::mem::replace(&mut self.slots[i].unsent_excused, paused && stuck);
         let stalled = paused && (!stuck || first_stuck);
