@@ -132,7 +132,8 @@ async fn run(
     let live: Arc<Mutex<Vec<(Sender, u64)>>> = Arc::default();
     let cut: Arc<Mutex<Option<Instant>>> = Arc::default();
     let supervisor = Supervisor::builder().with_config(&config).build().unwrap();
-    let server = serve(cable, 0, &supervisor, &config, &tally, &live, &cut);
+    let listener = cable.listen_at_far_end_on(0).expect("bind at the far end");
+    let server = listen(listener, &supervisor, &config, &tally, &live, &cut);
     let port = server.local_addr().port();
     let url = format!("ws://{}", server.local_addr());
 
@@ -231,21 +232,6 @@ async fn run(
     }
     drop((t, rtts));
     drop(server);
-}
-
-fn serve(
-    cable: &cable::Cable,
-    port: u16,
-    supervisor: &Supervisor,
-    config: &Config,
-    tally: &Shared,
-    live: &Arc<Mutex<Vec<(Sender, u64)>>>,
-    cut: &Arc<Mutex<Option<Instant>>>,
-) -> Server {
-    let listener = cable
-        .listen_at_far_end_on(port)
-        .expect("bind at the far end");
-    listen(listener, supervisor, config, tally, live, cut)
 }
 
 fn listen(
