@@ -5,7 +5,9 @@
 //! reads once thawed; the runtime's client reconnects to a Python server that froze and
 //! came back; `ws-health probe --once` gets its pong. The server's own handshake
 //! (`src/runtime/server/upgrade.rs`) meets a client it was not written with: Python offers
-//! permessage-deflate, which it must decline.
+//! permessage-deflate, which it must decline, and Python then speaks uncompressed. A close
+//! code Python sends and tungstenite 0.30 does not know, 1014 "bad gateway", reads as 1002, as
+//! docs/runtime.md says ("Coming from Python `websockets`").
 #![cfg(unix)]
 
 mod support;
@@ -86,7 +88,10 @@ async fn a_python_client_and_a_ws_health_server_answer_each_others_pings() {
     let Some(mut python) = Peer::start(&["client", &url]) else {
         return;
     };
-    assert_eq!(python.next("echo").await["text"], "hello");
+    let echo = python.next("echo").await;
+    assert_eq!(echo["text"], "hello", "{echo}");
+    // Its permessage-deflate offer declined: no extension in use on either side.
+    assert_eq!(echo["extensions"], serde_json::json!([]), "{echo}");
     // Python's ping, answered by ws-health.
     let latency = python.next("pong").await["latency"].as_f64().unwrap();
     assert!(latency > 0.0 && latency < 5.0, "{latency}");
@@ -198,6 +203,46 @@ async fn a_frozen_python_server_is_detected_and_the_client_reconnects() {
     let closed = python.next("closed").await;
     assert_eq!(closed["code"], 1011, "{closed}");
     assert_eq!(closed["reason"], "keepalive ping timeout", "{closed}");
+    client.close();
+}
+
+/// Python sends 1014 "bad gateway" (in its list of codes an endpoint may send, as in IANA's
+/// registry); tungstenite 0.30 knows codes up to 1013, answers 1014 with 1002 "Protocol
+/// violation", and the connection ends as that, from the peer. Pinned so that the docs change
+/// with it: a tungstenite that keeps 1014 fails this test.
+#[tokio::test]
+async fn a_python_servers_close_with_1014_reads_as_1002() {
+    let Some((mut python, url)) = python_server("0").await else {
+        return;
+    };
+    let (supervisor, _pongs) = supervisor(RELAXED);
+    let client = client(&url, supervisor);
+    let mut events = client.events();
+    support::within("the connection", client.connected())
+        .await
+        .unwrap();
+    client
+        .send(Message::text("close 1014 bad gateway"))
+        .await
+        .unwrap();
+    let ended = support::runtime::next_client_event(&mut events, |event| {
+        matches!(event, ClientEvent::Disconnected { .. })
+    })
+    .await;
+    let ClientEvent::Disconnected { disconnect, .. } = ended else {
+        unreachable!()
+    };
+    assert_eq!(
+        (
+            disconnect.initiator,
+            disconnect.code,
+            disconnect.reason.as_str()
+        ),
+        (Initiator::Peer, 1002, "Protocol violation"),
+        "{disconnect}"
+    );
+    let closed = python.next("closed").await;
+    assert_eq!(closed["code"], 1002, "{closed}");
     client.close();
 }
 

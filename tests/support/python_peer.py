@@ -1,13 +1,15 @@
 """A Python `websockets` peer for ws-health's interop tests: a client or a server with the
 library's own keepalive, reporting what it sees as JSON lines on stdout.
 
-    python_peer.py client URL        connect, send "hello", report the echo, ping once and
-                                     report the latency, then report the close
+    python_peer.py client URL        connect (offering permessage-deflate, the default), send
+                                     "hello", report the echo and the extensions agreed, ping
+                                     once and report the latency, then report the close
     python_peer.py server INTERVAL TIMEOUT
                                      serve on 127.0.0.1:0 with ping_interval (0: none) and
                                      ping_timeout,
                                      report the port; echo, answer "ping me" with a ping's
-                                     latency, report each connection's close
+                                     latency, "close CODE REASON" with that close, report each
+                                     connection's close
 
 A server ends when its stdin closes, a client with its connection; the test kills either
 when it drops it.
@@ -40,7 +42,8 @@ async def client(url):
     # No keepalive of its own: the test freezes this process to silence its pongs.
     async with connect(url, ping_interval=None) as ws:
         await ws.send("hello")
-        say(event="echo", text=await ws.recv())
+        extensions = [extension.name for extension in ws.protocol.extensions]
+        say(event="echo", text=await ws.recv(), extensions=extensions)
         latency = await (await ws.ping())
         say(event="pong", latency=latency)
         try:
@@ -57,6 +60,9 @@ async def server(interval, timeout):
                 if message == "ping me":
                     latency = await (await ws.ping())
                     await ws.send(f"latency {latency}")
+                elif message.startswith("close "):
+                    _, code, reason = message.split(" ", 2)
+                    await ws.close(int(code), reason)
                 else:
                     await ws.send(message)
         except ConnectionClosed:
