@@ -27,10 +27,19 @@ pub fn check_ping_payload(payload: &[u8]) -> Result<()> {
 }
 
 /// Checks that `code` may be sent on the wire: 1000–1003, 1007–1013 or 3000–4999. The
-/// reserved codes 1005, 1006 and 1015 only ever describe a close locally.
+/// reserved codes 1005, 1006 and 1015 only ever describe a close locally. 1014 "bad gateway"
+/// (in IANA's registry, sent by Python `websockets` and browsers) is refused too: tungstenite
+/// 0.30 does not know it, so a ws-health or other tungstenite peer reads it as a protocol
+/// error and answers 1002.
 pub fn check_close_code(code: u16) -> Result<()> {
     if may_send_close_code(code) {
         Ok(())
+    } else if code == 1014 {
+        Err(Error::invalid(
+            "close code 1014 may not be sent: tungstenite, which ws-health speaks WebSocket \
+             with, does not know it, and a peer on it reads 1014 as a protocol error (1002); \
+             use 1011, or a code of 4000-4999 of the application's",
+        ))
     } else {
         Err(Error::invalid(format!(
             "close code {code} may not be sent: use 1000-1003, 1007-1013 or 3000-4999 \
@@ -136,6 +145,19 @@ mod tests {
         for code in [1000, 1001, 1008, 1011, 1013, 3000, 4000, 4999] {
             check_close_code(code).unwrap();
         }
+    }
+
+    /// Python `websockets` sends 1014 "bad gateway"; ws-health refuses it, saying why rather
+    /// than leaving it out of a list of ranges.
+    #[test]
+    fn bad_gateway_is_refused_with_the_reason() {
+        let err = check_close_code(1014).unwrap_err();
+        assert!(err.is_invalid_input());
+        let message = err.to_string();
+        assert!(
+            message.contains("1014") && message.contains("(1002)"),
+            "{err}"
+        );
     }
 
     #[test]
