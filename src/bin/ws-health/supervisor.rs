@@ -14,7 +14,14 @@ pub(crate) fn build(config: &Config) -> Result<Supervisor, Failure> {
     let mut builder = Supervisor::builder().with_config(config);
     for name in custom_actions(config) {
         builder = builder.with_custom_action(name.clone(), move |event: &ActionEvent<'_>| {
+            // The connection, where a filter dropped its span (`RUST_LOG=warn`), which else
+            // names it: as the library's own warnings do. The action runs in that span.
+            let span_off = tracing::Span::current().is_disabled();
+            let id = span_off.then_some(event.connection_id);
+            let peer = event.peer.filter(|_| span_off).map(tracing::field::display);
             tracing::warn!(
+                id,
+                peer,
                 action = %name,
                 check = event.check,
                 from = %event.from,
