@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tracing::field::{display, DisplayValue};
 use tracing::{debug, error, info, warn, Instrument};
 
 use super::connection;
@@ -48,8 +49,22 @@ pub(super) struct Context {
     pub(super) aborted: Mutex<Vec<JoinHandle<Disconnect>>>,
     /// `None`: connections run on the runtime of the accept loop.
     pub(super) workers: Option<Workers>,
+    /// The server's address where its `ws_health.server` span is off (see [`unspanned`]).
+    ///
+    /// [`unspanned`]: Context::unspanned
+    pub(super) unspanned_addr: Option<SocketAddr>,
     #[cfg(feature = "rustls")]
     pub(super) tls: Option<crate::runtime::tls::TlsAcceptor>,
+}
+
+impl Context {
+    /// The server's `local_addr`, as a field of its warnings, only where its span is off: a
+    /// filter that keeps warnings but not the info-level `ws_health.server` span
+    /// (`RUST_LOG=warn`) would print them with nothing to tell a process's servers apart.
+    /// With the span on, `None` records nothing, so the line does not repeat the span's field.
+    pub(super) fn unspanned(&self) -> Option<DisplayValue<SocketAddr>> {
+        self.unspanned_addr.map(display)
+    }
 }
 
 /// Refusals (HTTP 503) in progress beyond which an over-limit connection is dropped without
@@ -68,7 +83,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
             Some(done) = tasks.join_next(), if !tasks.is_empty() => {
                 if let Err(err) = done {
                     if err.is_panic() {
-                        error!("a connection task panicked");
+                        error!(local_addr = context.unspanned(), "a connection task panicked");
                     }
                 }
             }
@@ -93,7 +108,13 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
                     // Once a second at most: each freed descriptor can admit one connection
                     // and fail the next accept at once.
                     if let Some(count) = failure_log.occurred(Instant::now()) {
-                        warn!(error = %err, ?delay, count, "accept failed; retrying after a pause");
+                        warn!(
+                            local_addr = context.unspanned(),
+                            error = %err,
+                            ?delay,
+                            count,
+                            "accept failed; retrying after a pause"
+                        );
                     }
                     tokio::select! {
                         () = context.stop.wait() => break,
@@ -116,6 +137,7 @@ pub(super) async fn run(listener: TcpListener, context: Arc<Context>) {
     .await;
     if drained.is_err() {
         warn!(
+            local_addr = context.unspanned(),
             remaining = tasks.len(),
             ?timeout,
             "connections still open after the shutdown timeout; dropping them"
@@ -142,7 +164,8 @@ fn admit(
     // accepts or a busy worker can put off.
     let accepted = Instant::now();
     if let Err(err) = configure_socket(&stream, &context.socket) {
-        warn!(%peer, error = %err, "dropping connection");
+        let local_addr = context.unspanned();
+        warn!(local_addr, %peer, error = %err, "dropping connection");
         metrics::dropped(Dropped::SocketOptions);
         return;
     }
@@ -157,7 +180,8 @@ fn admit(
                 return;
             }
             Err(_) => {
-                error!(%peer, "the accept filter panicked; connection dropped");
+                let local_addr = context.unspanned();
+                error!(local_addr, %peer, "the accept filter panicked; connection dropped");
                 metrics::dropped(Dropped::Filtered);
                 return;
             }
@@ -181,8 +205,8 @@ fn admit(
         if let Some(times) = times {
             refusals.announced = true;
             warn!(
-                limit,
-                times, "connection limit reached: refusing new connections with HTTP 503"
+                local_addr = context.unspanned(),
+                limit, times, "connection limit reached: refusing new connections with HTTP 503"
             );
         }
         let answered = refusals.in_progress.load(Ordering::Relaxed) < MAX_REFUSING;
@@ -207,13 +231,27 @@ fn admit(
     let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
     let driver_span = span.clone();
     if context.handler_in_driver_task {
-        spawn(context, stream, tasks, span, move |context, stream| {
-            connection::serve_joined(context, stream, peer, slot, driver_span, accepted)
-        });
+        spawn(
+            context,
+            stream,
+            peer,
+            tasks,
+            span,
+            move |context, stream| {
+                connection::serve_joined(context, stream, peer, slot, driver_span, accepted)
+            },
+        );
     } else {
-        spawn(context, stream, tasks, span, move |context, stream| {
-            connection::serve(context, stream, peer, slot, driver_span, accepted)
-        });
+        spawn(
+            context,
+            stream,
+            peer,
+            tasks,
+            span,
+            move |context, stream| {
+                connection::serve(context, stream, peer, slot, driver_span, accepted)
+            },
+        );
     }
 }
 
@@ -223,6 +261,7 @@ fn admit(
 fn spawn<S, F>(
     context: &Arc<Context>,
     stream: TcpStream,
+    peer: SocketAddr,
     tasks: &mut JoinSet<()>,
     span: tracing::Span,
     serve: S,
@@ -241,7 +280,11 @@ fn spawn<S, F>(
             tasks.spawn_on(serve.instrument(span), workers.pick());
         }
         Err(err) => {
-            warn!(parent: &span, error = %err, "dropping connection: could not move it to a worker");
+            // The peer, where the connection's span that names it is off.
+            let peer = span.is_disabled().then(|| display(peer));
+            let local_addr = context.unspanned();
+            let what = "dropping connection: could not move it to a worker";
+            warn!(parent: &span, local_addr, peer, error = %err, "{what}");
             crate::metrics::dropped(crate::metrics::Dropped::WorkerHandoff);
         }
     }

@@ -347,6 +347,7 @@ impl ServerBuilder {
                 (Some(workers), Some(exited))
             }
         };
+        let span = tracing::info_span!("ws_health.server", %local_addr);
         let context = Arc::new(Context {
             supervisor: self.supervisor,
             websocket: self.socket.websocket_config(),
@@ -363,10 +364,10 @@ impl ServerBuilder {
             active: active.clone(),
             aborted: Default::default(),
             workers,
+            unspanned_addr: span.is_disabled().then_some(local_addr),
             #[cfg(feature = "rustls")]
             tls: self.tls,
         });
-        let span = tracing::info_span!("ws_health.server", %local_addr);
         let task = tokio::spawn(accept::run(listener, context).instrument(span));
         tracing::info!(%local_addr, "listening");
         Ok(Server {

@@ -77,7 +77,11 @@ async fn supervise(
     let stream = match stream.register() {
         Ok(stream) => stream,
         Err(err) => {
-            warn!(error = %err, "dropping connection: a worker could not register it");
+            // The peer, where the connection's span that names it is off.
+            let peer = span.is_disabled().then(|| tracing::field::display(peer));
+            let local_addr = context.unspanned();
+            let what = "dropping connection: a worker could not register it";
+            warn!(local_addr, peer, error = %err, "{what}");
             metrics::dropped(Dropped::WorkerHandoff);
             return None;
         }
