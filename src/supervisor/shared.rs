@@ -38,7 +38,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::health_cell::HealthCell;
 use super::in_flight::{take_waker, Expectation, PendingPing, PingState, Wakers};
 use super::observer::call_observer;
-use super::{ConnectionInfo, Disconnect, Observer, Side, TrySendError};
+use super::{ConnectionInfo, Disconnect, Initiator, Observer, Side, TrySendError};
 use crate::check::Ticket;
 use crate::config::Queues;
 use crate::stats::StatsCell;
@@ -304,11 +304,22 @@ impl Shared {
         crate::error::contain_panic("a request's matcher, dropped", move || drop(unanswered));
         // Outside the lock: a subscriber or a recorder may call back into this connection.
         let (id, peer) = self.unspanned();
-        if end.unsent > 0 {
+        // Data lost, unless the peer left of its own accord: what was queued for a peer that
+        // closed is no fault, and a feed's subscribers leave all the time (a warning each).
+        if end.unsent > 0 && end.initiator == Initiator::Peer {
+            let unsent = end.unsent;
+            tracing::info!(
+                id,
+                peer,
+                unsent,
+                "connection ended with queued messages unsent"
+            );
+        } else if end.unsent > 0 {
+            let unsent = end.unsent;
             tracing::warn!(
                 id,
                 peer,
-                unsent = end.unsent,
+                unsent,
                 "connection ended with queued messages unsent"
             );
         }
