@@ -11,9 +11,15 @@ use ws_health::Config;
 
 use crate::Failure;
 
+/// The exit codes, at the end of every `--help` (docs/runtime.md says the same).
+const EXIT_CODES: &str = "Exit codes:
+  0  success
+  1  the probe failed, or the server could not run (its address taken, ...)
+  2  bad arguments or configuration (the message names the key and its source)";
+
 /// Keeps WebSocket connections honest: a supervised echo server and a keepalive probe.
 #[derive(Debug, Parser)]
-#[command(name = "ws-health", version)]
+#[command(name = "ws-health", version, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -30,11 +36,14 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a supervised echo server; logs every connection's status changes and actions.
+    #[command(after_help = EXIT_CODES)]
     Serve(ServeArgs),
     /// Connect to a WebSocket URL, keep the connection alive and print its round-trip time.
+    #[command(after_help = EXIT_CODES)]
     Probe(ProbeArgs),
     /// Check the configuration and print it as it takes effect (defaults, profile, file,
     /// environment, flags merged), as TOML; exit 2 naming what is wrong.
+    #[command(after_help = EXIT_CODES)]
     Config(ConfigArgs),
 }
 
