@@ -2,6 +2,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::net::SocketAddr;
+
+use tracing::field::DisplayValue;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -170,11 +173,16 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// Who a hook's panic is about, as fields of its error: the connection's `id` and `peer`
+/// where the span that names them is off (`RUST_LOG=warn`), else nothing.
+pub(crate) type Who = (Option<u64>, Option<DisplayValue<SocketAddr>>);
+
 /// Runs an application's async hook, `call` and the future it returns, with their panics
-/// caught: `Err` is "`hook` panicked: …", logged at error (a panic would end the task that
-/// runs the hook, and with it what the task serves).
+/// caught: `Err` is "`hook` panicked: …", logged at error with `who` (a panic would end the
+/// task that runs the hook, and with it what the task serves).
 pub(crate) async fn contain_panics<F, Fut>(
     hook: &'static str,
+    (id, peer): Who,
     call: F,
 ) -> Result<Fut::Output, String>
 where
@@ -185,7 +193,7 @@ where
     use std::panic::{catch_unwind, AssertUnwindSafe};
     let panicked = |panic: Box<dyn std::any::Any + Send>| {
         let message = panic_message(&*panic);
-        tracing::error!(hook, panic = message, "hook panicked");
+        tracing::error!(id, peer, hook, panic = message, "hook panicked");
         format!("{hook} panicked: {message}")
     };
     let future = catch_unwind(AssertUnwindSafe(call)).map_err(panicked)?;

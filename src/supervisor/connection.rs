@@ -12,6 +12,7 @@ use futures_util::Stream;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::field::DisplayValue;
 
 use super::shared::{signal, Shared};
 use super::{Disconnect, TrySendError};
@@ -41,6 +42,12 @@ pub struct Sender {
 }
 
 impl Connection {
+    /// The connection's `id` and `peer`, for an event about it where its span is off (see
+    /// `Shared::unspanned`).
+    pub(crate) fn unspanned(&self) -> (Option<u64>, Option<DisplayValue<SocketAddr>>) {
+        self.sender.shared.unspanned()
+    }
+
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         Connection {
             sender: Sender::new(shared),

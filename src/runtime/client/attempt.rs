@@ -56,7 +56,7 @@ impl Manager {
             connected.map_err(|_| Failed::retry(step.timed_out(&self.target, timeout)))??;
         let state = match &self.state {
             Some(make) => Some(
-                contain_panics("connection state factory", || {
+                contain_panics("connection state factory", (None, None), || {
                     std::future::ready(make(peer))
                 })
                 .await

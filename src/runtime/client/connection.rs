@@ -214,7 +214,8 @@ impl Manager {
 /// Runs the on-connect hook; a panic, in its call or its future, fails it as an error does
 /// (it would end the client's task).
 async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
-    contain_panics("on-connect hook", || hook(sender))
+    // Who: the failed attempt's warning names the client's url.
+    contain_panics("on-connect hook", (None, None), || hook(sender))
         .await?
         .map_err(|err| format!("on-connect hook failed: {err}"))
 }

@@ -33,7 +33,7 @@ const HANDSHAKE_HEADERS: [&str; 4] = [
 
 /// Runs the application's headers hook; its error or panic fails the attempt, to be retried.
 async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
-    match contain_panics("handshake headers hook", || make()).await {
+    match contain_panics("handshake headers hook", (None, None), || make()).await {
         Ok(Ok(headers)) => Ok(headers),
         Ok(Err(err)) => Err(Failed::retry(format!("handshake headers: {err}"))),
         Err(panicked) => Err(Failed::retry(panicked)),

@@ -129,7 +129,8 @@ async fn supervise(
 async fn run_handler(context: &Context, conn: Connection) {
     let sender = conn.sender();
     // The handler may panic in the call that makes its future, as well as in the future.
-    let handler = contain_panics("connection handler", || (context.handler)(conn));
+    let who = conn.unspanned();
+    let handler = contain_panics("connection handler", who, || (context.handler)(conn));
     tokio::pin!(handler);
     let finished = tokio::select! {
         finished = &mut handler => finished,

@@ -189,7 +189,12 @@ pub(super) async fn decide(
     handshake: Handshake,
     response: Response,
 ) -> Result<(Response, Option<State>), Refusal> {
-    match contain_panics("handshake hook", || hook(handshake)).await {
+    // The peer, where the connection's span that names it is off: the upgrade runs in that
+    // span, its task's own, so the current span is it or, turned off, none.
+    let peer = tracing::Span::current()
+        .is_disabled()
+        .then(|| tracing::field::display(handshake.peer()));
+    match contain_panics("handshake hook", (None, peer), || hook(handshake)).await {
         Ok(Ok(accepted)) => answer(response, accepted),
         Ok(Err(refusal)) => Err(refusal),
         Err(_panicked) => Err(internal_error()),
