@@ -136,7 +136,8 @@ impl Reconnect {
         let mut delay = full_jitter(&self.backoff, self.attempt, self.rng.random());
         if let Some(asked) = retry_after {
             let max = self.backoff.max;
-            let least = asked.min(max * 4 / 5);
+            // Four fifths of `max`, worked out so as not to overflow at `Duration::MAX`.
+            let least = asked.min(max - max / 5);
             let spread = (asked / 4).min(max.saturating_sub(least));
             let spread = u64::try_from(spread.as_nanos()).unwrap_or(u64::MAX);
             let floor = least + Duration::from_nanos(self.rng.random_range(0..=spread));
