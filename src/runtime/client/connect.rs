@@ -212,7 +212,7 @@ fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -
             let body = response
                 .body()
                 .as_deref()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .map(|b| printable(&String::from_utf8_lossy(b)))
                 .unwrap_or_default();
             let error = match body.trim() {
                 "" => format!("{address} answered HTTP {status}"),
@@ -266,6 +266,20 @@ fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -
 }
 
 /// The statuses whose `Retry-After` says when to come back (RFC 9110 10.2.3, RFC 6585 4).
+/// The server's text, fit for a line of ours that a log or a terminal shows: its control
+/// characters escaped (`\u{1b}`, `\n`), so that it can neither run an escape sequence on
+/// the terminal of whoever reads the error nor forge a line of output.
+pub(super) fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    out
+}
+
 fn asks_to_wait(status: http::StatusCode) -> bool {
     status == http::StatusCode::SERVICE_UNAVAILABLE || status == http::StatusCode::TOO_MANY_REQUESTS
 }

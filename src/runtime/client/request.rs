@@ -99,6 +99,9 @@ pub(super) fn extension(headers: &HeaderMap) -> Option<String> {
         let mut names = listed
             .split(',')
             .map(|e| e.split(';').next().unwrap_or("").trim());
-        names.find(|name| !name.is_empty()).map(str::to_owned)
+        // Bytes over 0x7f, which a header value may hold, may read as C1 control characters.
+        names
+            .find(|name| !name.is_empty())
+            .map(super::connect::printable)
     })
 }

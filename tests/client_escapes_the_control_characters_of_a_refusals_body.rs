@@ -1,0 +1,41 @@
+//! A server's refusal is quoted in the client's error (`answered HTTP 503 …: <body>`), which
+//! applications log and `ws-health probe` prints: its control characters are escaped, so
+//! that a server cannot send a terminal escape sequences to run, or line breaks that forge
+//! lines of output (`connected to …`). They were copied as they came.
+
+mod support;
+
+use ws_health::runtime::ClientEvent;
+
+#[tokio::test]
+async fn client_escapes_the_control_characters_of_a_refusals_body() {
+    support::trace();
+    let body = "busy\x1b]0;owned\x07\x1b[2J\r\nconnected to 10.0.0.1:443\n\u{9b}31m";
+    let addr = support::runtime::answering_server(move |_| {
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    })
+    .await;
+    let client = support::runtime::quick_client_of(addr).connect().unwrap();
+    let mut events = client.events();
+    let failed = support::runtime::next_client_event(&mut events, |e| {
+        matches!(e, ClientEvent::ConnectFailed { .. })
+    })
+    .await;
+    let ClientEvent::ConnectFailed { error } = failed else {
+        unreachable!("picked a ConnectFailed")
+    };
+    assert!(!error.chars().any(char::is_control), "{error:?}");
+    assert!(
+        error.contains("answered HTTP 503 Service Unavailable: busy"),
+        "{error}"
+    );
+    assert!(
+        error.contains(r"\u{1b}[2J\r\nconnected to 10.0.0.1:443\n\u{9b}31m"),
+        "{error}"
+    );
+    client.close();
+}
