@@ -45,10 +45,14 @@ impl Target {
         }
         let host = uri
             .host()
-            .ok_or_else(|| format!("{shown}: no host"))?
+            .unwrap_or_default()
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
+        // `http` reads `ws://:8765` and `ws://[]/` as an empty host: no lookup finds it.
+        if host.is_empty() {
+            return Err(format!("{shown}: no host"));
+        }
         // `http` reads a port it cannot parse as no port: 99999 would mean port 80.
         let port = match uri.port_u16() {
             Some(port) => port,
