@@ -70,7 +70,9 @@ pub enum ClientEvent {
         delay: Duration,
     },
     /// The client stopped for good: closed by the application, a final close code, a final
-    /// handshake error, or `max_retries`.
+    /// handshake error, `max_retries`, or its task ended (it panicked, or its runtime shut
+    /// down). [`Client::stopped`](super::Client::stopped) returns the same reason by the time
+    /// it is sent.
     Stopped {
         /// Why, and how many messages accepted for sending were never written; serialised as
         /// its sentence, which then ends with `"; N message(s) accepted and never sent"`.

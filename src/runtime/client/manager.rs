@@ -180,9 +180,6 @@ impl Manager {
             warn!(url, %reason, "client stopped");
         }
         self.shared.set_current(None);
-        self.emit(ClientEvent::Stopped {
-            reason: reason.clone(),
-        });
         self.shared.stop(|| reason);
     }
 

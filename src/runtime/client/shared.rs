@@ -133,18 +133,23 @@ impl Shared {
         }
     }
 
-    /// Records why the client stopped, unless it had, and wakes `recv`, `send` and
-    /// `connected`.
+    /// Records why the client stopped, unless it had, then sends the `Stopped` event and
+    /// wakes `recv`, `send` and `connected`.
     pub(super) fn stop(&self, reason: impl FnOnce() -> StopReason) {
         // Also when the task was dropped with a connection up (its runtime shut down).
         self.link.connected.store(false, Ordering::Release);
+        let mut first = None;
         self.link.stopped.send_if_modified(|stopped| {
-            let first = stopped.is_none();
-            if first {
-                *stopped = Some(reason());
+            if stopped.is_none() {
+                first = Some(reason());
+                stopped.clone_from(&first);
             }
-            first
+            first.is_some()
         });
+        // The event too, whatever ended the task: a listener on `events` waits for it.
+        if let Some(reason) = first {
+            self.events.send(ClientEvent::Stopped { reason });
+        }
         self.handed_over.notify_waiters();
         self.link.connection_changed.notify_waiters();
     }
