@@ -57,7 +57,7 @@ impl Provider for BuiltinProfiles {
 /// Checks that the figment's selected profile is one it knows: `default`, `global`, or a
 /// profile some provider gave values for.
 /// `selected_by` names who selected it, if known; else [`Config::PROFILE_ENV`] if it holds
-/// the profile, else code.
+/// the profile, else the figment given to `Config::from` (an application's own).
 pub(crate) fn check_selected(figment: &Figment, selected_by: Option<&str>) -> Result<()> {
     let selected = figment.profile();
     let mut known: Vec<&str> = figment.profiles().map(|p| p.as_str().as_str()).collect();
@@ -75,7 +75,7 @@ pub(crate) fn check_selected(figment: &Figment, selected_by: Option<&str>) -> Re
     let source = match selected_by {
         Some(by) => by.to_owned(),
         None if from_env() => format!("environment variable {}", Config::PROFILE_ENV),
-        None => "selected in code".to_owned(),
+        None => "the figment given to `Config::from`".to_owned(),
     };
     let hint = nearest(selected.as_str().as_str(), known.iter().copied())
         .map(|n| format!(" (did you mean `{n}`?)"))
