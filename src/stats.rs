@@ -35,7 +35,11 @@ pub struct Stats {
     pub pings_missed: u64,
     /// Application messages delivered to the application.
     pub messages_received: u64,
-    /// Application messages written to the socket.
+    /// Application messages written to the socket: the application's, and those checks send
+    /// (a [`Heartbeat`](crate::check::Heartbeat)'s requests). No stat is the time since the
+    /// last message sent, `data_idle`'s counterpart: a check that a feed this side publishes
+    /// (a server's ticks to the peer) is not stale reads the time of the last update from
+    /// the connection's state, kept there by the code that sends it.
     pub messages_sent: u64,
     /// Time since the connection was supervised.
     #[serde(with = "humantime_serde")]
@@ -44,8 +48,8 @@ pub struct Stats {
     /// included.
     #[serde(with = "humantime_serde")]
     pub idle: Duration,
-    /// Time since the last application message (text or binary) arrived for the
-    /// application, queued for `recv`; the uptime before the first. Pongs and answers taken
+    /// Time since the last application message (text or binary) arrived from the peer for
+    /// the application, queued for `recv` (what the peer sends, not what we send it); the uptime before the first. Pongs and answers taken
     /// by checks do not count: a "feed not stale" check reads this, and only while
     /// `inbound_queued` is zero. While messages wait unread it grows whatever the peer sends,
     /// and once the queue is full reading pauses: the application is slow, not the feed

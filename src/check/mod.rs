@@ -82,8 +82,9 @@ pub trait HealthCheck: Send + Sync + 'static {
     /// use std::time::Duration;
     /// use ws_health::{async_trait, CheckContext, Health, HealthCheck};
     ///
-    /// /// The feed is stale after 5 s without a message; the peer falls behind when what we
-    /// /// send it fills three quarters of the outbound queue (`queues.outbound`, 64).
+    /// /// The feed the peer sends us is stale after 5 s without a message (for a feed we send
+    /// /// the peer, see `Stats::messages_sent`); the peer falls behind when what we send it
+    /// /// fills three quarters of the outbound queue (`queues.outbound`, 64).
     /// struct Feed;
     ///
     /// #[async_trait]
