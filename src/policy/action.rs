@@ -37,7 +37,9 @@ pub enum Action {
         /// The close code; must be one that may be sent (see [`crate::frame::check_close_code`]).
         code: u16,
         /// The close reason; when absent, the failing check's reason, cut to 123 bytes
-        /// ("configuration reloaded" when a reload's new rules made the change).
+        /// ("configuration reloaded" when a reload's new rules made the change; the
+        /// connection's reason, "feed: feed stale", when a reload gave the status the
+        /// connection stays at a close it did not have).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
