@@ -48,16 +48,16 @@ pub struct Stats {
     /// included.
     #[serde(with = "humantime_serde")]
     pub idle: Duration,
-    /// Time since the last application message (text or binary) arrived from the peer for
-    /// the application, queued for `recv` (what the peer sends, not what we send it); the uptime before the first. Pongs and answers taken
-    /// by checks do not count: a "feed not stale" check reads this, and only while
-    /// `inbound_queued` is zero. While messages wait unread it grows whatever the peer sends,
-    /// and once the queue is full reading pauses: the application is slow, not the feed
-    /// (see the example of [`HealthCheck::check`](crate::HealthCheck::check)). Every
-    /// message queued for `recv` counts, the peer's own heartbeat requests (and the
-    /// acknowledgements no check's `request` takes) included: a peer that sends `{"op":"ping"}` every second keeps it under a second while
-    /// its feed is silent, so a staleness check of one kind of message (ticks) keeps the time
-    /// of the last one itself, in the connection's state.
+    /// Time since the last application message (text or binary) arrived from the peer for the
+    /// application, queued for `recv` (what the peer sends, not what we send it); the uptime before
+    /// the first. Pongs and answers taken by checks do not count: a "feed not stale" check reads
+    /// this, and only while `inbound_queued` is zero. While messages wait unread it grows whatever
+    /// the peer sends, and once the queue is full reading pauses: the application is slow, not the
+    /// feed (see the example of [`HealthCheck::check`](crate::HealthCheck::check)). Every message
+    /// queued for `recv` counts, the peer's own heartbeat requests (and the acknowledgements no
+    /// check's `request` takes) included: a peer that sends `{"op":"ping"}` every second keeps it
+    /// under a second while its feed is silent, so a staleness check of one kind of message (ticks)
+    /// keeps the time of the last one itself, in the connection's state.
     #[serde(with = "humantime_serde")]
     pub data_idle: Duration,
     /// Messages received and waiting for the application to take them (`recv`).
