@@ -143,6 +143,7 @@ mod error;
 pub mod frame;
 mod health;
 mod in_a_row;
+mod keyed;
 pub mod lean;
 pub mod metrics;
 pub mod policy;

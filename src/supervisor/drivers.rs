@@ -1,15 +1,15 @@
 //! The live drivers of one supervisor, so that a reload reaches them at once: an idle
 //! driver sleeps on its timer, which may be a whole interval away. Touched when a connection
-//! opens and ends, and at a reload; never on a ping.
+//! opens and ends, and at a reload; never on a ping. Its table shrinks once mostly empty, so
+//! that a peak of connections is not kept for good.
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use slab::Slab;
-
 use super::shared::Shared;
+use crate::keyed::Keyed;
 
 #[derive(Default)]
-pub(crate) struct Drivers(Mutex<Slab<Weak<Shared>>>);
+pub(crate) struct Drivers(Mutex<Keyed<Weak<Shared>>>);
 
 impl Drivers {
     /// Lists the driver of `shared` until the returned guard drops with the driver.
@@ -27,7 +27,7 @@ impl Drivers {
         let live: Vec<Arc<Shared>> = {
             let drivers = self.lock();
             let mut live = Vec::with_capacity(drivers.len());
-            live.extend(drivers.iter().filter_map(|(_, d)| d.upgrade()));
+            live.extend(drivers.values().filter_map(Weak::upgrade));
             live
         };
         for shared in live {
@@ -35,7 +35,7 @@ impl Drivers {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Slab<Weak<Shared>>> {
+    fn lock(&self) -> MutexGuard<'_, Keyed<Weak<Shared>>> {
         crate::sync::lock(&self.0)
     }
 }
@@ -43,11 +43,11 @@ impl Drivers {
 /// A driver's place in its supervisor's [`Drivers`].
 pub(crate) struct Registered {
     drivers: Arc<Drivers>,
-    key: usize,
+    key: u64,
 }
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.drivers.lock().try_remove(self.key);
+        self.drivers.lock().remove(self.key);
     }
 }

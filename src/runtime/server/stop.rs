@@ -2,6 +2,8 @@
 //! beside its handler, so waiting must cost nothing per wake-up: a waiter polled again with
 //! the waker it registered (a task's waker does not change) reads one atomic and takes no
 //! lock. (A `watch` receiver re-registers under a lock its receivers share on every poll.)
+//! The waiters' table shrinks once mostly empty, so that a peak of connections is not kept
+//! for good.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,19 +11,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
-use slab::Slab;
+use crate::keyed::Keyed;
 
 #[derive(Default)]
 pub(crate) struct Stop {
     stopped: AtomicBool,
-    waiters: Mutex<Slab<Waker>>,
+    waiters: Mutex<Keyed<Waker>>,
 }
 
 impl Stop {
     /// Asks every waiter, present and future, to stop.
     pub(crate) fn trigger(&self) {
         self.stopped.store(true, Ordering::Release);
-        let wakers: Vec<Waker> = self.lock().drain().collect();
+        let wakers = self.lock().take_all();
         for waker in wakers {
             waker.wake();
         }
@@ -39,8 +41,8 @@ impl Stop {
         self.stopped.load(Ordering::Acquire)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Slab<Waker>> {
-        // A waker that panicked in `wake` cannot leave the slab inconsistent.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Keyed<Waker>> {
+        // A waker that panicked in `wake` cannot leave the table inconsistent.
         crate::sync::lock(&self.waiters)
     }
 }
@@ -48,7 +50,7 @@ impl Stop {
 pub(crate) struct Stopping<'a> {
     stop: &'a Stop,
     /// Our slot among the waiters, and the waker stored there.
-    registered: Option<(usize, Waker)>,
+    registered: Option<(u64, Waker)>,
 }
 
 impl Future for Stopping<'_> {
@@ -72,10 +74,14 @@ impl Future for Stopping<'_> {
         }
         let waker = cx.waker().clone();
         match &mut this.registered {
-            Some((key, stored)) => {
-                waiters[*key] = waker.clone();
-                *stored = waker;
-            }
+            // Not stopped: `trigger` has not taken the waiters, so our slot is there.
+            Some((key, stored)) => match waiters.get_mut(*key) {
+                Some(slot) => {
+                    *slot = waker.clone();
+                    *stored = waker;
+                }
+                None => this.registered = Some((waiters.insert(waker.clone()), waker)),
+            },
             None => this.registered = Some((waiters.insert(waker.clone()), waker)),
         }
         Poll::Pending
@@ -85,8 +91,8 @@ impl Future for Stopping<'_> {
 impl Drop for Stopping<'_> {
     fn drop(&mut self) {
         if let Some((key, _)) = self.registered.take() {
-            // After a trigger the slab was drained and stays empty: nothing to remove.
-            let _ = self.stop.lock().try_remove(key);
+            // After a trigger the table was emptied and stays so: nothing to remove.
+            let _ = self.stop.lock().remove(key);
         }
     }
 }
@@ -112,7 +118,7 @@ mod tests {
             waiter.await.unwrap();
         }
         stop.wait().await;
-        assert!(stop.lock().is_empty());
+        assert_eq!(stop.lock().len(), 0);
     }
 
     #[test]
@@ -125,6 +131,6 @@ mod tests {
         assert!(waiting.as_mut().poll(&mut cx).is_pending()); // same waker: no new slot
         assert_eq!(stop.lock().len(), 1);
         drop(waiting);
-        assert!(stop.lock().is_empty());
+        assert_eq!(stop.lock().len(), 0);
     }
 }
