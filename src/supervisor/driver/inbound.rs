@@ -257,9 +257,14 @@ impl<S: Transport> Driver<S> {
         // Once one is dropped, every later one is: what `recv` yields stays a prefix of what
         // the peer sent, with no hole that room made by the application would open behind it.
         if inner.undelivered > 0 || inner.inbound.len() >= self.shared.inbound_capacity {
+            let first = inner.undelivered == 0;
             inner.undelivered = inner.undelivered.saturating_add(1);
             drop(inner);
-            debug!("message dropped: the inbound queue was full while closing");
+            // Once: a peer that floods during the close would otherwise write a line per
+            // message for as long as the close may take. The warning at the end counts them.
+            if first {
+                debug!("messages dropped from here on: the inbound queue was full while closing");
+            }
             return panicked;
         }
         inner.inbound.push_back(message);
