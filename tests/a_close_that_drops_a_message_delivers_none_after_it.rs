@@ -27,6 +27,7 @@ async fn messages_after_one_dropped_by_the_close_are_dropped_too() {
         .with_queues(Queues {
             inbound: 2,
             outbound: 1,
+            ..Default::default()
         })
         .build()
         .unwrap();

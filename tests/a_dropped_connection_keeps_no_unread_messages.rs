@@ -19,6 +19,7 @@ async fn a_dropped_connection_keeps_no_unread_messages() {
         .with_queues(Queues {
             inbound: 64,
             outbound: 16,
+            ..Default::default()
         })
         .build()
         .unwrap();

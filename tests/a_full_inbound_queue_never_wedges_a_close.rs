@@ -32,6 +32,7 @@ async fn full() -> (
         .with_queues(Queues {
             inbound: 2,
             outbound: 1,
+            ..Default::default()
         })
         .build()
         .unwrap();
@@ -108,6 +109,7 @@ async fn a_send_waiting_for_room_fails_when_the_close_starts() {
         .with_queues(Queues {
             inbound: 2,
             outbound: 1,
+            ..Default::default()
         })
         .build()
         .unwrap();

@@ -30,6 +30,7 @@ async fn a_peer_flooding_the_close_past_a_full_queue_is_logged_once() {
         .with_queues(Queues {
             inbound: 2,
             outbound: 4,
+            ..Default::default()
         })
         .build()
         .unwrap();

@@ -85,6 +85,7 @@ fn a_reload_warns_of_queue_sizes_set_in_code() {
     let queues = Queues {
         inbound: 7,
         outbound: 9,
+        ..Default::default()
     };
     let supervisor = Supervisor::builder()
         .with_config(&config)

@@ -25,6 +25,7 @@ async fn abandoned_connection_with_a_full_queue_still_completes_its_close() {
         .with_queues(Queues {
             inbound: 2,
             outbound: 16,
+            ..Default::default()
         })
         .build()
         .unwrap();

@@ -74,6 +74,7 @@ async fn backed_up_client(
         .with_queues(Queues {
             inbound: 1,
             outbound: 1,
+            ..Default::default()
         })
         .with_max_message_size(Some(MESSAGE))
         .with_policy(Policy {

@@ -74,6 +74,7 @@ async fn peer_that_floods_an_echo_server_and_reads_nothing_is_closed_with_1011()
         .with_queues(ws_health::config::Queues {
             inbound: 2,
             outbound: 2,
+            ..Default::default()
         })
         .with_policy(ws_health::policy::Policy {
             close_timeout: CLOSE_TIMEOUT,

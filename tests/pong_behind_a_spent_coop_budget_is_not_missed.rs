@@ -209,6 +209,7 @@ async fn a_request_waits_for_the_read_pass_a_spent_budget_cut_short() {
         .with_queues(ws_health::config::Queues {
             inbound: 16,
             outbound: 16,
+            ..Default::default()
         })
         .build()
         .unwrap();

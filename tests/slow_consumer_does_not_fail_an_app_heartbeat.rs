@@ -31,6 +31,7 @@ async fn slow_consumer_does_not_fail_an_app_heartbeat() {
         .with_queues(Queues {
             inbound: 2,
             outbound: 16,
+            ..Default::default()
         })
         .build()
         .unwrap();

@@ -32,6 +32,8 @@ fn every(interval: Duration, timeout: Duration) -> CheckSettings {
 const QUEUES: Queues = Queues {
     inbound: 2,
     outbound: 16,
+    inbound_bytes: 8 << 20,
+    outbound_bytes: 8 << 20,
 };
 
 #[tokio::test(start_paused = true)]
@@ -214,6 +216,7 @@ async fn times_out_once_reading_resumed(check: impl HealthCheck) {
         .with_queues(Queues {
             inbound: 1,
             outbound: 16,
+            ..Default::default()
         })
         .build()
         .unwrap();

@@ -21,6 +21,7 @@ async fn slow_consumer_is_degraded_not_closed() {
         .with_queues(Queues {
             inbound: 4,
             outbound: 16,
+            ..Default::default()
         })
         .build()
         .unwrap();

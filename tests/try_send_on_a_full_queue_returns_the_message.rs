@@ -15,6 +15,7 @@ async fn try_send_on_a_full_queue_returns_the_message() {
         .with_queues(Queues {
             inbound: 8,
             outbound: 2,
+            ..Default::default()
         })
         .build()
         .unwrap();

@@ -15,7 +15,8 @@ use crate::{CheckSettings, Config, Result};
 ///
 /// # Default
 /// The [`PingCheck`] with [`CheckSettings::default`] (every 20 s, 20 s timeout),
-/// [`Policy::default`] (Unhealthy closes with 1011) and queues of 64 messages each way.
+/// [`Policy::default`] (Unhealthy closes with 1011) and queues of 64 messages and 8 MiB each
+/// way.
 ///
 /// ```
 /// use std::time::Duration;
@@ -135,7 +136,7 @@ impl SupervisorBuilder {
     /// ```
     /// use ws_health::config::Queues;
     ///
-    /// let none = Queues { inbound: 0, outbound: 64 };
+    /// let none = Queues { inbound: 0, ..Queues::default() };
     /// let err = ws_health::Supervisor::builder().with_queues(none).build().unwrap_err();
     /// assert!(err.to_string().contains("`queues.inbound`"), "{err}");
     /// ```

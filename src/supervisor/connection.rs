@@ -76,9 +76,7 @@ impl Connection {
             }
         }
         let mut inner = shared.lock();
-        let was_full = inner.inbound.len() >= shared.inbound_capacity;
-        if let Some(message) = inner.inbound.pop_front() {
-            shared.set_inbound_len(&inner);
+        if let (Some(message), was_full) = shared.pop_inbound(&mut inner) {
             drop(inner);
             if was_full {
                 // The driver stopped reading when the queue filled; let it resume.

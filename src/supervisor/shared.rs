@@ -62,6 +62,8 @@ pub(crate) struct Shared {
     signals: AtomicU8,
     /// `inner.inbound.len()`, for the same reason.
     inbound_len: AtomicUsize,
+    /// The bytes of the messages in `inner.inbound`; changed under the lock only.
+    inbound_bytes: AtomicUsize,
     /// `inner.outbound.len()`, for [`Stats`] without the lock.
     outbound_len: AtomicUsize,
     /// Wakes the application's `recv` when a message arrives or the connection ends.
@@ -76,8 +78,11 @@ pub(crate) struct Shared {
     pub(crate) polling_check: AtomicUsize,
     /// Live `Connection` and `Sender` handles; at zero the driver closes the connection.
     handles: AtomicUsize,
-    pub(crate) inbound_capacity: usize,
-    pub(crate) outbound_capacity: usize,
+    /// `queues`: messages, then bytes, each way.
+    inbound_capacity: usize,
+    outbound_capacity: usize,
+    inbound_byte_capacity: usize,
+    outbound_byte_capacity: usize,
     /// The largest message the application may send.
     max_message_size: Option<usize>,
 }
@@ -103,6 +108,8 @@ pub(crate) struct Inner {
     pub(crate) forgotten_unflushed: u32,
     /// Messages taken from `outbound` so far (wrapping): the place of the next one taken.
     pub(crate) outbound_taken: u32,
+    /// The bytes of the messages in `outbound`.
+    pub(crate) outbound_bytes: usize,
 }
 
 impl Shared {
@@ -129,6 +136,7 @@ impl Shared {
             }),
             signals: AtomicU8::new(0),
             inbound_len: AtomicUsize::new(0),
+            inbound_bytes: AtomicUsize::new(0),
             outbound_len: AtomicUsize::new(0),
             recv_waker: AtomicWaker::new(),
             driver: AtomicWaker::new(),
@@ -139,6 +147,8 @@ impl Shared {
             // Nonzero: `Plan::validate` refuses an empty queue.
             inbound_capacity: queues.inbound,
             outbound_capacity: queues.outbound,
+            inbound_byte_capacity: queues.inbound_bytes,
+            outbound_byte_capacity: queues.outbound_bytes,
             max_message_size,
         }
     }
@@ -172,6 +182,55 @@ impl Shared {
     pub(crate) fn set_inbound_len(&self, held: &Inner) {
         self.inbound_len
             .store(held.inbound.len(), Ordering::Release);
+    }
+
+    /// Whether the inbound queue holds `queues.inbound` messages or `queues.inbound_bytes`
+    /// bytes: reading pauses. Without the lock, for the driver's every poll.
+    pub(crate) fn inbound_full(&self) -> bool {
+        self.inbound_len() >= self.inbound_capacity
+            || self.inbound_bytes.load(Ordering::Acquire) >= self.inbound_byte_capacity
+    }
+
+    /// Queues a message the peer sent for `recv`; call it with the lock held.
+    pub(crate) fn push_inbound(&self, held: &mut Inner, message: Message) {
+        let bytes = self.inbound_bytes.load(Ordering::Relaxed);
+        self.inbound_bytes
+            .store(bytes.saturating_add(message.len()), Ordering::Release);
+        held.inbound.push_back(message);
+        self.set_inbound_len(held);
+    }
+
+    /// Takes the next message for `recv`, and whether the queue was full before (reading
+    /// was paused); call it with the lock held.
+    pub(crate) fn pop_inbound(&self, held: &mut Inner) -> (Option<Message>, bool) {
+        let was_full = self.inbound_full();
+        let message = held.inbound.pop_front();
+        if let Some(message) = &message {
+            let bytes = self.inbound_bytes.load(Ordering::Relaxed);
+            self.inbound_bytes
+                .store(bytes.saturating_sub(message.len()), Ordering::Release);
+            self.set_inbound_len(held);
+        }
+        (message, was_full)
+    }
+
+    /// Whether the outbound queue holds `queues.outbound` messages or `queues.outbound_bytes`
+    /// bytes: a bounded send waits.
+    fn outbound_full(&self, held: &Inner) -> bool {
+        held.outbound.len() >= self.outbound_capacity
+            || held.outbound_bytes >= self.outbound_byte_capacity
+    }
+
+    /// Takes the next message to write, and whether the queue was full before (a send may
+    /// be waiting for room); call it with the lock held.
+    pub(crate) fn pop_outbound(&self, held: &mut Inner) -> (Option<Message>, bool) {
+        let was_full = self.outbound_full(held);
+        let message = held.outbound.pop_front();
+        if let Some(message) = &message {
+            held.outbound_bytes = held.outbound_bytes.saturating_sub(message.len());
+            self.set_outbound_len(held);
+        }
+        (message, was_full)
     }
 
     /// Records the outbound queue's new length; call it with the lock held.
@@ -209,6 +268,7 @@ impl Shared {
     pub(crate) fn receiver_dropped(&self) {
         let mut inner = self.lock();
         let unread = std::mem::take(&mut inner.inbound);
+        self.inbound_bytes.store(0, Ordering::Release);
         self.set_inbound_len(&inner);
         self.signal(&inner, signal::UNRECEIVED, true);
         drop(inner);
@@ -282,6 +342,7 @@ impl Shared {
             end.undelivered = inner.undelivered as usize;
             // Counted, then dropped: a `Sender` kept after the end must not keep them.
             inner.outbound = Default::default();
+            inner.outbound_bytes = 0;
             self.set_outbound_len(&inner);
             inner.ended = Some(Box::new(end.clone()));
             self.signal(&inner, signal::ENDED, true);
@@ -375,9 +436,10 @@ impl Shared {
         if self.max_message_size.is_some_and(|max| message.len() > max) {
             return Err(TrySendError::TooLarge(message));
         }
-        if bounded && inner.outbound.len() >= self.outbound_capacity {
+        if bounded && self.outbound_full(&inner) {
             return Err(TrySendError::Full(message));
         }
+        inner.outbound_bytes = inner.outbound_bytes.saturating_add(message.len());
         inner.outbound.push_back(message);
         queued(&mut inner);
         self.set_outbound_len(&inner);

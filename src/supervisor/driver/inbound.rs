@@ -26,8 +26,7 @@ impl<S: Transport> Driver<S> {
             // Paused only while someone can still drain the queue and no close is under way:
             // with the `Connection` gone, or closing, reading goes on, so that the close
             // handshake completes and pings are answered (see `deliver` for the data).
-            let full = self.shared.inbound_len() >= self.shared.inbound_capacity;
-            if full && self.closing.is_none() && !self.shared.unreceived() {
+            if self.shared.inbound_full() && self.closing.is_none() && !self.shared.unreceived() {
                 if !self.stalled {
                     self.stalled = true;
                     if !self.pause_published {
@@ -256,7 +255,7 @@ impl<S: Transport> Driver<S> {
         }
         // Once one is dropped, every later one is: what `recv` yields stays a prefix of what
         // the peer sent, with no hole that room made by the application would open behind it.
-        if inner.undelivered > 0 || inner.inbound.len() >= self.shared.inbound_capacity {
+        if inner.undelivered > 0 || self.shared.inbound_full() {
             let first = inner.undelivered == 0;
             inner.undelivered = inner.undelivered.saturating_add(1);
             drop(inner);
@@ -267,8 +266,7 @@ impl<S: Transport> Driver<S> {
             }
             return panicked;
         }
-        inner.inbound.push_back(message);
-        self.shared.set_inbound_len(&inner);
+        self.shared.push_inbound(&mut inner, message);
         // Counted before `recv` can take it.
         self.shared.stats.message_received(now);
         drop(inner);

@@ -115,8 +115,7 @@ impl<S: Transport> Driver<S> {
                 }
                 let (message, was_full) = {
                     let mut inner = self.shared.lock();
-                    let was_full = inner.outbound.len() >= self.shared.outbound_capacity;
-                    let message = inner.outbound.pop_front();
+                    let (message, was_full) = self.shared.pop_outbound(&mut inner);
                     if let Some(Message::Ping(payload)) = &message {
                         let ticket = inner.ticket();
                         inner.foreign_ping(ticket, payload.clone(), now);
@@ -126,7 +125,6 @@ impl<S: Transport> Driver<S> {
                     if !inner.expects.is_empty() && inner.written(place, now) {
                         self.requests_unflushed = true;
                     }
-                    self.shared.set_outbound_len(&inner);
                     if inner.outbound.is_empty() {
                         self.shared.signal(&inner, signal::DATA, false);
                     }
