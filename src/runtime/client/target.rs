@@ -24,9 +24,10 @@ impl Target {
         if request.headers().contains_key(SEC_WEBSOCKET_EXTENSIONS) {
             return Err(format!("{shown}: {NO_EXTENSION}"));
         }
+        // Case-insensitive, as RFC 3986 (3.1) has it: `WS://` is `ws://`.
         let tls = match uri.scheme_str() {
-            Some("ws") => false,
-            Some("wss") => true,
+            Some(ws) if ws.eq_ignore_ascii_case("ws") => false,
+            Some(wss) if wss.eq_ignore_ascii_case("wss") => true,
             Some(other) => {
                 return Err(format!(
                     "{shown}: the scheme must be ws:// or wss://, not {other:?}"
@@ -71,7 +72,7 @@ impl Target {
             ));
         }
         Ok(Target {
-            request,
+            request: in_lower_case(request, if tls { "wss" } else { "ws" }),
             host,
             port,
             tls,
@@ -124,6 +125,19 @@ fn port_text(uri: &http::Uri) -> Option<&str> {
         .rsplit_once(']')
         .map_or(host_port, |(_, rest)| rest);
     after_host.rsplit_once(':').map(|(_, port)| port)
+}
+
+/// The request with its scheme spelled `scheme`: tungstenite's handshake takes only the
+/// lower-case spelling ("URL scheme not supported").
+fn in_lower_case(mut request: Request, scheme: &str) -> Request {
+    if request.uri().scheme_str() != Some(scheme) {
+        let mut parts = request.uri().clone().into_parts();
+        parts.scheme = scheme.parse().ok();
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
 }
 
 #[cfg(test)]
