@@ -212,9 +212,10 @@ fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -
             let body = response
                 .body()
                 .as_deref()
-                .map(|b| printable(&String::from_utf8_lossy(b)))
+                // Trimmed before escaping: a body's last line break is no part of its text.
+                .map(|b| printable(String::from_utf8_lossy(b).trim()))
                 .unwrap_or_default();
-            let error = match body.trim() {
+            let error = match body.as_str() {
                 "" => format!("{address} answered HTTP {status}"),
                 body => format!("{address} answered HTTP {status}: {body}"),
             };
@@ -265,7 +266,6 @@ fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -
     }
 }
 
-/// The statuses whose `Retry-After` says when to come back (RFC 9110 10.2.3, RFC 6585 4).
 /// The server's text, fit for a line of ours that a log or a terminal shows: its control
 /// characters escaped (`\u{1b}`, `\n`), so that it can neither run an escape sequence on
 /// the terminal of whoever reads the error nor forge a line of output.
@@ -280,6 +280,7 @@ pub(super) fn printable(text: &str) -> String {
     out
 }
 
+/// The statuses whose `Retry-After` says when to come back (RFC 9110 10.2.3, RFC 6585 4).
 fn asks_to_wait(status: http::StatusCode) -> bool {
     status == http::StatusCode::SERVICE_UNAVAILABLE || status == http::StatusCode::TOO_MANY_REQUESTS
 }
