@@ -138,18 +138,18 @@ impl Shared {
     pub(super) fn stop(&self, reason: impl FnOnce() -> StopReason) {
         // Also when the task was dropped with a connection up (its runtime shut down).
         self.link.connected.store(false, Ordering::Release);
-        let mut first = None;
         self.link.stopped.send_if_modified(|stopped| {
-            if stopped.is_none() {
-                first = Some(reason());
-                stopped.clone_from(&first);
+            if stopped.is_some() {
+                return false;
             }
-            first.is_some()
-        });
-        // The event too, whatever ended the task: a listener on `events` waits for it.
-        if let Some(reason) = first {
+            let reason = reason();
+            *stopped = Some(reason.clone());
+            // The event too, whatever ended the task: a listener on `events` waits for it.
+            // Sent before the watch wakes `stopped()`, and a `stopped()` called after the event
+            // waits for the watch's lock, held here: each finds the other done.
             self.events.send(ClientEvent::Stopped { reason });
-        }
+            true
+        });
         self.handed_over.notify_waiters();
         self.link.connection_changed.notify_waiters();
     }
