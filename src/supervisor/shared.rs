@@ -367,22 +367,14 @@ impl Shared {
         let (id, peer) = self.unspanned();
         // Data lost, unless the peer left of its own accord: what was queued for a peer that
         // closed is no fault, and a feed's subscribers leave all the time (a warning each).
-        if end.unsent > 0 && end.initiator == Initiator::Peer {
+        if end.unsent > 0 {
             let unsent = end.unsent;
-            tracing::info!(
-                id,
-                peer,
-                unsent,
-                "connection ended with queued messages unsent"
-            );
-        } else if end.unsent > 0 {
-            let unsent = end.unsent;
-            tracing::warn!(
-                id,
-                peer,
-                unsent,
-                "connection ended with queued messages unsent"
-            );
+            let what = "connection ended with queued messages unsent";
+            if end.initiator == Initiator::Peer {
+                tracing::info!(id, peer, unsent, "{what}");
+            } else {
+                tracing::warn!(id, peer, unsent, "{what}");
+            }
         }
         if end.undelivered > 0 {
             tracing::warn!(

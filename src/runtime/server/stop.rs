@@ -74,7 +74,8 @@ impl Future for Stopping<'_> {
         }
         let waker = cx.waker().clone();
         match &mut this.registered {
-            // Not stopped: `trigger` has not taken the waiters, so our slot is there.
+            // Not stopped: `trigger` has not taken the waiters, so our slot is there; were it
+            // not, a new one does.
             Some((key, stored)) => match waiters.get_mut(*key) {
                 Some(slot) => {
                     *slot = waker.clone();
