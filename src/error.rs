@@ -173,16 +173,21 @@ impl From<std::io::Error> for Error {
     }
 }
 
-/// Who a hook's panic is about, as fields of its error: the connection's `id` and `peer`
-/// where the span that names them is off (`RUST_LOG=warn`), else nothing.
-pub(crate) type Who = (Option<u64>, Option<DisplayValue<SocketAddr>>);
+/// Who a hook's panic is about, as fields of its error where the span that names it is off
+/// (`RUST_LOG=warn`): a connection's `id` and `peer`, a client's `url`; else nothing.
+#[derive(Default)]
+pub(crate) struct Who {
+    pub(crate) id: Option<u64>,
+    pub(crate) peer: Option<DisplayValue<SocketAddr>>,
+    pub(crate) url: Option<DisplayValue<String>>,
+}
 
 /// Runs an application's async hook, `call` and the future it returns, with their panics
 /// caught: `Err` is "`hook` panicked: …", logged at error with `who` (a panic would end the
 /// task that runs the hook, and with it what the task serves).
 pub(crate) async fn contain_panics<F, Fut>(
     hook: &'static str,
-    (id, peer): Who,
+    who: Who,
     call: F,
 ) -> Result<Fut::Output, String>
 where
@@ -193,7 +198,8 @@ where
     use std::panic::{catch_unwind, AssertUnwindSafe};
     let panicked = |panic: Box<dyn std::any::Any + Send>| {
         let message = panic_message(&*panic);
-        tracing::error!(id, peer, hook, panic = message, "hook panicked");
+        let Who { id, peer, url } = &who;
+        tracing::error!(id, peer, url, hook, panic = message, "hook panicked");
         format!("{hook} panicked: {message}")
     };
     let future = catch_unwind(AssertUnwindSafe(call)).map_err(panicked)?;

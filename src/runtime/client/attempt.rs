@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::connect::{connect, ClientStream, Failed, Step};
 use super::manager::Manager;
 use super::request::handshake_request;
-use crate::error::contain_panics;
+use crate::error::{contain_panics, Who};
 use crate::lean::WriteProgress;
 
 /// What a successful attempt opened: the stream, the server's address, and the state made
@@ -30,7 +30,7 @@ impl Manager {
     /// client's task; the stream is dropped without a close frame).
     pub(super) async fn attempt(&self, started: Instant) -> Result<Opened, Failed> {
         let timeout = self.client.connect_timeout;
-        let headers = handshake_request(&self.target, self.headers.as_ref());
+        let headers = handshake_request(&self.target, self.headers.as_ref(), self.unspanned_url());
         let request = tokio::time::timeout(timeout, headers).await.map_err(|_| {
             Failed::retry(format!(
                 "the handshake headers hook did not finish within the connect timeout \
@@ -55,13 +55,16 @@ impl Manager {
         let (ws, progress, peer) =
             connected.map_err(|_| Failed::retry(step.timed_out(&self.target, timeout)))??;
         let state = match &self.state {
-            Some(make) => Some(
-                contain_panics("connection state factory", (None, None), || {
+            Some(make) => {
+                let who = Who {
+                    url: self.unspanned_url(),
+                    ..Who::default()
+                };
+                let made = contain_panics("connection state factory", who, || {
                     std::future::ready(make(peer))
-                })
-                .await
-                .map_err(Failed::retry)?,
-            ),
+                });
+                Some(made.await.map_err(Failed::retry)?)
+            }
             None => None,
         };
         Ok(Opened {

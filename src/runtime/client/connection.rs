@@ -5,6 +5,7 @@
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::field::DisplayValue;
 use tracing::{debug, warn};
 
 use super::backoff::Reconnect;
@@ -12,7 +13,7 @@ use super::logs::failed_attempt;
 use super::manager::{Manager, Next};
 use super::outbox;
 use super::{ClientEvent, OnConnect, StopCause, StopReason};
-use crate::error::contain_panics;
+use crate::error::{contain_panics, Who};
 use crate::supervisor::{Disconnect, Initiator};
 use crate::{Connection, Health, Sender, Status};
 
@@ -52,7 +53,8 @@ impl Manager {
                 .client
                 .connect_timeout
                 .saturating_sub(started.elapsed());
-            let hook = tokio::time::timeout(left, run_hook(hook, sender.clone()));
+            let hook =
+                tokio::time::timeout(left, run_hook(hook, sender.clone(), self.unspanned_url()));
             let failed = tokio::select! {
                 outcome = hook => match outcome {
                     Ok(result) => result.err(),
@@ -213,11 +215,21 @@ impl Manager {
 
 /// Runs the on-connect hook; a panic, in its call or its future, fails it as an error does
 /// (it would end the client's task).
-async fn run_hook(hook: OnConnect, sender: Sender) -> Result<(), String> {
-    // Who: the failed attempt's warning names the client's url.
-    contain_panics("on-connect hook", (None, None), || hook(sender))
-        .await?
-        .map_err(|err| format!("on-connect hook failed: {err}"))
+async fn run_hook(
+    hook: OnConnect,
+    sender: Sender,
+    url: Option<DisplayValue<String>>,
+) -> Result<(), String> {
+    contain_panics(
+        "on-connect hook",
+        Who {
+            url,
+            ..Who::default()
+        },
+        || hook(sender),
+    )
+    .await?
+    .map_err(|err| format!("on-connect hook failed: {err}"))
 }
 
 /// When the connection's peer was last heard (a frame of any kind), or when it was

@@ -8,17 +8,20 @@ use super::connect::Failed;
 use super::target::Target;
 use super::HandshakeHeaders;
 
-use crate::error::contain_panics;
+use tracing::field::DisplayValue;
+
+use crate::error::{contain_panics, Who};
 
 /// The request of one attempt: the client's, with a fresh key and the headers `headers`
 /// makes, if any.
 pub(crate) async fn handshake_request(
     target: &Target,
     headers: Option<&HandshakeHeaders>,
+    url: Option<DisplayValue<String>>,
 ) -> Result<Request, Failed> {
     let mut request = clone_request(&target.request);
     if let Some(make) = headers {
-        add_headers(&mut request, make_headers(make).await?)?;
+        add_headers(&mut request, make_headers(make, url).await?)?;
     }
     Ok(request)
 }
@@ -32,8 +35,15 @@ const HANDSHAKE_HEADERS: [&str; 4] = [
 ];
 
 /// Runs the application's headers hook; its error or panic fails the attempt, to be retried.
-async fn make_headers(make: &HandshakeHeaders) -> Result<HeaderMap, Failed> {
-    match contain_panics("handshake headers hook", (None, None), || make()).await {
+async fn make_headers(
+    make: &HandshakeHeaders,
+    url: Option<DisplayValue<String>>,
+) -> Result<HeaderMap, Failed> {
+    let who = Who {
+        url,
+        ..Who::default()
+    };
+    match contain_panics("handshake headers hook", who, || make()).await {
         Ok(Ok(headers)) => Ok(headers),
         Ok(Err(err)) => Err(Failed::retry(format!("handshake headers: {err}"))),
         Err(panicked) => Err(Failed::retry(panicked)),

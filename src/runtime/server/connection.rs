@@ -12,7 +12,7 @@ use tracing::{debug, warn};
 
 use super::accept::{Context, Slot, Socket};
 use super::upgrade::{refuse_over_limit, upgrade};
-use crate::error::contain_panics;
+use crate::error::{contain_panics, Who};
 use crate::metrics::{self, Dropped};
 use crate::supervisor::WeakSender;
 use crate::supervisor::{ConnectionInfo, Side};
@@ -129,7 +129,12 @@ async fn supervise(
 async fn run_handler(context: &Context, conn: Connection) {
     let sender = conn.sender();
     // The handler may panic in the call that makes its future, as well as in the future.
-    let who = conn.unspanned();
+    let (id, peer) = conn.unspanned();
+    let who = Who {
+        id,
+        peer,
+        url: None,
+    };
     let handler = contain_panics("connection handler", who, || (context.handler)(conn));
     tokio::pin!(handler);
     let finished = tokio::select! {

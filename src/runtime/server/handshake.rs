@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderName, HeaderValue, S
 use tracing::error;
 
 use super::http::not_text;
-use crate::error::contain_panics;
+use crate::error::{contain_panics, Who};
 
 /// A connection's state, as the handshake hook made it.
 pub(super) type State = Arc<dyn Any + Send + Sync>;
@@ -194,7 +194,16 @@ pub(super) async fn decide(
     let peer = tracing::Span::current()
         .is_disabled()
         .then(|| tracing::field::display(handshake.peer()));
-    match contain_panics("handshake hook", (None, peer), || hook(handshake)).await {
+    match contain_panics(
+        "handshake hook",
+        Who {
+            peer,
+            ..Who::default()
+        },
+        || hook(handshake),
+    )
+    .await
+    {
         Ok(Ok(accepted)) => answer(response, accepted),
         Ok(Err(refusal)) => Err(refusal),
         Err(_panicked) => Err(internal_error()),
