@@ -231,27 +231,15 @@ fn admit(
     let span = tracing::info_span!("ws_health.connection", %peer, id = tracing::field::Empty);
     let driver_span = span.clone();
     if context.handler_in_driver_task {
-        spawn(
-            context,
-            stream,
-            peer,
-            tasks,
-            span,
-            move |context, stream| {
-                connection::serve_joined(context, stream, peer, slot, driver_span, accepted)
-            },
-        );
+        let serve = move |context, stream| {
+            connection::serve_joined(context, stream, peer, slot, driver_span, accepted)
+        };
+        spawn(context, stream, peer, tasks, span, serve);
     } else {
-        spawn(
-            context,
-            stream,
-            peer,
-            tasks,
-            span,
-            move |context, stream| {
-                connection::serve(context, stream, peer, slot, driver_span, accepted)
-            },
-        );
+        let serve = move |context, stream| {
+            connection::serve(context, stream, peer, slot, driver_span, accepted)
+        };
+        spawn(context, stream, peer, tasks, span, serve);
     }
 }
 
