@@ -139,6 +139,11 @@ async fn supervised(capacity: usize) -> (Connection, DuplexStream) {
             .await;
     let supervisor = Supervisor::builder()
         .with_ping_settings(CheckSettings::every(INTERVAL, TIMEOUT))
+        // Room for the flood's 32 messages of 2 MiB, over the default 8 MiB.
+        .with_queues(ws_health::config::Queues {
+            inbound_bytes: 64 << 20,
+            ..Default::default()
+        })
         .build()
         .unwrap();
     (supervisor.supervise(server), peer)
