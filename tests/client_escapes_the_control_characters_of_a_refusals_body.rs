@@ -34,8 +34,10 @@ async fn refused_with(body: &'static str) -> String {
 #[tokio::test]
 async fn client_escapes_the_control_characters_of_a_refusals_body() {
     support::trace();
-    let error =
-        refused_with("busy\x1b]0;owned\x07\x1b[2J\r\nconnected to 10.0.0.1:443\n\u{9b}31m").await;
+    let error = refused_with(
+        "busy\x1b]0;owned\x07\x1b[2J\r\nconnected to 10.0.0.1:443\n\u{9b}31m \u{202e}olleh\u{2028}\"é\"",
+    )
+    .await;
     assert!(!error.chars().any(char::is_control), "{error:?}");
     assert!(
         error.contains("answered HTTP 503 Service Unavailable: busy"),
@@ -45,6 +47,9 @@ async fn client_escapes_the_control_characters_of_a_refusals_body() {
         error.contains(r"\u{1b}[2J\r\nconnected to 10.0.0.1:443\n\u{9b}31m"),
         "{error}"
     );
+    // A bidi override that would turn the rest of the line around, and a line separator,
+    // are escaped too; quotes and letters are not.
+    assert!(error.ends_with(r#"\u{202e}olleh\u{2028}"é""#), "{error}");
 }
 
 #[tokio::test]

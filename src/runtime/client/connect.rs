@@ -266,15 +266,19 @@ fn classify(target: &Target, err: tungstenite::Error, fresh_credentials: bool) -
     }
 }
 
-/// The server's text, fit for a line of ours that a log or a terminal shows: its control
-/// characters escaped (`\u{1b}`, `\n`), so that it can neither run an escape sequence on
-/// the terminal of whoever reads the error nor forge a line of output.
+/// The server's text, fit for a line of ours that a log or a terminal shows: what Rust's
+/// `Debug` escapes is escaped (`\u{1b}`, `\n`, the bidi override `\u{202e}`, the line
+/// separator `\u{2028}`), quotes aside, as a peer's close reason is shown: the text can
+/// neither run an escape sequence on the terminal of whoever reads the error, nor forge a
+/// line of output, nor turn the rest of the line around.
 pub(super) fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c.is_control() {
-            true => out.extend(c.escape_default()),
-            false => out.push(c),
+        let escaped = c.escape_debug();
+        if escaped.len() == 1 || matches!(c, '"' | '\'' | '\\') {
+            out.push(c);
+        } else {
+            out.extend(escaped);
         }
     }
     out
