@@ -21,7 +21,8 @@
 //! (`error.rs`) sit at the bottom. The command-line tool is in `src/bin/ws-health/`. The library
 //! emits `tracing` spans (`ws_health.connection{id}`, one per connection; `ws_health.server`,
 //! `ws_health.client`, `ws_health.refused`, and `check{name}` at trace) and events (transitions and
-//! actions at info/warn, per-ping detail at trace) and never installs a subscriber.
+//! actions at info/warn, per-ping detail at trace) and never installs a subscriber. How the layers
+//! work together, and why the boundaries are where they are: `docs/architecture.md`.
 //!
 //! # Quick start
 //!
@@ -137,20 +138,20 @@
 )]
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
-pub mod check;
-pub mod config;
-mod error;
-pub mod frame;
-mod health;
-mod in_a_row;
-mod keyed;
-pub mod lean;
-pub mod metrics;
-pub mod policy;
-pub mod runtime;
-mod stats;
-pub mod supervisor;
-mod sync;
+pub mod check; // HealthCheck, CheckContext; the default ping/pong (ping.rs)
+pub mod config; // Config; a file per table (`[server]`: server.rs), loading, validation
+mod error; // Error, ErrorKind, Result
+pub mod frame; // RFC 6455's limits on close codes, reasons and ping payloads
+mod health; // Health and Status
+mod in_a_row; // warnings that repeat, thinned out to the 1st, 10th, 100th
+mod keyed; // maps of live connections that give memory back after a peak
+pub mod lean; // LeanStream, the wire: when it sleeps (stream.rs), what it reads asleep
+pub mod metrics; // every metric, its labels, and the functions the layers record through
+pub mod policy; // thresholds (engine.rs), aggregation (aggregate.rs), actions as data
+pub mod runtime; // server/, client/ (reconnect, backoff), hub/, TLS, socket options
+mod stats; // Stats: the counters a connection exposes
+pub mod supervisor; // the per-connection task (driver/), pongs matched to pings (in_flight.rs)
+mod sync; // locks a panic does not poison
 
 pub use async_trait::async_trait;
 pub use check::{CheckContext, HealthCheck};

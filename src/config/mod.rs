@@ -9,7 +9,7 @@
 //! | file | what |
 //! |---|---|
 //! | `mod.rs` | [`Config`], the whole configuration |
-//! | `check.rs`, `queues.rs`, `socket.rs`, `server.rs`, `client.rs` | one table each, its validation next to it |
+//! | `check.rs` (`[ping]`, `[checks.<name>]`), `queues.rs`, `socket.rs`, `server.rs`, `client.rs` | one table each, its defaults and validation next to it |
 //! | `load.rs`, `file.rs`, `env.rs`, `profile.rs` | the sources and profiles, and loading |
 //! | `loader.rs` | [`ConfigLoader`]: the sources remembered, for a reload |
 //! | `validate.rs`, `diagnose.rs`, `written.rs`, `suggest.rs` | checked values, and messages that name key, value and source |

@@ -2,7 +2,9 @@
 //!
 //! [`PolicyEngine`] is a pure state machine — results in, transitions out, no I/O and no
 //! clock — so every rule here is testable with plain values. The supervisor feeds it each
-//! check result and carries out the [`Action`]s of the transitions it reports.
+//! check result and carries out the [`Action`]s of the transitions it reports, a
+//! [`CustomAction`] looked up by the name it was registered under with
+//! [`with_custom_action`](crate::supervisor::SupervisorBuilder::with_custom_action).
 //!
 //! # How a connection's status is aggregated
 //!

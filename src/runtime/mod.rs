@@ -17,13 +17,13 @@
 //! ([`ServerConfig::workers`](crate::config::ServerConfig::workers); `docs/tuning.md`,
 //! "The runtime's threads").
 
-pub mod client;
-mod hub;
-mod server;
-mod socket;
-mod stream;
+pub mod client; // the reconnecting client: its mod.rs lists a file per part
+mod hub; // the registry of live connections
+mod server; // the supervised server: its mod.rs lists a file per part
+mod socket; // `[socket]`'s TCP options
+mod stream; // plain or TLS byte streams under the WebSockets
 #[cfg(feature = "rustls")]
-pub mod tls;
+pub mod tls; // PEM loading for wss://
 
 pub use client::{Client, ClientBuilder, ClientEvent, ClientHandle, StopCause, StopReason};
 pub use hub::{ConnectionSnapshot, Hub, HubEvent, Side, StatusCounts};

@@ -9,22 +9,22 @@
 //! timer of the connection.
 
 #[doc(hidden)]
-pub mod bench;
-mod builder;
-mod connection;
-mod disconnect;
-mod driver;
-mod drivers;
-mod health_cell;
-mod in_flight;
+pub mod bench; // internals for benches/hot_paths
+mod builder; // SupervisorBuilder: checks, config, custom actions registered by name
+mod connection; // the application's handles: Connection, Sender, WeakSender
+mod disconnect; // Disconnect: how a connection ended
+mod driver; // the per-connection task: reading, check runs, writing, actions, reload
+mod drivers; // a supervisor's live drivers, for a reload
+mod health_cell; // the connection's health, and its watch channel
+mod in_flight; // pings awaiting pongs (a pong matched to its ping), expected messages
 pub(crate) mod later; // deadline arithmetic that cannot panic
-mod observer;
-mod plan;
-mod probe;
-mod request;
-mod shared;
-mod try_send_error;
-pub(crate) mod unspanned;
+mod observer; // Observer and ConnectionInfo: peer, state, side
+mod plan; // what runs on each connection: checks, settings, policy, custom actions
+mod probe; // Probe for checks: pings, expectations and the reading pause
+mod request; // Sender::request and Sender::ping
+mod shared; // what a driver shares with its handles and checks; queues in shared/
+mod try_send_error; // TrySendError
+pub(crate) mod unspanned; // who an event is about, where a filter dropped the span
 
 pub use builder::SupervisorBuilder;
 pub use connection::{Connection, Sender, WeakSender};

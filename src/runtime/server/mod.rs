@@ -1,6 +1,6 @@
 //! The supervised server: accept, handshake, supervise, run the application's handler.
 
-mod accept; // the accept loop: filter, limit, 503, shutdown
+mod accept; // the accept loop: filter, the limit (refusals counted, logged), shutdown
 mod builder; // ServerBuilder
 mod connection; // one connection: handshake, supervise, handler, 1001 at shutdown
 mod fallback; // the application's answers to plain HTTP requests
@@ -10,7 +10,7 @@ mod http; // reading the upgrade request's head, writing answers
 mod log_throttle; // one warning a second for a condition that repeats
 mod request; // what an upgrade request must hold, and its 101 answer
 mod stop; // the shutdown signal
-mod upgrade; // the opening handshake: TLS, request, hook, answer, LeanStream
+mod upgrade; // the opening handshake: TLS, request, hook, answer (503 over the limit), LeanStream
 mod workers; // worker runtimes, one per core
 
 pub use builder::ServerBuilder;

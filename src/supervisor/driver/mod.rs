@@ -6,14 +6,14 @@
 //! deadline is judged), then checks, then writes (control frames before data) — and so that
 //! it sleeps on exactly one timer, armed for the earliest deadline of the connection.
 
-mod actions;
-mod inbound;
-mod outbound;
-mod read_error;
-mod reload;
-mod runs;
-mod slack;
-mod slot;
+mod actions; // a status change's actions: log, close, reconnect, a custom one looked up
+mod inbound; // reading: pongs to the pings in flight, messages to matchers or the queue
+mod outbound; // writing: pings, then the close frame or data, then one flush
+mod read_error; // a read error's close code, or an end without a close frame
+mod reload; // a live reload on this connection
+mod runs; // check runs: started, polled, cut off ("keepalive ping timeout"), judged
+mod slack; // timer slack: deadlines rounded to a shared grid
+mod slot; // a check's next start and its run in flight
 
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
