@@ -58,6 +58,11 @@ fn cli_config_prints_the_configuration_in_effect() {
         Some(7),
         "the profile:\n{text}"
     );
+    assert_eq!(
+        client["proxy"].as_str(),
+        Some("env"),
+        "the default:\n{text}"
+    );
     assert_eq!(value["checks"]["feed"]["interval"].as_str(), Some("15s"));
     assert_eq!(
         value["policy"]["on_degraded"][0]["action"].as_str(),

@@ -749,3 +749,41 @@ fn a_float_where_a_count_belongs_is_shown_with_its_decimal_point() {
     let msg = file_error("[queues]\ninbound = 64.0");
     assert_names(&msg, &["`queues.inbound` = 64.0", FILE_KEY]);
 }
+
+/// `client.proxy` is "env", "none" or an http:// URL: another scheme is refused naming it
+/// as unsupported, with the value shown without its credentials.
+#[test]
+fn a_proxy_that_is_no_http_url_is_refused_without_its_credentials() {
+    let msg = file_error("[client]\nproxy = \"socks5://user:SECRET@proxy:1080\"");
+    assert_names(
+        &msg,
+        &[
+            "`client.proxy` = \"socks5://***@proxy:1080\"",
+            "SOCKS proxies are not supported",
+            FILE_KEY,
+        ],
+    );
+    assert!(!msg.contains("SECRET"), "{msg}");
+    let msg = env_error("WS_HEALTH_CLIENT__PROXY", "https://proxy:443");
+    assert_names(
+        &msg,
+        &[
+            "`client.proxy`",
+            "HTTPS proxies (TLS to the proxy) are not supported",
+            "environment variable `WS_HEALTH_CLIENT__PROXY`",
+        ],
+    );
+    let msg = file_error("[client]\nproxy = \"nnoe\"");
+    assert_names(
+        &msg,
+        &[
+            "`client.proxy` = \"nnoe\"",
+            "must be \"env\", \"none\" or a proxy URL",
+        ],
+    );
+    let msg = file_error("[client]\nproxy = false");
+    assert_names(
+        &msg,
+        &["`client.proxy`", "\"env\", \"none\" or a proxy URL"],
+    );
+}

@@ -6,8 +6,10 @@ use std::time::Duration;
 use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::proxy::{without_credentials, ProxyUrl};
 use super::validate::{Validate, Validator};
 use super::written::duration;
+use super::Proxy;
 use crate::Result;
 
 /// tokio's bound on a channel's capacity (`mpsc::channel` panics above it).
@@ -20,7 +22,8 @@ const MAX_OFFLINE_QUEUE: usize = usize::MAX >> 3;
 /// reconnect with full-jitter exponential backoff from 1 s, doubling, capped at 30 s
 /// ([`Backoff`]); the backoff resets only once a connection has stayed Healthy for 30 s, so
 /// a server that accepts and closes at once sees growing delays; close codes 1008 and
-/// 4000–4999 are final; up to 64 messages wait while disconnected; retry forever.
+/// 4000–4999 are final; up to 64 messages wait while disconnected; retry forever; through
+/// the proxy the environment names, if any ([`Proxy::Env`]).
 ///
 /// ```toml
 /// [client]
@@ -29,6 +32,7 @@ const MAX_OFFLINE_QUEUE: usize = usize::MAX >> 3;
 /// final_close_codes = [1008, 1003, "4000-4999"]
 /// offline_queue = 256
 /// backoff = { initial = "500ms", multiplier = 1.618, max = "90s" }
+/// proxy = "http://proxy.example:3128"
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -60,6 +64,9 @@ pub struct ClientConfig {
     /// resets only after `stable_after`.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_retries: Option<u32>,
+    /// Whether and through which HTTP proxy to connect: `"env"` (the environment's
+    /// `http_proxy`, `https_proxy`, `no_proxy`…), `"none"`, or a proxy URL.
+    pub proxy: Proxy,
 }
 
 impl Default for ClientConfig {
@@ -71,6 +78,7 @@ impl Default for ClientConfig {
             final_close_codes: vec![CodeRange::single(1008), CodeRange::new(4000, 4999)],
             offline_queue: 64,
             max_retries: None,
+            proxy: Proxy::Env,
         }
     }
 }
@@ -131,6 +139,11 @@ impl Validate for ClientConfig {
             }
         });
         v.table("backoff", &self.backoff);
+        if let Proxy::Url(url) = &self.proxy {
+            if let Err(reason) = ProxyUrl::parse(url, false) {
+                v.error("proxy", format!("{:?}", without_credentials(url)), reason);
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod cable;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
+pub mod connect_proxy;
 pub mod fed_lean;
 pub mod heap;
 pub mod logs;

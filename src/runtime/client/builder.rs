@@ -11,6 +11,7 @@ use tracing::Instrument;
 
 use super::connect::Tls;
 use super::manager::Manager;
+use super::proxy;
 use super::shared::Shared;
 use super::target::Target;
 use super::{Client, ClientHandle, HandshakeHeaders, OnConnect};
@@ -104,7 +105,7 @@ impl ClientBuilder {
             .with_socket_config(config.socket.clone())
     }
 
-    /// Sets the connect timeout, backoff, final close codes and offline queue.
+    /// Sets the connect timeout, backoff, final close codes, offline queue and proxy.
     pub fn with_client_config(mut self, client: ClientConfig) -> Self {
         self.client = client;
         self
@@ -238,15 +239,21 @@ impl ClientBuilder {
     /// without waiting for the connection: await [`Client::connected`], watch
     /// [`Client::events`] or call [`Client::recv`].
     ///
+    /// `client.proxy` is resolved here: with `"env"`, the environment's proxy variables are
+    /// read now, not at each attempt.
+    ///
     /// # Errors
-    /// An invalid URL or setting, named.
+    /// An invalid URL or setting, named; a proxy the client cannot use (`https://`, SOCKS),
+    /// named with the variable that set it.
     ///
     /// # Panics
     /// Outside a tokio runtime.
     pub fn connect(self) -> Result<Client> {
-        let target = self.target?;
+        let mut target = self.target?;
         let supervisor = self.supervisor?;
         self.client.validate()?;
+        target.proxy = proxy::route(&self.client.proxy, &target, |name| std::env::var(name).ok())
+            .map_err(|e| Error::invalid(format!("{}: {e}", target.loggable())))?;
         crate::runtime::socket::validate(&self.socket, &supervisor)?;
         let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
         let (close_tx, close_rx) = watch::channel(None);

@@ -1,4 +1,5 @@
-//! One connection attempt: TCP with the socket options, TLS for `wss://`, the handshake.
+//! One connection attempt: TCP with the socket options (to the server, or to its proxy and
+//! through a `CONNECT` tunnel), TLS for `wss://`, the handshake.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -9,6 +10,7 @@ use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http;
 
+use super::proxy::tunnel;
 use super::request::extension;
 use super::target::Target;
 
@@ -64,6 +66,8 @@ pub(crate) struct Tls {
 pub(crate) enum Step {
     #[default]
     Tcp,
+    /// Connected to the proxy, waiting for its answer to `CONNECT`.
+    Proxy,
     Tls,
     WebSocket,
 }
@@ -73,21 +77,33 @@ impl Step {
     pub(crate) fn timed_out(self, target: &Target, timeout: Duration) -> String {
         let address = target.address();
         let within = format!("within the connect timeout ({timeout:?})");
-        match self {
-            Step::Tcp => format!("no connection to {address} {within}"),
-            Step::Tls => {
-                format!("{address}: connected, but the TLS handshake did not finish {within}")
+        let connected = match &target.proxy {
+            Some(proxy) => format!("connected through {proxy}"),
+            None => "connected".to_owned(),
+        };
+        match (self, &target.proxy) {
+            (Step::Tcp, Some(proxy)) => {
+                format!("no connection to {proxy} (for {address}) {within}")
             }
-            Step::WebSocket => {
-                format!("{address}: connected, but no answer to the WebSocket handshake {within}")
+            (Step::Tcp, None) => format!("no connection to {address} {within}"),
+            (Step::Proxy, _) => {
+                format!("{address}: {connected}, but it did not answer CONNECT {within}")
+            }
+            (Step::Tls, _) => {
+                format!("{address}: {connected}, but the TLS handshake did not finish {within}")
+            }
+            (Step::WebSocket, _) => {
+                format!("{address}: {connected}, but no answer to the WebSocket handshake {within}")
             }
         }
     }
 }
 
 /// Connects (each address given a share of what is `left` of the connect timeout), sets the
-/// socket options, and performs the TLS and WebSocket handshakes with `request` (from
-/// [`handshake_request`]) and `socket`'s buffers, keeping `step` at the one under way.
+/// socket options, opens a tunnel if `target` has a proxy (to which the socket connects, the
+/// proxy looking up the target's name), and performs the TLS and WebSocket handshakes with
+/// `request` (from [`handshake_request`]) and `socket`'s buffers, keeping `step` at the one
+/// under way. The peer is the proxy's address, if there is one.
 pub(crate) async fn connect(
     target: &Target,
     request: Request,
@@ -99,21 +115,31 @@ pub(crate) async fn connect(
 ) -> Result<(ClientStream, WriteProgress, SocketAddr), Failed> {
     let address = target.address();
     *step = Step::Tcp;
-    let fail = |e| Failed::retry(format!("could not connect to {address}: {e}"));
+    let (host, first_hop) = match &target.proxy {
+        Some(proxy) => (
+            (proxy.host.as_str(), proxy.port),
+            format!("{proxy} (for {address})"),
+        ),
+        None => ((target.host.as_str(), target.port), address.clone()),
+    };
+    let fail = |e| Failed::retry(format!("could not connect to {first_hop}: {e}"));
     let looked_up = tokio::time::Instant::now();
-    let host = (target.host.as_str(), target.port);
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(host)
         .await
         .map_err(|e| fail(e.to_string()))?
         .collect();
     let left = left.saturating_sub(looked_up.elapsed());
-    let tcp = connect_each(&addrs, left, TcpStream::connect)
+    let mut tcp = connect_each(&addrs, left, TcpStream::connect)
         .await
         .map_err(fail)?;
-    configure_socket(&tcp, socket).map_err(|e| Failed::retry(format!("{address}: {e}")))?;
+    configure_socket(&tcp, socket).map_err(|e| Failed::retry(format!("{first_hop}: {e}")))?;
     let peer = tcp
         .peer_addr()
-        .map_err(|e| Failed::retry(format!("{address}: {e}")))?;
+        .map_err(|e| Failed::retry(format!("{first_hop}: {e}")))?;
+    if let Some(proxy) = &target.proxy {
+        *step = Step::Proxy;
+        tunnel(&mut tcp, target, proxy).await?;
+    }
     *step = if target.tls {
         Step::Tls
     } else {

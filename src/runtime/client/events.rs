@@ -19,7 +19,7 @@ pub enum ClientEvent {
     Connected {
         /// The connection's id.
         id: u64,
-        /// The server's address.
+        /// The server's address (the proxy's, through an HTTP proxy).
         peer: Option<SocketAddr>,
     },
     /// The connection's status changed. Read from the connection's health as the client's

@@ -63,6 +63,9 @@ impl Manager {
         let mut credentials_refused = false;
         // What the server asked of the next retry (`Retry-After`), if it did.
         let mut retry_after = None;
+        if let Some(proxy) = &self.target.proxy {
+            info!(proxy = %proxy.address(), "connecting through an HTTP proxy");
+        }
         let mut reason = loop {
             // The attempt, on-connect hook included.
             let started = Instant::now();

@@ -1,6 +1,7 @@
 //! The reconnecting client.
 //!
-//! One task per client connects (the handshake headers, TCP with the `[socket]` options, TLS for
+//! One task per client connects (the handshake headers, TCP with the `[socket]` options, a
+//! `CONNECT` tunnel through an HTTP proxy if `client.proxy` or the environment names one, TLS for
 //! `wss://`, the handshake, then the on-connect hook, all under `connect_timeout`), hands each new
 //! supervised connection to the application, forwards the messages the application queued, reports
 //! [`ClientEvent`]s, and after a connection is lost waits a full-jitter backoff delay
@@ -17,7 +18,9 @@
 //! | a close through [`Client::sender`], or one we sent for a broken frame (1002, 1007, 1009) | retries |
 //! | any other close (1000, 1001, 1011, …), 1006, a network error | retries |
 //! | the handshake was answered with an HTTP status other than 5xx, 408 and 429: a 4xx (but 401, 403 once with a handshake headers hook, whose next attempt has fresh credentials), or a 3xx, which tungstenite does not follow | stops |
+//! | the HTTP proxy (`client.proxy`) answered `CONNECT` with a status other than 2xx, 5xx, 408 and 429: 407 (credentials), 403 | stops |
 //! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries (after at least a 503's or 429's `Retry-After`, within `backoff.max`) |
+//! | the HTTP proxy answered `CONNECT` with a 5xx (502: it could not reach the server), or could not be reached | retries |
 //! | `max_retries` retries in a row failed (an opened connection starts the count again) | stops |
 
 mod attempt; // one attempt under connect_timeout: headers hook, connect, state
@@ -31,6 +34,7 @@ mod handle; // ClientHandle: sending from other tasks
 mod logs; // failed attempts thinned out in the log; the URL where the span is off
 mod manager; // the client's task: connect, hand over, forward, reconnect
 mod outbox; // the queue of accepted messages: forwarded, handed over at close, dropped
+mod proxy; // which HTTP proxy, if any (client.proxy, the environment), and its CONNECT tunnel
 mod request; // the request of an attempt (fresh key, the headers hook), what its 101 may accept
 mod shared; // what the task and the handles share
 mod stop; // StopReason: why the client stopped for good

@@ -57,9 +57,11 @@ pub enum StopCause {
     },
     /// An attempt failed in a way no retry can mend: an HTTP answer other than 5xx, 408 and
     /// 429 (401 and 403 only twice in a row under a handshake headers hook), an invalid URL,
-    /// or handshake headers no request may carry.
+    /// handshake headers no request may carry, or an HTTP proxy's refusal of `CONNECT` (407,
+    /// 403, …), which `error` names with the proxy and its status.
     FinalError {
-        /// The HTTP status that answered the handshake, if that was it.
+        /// The HTTP status that answered the WebSocket handshake, if that was it (not a
+        /// proxy's: `None` for a proxy's refusal, so that a 403 here is always the server's).
         status: Option<u16>,
         /// What went wrong, naming the server.
         error: String,

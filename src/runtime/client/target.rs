@@ -6,12 +6,15 @@ use tokio_tungstenite::tungstenite::http;
 use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_EXTENSIONS;
 
 use super::request::NO_EXTENSION;
+use crate::config::ProxyUrl;
 
 pub(crate) struct Target {
     pub(crate) request: Request,
     pub(crate) host: String,
     pub(crate) port: u16,
     pub(crate) tls: bool,
+    /// The HTTP proxy to reach it through (`proxy.rs`), set when the client is built.
+    pub(crate) proxy: Option<ProxyUrl>,
 }
 
 impl Target {
@@ -76,6 +79,7 @@ impl Target {
             host,
             port,
             tls,
+            proxy: None,
         })
     }
 

@@ -1,0 +1,344 @@
+//! `client.proxy`: how the client reaches its server, directly or through an HTTP proxy; and
+//! a proxy's URL read into host, port and credentials, without ever showing the credentials.
+
+use std::fmt;
+use std::net::Ipv6Addr;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Whether and through which HTTP proxy the client connects: `client.proxy`.
+///
+/// # Default
+/// [`Proxy::Env`]: the proxy the environment names, as Python `websockets` (15.0 on), curl
+/// and Go do.
+///
+/// ```toml
+/// [client]
+/// proxy = "http://user:secret@proxy.example:3128"   # or "env" (the default), or "none"
+/// ```
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Proxy {
+    /// `"env"`: `ws_proxy`, then `http_proxy` for `ws://`; `wss_proxy`, then `https_proxy`
+    /// for `wss://`; either falling back to `all_proxy` (each read lower case first, then
+    /// upper case: `HTTP_PROXY`); hosts
+    /// that `no_proxy` (`NO_PROXY`) names and loopback targets (`localhost`, 127.0.0.0/8,
+    /// `::1`) are reached directly. The environment is read when the client is built.
+    #[default]
+    Env,
+    /// `"none"`: always connect directly.
+    None,
+    /// A proxy URL, `http://[user:password@]host[:port]` (port 80 when absent), for every
+    /// target. Only `http://` proxies (HTTP `CONNECT`) are supported: not `https://` nor
+    /// SOCKS ones.
+    Url(String),
+}
+
+impl fmt::Debug for Proxy {
+    /// A URL without its credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Proxy::Env => f.write_str("Env"),
+            Proxy::None => f.write_str("None"),
+            Proxy::Url(url) => f
+                .debug_tuple("Url")
+                .field(&without_credentials(url))
+                .finish(),
+        }
+    }
+}
+
+impl Serialize for Proxy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            Proxy::Env => "env",
+            Proxy::None => "none",
+            Proxy::Url(url) => url,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Proxy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(ProxyVisitor)
+    }
+}
+
+/// A text: `env`, `none`, or else a URL, which validation reads (to name the key's source).
+struct ProxyVisitor;
+
+impl Visitor<'_> for ProxyVisitor {
+    type Value = Proxy;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"env\", \"none\" or a proxy URL such as \"http://proxy.example:3128\"")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Proxy, E> {
+        Ok(match text {
+            "env" => Proxy::Env,
+            "none" => Proxy::None,
+            url => Proxy::Url(url.to_owned()),
+        })
+    }
+}
+
+/// A proxy's URL, read: where to connect, and the `Proxy-Authorization` its credentials make.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct ProxyUrl {
+    /// A name or an IP address (IPv6 without brackets).
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// `Basic …` from the percent-decoded user information, if the URL has one.
+    pub(crate) authorization: Option<String>,
+}
+
+impl ProxyUrl {
+    /// Reads `text`, `http://[user:password@]host[:port][/]`; without a scheme, `http://` is
+    /// taken only if `bare_is_http` (as curl and Go take an environment variable's value).
+    /// The error says what is wrong without repeating `text`, which may hold credentials.
+    pub(crate) fn parse(text: &str, bare_is_http: bool) -> Result<ProxyUrl, String> {
+        let text = text.trim();
+        let rest = match text.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+            Some((scheme, _)) => return Err(unsupported(scheme)),
+            None if bare_is_http => text,
+            None => {
+                return Err("must be \"env\", \"none\" or a proxy URL such as \
+                     \"http://proxy.example:3128\""
+                    .into())
+            }
+        };
+        let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+        if !matches!(path, "" | "/") {
+            return Err(
+                "a proxy URL has no path nor query: write http://[user:password@]host:port".into(),
+            );
+        }
+        let (userinfo, host_port) = match authority.rsplit_once('@') {
+            Some((userinfo, host_port)) => (Some(userinfo), host_port),
+            None => (None, authority),
+        };
+        let (host, port) = host_and_port(host_port)?;
+        let authorization = userinfo.map(basic).transpose()?;
+        Ok(ProxyUrl {
+            host,
+            port,
+            authorization,
+        })
+    }
+
+    /// `host:port`, an IPv6 address in brackets: the proxy as errors and logs name it.
+    pub(crate) fn address(&self) -> String {
+        match self.host.contains(':') {
+            true => format!("[{}]:{}", self.host, self.port),
+            false => format!("{}:{}", self.host, self.port),
+        }
+    }
+}
+
+impl fmt::Display for ProxyUrl {
+    /// `proxy host:port`, never its credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "proxy {}", self.address())
+    }
+}
+
+impl fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyUrl")
+            .field("address", &self.address())
+            .field("credentials", &self.authorization.is_some())
+            .finish()
+    }
+}
+
+/// Why a proxy of `scheme` is refused.
+fn unsupported(scheme: &str) -> String {
+    let lower = scheme.to_ascii_lowercase();
+    let what = match lower.as_str() {
+        "https" => "HTTPS proxies (TLS to the proxy) are not supported".to_owned(),
+        s if s.starts_with("socks") => "SOCKS proxies are not supported".to_owned(),
+        _ => format!("`{}://` proxies are not supported", scheme.escape_debug()),
+    };
+    format!(
+        "{what}: only http:// proxies, which the client asks for a tunnel with HTTP CONNECT \
+         (wss:// stays encrypted end to end through them)"
+    )
+}
+
+/// The host (IPv6 without brackets) and port (80 when absent) of `host[:port]`.
+fn host_and_port(text: &str) -> Result<(String, u16), String> {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(v6) => {
+            let (address, after) = v6
+                .split_once(']')
+                .ok_or("an IPv6 address without its `]`")?;
+            address
+                .parse::<Ipv6Addr>()
+                .map_err(|_| format!("`[{address}]` is not an IPv6 address"))?;
+            let port = match after {
+                "" => None,
+                _ => Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or("text after the `]` that is no port")?,
+                ),
+            };
+            (address, port)
+        }
+        None => match text.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        },
+    };
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':');
+    if host.is_empty() {
+        return Err("no host: write http://[user:password@]host:port".into());
+    }
+    if !host.chars().all(is_name) {
+        return Err("the host is neither a name nor an IP address".into());
+    }
+    let port = match port {
+        None | Some("") => 80,
+        Some(port) => match port.parse::<u16>() {
+            Ok(port) if port > 0 => port,
+            _ => return Err("the port must be a number from 1 to 65535".into()),
+        },
+    };
+    Ok((host.to_owned(), port))
+}
+
+/// `Basic base64(user:password)` (RFC 7617), each percent-decoded.
+fn basic(userinfo: &str) -> Result<String, String> {
+    let decoded = percent_decoded(userinfo)?;
+    Ok(format!("Basic {}", data_encoding::BASE64.encode(&decoded)))
+}
+
+/// `text` with each `%XX` as its byte (RFC 3986 2.1); the `:` between user and password is
+/// kept, and so is one written `%3A` within either (RFC 7617 forbids it in the user).
+fn percent_decoded(text: &str) -> Result<Vec<u8>, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(
+                "the credentials have a `%` not followed by two hex digits (write `%25` for `%`)",
+            )?;
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// `text` with its user information, if any, written `***`: a URL fit for messages.
+pub(crate) fn without_credentials(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), text),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}***@{host}{}", &rest[end..]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_read_into_host_port_and_basic_credentials() {
+        let url = ProxyUrl::parse("http://alice:p%40ss%3Aw0rd@proxy.example:3128/", false).unwrap();
+        assert_eq!(url.address(), "proxy.example:3128");
+        // RFC 7617's own example encodes "Aladdin:open sesame".
+        let aladdin = ProxyUrl::parse("HTTP://Aladdin:open%20sesame@[::1]", false).unwrap();
+        assert_eq!(
+            aladdin.authorization.as_deref(),
+            Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        );
+        assert_eq!(aladdin.address(), "[::1]:80");
+        assert_eq!(
+            url.authorization.as_deref(),
+            Some(&*format!(
+                "Basic {}",
+                data_encoding::BASE64.encode(b"alice:p@ss:w0rd")
+            ))
+        );
+        let shown = format!("{url} {url:?}");
+        assert!(
+            !shown.contains("alice") && !shown.contains("Basic"),
+            "{shown}"
+        );
+        assert_eq!(ProxyUrl::parse("proxy:8080", true).unwrap().port, 8080);
+    }
+
+    #[test]
+    fn what_cannot_be_a_proxy_is_refused_without_repeating_the_credentials() {
+        for (text, expected) in [
+            (
+                "https://proxy:443",
+                "HTTPS proxies (TLS to the proxy) are not supported",
+            ),
+            (
+                "socks5://u:SECRET@proxy:1080",
+                "SOCKS proxies are not supported",
+            ),
+            ("socks5h://proxy:1080", "SOCKS proxies are not supported"),
+            ("ftp://proxy", "`ftp://` proxies are not supported"),
+            ("proxy:3128", "must be \"env\", \"none\" or a proxy URL"),
+            (
+                "http://proxy:99999",
+                "the port must be a number from 1 to 65535",
+            ),
+            (
+                "http://proxy:0",
+                "the port must be a number from 1 to 65535",
+            ),
+            ("http://:3128", "no host"),
+            ("http://u:p@/", "no host"),
+            ("http://pro xy:3128", "neither a name nor an IP address"),
+            ("http://[::1:3128", "without its `]`"),
+            ("http://proxy:3128/path", "no path nor query"),
+            (
+                "http://u:SECRET%zz@proxy:3128",
+                "not followed by two hex digits",
+            ),
+        ] {
+            let err = ProxyUrl::parse(text, false).expect_err(text);
+            assert!(err.contains(expected), "{text}: {err}");
+            assert!(!err.contains("SECRET"), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn the_setting_reads_env_none_or_a_url_and_shows_no_credentials() {
+        use figment::providers::{Format, Toml};
+        #[derive(Deserialize, Serialize)]
+        struct T {
+            proxy: Proxy,
+        }
+        let read = |text: &str| figment::Figment::from(Toml::string(text)).extract::<T>();
+        assert_eq!(read("proxy = \"env\"").unwrap().proxy, Proxy::Env);
+        assert_eq!(read("proxy = \"none\"").unwrap().proxy, Proxy::None);
+        let url = read("proxy = \"http://u:SECRET@p:1\"").unwrap().proxy;
+        assert_eq!(format!("{url:?}"), "Url(\"http://***@p:1\")");
+        assert_eq!(
+            serde_json::to_string(&T { proxy: url }).unwrap(),
+            r#"{"proxy":"http://u:SECRET@p:1"}"#
+        );
+        let err = read("proxy = true").err().unwrap().to_string();
+        assert!(err.contains("\"env\", \"none\" or a proxy URL"), "{err}");
+    }
+}

@@ -1,0 +1,178 @@
+//! The client's route through an HTTP proxy: which proxy, if any (`client.proxy`, or the
+//! environment's `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy`), and the `CONNECT`
+//! tunnel through it (`tunnel.rs`).
+
+mod no_proxy; // the hosts `no_proxy` names, and loopback targets: reached directly
+mod tunnel; // CONNECT host:port, the proxy's answer
+
+pub(crate) use tunnel::tunnel;
+
+use super::target::Target;
+use crate::config::{without_credentials, Proxy, ProxyUrl};
+
+/// The proxy `setting` sends `target` through, if any; `lookup` reads an environment
+/// variable (`std::env::var` but in tests). An error names the key or the variable.
+pub(crate) fn route(
+    setting: &Proxy,
+    target: &Target,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<ProxyUrl>, String> {
+    match setting {
+        Proxy::None => Ok(None),
+        Proxy::Url(url) => ProxyUrl::parse(url, false)
+            .map(Some)
+            .map_err(|reason| format!("`client.proxy` = {:?}: {reason}", without_credentials(url))),
+        Proxy::Env => from_env(target.tls, &target.host, target.port, lookup),
+    }
+}
+
+/// The proxy the environment names for `host`:`port` (`wss://` if `tls`), as curl, Go's
+/// `net/http` and Python's `urllib` read it: `http_proxy` then `HTTP_PROXY` for `ws://`,
+/// `https_proxy` then `HTTPS_PROXY` for `wss://`, `all_proxy` then `ALL_PROXY` for either,
+/// after Python `websockets`' `ws_proxy` and `wss_proxy` (`WS_PROXY`, `WSS_PROXY`);
+/// none for a host `no_proxy` (then `NO_PROXY`) names, nor, as Go has it, for a loopback
+/// target (a developer's shell proxy would break local tests). A variable set empty is unset.
+/// A value without a scheme is an `http://` URL.
+pub(crate) fn from_env(
+    tls: bool,
+    host: &str,
+    port: u16,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<ProxyUrl>, String> {
+    let first_set = |names: &[&'static str]| {
+        names.iter().find_map(|&name| {
+            let value = lookup(name).filter(|value| !value.trim().is_empty())?;
+            Some((name, value))
+        })
+    };
+    // Python `websockets`' own variables first: a proxy for WebSocket connections alone.
+    let for_scheme = match tls {
+        true => ["wss_proxy", "WSS_PROXY", "https_proxy", "HTTPS_PROXY"],
+        false => ["ws_proxy", "WS_PROXY", "http_proxy", "HTTP_PROXY"],
+    };
+    let Some((name, value)) =
+        first_set(&for_scheme).or_else(|| first_set(&["all_proxy", "ALL_PROXY"]))
+    else {
+        return Ok(None);
+    };
+    let listed = first_set(&["no_proxy", "NO_PROXY"])
+        .is_some_and(|(_, list)| no_proxy::lists(&list, host, port));
+    if no_proxy::is_loopback(host) || listed {
+        return Ok(None);
+    }
+    ProxyUrl::parse(&value, true).map(Some).map_err(|reason| {
+        format!(
+            "environment variable `{name}` = {:?}: {reason}; to connect directly, set \
+             `client.proxy = \"none\"` (WS_HEALTH_CLIENT__PROXY=none) or list the host in \
+             `no_proxy`",
+            without_credentials(&value)
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::from_env;
+
+    /// The proxy's address for `url`'s host and port under `vars`, `None` for direct.
+    fn resolved(vars: &[(&str, &str)], tls: bool, host: &str, port: u16) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        from_env(tls, host, port, |name| vars.get(name).cloned())
+            .unwrap()
+            .map(|proxy| proxy.address())
+    }
+
+    #[test]
+    fn each_scheme_takes_its_variable_lower_case_first_then_all_proxy() {
+        let p = |s: &str| Some(s.to_owned());
+        let ws = |vars: &[(&str, &str)]| resolved(vars, false, "feed.example", 80);
+        let wss = |vars: &[(&str, &str)]| resolved(vars, true, "feed.example", 443);
+        assert_eq!(ws(&[]), None);
+        assert_eq!(ws(&[("http_proxy", "http://a:1")]), p("a:1"));
+        assert_eq!(ws(&[("HTTP_PROXY", "http://b:2")]), p("b:2"));
+        assert_eq!(
+            ws(&[("http_proxy", "a:1"), ("HTTP_PROXY", "b:2")]),
+            p("a:1")
+        );
+        assert_eq!(ws(&[("https_proxy", "http://s:3")]), None);
+        assert_eq!(wss(&[("http_proxy", "http://a:1")]), None);
+        assert_eq!(wss(&[("https_proxy", "http://s:3")]), p("s:3"));
+        assert_eq!(wss(&[("HTTPS_PROXY", "http://S:4")]), p("S:4"));
+        assert_eq!(ws(&[("all_proxy", "http://all:5")]), p("all:5"));
+        assert_eq!(wss(&[("ALL_PROXY", "http://ALL:6")]), p("ALL:6"));
+        assert_eq!(ws(&[("all_proxy", "x:7"), ("http_proxy", "a:1")]), p("a:1"));
+        // Python `websockets`' variables come first.
+        assert_eq!(ws(&[("http_proxy", "a:1"), ("ws_proxy", "w:8")]), p("w:8"));
+        assert_eq!(
+            wss(&[("https_proxy", "s:3"), ("WSS_PROXY", "W:9")]),
+            p("W:9")
+        );
+        assert_eq!(ws(&[("wss_proxy", "W:9")]), None);
+        // Set empty is unset; no port is port 80.
+        assert_eq!(ws(&[("http_proxy", ""), ("HTTP_PROXY", "b")]), p("b:80"));
+    }
+
+    #[test]
+    fn no_proxy_and_loopback_targets_go_direct() {
+        let proxy = [("http_proxy", "http://proxy:3128")];
+        let with = |no_proxy: &str, host: &str, port: u16| {
+            let vars = [proxy[0], ("no_proxy", no_proxy)];
+            resolved(&vars, false, host, port).is_none()
+        };
+        for host in ["localhost", "LOCALHOST.", "127.0.0.1", "127.8.9.10", "::1"] {
+            assert_eq!(resolved(&proxy, false, host, 80), None, "{host}");
+        }
+        assert!(resolved(&proxy, false, "localhost.example", 80).is_some());
+        assert!(resolved(&proxy, false, "10.0.0.1", 80).is_some());
+        assert!(with("*", "feed.example", 80));
+        assert!(with("feed.example", "feed.example", 80));
+        assert!(with("example", "feed.example", 80));
+        assert!(with(".example", "feed.example", 80));
+        assert!(with(".example", "example", 80));
+        assert!(with("*.example", "a.b.example", 80));
+        assert!(with("other, Feed.Example ,x", "feed.example.", 80));
+        assert!(!with("eed.example", "feed.example", 80));
+        assert!(!with("feed.example.org", "feed.example", 80));
+        assert!(with("feed.example:80", "feed.example", 80));
+        assert!(!with("feed.example:8080", "feed.example", 80));
+        assert!(with("10.1.2.3", "10.1.2.3", 80));
+        assert!(!with("10.1.2.3", "10.1.2.4", 80));
+        assert!(with("10.0.0.0/8", "10.1.2.3", 80));
+        assert!(!with("10.0.0.0/8", "11.1.2.3", 80));
+        assert!(with("fd00::/8", "fd12::1", 80));
+        assert!(with("[fd12::1]:80", "fd12::1", 80));
+        assert!(with("fd12::1", "fd12::1", 80));
+        assert!(!with("[fd12::1]:81", "fd12::1", 80));
+        // NO_PROXY when no_proxy is not set.
+        let upper = [proxy[0], ("NO_PROXY", "feed.example")];
+        assert_eq!(resolved(&upper, false, "feed.example", 80), None);
+    }
+
+    #[test]
+    fn an_unsupported_proxy_is_refused_naming_its_variable_only_where_it_applies() {
+        let vars = [
+            ("all_proxy", "socks5://user:SECRET@proxy:1080"),
+            ("no_proxy", "near"),
+        ];
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let err = from_env(true, "feed.example", 443, lookup).unwrap_err();
+        assert!(err.contains("environment variable `all_proxy`"), "{err}");
+        assert!(err.contains("SOCKS proxies are not supported"), "{err}");
+        assert!(
+            err.contains("socks5://***@proxy:1080") && !err.contains("SECRET"),
+            "{err}"
+        );
+        // Direct targets never read it.
+        assert!(from_env(true, "near", 443, lookup).unwrap().is_none());
+        assert!(from_env(true, "127.0.0.1", 443, lookup).unwrap().is_none());
+    }
+}
