@@ -188,17 +188,23 @@ fn host_and_port(text: &str) -> Result<(String, u16), String> {
             };
             (address, port)
         }
-        None => match text.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (text, None),
-        },
+        None => {
+            let (host, port) = match text.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (text, None),
+            };
+            let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+            if port.is_some_and(|p| p.contains(':')) {
+                return Err("an IPv6 address is written in brackets: http://[::1]:3128".into());
+            }
+            if !host.chars().all(is_name) {
+                return Err("the host is neither a name nor an IP address".into());
+            }
+            (host, port)
+        }
     };
-    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':');
     if host.is_empty() {
         return Err("no host: write http://[user:password@]host:port".into());
-    }
-    if !host.chars().all(is_name) {
-        return Err("the host is neither a name nor an IP address".into());
     }
     let port = match port {
         None | Some("") => 80,
@@ -309,6 +315,8 @@ mod tests {
             ("http://u:p@/", "no host"),
             ("http://pro xy:3128", "neither a name nor an IP address"),
             ("http://[::1:3128", "without its `]`"),
+            ("http://::1:3128", "an IPv6 address is written in brackets"),
+            ("http://[::1]x", "text after the `]` that is no port"),
             ("http://proxy:3128/path", "no path nor query"),
             (
                 "http://u:SECRET%zz@proxy:3128",
