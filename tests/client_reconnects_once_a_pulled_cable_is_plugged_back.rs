@@ -12,6 +12,7 @@ use support::runtime::next_client_event as next_event;
 use std::time::Duration;
 
 use tokio::time::Instant;
+use ws_health::config::Proxy;
 use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::Initiator;
 
@@ -36,6 +37,8 @@ async fn client_reconnects_once_a_pulled_cable_is_plugged_back() {
 
     let mut config = support::runtime::client_config(Duration::from_millis(50), BACKOFF_MAX);
     config.connect_timeout = CONNECT_TIMEOUT;
+    // The far end is not a loopback address: a proxy in the environment must not take it.
+    config.proxy = Proxy::None;
     let client = Client::builder(format!("ws://{}", server.local_addr()))
         .with_supervisor(support::runtime::supervisor(INTERVAL, TIMEOUT))
         .with_client_config(config)

@@ -14,6 +14,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+use ws_health::config::{ClientConfig, Proxy};
 use ws_health::runtime::{Client, ClientEvent, Server};
 use ws_health::tungstenite::Message;
 use ws_health::Connection;
@@ -111,6 +112,11 @@ async fn client_whose_server_drains_a_large_message_over_a_slow_link_is_not_clos
             Duration::from_millis(200),
             TIMEOUT,
         ))
+        // The far end is not a loopback address: a proxy in the environment must not take it.
+        .with_client_config(ClientConfig {
+            proxy: Proxy::None,
+            ..ClientConfig::default()
+        })
         .connect()
         .unwrap();
     let mut events = client.events();
