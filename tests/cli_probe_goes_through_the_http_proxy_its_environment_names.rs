@@ -22,6 +22,8 @@ async fn cli_probe_goes_through_the_http_proxy_its_environment_names() {
         probe
             .args(["probe", &url, "--once", "--ping-timeout", "5s"])
             .env("http_proxy", proxy.url(None))
+            .env_remove("ws_proxy")
+            .env_remove("WS_PROXY")
             .env_remove("HTTP_PROXY")
             .env_remove("no_proxy")
             .env_remove("NO_PROXY");
@@ -46,6 +48,11 @@ async fn cli_probe_goes_through_the_http_proxy_its_environment_names() {
         .await
         .unwrap();
     assert!(!out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("could not connect to backend.invalid"),
+        "{stderr}"
+    );
     assert_eq!(proxy.heads().len(), 1, "the proxy was not asked");
     server.shutdown().await;
 }

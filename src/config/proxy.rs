@@ -21,10 +21,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[non_exhaustive]
 pub enum Proxy {
     /// `"env"`: `ws_proxy`, then `http_proxy` for `ws://`; `wss_proxy`, then `https_proxy`
-    /// for `wss://`; either falling back to `all_proxy` (each read lower case first, then
-    /// upper case: `HTTP_PROXY`); hosts
-    /// that `no_proxy` (`NO_PROXY`) names and loopback targets (`localhost`, 127.0.0.0/8,
-    /// `::1`) are reached directly. The environment is read when the client is built.
+    /// for `wss://` (each read lower case first, then upper case: `HTTP_PROXY`, but not in a
+    /// CGI program); hosts that `no_proxy` (`NO_PROXY`) names and loopback targets
+    /// (`localhost`, 127.0.0.0/8, `::1`) are reached directly. `all_proxy` is not read. The
+    /// environment is read when the client is built.
     #[default]
     Env,
     /// `"none"`: always connect directly.
@@ -110,16 +110,18 @@ impl ProxyUrl {
                     .into())
             }
         };
-        let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+        // The user information runs to the last `@`, so that a password with a `/`, `?` or `#`
+        // not percent-encoded (a generated one) is still read as a password.
+        let (userinfo, rest) = match rest.rsplit_once('@') {
+            Some((userinfo, rest)) => (Some(userinfo), rest),
+            None => (None, rest),
+        };
+        let (host_port, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
         if !matches!(path, "" | "/") {
             return Err(
                 "a proxy URL has no path nor query: write http://[user:password@]host:port".into(),
             );
         }
-        let (userinfo, host_port) = match authority.rsplit_once('@') {
-            Some((userinfo, host_port)) => (Some(userinfo), host_port),
-            None => (None, authority),
-        };
         let (host, port) = host_and_port(host_port)?;
         let authorization = userinfo.map(basic).transpose()?;
         Ok(ProxyUrl {
@@ -216,9 +218,13 @@ fn host_and_port(text: &str) -> Result<(String, u16), String> {
     Ok((host.to_owned(), port))
 }
 
-/// `Basic base64(user:password)` (RFC 7617), each percent-decoded.
+/// `Basic base64(user:password)` (RFC 7617), each percent-decoded; a user without a password
+/// is `user:`, as curl sends it (RFC 7617 requires the `:`).
 fn basic(userinfo: &str) -> Result<String, String> {
-    let decoded = percent_decoded(userinfo)?;
+    let mut decoded = percent_decoded(userinfo)?;
+    if !userinfo.contains(':') {
+        decoded.push(b':');
+    }
     Ok(format!("Basic {}", data_encoding::BASE64.encode(&decoded)))
 }
 
@@ -232,6 +238,7 @@ fn percent_decoded(text: &str) -> Result<Vec<u8>, String> {
         if bytes[i] == b'%' {
             let hex = bytes
                 .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                 .and_then(|h| std::str::from_utf8(h).ok());
             let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or(
                 "the credentials have a `%` not followed by two hex digits (write `%25` for `%`)",
@@ -246,15 +253,16 @@ fn percent_decoded(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// `text` with its user information, if any, written `***`: a URL fit for messages.
+/// `text` with its user information, if any, written `***`: a URL fit for messages. As
+/// [`ProxyUrl::parse`] reads it, everything up to the last `@` is user information, a `/`,
+/// `?` or `#` in a password included (a path is refused anyway).
 pub(crate) fn without_credentials(text: &str) -> String {
     let (scheme, rest) = match text.split_once("://") {
         Some((scheme, rest)) => (format!("{scheme}://"), rest),
         None => (String::new(), text),
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}***@{host}{}", &rest[end..]),
+    match rest.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}***@{host}"),
         None => text.to_owned(),
     }
 }
@@ -287,6 +295,15 @@ mod tests {
             "{shown}"
         );
         assert_eq!(ProxyUrl::parse("proxy:8080", true).unwrap().port, 8080);
+        // A password with a `/` not percent-encoded is still a password.
+        let slash = ProxyUrl::parse("http://u:pa/ss?#@proxy:3128/", false).unwrap();
+        assert_eq!(slash.address(), "proxy:3128");
+        let expected = format!("Basic {}", data_encoding::BASE64.encode(b"u:pa/ss?#"));
+        assert_eq!(slash.authorization, Some(expected));
+        // A user without a password is `user:` (RFC 7617).
+        let user = ProxyUrl::parse("http://u@proxy:3128", false).unwrap();
+        let expected = format!("Basic {}", data_encoding::BASE64.encode(b"u:"));
+        assert_eq!(user.authorization, Some(expected));
     }
 
     #[test]
@@ -322,6 +339,11 @@ mod tests {
                 "http://u:SECRET%zz@proxy:3128",
                 "not followed by two hex digits",
             ),
+            (
+                "http://u:SECRET%+1@proxy:3128",
+                "not followed by two hex digits",
+            ),
+            ("http://u:SE/CRET@proxy:3128/path", "no path nor query"),
         ] {
             let err = ProxyUrl::parse(text, false).expect_err(text);
             assert!(err.contains(expected), "{text}: {err}");
@@ -342,6 +364,18 @@ mod tests {
         assert_eq!(read("proxy = \"none\"").unwrap().proxy, Proxy::None);
         let url = read("proxy = \"http://u:SECRET@p:1\"").unwrap().proxy;
         assert_eq!(format!("{url:?}"), "Url(\"http://***@p:1\")");
+        // A password with a `/`, `?` or `#` (a generated one) is hidden as well.
+        for text in [
+            "http://u:SE/CRET@p:1",
+            "u:SE?CRET@p:1/",
+            "http://u:SE#CRET@p:1/x",
+        ] {
+            let shown = format!("{:?}", Proxy::Url(text.into()));
+            assert!(
+                !shown.contains("CRET") && shown.contains("***@p:1"),
+                "{shown}"
+            );
+        }
         assert_eq!(
             serde_json::to_string(&T { proxy: url }).unwrap(),
             r#"{"proxy":"http://u:SECRET@p:1"}"#

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 
 /// The proxy; it serves until the test's runtime ends.
 #[derive(Clone)]
@@ -26,8 +25,6 @@ struct Shared {
     answers: Mutex<VecDeque<u16>>,
     /// The `Proxy-Authorization` value required, if any: 407 without it.
     required: Mutex<Option<String>>,
-    /// How many requests came.
-    count: watch::Sender<usize>,
 }
 
 impl ConnectProxy {
@@ -67,14 +64,6 @@ impl ConnectProxy {
     pub fn heads(&self) -> Vec<String> {
         self.shared.heads.lock().unwrap().clone()
     }
-
-    /// Waits until `n` requests have come (within 10 s, or panics).
-    pub async fn requests(&self, n: usize) {
-        let mut count = self.shared.count.subscribe();
-        super::within("the proxy's requests", count.wait_for(|&c| c >= n))
-            .await
-            .unwrap();
-    }
 }
 
 async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
@@ -98,7 +87,6 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
             .then(|| value.trim().to_owned())
     });
     shared.heads.lock().unwrap().push(head);
-    shared.count.send_modify(|c| *c += 1);
     let scripted = shared.answers.lock().unwrap().pop_front();
     let required = shared.required.lock().unwrap().clone();
     let status = match (scripted, required) {

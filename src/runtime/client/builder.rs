@@ -239,8 +239,10 @@ impl ClientBuilder {
     /// without waiting for the connection: await [`Client::connected`], watch
     /// [`Client::events`] or call [`Client::recv`].
     ///
-    /// `client.proxy` is resolved here: with `"env"`, the environment's proxy variables are
-    /// read now, not at each attempt.
+    /// `client.proxy` is resolved here: with `"env"`, the default, a non-loopback server is
+    /// reached through the proxy the environment names (`http_proxy` for `ws://`,
+    /// `https_proxy` for `wss://`, unless `no_proxy` lists it), read now, not at each attempt.
+    /// Set `client.proxy = "none"` to always connect directly.
     ///
     /// # Errors
     /// An invalid URL or setting, named; a proxy the client cannot use (`https://`, SOCKS),

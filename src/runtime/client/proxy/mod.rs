@@ -1,5 +1,5 @@
 //! The client's route through an HTTP proxy: which proxy, if any (`client.proxy`, or the
-//! environment's `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy`), and the `CONNECT`
+//! environment's `http_proxy`, `https_proxy` and `no_proxy`), and the `CONNECT`
 //! tunnel through it (`tunnel.rs`).
 
 mod no_proxy; // the hosts `no_proxy` names, and loopback targets: reached directly
@@ -26,21 +26,27 @@ pub(crate) fn route(
     }
 }
 
-/// The proxy the environment names for `host`:`port` (`wss://` if `tls`), as curl, Go's
-/// `net/http` and Python's `urllib` read it: `http_proxy` then `HTTP_PROXY` for `ws://`,
-/// `https_proxy` then `HTTPS_PROXY` for `wss://`, `all_proxy` then `ALL_PROXY` for either,
-/// after Python `websockets`' `ws_proxy` and `wss_proxy` (`WS_PROXY`, `WSS_PROXY`);
-/// none for a host `no_proxy` (then `NO_PROXY`) names, nor, as Go has it, for a loopback
-/// target (a developer's shell proxy would break local tests). A variable set empty is unset.
-/// A value without a scheme is an `http://` URL.
+/// The proxy the environment names for `host`:`port` (`wss://` if `tls`): `http_proxy` then
+/// `HTTP_PROXY` for `ws://`, `https_proxy` then `HTTPS_PROXY` for `wss://`, after Python
+/// `websockets`' `ws_proxy` and `wss_proxy` (`WS_PROXY`, `WSS_PROXY`); none for a host
+/// `no_proxy` (then `NO_PROXY`) names, nor, as Go has it, for a loopback target (a
+/// developer's shell proxy would break local tests). A variable set empty is unset; a value
+/// without a scheme is an `http://` URL. Not read, as neither Go nor Python `websockets`
+/// reads them: `all_proxy`, most often a SOCKS proxy, which the client cannot use; and
+/// `HTTP_PROXY` in a CGI program (`REQUEST_METHOD` set), where a request's `Proxy:` header
+/// arrives by that name ("httpoxy").
 pub(crate) fn from_env(
     tls: bool,
     host: &str,
     port: u16,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<ProxyUrl>, String> {
+    let cgi = lookup("REQUEST_METHOD").is_some();
     let first_set = |names: &[&'static str]| {
         names.iter().find_map(|&name| {
+            if cgi && name == "HTTP_PROXY" {
+                return None;
+            }
             let value = lookup(name).filter(|value| !value.trim().is_empty())?;
             Some((name, value))
         })
@@ -50,9 +56,7 @@ pub(crate) fn from_env(
         true => ["wss_proxy", "WSS_PROXY", "https_proxy", "HTTPS_PROXY"],
         false => ["ws_proxy", "WS_PROXY", "http_proxy", "HTTP_PROXY"],
     };
-    let Some((name, value)) =
-        first_set(&for_scheme).or_else(|| first_set(&["all_proxy", "ALL_PROXY"]))
-    else {
+    let Some((name, value)) = first_set(&for_scheme) else {
         return Ok(None);
     };
     let listed = first_set(&["no_proxy", "NO_PROXY"])
@@ -88,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn each_scheme_takes_its_variable_lower_case_first_then_all_proxy() {
+    fn each_scheme_takes_its_variable_lower_case_first() {
         let p = |s: &str| Some(s.to_owned());
         let ws = |vars: &[(&str, &str)]| resolved(vars, false, "feed.example", 80);
         let wss = |vars: &[(&str, &str)]| resolved(vars, true, "feed.example", 443);
@@ -103,9 +107,13 @@ mod tests {
         assert_eq!(wss(&[("http_proxy", "http://a:1")]), None);
         assert_eq!(wss(&[("https_proxy", "http://s:3")]), p("s:3"));
         assert_eq!(wss(&[("HTTPS_PROXY", "http://S:4")]), p("S:4"));
-        assert_eq!(ws(&[("all_proxy", "http://all:5")]), p("all:5"));
-        assert_eq!(wss(&[("ALL_PROXY", "http://ALL:6")]), p("ALL:6"));
-        assert_eq!(ws(&[("all_proxy", "x:7"), ("http_proxy", "a:1")]), p("a:1"));
+        // all_proxy is not read (most often SOCKS, as from `ssh -D`).
+        assert_eq!(ws(&[("all_proxy", "http://all:5")]), None);
+        assert_eq!(wss(&[("ALL_PROXY", "socks5://ALL:6")]), None);
+        // Nor HTTP_PROXY in a CGI program, where it is a request's `Proxy:` header.
+        let cgi = ("REQUEST_METHOD", "GET");
+        assert_eq!(ws(&[cgi, ("HTTP_PROXY", "http://evil:1")]), None);
+        assert_eq!(ws(&[cgi, ("http_proxy", "http://a:1")]), p("a:1"));
         // Python `websockets`' variables come first.
         assert_eq!(ws(&[("http_proxy", "a:1"), ("ws_proxy", "w:8")]), p("w:8"));
         assert_eq!(
@@ -156,7 +164,7 @@ mod tests {
     #[test]
     fn an_unsupported_proxy_is_refused_naming_its_variable_only_where_it_applies() {
         let vars = [
-            ("all_proxy", "socks5://user:SECRET@proxy:1080"),
+            ("https_proxy", "socks5://user:SECRET@proxy:1080"),
             ("no_proxy", "near"),
         ];
         let lookup = |name: &str| {
@@ -165,7 +173,7 @@ mod tests {
                 .map(|(_, v)| v.to_string())
         };
         let err = from_env(true, "feed.example", 443, lookup).unwrap_err();
-        assert!(err.contains("environment variable `all_proxy`"), "{err}");
+        assert!(err.contains("environment variable `https_proxy`"), "{err}");
         assert!(err.contains("SOCKS proxies are not supported"), "{err}");
         assert!(
             err.contains("socks5://***@proxy:1080") && !err.contains("SECRET"),

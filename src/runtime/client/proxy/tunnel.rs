@@ -43,16 +43,20 @@ pub(crate) async fn tunnel(
         return Ok(());
     }
     let reason = printable(reason.unwrap_or_default().trim());
-    let mut error = format!("{proxy} answered CONNECT {authority} with HTTP {status} {reason}");
+    let mut error = format!("{proxy} answered CONNECT {authority} with HTTP {status}");
+    if !reason.is_empty() {
+        error.push_str(&format!(" {reason}"));
+    }
     if status == 407 {
         error.push_str(match proxy.authorization {
             Some(_) => " (it refused the proxy URL's credentials)",
             None => " (it asks for credentials: http://user:password@host:port)",
         });
     }
-    let error = error.trim_end().to_owned();
+    // An interim 1xx head (RFC 9110 15.2) before the real answer is not read past: the
+    // attempt is retried, not stopped for good.
     Err(match status {
-        500..=599 | 408 | 429 => Failed::retry(error),
+        100..=199 | 500..=599 | 408 | 429 => Failed::retry(error),
         _ => Failed::stop(error),
     })
 }
@@ -108,13 +112,14 @@ mod tests {
     use tokio::net::{TcpListener, TcpStream};
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+    use super::super::super::connect::Failed;
     use super::{head_end, tunnel};
     use crate::config::ProxyUrl;
     use crate::runtime::client::target::Target;
 
     /// `tunnel` to `ws://backend.invalid:8080/` through a proxy on loopback that reads the
     /// request, writes `answer` in one go and closes; the client's socket and the outcome.
-    async fn through(answer: Vec<u8>) -> (TcpStream, Result<(), String>) {
+    async fn through(answer: Vec<u8>) -> (TcpStream, Result<(), Failed>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let proxy = tokio::spawn(async move {
@@ -132,7 +137,7 @@ mod tests {
         let proxy_url = ProxyUrl::parse(&format!("http://{addr}"), false).unwrap();
         let tunnelled = tunnel(&mut tcp, &target, &proxy_url).await;
         proxy.await.unwrap();
-        (tcp, tunnelled.map_err(|failed| failed.error))
+        (tcp, tunnelled)
     }
 
     #[tokio::test]
@@ -152,17 +157,38 @@ mod tests {
             "X-Pad: 0123456789\r\n".repeat(1000)
         );
         let (_, tunnelled) = through(endless.into_bytes()).await;
-        let err = tunnelled.unwrap_err();
+        let err = tunnelled.unwrap_err().error;
         assert!(err.contains("has a head over 16 KiB"), "{err}");
         let (_, tunnelled) = through(b"SSH-2.0-OpenSSH\r\n\r\n".to_vec()).await;
-        let err = tunnelled.unwrap_err();
+        let err = tunnelled.unwrap_err().error;
         assert!(err.contains("a malformed answer to CONNECT"), "{err}");
         let (_, tunnelled) = through(Vec::new()).await;
-        let err = tunnelled.unwrap_err();
+        let err = tunnelled.unwrap_err().error;
         assert!(
             err.contains("closed the connection without answering"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_names_its_status_and_an_interim_answer_is_retried() {
+        let (_, tunnelled) = through(b"HTTP/1.1 407 \r\n\r\n".to_vec()).await;
+        let err = tunnelled.unwrap_err().error;
+        assert!(
+            err.ends_with(
+                "with HTTP 407 (it asks for credentials: http://user:password@host:port)"
+            ),
+            "{err}"
+        );
+        let (_, tunnelled) =
+            through(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n".to_vec()).await;
+        let failed = tunnelled.unwrap_err();
+        assert!(
+            failed.error.contains("with HTTP 100 Continue"),
+            "{}",
+            failed.error
+        );
+        assert!(!failed.is_final, "an interim answer is retried");
     }
 
     #[test]
