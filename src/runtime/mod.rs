@@ -18,6 +18,7 @@
 //! "The runtime's threads").
 
 pub mod client; // the reconnecting client: its mod.rs lists a file per part
+mod head; // where an HTTP head ends: upgrade requests, a proxy's answers
 mod hub; // the registry of live connections
 mod server; // the supervised server: its mod.rs lists a file per part
 mod socket; // `[socket]`'s TCP options

@@ -2,9 +2,11 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::server::{write_response, Request};
+
 use tokio_tungstenite::tungstenite::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
 use super::handshake::Refusal;
+use crate::runtime::head::head_end;
 use tokio_tungstenite::tungstenite::http::{
     HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Version,
 };
@@ -109,7 +111,7 @@ async fn read_head<S: AsyncRead + Unpin>(
         // a head sent in pieces, which would parse the head so far again each time.
         let new = &head[before..];
         begun = begun || new.iter().any(|&b| !matches!(b, b'\r' | b'\n'));
-        let ended = begun && ends_head(head, before);
+        let ended = begun && head_end(head, before).is_some();
         if before > 0 && !ended && !new.iter().any(|&b| never_in_head(b)) {
             continue;
         }
@@ -122,13 +124,6 @@ async fn read_head<S: AsyncRead + Unpin>(
             return Ok(request);
         }
     }
-}
-
-/// Whether the bytes from `from` on end a head with an empty line (`\r\n` or, as httparse
-/// also takes, a bare `\n`), looking two bytes back for an end split across reads.
-fn ends_head(head: &[u8], from: usize) -> bool {
-    let tail = &head[from.saturating_sub(2)..];
-    tail.windows(2).any(|w| w == b"\n\n") || tail.windows(3).any(|w| w == b"\n\r\n")
 }
 
 /// A control character other than tab, CR and LF, which no request line or header holds.
@@ -349,29 +344,6 @@ mod tests {
             "{}",
             PARSES.with(std::cell::Cell::get)
         );
-    }
-
-    /// Every end of a head httparse takes is found, however the reads split it.
-    #[test]
-    fn the_end_of_a_head_is_found_however_it_is_split() {
-        for end in ["\r\n\r\n", "\n\n", "\r\n\n", "\n\r\n"] {
-            let head = format!("GET / HTTP/1.1\r\nHost: x{end}");
-            let head = head.as_bytes();
-            let first_possible = head.len() - end.len() + 1;
-            for split in 1..head.len() {
-                // The last read is `head[split..]`: it ends the head if it holds the end's
-                // last byte, which it always does.
-                assert!(ends_head(head, split), "{end:?} split at {split}");
-                // A read that stops before the end's last byte does not.
-                if split >= first_possible {
-                    assert!(
-                        !ends_head(&head[..split], split - 1),
-                        "{end:?} up to {split}"
-                    );
-                }
-            }
-        }
-        assert!(!ends_head(b"GET / HTTP/1.1\r\nHost: x\r\n", 5));
     }
 
     /// Junk after a head's first line is refused when it comes, not at the timeout.

@@ -7,6 +7,7 @@ use tokio::net::TcpStream;
 use super::super::connect::{printable, Failed};
 use super::super::target::Target;
 use crate::config::ProxyUrl;
+use crate::runtime::head::head_end;
 
 /// The largest answer head read from a proxy: its answer to `CONNECT` is a status line and a
 /// few headers.
@@ -72,12 +73,14 @@ async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
         if peeked == 0 {
             return Err("the proxy closed the connection without answering CONNECT".into());
         }
-        let end = head_end(&head, &buf[..peeked]);
-        let take = end.unwrap_or(peeked);
-        tcp.read_exact(&mut buf[..take])
+        let from = head.len();
+        head.extend_from_slice(&buf[..peeked]);
+        let end = head_end(&head, from);
+        head.truncate(end.unwrap_or(head.len()));
+        // Takes from the socket what the head holds, and no more.
+        tcp.read_exact(&mut buf[..head.len() - from])
             .await
             .map_err(|e| e.to_string())?;
-        head.extend_from_slice(&buf[..take]);
         if end.is_some() {
             return Ok(head);
         }
@@ -90,22 +93,6 @@ async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
     }
 }
 
-/// How many bytes of `more` end the head that `head` begins: through its first empty line
-/// (`\n\n` or `\n\r\n`), if `more` holds its end.
-fn head_end(head: &[u8], more: &[u8]) -> Option<usize> {
-    // Up to 2 bytes of `head` may begin the blank line `more` ends.
-    let kept = &head[head.len().saturating_sub(2)..];
-    let joined: Vec<u8> = kept.iter().chain(more).copied().collect();
-    (0..joined.len()).find_map(|i| {
-        let end = match &joined[i..] {
-            [b'\n', b'\n', ..] => i + 2,
-            [b'\n', b'\r', b'\n', ..] => i + 3,
-            _ => return None,
-        };
-        (end > kept.len()).then(|| end - kept.len())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -113,7 +100,7 @@ mod tests {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     use super::super::super::connect::Failed;
-    use super::{head_end, tunnel};
+    use super::tunnel;
     use crate::config::ProxyUrl;
     use crate::runtime::client::target::Target;
 
@@ -189,20 +176,5 @@ mod tests {
             failed.error
         );
         assert!(!failed.is_final, "an interim answer is retried");
-    }
-
-    #[test]
-    fn the_head_ends_at_its_first_empty_line_however_it_is_split() {
-        let answer = b"HTTP/1.1 200 OK\r\nVia: x\r\n\r\nSERVER";
-        let head = answer.len() - "SERVER".len();
-        for split in 0..answer.len() {
-            let (first, rest) = answer.split_at(split);
-            match head_end(&[], first) {
-                Some(end) => assert_eq!(end, head, "{split}"),
-                None => assert_eq!(head_end(first, rest), Some(head - split), "{split}"),
-            }
-        }
-        assert_eq!(head_end(&[], b"HTTP/1.0 200 OK\n\nx"), Some(17));
-        assert_eq!(head_end(&[], b"HTTP/1.1 200 OK\r\n"), None);
     }
 }
