@@ -15,7 +15,7 @@ const MAX_HEAD: usize = 16 * 1024;
 
 /// Asks `proxy`, connected on `tcp`, for a tunnel to `target` by name (the proxy looks it
 /// up), with the proxy URL's credentials if it has some. Refused with 407, 403 or any other
-/// status but 5xx, 408 and 429, the attempt is final; the error names the proxy and the
+/// status but 1xx, 5xx, 408 and 429, the attempt is final; the error names the proxy and the
 /// status, never the credentials.
 pub(crate) async fn tunnel(
     tcp: &mut TcpStream,
