@@ -13,6 +13,9 @@ fn the_holder_is_the_first_check_weighing_as_much_as_the_connection() {
     assert_eq!(engine.holder(), Some(0));
     engine.observe(0, Healthy);
     assert_eq!((engine.status(), engine.holder()), (Degraded, Some(1)));
+    // Both weigh Degraded now: the first holds it.
+    engine.observe(0, Degraded);
+    assert_eq!(engine.holder(), Some(0));
 }
 
 fn rule(failure_threshold: u32, success_threshold: u32, critical: bool) -> Rule {
@@ -53,6 +56,27 @@ fn success_threshold_needs_consecutive_successes() {
     assert_eq!(
         run(r, &[Unhealthy, Healthy, Unhealthy, Healthy, Healthy]),
         [Unhealthy, Unhealthy, Unhealthy, Unhealthy, Healthy]
+    );
+}
+
+/// A failure too few to make the check Unhealthy still breaks a run of successes: they must
+/// be consecutive.
+#[test]
+fn a_failure_below_the_failure_threshold_breaks_a_run_of_successes() {
+    let r = rule(2, 2, true);
+    assert_eq!(
+        run(r, &[Degraded, Healthy, Unhealthy, Healthy, Healthy]),
+        [Degraded, Degraded, Degraded, Degraded, Healthy]
+    );
+}
+
+/// The success threshold is for recovering: a Healthy check needs no run of successes to stay
+/// Healthy, nor after a failure too few to count.
+#[test]
+fn a_healthy_check_stays_healthy_whatever_its_success_threshold() {
+    assert_eq!(
+        run(rule(2, 3, true), &[Healthy, Unhealthy, Healthy]),
+        [Healthy, Healthy, Healthy]
     );
 }
 
