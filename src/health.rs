@@ -133,4 +133,11 @@ mod tests {
             Some(Status::Unhealthy)
         );
     }
+
+    #[test]
+    fn only_a_healthy_result_is_healthy() {
+        assert!(Health::healthy("pong").is_healthy());
+        assert!(!Health::degraded("pong slow").is_healthy());
+        assert!(!Health::unhealthy("keepalive ping timeout").is_healthy());
+    }
 }

@@ -203,6 +203,22 @@ mod tests {
         assert_eq!(s.pongs_received, 2);
     }
 
+    /// A frame counts as one since an instant only if it came after it: a connection that has
+    /// received none has none since the instant it was supervised.
+    #[test]
+    fn a_frame_counts_only_after_the_instant_asked_about() {
+        let start = Instant::now();
+        let cell = StatsCell::new(start);
+        assert!(!cell.frame_since(start), "no frame has arrived");
+        let at = start + Duration::from_millis(5);
+        cell.frame_in(at);
+        assert!(cell.frame_since(start));
+        assert!(
+            !cell.frame_since(at),
+            "the frame came at, not after, the instant"
+        );
+    }
+
     /// Read from another thread while the driver records, a snapshot never counts more
     /// pongs than pings, nor a pong without its round trip.
     #[test]

@@ -277,4 +277,24 @@ mod tests {
         assert!(long.validate().is_err());
         Action::Reconnect.validate().unwrap();
     }
+
+    /// Debug shows the event without asking its state to be `Debug`: only whether it has one.
+    #[test]
+    fn debug_shows_an_event_and_whether_it_has_state() {
+        struct Opaque;
+        let health = Health::unhealthy("feed stale");
+        let event = ActionEvent::new(7, "feed", &health, Status::Healthy, Status::Unhealthy)
+            .with_state(&Opaque);
+        let shown = format!("{event:?}");
+        for part in [
+            "connection_id: 7",
+            "check: \"feed\"",
+            "state: true",
+            "to: Unhealthy",
+        ] {
+            assert!(shown.contains(part), "{part} not in {shown}");
+        }
+        let action: Box<dyn CustomAction> = Box::new(|_: &ActionEvent<'_>| {});
+        assert_eq!(format!("{action:?}"), "CustomAction");
+    }
 }
