@@ -188,3 +188,162 @@ fn the_applications_pings_are_bounded_as_they_come() {
         Some(PingState::Flushed(start))
     );
 }
+
+/// Only a ping counted missed gives way to a new one with its payload: one still awaited is
+/// kept, and the pong answers it, not the new one alone.
+#[test]
+fn a_new_ping_keeps_an_awaited_one_with_its_payload() {
+    let start = Instant::now();
+    let stats = StatsCell::new(start);
+    let mut inner = Inner::default();
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    inner.queue_ping(1, None, Bytes::from_static(b"same"));
+    inner.pings[0].state = PingState::Flushed(start);
+    inner.queue_ping(2, None, Bytes::from_static(b"same"));
+    let tickets: Vec<_> = inner.pings.iter().map(|p| p.ticket).collect();
+    assert_eq!(tickets, [1, 2]);
+    let later = start + Duration::from_millis(5);
+    let pong = inner.answer_pong(
+        b"same",
+        later,
+        &stats,
+        Waker::noop(),
+        &mut wakers,
+        &mut rtts,
+    );
+    assert_eq!(pong, Pong::Answered);
+    let states: Vec<_> = inner.pings.iter().map(|p| p.state).collect();
+    let answered = PingState::Answered(Duration::from_millis(5));
+    assert_eq!(states, [answered, PingState::Queued]);
+}
+
+/// A cut-off ping kept behind an awaited one is not counted missed: a new ping with its
+/// payload keeps it, and the first pong with that payload is the cut-off one's, which
+/// answers the awaited ping, not the new one.
+#[test]
+fn a_new_ping_keeps_a_cut_off_one_with_its_payload() {
+    let start = Instant::now();
+    let stats = StatsCell::new(start);
+    let mut inner = Inner::default();
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    inner.queue_ping(1, Some(0), Bytes::from_static(b"awaited"));
+    inner.queue_ping(2, Some(1), Bytes::from_static(b"same"));
+    for ping in &mut inner.pings {
+        ping.state = PingState::Flushed(start);
+    }
+    inner.forget_ping(2);
+    inner.queue_ping(3, Some(1), Bytes::from_static(b"same"));
+    inner.pings[2].state = PingState::Flushed(start);
+    let later = start + Duration::from_millis(5);
+    let pong = inner.answer_pong(
+        b"same",
+        later,
+        &stats,
+        Waker::noop(),
+        &mut wakers,
+        &mut rtts,
+    );
+    assert_eq!(pong, Pong::Answered);
+    let states: Vec<_> = inner.pings.iter().map(|p| (p.ticket, p.state)).collect();
+    let answered = PingState::Answered(Duration::from_millis(5));
+    assert_eq!(
+        states,
+        [(1, answered), (3, PingState::Flushed(start))],
+        "the answered orphan is dropped; the new ping still awaits its pong"
+    );
+}
+
+/// Ours on the wire do not count toward the bound on the application's pings: four of its
+/// own are kept behind one of ours.
+#[test]
+fn the_applications_pings_are_bounded_apart_from_ours() {
+    let start = Instant::now();
+    let mut inner = Inner::default();
+    inner.queue_ping(1, Some(0), Bytes::from_static(b"ours"));
+    inner.pings[0].state = PingState::Flushed(start);
+    for (ticket, payload) in [(2, b"a"), (3, b"b"), (4, b"c"), (5, b"d")] {
+        inner.foreign_ping(ticket, Bytes::from_static(payload), start);
+    }
+    let tickets: Vec<_> = inner.pings.iter().map(|p| p.ticket).collect();
+    assert_eq!(tickets, [1, 2, 3, 4, 5]);
+}
+
+/// A future polled again with another waker (moved to another task) is woken through the
+/// latest one, as `Future::poll` requires.
+#[test]
+fn a_probe_keeps_the_latest_waker_it_was_polled_with() {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    let first = Waker::from(std::sync::Arc::new(Noop));
+    let second = Waker::from(std::sync::Arc::new(Noop));
+    let mut slot = None;
+    register(&mut slot, &first);
+    register(&mut slot, &second);
+    assert!(slot.is_some_and(|held| held.will_wake(&second)));
+}
+
+/// A request's message is marked written only when its own place in the outbound queue's
+/// order is taken, not at an earlier message of the application's.
+#[test]
+fn a_request_is_written_at_its_own_place_in_the_queue() {
+    let start = Instant::now();
+    let mut inner = Inner::default();
+    inner.expects.push(Expectation {
+        ticket: 1,
+        check: Some(0),
+        matcher: Box::new(|_| false),
+        answer: None,
+        waker: None,
+        panicked: false,
+        message: Some((5, PingState::Queued)),
+    });
+    assert!(
+        !inner.written(4, start),
+        "an earlier message is not the request's"
+    );
+    assert_eq!(inner.expects[0].message, Some((5, PingState::Queued)));
+    let later = start + Duration::from_millis(5);
+    assert!(inner.written(5, later));
+    assert_eq!(
+        inner.expects[0].message,
+        Some((5, PingState::Written(later)))
+    );
+}
+
+/// A pong for an awaited ping answers a missed one written before it too: the awaited one's
+/// answer, not a late one's.
+#[test]
+fn a_pong_for_an_awaited_ping_behind_a_missed_one_is_not_late() {
+    let start = Instant::now();
+    let stats = StatsCell::new(start);
+    let mut inner = Inner::default();
+    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
+    inner.pings[0].state = PingState::Flushed(start);
+    inner.mark_missed(0);
+    inner.forget_ping(1);
+    inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
+    inner.pings[1].state = PingState::Flushed(start);
+    let later = start + Duration::from_millis(5);
+    let pong = inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+    assert_eq!(pong, Pong::Answered);
+    assert_eq!(rtts.len(), 1, "the missed one is no sample");
+}
+
+/// A ping dropped while its flush is pending is counted for `pings_sent` once the flush
+/// completes; one dropped after its flush was counted then.
+#[test]
+fn pings_dropped_before_their_flush_are_counted_for_it() {
+    let start = Instant::now();
+    let mut inner = Inner::default();
+    inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
+    inner.queue_ping(2, Some(1), Bytes::from_static(b"two"));
+    inner.pings[0].state = PingState::Flushed(start);
+    inner.pings[1].state = PingState::Written(start);
+    inner.forget_ping(1);
+    inner.forget_ping(2);
+    assert!(inner.pings.is_empty());
+    assert_eq!(inner.forgotten_unflushed, 1);
+}
