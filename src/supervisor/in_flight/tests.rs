@@ -2,10 +2,34 @@
 
 use super::*;
 
+/// What `answer_pong` records into: the connection's stats, the wakers to wake, the round
+/// trips sampled.
+struct Pongs {
+    stats: StatsCell,
+    wakers: Wakers,
+    rtts: Rtts,
+}
+
+impl Pongs {
+    fn new(start: Instant) -> Pongs {
+        Pongs {
+            stats: StatsCell::new(start),
+            wakers: Wakers::new(),
+            rtts: Rtts::new(),
+        }
+    }
+
+    /// `inner`'s answer to a pong with `payload`, come at `at`.
+    fn answer(&mut self, inner: &mut Inner, payload: &[u8], at: Instant) -> Pong {
+        let (stats, wakers, rtts) = (&self.stats, &mut self.wakers, &mut self.rtts);
+        inner.answer_pong(payload, at, stats, Waker::noop(), wakers, rtts)
+    }
+}
+
 #[test]
 fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
     let start = Instant::now();
-    let stats = StatsCell::new(start);
+    let mut pongs = Pongs::new(start);
     let mut inner = Inner::default();
     let ping = |ticket, payload: &'static [u8], state| PendingPing {
         ticket,
@@ -20,11 +44,10 @@ fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
     inner.pings.push(ping(1, b"one", PingState::Flushed(start)));
     inner.pings.push(ping(2, b"two", PingState::Written(start)));
     let later = start + Duration::from_millis(5);
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
-    let answered = inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+    let answered = pongs.answer(&mut inner, b"two", later);
     assert_eq!(answered, Pong::Answered);
-    assert_eq!(rtts.len(), 2);
-    let seen = stats.snapshot(start + Duration::from_millis(5));
+    assert_eq!(pongs.rtts.len(), 2);
+    let seen = pongs.stats.snapshot(start + Duration::from_millis(5));
     // The flushed one was counted at its flush (not here); the other one now.
     assert_eq!(seen.pings_sent, 1);
     assert_eq!(seen.pongs_received, 2);
@@ -37,9 +60,8 @@ fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
 #[test]
 fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
     let start = Instant::now();
-    let stats = StatsCell::new(start);
+    let mut pongs = Pongs::new(start);
     let mut inner = Inner::default();
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
     inner.queue_ping(1, Some(0), Bytes::from_static(b"same"));
     inner.pings[0].state = PingState::Flushed(start);
     inner.mark_missed(0);
@@ -48,14 +70,7 @@ fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
     let later = start + Duration::from_secs(1);
     inner.queue_ping(2, Some(0), Bytes::from_static(b"same"));
     inner.pings.last_mut().unwrap().state = PingState::Flushed(later);
-    let pong = inner.answer_pong(
-        b"same",
-        later,
-        &stats,
-        Waker::noop(),
-        &mut wakers,
-        &mut rtts,
-    );
+    let pong = pongs.answer(&mut inner, b"same", later);
     assert_eq!(pong, Pong::Answered);
     let states: Vec<_> = inner.pings.iter().map(|p| (p.ticket, p.state)).collect();
     assert_eq!(states, [(2, PingState::Answered(Duration::ZERO))]);
@@ -66,9 +81,8 @@ fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
 #[test]
 fn a_pong_for_a_missed_ping_is_late() {
     let start = Instant::now();
-    let stats = StatsCell::new(start);
+    let mut pongs = Pongs::new(start);
     let mut inner = Inner::default();
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
     inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
     inner.pings[0].state = PingState::Flushed(start);
     inner.mark_missed(0);
@@ -76,10 +90,10 @@ fn a_pong_for_a_missed_ping_is_late() {
     inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
     assert!(inner.pings.spilled());
     let later = start + Duration::from_millis(150);
-    let pong = inner.answer_pong(b"one", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+    let pong = pongs.answer(&mut inner, b"one", later);
     assert_eq!(pong, Pong::Late(Duration::from_millis(150)));
-    assert!(rtts.is_empty());
-    assert_eq!(stats.snapshot(later).pongs_received, 0);
+    assert!(pongs.rtts.is_empty());
+    assert_eq!(pongs.stats.snapshot(later).pongs_received, 0);
     // The late one is dropped as an answered orphan; the queued one fits inline again.
     assert_eq!(inner.pings.len(), 1);
     assert!(!inner.pings.spilled());
@@ -107,14 +121,10 @@ fn orphans_behind_an_awaited_ping_are_bounded() {
         }
     }
     assert_eq!(inner.pings.len(), 1 + MAX_ORPHANS);
-    let stats = StatsCell::new(start);
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    let mut pongs = Pongs::new(start);
     let latest = 19u32.to_be_bytes();
     let now = start + Duration::from_millis(5);
-    assert_eq!(
-        inner.answer_pong(&latest, now, &stats, Waker::noop(), &mut wakers, &mut rtts),
-        Pong::Answered
-    );
+    assert_eq!(pongs.answer(&mut inner, &latest, now), Pong::Answered);
     assert_eq!(
         inner.pings[0].state,
         PingState::Answered(Duration::from_millis(5))
@@ -140,17 +150,13 @@ fn the_applications_ping_answers_only_what_was_written_before_it() {
     inner.pings.push(ours(1, PingState::Flushed(start)));
     inner.pings.push(ours(2, PingState::Queued));
     inner.foreign_ping(3, Bytes::from_static(b"app"), start);
-    let stats = StatsCell::new(start);
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
+    let mut pongs = Pongs::new(start);
     let now = start + Duration::from_millis(5);
-    assert_eq!(
-        inner.answer_pong(b"app", now, &stats, Waker::noop(), &mut wakers, &mut rtts),
-        Pong::Answered
-    );
+    assert_eq!(pongs.answer(&mut inner, b"app", now), Pong::Answered);
     let states: Vec<_> = inner.pings.iter().map(|p| p.state).collect();
     let answered = PingState::Answered(Duration::from_millis(5));
     assert_eq!(states, [answered, PingState::Queued]);
-    assert_eq!(rtts.len(), 1, "the application's own is no sample");
+    assert_eq!(pongs.rtts.len(), 1, "the application's own is no sample");
 }
 
 /// The application's pings awaiting their pongs are bounded as they come, never by
@@ -177,12 +183,8 @@ fn the_applications_pings_are_bounded_as_they_come() {
     });
     inner.foreign_ping(10, Bytes::from_static(b"x"), start);
     assert_eq!(inner.pings.len(), 5, "a second x is not kept");
-    let stats = StatsCell::new(start);
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
-    assert_eq!(
-        inner.answer_pong(b"x", start, &stats, Waker::noop(), &mut wakers, &mut rtts),
-        Pong::Answered
-    );
+    let mut pongs = Pongs::new(start);
+    assert_eq!(pongs.answer(&mut inner, b"x", start), Pong::Answered);
     assert_eq!(
         inner.pings.last().map(|p| p.state),
         Some(PingState::Flushed(start))
@@ -194,23 +196,15 @@ fn the_applications_pings_are_bounded_as_they_come() {
 #[test]
 fn a_new_ping_keeps_an_awaited_one_with_its_payload() {
     let start = Instant::now();
-    let stats = StatsCell::new(start);
+    let mut pongs = Pongs::new(start);
     let mut inner = Inner::default();
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
     inner.queue_ping(1, None, Bytes::from_static(b"same"));
     inner.pings[0].state = PingState::Flushed(start);
     inner.queue_ping(2, None, Bytes::from_static(b"same"));
     let tickets: Vec<_> = inner.pings.iter().map(|p| p.ticket).collect();
     assert_eq!(tickets, [1, 2]);
     let later = start + Duration::from_millis(5);
-    let pong = inner.answer_pong(
-        b"same",
-        later,
-        &stats,
-        Waker::noop(),
-        &mut wakers,
-        &mut rtts,
-    );
+    let pong = pongs.answer(&mut inner, b"same", later);
     assert_eq!(pong, Pong::Answered);
     let states: Vec<_> = inner.pings.iter().map(|p| p.state).collect();
     let answered = PingState::Answered(Duration::from_millis(5));
@@ -223,9 +217,8 @@ fn a_new_ping_keeps_an_awaited_one_with_its_payload() {
 #[test]
 fn a_new_ping_keeps_a_cut_off_one_with_its_payload() {
     let start = Instant::now();
-    let stats = StatsCell::new(start);
+    let mut pongs = Pongs::new(start);
     let mut inner = Inner::default();
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
     inner.queue_ping(1, Some(0), Bytes::from_static(b"awaited"));
     inner.queue_ping(2, Some(1), Bytes::from_static(b"same"));
     for ping in &mut inner.pings {
@@ -235,14 +228,7 @@ fn a_new_ping_keeps_a_cut_off_one_with_its_payload() {
     inner.queue_ping(3, Some(1), Bytes::from_static(b"same"));
     inner.pings[2].state = PingState::Flushed(start);
     let later = start + Duration::from_millis(5);
-    let pong = inner.answer_pong(
-        b"same",
-        later,
-        &stats,
-        Waker::noop(),
-        &mut wakers,
-        &mut rtts,
-    );
+    let pong = pongs.answer(&mut inner, b"same", later);
     assert_eq!(pong, Pong::Answered);
     let states: Vec<_> = inner.pings.iter().map(|p| (p.ticket, p.state)).collect();
     let answered = PingState::Answered(Duration::from_millis(5));
@@ -317,9 +303,8 @@ fn a_request_is_written_at_its_own_place_in_the_queue() {
 #[test]
 fn a_pong_for_an_awaited_ping_behind_a_missed_one_is_not_late() {
     let start = Instant::now();
-    let stats = StatsCell::new(start);
+    let mut pongs = Pongs::new(start);
     let mut inner = Inner::default();
-    let (mut wakers, mut rtts) = (Wakers::new(), Rtts::new());
     inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
     inner.pings[0].state = PingState::Flushed(start);
     inner.mark_missed(0);
@@ -327,9 +312,9 @@ fn a_pong_for_an_awaited_ping_behind_a_missed_one_is_not_late() {
     inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
     inner.pings[1].state = PingState::Flushed(start);
     let later = start + Duration::from_millis(5);
-    let pong = inner.answer_pong(b"two", later, &stats, Waker::noop(), &mut wakers, &mut rtts);
+    let pong = pongs.answer(&mut inner, b"two", later);
     assert_eq!(pong, Pong::Answered);
-    assert_eq!(rtts.len(), 1, "the missed one is no sample");
+    assert_eq!(pongs.rtts.len(), 1, "the missed one is no sample");
 }
 
 /// A ping dropped while its flush is pending is counted for `pings_sent` once the flush
