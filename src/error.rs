@@ -182,6 +182,16 @@ pub(crate) struct Who {
     pub(crate) url: Option<DisplayValue<String>>,
 }
 
+impl Who {
+    /// A client's hook: its `url`, where its span is off.
+    pub(crate) fn client(url: Option<DisplayValue<String>>) -> Who {
+        Who {
+            url,
+            ..Who::default()
+        }
+    }
+}
+
 /// Runs an application's async hook, `call` and the future it returns, with their panics
 /// caught: `Err` is "`hook` panicked: …", logged at error with `who` (a panic would end the
 /// task that runs the hook, and with it what the task serves).

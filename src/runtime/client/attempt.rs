@@ -56,10 +56,7 @@ impl Manager {
             connected.map_err(|_| Failed::retry(step.timed_out(&self.target, timeout)))??;
         let state = match &self.state {
             Some(make) => {
-                let who = Who {
-                    url: self.unspanned_url(),
-                    ..Who::default()
-                };
+                let who = Who::client(self.unspanned_url());
                 let made = contain_panics("connection state factory", who, || {
                     std::future::ready(make(peer))
                 });

@@ -220,16 +220,9 @@ async fn run_hook(
     sender: Sender,
     url: Option<DisplayValue<String>>,
 ) -> Result<(), String> {
-    contain_panics(
-        "on-connect hook",
-        Who {
-            url,
-            ..Who::default()
-        },
-        || hook(sender),
-    )
-    .await?
-    .map_err(|err| format!("on-connect hook failed: {err}"))
+    contain_panics("on-connect hook", Who::client(url), || hook(sender))
+        .await?
+        .map_err(|err| format!("on-connect hook failed: {err}"))
 }
 
 /// When the connection's peer was last heard (a frame of any kind), or when it was

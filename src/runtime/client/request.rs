@@ -39,10 +39,7 @@ async fn make_headers(
     make: &HandshakeHeaders,
     url: Option<DisplayValue<String>>,
 ) -> Result<HeaderMap, Failed> {
-    let who = Who {
-        url,
-        ..Who::default()
-    };
+    let who = Who::client(url);
     match contain_panics("handshake headers hook", who, || make()).await {
         Ok(Ok(headers)) => Ok(headers),
         Ok(Err(err)) => Err(Failed::retry(format!("handshake headers: {err}"))),
