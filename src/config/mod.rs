@@ -77,7 +77,7 @@ pub use client::{Backoff, ClientConfig, CodeRange};
 pub use loader::ConfigLoader;
 pub use profile::BuiltinProfiles;
 pub use proxy::Proxy;
-pub(crate) use proxy::{without_credentials, ProxyUrl};
+pub(crate) use proxy::{host_port, without_credentials, ProxyUrl};
 pub use queues::Queues;
 pub use server::ServerConfig;
 pub(crate) use socket::FRAME_HEADER;

@@ -133,10 +133,7 @@ impl ProxyUrl {
 
     /// `host:port`, an IPv6 address in brackets: the proxy as errors and logs name it.
     pub(crate) fn address(&self) -> String {
-        match self.host.contains(':') {
-            true => format!("[{}]:{}", self.host, self.port),
-            false => format!("{}:{}", self.host, self.port),
-        }
+        host_port(&self.host, self.port)
     }
 }
 
@@ -153,6 +150,14 @@ impl fmt::Debug for ProxyUrl {
             .field("address", &self.address())
             .field("credentials", &self.authorization.is_some())
             .finish()
+    }
+}
+
+/// `host:port`, an IPv6 address (a host with a `:`) in brackets, as a URL writes it.
+pub(crate) fn host_port(host: &str, port: u16) -> String {
+    match host.contains(':') {
+        true => format!("[{host}]:{port}"),
+        false => format!("{host}:{port}"),
     }
 }
 

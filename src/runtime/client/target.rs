@@ -6,7 +6,7 @@ use tokio_tungstenite::tungstenite::http;
 use tokio_tungstenite::tungstenite::http::header::SEC_WEBSOCKET_EXTENSIONS;
 
 use super::request::NO_EXTENSION;
-use crate::config::ProxyUrl;
+use crate::config::{host_port, ProxyUrl};
 
 pub(crate) struct Target {
     pub(crate) request: Request,
@@ -93,10 +93,7 @@ impl Target {
 
     /// `host:port`, an IPv6 address in brackets.
     pub(crate) fn address(&self) -> String {
-        match self.host.contains(':') {
-            true => format!("[{}]:{}", self.host, self.port),
-            false => format!("{}:{}", self.host, self.port),
-        }
+        host_port(&self.host, self.port)
     }
 }
 
