@@ -7,13 +7,15 @@
 //! Messages of 8 MiB against kernel buffers of at most 4 MiB + 64 KiB and a tungstenite
 //! write buffer that holds one: the first never leaves, so exactly four `send`s complete
 //! (one in tungstenite, one in the connection's queue, one the client's task is handing
-//! over, one in the client's queue) and the fifth waits.
+//! over, one in the client's queue) and the fifth waits, at the client queue's count
+//! (`client.offline_queue = 1`) or at its byte budget (8 MiB, the default).
 
 mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -32,6 +34,8 @@ enum Then {
     Drop,
     /// Sends a close with a final code (4001), still reading nothing.
     CloseWithFinalCode,
+    /// Reads, and drops, every message from then on.
+    Read,
 }
 
 /// A WebSocket server that never reads and does `then` when told.
@@ -54,15 +58,21 @@ async fn stuck_server(then: Then) -> (String, oneshot::Sender<()>) {
                 tcp.write_all(&[0x88, 0x02, 0x0f, 0xa1]).await.unwrap();
                 std::future::pending::<()>().await;
             }
+            Then::Read => {
+                let mut ws = ws;
+                while let Some(Ok(_)) = ws.next().await {}
+            }
         }
     });
     (url, drop_tx)
 }
 
-/// A connected client whose every queue holds one message, and a task sending eight
-/// messages in turn, each `send`'s result reported as it comes.
+/// A connected client whose every queue holds one message (its own, of `offline_queue`
+/// messages, by its count or by its bytes), and a task sending eight messages in turn, each
+/// `send`'s result reported as it comes.
 async fn backed_up_client(
     then: Then,
+    offline_queue: usize,
     max_retries: Option<u32>,
 ) -> (
     Arc<Client>,
@@ -93,7 +103,7 @@ async fn backed_up_client(
             ..SocketConfig::default()
         })
         .with_client_config(ClientConfig {
-            offline_queue: 1,
+            offline_queue,
             max_retries,
             ..support::runtime::client_config(Duration::from_secs(60), Duration::from_secs(60))
         })
@@ -124,7 +134,7 @@ async fn backed_up_client(
 #[tokio::test]
 async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
     support::trace();
-    let (_client, mut results, drop_server) = backed_up_client(Then::Drop, None).await;
+    let (_client, mut results, drop_server) = backed_up_client(Then::Drop, 1, None).await;
     drop_server.send(()).unwrap();
     // The fifth was waiting for room; it and the later ones meet a full offline queue.
     for i in 4..8 {
@@ -134,10 +144,40 @@ async fn a_send_waiting_on_a_lost_connection_returns_at_once() {
     }
 }
 
+/// Room for two messages but bytes for one (8 MiB): the fifth waits at the bytes as it
+/// would at the count, and fails as at the count once the connection is lost, naming the
+/// budget.
+#[tokio::test]
+async fn a_send_waiting_at_the_byte_budget_returns_at_once_on_a_lost_connection() {
+    support::trace();
+    let (_client, mut results, drop_server) = backed_up_client(Then::Drop, 2, None).await;
+    drop_server.send(()).unwrap();
+    for i in 4..8 {
+        let sent = support::within("a send after the loss", results.recv()).await;
+        let err = sent.unwrap().expect_err("room in a queue nothing drains");
+        assert!(err.is_queue_full(), "send {i}: {err}");
+        let budget = "(8388608 bytes, client.offline_queue_bytes) while disconnected";
+        assert!(err.to_string().contains(budget), "send {i}: {err}");
+    }
+}
+
+/// The send waiting at the byte budget goes on once the server reads: the bytes of each
+/// message the connection takes are freed, and wake it.
+#[tokio::test]
+async fn a_send_waiting_at_the_byte_budget_goes_on_as_the_connection_drains() {
+    support::trace();
+    let (_client, mut results, read) = backed_up_client(Then::Read, 2, None).await;
+    read.send(()).unwrap();
+    for i in 4..8 {
+        let sent = support::within("room as the server reads", results.recv()).await;
+        assert!(sent.unwrap().is_ok(), "send {i}");
+    }
+}
+
 #[tokio::test]
 async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
     support::trace();
-    let (client, _results, _server) = backed_up_client(Then::Drop, None).await;
+    let (client, _results, _server) = backed_up_client(Then::Drop, 1, None).await;
     client.close();
     // The close frame cannot leave either: the close handshake ends at `close_timeout`.
     let reason = support::within("the client to stop", client.stopped()).await;
@@ -152,7 +192,7 @@ async fn close_is_acted_on_while_a_message_waits_for_a_stuck_connection() {
 #[tokio::test]
 async fn a_final_close_counts_what_the_connection_never_wrote_in_the_stop() {
     support::trace();
-    let (client, _results, close) = backed_up_client(Then::CloseWithFinalCode, None).await;
+    let (client, _results, close) = backed_up_client(Then::CloseWithFinalCode, 1, None).await;
     let mut events = client.events();
     close.send(()).unwrap();
     let end = support::runtime::next_disconnect(&mut events).await;
@@ -172,7 +212,7 @@ async fn a_final_close_counts_what_the_connection_never_wrote_in_the_stop() {
 #[tokio::test]
 async fn giving_up_counts_what_the_last_connection_never_wrote_in_the_stop() {
     support::trace();
-    let (client, _results, drop_server) = backed_up_client(Then::Drop, Some(0)).await;
+    let (client, _results, drop_server) = backed_up_client(Then::Drop, 1, Some(0)).await;
     let mut events = client.events();
     drop_server.send(()).unwrap();
     let end = support::runtime::next_disconnect(&mut events).await;

@@ -28,6 +28,11 @@ async fn client_send_fails_when_the_offline_queue_is_full() {
         .expect("send waited instead of failing")
         .unwrap_err();
     assert!(err.is_queue_full(), "{err}");
-    assert!(err.to_string().contains("3 messages"), "{err}");
+    // The bound it met, and the key to raise.
+    assert!(
+        err.to_string()
+            .contains("(3 messages, client.offline_queue)"),
+        "{err}"
+    );
     assert!(err.to_string().contains("disconnected"), "{err}");
 }

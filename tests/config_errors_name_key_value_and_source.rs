@@ -552,6 +552,19 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
+fn a_zero_offline_byte_budget_is_an_error_naming_the_key() {
+    let msg = file_error("[client]\noffline_queue_bytes = 0");
+    assert_names(
+        &msg,
+        &[
+            "`client.offline_queue_bytes` = 0",
+            "greater than zero",
+            FILE_KEY,
+        ],
+    );
+}
+
+#[test]
 fn values_that_would_make_the_runtime_panic_are_errors() {
     let msg = file_error("[socket]\nwrite_buffer_size = 4096\nmax_write_buffer_size = 4096");
     assert_names(

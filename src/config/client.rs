@@ -22,8 +22,8 @@ const MAX_OFFLINE_QUEUE: usize = usize::MAX >> 3;
 /// reconnect with full-jitter exponential backoff from 1 s, doubling, capped at 30 s
 /// ([`Backoff`]); the backoff resets only once a connection has stayed Healthy for 30 s, so
 /// a server that accepts and closes at once sees growing delays; close codes 1008 and
-/// 4000–4999 are final; up to 64 messages wait while disconnected; retry forever; through
-/// the proxy the environment names, if any ([`Proxy::Env`]).
+/// 4000–4999 are final; up to 64 messages and 8 MiB wait while disconnected; retry forever;
+/// through the proxy the environment names, if any ([`Proxy::Env`]).
 ///
 /// ```toml
 /// [client]
@@ -31,6 +31,7 @@ const MAX_OFFLINE_QUEUE: usize = usize::MAX >> 3;
 /// stable_after = "1m"
 /// final_close_codes = [1008, 1003, "4000-4999"]
 /// offline_queue = 256
+/// offline_queue_bytes = 1048576
 /// backoff = { initial = "500ms", multiplier = 1.618, max = "90s" }
 /// proxy = "http://proxy.example:3128"
 /// ```
@@ -56,6 +57,12 @@ pub struct ClientConfig {
     /// Messages sent while disconnected that wait for the next connection; beyond it,
     /// `send` returns a queue-full error.
     pub offline_queue: usize,
+    /// Bytes (the sum of the payloads) of the messages waiting in the same queue at which it
+    /// is full, as at `offline_queue` messages: with the count alone, 64 messages of up to
+    /// `socket.max_message_size` (16 MiB) could hold 1 GiB while disconnected. A message
+    /// larger than the budget still passes alone, so the queue holds at most the budget and
+    /// one message more, as a connection's queues (`queues.outbound_bytes`) do.
+    pub offline_queue_bytes: usize,
     /// How many retries in a row may fail before the client stops (0: it never retries,
     /// not even after a lost connection); absent: never stop. An attempt succeeds once the
     /// connection is open and the on-connect hook has finished, however soon the connection
@@ -77,6 +84,7 @@ impl Default for ClientConfig {
             stable_after: Duration::from_secs(30),
             final_close_codes: vec![CodeRange::single(1008), CodeRange::new(4000, 4999)],
             offline_queue: 64,
+            offline_queue_bytes: 8 << 20,
             max_retries: None,
             proxy: Proxy::Env,
         }
@@ -113,6 +121,7 @@ impl Validate for ClientConfig {
                 format!("must be at most {MAX_OFFLINE_QUEUE}, the largest queue tokio makes"),
             );
         }
+        v.nonzero("offline_queue_bytes", self.offline_queue_bytes as u64);
         v.scope("final_close_codes", |v| {
             for (i, range) in self.final_close_codes.iter().enumerate() {
                 let shown = if range.start == range.end {
@@ -364,6 +373,19 @@ mod tests {
         assert_eq!(text, r#"{"codes":[1008,"4000-4999",3001]}"#);
         let err = parse(r#"codes = ["40x0"]"#).err().unwrap();
         assert!(err.to_string().contains("40x0"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_offline_byte_budget_is_refused_by_key() {
+        let c = ClientConfig {
+            offline_queue_bytes: 0,
+            ..ClientConfig::default()
+        };
+        let err = c.validate().unwrap_err();
+        assert!(
+            err.to_string().contains("`client.offline_queue_bytes` = 0"),
+            "{err}"
+        );
     }
 
     #[test]

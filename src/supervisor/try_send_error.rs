@@ -11,9 +11,9 @@ use crate::{frame, Error, ErrorKind};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TrySendError {
-    /// The outbound queue is full (a client's own queue, `client.offline_queue`, connected
-    /// or not); try again later or use [`Sender::send`](crate::Sender::send)
-    /// ([`Client::send`](crate::Client::send)).
+    /// The outbound queue is full (a client's own queue, `client.offline_queue` messages or
+    /// `client.offline_queue_bytes` bytes, connected or not); try again later or use
+    /// [`Sender::send`](crate::Sender::send) ([`Client::send`](crate::Client::send)).
     Full(Message),
     /// The connection is closing or closed (a client's: it was closed or has stopped;
     /// [`Client::stopped`](crate::Client::stopped) says why).

@@ -146,14 +146,28 @@ pub async fn next_disconnect(
 /// A loopback address that refuses connections: a port bound, never listened on, and kept
 /// for the rest of the process, so that no other test can take it meanwhile.
 pub fn closed_port() -> SocketAddr {
+    let (addr, socket) = unlistened_port();
+    std::mem::forget(socket);
+    addr
+}
+
+/// A loopback port bound and not listened on: it refuses connections, as a server that is
+/// down, until [`listen_on`] makes it a listener (a server that came up at the same address).
+pub fn unlistened_port() -> (SocketAddr, socket2::Socket) {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
     socket
         .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
         .unwrap();
     let addr = socket.local_addr().unwrap().as_socket().unwrap();
-    std::mem::forget(socket);
-    addr
+    (addr, socket)
+}
+
+/// Listens on a socket from [`unlistened_port`].
+pub fn listen_on(socket: socket2::Socket) -> tokio::net::TcpListener {
+    socket.listen(128).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    tokio::net::TcpListener::from_std(socket.into()).unwrap()
 }
 
 /// A server on a free loopback port that reads each upgrade request's head, writes what

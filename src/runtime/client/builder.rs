@@ -4,7 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderMap;
 use tracing::Instrument;
@@ -12,6 +12,7 @@ use tracing::Instrument;
 use super::connect::Tls;
 use super::manager::Manager;
 use super::proxy;
+use super::queue;
 use super::shared::Shared;
 use super::target::Target;
 use super::{Client, ClientHandle, HandshakeHeaders, OnConnect};
@@ -257,7 +258,8 @@ impl ClientBuilder {
         target.proxy = proxy::route(&self.client.proxy, &target, |name| std::env::var(name).ok())
             .map_err(|e| Error::invalid(format!("{}: {e}", target.loggable())))?;
         crate::runtime::socket::validate(&self.socket, &supervisor)?;
-        let (outbound_tx, outbound_rx) = mpsc::channel(self.client.offline_queue);
+        let (outbound_tx, outbound_rx) =
+            queue::channel(self.client.offline_queue, self.client.offline_queue_bytes);
         let (close_tx, close_rx) = watch::channel(None);
         let shared = Arc::new(Shared::new());
         let span = tracing::info_span!("ws_health.client", url = %target.loggable());
@@ -284,7 +286,6 @@ impl ClientBuilder {
         let handle = ClientHandle {
             link: shared.link.clone(),
             outbound: outbound_tx,
-            offline_queue: self.client.offline_queue,
             supervisor,
         };
         Ok(Client {

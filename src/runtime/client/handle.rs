@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::queue::{Limit, QueueSender, Refused};
 use super::shared::Link;
 use crate::supervisor::TrySendError;
 use crate::{frame, Error, ErrorKind, Result, Supervisor};
@@ -18,8 +18,7 @@ use crate::{frame, Error, ErrorKind, Result, Supervisor};
 #[derive(Clone)]
 pub struct ClientHandle {
     pub(super) link: Arc<Link>,
-    pub(super) outbound: mpsc::Sender<Message>,
-    pub(super) offline_queue: usize,
+    pub(super) outbound: QueueSender,
     /// For the send limit (`socket.max_message_size`, kept by reloads).
     pub(super) supervisor: Supervisor,
 }
@@ -30,12 +29,14 @@ impl ClientHandle {
     /// (unless the next one is already up, where it waits on).
     ///
     /// # Errors
-    /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
-    /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
-    /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
-    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong,
-    /// a raw Frame or a Ping over 125 bytes (close with
-    /// [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
+    /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full, at
+    /// `client.offline_queue` messages or `client.offline_queue_bytes` bytes, whichever it met
+    /// first, as the error says (the message is not sent; nothing is dropped silently);
+    /// [`ErrorKind::Closed`] once the client has been closed or has stopped;
+    /// [`ErrorKind::InvalidInput`] for a message over `socket.max_message_size`, which no
+    /// connection would take, and for a Close, a Pong, a raw Frame or a Ping over 125 bytes
+    /// (close with [`Client::close_with`](crate::Client::close_with); the supervisor answers
+    /// pings).
     pub async fn send(&self, message: Message) -> Result<()> {
         let message = self.sendable(message).map_err(|err| self.error(err))?;
         loop {
@@ -47,11 +48,17 @@ impl ClientHandle {
                 return Err(self.stopped_error());
             }
             if !self.is_connected() {
-                return self.enqueue(message).map_err(|err| self.error(err));
+                return self
+                    .outbound
+                    .try_send(message)
+                    .map_err(|refused| match refused {
+                        Refused::Full(_, limit) => self.full_error(limit),
+                        Refused::Closed(_) => self.stopped_error(),
+                    });
             }
             tokio::select! {
-                permit = self.outbound.reserve() => {
-                    permit.map_err(|_| self.stopped_error())?.send(message);
+                permit = self.outbound.reserve(&message) => {
+                    permit.ok_or_else(|| self.stopped_error())?.send(message);
                     return Ok(());
                 }
                 // Nothing drains the queue until the next connection, which may never come;
@@ -78,15 +85,12 @@ impl ClientHandle {
         if self.link.is_closed() {
             return Err(TrySendError::Closed(message));
         }
-        self.enqueue(message)
-    }
-
-    /// Queues a message if there is room, without waiting or checking it.
-    fn enqueue(&self, message: Message) -> std::result::Result<(), TrySendError> {
-        self.outbound.try_send(message).map_err(|err| match err {
-            mpsc::error::TrySendError::Full(message) => TrySendError::Full(message),
-            mpsc::error::TrySendError::Closed(message) => TrySendError::Closed(message),
-        })
+        self.outbound
+            .try_send(message)
+            .map_err(|refused| match refused {
+                Refused::Full(message, _) => TrySendError::Full(message),
+                Refused::Closed(message) => TrySendError::Closed(message),
+            })
     }
 
     /// Refused here rather than queued: a connection would refuse it later, after `send`
@@ -102,22 +106,26 @@ impl ClientHandle {
         }
     }
 
-    /// `send`'s error for a refusal, with what `try_send`'s cannot say: the queue's size
-    /// and the client's state, or why it stopped.
+    /// `send`'s error for a full queue, with what `try_send`'s cannot say: the bound it met
+    /// (the key to raise) and the client's state.
+    fn full_error(&self, limit: Limit) -> Error {
+        Error::new(
+            ErrorKind::QueueFull,
+            format!(
+                "the client's queue is full ({limit}) {}; the message was not sent",
+                if self.is_connected() {
+                    "while the connection catches up"
+                } else {
+                    "while disconnected"
+                }
+            ),
+        )
+    }
+
+    /// `send`'s error for a message it refused, with what `try_send`'s cannot say: the
+    /// limit, or why the client stopped.
     fn error(&self, refused: TrySendError) -> Error {
         match refused {
-            TrySendError::Full(_) => Error::new(
-                ErrorKind::QueueFull,
-                format!(
-                    "the client's queue is full ({} messages) {}; the message was not sent",
-                    self.offline_queue,
-                    if self.is_connected() {
-                        "while the connection catches up"
-                    } else {
-                        "while disconnected"
-                    }
-                ),
-            ),
             TrySendError::TooLarge(message) => {
                 let max = self.supervisor.max_message_size().unwrap_or(usize::MAX);
                 Error::invalid(format!(

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tracing::{info, warn};
@@ -13,6 +13,7 @@ use super::backoff::Reconnect;
 use super::connect::{Failed, Tls};
 use super::logs::{failed_attempt, unspanned_url};
 use super::outbox;
+use super::queue::QueueReceiver;
 use super::shared::Shared;
 use super::target::Target;
 use super::{ClientEvent, HandshakeHeaders, OnConnect, StopCause, StopReason};
@@ -33,7 +34,7 @@ pub(super) struct Manager {
     pub(super) state: Option<StateMaker>,
     pub(super) seed: Option<u64>,
     pub(super) shared: Arc<Shared>,
-    pub(super) outbound: mpsc::Receiver<Message>,
+    pub(super) outbound: QueueReceiver,
     pub(super) close: watch::Receiver<Option<(u16, String)>>,
     /// The client's span is off (a filter dropped it): its warnings name its URL themselves.
     pub(super) span_off: bool,

@@ -35,6 +35,7 @@ mod logs; // failed attempts thinned out in the log; the URL where the span is o
 mod manager; // the client's task: connect, hand over, forward, reconnect
 mod outbox; // the queue of accepted messages: forwarded, handed over at close, dropped
 mod proxy; // which HTTP proxy, if any (client.proxy, the environment), and its CONNECT tunnel
+mod queue; // that queue: tokio's channel, bounded in messages, with its bytes counted in an atomic
 mod request; // the request of an attempt (fresh key, the headers hook), what its 101 may accept
 mod shared; // what the task and the handles share
 mod stop; // StopReason: why the client stopped for good
@@ -137,12 +138,14 @@ impl Client {
     /// gives the same to other tasks.
     ///
     /// # Errors
-    /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full (the message
-    /// is not sent; nothing is dropped silently); [`ErrorKind::Closed`] once the client has
-    /// been closed or has stopped; [`ErrorKind::InvalidInput`] for a message over
-    /// `socket.max_message_size`, which no connection would take, and for a Close, a Pong,
-    /// a raw Frame or a Ping over 125 bytes (close with
-    /// [`Client::close_with`](crate::Client::close_with); the supervisor answers pings).
+    /// [`ErrorKind::QueueFull`] when disconnected and the offline queue is full, at
+    /// `client.offline_queue` messages or `client.offline_queue_bytes` bytes, whichever it met
+    /// first, as the error says (the message is not sent; nothing is dropped silently);
+    /// [`ErrorKind::Closed`] once the client has been closed or has stopped;
+    /// [`ErrorKind::InvalidInput`] for a message over `socket.max_message_size`, which no
+    /// connection would take, and for a Close, a Pong, a raw Frame or a Ping over 125 bytes
+    /// (close with [`Client::close_with`](crate::Client::close_with); the supervisor answers
+    /// pings).
     pub async fn send(&self, message: Message) -> Result<()> {
         self.handle.send(message).await
     }

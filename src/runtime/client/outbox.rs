@@ -1,9 +1,9 @@
 //! The client's queue of accepted messages on its way out: handed to the connection one at
 //! a time, all at once when the application closes, or dropped when the client stops.
 
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::queue::QueueReceiver;
 use crate::Sender;
 
 /// Hands the pending message, else the next from the queue, to the connection, waiting for
@@ -12,7 +12,7 @@ use crate::Sender;
 /// message stays in `pending` until the connection took it (or refused it).
 pub(super) async fn forward(
     pending: &mut Option<Message>,
-    queue: &mut mpsc::Receiver<Message>,
+    queue: &mut QueueReceiver,
     sender: &Sender,
 ) -> Result<(), Option<crate::Error>> {
     let message = next_message(pending, queue).await.ok_or(None)?;
@@ -20,10 +20,7 @@ pub(super) async fn forward(
 }
 
 /// The pending message if there is one, else the next from the queue (cancel-safe).
-async fn next_message(
-    pending: &mut Option<Message>,
-    queue: &mut mpsc::Receiver<Message>,
-) -> Option<Message> {
+async fn next_message(pending: &mut Option<Message>, queue: &mut QueueReceiver) -> Option<Message> {
     if let Some(message) = pending.clone() {
         return Some(message);
     }
@@ -37,14 +34,14 @@ async fn next_message(
 /// bounded), refuses later sends and closes with `code` and `reason`. Returns how many
 /// messages the connection refused because it was already closing.
 pub(super) fn close_after(
-    queue: &mut mpsc::Receiver<Message>,
+    queue: &mut QueueReceiver,
     pending: &mut Option<Message>,
     sender: &Sender,
     code: u16,
     reason: &str,
 ) -> usize {
     queue.close();
-    let queued = std::iter::from_fn(|| queue.try_recv().ok());
+    let queued = std::iter::from_fn(|| queue.try_recv());
     let refused = pending
         .take()
         .into_iter()
@@ -57,10 +54,10 @@ pub(super) fn close_after(
 }
 
 /// Refuses later sends and drops what is still queued; returns how many messages that was.
-pub(super) fn discard(queue: &mut mpsc::Receiver<Message>, pending: &mut Option<Message>) -> usize {
+pub(super) fn discard(queue: &mut QueueReceiver, pending: &mut Option<Message>) -> usize {
     queue.close();
     let mut count = usize::from(pending.take().is_some());
-    while queue.try_recv().is_ok() {
+    while queue.try_recv().is_some() {
         count += 1;
     }
     count
