@@ -30,9 +30,10 @@ async fn next_message(pending: &mut Option<Message>, queue: &mut QueueReceiver) 
 }
 
 /// The application closed the client: hands everything `send` accepted to the connection,
-/// which writes it before the close frame (past its queue's capacity: the client's queue is
-/// bounded), refuses later sends and closes with `code` and `reason`. Returns how many
-/// messages the connection refused because it was already closing.
+/// which writes it before the close frame (past its queue's bounds: the client's queue is
+/// bounded, in messages and bytes; their bytes are freed as they are taken), refuses later
+/// sends and closes with `code` and `reason`. Returns how many messages the connection
+/// refused because it was already closing.
 pub(super) fn close_after(
     queue: &mut QueueReceiver,
     pending: &mut Option<Message>,
