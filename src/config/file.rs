@@ -125,6 +125,10 @@ pub(crate) fn config_keys() -> Vec<String> {
 fn split_profiles(dict: Dict) -> Result<Map<Profile, Dict>, String> {
     let keys = config_keys();
     let mut profiles: Map<Profile, Dict> = Map::new();
+    // Where each profile's keys were written (`None`: at the top level), for the message when
+    // one is written twice: profile names are case-insensitive, so `[staging]` and
+    // `[STAGING]` are one profile, as the top level and `[default]` are.
+    let mut written: Map<Profile, Map<String, Option<String>>> = Map::new();
     for (name, value) in dict {
         match value {
             Value::Dict(_, table) if !keys.contains(&name) => {
@@ -132,11 +136,25 @@ fn split_profiles(dict: Dict) -> Result<Map<Profile, Dict>, String> {
                 // An empty table is a profile too: selecting it means the defaults.
                 profiles.entry(profile.clone()).or_default();
                 for (key, value) in table {
-                    insert(&mut profiles, &profile, key, value)?;
+                    insert(
+                        &mut profiles,
+                        &mut written,
+                        &profile,
+                        Some(&name),
+                        key,
+                        value,
+                    )?;
                 }
             }
             // A configuration key, or a stray value that extraction will name as unknown.
-            value => insert(&mut profiles, &Profile::Default, name, value)?,
+            value => insert(
+                &mut profiles,
+                &mut written,
+                &Profile::Default,
+                None,
+                name,
+                value,
+            )?,
         }
     }
     Ok(profiles)
@@ -144,16 +162,37 @@ fn split_profiles(dict: Dict) -> Result<Map<Profile, Dict>, String> {
 
 fn insert(
     profiles: &mut Map<Profile, Dict>,
+    written: &mut Map<Profile, Map<String, Option<String>>>,
     profile: &Profile,
+    table_name: Option<&str>,
     key: String,
     value: Value,
 ) -> Result<(), String> {
     let table = profiles.entry(profile.clone()).or_default();
-    if table.contains_key(&key) {
+    let places = written.entry(profile.clone()).or_default();
+    if let Some(first) = places.get(&key) {
+        // The top level first: the file's tables are visited in name order, `[default]`
+        // before `ping`.
+        let mut both = [first.as_deref(), table_name];
+        both.sort();
+        let place = |name: Option<&str>| match name {
+            None => "at the top level".to_owned(),
+            Some(name) => format!("in `[{name}]`"),
+        };
+        let case = match both {
+            [Some(a), Some(b)] if a != b => format!(
+                " (profile names are case-insensitive: both are the profile `{}`)",
+                profile.to_string().to_lowercase()
+            ),
+            _ => String::new(),
+        };
         return Err(format!(
-            "`{key}` is set both at the top level and in `[default]`; keep one"
+            "`{key}` is set both {} and {}{case}; keep one",
+            place(both[0]),
+            place(both[1])
         ));
     }
+    places.insert(key.clone(), table_name.map(str::to_owned));
     table.insert(key, value);
     Ok(())
 }
