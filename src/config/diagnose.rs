@@ -201,7 +201,7 @@ fn explain(kind: &Kind, path: &[String]) -> String {
             }
         }
         Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
-            let mut what = format!("expected {expected}");
+            let mut what = format!("expected {}", in_words(expected));
             if expected.contains("duration") {
                 what.push_str(" with a unit, like \"10s\", \"250ms\" or \"1m 30s\"");
                 let negative = match actual {
@@ -226,6 +226,23 @@ fn explain(kind: &Kind, path: &[String]) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// What serde expected, in the configuration reference's words rather than Rust's: `u32` is
+/// a whole number up to 4294967295, `f64` a number, `struct CheckSettings` a table. The
+/// widest counts go up to the largest integer TOML holds, 2⁶³ − 1 (a larger one from a
+/// variable is refused apart, as a file could not hold it).
+fn in_words(expected: &str) -> std::borrow::Cow<'_, str> {
+    let largest = match expected {
+        "u8" => u64::from(u8::MAX),
+        "u16" => u64::from(u16::MAX),
+        "u32" => u64::from(u32::MAX),
+        "u64" | "usize" => i64::MAX as u64,
+        "f32" | "f64" => return "a number".into(),
+        _ if expected.starts_with("struct ") => return "a table".into(),
+        _ => return expected.into(),
+    };
+    format!("a whole number from 0 to {largest}").into()
 }
 
 /// The names serde takes at `path`, an action's `action` or `level`, as serde lists them for
