@@ -50,12 +50,14 @@ pub struct Stats {
     pub idle: Duration,
     /// Time since the last application message (text or binary) arrived from the peer for the
     /// application, queued for `recv` (what the peer sends, not what we send it); the uptime before
-    /// the first. Pongs and answers taken by checks do not count: a "feed not stale" check reads
-    /// this, and only while `inbound_queued` is zero. While messages wait unread it grows whatever
+    /// the first. Pongs and answers taken by checks or by
+    /// [`Sender::request`](crate::Sender::request) (a subscription's acknowledgement awaited in a
+    /// client's on-connect hook) do not count: a "feed not stale" check reads this, and only
+    /// while `inbound_queued` is zero. While messages wait unread it grows whatever
     /// the peer sends, and once the queue is full reading pauses: the application is slow, not the
     /// feed (see the example of [`HealthCheck::check`](crate::HealthCheck::check)). Every message
     /// queued for `recv` counts, the peer's own heartbeat requests (and the acknowledgements no
-    /// check's `request` takes) included: a peer that sends `{"op":"ping"}` every second keeps it
+    /// `request` takes) included: a peer that sends `{"op":"ping"}` every second keeps it
     /// under a second while its feed is silent, so a staleness check of one kind of message (ticks)
     /// keeps the time of the last one itself, in the connection's state.
     #[serde(with = "humantime_serde")]
