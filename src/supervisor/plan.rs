@@ -252,7 +252,7 @@ impl Plan {
             tracing::warn!(
                 key,
                 registered = ?user_checks().collect::<Vec<_>>(),
-                "`{key}` configures no registered check, so it is ignored{hint}"
+                "`{key}` configures no check registered with this supervisor, which ignores it{hint}"
             );
         }
     }
