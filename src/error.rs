@@ -133,8 +133,28 @@ impl Error {
     }
 }
 
+/// `{:?}` reads as the message and then its causes, as anyhow's errors do: it is what `main`
+/// prints of an error it returns (`Error: …`), and a configuration error spans lines that a
+/// struct's `Debug` would escape into one, beside figment's metadata. A cause whose text the
+/// message already holds is not repeated, nor is figment's error beneath a configuration
+/// error, whose message says it in the configuration's words. `{:#?}` shows the fields.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            f.write_str(&self.message)?;
+            let first = std::error::Error::source(self).filter(|_| self.kind != ErrorKind::Config);
+            let mut causes = std::iter::successors(first, |e| e.source())
+                .map(ToString::to_string)
+                .filter(|cause| !self.message.contains(cause.as_str()))
+                .peekable();
+            if causes.peek().is_some() {
+                f.write_str("\n\nCaused by:")?;
+            }
+            for cause in causes {
+                write!(f, "\n    {cause}")?;
+            }
+            return Ok(());
+        }
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.kind).field("message", &self.message);
         if let Some(source) = &self.source {
@@ -273,5 +293,32 @@ mod tests {
         let inner = err.get_ref().unwrap().downcast_ref::<Error>().unwrap();
         assert_eq!(inner.kind(), ErrorKind::Io);
         assert!(Error::from(std::io::Error::other("x")).get_ref().is_none());
+    }
+
+    #[test]
+    fn debug_reads_as_the_message_then_causes_not_repeated() {
+        let lines = Error::config("invalid configuration:\n  `a` = 1: bad\n  `b` = 2: bad");
+        assert_eq!(
+            format!("{lines:?}"),
+            "invalid configuration:\n  `a` = 1: bad\n  `b` = 2: bad"
+        );
+        // io's text is in the message already; a cause beneath it is not.
+        let inner = std::io::Error::other("reset by peer");
+        let outer = std::io::Error::other(Error::from(inner));
+        let err = Error::new(ErrorKind::Transport, "handshake failed").with_source(outer);
+        assert_eq!(
+            format!("{err:?}"),
+            "handshake failed\n\nCaused by:\n    i/o error: reset by peer\n    reset by peer"
+        );
+        let repeated = Error::from(std::io::Error::other("boom"));
+        assert_eq!(format!("{repeated:?}"), "i/o error: boom");
+        let config =
+            Error::config("`a` = 1: expected a table").with_source(std::io::Error::other("u32"));
+        assert_eq!(format!("{config:?}"), "`a` = 1: expected a table");
+        let fields = format!("{repeated:#?}");
+        assert!(
+            fields.contains("kind: Io") && fields.contains("source:"),
+            "{fields}"
+        );
     }
 }
