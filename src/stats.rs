@@ -64,6 +64,9 @@ pub struct Stats {
     pub data_idle: Duration,
     /// Messages received and waiting for the application to take them (`recv`).
     pub inbound_queued: usize,
+    /// The bytes of those messages (their payloads): reading pauses at `queues.inbound` messages
+    /// or `queues.inbound_bytes` bytes, whichever comes first.
+    pub inbound_queued_bytes: usize,
     /// Messages the application sent that wait to be written: the backlog towards a slow
     /// peer, which a "backlog bounded" check reads. It grows only once the socket takes no
     /// more: behind what the kernel holds first (about `socket.notsent_lowat` unsent bytes,
@@ -71,6 +74,10 @@ pub struct Stats {
     /// messages on loopback leaves it at 0 for over a second, and a ping or heartbeat with a
     /// shorter timeout fails first.
     pub outbound_queued: usize,
+    /// The bytes of those messages (their payloads). The queue is full at `queues.outbound`
+    /// messages or `queues.outbound_bytes` bytes, whichever comes first: a backlog of large
+    /// messages fills it by bytes while `outbound_queued` is still small.
+    pub outbound_queued_bytes: usize,
 }
 
 /// The live counters behind [`Stats`]. Times are stored as nanoseconds since `started`.
@@ -179,7 +186,9 @@ impl StatsCell {
             idle: uptime.saturating_sub(last),
             data_idle: uptime.saturating_sub(last_message),
             inbound_queued: 0,
+            inbound_queued_bytes: 0,
             outbound_queued: 0,
+            outbound_queued_bytes: 0,
         }
     }
 }

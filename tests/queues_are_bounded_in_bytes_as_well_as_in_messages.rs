@@ -67,6 +67,8 @@ async fn sending_waits_once_the_outbound_queue_holds_its_bytes() {
     let refused = conn.try_send(Message::binary(vec![3; KIB_16])).unwrap_err();
     assert!(matches!(refused, TrySendError::Full(_)), "{refused:?}");
     assert_eq!(conn.stats().outbound_queued, 3);
+    // A check that reads the backlog sees the bytes that filled the queue.
+    assert_eq!(conn.stats().outbound_queued_bytes, 3 * KIB_16);
 }
 
 /// The defaults bound both ways: a budget of bytes is on unless set otherwise.

@@ -1,6 +1,7 @@
 //! `Stats` carries what a business check needs for "feed not stale" and "backlog bounded":
 //! `data_idle`, the time since the last application message (pongs do not reset it, while
-//! they do reset `idle`), and the depths of the inbound and outbound queues.
+//! they do reset `idle`), and the depths of the inbound and outbound queues, in messages and in
+//! bytes.
 
 mod support;
 
@@ -24,11 +25,13 @@ async fn stats_tell_data_idleness_and_queue_depths() {
         conn.try_send(Message::text(format!("out {i}"))).unwrap();
     }
     assert_eq!(conn.stats().outbound_queued, 3);
+    assert_eq!(conn.stats().outbound_queued_bytes, 15, "three of \"out N\"");
     let start = Instant::now();
     tokio::spawn(driver);
     tokio::time::sleep(ms(1000)).await;
     let stats = conn.stats();
     assert_eq!(stats.outbound_queued, 0, "{stats:?}");
+    assert_eq!(stats.outbound_queued_bytes, 0, "{stats:?}");
     assert!(stats.pongs_received >= 9, "{stats:?}");
     assert!(stats.idle < ms(100), "pongs keep `idle` short: {stats:?}");
     assert_eq!(
@@ -51,6 +54,10 @@ async fn stats_tell_data_idleness_and_queue_depths() {
     tokio::time::sleep(ms(250)).await;
     let stats = conn.stats();
     assert_eq!(stats.inbound_queued, 3, "{stats:?}");
+    assert_eq!(
+        stats.inbound_queued_bytes, 12,
+        "three of \"in N\": {stats:?}"
+    );
     assert!(
         stats.data_idle <= Instant::now() - arrived + ms(1),
         "{stats:?}"
@@ -58,6 +65,7 @@ async fn stats_tell_data_idleness_and_queue_depths() {
     assert!(stats.data_idle >= ms(250), "{stats:?}");
     assert_eq!(conn.recv().await, Some(Message::text("in 0")));
     assert_eq!(conn.stats().inbound_queued, 2);
+    assert_eq!(conn.stats().inbound_queued_bytes, 8);
 }
 
 /// What a connection could not send is counted in its end's `unsent` and then dropped: a
@@ -78,4 +86,5 @@ async fn an_ended_connection_keeps_no_unsent_message() {
     assert!(end.unsent >= 1, "{end}");
     let stats = kept.stats();
     assert_eq!(stats.outbound_queued, 0, "{end}: {stats:?}");
+    assert_eq!(stats.outbound_queued_bytes, 0, "{end}: {stats:?}");
 }

@@ -84,7 +84,8 @@ pub trait HealthCheck: Send + Sync + 'static {
     ///
     /// /// The feed the peer sends us is stale after 5 s without a message (for a feed we send
     /// /// the peer, see `Stats::messages_sent`); the peer falls behind when what we send it
-    /// /// fills three quarters of the outbound queue (`queues.outbound`, 64).
+    /// /// fills three quarters of the outbound queue (`queues.outbound`, 64 messages, or
+    /// /// `queues.outbound_bytes`, 8 MiB).
     /// struct Feed;
     ///
     /// #[async_trait]
@@ -96,7 +97,7 @@ pub trait HealthCheck: Send + Sync + 'static {
     ///         // `recv` resets it: a feed whose server also sends heartbeats tracks its ticks.
     ///         if stats.data_idle > Duration::from_secs(5) && stats.inbound_queued == 0 {
     ///             Health::unhealthy("feed stale")
-    ///         } else if stats.outbound_queued >= 48 {
+    ///         } else if stats.outbound_queued >= 48 || stats.outbound_queued_bytes >= 6 << 20 {
     ///             Health::degraded("peer falling behind")
     ///         } else {
     ///             Health::healthy("feed flowing")

@@ -66,8 +66,10 @@ pub(crate) struct Shared {
     inbound_len: AtomicUsize,
     /// The bytes of the messages in `inner.inbound`; changed under the lock only.
     inbound_bytes: AtomicUsize,
-    /// `inner.outbound.len()`, for [`Stats`] without the lock.
+    /// `inner.outbound.len()` and `inner.outbound_bytes`, for [`Stats`] without the lock (a
+    /// request's matcher runs under it, and may read the stats).
     outbound_len: AtomicUsize,
+    outbound_bytes_now: AtomicUsize,
     /// Wakes the application's `recv` when a message arrives or the connection ends.
     pub(crate) recv_waker: AtomicWaker,
     /// Wakes the driver when the application sends, takes a message or asks to close.
@@ -140,6 +142,7 @@ impl Shared {
             inbound_len: AtomicUsize::new(0),
             inbound_bytes: AtomicUsize::new(0),
             outbound_len: AtomicUsize::new(0),
+            outbound_bytes_now: AtomicUsize::new(0),
             recv_waker: AtomicWaker::new(),
             driver: AtomicWaker::new(),
             changed: Notify::new(),
@@ -179,7 +182,9 @@ impl Shared {
     pub(crate) fn stats(&self) -> Stats {
         let mut stats = self.stats.snapshot(Instant::now());
         stats.inbound_queued = self.inbound_len();
+        stats.inbound_queued_bytes = self.inbound_bytes.load(Ordering::Acquire);
         stats.outbound_queued = self.outbound_len.load(Ordering::Relaxed);
+        stats.outbound_queued_bytes = self.outbound_bytes_now.load(Ordering::Relaxed);
         stats
     }
 

@@ -40,6 +40,8 @@ pub struct ConnectionSnapshot {
     pub uptime: Duration,
     /// Messages the application sent that wait to be written: a slow peer's backlog.
     pub outbound_queued: usize,
+    /// Their bytes (payloads): a backlog of large messages.
+    pub outbound_queued_bytes: usize,
 }
 
 impl ConnectionSnapshot {
@@ -61,6 +63,7 @@ impl ConnectionSnapshot {
             pings_missed: stats.pings_missed,
             uptime: stats.uptime,
             outbound_queued: stats.outbound_queued,
+            outbound_queued_bytes: stats.outbound_queued_bytes,
         })
     }
 }

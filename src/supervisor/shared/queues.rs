@@ -74,6 +74,8 @@ impl Shared {
     pub(crate) fn set_outbound_len(&self, held: &Inner) {
         self.outbound_len
             .store(held.outbound.len(), Ordering::Relaxed);
+        self.outbound_bytes_now
+            .store(held.outbound_bytes, Ordering::Relaxed);
     }
 
     /// Queues a message from the application or a check.
