@@ -238,6 +238,12 @@ impl Sender {
         self.shared.lock().ended.as_deref().cloned()
     }
 
+    /// The close frame our side sends (the application's or a policy's), once its close has
+    /// begun.
+    pub(crate) fn closing_with(&self) -> Option<CloseFrame> {
+        self.shared.lock().close_request.as_deref().cloned()
+    }
+
     /// The connection's current health.
     pub fn health(&self) -> Health {
         self.shared.health.get()

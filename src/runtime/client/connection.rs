@@ -57,12 +57,15 @@ impl Manager {
                 tokio::time::timeout(left, run_hook(hook, sender.clone(), self.unspanned_url()));
             let failed = tokio::select! {
                 outcome = hook => match outcome {
-                    Ok(result) => result.err(),
+                    Ok(result) => result.err().map(|error| match closing(&sender) {
+                        // Failed because of the close (a request cut short), not its cause.
+                        Some(close) => format!("{error} (the connection {close})"),
+                        None => error,
+                    }),
                     Err(_) => Some("on-connect hook timed out".to_owned()),
                 },
-                _ = sender.closed() => {
-                    opened = false;
-                    None
+                end = sender.closed() => {
+                    Some(format!("on-connect hook cut off: the connection {end}"))
                 }
                 // The application's close does not wait for the hook, and what it queued
                 // does not go out without the hook: it is reported unsent when we stop.
@@ -85,8 +88,6 @@ impl Manager {
                     &error,
                     "closing the connection",
                 );
-            } else if !opened {
-                reconnect.attempt_failed();
             }
         }
         if opened {
@@ -223,6 +224,20 @@ async fn run_hook(
     contain_panics("on-connect hook", Who::client(url), || hook(sender))
         .await?
         .map_err(|err| format!("on-connect hook failed: {err}"))
+}
+
+/// How the connection ended, or with what our side is closing it (a policy's close, say):
+/// what an on-connect hook that failed meanwhile failed of.
+fn closing(sender: &Sender) -> Option<String> {
+    if let Some(end) = sender.disconnect() {
+        return Some(end.to_string());
+    }
+    let frame = sender.closing_with()?;
+    Some(format!(
+        "was closing with {} {:?}",
+        u16::from(frame.code),
+        frame.reason.as_str()
+    ))
 }
 
 /// When the connection's peer was last heard (a frame of any kind), or when it was
