@@ -146,6 +146,31 @@ fn an_unknown_profile_is_an_error_listing_the_known_ones() {
     });
 }
 
+/// A profile written as a value (`production = 5`) is no profile, and no key either: the
+/// error for selecting it says what the file holds under that name, which "unknown profile"
+/// alone hid (the unknown key's own error showed only with the default profile selected).
+#[test]
+fn a_profile_written_as_a_value_is_named_as_such() {
+    jail(|jail| {
+        jail.create_file(
+            "ws-health.toml",
+            "production = 5\n[ping]\ninterval = \"9s\"\n",
+        )
+        .unwrap();
+        jail.set_env("WS_HEALTH_PROFILE", "production");
+        let msg = Config::from(Config::figment()).unwrap_err().to_string();
+        assert!(msg.contains("unknown profile `production`"), "{msg}");
+        assert!(
+            msg.contains("`production` is a value (from TOML file ws-health.toml"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("a profile is a table: `[production]`"),
+            "{msg}"
+        );
+    });
+}
+
 /// An empty profile table is a profile: selecting it means the defaults (and the file's
 /// top level), not an unknown profile.
 #[test]

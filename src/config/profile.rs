@@ -80,8 +80,20 @@ pub(crate) fn check_selected(figment: &Figment, selected_by: Option<&str>) -> Re
     let hint = nearest(selected.as_str().as_str(), known.iter().copied())
         .map(|n| format!(" (did you mean `{n}`?)"))
         .unwrap_or_default();
+    // A value under the profile's name (`production = 5`) is neither a profile nor a key:
+    // its own error (an unknown key) shows only where the profile is known.
+    let name = selected.as_str().as_str();
+    let value = figment
+        .find_value(name)
+        .ok()
+        .filter(|value| value.as_dict().is_none())
+        .map(|_| {
+            let from = super::diagnose::locate(figment, &[name.to_owned()]);
+            format!("; `{name}` is a value ({from}), and a profile is a table: `[{name}]`")
+        })
+        .unwrap_or_default();
     Err(Error::config(format!(
-        "unknown profile `{selected}`{hint} (from {source}); known profiles: {}",
+        "unknown profile `{selected}`{hint} (from {source}); known profiles: {}{value}",
         known.join(", ")
     )))
 }
