@@ -45,6 +45,8 @@ fn a_missing_named_file_is_an_error_naming_it_and_who_named_it() {
         let msg = err.to_string();
         assert!(msg.contains("missing.toml"), "{msg}");
         assert!(msg.contains("WS_HEALTH_CONFIG"), "{msg}");
+        // Named once: the message says the file; no "(in TOML file missing.toml)" after it.
+        assert_eq!(msg.matches("missing.toml").count(), 1, "{msg}");
 
         let err = ConfigLoader::new()
             .with_file("gone.toml")

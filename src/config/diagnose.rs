@@ -146,6 +146,11 @@ fn line(figment: &Figment, e: &figment::Error) -> String {
         }
     }
     if path.is_empty() {
+        // A provider's own message (a file it cannot read) may name its source already.
+        let source = e.metadata.as_ref().and_then(|md| md.source.as_ref());
+        if source.is_some_and(|source| what.contains(&source.to_string())) {
+            return what;
+        }
         return format!("{what} ({origin})");
     }
     let value = match &e.kind {
