@@ -2,9 +2,9 @@
 //! socket reads `Pending` even with bytes waiting. A driver that runs late (a busy runtime)
 //! and finds more data than that ahead of the pong must read on before it judges the pong
 //! deadline that passed meanwhile: the pong was in the socket in time; so must a request
-//! whose timeout passed while reading was paused. Over an in-memory duplex (which spends the
-//! budget as a socket does) with the default 4 KiB read buffer, so that one poll reads at
-//! most 512 KiB; on a paused clock.
+//! whose timeout passed while reading was paused, and a close whose reply came in time. Over
+//! an in-memory duplex (which spends the budget as a socket does) with the default 4 KiB read
+//! buffer, so that one poll reads at most 512 KiB; on a paused clock.
 
 mod support;
 
@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::WebSocketStream;
 use ws_health::config::SocketConfig;
 use ws_health::tungstenite::Message;
-use ws_health::{CheckSettings, Connection, Supervisor};
+use ws_health::{CheckSettings, Connection, Initiator, Supervisor};
 
 const INTERVAL: Duration = Duration::from_secs(2);
 const TIMEOUT: Duration = Duration::from_secs(1);
@@ -125,6 +125,39 @@ async fn flood_without_a_pong_is_closed_while_it_floods() {
     assert_eq!(conn.stats().pings_missed, 1);
     let close = support::within("the close", reader).await.unwrap();
     assert_eq!(close.close_code(), 1011);
+}
+
+/// The close deadline is put off as the pong deadline is: the peer's close frame, which came
+/// in time behind more data than one poll reads, completes the close though the driver comes
+/// round to it only past the close timeout. The close is clean, not timed out.
+#[tokio::test(start_paused = true)]
+async fn a_close_reply_behind_a_spent_coop_budget_completes_the_close() {
+    let (conn, mut peer) = supervised(4 << 20).await;
+    conn.close(1000, "bye").unwrap();
+    let close = read_frame(&mut peer).await;
+    assert_eq!(close.opcode, raw_peer::CLOSE, "{close:?}");
+
+    // While the driver does not run: the data, then the peer's close right behind it.
+    let mut bytes = Vec::new();
+    for i in 0..MESSAGES {
+        let payload = vec![i as u8; MESSAGE];
+        bytes.extend(frame(true, raw_peer::BINARY, &payload, Some([1, 2, 3, 4])));
+    }
+    bytes.extend(frame(
+        true,
+        raw_peer::CLOSE,
+        &close.payload,
+        Some([5, 6, 7, 8]),
+    ));
+    peer.write_all(&bytes).await.unwrap();
+
+    // The driver runs only now, past the close deadline.
+    let close_timeout = ws_health::policy::Policy::default().close_timeout;
+    tokio::time::advance(close_timeout + Duration::from_millis(1)).await;
+
+    let end = support::within("the end", conn.closed()).await;
+    assert_eq!((end.initiator, end.code), (Initiator::Application, 1000));
+    assert!(end.clean, "{end}");
 }
 
 /// A supervised server connection over a duplex of `capacity` bytes, with the default socket
