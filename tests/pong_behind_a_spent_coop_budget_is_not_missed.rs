@@ -2,13 +2,14 @@
 //! socket reads `Pending` even with bytes waiting. A driver that runs late (a busy runtime)
 //! and finds more data than that ahead of the pong must read on before it judges the pong
 //! deadline that passed meanwhile: the pong was in the socket in time; so must a request
-//! whose timeout passed while reading was paused, and a close whose reply came in time. Over
-//! an in-memory duplex (which spends the budget as a socket does) with the default 4 KiB read
+//! whose timeout passed while reading was paused, and a close whose reply came in time. Only
+//! a passed deadline is put off: a ping that falls due during a flood leaves at once. Over an
+//! in-memory duplex (which spends the budget as a socket does) with the default 4 KiB read
 //! buffer, so that one poll reads at most 512 KiB; on a paused clock.
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -158,6 +159,55 @@ async fn a_close_reply_behind_a_spent_coop_budget_completes_the_close() {
     let end = support::within("the end", conn.closed()).await;
     assert_eq!((end.initiator, end.code), (Initiator::Application, 1000));
     assert!(end.clean, "{end}");
+}
+
+/// Only a passed deadline puts judging off: a ping that falls due while the peer floods
+/// faster than one poll reads leaves in the first poll past its due instant, not 16 polls
+/// (8 MiB of the flood) later.
+#[tokio::test(start_paused = true)]
+async fn a_ping_due_during_a_flood_leaves_in_the_first_poll() {
+    const CHUNK: usize = 64 * 1024;
+    // The duplex holds 1 MiB; the flood's 2 MiB messages fit in the inbound queue.
+    let (conn, mut peer) = supervised(1 << 20).await;
+    // The driver runs, its first ping due INTERVAL from now: it sent what the application did.
+    conn.send(Message::text("hello")).await.unwrap();
+    assert_eq!(read_frame(&mut peer).await.payload, b"hello");
+    let (mut from_driver, mut to_driver) = tokio::io::split(peer);
+    let message = frame(true, raw_peer::BINARY, &[7; 2 << 20], Some([1, 2, 3, 4]));
+    let flood = message.repeat(16);
+
+    // The first MiB is in the duplex before the driver runs again; the rest follows as the
+    // driver reads, counted.
+    to_driver.write_all(&flood[..1 << 20]).await.unwrap();
+    let written = Arc::new(AtomicUsize::new(1 << 20));
+    let _flood = tokio::spawn({
+        let written = written.clone();
+        async move {
+            for chunk in flood[1 << 20..].chunks(CHUNK) {
+                to_driver.write_all(chunk).await.unwrap();
+                written.fetch_add(chunk.len(), Ordering::Release);
+            }
+        }
+    });
+    // What the flood had written when the first frame from the driver came.
+    let first = tokio::spawn({
+        let written = written.clone();
+        async move {
+            let frame = read_frame(&mut from_driver).await;
+            (frame, written.load(Ordering::Acquire))
+        }
+    });
+
+    // The first ping falls due now, its slack included; the flood starts with it.
+    tokio::time::advance(INTERVAL + Duration::from_millis(20)).await;
+    let (frame, written) = support::within("the first ping", first).await.unwrap();
+    assert_eq!(frame.opcode, raw_peer::PING, "{frame:?}");
+    // The duplex's MiB, the 512 KiB the first poll read, and what the flood wrote before
+    // the ping was read: well under the 8 MiB that 16 polls read.
+    assert!(
+        written < 4 << 20,
+        "the ping left after {written} bytes of the flood"
+    );
 }
 
 /// A supervised server connection over a duplex of `capacity` bytes, with the default socket
