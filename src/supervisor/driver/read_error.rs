@@ -82,4 +82,20 @@ mod tests {
         let io = Wrapped(Error::Io(std::io::ErrorKind::BrokenPipe.into()));
         assert_eq!(broken_rule(&io), None);
     }
+
+    /// tungstenite 0.30 raises these two only in its handshake; the mapping holds for a
+    /// transport of one's own that returns them from a read.
+    #[test]
+    fn another_capacity_error_is_1009_and_an_attack_attempt_1002() {
+        let headers = Wrapped(Error::Capacity(CapacityError::TooManyHeaders));
+        assert_eq!(
+            broken_rule(&headers),
+            Some((1009, "message too big".to_owned()))
+        );
+        let attack = Wrapped(Error::AttackAttempt);
+        assert_eq!(
+            broken_rule(&attack),
+            Some((1002, "protocol error".to_owned()))
+        );
+    }
 }
