@@ -215,8 +215,9 @@ fn host_and_port(text: &str) -> Result<(String, u16), String> {
     }
     let port = match port {
         None | Some("") => 80,
-        Some(port) => match port.parse::<u16>() {
-            Ok(port) if port > 0 => port,
+        Some(digits) => match digits.parse::<u16>() {
+            // Digits alone: `parse` takes `+1` for 1, where a URL has no sign.
+            Ok(port) if port > 0 && !digits.starts_with('+') => port,
             _ => return Err("the port must be a number from 1 to 65535".into()),
         },
     };
@@ -353,6 +354,52 @@ mod tests {
             let err = ProxyUrl::parse(text, false).expect_err(text);
             assert!(err.contains(expected), "{text}: {err}");
             assert!(!err.contains("SECRET"), "{text}: {err}");
+        }
+    }
+
+    /// Odd ports, hosts, schemes and user information: each read as the docs say, or refused
+    /// with the reason.
+    #[test]
+    fn odd_urls_are_read_as_documented_or_refused_with_the_reason() {
+        let ok = |text: &str, address: &str| {
+            let url = ProxyUrl::parse(text, false).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(url.address(), address, "{text}");
+        };
+        ok("HTTP://PROXY:3128", "PROXY:3128");
+        ok("http://proxy:", "proxy:80");
+        ok("http://proxy:3128/", "proxy:3128");
+        ok("http://proxy:65535", "proxy:65535");
+        ok("  http://proxy:1  ", "proxy:1");
+        ok("http://a@b@c@proxy:2", "proxy:2");
+        ok("http://[fe80::1]:3", "[fe80::1]:3");
+        let port = "the port must be a number from 1 to 65535";
+        for (text, expected) in [
+            ("http://proxy:65536", port),
+            ("http://proxy:+1", port),
+            ("http://proxy:-1", port),
+            ("http://proxy: 1", port),
+            ("http://proxy:0x50", port),
+            ("http://proxy:٣", port),
+            ("http://[::1]:+80", port),
+            ("http://", "no host"),
+            ("http://[]:1", "`[]` is not an IPv6 address"),
+            ("http://[fe80::1%25eth0]:1", "is not an IPv6 address"),
+            ("http://fe80::1:1", "in brackets"),
+            ("http://prox\u{e9}:1", "neither a name nor an IP address"),
+            ("http://pro\0xy:1", "neither a name nor an IP address"),
+            ("http://proxy\r\nX:1", "neither a name nor an IP address"),
+            ("http://proxy:1?x", "no path nor query"),
+            ("http://proxy:1#", "no path nor query"),
+            ("http://proxy:1//", "no path nor query"),
+            ("http://u:p%@proxy:1", "not followed by two hex digits"),
+            ("http://u:p%4@proxy:1", "not followed by two hex digits"),
+            (
+                "http://u:p%\u{e9}\u{e9}@proxy:1",
+                "not followed by two hex digits",
+            ),
+        ] {
+            let err = ProxyUrl::parse(text, false).expect_err(text);
+            assert!(err.contains(expected), "{text:?}: {err}");
         }
     }
 
