@@ -142,6 +142,8 @@ pub mod check; // HealthCheck, CheckContext; the default ping/pong (ping.rs)
 pub mod config; // Config; a file per table (`[server]`: server.rs), loading, validation
 mod error; // Error, ErrorKind, Result
 pub mod frame; // RFC 6455's limits on close codes, reasons and ping payloads
+#[cfg(test)]
+mod fuzz; // a seeded generator for the input-fuzzing unit tests
 mod health; // Health and Status
 mod in_a_row; // warnings that repeat, thinned out to the 1st, 10th, 100th
 mod keyed; // maps of live connections that give memory back after a peak

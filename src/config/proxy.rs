@@ -100,7 +100,7 @@ impl ProxyUrl {
     /// The error says what is wrong without repeating `text`, which may hold credentials.
     pub(crate) fn parse(text: &str, bare_is_http: bool) -> Result<ProxyUrl, String> {
         let text = text.trim();
-        let rest = match text.split_once("://") {
+        let rest = match scheme_and_rest(text) {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
             Some((scheme, _)) => return Err(unsupported(scheme)),
             None if bare_is_http => text,
@@ -259,11 +259,22 @@ fn percent_decoded(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// `text` split at its `://` if what comes before is a scheme (RFC 3986 3.1: a letter, then
+/// letters, digits, `+`, `-` and `.`): in `user:pa://ss@proxy:3128` it is a password's.
+fn scheme_and_rest(text: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = text.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first_is_letter = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let is_scheme =
+        first_is_letter && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    is_scheme.then_some((scheme, rest))
+}
+
 /// `text` with its user information, if any, written `***`: a URL fit for messages. As
 /// [`ProxyUrl::parse`] reads it, everything up to the last `@` is user information, a `/`,
 /// `?` or `#` in a password included (a path is refused anyway).
 pub(crate) fn without_credentials(text: &str) -> String {
-    let (scheme, rest) = match text.split_once("://") {
+    let (scheme, rest) = match scheme_and_rest(text) {
         Some((scheme, rest)) => (format!("{scheme}://"), rest),
         None => (String::new(), text),
     };
@@ -306,6 +317,12 @@ mod tests {
         assert_eq!(slash.address(), "proxy:3128");
         let expected = format!("Basic {}", data_encoding::BASE64.encode(b"u:pa/ss?#"));
         assert_eq!(slash.authorization, Some(expected));
+        let bare = ProxyUrl::parse("u:pa://ss@proxy:3128", true).unwrap();
+        let expected = format!("Basic {}", data_encoding::BASE64.encode(b"u:pa://ss"));
+        assert_eq!(
+            (bare.address(), bare.authorization),
+            ("proxy:3128".into(), Some(expected))
+        );
         // A user without a password is `user:` (RFC 7617).
         let user = ProxyUrl::parse("http://u@proxy:3128", false).unwrap();
         let expected = format!("Basic {}", data_encoding::BASE64.encode(b"u:"));
@@ -341,6 +358,11 @@ mod tests {
             ("http://::1:3128", "an IPv6 address is written in brackets"),
             ("http://[::1]x", "text after the `]` that is no port"),
             ("http://proxy:3128/path", "no path nor query"),
+            // A `://` in a password is no scheme's.
+            (
+                "u:SECRET://x@proxy:3128",
+                "must be \"env\", \"none\" or a proxy URL",
+            ),
             (
                 "http://u:SECRET%zz@proxy:3128",
                 "not followed by two hex digits",
@@ -400,6 +422,87 @@ mod tests {
         ] {
             let err = ProxyUrl::parse(text, false).expect_err(text);
             assert!(err.contains(expected), "{text:?}: {err}");
+        }
+    }
+
+    /// Random URLs made of the pieces that trip parsers: never a panic; what is read has a
+    /// host, a port from 1 and reads back from its address; an error never shows the password.
+    #[test]
+    fn random_urls_never_panic_nor_show_the_password() {
+        use crate::fuzz::{no_panic, Rng};
+        let schemes = [
+            "",
+            "http://",
+            "HTTP://",
+            "https://",
+            "socks5://",
+            "://",
+            "h",
+        ];
+        let secrets = [
+            "SECRET", "%", "%2", "%zz", "%41", "@", ":", "/", "?", "#", "://", "[", "\u{e9}",
+        ];
+        let hosts = [
+            "proxy",
+            "p.example",
+            "[::1]",
+            "[fe80::1%25eth0]",
+            "::1",
+            "[",
+            "]",
+            "",
+            "10.0.0.1",
+            "é",
+            " ",
+            "\0",
+            "-",
+            "_",
+            ".",
+        ];
+        let ports = [
+            "",
+            ":",
+            ":0",
+            ":1",
+            ":80",
+            ":65535",
+            ":65536",
+            ":+1",
+            ":-1",
+            ":99999999999",
+            "::",
+            ":a",
+        ];
+        let tails = ["", "/", "/x", "?q", "#f", "//", "@", "%"];
+        let mut rng = Rng::new(0x5eed_0001);
+        for _ in 0..100_000 {
+            let userinfo = match rng.below(3) {
+                0 => String::new(),
+                _ => format!(
+                    "u:{}SECRET{}@",
+                    rng.text(&secrets, 3),
+                    rng.text(&secrets, 3)
+                ),
+            };
+            let text = format!(
+                "{}{userinfo}{}{}{}",
+                rng.pick(&schemes),
+                rng.text(&hosts, 2),
+                rng.pick(&ports),
+                rng.pick(&tails)
+            );
+            for bare_is_http in [false, true] {
+                match no_panic(&text, || ProxyUrl::parse(&text, bare_is_http)) {
+                    Ok(url) => {
+                        assert!(url.port > 0 && !url.host.is_empty(), "{text:?}");
+                        let again = ProxyUrl::parse(&format!("http://{}", url.address()), false);
+                        assert_eq!(again.as_ref().map(ProxyUrl::address), Ok(url.address()));
+                    }
+                    Err(err) => assert!(!err.contains("SECRET"), "{text:?}: {err}"),
+                }
+            }
+            let shown = no_panic(&text, || format!("{:?}", Proxy::Url(text.clone())));
+            assert!(!shown.contains("SECRET"), "{text:?}: {shown}");
         }
     }
 
