@@ -255,7 +255,7 @@ impl ClientBuilder {
         let mut target = self.target?;
         let supervisor = self.supervisor?;
         self.client.validate()?;
-        target.proxy = proxy::route(&self.client.proxy, &target, |name| std::env::var(name).ok())
+        target.proxy = proxy::route(&self.client.proxy, &target, |name| std::env::var_os(name))
             .map_err(|e| Error::invalid(format!("{}: {e}", target.loggable())))?;
         crate::runtime::socket::validate(&self.socket, &supervisor)?;
         let (outbound_tx, outbound_rx) =

@@ -7,15 +7,17 @@ mod tunnel; // CONNECT host:port, the proxy's answer
 
 pub(crate) use tunnel::tunnel;
 
+use std::ffi::OsString;
+
 use super::target::Target;
 use crate::config::{without_credentials, Proxy, ProxyUrl};
 
 /// The proxy `setting` sends `target` through, if any; `lookup` reads an environment
-/// variable (`std::env::var` but in tests). An error names the key or the variable.
+/// variable (`std::env::var_os` but in tests). An error names the key or the variable.
 pub(crate) fn route(
     setting: &Proxy,
     target: &Target,
-    lookup: impl Fn(&str) -> Option<String>,
+    lookup: impl Fn(&str) -> Option<OsString>,
 ) -> Result<Option<ProxyUrl>, String> {
     match setting {
         Proxy::None => Ok(None),
@@ -31,7 +33,8 @@ pub(crate) fn route(
 /// `websockets`' `ws_proxy` and `wss_proxy` (`WS_PROXY`, `WSS_PROXY`); none for a host
 /// `no_proxy` (then `NO_PROXY`) names, nor, as Go has it, for a loopback target (a
 /// developer's shell proxy would break local tests). A variable set empty is unset; a value
-/// without a scheme is an `http://` URL. Not read, as neither Go nor Python `websockets`
+/// without a scheme is an `http://` URL; one that is not UTF-8 is an error, not unset. Not
+/// read, as neither Go nor Python `websockets`
 /// reads them: `all_proxy`, most often a SOCKS proxy, which the client cannot use; and
 /// `HTTP_PROXY` in a CGI program (`REQUEST_METHOD` set), where a request's `Proxy:` header
 /// arrives by that name ("httpoxy").
@@ -39,27 +42,38 @@ pub(crate) fn from_env(
     tls: bool,
     host: &str,
     port: u16,
-    lookup: impl Fn(&str) -> Option<String>,
+    lookup: impl Fn(&str) -> Option<OsString>,
 ) -> Result<Option<ProxyUrl>, String> {
     let cgi = lookup("REQUEST_METHOD").is_some();
-    let first_set = |names: &[&'static str]| {
-        names.iter().find_map(|&name| {
+    // The first of `names` set and not empty. One that is not UTF-8 is refused: taken as
+    // unset, it would send the client direct, past the proxy it names.
+    let first_set = |names: &[&'static str]| -> Result<Option<(&'static str, String)>, String> {
+        for &name in names {
             if cgi && name == "HTTP_PROXY" {
-                return None;
+                continue;
             }
-            let value = lookup(name).filter(|value| !value.trim().is_empty())?;
-            Some((name, value))
-        })
+            let Some(value) = lookup(name) else { continue };
+            let value = value.into_string().map_err(|_| {
+                format!(
+                    "environment variable `{name}` is not UTF-8 text; to connect directly, set \
+                     `client.proxy = \"none\"` (WS_HEALTH_CLIENT__PROXY=none)"
+                )
+            })?;
+            if !value.trim().is_empty() {
+                return Ok(Some((name, value)));
+            }
+        }
+        Ok(None)
     };
     // Python `websockets`' own variables first: a proxy for WebSocket connections alone.
     let for_scheme = match tls {
         true => ["wss_proxy", "WSS_PROXY", "https_proxy", "HTTPS_PROXY"],
         false => ["ws_proxy", "WS_PROXY", "http_proxy", "HTTP_PROXY"],
     };
-    let Some((name, value)) = first_set(&for_scheme) else {
+    let Some((name, value)) = first_set(&for_scheme)? else {
         return Ok(None);
     };
-    let listed = first_set(&["no_proxy", "NO_PROXY"])
+    let listed = first_set(&["no_proxy", "NO_PROXY"])?
         .is_some_and(|(_, list)| no_proxy::lists(&list, host, port));
     if no_proxy::is_loopback(host) || listed {
         return Ok(None);
@@ -86,7 +100,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        from_env(tls, host, port, |name| vars.get(name).cloned())
+        from_env(tls, host, port, |name| vars.get(name).map(Into::into))
             .unwrap()
             .map(|proxy| proxy.address())
     }
@@ -167,11 +181,7 @@ mod tests {
             ("https_proxy", "socks5://user:SECRET@proxy:1080"),
             ("no_proxy", "near"),
         ];
-        let lookup = |name: &str| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        };
+        let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.into());
         let err = from_env(true, "feed.example", 443, lookup).unwrap_err();
         assert!(err.contains("environment variable `https_proxy`"), "{err}");
         assert!(err.contains("SOCKS proxies are not supported"), "{err}");
@@ -182,5 +192,103 @@ mod tests {
         // Direct targets never read it.
         assert!(from_env(true, "near", 443, lookup).unwrap().is_none());
         assert!(from_env(true, "127.0.0.1", 443, lookup).unwrap().is_none());
+    }
+
+    /// A variable the client reads that is not UTF-8 is refused, named: not taken as unset,
+    /// which would go past the proxy it names.
+    #[cfg(unix)]
+    #[test]
+    fn a_variable_that_is_not_utf8_is_refused_naming_it() {
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || std::ffi::OsString::from_vec(b"http://u:p\xffss@proxy:3128".to_vec());
+        let err = from_env(false, "feed.example", 80, |name| match name {
+            "http_proxy" => Some(bad()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(
+            err.starts_with("environment variable `http_proxy` is not UTF-8"),
+            "{err}"
+        );
+        let err = from_env(true, "feed.example", 443, |name| match name {
+            "https_proxy" => Some("proxy:3128".into()),
+            "no_proxy" => Some(bad()),
+            _ => None,
+        })
+        .unwrap_err();
+        assert!(
+            err.starts_with("environment variable `no_proxy` is not UTF-8"),
+            "{err}"
+        );
+        // One the target does not read is not looked at.
+        let https_only = |name: &str| (name == "https_proxy").then(bad);
+        assert_eq!(from_env(false, "feed.example", 80, https_only), Ok(None));
+    }
+
+    /// Random environments, values not UTF-8 included: never a panic; a proxy only if a
+    /// proxy variable is set; an error names a variable.
+    #[cfg(unix)]
+    #[test]
+    fn random_environments_never_panic_and_errors_name_the_variable() {
+        use crate::fuzz::{no_panic, Rng};
+        use std::os::unix::ffi::OsStringExt;
+        let names = [
+            "ws_proxy",
+            "WS_PROXY",
+            "http_proxy",
+            "HTTP_PROXY",
+            "wss_proxy",
+            "https_proxy",
+            "no_proxy",
+            "NO_PROXY",
+            "REQUEST_METHOD",
+            "all_proxy",
+        ];
+        let tokens: [&[u8]; 16] = [
+            b"http://",
+            b"socks5://",
+            b"proxy",
+            b":3128",
+            b":0",
+            b":+1",
+            b"@",
+            b"u:p",
+            b"%",
+            b"[::1]",
+            b" ",
+            b",",
+            b"*",
+            b"\xff",
+            b"\0",
+            b"feed.example",
+        ];
+        let mut rng = Rng::new(0x5eed_0002);
+        for _ in 0..50_000 {
+            let vars: Vec<(&str, Vec<u8>)> = (0..rng.below(5))
+                .map(|_| {
+                    let value = (0..rng.below(5))
+                        .flat_map(|_| rng.pick(&tokens).to_vec())
+                        .collect();
+                    (*rng.pick(&names), value)
+                })
+                .collect();
+            let lookup = |name: &str| {
+                let found = vars.iter().find(|(n, _)| *n == name);
+                found.map(|(_, v)| std::ffi::OsString::from_vec(v.clone()))
+            };
+            let tls = rng.below(2) == 0;
+            let host = *rng.pick(&["feed.example", "127.0.0.1", "::1", "10.0.0.1", "proxy"]);
+            match no_panic(&vars, || from_env(tls, host, 80, lookup)) {
+                Ok(Some(_)) => assert!(
+                    vars.iter().any(|(n, _)| {
+                        let n = n.to_ascii_lowercase();
+                        n.ends_with("_proxy") && n != "no_proxy" && n != "all_proxy"
+                    }),
+                    "{vars:?}"
+                ),
+                Ok(None) => {}
+                Err(err) => assert!(err.starts_with("environment variable `"), "{vars:?}: {err}"),
+            }
+        }
     }
 }
