@@ -91,3 +91,89 @@ fn in_block(ip: IpAddr, network: &str, bits: &str) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::lists;
+    use crate::fuzz::{no_panic, Rng};
+
+    #[test]
+    fn odd_entries_name_what_the_docs_say_and_no_more() {
+        let v4 = "10.1.2.3";
+        for (list, host, port, named) in [
+            ("  *  ", "feed.example", 80, true),
+            ("a, ,,*", "feed.example", 80, true),
+            ("*:80", "feed.example", 80, false),
+            (",,, ,", "feed.example", 80, false),
+            (".", "feed.example", 80, false),
+            ("*.", "feed.example", 80, false),
+            ("..example", "feed.example", 80, true),
+            ("*.example", "example", 80, true),
+            ("FEED.EXAMPLE.", "feed.example", 80, true),
+            ("feed.example:", "feed.example", 80, false),
+            ("feed.example:abc", "feed.example", 80, false),
+            ("feed.example:99999", "feed.example", 80, false),
+            ("feed.example:443", "feed.example", 443, true),
+            ("10.0.0.0/8", v4, 80, true),
+            ("10.0.0.0/33", v4, 80, false),
+            ("10.0.0.0/-1", v4, 80, false),
+            ("10.0.0.0/", v4, 80, false),
+            ("10.0.0.0/x", v4, 80, false),
+            ("0.0.0.0/0", v4, 80, true),
+            ("10.1.2.3/32", v4, 80, true),
+            ("10.1.2.3:80", v4, 80, true),
+            ("10.1.2.3:81", v4, 80, false),
+            ("2.3", v4, 80, false),
+            ("::/0", "fd12::1", 80, true),
+            ("::/129", "fd12::1", 80, false),
+            ("fd00::/8", "10.1.2.3", 80, false),
+            ("10.0.0.0/8", "fd12::1", 80, false),
+            ("[fd12::1]", "fd12::1", 80, true),
+            ("[fd12::1]:", "fd12::1", 80, false),
+            ("[fd12::1", "fd12::1", 80, false),
+            ("FD12::1", "fd12::1", 80, true),
+            ("bücher.example", "bücher.example", 80, true),
+            ("ü", "feed.example", 80, false),
+            ("xample", "feed.example", 80, false),
+        ] {
+            assert_eq!(lists(list, host, port), named, "{list:?} for {host}:{port}");
+        }
+    }
+
+    /// Random lists and hosts: never a panic; a list names what one of its entries names; `*`
+    /// names all; a host's own name names it; an entry's port is the only one it names.
+    #[test]
+    fn random_lists_never_panic_and_name_what_an_entry_names() {
+        let pieces = [
+            "*", ".", "*.", "feed", "example", "Feed", "10", "0", "1", "::", "fd12", "[", "]", ":",
+            ":80", ":443", ":+80", "/", "/8", "/0", "/33", "/129", "/-1", " ", "ü", "\0",
+        ];
+        let hosts = [
+            "feed.example",
+            "example",
+            "10.1.2.3",
+            "0.0.0.0",
+            "fd12::1",
+            "::1",
+            "feed.example.",
+        ];
+        let mut rng = Rng::new(0x5eed_0003);
+        for _ in 0..100_000 {
+            let entries: Vec<String> = (0..rng.below(4)).map(|_| rng.text(&pieces, 5)).collect();
+            let list = entries.join(",");
+            let host = *rng.pick(&hosts);
+            let port = *rng.pick(&[80, 443, 8080]);
+            let named = no_panic(&(&list, host), || lists(&list, host, port));
+            let by_entry = entries.iter().any(|entry| lists(entry, host, port));
+            assert_eq!(named, by_entry, "{list:?} for {host}:{port}");
+            let with_star = format!("{list},*");
+            assert!(lists(&with_star, host, port), "{with_star:?}");
+            let with_host = format!("{list}, {}", host.to_ascii_uppercase());
+            assert!(lists(&with_host, host, port), "{with_host:?} for {host}");
+            let other_port = format!("{list},{host}:1");
+            let other_port = other_port.replace("fd12::1:1", "[fd12::1]:1");
+            let other_port = other_port.replace(",::1:1", ",[::1]:1");
+            assert_eq!(lists(&other_port, host, port), named, "{other_port:?}");
+        }
+    }
+}
