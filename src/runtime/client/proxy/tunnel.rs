@@ -64,12 +64,17 @@ pub(crate) async fn tunnel(
 
 /// The answer's head, its blank line included, read from `tcp` without taking a byte past
 /// it: what comes after is the server's, for TLS or the WebSocket handshake to read. Each
-/// read takes what a peek shows to be head, at least one byte, so no peek repeats.
+/// read takes what a peek shows to be head, at least one byte, so no peek repeats; a peek
+/// looks at most one byte past [`MAX_HEAD`], so a longer head is refused, whatever the reads.
 async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
     let mut head = Vec::new();
     let mut buf = [0; 2048];
     loop {
-        let peeked = tcp.peek(&mut buf).await.map_err(|e| e.to_string())?;
+        let room = (MAX_HEAD + 1 - head.len()).min(buf.len());
+        let peeked = tcp
+            .peek(&mut buf[..room])
+            .await
+            .map_err(|e| e.to_string())?;
         if peeked == 0 {
             return Err("the proxy closed the connection without answering CONNECT".into());
         }
@@ -81,14 +86,14 @@ async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
         tcp.read_exact(&mut buf[..head.len() - from])
             .await
             .map_err(|e| e.to_string())?;
-        if end.is_some() {
-            return Ok(head);
-        }
         if head.len() > MAX_HEAD {
             return Err(format!(
                 "the answer to CONNECT has a head over {} KiB",
                 MAX_HEAD / 1024
             ));
+        }
+        if end.is_some() {
+            return Ok(head);
         }
     }
 }
@@ -107,16 +112,27 @@ mod tests {
     /// `tunnel` to `ws://backend.invalid:8080/` through a proxy on loopback that reads the
     /// request, writes `answer` in one go and closes; the client's socket and the outcome.
     async fn through(answer: Vec<u8>) -> (TcpStream, Result<(), Failed>) {
+        through_in_pieces(vec![answer]).await
+    }
+
+    /// As [`through`], the answer written in `pieces`, each sent at once (`TCP_NODELAY`).
+    async fn through_in_pieces(pieces: Vec<Vec<u8>>) -> (TcpStream, Result<(), Failed>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let proxy = tokio::spawn(async move {
             let (mut tcp, _) = listener.accept().await.unwrap();
+            tcp.set_nodelay(true).unwrap();
             let mut request = Vec::new();
             while !request.ends_with(b"\r\n\r\n") {
                 request.push(tcp.read_u8().await.unwrap());
             }
-            tcp.write_all(&answer).await.unwrap();
-            tcp.shutdown().await.unwrap();
+            for piece in pieces {
+                // The client may have closed on an error in an earlier piece.
+                if tcp.write_all(&piece).await.is_err() {
+                    return;
+                }
+            }
+            let _ = tcp.shutdown().await;
         });
         let mut tcp = TcpStream::connect(addr).await.unwrap();
         let request = "ws://backend.invalid:8080/".into_client_request().unwrap();
@@ -176,5 +192,114 @@ mod tests {
             failed.error
         );
         assert!(!failed.is_final, "an interim answer is retried");
+    }
+
+    /// What the client keeps reading after `tunnel`, lossily as text.
+    async fn rest(mut tcp: TcpStream) -> String {
+        let mut rest = Vec::new();
+        tcp.read_to_end(&mut rest).await.unwrap();
+        String::from_utf8_lossy(&rest).into_owned()
+    }
+
+    /// Odd answers, each in one write: taken if a 2xx whose head httparse reads, else
+    /// refused with why; the bytes after the head always left for the server's reader.
+    #[tokio::test]
+    async fn odd_answers_are_taken_or_refused_with_why() {
+        let many_headers = format!("HTTP/1.1 200 OK\r\n{}\r\n", "X: y\r\n".repeat(65));
+        for (answer, outcome) in [
+            (&b"HTTP/1.1 200\r\n\r\nREST"[..], Ok("REST")),
+            (b"HTTP/1.0 200 OK\r\n\r\nREST", Ok("REST")),
+            (b"HTTP/1.1 200 OK\n\nREST", Ok("REST")),
+            (b"HTTP/1.1 200 OK\r\nVia: x\n\r\nREST", Ok("REST")),
+            (b"HTTP/1.1 204 \xff\r\n\r\n\r\n\r\n", Ok("\r\n\r\n")),
+            (
+                b"HTTP/1.1 2000 OK\r\n\r\n",
+                Err("a malformed answer to CONNECT"),
+            ),
+            (
+                b"HTTP/1.1 20 OK\r\n\r\n",
+                Err("a malformed answer to CONNECT"),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nX: \0\r\n\r\n",
+                Err("a malformed answer to CONNECT"),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\n\0: x\r\n\r\n",
+                Err("a malformed answer to CONNECT"),
+            ),
+            (b"HTTP/2 200\r\n\r\n", Err("a malformed answer to CONNECT")),
+            (b"\r\n\r\n", Err("a partial answer head")),
+            (b"HTTP/1.1 200 OK\r\n", Err("closed the connection")),
+            (b"HTTP/1.1 200 OK\r\r\r\r", Err("closed the connection")),
+            (many_headers.as_bytes(), Err("too many headers")),
+            (b"HTTP/1.1 403 Verboten \xff\r\n\r\n", Err("with HTTP 403")),
+            (b"HTTP/1.1 403 \x1b[31m\r\n\r\n", Err("a malformed answer")),
+            (b"HTTP/1.1 999 Odd\r\n\r\n", Err("with HTTP 999 Odd")),
+        ] {
+            let (tcp, tunnelled) = through(answer.to_vec()).await;
+            let shown = String::from_utf8_lossy(answer);
+            match (tunnelled, outcome) {
+                (Ok(()), Ok(expected)) => assert_eq!(rest(tcp).await, expected, "{shown:?}"),
+                (Err(failed), Err(expected)) => {
+                    assert!(
+                        failed.error.contains(expected),
+                        "{shown:?}: {}",
+                        failed.error
+                    );
+                    assert!(!failed.error.contains('\x1b'), "{}", failed.error);
+                }
+                (tunnelled, _) => panic!("{shown:?}: {:?}", tunnelled.map_err(|f| f.error)),
+            }
+        }
+    }
+
+    /// An answer split in two at every byte, wherever the reads fall: the same outcome, and
+    /// the server's bytes after the head all kept.
+    #[tokio::test]
+    async fn an_answer_split_anywhere_is_read_the_same() {
+        let answers: [&[u8]; 3] = [
+            b"HTTP/1.1 200 Connection established\r\nVia: 1.1 t\r\n\r\nFROM THE SERVER",
+            b"HTTP/1.0 200 OK\n\n\r\n\r\nX",
+            b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n",
+        ];
+        for answer in answers {
+            let head = crate::runtime::head::head_end(answer, 0).unwrap();
+            for split in 1..answer.len() {
+                let pieces = vec![answer[..split].to_vec(), answer[split..].to_vec()];
+                let (tcp, tunnelled) = through_in_pieces(pieces).await;
+                let shown = String::from_utf8_lossy(answer);
+                match tunnelled {
+                    Ok(()) => assert_eq!(
+                        rest(tcp).await.as_bytes(),
+                        &answer[head..],
+                        "{shown:?} split at {split}"
+                    ),
+                    Err(failed) => {
+                        assert!(failed.error.contains("HTTP 502 Bad Gateway"), "{shown:?}");
+                        assert!(!failed.is_final);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The head is read up to 16 KiB as the docs say, not a read's worth past it: a head of
+    /// 16 KiB is taken, one a byte longer refused, however the proxy writes it.
+    #[tokio::test]
+    async fn the_answer_head_is_read_up_to_16_kib_and_no_further() {
+        let head_of = |len: usize| {
+            let start = "HTTP/1.1 200 OK\r\nX-Pad: ";
+            let pad = len - start.len() - "\r\n\r\n".len();
+            format!("{start}{}\r\n\r\nAFTER", "p".repeat(pad)).into_bytes()
+        };
+        let (tcp, tunnelled) = through(head_of(16 * 1024)).await;
+        tunnelled.unwrap();
+        assert_eq!(rest(tcp).await, "AFTER");
+        for len in [16 * 1024 + 1, 16 * 1024 + 1000, 18 * 1024] {
+            let (_, tunnelled) = through(head_of(len)).await;
+            let err = tunnelled.expect_err("a head over 16 KiB").error;
+            assert!(err.contains("has a head over 16 KiB"), "{len}: {err}");
+        }
     }
 }
