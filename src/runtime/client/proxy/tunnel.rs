@@ -37,7 +37,10 @@ pub(crate) async fn tunnel(
     let mut answer = httparse::Response::new(&mut headers);
     let (status, reason) = match answer.parse(&head) {
         Ok(httparse::Status::Complete(_)) => (answer.code.unwrap_or(0), answer.reason),
-        Ok(httparse::Status::Partial) => return Err(lost("a partial answer head".into())),
+        // The head has ended: httparse wants more only after empty lines alone.
+        Ok(httparse::Status::Partial) => {
+            return Err(lost("an answer to CONNECT with no status line".into()))
+        }
         Err(e) => return Err(lost(format!("a malformed answer to CONNECT: {e}"))),
     };
     if (200..300).contains(&status) {
@@ -75,8 +78,15 @@ async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
             .peek(&mut buf[..room])
             .await
             .map_err(|e| e.to_string())?;
-        if peeked == 0 {
+        if peeked == 0 && head.is_empty() {
             return Err("the proxy closed the connection without answering CONNECT".into());
+        }
+        if peeked == 0 {
+            return Err(format!(
+                "the proxy closed the connection {} bytes into its answer to CONNECT, before \
+                 the end of its head",
+                head.len()
+            ));
         }
         let from = head.len();
         head.extend_from_slice(&buf[..peeked]);
@@ -229,9 +239,15 @@ mod tests {
                 Err("a malformed answer to CONNECT"),
             ),
             (b"HTTP/2 200\r\n\r\n", Err("a malformed answer to CONNECT")),
-            (b"\r\n\r\n", Err("a partial answer head")),
-            (b"HTTP/1.1 200 OK\r\n", Err("closed the connection")),
-            (b"HTTP/1.1 200 OK\r\r\r\r", Err("closed the connection")),
+            (b"\r\n\r\n", Err("an answer to CONNECT with no status line")),
+            (
+                b"HTTP/1.1 200 OK\r\n",
+                Err("closed the connection 17 bytes into its answer"),
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\r\r\r",
+                Err("closed the connection 19 bytes into"),
+            ),
             (many_headers.as_bytes(), Err("too many headers")),
             (b"HTTP/1.1 403 Verboten \xff\r\n\r\n", Err("with HTTP 403")),
             (b"HTTP/1.1 403 \x1b[31m\r\n\r\n", Err("a malformed answer")),
