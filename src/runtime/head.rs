@@ -41,4 +41,35 @@ mod tests {
         assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: x\r\n", 5), None);
         assert_eq!(head_end(b"HTTP/1.0 200 OK\n\nx", 0), Some(17));
     }
+
+    /// Random bytes, rich in CR and LF, read in random pieces: the end found is the first
+    /// place a head ends (`\n\n` or `\n\r\n`), found in the read that brings it.
+    #[test]
+    fn random_heads_in_random_pieces_end_where_the_first_empty_line_does() {
+        use crate::fuzz::{no_panic, Rng};
+        let first_end = |bytes: &[u8]| {
+            (0..bytes.len()).find_map(|i| match &bytes[i..] {
+                [b'\n', b'\n', ..] => Some(i + 2),
+                [b'\n', b'\r', b'\n', ..] => Some(i + 3),
+                _ => None,
+            })
+        };
+        let mut rng = Rng::new(0x5eed_0004);
+        for _ in 0..200_000 {
+            let bytes: Vec<u8> = (0..rng.below(24))
+                .map(|_| *rng.pick(b"\r\n\r\na:\0\xff"))
+                .collect();
+            let expected = first_end(&bytes);
+            let (mut from, mut found) = (0, None);
+            while from < bytes.len() && found.is_none() {
+                let to = from + 1 + rng.below(bytes.len() - from);
+                found = no_panic(&(&bytes, from, to), || head_end(&bytes[..to], from));
+                if let Some(end) = found {
+                    assert!(end > from && end <= to, "{bytes:?} read {from}..{to}");
+                }
+                from = to;
+            }
+            assert_eq!(found, expected, "{bytes:?}");
+        }
+    }
 }

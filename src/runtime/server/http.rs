@@ -227,6 +227,7 @@ pub(super) async fn write_answer<S: AsyncWrite + Unpin>(
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
@@ -363,5 +364,91 @@ mod tests {
     async fn a_peer_that_closes_mid_head_is_not_answered() {
         let result = read_request(&mut Trickle(b"GET / HTTP/1.1\r\n")).await;
         assert!(matches!(result, Err(BadRequest::Io(_))), "{result:?}");
+    }
+
+    /// Random heads in random pieces (at most 8, under the small-pieces guard): never a
+    /// panic; never a wait for more once a head has ended that httparse reads whole or
+    /// refuses; a request read is the one the whole bytes make, however they were split.
+    #[test]
+    fn random_heads_in_random_pieces_are_read_as_the_whole_bytes_say() {
+        use crate::fuzz::{no_panic, Rng};
+        let tokens: [&[u8]; 18] = [
+            b"GET",
+            b"HEAD",
+            b" ",
+            b"/",
+            b"/a?b",
+            b"HTTP/1.1",
+            b"HTTP/1.0",
+            b"\r\n",
+            b"\n",
+            b"\r\n\r\n",
+            b"Host: x",
+            b"Upgrade: websocket",
+            b":",
+            b"\0",
+            b"\xff",
+            b"\x16",
+            b"\t",
+            b"a",
+        ];
+        let valid = |rng: &mut Rng| {
+            let mut head = b"GET /p HTTP/1.1\r\n".to_vec();
+            for _ in 0..rng.below(4) {
+                let lines: [&[u8]; 3] = [b"Host: x\r\n", b"A: \t b\n", b"C:\r\n"];
+                head.extend(rng.pick(&lines).iter());
+            }
+            let ends: [&[u8]; 2] = [b"\r\n", b"\n"];
+            head.extend(rng.pick(&ends).iter());
+            head
+        };
+        let mut rng = Rng::new(0x5eed_0005);
+        let waker = std::task::Waker::noop();
+        for case in 0..100_000 {
+            let bytes: Vec<u8> = match case % 2 {
+                0 => valid(&mut rng),
+                _ => (0..rng.below(12))
+                    .flat_map(|_| rng.pick(&tokens).to_vec())
+                    .collect(),
+            };
+            let mut cuts: Vec<usize> = (0..rng.below(8))
+                .map(|_| rng.below(bytes.len() + 1))
+                .collect();
+            cuts.extend([0, bytes.len()]);
+            cuts.sort_unstable();
+            cuts.dedup();
+            let pieces: Vec<Vec<u8>> = cuts
+                .windows(2)
+                .map(|w| bytes[w[0]..w[1]].to_vec())
+                .collect();
+            let read = no_panic(&bytes, || {
+                let mut peer = Lines(pieces.clone());
+                let mut read = std::pin::pin!(read_request(&mut peer));
+                read.as_mut().poll(&mut Context::from_waker(waker))
+            });
+            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let whole = httparse::Request::new(&mut headers).parse(&bytes);
+            let begun = bytes.iter().position(|&b| !matches!(b, b'\r' | b'\n'));
+            let ended = begun.is_some_and(|b| head_end(&bytes[b..], 0).is_some());
+            match read {
+                Poll::Pending => assert!(
+                    !ended || matches!(whole, Ok(httparse::Status::Partial)),
+                    "waits for more after {bytes:?} in {pieces:?}: {whole:?}"
+                ),
+                Poll::Ready(Ok(request)) => {
+                    assert!(
+                        matches!(whole, Ok(httparse::Status::Complete(_))),
+                        "{bytes:?}"
+                    );
+                    assert_eq!(request.uri(), "/p", "{bytes:?}");
+                }
+                Poll::Ready(Err(BadRequest::Invalid { .. })) => {
+                    if case % 2 == 0 {
+                        panic!("{bytes:?} in {pieces:?} refused: {read:?}");
+                    }
+                }
+                Poll::Ready(Err(BadRequest::Io(e))) => panic!("{bytes:?}: {e}"),
+            }
+        }
     }
 }
