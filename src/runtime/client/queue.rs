@@ -123,8 +123,11 @@ impl QueueSender {
             tokio::pin!(freed);
             freed.as_mut().enable();
             if self.budget.is_full() {
-                freed.await;
-                continue;
+                // A closed queue releases nothing more: its bytes may never be taken.
+                tokio::select! {
+                    () = freed => continue,
+                    () = self.tx.closed() => return None,
+                }
             }
             let slot = self.tx.reserve().await.ok()?;
             // Another send may have taken the room while this one waited for a slot.
@@ -249,5 +252,62 @@ mod tests {
         }
         assert_eq!(rx.try_recv(), Some(text(10)));
         assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), 0);
+    }
+
+    /// A send waiting for bytes learns that the queue closed: it does not wait for a release
+    /// that will never come.
+    #[test]
+    fn reserve_waiting_for_bytes_ends_when_the_queue_closes() {
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let ten = text(10);
+        for drop_it in [false, true] {
+            let (tx, mut rx) = channel(8, 10);
+            tx.try_send(text(10)).unwrap();
+            let mut reserve = std::pin::pin!(tx.reserve(&ten));
+            assert!(reserve.as_mut().poll(&mut cx).is_pending());
+            match drop_it {
+                true => drop(rx),
+                false => rx.close(),
+            }
+            assert!(
+                matches!(reserve.as_mut().poll(&mut cx), Poll::Ready(None)),
+                "still waiting after the queue was {}",
+                if drop_it { "dropped" } else { "closed" }
+            );
+        }
+    }
+
+    /// Random sends and takes against a model: a message passes exactly when the count is
+    /// under its bound and the bytes under theirs, the bytes counted are the queued ones, and
+    /// the queue never holds more than its budget and one message.
+    #[test]
+    fn random_sends_and_takes_keep_the_bounds() {
+        use crate::fuzz::Rng;
+        let mut rng = Rng::new(0x5eed_0006);
+        for _ in 0..200 {
+            let (messages, bytes) = (1 + rng.below(8), rng.below(3000));
+            let (tx, mut rx) = channel(messages, bytes);
+            let mut model = std::collections::VecDeque::new();
+            for _ in 0..500 {
+                if rng.below(3) == 0 {
+                    assert_eq!(rx.try_recv().map(|m| m.len()), model.pop_front());
+                } else {
+                    let lens = [0, 1, rng.below(1000), rng.below(5000)];
+                    let len = *rng.pick(&lens);
+                    let queued: usize = model.iter().sum();
+                    let room = model.len() < messages && queued < bytes;
+                    assert_eq!(tx.try_send(text(len)).is_ok(), room, "{model:?} + {len}");
+                    if room {
+                        model.push_back(len);
+                    }
+                }
+                let queued: usize = model.iter().sum();
+                assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), queued);
+                if let Some(last) = model.back() {
+                    assert!(queued - last < bytes, "{model:?}");
+                }
+            }
+        }
     }
 }
