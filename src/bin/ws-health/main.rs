@@ -14,6 +14,10 @@ mod tls;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracing_subscriber::filter::{EnvFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{Layer, Registry};
 
 use args::{Cli, Command};
 
@@ -109,12 +113,58 @@ fn init_logging(verbose: u8, probe: bool) {
         (1, _) => "info,ws_health=debug",
         _ => "debug,ws_health=trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .log_internal_errors(false)
+        .log_internal_errors(false);
+    tracing_subscriber::registry()
+        .with(filter(std::env::var("RUST_LOG").ok().as_deref(), level))
+        .with(lines)
         .init();
+}
+
+/// The filter of `RUST_LOG`'s directives, or of `default` where it is unset or does not parse:
+/// targets and levels alone make a `Targets`, which does nothing as a span is entered or left;
+/// span and field directives (`[span{field=value}]`) an `EnvFilter`, which takes a lock and
+/// looks the span up at each entry and exit, twice a ping for every connection's span (about
+/// 2 % of `serve`'s CPU per ping at 19,000 connections; docs/performance.md).
+fn filter(directives: Option<&str>, default: &str) -> Box<dyn Layer<Registry> + Send + Sync> {
+    let directives = directives.filter(|d| !d.trim().is_empty());
+    if let Some(d) = directives.filter(|d| d.contains(['[', '{'])) {
+        if let Ok(filter) = EnvFilter::try_new(d) {
+            return Box::new(filter);
+        }
+    } else if let Some(targets) = directives.and_then(|d| d.parse::<Targets>().ok()) {
+        return Box::new(targets);
+    }
+    Box::new(
+        default
+            .parse::<Targets>()
+            .expect("the built-in levels parse"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing_subscriber::filter::LevelFilter;
+
+    use super::filter;
+
+    fn most(directives: Option<&str>) -> Option<LevelFilter> {
+        filter(directives, "warn,ws_health=info").max_level_hint()
+    }
+
+    #[test]
+    fn rust_log_sets_the_levels_and_falls_back_to_the_default() {
+        assert_eq!(most(None), Some(LevelFilter::INFO));
+        assert_eq!(most(Some(" ")), Some(LevelFilter::INFO));
+        assert_eq!(most(Some("warn")), Some(LevelFilter::WARN));
+        assert_eq!(most(Some("warn,ws_health=debug")), Some(LevelFilter::DEBUG));
+        // Does not parse: the default, as before.
+        assert_eq!(most(Some("ws_health=loud")), Some(LevelFilter::INFO));
+        // A span directive needs EnvFilter, and gets it.
+        let span = Some("warn,[ws_health.connection{id=7}]=trace");
+        assert_eq!(most(span), Some(LevelFilter::TRACE));
+        assert_eq!(most(Some("[unclosed=trace")), Some(LevelFilter::INFO));
+    }
 }
