@@ -40,18 +40,9 @@ async fn pong_behind_a_spent_coop_budget_is_not_missed() {
 
     // While the driver does not run: the data, then the pong right behind it, in the
     // socket well before the deadline.
-    let mut bytes = Vec::new();
-    for i in 0..MESSAGES {
-        let payload = vec![i as u8; MESSAGE];
-        bytes.extend(frame(true, raw_peer::BINARY, &payload, Some([1, 2, 3, 4])));
-    }
-    bytes.extend(frame(
-        true,
-        raw_peer::PONG,
-        &ping.payload,
-        Some([5, 6, 7, 8]),
-    ));
-    peer.write_all(&bytes).await.unwrap();
+    peer.write_all(&data_then(raw_peer::PONG, &ping.payload))
+        .await
+        .unwrap();
 
     // The driver runs only now, late: past the pong deadline (a busy runtime).
     tokio::time::advance(TIMEOUT + Duration::from_millis(1)).await;
@@ -139,18 +130,9 @@ async fn a_close_reply_behind_a_spent_coop_budget_completes_the_close() {
     assert_eq!(close.opcode, raw_peer::CLOSE, "{close:?}");
 
     // While the driver does not run: the data, then the peer's close right behind it.
-    let mut bytes = Vec::new();
-    for i in 0..MESSAGES {
-        let payload = vec![i as u8; MESSAGE];
-        bytes.extend(frame(true, raw_peer::BINARY, &payload, Some([1, 2, 3, 4])));
-    }
-    bytes.extend(frame(
-        true,
-        raw_peer::CLOSE,
-        &close.payload,
-        Some([5, 6, 7, 8]),
-    ));
-    peer.write_all(&bytes).await.unwrap();
+    peer.write_all(&data_then(raw_peer::CLOSE, &close.payload))
+        .await
+        .unwrap();
 
     // The driver runs only now, past the close deadline.
     let close_timeout = ws_health::policy::Policy::default().close_timeout;
@@ -208,6 +190,18 @@ async fn a_ping_due_during_a_flood_leaves_in_the_first_poll() {
         written < 4 << 20,
         "the ping left after {written} bytes of the flood"
     );
+}
+
+/// `MESSAGES` data frames of `MESSAGE` bytes, more than one poll reads, then a control frame
+/// (`opcode`, `payload`) right behind them, as a peer writes them.
+fn data_then(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for i in 0..MESSAGES {
+        let data = vec![i as u8; MESSAGE];
+        bytes.extend(frame(true, raw_peer::BINARY, &data, Some([1, 2, 3, 4])));
+    }
+    bytes.extend(frame(true, opcode, payload, Some([5, 6, 7, 8])));
+    bytes
 }
 
 /// A supervised server connection over a duplex of `capacity` bytes, with the default socket
