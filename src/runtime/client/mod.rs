@@ -18,9 +18,9 @@
 //! | a close through [`Client::sender`], or one we sent for a broken frame (1002, 1007, 1009) | retries |
 //! | any other close (1000, 1001, 1011, …), 1006, a network error | retries |
 //! | the handshake was answered with an HTTP status other than 5xx, 408 and 429: a 4xx (but 401, 403 once with a handshake headers hook, whose next attempt has fresh credentials), or a 3xx, which tungstenite does not follow | stops |
-//! | the HTTP proxy (`client.proxy`) answered `CONNECT` with a status other than 1xx, 2xx, 5xx, 408 and 429: 407 (credentials), 403 | stops |
+//! | the HTTP proxy (`client.proxy`) answered `CONNECT` with a status other than 101, 2xx, 5xx, 408 and 429: 407 (credentials), 403 | stops |
 //! | HTTP 5xx (503 from a full server), refused, timed out, TLS error | retries (after at least a 503's or 429's `Retry-After`, within `backoff.max`) |
-//! | the HTTP proxy answered `CONNECT` with a 5xx (502: it could not reach the server), 408, 429 or a 1xx, answered no HTTP, or could not be reached | retries |
+//! | the HTTP proxy answered `CONNECT` with a 5xx (502: it could not reach the server), 408, 429 or 101 (interim 1xx answers are read past), answered no HTTP, or could not be reached | retries |
 //! | `max_retries` retries in a row failed (an opened connection starts the count again) | stops |
 
 mod attempt; // one attempt under connect_timeout: headers hook, connect, state

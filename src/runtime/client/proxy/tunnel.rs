@@ -14,9 +14,9 @@ use crate::runtime::head::head_end;
 const MAX_HEAD: usize = 16 * 1024;
 
 /// Asks `proxy`, connected on `tcp`, for a tunnel to `target` by name (the proxy looks it
-/// up), with the proxy URL's credentials if it has some. Refused with 407, 403 or any other
-/// status but 1xx, 5xx, 408 and 429, the attempt is final; the error names the proxy and the
-/// status, never the credentials.
+/// up), with the proxy URL's credentials if it has some. Interim answers (1xx but 101) are
+/// read past. Refused with 407, 403 or any other status but 101, 5xx, 408 and 429, the attempt
+/// is final; the error names the proxy and the status, never the credentials.
 pub(crate) async fn tunnel(
     tcp: &mut TcpStream,
     target: &Target,
@@ -32,21 +32,30 @@ pub(crate) async fn tunnel(
     tcp.write_all(request.as_bytes())
         .await
         .map_err(|e| lost(format!("could not send CONNECT: {e}")))?;
-    let head = answer_head(tcp).await.map_err(lost)?;
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut answer = httparse::Response::new(&mut headers);
-    let (status, reason) = match answer.parse(&head) {
-        Ok(httparse::Status::Complete(_)) => (answer.code.unwrap_or(0), answer.reason),
-        // The head has ended: httparse wants more only after empty lines alone.
-        Ok(httparse::Status::Partial) => {
-            return Err(lost("an answer to CONNECT with no status line".into()))
+    // Interim answers (RFC 9110 15.2: `100 Continue`, `103 Early Hints`) come before the
+    // real one, and count against the head's bound with it.
+    let mut interim = 0;
+    let (status, reason) = loop {
+        let head = answer_head(tcp, MAX_HEAD - interim).await.map_err(lost)?;
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut answer = httparse::Response::new(&mut headers);
+        let (status, reason) = match answer.parse(&head) {
+            Ok(httparse::Status::Complete(_)) => (answer.code.unwrap_or(0), answer.reason),
+            // The head has ended: httparse wants more only after empty lines alone.
+            Ok(httparse::Status::Partial) => {
+                return Err(lost("an answer to CONNECT with no status line".into()))
+            }
+            Err(e) => return Err(lost(format!("a malformed answer to CONNECT: {e}"))),
+        };
+        match status {
+            // 101 switches protocols, which a tunnel cannot: an answer, not an interim one.
+            100..=199 if status != 101 => interim += head.len(),
+            _ => break (status, printable(reason.unwrap_or_default().trim())),
         }
-        Err(e) => return Err(lost(format!("a malformed answer to CONNECT: {e}"))),
     };
     if (200..300).contains(&status) {
         return Ok(());
     }
-    let reason = printable(reason.unwrap_or_default().trim());
     let mut error = format!("{proxy} answered CONNECT {authority} with HTTP {status}");
     if !reason.is_empty() {
         error.push_str(&format!(" {reason}"));
@@ -57,10 +66,8 @@ pub(crate) async fn tunnel(
             None => " (it asks for credentials: http://user:password@host:port)",
         });
     }
-    // An interim 1xx head (RFC 9110 15.2) before the real answer is not read past: the
-    // attempt is retried, not stopped for good.
     Err(match status {
-        100..=199 | 500..=599 | 408 | 429 => Failed::retry(error),
+        101 | 500..=599 | 408 | 429 => Failed::retry(error),
         _ => Failed::stop(error),
     })
 }
@@ -68,12 +75,12 @@ pub(crate) async fn tunnel(
 /// The answer's head, its blank line included, read from `tcp` without taking a byte past
 /// it: what comes after is the server's, for TLS or the WebSocket handshake to read. Each
 /// read takes what a peek shows to be head, at least one byte, so no peek repeats; a peek
-/// looks at most one byte past [`MAX_HEAD`], so a longer head is refused, whatever the reads.
-async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
+/// looks at most one byte past `max`, so a longer head is refused, whatever the reads.
+async fn answer_head(tcp: &mut TcpStream, max: usize) -> Result<Vec<u8>, String> {
     let mut head = Vec::new();
     let mut buf = [0; 2048];
     loop {
-        let room = (MAX_HEAD + 1 - head.len()).min(buf.len());
+        let room = (max + 1 - head.len()).min(buf.len());
         let peeked = tcp
             .peek(&mut buf[..room])
             .await
@@ -96,7 +103,7 @@ async fn answer_head(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
         tcp.read_exact(&mut buf[..head.len() - from])
             .await
             .map_err(|e| e.to_string())?;
-        if head.len() > MAX_HEAD {
+        if head.len() > max {
             return Err(format!(
                 "the answer to CONNECT has a head over {} KiB",
                 MAX_HEAD / 1024
@@ -184,7 +191,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_refusal_names_its_status_and_an_interim_answer_is_retried() {
+    async fn a_refusal_names_its_status() {
         let (_, tunnelled) = through(b"HTTP/1.1 407 \r\n\r\n".to_vec()).await;
         let err = tunnelled.unwrap_err().error;
         assert!(
@@ -193,15 +200,41 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    /// Interim answers are read past, the real one decides, and the bytes after it are the
+    /// server's; 101 is no interim answer; interim heads count against the head's bound.
+    #[tokio::test]
+    async fn interim_answers_are_read_past() {
+        let answer = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n\
+                       HTTP/1.1 200 OK\r\n\r\nREST";
+        let (tcp, tunnelled) = through(answer.to_vec()).await;
+        assert!(tunnelled.is_ok(), "{:?}", tunnelled.err().map(|f| f.error));
+        assert_eq!(rest(tcp).await, "REST");
+
         let (_, tunnelled) =
-            through(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n".to_vec()).await;
+            through(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 403 No\r\n\r\n".to_vec()).await;
         let failed = tunnelled.unwrap_err();
         assert!(
-            failed.error.contains("with HTTP 100 Continue"),
+            failed.error.contains("with HTTP 403 No"),
             "{}",
             failed.error
         );
-        assert!(!failed.is_final, "an interim answer is retried");
+        assert!(failed.is_final, "the real answer decides");
+
+        let (_, tunnelled) = through(b"HTTP/1.1 101 Switching\r\n\r\n".to_vec()).await;
+        let failed = tunnelled.unwrap_err();
+        assert!(failed.error.contains("with HTTP 101"), "{}", failed.error);
+        assert!(!failed.is_final);
+
+        let interim = "HTTP/1.1 100 Continue\r\n\r\n".repeat(16 * 1024 / 25 + 1);
+        let (_, tunnelled) = through(format!("{interim}HTTP/1.1 200 OK\r\n\r\n").into()).await;
+        let failed = tunnelled.unwrap_err();
+        assert!(
+            failed.error.contains("a head over 16 KiB"),
+            "{}",
+            failed.error
+        );
     }
 
     /// What the client keeps reading after `tunnel`, lossily as text.
