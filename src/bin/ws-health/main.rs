@@ -123,25 +123,21 @@ fn init_logging(verbose: u8, probe: bool) {
         .init();
 }
 
-/// The filter of `RUST_LOG`'s directives, or of `default` where it is unset or does not parse:
-/// targets and levels alone make a `Targets`, which does nothing as a span is entered or left;
-/// span and field directives (`[span{field=value}]`) an `EnvFilter`, which takes a lock and
-/// looks the span up at each entry and exit, twice a ping for every connection's span (about
-/// 2 % of `serve`'s CPU per ping at 19,000 connections; docs/performance.md).
+/// The filter of `RUST_LOG`'s directives, or of `default` where it is unset or does not parse
+/// (as `EnvFilter` reads it: `Targets` alone would take `warn, ws_health=debug` as naming a
+/// target " ws_health"): targets and levels alone make a `Targets`, which does nothing as a span
+/// is entered or left; span and field directives (`[span{field=value}]`) an `EnvFilter`, which
+/// takes a lock and looks the span up at each entry and exit, twice a ping for every
+/// connection's span (about 2 % of `serve`'s CPU per ping at 19,000 connections;
+/// docs/performance.md).
 fn filter(directives: Option<&str>, default: &str) -> Box<dyn Layer<Registry> + Send + Sync> {
-    let directives = directives.filter(|d| !d.trim().is_empty());
-    if let Some(d) = directives.filter(|d| d.contains(['[', '{'])) {
-        if let Ok(filter) = EnvFilter::try_new(d) {
-            return Box::new(filter);
-        }
-    } else if let Some(targets) = directives.and_then(|d| d.parse::<Targets>().ok()) {
-        return Box::new(targets);
+    let directives = directives
+        .filter(|d| !d.trim().is_empty() && EnvFilter::try_new(d).is_ok())
+        .unwrap_or(default);
+    match directives.parse::<Targets>() {
+        Ok(targets) if !directives.contains(['[', '{']) => Box::new(targets),
+        _ => Box::new(EnvFilter::new(directives)),
     }
-    Box::new(
-        default
-            .parse::<Targets>()
-            .expect("the built-in levels parse"),
-    )
 }
 
 #[cfg(test)]
@@ -166,5 +162,28 @@ mod tests {
         let span = Some("warn,[ws_health.connection{id=7}]=trace");
         assert_eq!(most(span), Some(LevelFilter::TRACE));
         assert_eq!(most(Some("[unclosed=trace")), Some(LevelFilter::INFO));
+    }
+
+    /// Whether the library's info events pass `directives`.
+    fn library_info_shown(directives: &str) -> bool {
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber =
+            tracing_subscriber::registry().with(filter(Some(directives), "warn,ws_health=info"));
+        tracing::subscriber::with_default(
+            subscriber,
+            || tracing::enabled!(target: "ws_health::runtime", tracing::Level::INFO),
+        )
+    }
+
+    /// `RUST_LOG` means what `EnvFilter` reads in it: a string it refuses leaves the default,
+    /// where `Targets` would have read a target " ws_health" that matches nothing.
+    #[test]
+    fn rust_log_is_read_as_env_filter_reads_it() {
+        assert!(library_info_shown("warn,ws_health=debug"));
+        assert!(!library_info_shown("warn,ws_health=warn"));
+        assert!(
+            library_info_shown("warn, ws_health=warn"),
+            "refused: the default"
+        );
     }
 }
