@@ -111,7 +111,7 @@ impl Manager {
                 _ = self.close.changed(), if !app_closed => {
                     app_closed = true;
                     let (code, reason) = self.close_request();
-                    unsent = outbox::close_after(&mut self.outbound, pending, &sender, code, &reason);
+                    unsent = outbox::close_after(&mut self.outbound, pending, &sender, code, &reason).await;
                 }
                 changed = health.changed() => {
                     if changed.is_err() {
@@ -128,7 +128,7 @@ impl Manager {
                         // The client and all its handles are gone.
                         Err(None) => {
                             app_closed = true;
-                            unsent = outbox::close_after(&mut self.outbound, pending, &sender, 1000, "");
+                            unsent = outbox::close_after(&mut self.outbound, pending, &sender, 1000, "").await;
                         }
                         // `pending` keeps the message: it waits for the next connection.
                         Err(Some(err)) if err.is_closed() => refused = true,

@@ -166,7 +166,7 @@ impl Manager {
                 _ = self.close.changed() => break StopReason::new(StopCause::Closed),
             }
         };
-        reason.unsent += outbox::discard(&mut self.outbound, &mut pending);
+        reason.unsent += outbox::discard(&mut self.outbound, &mut pending).await;
         if reason.unsent > 0 {
             let url = self.unspanned_url();
             warn!(

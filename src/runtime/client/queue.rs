@@ -84,6 +84,7 @@ impl fmt::Display for Limit {
 /// Why the queue did not take a message, handed back.
 #[derive(Debug)]
 pub(super) enum Refused {
+    /// The queue holds `client.offline_queue` messages or `client.offline_queue_bytes` bytes.
     Full(Message, Limit),
     /// The client's task closed the queue (or ended).
     Closed(Message),
@@ -132,7 +133,11 @@ impl QueueSender {
             let slot = self.tx.reserve().await.ok()?;
             // Another send may have taken the room while this one waited for a slot.
             if self.budget.try_add(message.len()) {
-                return Some(Permit { slot });
+                return Some(Permit {
+                    slot: Some(slot),
+                    budget: &self.budget,
+                    len: message.len(),
+                });
             }
         }
     }
@@ -142,15 +147,32 @@ impl QueueSender {
     }
 }
 
-/// Room for one message, its bytes counted.
+/// Room for one message, its `len` bytes counted: released if the permit is dropped unused, so
+/// that the count stays the bytes queued.
 pub(super) struct Permit<'a> {
-    slot: mpsc::Permit<'a, Message>,
+    slot: Option<mpsc::Permit<'a, Message>>,
+    budget: &'a Budget,
+    len: usize,
 }
 
 impl Permit<'_> {
-    /// Queues the message the room was reserved for.
-    pub(super) fn send(self, message: Message) {
-        self.slot.send(message);
+    /// Queues the message the room was reserved for (another is counted as it is).
+    pub(super) fn send(mut self, message: Message) {
+        if let Some(slot) = self.slot.take() {
+            if message.len() != self.len {
+                self.budget.bytes.fetch_add(message.len(), Ordering::AcqRel);
+                self.budget.release(self.len);
+            }
+            slot.send(message);
+        }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if self.slot.is_some() {
+            self.budget.release(self.len);
+        }
     }
 }
 
@@ -169,7 +191,9 @@ impl QueueReceiver {
         Some(message)
     }
 
-    /// The next message if one is queued.
+    /// The next message if one is queued (for tests: the client takes its queue to the end
+    /// with `recv`, which waits for a slot taken before a close).
+    #[cfg(test)]
     pub(super) fn try_recv(&mut self) -> Option<Message> {
         let message = self.rx.try_recv().ok()?;
         self.budget.release(message.len());
@@ -232,6 +256,22 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.store(true, Ordering::Relaxed);
         }
+    }
+
+    /// A permit dropped unused gives its bytes back; one used for another message counts
+    /// that message: the count stays the bytes queued.
+    #[tokio::test]
+    async fn a_permit_counts_what_it_queues_and_nothing_if_dropped() {
+        let (tx, mut rx) = channel(8, 10);
+        drop(tx.reserve(&text(10)).await.unwrap());
+        assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), 0);
+        tx.try_send(text(1)).unwrap();
+        let permit = tx.reserve(&text(1)).await.unwrap();
+        permit.send(text(5));
+        assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), 6);
+        assert_eq!(rx.try_recv(), Some(text(1)));
+        assert_eq!(rx.try_recv(), Some(text(5)));
+        assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test]
