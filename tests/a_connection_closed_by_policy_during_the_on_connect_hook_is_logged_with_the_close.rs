@@ -73,12 +73,20 @@ async fn a_hook_whose_request_fails_as_the_policy_closes_names_the_close() {
     })
     .await;
     let line = the_attempts_line(&log);
-    assert!(line.contains("feed stale"), "{line}\n{log}");
+    assert!(
+        line.contains("on-connect hook failed: the connection is closed (the connection closed by policy with 1011 \\\"feed stale\\\""),
+        "{line}\n{log}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_hook_cut_off_by_the_policys_close_is_logged_with_the_close() {
     let log = log_of_an_attempt_closed_during(|_| Box::pin(std::future::pending())).await;
     let line = the_attempts_line(&log);
-    assert!(line.contains("feed stale"), "{line}\n{log}");
+    assert!(
+        line.contains(
+            "on-connect hook cut off: the connection closed by policy with 1011 \\\"feed stale\\\""
+        ),
+        "{line}\n{log}"
+    );
 }

@@ -56,6 +56,9 @@ impl Manager {
             let hook =
                 tokio::time::timeout(left, run_hook(hook, sender.clone(), self.unspanned_url()));
             let failed = tokio::select! {
+                // The hook first: its request fails as the connection ends, and its error then
+                // says what the hook was doing when the close came.
+                biased;
                 outcome = hook => match outcome {
                     Ok(result) => result.err().map(|error| match closing(&sender) {
                         // Failed because of the close (a request cut short), not its cause.
