@@ -44,6 +44,10 @@ pub(crate) fn from_env(
     port: u16,
     lookup: impl Fn(&str) -> Option<OsString>,
 ) -> Result<Option<ProxyUrl>, String> {
+    // Always direct, whatever the variables hold: none is read.
+    if no_proxy::is_loopback(host) {
+        return Ok(None);
+    }
     let cgi = lookup("REQUEST_METHOD").is_some();
     // The first of `names` set and not empty. One that is not UTF-8 is refused: taken as
     // unset, it would send the client direct, past the proxy it names.
@@ -75,7 +79,7 @@ pub(crate) fn from_env(
     };
     let listed = first_set(&["no_proxy", "NO_PROXY"])?
         .is_some_and(|(_, list)| no_proxy::lists(&list, host, port));
-    if no_proxy::is_loopback(host) || listed {
+    if listed {
         return Ok(None);
     }
     ProxyUrl::parse(&value, true).map(Some).map_err(|reason| {
@@ -220,9 +224,16 @@ mod tests {
             err.starts_with("environment variable `no_proxy` is not UTF-8"),
             "{err}"
         );
-        // One the target does not read is not looked at.
+        // One the target does not read is not looked at; a loopback target reads none.
         let https_only = |name: &str| (name == "https_proxy").then(bad);
         assert_eq!(from_env(false, "feed.example", 80, https_only), Ok(None));
+        let no_proxy_bad = |name: &str| match name {
+            "http_proxy" => Some("proxy:3128".into()),
+            "no_proxy" => Some(bad()),
+            _ => None,
+        };
+        assert_eq!(from_env(false, "127.0.0.1", 80, no_proxy_bad), Ok(None));
+        assert_eq!(from_env(false, "localhost", 80, |_| Some(bad())), Ok(None));
     }
 
     /// Random environments, values not UTF-8 included: never a panic; a proxy only if a
