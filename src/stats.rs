@@ -76,7 +76,8 @@ pub struct Stats {
     pub outbound_queued: usize,
     /// The bytes of those messages (their payloads). The queue is full at `queues.outbound`
     /// messages or `queues.outbound_bytes` bytes, whichever comes first: a backlog of large
-    /// messages fills it by bytes while `outbound_queued` is still small.
+    /// messages fills it by bytes while `outbound_queued` is still small. Read beside the count
+    /// without a lock, so the two may be a message apart for a moment.
     pub outbound_queued_bytes: usize,
 }
 

@@ -70,8 +70,8 @@ async fn try_send_hands_back_what_the_budget_refuses_and_the_bytes_are_freed_as_
         assert_eq!(message, Some(bytes(tag, 500)));
     }
 
-    // Their bytes were freed: three times the budget goes through, each send waiting for
-    // room if it must (a leak would leave it waiting for ever).
+    // Their bytes were freed: one and a half times the budget goes through, each send waiting
+    // for room if it must (a leak would leave it waiting for ever).
     for tag in 3..6 {
         support::within("room in the queue", client.send(bytes(tag, 500)))
             .await

@@ -252,7 +252,8 @@ impl Plan {
             tracing::warn!(
                 key,
                 registered = ?user_checks().collect::<Vec<_>>(),
-                "`{key}` configures no check registered with this supervisor, which ignores it{hint}"
+                "`{key}` configures no check registered with this supervisor, which ignores \
+                 it{hint}"
             );
         }
     }

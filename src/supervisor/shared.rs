@@ -69,7 +69,7 @@ pub(crate) struct Shared {
     /// `inner.outbound.len()` and `inner.outbound_bytes`, for [`Stats`] without the lock (a
     /// request's matcher runs under it, and may read the stats).
     outbound_len: AtomicUsize,
-    outbound_bytes_now: AtomicUsize,
+    outbound_queued_bytes: AtomicUsize,
     /// Wakes the application's `recv` when a message arrives or the connection ends.
     pub(crate) recv_waker: AtomicWaker,
     /// Wakes the driver when the application sends, takes a message or asks to close.
@@ -142,7 +142,7 @@ impl Shared {
             inbound_len: AtomicUsize::new(0),
             inbound_bytes: AtomicUsize::new(0),
             outbound_len: AtomicUsize::new(0),
-            outbound_bytes_now: AtomicUsize::new(0),
+            outbound_queued_bytes: AtomicUsize::new(0),
             recv_waker: AtomicWaker::new(),
             driver: AtomicWaker::new(),
             changed: Notify::new(),
@@ -184,7 +184,7 @@ impl Shared {
         stats.inbound_queued = self.inbound_len();
         stats.inbound_queued_bytes = self.inbound_bytes.load(Ordering::Acquire);
         stats.outbound_queued = self.outbound_len.load(Ordering::Relaxed);
-        stats.outbound_queued_bytes = self.outbound_bytes_now.load(Ordering::Relaxed);
+        stats.outbound_queued_bytes = self.outbound_queued_bytes.load(Ordering::Relaxed);
         stats
     }
 
@@ -284,7 +284,7 @@ impl Shared {
             // Counted, then dropped: a `Sender` kept after the end must not keep them.
             inner.outbound = Default::default();
             inner.outbound_bytes = 0;
-            self.set_outbound_len(&inner);
+            self.mirror_outbound(&inner);
             inner.ended = Some(Box::new(end.clone()));
             self.signal(&inner, signal::ENDED, true);
             // Their futures see the end (`ProbeError::Closed`) when polled.

@@ -65,16 +65,17 @@ impl Shared {
         let message = held.outbound.pop_front();
         if let Some(message) = &message {
             held.outbound_bytes = held.outbound_bytes.saturating_sub(message.len());
-            self.set_outbound_len(held);
+            self.mirror_outbound(held);
         }
         (message, was_full)
     }
 
-    /// Records the outbound queue's new length; call it with the lock held.
-    pub(crate) fn set_outbound_len(&self, held: &Inner) {
+    /// Mirrors the outbound queue's length and bytes for `Stats`; call it with the lock held.
+    /// Two relaxed stores: a reader may pair one with the other's previous value for a moment.
+    pub(crate) fn mirror_outbound(&self, held: &Inner) {
         self.outbound_len
             .store(held.outbound.len(), Ordering::Relaxed);
-        self.outbound_bytes_now
+        self.outbound_queued_bytes
             .store(held.outbound_bytes, Ordering::Relaxed);
     }
 
@@ -112,7 +113,7 @@ impl Shared {
         inner.outbound_bytes = inner.outbound_bytes.saturating_add(message.len());
         inner.outbound.push_back(message);
         queued(&mut inner);
-        self.set_outbound_len(&inner);
+        self.mirror_outbound(&inner);
         self.signal(&inner, signal::DATA, true);
         drop(inner);
         self.wake_driver();
