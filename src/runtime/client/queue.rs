@@ -274,6 +274,36 @@ mod tests {
         assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), 0);
     }
 
+    /// Sends racing on two threads for a queue a receiver drains: every message arrives, none
+    /// waits for ever on a wake-up lost between its look at the bytes and its wait, and the
+    /// count ends at zero.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn racing_sends_and_a_draining_receiver_lose_nothing() {
+        let (tx, mut rx) = channel(4, 100);
+        let senders: Vec<_> = (0..8)
+            .map(|_| {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    for _ in 0..200 {
+                        tx.reserve(&text(30)).await.unwrap().send(text(30));
+                    }
+                })
+            })
+            .collect();
+        let drained = async {
+            for _ in 0..8 * 200 {
+                assert_eq!(rx.recv().await, Some(text(30)));
+            }
+            for sender in senders {
+                sender.await.unwrap();
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), drained)
+            .await
+            .expect("a send or the receiver waited for ever");
+        assert_eq!(tx.budget.bytes.load(Ordering::Relaxed), 0);
+    }
+
     #[tokio::test]
     async fn reserve_waits_for_the_bytes_taken_from_the_queue() {
         let (tx, mut rx) = channel(8, 1000);
