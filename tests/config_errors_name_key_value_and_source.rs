@@ -3,32 +3,8 @@
 
 mod support;
 
-use support::config::jail;
+use support::config::{env_error, file_error, jail};
 use ws_health::{Config, ErrorKind};
-
-/// Loads `toml` as `ws-health.toml` and returns the error message.
-fn file_error(toml: &str) -> String {
-    let mut message = String::new();
-    jail(|jail| {
-        jail.create_file("ws-health.toml", toml).unwrap();
-        let err = Config::from(Config::figment()).expect_err(toml);
-        assert_eq!(err.kind(), ErrorKind::Config);
-        message = err.to_string();
-    });
-    message
-}
-
-/// Loads with the single variable `name=value` and returns the error message.
-fn env_error(name: &str, value: &str) -> String {
-    let mut message = String::new();
-    jail(|jail| {
-        jail.set_env(name, value);
-        let err = Config::from(Config::figment()).expect_err(name);
-        assert_eq!(err.kind(), ErrorKind::Config);
-        message = err.to_string();
-    });
-    message
-}
 
 #[track_caller]
 fn assert_names(message: &str, parts: &[&str]) {

@@ -5,30 +5,7 @@
 
 mod support;
 
-use support::config::jail;
-use ws_health::{Config, ErrorKind};
-
-fn error_from_file(file: &str) -> String {
-    let mut message = String::new();
-    jail(|jail| {
-        jail.create_file("ws-health.toml", file).unwrap();
-        let err = Config::from(Config::figment()).expect_err(file);
-        assert_eq!(err.kind(), ErrorKind::Config);
-        message = err.to_string();
-    });
-    message
-}
-
-fn error_from_env(var: &str, value: &str) -> String {
-    let mut message = String::new();
-    jail(|jail| {
-        jail.set_env(var, value);
-        let err = Config::from(Config::figment()).expect_err(var);
-        assert_eq!(err.kind(), ErrorKind::Config);
-        message = err.to_string();
-    });
-    message
-}
+use support::config::{env_error, file_error};
 
 fn assert_says(msg: &str, says: &str, not: &str) {
     assert!(msg.contains(says), "`{says}` missing from:\n{msg}");
@@ -37,28 +14,28 @@ fn assert_says(msg: &str, says: &str, not: &str) {
 
 #[test]
 fn a_count_of_the_wrong_type_is_asked_for_as_a_whole_number() {
-    let msg = error_from_file("[queues]\noutbound = 4096.0");
+    let msg = file_error("[queues]\noutbound = 4096.0");
     assert_says(
         &msg,
         "`queues.outbound` = 4096.0: expected a whole number",
         "usize",
     );
-    let msg = error_from_env("WS_HEALTH_QUEUES__OUTBOUND", "-1");
+    let msg = env_error("WS_HEALTH_QUEUES__OUTBOUND", "-1");
     assert_says(&msg, "expected a whole number", "usize");
     assert!(msg.contains("WS_HEALTH_QUEUES__OUTBOUND"), "{msg}");
 }
 
 #[test]
 fn a_whole_number_names_the_largest_its_key_takes() {
-    let msg = error_from_file("[ping]\nfailure_threshold = \"three\"");
+    let msg = file_error("[ping]\nfailure_threshold = \"three\"");
     assert_says(&msg, "expected a whole number from 0 to 4294967295", "u32");
-    let msg = error_from_file("[policy]\non_unhealthy = [{ action = \"close\", code = \"x\" }]");
+    let msg = file_error("[policy]\non_unhealthy = [{ action = \"close\", code = \"x\" }]");
     assert_says(&msg, "expected a whole number from 0 to 65535", "u16");
 }
 
 #[test]
 fn a_fraction_is_asked_for_as_a_number() {
-    let msg = error_from_file("[client.backoff]\nmultiplier = \"x\"");
+    let msg = file_error("[client.backoff]\nmultiplier = \"x\"");
     assert_says(
         &msg,
         "`client.backoff.multiplier` = \"x\": expected a number",
@@ -68,8 +45,8 @@ fn a_fraction_is_asked_for_as_a_number() {
 
 #[test]
 fn a_table_given_a_value_is_asked_for_as_a_table() {
-    let msg = error_from_env("WS_HEALTH_PING", "5s");
+    let msg = env_error("WS_HEALTH_PING", "5s");
     assert_says(&msg, "`ping` = \"5s\": expected a table", "struct");
-    let msg = error_from_file("[checks]\nfeed = 5");
+    let msg = file_error("[checks]\nfeed = 5");
     assert_says(&msg, "`checks.feed` = 5: expected a table", "CheckSettings");
 }

@@ -20,6 +20,33 @@ pub fn jail(f: impl FnOnce(&mut Jail)) {
     });
 }
 
+/// The message of the configuration error that loading `toml` as `ws-health.toml` gives.
+pub fn file_error(toml: &str) -> String {
+    let mut message = String::new();
+    jail(|jail| {
+        jail.create_file("ws-health.toml", toml).unwrap();
+        message = config_error(toml);
+    });
+    message
+}
+
+/// The message of the configuration error that loading with the one variable `name=value`
+/// gives.
+pub fn env_error(name: &str, value: &str) -> String {
+    let mut message = String::new();
+    jail(|jail| {
+        jail.set_env(name, value);
+        message = config_error(name);
+    });
+    message
+}
+
+fn config_error(what: &str) -> String {
+    let err = ws_health::Config::from(ws_health::Config::figment()).expect_err(what);
+    assert_eq!(err.kind(), ws_health::ErrorKind::Config, "{err}");
+    err.to_string()
+}
+
 /// One `tracing` event, with its fields as text.
 #[derive(Debug, Clone)]
 pub struct Captured {
