@@ -26,6 +26,17 @@ impl Pongs {
     }
 }
 
+/// A ping of ours with `payload`, flushed at `start`, counted missed and given up by its run:
+/// kept only for a late pong.
+fn missed_ping(start: Instant, payload: &'static [u8]) -> Inner {
+    let mut inner = Inner::default();
+    inner.queue_ping(1, Some(0), Bytes::from_static(payload));
+    inner.pings[0].state = PingState::Flushed(start);
+    inner.mark_missed(0);
+    inner.forget_ping(1);
+    inner
+}
+
 #[test]
 fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
     let start = Instant::now();
@@ -61,11 +72,7 @@ fn a_ping_answered_before_its_flush_completed_counts_as_sent() {
 fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
     let start = Instant::now();
     let mut pongs = Pongs::new(start);
-    let mut inner = Inner::default();
-    inner.queue_ping(1, Some(0), Bytes::from_static(b"same"));
-    inner.pings[0].state = PingState::Flushed(start);
-    inner.mark_missed(0);
-    inner.forget_ping(1);
+    let mut inner = missed_ping(start, b"same");
     assert_eq!(inner.pings.len(), 1, "kept for its late pong");
     let later = start + Duration::from_secs(1);
     inner.queue_ping(2, Some(0), Bytes::from_static(b"same"));
@@ -82,11 +89,7 @@ fn a_pong_answers_a_new_ping_before_a_missed_one_with_its_payload() {
 fn a_pong_for_a_missed_ping_is_late() {
     let start = Instant::now();
     let mut pongs = Pongs::new(start);
-    let mut inner = Inner::default();
-    inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
-    inner.pings[0].state = PingState::Flushed(start);
-    inner.mark_missed(0);
-    inner.forget_ping(1);
+    let mut inner = missed_ping(start, b"one");
     inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
     assert!(inner.pings.spilled());
     let later = start + Duration::from_millis(150);
@@ -304,11 +307,7 @@ fn a_request_is_written_at_its_own_place_in_the_queue() {
 fn a_pong_for_an_awaited_ping_behind_a_missed_one_is_not_late() {
     let start = Instant::now();
     let mut pongs = Pongs::new(start);
-    let mut inner = Inner::default();
-    inner.queue_ping(1, Some(0), Bytes::from_static(b"one"));
-    inner.pings[0].state = PingState::Flushed(start);
-    inner.mark_missed(0);
-    inner.forget_ping(1);
+    let mut inner = missed_ping(start, b"one");
     inner.queue_ping(2, Some(0), Bytes::from_static(b"two"));
     inner.pings[1].state = PingState::Flushed(start);
     let later = start + Duration::from_millis(5);
